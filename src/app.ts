@@ -1,0 +1,59 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { AppEnv } from "./env";
+import { AppError, renderProblem } from "./errors";
+import { bodyLimit } from "./middleware/body-limit";
+import { configuration } from "./middleware/configuration";
+import { cors } from "./middleware/cors";
+import { database } from "./middleware/database";
+import { deadline } from "./middleware/deadline";
+import { jsonBody } from "./middleware/json-body";
+import { handleError, handleNotFound, validationHook } from "./middleware/problems";
+import { requestId } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
+import { securityHeaders } from "./middleware/security-headers";
+import { docsRoutes } from "./routes/docs";
+import { healthRoutes } from "./routes/health";
+
+/**
+ * Builds the application. Middleware order is deliberate:
+ * 1. request id - first, so every later line and response (errors included) carries it;
+ * 2. request log - wraps everything below, so it sees the final status and duration;
+ * 3. security headers and CORS - applied to every response, preflights answered here;
+ * 4. configuration - a misconfigured Worker refuses to serve (503) before doing any work;
+ * 5. 405 detection - turns the not-found answer for a known path into 405 with `Allow`;
+ * 6. deadline, then body limit, then JSON body - cheap refusals before any handler runs;
+ * 7. database - opened lazily, closed after the response.
+ */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId());
+  app.use(requestLog());
+  app.use(securityHeaders());
+  app.use(configuration());
+  app.use(cors());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        renderProblem(
+          c,
+          new AppError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}.`, {
+            headers: { Allow: methods.join(", ") },
+          }),
+        ),
+    }),
+  );
+  app.use(deadline());
+  app.use(bodyLimit());
+  app.use(jsonBody());
+  app.use(database());
+
+  app.route("/", healthRoutes);
+  app.route("/", docsRoutes(app));
+
+  app.notFound(handleNotFound);
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,84 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every problem the API can answer with. The code is stable and machine-readable; the title is the
+ * short human summary from RFC 9457 s3.1.3. Later features add their codes here.
+ */
+export const problemCatalogue = {
+  bad_request: { status: 400, title: "Bad Request" },
+  malformed_json: { status: 400, title: "Malformed JSON" },
+  invalid_parameters: { status: 400, title: "Invalid Parameters" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
+  not_found: { status: 404, title: "Not Found" },
+  method_not_allowed: { status: 405, title: "Method Not Allowed" },
+  conflict: { status: 409, title: "Conflict" },
+  payload_too_large: { status: 413, title: "Payload Too Large" },
+  unsupported_media_type: { status: 415, title: "Unsupported Media Type" },
+  validation_failed: { status: 422, title: "Validation Failed" },
+  rate_limited: { status: 429, title: "Too Many Requests" },
+  internal_error: { status: 500, title: "Internal Server Error" },
+  service_unavailable: { status: 503, title: "Service Unavailable" },
+  request_timeout: { status: 503, title: "Request Deadline Exceeded" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ProblemCode = keyof typeof problemCatalogue;
+
+/** One invalid field: where it is (JSON Pointer into the body, or the parameter name) and why. */
+export interface FieldError {
+  location: "body" | "query" | "path" | "header" | "cookie";
+  pointer: string;
+  message: string;
+  code: string;
+}
+
+export interface AppErrorOptions {
+  status?: ContentfulStatusCode;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The one error type of the application; the renderer turns it into `application/problem+json`. */
+export class AppError extends Error {
+  readonly code: ProblemCode;
+  readonly status: ContentfulStatusCode;
+  readonly detail: string;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ProblemCode, detail: string, options: AppErrorOptions = {}) {
+    super(detail, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.status = options.status ?? problemCatalogue[code].status;
+    this.detail = detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** The problem document's `type`: a stable URI per code, documented in the README's problem table. */
+export const problemType = (code: ProblemCode): string => `urn:finedge:problem:${code}`;
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** Renders an AppError as an RFC 9457 problem response carrying the request id. */
+export function renderProblem(c: Context, error: AppError): Response {
+  const body = {
+    type: problemType(error.code),
+    title: problemCatalogue[error.code].title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    requestId: c.get("requestId") as string | undefined,
+    instance: c.req.path,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+  return c.body(JSON.stringify(body), error.status, {
+    ...error.headers,
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+    "Cache-Control": "no-store",
+  });
+}

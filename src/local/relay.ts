@@ -1,0 +1,79 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect, type Socket } from "node:net";
+import { WebSocketServer } from "ws";
+
+/** A running relay. */
+export interface Relay {
+  /** `host:port`, the form the Worker's `WS_RELAY` binding takes. */
+  address: string;
+  port: number;
+  close: () => Promise<void>;
+}
+
+export interface RelayOptions {
+  port?: number;
+  /** Postgres hosts the relay may reach; anything else is refused (it must not become an open proxy). */
+  allowedHosts: string[];
+}
+
+// Postgres frontend 'Terminate' message: type 'X' and length 4.
+const isTerminate = (data: Buffer): boolean =>
+  data.length === 5 && data[0] === 0x58 && data.readInt32BE(1) === 4;
+
+/**
+ * Stands in for Neon's WebSocket proxy on a developer machine: the Worker's Neon driver opens
+ * `ws://<relay>/v1?address=host:port` and the relay pipes the socket to that Postgres over TCP.
+ * Listens on loopback only.
+ */
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const allowed = new Set(options.allowedHosts);
+  const upstreams = new Set<Socket>();
+  const server: Server = createServer((_req, res) => res.writeHead(426).end("WebSocket only\n"));
+  const wss = new WebSocketServer({ server, path: "/v1" });
+
+  wss.on("connection", (ws, request) => {
+    const target = new URL(request.url ?? "", "http://relay").searchParams.get("address") ?? "";
+    const separator = target.lastIndexOf(":");
+    const host = target.slice(0, separator).replace(/^\[|\]$/g, "");
+    const port = Number(target.slice(separator + 1));
+    if (!allowed.has(host) || !Number.isInteger(port) || port <= 0 || port > 65535) {
+      ws.close(1008, "address not allowed");
+      return;
+    }
+    const upstream = connect({ host, port });
+    upstreams.add(upstream);
+    upstream.setNoDelay(true);
+    upstream.on("data", (chunk) => ws.readyState === ws.OPEN && ws.send(chunk));
+    upstream.on("close", () => {
+      upstreams.delete(upstream);
+      ws.close();
+    });
+    upstream.on("error", () => ws.terminate());
+    ws.on("message", (data: Buffer) => {
+      upstream.write(data);
+      // The driver waits for the server to close after Terminate; some servers (PGlite's socket) do not.
+      if (isTerminate(data)) upstream.end();
+    });
+    ws.on("close", () => upstream.destroy());
+    ws.on("error", () => upstream.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    async close() {
+      // ws v8's close() leaves client sockets open: end them ourselves.
+      for (const client of wss.clients) client.terminate();
+      for (const upstream of upstreams) upstream.destroy();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { PROBLEM_CONTENT_TYPE, type ProblemCode, problemCatalogue } from "./errors";
+import { validationHook } from "./middleware/problems";
+
+/** The RFC 9457 problem document every error response carries. */
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "urn:finedge:problem:validation_failed" }),
+    title: z.string().openapi({ example: "Validation Failed" }),
+    status: z.number().int().openapi({ example: 422 }),
+    detail: z.string(),
+    code: z.enum(Object.keys(problemCatalogue) as [ProblemCode, ...ProblemCode[]]),
+    requestId: z.string(),
+    instance: z.string().openapi({ description: "The request path." }),
+    errors: z
+      .array(
+        z.object({
+          location: z.enum(["body", "query", "path", "header", "cookie"]),
+          pointer: z.string().openapi({ description: "JSON Pointer into the body, or the parameter name." }),
+          message: z.string(),
+          code: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: "Each invalid field, for validation problems." }),
+  })
+  .openapi("Problem");
+
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+});
+
+/** Problem responses by status, for route contracts. */
+export const problems = {
+  400: problem("Malformed JSON or invalid parameters."),
+  401: problem("Missing or invalid credentials."),
+  403: problem("Authenticated but not permitted."),
+  404: problem("No such resource (or not visible to the caller)."),
+  409: problem("Conflicts with the current state."),
+  413: problem("The request body is too large."),
+  415: problem("The request body is not application/json."),
+  422: problem("The request body failed validation."),
+  429: problem("Rate limit exceeded."),
+  500: problem("Unexpected error; the request id identifies it in the logs."),
+  503: problem("A dependency is unavailable or the request deadline passed."),
+} as const;
+
+type RouteConfig = Parameters<typeof createRoute>[0];
+
+/**
+ * `createRoute` plus the problem responses every route can produce, derived from what the route accepts:
+ * a body can be malformed (400), too large (413), of the wrong type (415) or invalid (422); parameters can
+ * be invalid (400); anything can fail (500) or run out of time (503).
+ */
+export function defineRoute<const R extends RouteConfig>(config: R) {
+  const request = config.request;
+  const implied: Partial<Record<keyof typeof problems, (typeof problems)[keyof typeof problems]>> = {
+    500: problems[500],
+    503: problems[503],
+  };
+  if (request?.body)
+    Object.assign(implied, {
+      400: problems[400],
+      413: problems[413],
+      415: problems[415],
+      422: problems[422],
+    });
+  if (request?.params || request?.query || request?.headers) implied[400] = problems[400];
+  return createRoute({ ...config, responses: { ...implied, ...config.responses } });
+}
+
+/** A router whose request validation failures become problem responses. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}

@@ -1,0 +1,35 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import packageJson from "../../../package.json";
+import type { AppEnv } from "../../env";
+import { describeError, log } from "../../logger";
+import { databaseCheck, storageCheck } from "../../services/dependency-checks";
+import { checkReadiness } from "../../services/readiness";
+import type { liveness, readiness } from "./health.routes";
+
+const PROBE_TIMEOUT_MS = 3_000;
+
+export const getLiveness: RouteHandler<typeof liveness, AppEnv> = (c) =>
+  c.json(
+    { status: "healthy" as const, timestamp: new Date().toISOString(), version: packageJson.version },
+    200,
+  );
+
+export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) => {
+  const { config, database } = c.var;
+  const report = await checkReadiness(
+    [databaseCheck(() => database.db), storageCheck({ MODELS: c.env.MODELS, FILES: c.env.FILES })],
+    {
+      version: packageJson.version,
+      environment: config.ENVIRONMENT,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      onFailure: (name, error) =>
+        log(config.LOG_LEVEL, "error", {
+          msg: "dependency check failed",
+          requestId: c.var.requestId,
+          dependency: name,
+          error: describeError(error),
+        }),
+    },
+  );
+  return c.json(report, report.status === "unhealthy" ? 503 : 200);
+};

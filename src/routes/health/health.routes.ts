@@ -1,0 +1,59 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../../openapi";
+
+const Status = z.enum(["healthy", "degraded", "unhealthy"]);
+
+export const LivenessSchema = z
+  .object({ status: z.literal("healthy"), timestamp: z.iso.datetime(), version: z.string() })
+  .openapi("Liveness");
+
+const DependencySchema = z
+  .object({
+    status: Status,
+    required: z.boolean(),
+    response_time_ms: z.number(),
+    error: z.enum(["unreachable", "timeout"]).optional(),
+  })
+  .catchall(z.unknown())
+  .openapi("DependencyHealth");
+
+export const ReadinessSchema = z
+  .object({
+    status: Status,
+    timestamp: z.iso.datetime(),
+    version: z.string(),
+    environment: z.string(),
+    services: z.record(z.string(), DependencySchema),
+  })
+  .openapi("Readiness");
+
+export const liveness = defineRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Health"],
+  summary: "Liveness: the Worker answers. Checks no dependency.",
+  responses: {
+    200: { description: "Alive.", content: { "application/json": { schema: LivenessSchema } } },
+  },
+});
+
+export const readiness = defineRoute({
+  method: "get",
+  path: "/health/ready",
+  tags: ["Health"],
+  summary: "Readiness: every dependency probed, with its latency.",
+  description:
+    "`database` (required: round trip, server version, applied vs expected migrations) and `storage` " +
+    "(the R2 buckets). `unhealthy` when a required dependency is down (503); `degraded` when only an " +
+    "optional one is.",
+  responses: {
+    200: {
+      description: "Healthy or degraded.",
+      content: { "application/json": { schema: ReadinessSchema } },
+    },
+    503: {
+      description: "A required dependency is down.",
+      content: { "application/json": { schema: ReadinessSchema } },
+    },
+  },
+});

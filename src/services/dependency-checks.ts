@@ -1,0 +1,40 @@
+import type { Database } from "../db/client";
+import { expectedMigrations, migrationTag } from "../db/migrations";
+import { readDatabaseStatus } from "../db/repositories/health.repository";
+import type { DependencyCheck } from "./readiness";
+
+/** The database answers, and has every migration this build expects (a schema behind the code is unhealthy). */
+export function databaseCheck(connect: () => Database): DependencyCheck {
+  return {
+    name: "database",
+    required: true,
+    async probe() {
+      const { serverVersion, appliedMigrations } = await readDatabaseStatus(connect());
+      const applied = new Set(appliedMigrations);
+      const pending = expectedMigrations.filter((m) => !applied.has(m.when)).map((m) => m.tag);
+      const latest = appliedMigrations.at(-1);
+      return {
+        status: pending.length > 0 ? "unhealthy" : "healthy",
+        server_version: serverVersion,
+        migrations: {
+          applied: appliedMigrations.length,
+          current: latest === undefined ? null : (migrationTag(latest) ?? "unknown"),
+          expected: expectedMigrations.at(-1)?.tag ?? null,
+          pending,
+        },
+      };
+    },
+  };
+}
+
+/** The R2 buckets answer a metadata read (a missing key still proves the bucket is reachable). */
+export function storageCheck(buckets: Record<string, R2Bucket>): DependencyCheck {
+  return {
+    name: "storage",
+    required: false,
+    async probe() {
+      await Promise.all(Object.values(buckets).map((bucket) => bucket.head("health/probe")));
+      return { buckets: Object.keys(buckets) };
+    },
+  };
+}
