@@ -24,3 +24,12 @@ export interface AppEnv {
   Bindings: Bindings;
   Variables: Variables;
 }
+
+declare global {
+  namespace Cloudflare {
+    /** Types `exports` from "cloudflare:workers" (the main module's loopback bindings). */
+    interface GlobalProps {
+      mainModule: typeof import("./index");
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { defineRoute } from "../../openapi";
+import { defineRoute, problems } from "../../openapi";
 
 const Status = z.enum(["healthy", "degraded", "unhealthy"]);
 
@@ -52,8 +52,8 @@ export const readiness = defineRoute({
       content: { "application/json": { schema: ReadinessSchema } },
     },
     503: {
-      description: "A required dependency is down.",
-      content: { "application/json": { schema: ReadinessSchema } },
+      description: "A required dependency is down (the report), or the request deadline passed (a problem).",
+      content: { "application/json": { schema: ReadinessSchema }, ...problems[503].content },
     },
   },
 });

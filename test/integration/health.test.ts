@@ -1,0 +1,41 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+
+const call = (path: string, init?: RequestInit) => exports.default.fetch(`https://api.test${path}`, init);
+
+describe("GET /health", () => {
+  it("answers without touching a dependency", async () => {
+    const response = await call("/health");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = await response.json<{ status: string; version: string; timestamp: string }>();
+    expect(body.status).toBe("healthy");
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+  });
+});
+
+describe("GET /health/ready", () => {
+  it("reports the database and storage healthy, with latency and the migration version", async () => {
+    const response = await call("/health/ready");
+    const body = await response.json<{
+      status: string;
+      services: Record<
+        string,
+        { status: string; required: boolean; response_time_ms: number; [k: string]: unknown }
+      >;
+    }>();
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe("healthy");
+    const { database, storage } = body.services;
+    expect(database?.status).toBe("healthy");
+    expect(database?.required).toBe(true);
+    expect(database?.response_time_ms).toBeGreaterThanOrEqual(0);
+    expect(database?.migrations).toMatchObject({
+      current: "0000_baseline",
+      expected: "0000_baseline",
+      pending: [],
+    });
+    expect(storage).toMatchObject({ status: "healthy", required: false, buckets: ["MODELS", "FILES"] });
+  });
+});

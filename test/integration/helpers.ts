@@ -1,0 +1,47 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { expect } from "vitest";
+import { createApp } from "../../src/app";
+import type { AppEnv, Bindings } from "../../src/env";
+
+/** The deployed Worker's own fetch handler, as the runtime calls it. */
+export const call = (path: string, init?: RequestInit): Promise<Response> =>
+  exports.default.fetch(`https://api.test${path}`, init);
+
+/** The test bindings (from wrangler.toml plus the test database), typed. */
+export const bindings = env as unknown as Bindings;
+
+/**
+ * A fresh app built by the production factory, for cases that need other bindings (a different
+ * configuration) or an extra route contract to exercise the chassis.
+ */
+export function appWith(extend?: (app: OpenAPIHono<AppEnv>) => void) {
+  const app = createApp();
+  extend?.(app);
+  return async (
+    path: string,
+    init: RequestInit = {},
+    overrides: Partial<Bindings> = {},
+  ): Promise<Response> => {
+    const ctx = createExecutionContext();
+    const response = await app.request(`https://api.test${path}`, init, { ...bindings, ...overrides }, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+}
+
+/** Reads a problem+json body after checking the media type. */
+export async function problemOf(response: Response) {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  return response.json<{
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    code: string;
+    requestId: string;
+    instance: string;
+    errors?: Array<{ location: string; pointer: string; message: string; code: string }>;
+  }>();
+}

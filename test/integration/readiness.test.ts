@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { appWith } from "./helpers";
+
+const request = appWith();
+
+afterEach(() => vi.restoreAllMocks());
+
+interface Report {
+  status: string;
+  services: Record<string, { status: string; required: boolean; error?: string; response_time_ms: number }>;
+}
+
+describe("GET /health/ready with the database unreachable", () => {
+  it("is 503 unhealthy, names the failed dependency, keeps the others, and logs the cause", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    // Port 1 on loopback: nothing listens, so the relay's TCP connect is refused.
+    const response = await request(
+      "/health/ready",
+      {},
+      { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" },
+    );
+    expect(response.status).toBe(503);
+    const report = await response.json<Report>();
+    expect(report.status).toBe("unhealthy");
+    expect(report.services.database).toMatchObject({
+      status: "unhealthy",
+      required: true,
+      error: "unreachable",
+    });
+    expect(report.services.storage?.status).toBe("healthy");
+    expect(JSON.stringify(report)).not.toContain("127.0.0.1:1");
+    const logged = errors.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(
+      logged.some((line) => line.msg === "dependency check failed" && line.dependency === "database"),
+    ).toBe(true);
+  });
+
+  it("is 503 when no database is configured at all", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const response = await request("/health/ready", {}, { DATABASE_URL: undefined });
+    expect(response.status).toBe(503);
+    expect((await response.json<Report>()).services.database?.status).toBe("unhealthy");
+  });
+
+  it("liveness stays 200 while the database is down", async () => {
+    const response = await request("/health", {}, { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" });
+    expect(response.status).toBe(200);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Runs in Node before the workerd suites: a database (embedded PGlite in memory, or a fresh database on
+ * TEST_DATABASE_URL's server, dropped afterwards), the WebSocket relay, and the migrations - handed to the
+ * Worker as bindings through `provide`.
+ */
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import type { TestProject } from "vitest/node";
+import ws from "ws";
+import { startEmbeddedPostgres } from "../../src/local/embedded-postgres";
+import { applyMigrations } from "../../src/local/migrate";
+import { startRelay } from "../../src/local/relay";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    wsRelay: string;
+    databaseUrl: string;
+  }
+}
+
+async function adminQuery(url: string, relay: string, statement: string): Promise<void> {
+  neonConfig.webSocketConstructor = ws;
+  neonConfig.wsProxy = (host, port) => `${relay}/v1?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    await pool.query(statement);
+  } finally {
+    await pool.end();
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const external = process.env.TEST_DATABASE_URL;
+  const cleanups: Array<() => Promise<void>> = [];
+  let databaseUrl: string;
+  let hosts = ["127.0.0.1", "localhost"];
+
+  if (external) {
+    hosts = [...hosts, new URL(external).hostname];
+  }
+  const relay = await startRelay({ allowedHosts: hosts });
+  cleanups.push(relay.close);
+
+  if (external) {
+    const name = `finedge_test_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+    await adminQuery(external, relay.address, `CREATE DATABASE ${name}`);
+    cleanups.push(() => adminQuery(external, relay.address, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    const url = new URL(external);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  } else {
+    const postgres = await startEmbeddedPostgres();
+    cleanups.push(postgres.close);
+    databaseUrl = postgres.url;
+  }
+
+  await applyMigrations(databaseUrl, relay.address);
+  project.provide("wsRelay", relay.address);
+  project.provide("databaseUrl", databaseUrl);
+
+  return async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+}

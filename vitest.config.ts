@@ -1,0 +1,44 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Unit and integration suites run inside workerd, against the Worker's real bindings.
+        plugins: [
+          // The function form runs after globalSetup, so the database it started reaches the bindings.
+          cloudflareTest(async ({ inject }) => ({
+            main: "./src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ENVIRONMENT: "test",
+                LOG_LEVEL: "error",
+                WS_RELAY: inject("wsRelay"),
+                DATABASE_URL: inject("databaseUrl"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          globalSetup: ["./test/setup/global-setup.ts"],
+          // The first request of a file pays the module load inside workerd.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The Node-side local runtime (relay, dev launcher) is tested in Node.
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
