@@ -24,7 +24,8 @@ const isTerminate = (data: Buffer): boolean =>
 /**
  * Stands in for Neon's WebSocket proxy on a developer machine: the Worker's Neon driver opens
  * `ws://<relay>/v1?address=host:port` and the relay pipes the socket to that Postgres over TCP.
- * Listens on loopback only.
+ * Listens on loopback only. The driver closes the WebSocket itself after its Terminate message, and the
+ * relay then drops the TCP side, so servers that never close first (PGlite's socket) cannot hang it.
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const allowed = new Set(options.allowedHosts);
@@ -45,15 +46,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     upstreams.add(upstream);
     upstream.setNoDelay(true);
     upstream.on("data", (chunk) => ws.readyState === ws.OPEN && ws.send(chunk));
+    let terminating = false;
     upstream.on("close", () => {
       upstreams.delete(upstream);
-      ws.close();
+      // After Terminate the driver closes the WebSocket itself; closing it from here as well races that
+      // close, and workerd reports the crossing as a lost connection. Only an unexpected close is ours to report.
+      if (!terminating && ws.readyState === ws.OPEN) ws.close(1011, "upstream closed");
     });
     upstream.on("error", () => ws.terminate());
     ws.on("message", (data: Buffer) => {
+      if (isTerminate(data)) terminating = true;
       upstream.write(data);
-      // The driver waits for the server to close after Terminate; some servers (PGlite's socket) do not.
-      if (isTerminate(data)) upstream.end();
     });
     ws.on("close", () => upstream.destroy());
     ws.on("error", () => upstream.destroy());

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config";
+import type { Bindings } from "../../src/env";
+
+const base = { MODELS: {}, FILES: {} } as unknown as Bindings;
+const load = (vars: Record<string, string | undefined>) => loadConfig({ ...base, ...vars } as Bindings);
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      ENVIRONMENT: "development",
+      LOG_LEVEL: "info",
+      CORS_ORIGINS: [],
+      MAX_BODY_BYTES: 10 * 1024 * 1024,
+      REQUEST_TIMEOUT_MS: 30_000,
+    });
+  });
+
+  it("parses the CORS allow-list and numbers", () => {
+    const config = load({
+      CORS_ORIGINS: " https://a.example ,http://localhost:3000,, ",
+      MAX_BODY_BYTES: "2048",
+      REQUEST_TIMEOUT_MS: "500",
+    });
+    expect(config.CORS_ORIGINS).toEqual(["https://a.example", "http://localhost:3000"]);
+    expect(config.MAX_BODY_BYTES).toBe(2048);
+    expect(config.REQUEST_TIMEOUT_MS).toBe(500);
+  });
+
+  it("refuses production without a database, and the local relay in production", () => {
+    expect(() => load({ ENVIRONMENT: "production" })).toThrow(ConfigError);
+    try {
+      load({
+        ENVIRONMENT: "production",
+        DATABASE_URL: "postgres://u:p@db.example/app",
+        WS_RELAY: "127.0.0.1:1",
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).settings).toEqual(["WS_RELAY: the local relay is for development only"]);
+      expect((error as ConfigError).message).not.toContain("u:p");
+    }
+  });
+
+  it.each([
+    [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL"],
+    [{ MAX_BODY_BYTES: "-1" }, "MAX_BODY_BYTES"],
+    [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+  ])("names the invalid setting %#", (vars, name) => {
+    expect(() => load(vars)).toThrow(name);
+  });
+
+  it("parses once per bindings object", () => {
+    const env = { ...base, LOG_LEVEL: "warn" } as Bindings;
+    expect(loadConfig(env)).toBe(loadConfig(env));
+  });
+});
