@@ -48,22 +48,49 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the Worker did not answer ${url}/health within ${timeoutMs} ms`);
 }
 
-/** Stops a process group: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+const groupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is already empty
+  }
+};
+
+async function waitForEmptyGroup(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
+ * Stops wrangler and everything it spawned (workerd, esbuild): SIGTERM to the whole process group, then
+ * SIGKILL if any member outlives `graceMs`. Returns only once the group is empty.
+ */
 async function stopGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), name);
-    } catch {
-      // already gone
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), graceMs);
+  const pgid = child.pid;
+  if (pgid === undefined) return;
+  const exited =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  signalGroup(pgid, "SIGTERM");
+  if (!(await waitForEmptyGroup(pgid, graceMs))) {
+    signalGroup(pgid, "SIGKILL");
+    await waitForEmptyGroup(pgid, graceMs);
+  }
   await exited;
-  clearTimeout(timer);
-  signal("SIGKILL"); // anything the group left behind
 }
 
 /**

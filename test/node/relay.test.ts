@@ -1,0 +1,53 @@
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import ws from "ws";
+import { type LocalPostgres, startEmbeddedPostgres } from "../../src/local/embedded-postgres";
+import { type Relay, startRelay } from "../../src/local/relay";
+
+let postgres: LocalPostgres;
+let relay: Relay;
+
+beforeAll(async () => {
+  postgres = await startEmbeddedPostgres();
+  relay = await startRelay({ allowedHosts: ["127.0.0.1"] });
+  neonConfig.webSocketConstructor = ws;
+  neonConfig.wsProxy = (host, port) => `${relay.address}/v1?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+  neonConfig.coalesceWrites = false;
+});
+
+afterAll(async () => {
+  await relay?.close();
+  await postgres?.close();
+});
+
+describe("WebSocket relay", () => {
+  it("carries the Neon driver to a Postgres over TCP, and end() returns", async () => {
+    const pool = new Pool({ connectionString: postgres.url, max: 1 });
+    const { rows } = await pool.query("select 40 + 2 as answer");
+    expect(rows).toEqual([{ answer: 42 }]);
+    await pool.end();
+  });
+
+  it("refuses a host outside its allow-list, so it is no open proxy", async () => {
+    const url = postgres.url.replace("127.0.0.1", "localhost");
+    const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 3_000 });
+    pool.on("error", () => {});
+    await expect(pool.query("select 1")).rejects.toThrow();
+    await pool.end().catch(() => {});
+  });
+
+  it("ends live connections when it closes", async () => {
+    const extra = await startRelay({ allowedHosts: ["127.0.0.1"] });
+    const socket = new ws(`ws://${extra.address}/v1?address=${postgres.url.split("@")[1]?.split("/")[0]}`);
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    await extra.close();
+    await expect(closed).resolves.toBeDefined();
+  });
+});
