@@ -55,8 +55,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     });
     upstream.on("error", () => ws.terminate());
     ws.on("message", (data: Buffer) => {
-      if (isTerminate(data)) terminating = true;
       upstream.write(data);
+      // The session is over: release the server's connection now rather than when the WebSocket
+      // close handshake finishes (PGlite's socket server counts connections until then).
+      if (isTerminate(data)) {
+        terminating = true;
+        upstream.end();
+      }
     });
     ws.on("close", () => upstream.destroy());
     ws.on("error", () => upstream.destroy());

@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { applyMigrations } from "./migrate";
-import { freePort } from "./ports";
 import { startRelay } from "./relay";
+import { startWranglerDev } from "./wrangler";
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -28,69 +26,6 @@ export interface LocalStack {
   /** Resolves when the Worker process exits on its own. */
   exited: Promise<number>;
   stop: () => Promise<void>;
-}
-
-const wranglerBin = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
-
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`wrangler exited with code ${child.exitCode} while starting`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the Worker did not answer ${url}/health within ${timeoutMs} ms`);
-}
-
-const groupAlive = (pgid: number): boolean => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is already empty
-  }
-};
-
-async function waitForEmptyGroup(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (groupAlive(pgid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
-
-/**
- * Stops wrangler and everything it spawned (workerd, esbuild): SIGTERM to the whole process group, then
- * SIGKILL if any member outlives `graceMs`. Returns only once the group is empty.
- */
-async function stopGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  const pgid = child.pid;
-  if (pgid === undefined) return;
-  const exited =
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  signalGroup(pgid, "SIGTERM");
-  if (!(await waitForEmptyGroup(pgid, graceMs))) {
-    signalGroup(pgid, "SIGKILL");
-    await waitForEmptyGroup(pgid, graceMs);
-  }
-  await exited;
 }
 
 /**
@@ -123,33 +58,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await applyMigrations(databaseUrl, relay.address);
     log("migrations applied");
 
-    const vars = { ...options.vars, WS_RELAY: relay.address, DATABASE_URL: databaseUrl };
-    const args = [
-      wranglerBin,
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(options.port),
-      "--inspector-port",
-      String(await freePort()),
-      "--log-level",
-      options.wranglerLogLevel ?? "info",
-      "--show-interactive-dev-session=false",
-      ...(options.dataDir ? ["--persist-to", `${options.dataDir}/wrangler`] : []),
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ];
-    // Its own process group, so stopping it also stops the workerd it spawns.
-    const child = spawn(process.execPath, args, {
-      stdio: ["ignore", options.stdio ?? "inherit", options.stdio ?? "inherit"],
-      detached: true,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    const worker = await startWranglerDev({
+      port: options.port,
+      vars: { ...options.vars, WS_RELAY: relay.address, DATABASE_URL: databaseUrl },
+      persistTo: options.dataDir && `${options.dataDir}/wrangler`,
+      logLevel: options.wranglerLogLevel ?? "info",
+      stdio: options.stdio ?? "inherit",
+      readyPath: "/health",
     });
-    const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
-    cleanups.push(() => stopGroup(child));
-    const url = `http://127.0.0.1:${options.port}`;
-    await waitForHealth(url, child, 60_000);
-    return { url, database, exited, stop };
+    cleanups.push(worker.stop);
+    return { url: worker.url, database, exited: worker.exited, stop };
   } catch (error) {
     await stop();
     throw error;

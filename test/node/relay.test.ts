@@ -31,6 +31,15 @@ describe("WebSocket relay", () => {
     await pool.end();
   });
 
+  it("releases the server's connection when a client ends, so sequential clients never run out", async () => {
+    // The embedded server allows 64 connections: 80 sessions in a row must each get one.
+    for (let i = 0; i < 80; i++) {
+      const pool = new Pool({ connectionString: postgres.url, max: 1 });
+      await pool.query("select 1");
+      await pool.end();
+    }
+  });
+
   it("refuses a host outside its allow-list, so it is no open proxy", async () => {
     const url = postgres.url.replace("127.0.0.1", "localhost");
     const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 3_000 });
