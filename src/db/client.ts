@@ -1,6 +1,7 @@
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { Pool } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import { AppError } from "../errors";
+import { routeThroughRelay } from "./driver";
 import * as schema from "./schema";
 
 /** The drizzle database handle used by repositories. */
@@ -16,17 +17,10 @@ export interface DatabaseSettings {
 
 let configuredRelay: string | undefined;
 
-/**
- * Points the Neon driver at the local relay. Production leaves the driver's defaults (Neon's own
- * WebSocket endpoint, TLS): the code path is otherwise identical.
- */
+/** Production leaves the driver's defaults (Neon's endpoint, TLS); only local runs set a relay. */
 function configureDriver(relay: string | undefined): void {
   if (!relay || relay === configuredRelay) return;
-  neonConfig.wsProxy = (host, port) => `${relay}/v1?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineTLS = false;
-  // SCRAM authentication cannot be pipelined with the startup message.
-  neonConfig.pipelineConnect = false;
+  routeThroughRelay(relay);
   configuredRelay = relay;
 }
 

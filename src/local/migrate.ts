@@ -3,6 +3,7 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { migrate } from "drizzle-orm/neon-serverless/migrator";
 import ws from "ws";
+import { routeThroughRelay } from "../db/driver";
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
 
@@ -17,12 +18,7 @@ export async function applyMigrations(url: string, relay?: string): Promise<void
   neonConfig.webSocketConstructor = ws;
   // Node-side only: without this each query waits for a write-coalescing tick.
   neonConfig.coalesceWrites = false;
-  if (relay) {
-    neonConfig.wsProxy = (host, port) => `${relay}/v1?address=${host}:${port}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineTLS = false;
-    neonConfig.pipelineConnect = false;
-  }
+  if (relay) routeThroughRelay(relay);
   const pool = new Pool({ connectionString: url, max: 1 });
   try {
     await migrate(drizzle({ client: pool }), { migrationsFolder: MIGRATIONS_FOLDER });

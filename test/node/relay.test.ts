@@ -1,6 +1,7 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
+import { routeThroughRelay } from "../../src/db/driver";
 import { type LocalPostgres, startEmbeddedPostgres } from "../../src/local/embedded-postgres";
 import { type Relay, startRelay } from "../../src/local/relay";
 
@@ -11,10 +12,7 @@ beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
   relay = await startRelay({ allowedHosts: ["127.0.0.1"] });
   neonConfig.webSocketConstructor = ws;
-  neonConfig.wsProxy = (host, port) => `${relay.address}/v1?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineTLS = false;
-  neonConfig.pipelineConnect = false;
+  routeThroughRelay(relay.address);
   neonConfig.coalesceWrites = false;
 });
 

@@ -6,6 +6,7 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import type { TestProject } from "vitest/node";
 import ws from "ws";
+import { routeThroughRelay } from "../../src/db/driver";
 import { startEmbeddedPostgres } from "../../src/local/embedded-postgres";
 import { applyMigrations } from "../../src/local/migrate";
 import { startRelay } from "../../src/local/relay";
@@ -19,10 +20,7 @@ declare module "vitest" {
 
 async function adminQuery(url: string, relay: string, statement: string): Promise<void> {
   neonConfig.webSocketConstructor = ws;
-  neonConfig.wsProxy = (host, port) => `${relay}/v1?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineTLS = false;
-  neonConfig.pipelineConnect = false;
+  routeThroughRelay(relay);
   const pool = new Pool({ connectionString: url, max: 1 });
   try {
     await pool.query(statement);
