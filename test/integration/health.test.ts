@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { expectedMigrations } from "../../src/db/migrations";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(`https://api.test${path}`, init);
 
