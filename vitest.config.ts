@@ -15,8 +15,12 @@ export default defineConfig({
               bindings: {
                 ENVIRONMENT: "test",
                 LOG_LEVEL: "error",
+                // One workerd isolate runs every concurrent request of a test (production spreads them):
+                // fifty simultaneous password hashes queue behind each other, so the deadline is generous here.
+                REQUEST_TIMEOUT_MS: "120000",
                 WS_RELAY: inject("wsRelay"),
                 DATABASE_URL: inject("databaseUrl"),
+                JWT_SIGNING_KEYS: inject("signingKeys"),
               },
             },
           })),

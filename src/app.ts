@@ -12,8 +12,11 @@ import { handleError, handleNotFound, validationHook } from "./middleware/proble
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
+import { authRoutes } from "./routes/auth";
+import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { wellKnownRoutes } from "./routes/well-known";
 
 /**
  * Builds the application. Middleware order is deliberate:
@@ -50,7 +53,15 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(jsonBody());
   app.use(database());
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT (EdDSA, typ at+jwt) or an API key",
+  });
   app.route("/", healthRoutes);
+  app.route("/", wellKnownRoutes);
+  app.route("/", authRoutes);
+  app.route("/", devRoutes);
   app.route("/", docsRoutes(app));
 
   app.notFound(handleNotFound);

@@ -22,12 +22,38 @@ const ConfigSchema = z
     REQUEST_TIMEOUT_MS: positiveInt(30_000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     WS_RELAY: z.string().min(1).optional(),
+    /** JSON array of private Ed25519 JWKs, current first (src/services/auth/keys.ts). A secret. */
+    JWT_SIGNING_KEYS: z.string().min(2).optional(),
+    JWT_ISSUER: z.string().min(1).default("https://api.finedge.local"),
+    JWT_AUDIENCE: z.string().min(1).default("finedge-api"),
+    /** Base URL for links in e-mails (verification, reset, magic link). */
+    APP_URL: z.url().default("http://127.0.0.1:8787"),
+    LOCKOUT_THRESHOLD: positiveInt(5),
+    LOCKOUT_SECONDS: positiveInt(3600),
+    LOCKOUT_WINDOW_SECONDS: positiveInt(3600),
+    EMAIL_API_KEY: z.string().min(1).optional(),
+    EMAIL_FROM: z.string().min(3).default("FinEdge <security@finedge.local>"),
+    EMAIL_ENDPOINT: z.url().optional(),
   })
   .superRefine((config, ctx) => {
     // Outside local development there is no built-in fallback: a missing secret stops the Worker from serving.
     const local = config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test";
     if (!local && !config.DATABASE_URL) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "required outside local development" });
+    }
+    if (!local && !config.JWT_SIGNING_KEYS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SIGNING_KEYS"],
+        message: "required outside local development",
+      });
+    }
+    if (!local && !config.EMAIL_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EMAIL_API_KEY"],
+        message: "required outside local development",
+      });
     }
     if (!local && config.WS_RELAY) {
       ctx.addIssue({

@@ -7,6 +7,10 @@ export interface Bindings extends Cloudflare.Env {
   DATABASE_URL?: string;
   /** Local only: address of the WebSocket-to-TCP relay that lets the Neon driver reach a plain Postgres. */
   WS_RELAY?: string;
+  /** Access-token signing keys: a JSON array of private Ed25519 JWKs, current first. A secret. */
+  JWT_SIGNING_KEYS?: string;
+  /** API key of the HTTP e-mail provider. A secret. */
+  EMAIL_API_KEY?: string;
 }
 
 /** Per-request values set by middleware. */
@@ -17,19 +21,22 @@ export interface Variables {
   /** Set by authentication once known; read by the request log. */
   tenantId?: string;
   userId?: string;
+  /** The verified caller, set by the `authenticate` middleware. */
+  auth?: AuthContext;
+}
+
+/** Who is calling, from a verified access token that its session authority still accepts. */
+export interface AuthContext {
+  userId: string;
+  tenantId: string;
+  role: string;
+  sessionId: string;
+  tokenId: string;
+  expiresAt: number;
 }
 
 /** The Hono environment of every router in the app. */
 export interface AppEnv {
   Bindings: Bindings;
   Variables: Variables;
-}
-
-declare global {
-  namespace Cloudflare {
-    /** Types `exports` from "cloudflare:workers" (the main module's loopback bindings). */
-    interface GlobalProps {
-      mainModule: typeof import("./index");
-    }
-  }
 }

@@ -48,7 +48,7 @@ export class RequestDatabase {
       this.#pool = new Pool({
         connectionString: this.settings.url,
         max: 1,
-        connectionTimeoutMillis: this.settings.connectTimeoutMs ?? 5_000,
+        connectionTimeoutMillis: this.settings.connectTimeoutMs ?? 10_000,
       });
       this.#db = drizzle({ client: this.#pool, schema });
     }

@@ -1,6 +1,7 @@
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { applyMigrations } from "./migrate";
 import { startRelay } from "./relay";
+import { ensureDevSigningKeys, generateSigningKeySet } from "./signing-keys";
 import { startWranglerDev } from "./wrangler";
 
 /** Options of {@link startLocalStack}. */
@@ -58,9 +59,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await applyMigrations(databaseUrl, relay.address);
     log("migrations applied");
 
+    // Local runs sign tokens with their own keys: kept in the data folder, or fresh for an in-memory run.
+    const signingKeys = options.dataDir
+      ? await ensureDevSigningKeys(`${options.dataDir}/signing-keys.json`)
+      : await generateSigningKeySet();
     const worker = await startWranglerDev({
       port: options.port,
-      vars: { ...options.vars, WS_RELAY: relay.address, DATABASE_URL: databaseUrl },
+      vars: {
+        ...options.vars,
+        WS_RELAY: relay.address,
+        DATABASE_URL: databaseUrl,
+        JWT_SIGNING_KEYS: signingKeys,
+      },
       persistTo: options.dataDir && `${options.dataDir}/wrangler`,
       logLevel: options.wranglerLogLevel ?? "info",
       stdio: options.stdio ?? "inherit",

@@ -10,11 +10,13 @@ import { routeThroughRelay } from "../../src/db/driver";
 import { startEmbeddedPostgres } from "../../src/local/embedded-postgres";
 import { applyMigrations } from "../../src/local/migrate";
 import { startRelay } from "../../src/local/relay";
+import { generateSigningKeySet } from "../../src/local/signing-keys";
 
 declare module "vitest" {
   export interface ProvidedContext {
     wsRelay: string;
     databaseUrl: string;
+    signingKeys: string;
   }
 }
 
@@ -57,6 +59,7 @@ export default async function setup(project: TestProject) {
   await applyMigrations(databaseUrl, relay.address);
   project.provide("wsRelay", relay.address);
   project.provide("databaseUrl", databaseUrl);
+  project.provide("signingKeys", await generateSigningKeySet());
 
   return async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config";
+import { type ConfigError, loadConfig } from "../../src/config";
 import type { Bindings } from "../../src/env";
 
 const base = { MODELS: {}, FILES: {} } as unknown as Bindings;
@@ -28,18 +28,30 @@ describe("loadConfig", () => {
     expect(config.REQUEST_TIMEOUT_MS).toBe(500);
   });
 
-  it("refuses production without a database, and the local relay in production", () => {
-    expect(() => load({ ENVIRONMENT: "production" })).toThrow(ConfigError);
+  it("refuses production without its secrets, naming each, and the local relay in production", () => {
+    try {
+      load({ ENVIRONMENT: "production" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).settings.map((s) => s.split(":")[0]).sort()).toEqual([
+        "DATABASE_URL",
+        "EMAIL_API_KEY",
+        "JWT_SIGNING_KEYS",
+      ]);
+    }
     try {
       load({
         ENVIRONMENT: "production",
         DATABASE_URL: "postgres://u:p@db.example/app",
+        JWT_SIGNING_KEYS: "[]",
+        EMAIL_API_KEY: "re_secret",
         WS_RELAY: "127.0.0.1:1",
       });
       expect.unreachable();
     } catch (error) {
       expect((error as ConfigError).settings).toEqual(["WS_RELAY: the local relay is for development only"]);
       expect((error as ConfigError).message).not.toContain("u:p");
+      expect((error as ConfigError).message).not.toContain("re_secret");
     }
   });
 

@@ -1,0 +1,109 @@
+import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
+import type { Database } from "../client";
+import { refreshTokens, sessions } from "../schema";
+
+export type SessionRow = typeof sessions.$inferSelect;
+
+export interface NewSession {
+  userId: string;
+  tenantId: string;
+  deviceFingerprint: string;
+  userAgent: string | null;
+  ip: string | null;
+  country: string | null;
+  city: string | null;
+  asn: number | null;
+  expiresAt: Date;
+  absoluteExpiresAt: Date;
+}
+
+/** Opens a session with its first refresh token. */
+export async function createSession(db: Database, session: NewSession, refreshTokenHash: string) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(sessions).values(session).returning();
+    if (!row) throw new Error("session insert returned nothing");
+    await tx.insert(refreshTokens).values({ sessionId: row.id, tokenHash: refreshTokenHash });
+    return row;
+  });
+}
+
+/** A refresh token and its session, by the token's hash. */
+export async function findRefreshToken(db: Database, tokenHash: string) {
+  const [row] = await db
+    .select({ token: refreshTokens, session: sessions })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, tokenHash))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Rotates: marks the presented token used - only if nobody used it first - and stores its successor,
+ * sliding the session's expiry. Returns false when the token was already used (reuse, RFC 9700 s4.14.2).
+ */
+export async function rotateRefreshToken(
+  db: Database,
+  input: { tokenId: string; sessionId: string; nextHash: string; now: Date; expiresAt: Date },
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx
+      .update(refreshTokens)
+      .set({ usedAt: input.now })
+      .where(and(eq(refreshTokens.id, input.tokenId), isNull(refreshTokens.usedAt)))
+      .returning({ id: refreshTokens.id });
+    if (claimed.length !== 1) return false;
+    await tx.insert(refreshTokens).values({ sessionId: input.sessionId, tokenHash: input.nextHash });
+    await tx
+      .update(sessions)
+      .set({ lastUsedAt: input.now, expiresAt: input.expiresAt })
+      .where(eq(sessions.id, input.sessionId));
+    return true;
+  });
+}
+
+/** Revokes one session (idempotent: an already-revoked one keeps its first reason). */
+export async function revokeSession(db: Database, sessionId: string, reason: string, now: Date) {
+  const [row] = await db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning();
+  return row;
+}
+
+/** Revokes every live session of a user, except `exceptSessionId` when given. Returns the revoked ones. */
+export async function revokeUserSessions(
+  db: Database,
+  userId: string,
+  reason: string,
+  now: Date,
+  exceptSessionId?: string,
+) {
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
+  if (exceptSessionId) conditions.push(ne(sessions.id, exceptSessionId));
+  return db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(...conditions))
+    .returning();
+}
+
+/** A user's sessions that are neither revoked nor expired, newest use first. */
+export async function listActiveSessions(db: Database, userId: string, now: Date) {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .orderBy(desc(sessions.lastUsedAt));
+}
+
+/** One of a user's sessions (scoped to the user, so another user's id is simply not found). */
+export async function findUserSession(db: Database, userId: string, sessionId: string) {
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
+    .limit(1);
+  return row;
+}

@@ -1,0 +1,109 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../env";
+
+/** The claims of an access token that revocation is decided on (`iat` in epoch seconds, may be fractional). */
+export interface TokenClaims {
+  jti: string;
+  sid: string;
+  iat: number;
+}
+
+/** Why a token is refused: its own id, its session, or a revocation of everything issued before. */
+export type RevocationReason = "token_revoked" | "session_revoked" | "all_revoked";
+
+/** The answer of `SessionAuthority.check`. */
+export type TokenCheck = { valid: true } | { valid: false; reason: RevocationReason };
+
+/** "Every token issued before `after` is dead", except those of the session that asked for it. */
+interface AllRevoked {
+  after: number;
+  exceptSessionId?: string;
+}
+
+// Storage keys; the two prefixes hold expiry times (epoch seconds) and are pruned once those pass.
+const TOKEN = "token:";
+const SESSION = "session:";
+const ALL = "all";
+
+/**
+ * Revocations of one user (`idFromName(userId)`): access-token ids, session ids and "everything before".
+ * Consulted on every authenticated request, so `check` is three point reads and never writes.
+ */
+export class SessionAuthority extends DurableObject<Bindings> {
+  /** Whether an access token may still be used at `nowSeconds`. */
+  check(token: TokenClaims, nowSeconds: number): TokenCheck {
+    const kv = this.ctx.storage.kv;
+    // An entry past its expiry only awaits pruning: the token or session it names has expired on its own.
+    const tokenExp = kv.get<number>(TOKEN + token.jti);
+    if (tokenExp !== undefined && nowSeconds < tokenExp) return { valid: false, reason: "token_revoked" };
+    const sessionUntil = kv.get<number>(SESSION + token.sid);
+    if (sessionUntil !== undefined && nowSeconds < sessionUntil) {
+      return { valid: false, reason: "session_revoked" };
+    }
+    const all = kv.get<AllRevoked>(ALL);
+    // Strictly before: `after` keeps the caller's milliseconds, so a login right after a revocation in
+    // the same second passes when its `iat` carries milliseconds too. A whole-second `iat` is the start of
+    // its second, so the error can only refuse a same-second newcomer (until the next second), never
+    // accept a token issued before the revocation.
+    if (all && token.iat < all.after && token.sid !== all.exceptSessionId) {
+      return { valid: false, reason: "all_revoked" };
+    }
+    return { valid: true };
+  }
+
+  /** Revokes one access token (logout) until its expiry `expSeconds`. */
+  async revokeToken(jti: string, expSeconds: number): Promise<void> {
+    this.extend(TOKEN + jti, expSeconds);
+    await this.prune();
+  }
+
+  /** Revokes a session (logout, deletion, refresh-token reuse) until its absolute expiry `untilSeconds`. */
+  async revokeSession(sid: string, untilSeconds: number): Promise<void> {
+    this.extend(SESSION + sid, untilSeconds);
+    await this.prune();
+  }
+
+  /**
+   * Kills every token issued before `nowSeconds` (password change or reset, account disabled); pass
+   * `Date.now() / 1000` to keep milliseconds. `exceptSessionId` keeps the caller's own session alive (change
+   * of password ends the other sessions). Each call replaces the previous exception.
+   */
+  revokeAll(nowSeconds: number, exceptSessionId?: string): void {
+    const previous = this.ctx.storage.kv.get<AllRevoked>(ALL);
+    // The cutoff never moves back, whatever order calls from skewed clocks arrive in.
+    const after = Math.max(previous?.after ?? Number.NEGATIVE_INFINITY, nowSeconds);
+    this.ctx.storage.kv.put<AllRevoked>(ALL, exceptSessionId ? { after, exceptSessionId } : { after });
+  }
+
+  /** Runs at the earliest expiry among the revocations. */
+  override async alarm(): Promise<void> {
+    await this.prune();
+  }
+
+  /** Stores an expiry, keeping the later one if the key is already revoked. */
+  private extend(key: string, expirySeconds: number): void {
+    const kv = this.ctx.storage.kv;
+    kv.put(key, Math.max(kv.get<number>(key) ?? 0, expirySeconds));
+  }
+
+  /**
+   * Deletes revocations whose expiry has passed and sets the alarm to the next one, so storage holds only
+   * live entries. A full scan per write is fine: writes are rare and a user has few live revocations.
+   */
+  private async prune(): Promise<void> {
+    const kv = this.ctx.storage.kv;
+    const nowSeconds = Date.now() / 1000;
+    let next = Number.POSITIVE_INFINITY;
+    this.ctx.storage.transactionSync(() => {
+      for (const prefix of [TOKEN, SESSION]) {
+        // Listed in full before deleting, so the cursor never walks over rows being removed.
+        for (const [key, expiry] of [...kv.list<number>({ prefix })]) {
+          if (expiry <= nowSeconds) kv.delete(key);
+          else next = Math.min(next, expiry);
+        }
+      }
+    });
+    if (next === Number.POSITIVE_INFINITY) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next * 1000);
+  }
+}

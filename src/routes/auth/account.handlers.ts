@@ -1,0 +1,94 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import { listSecurityEvents as listEvents } from "../../db/repositories/credentials.repository";
+import { updateProfile } from "../../db/repositories/users.repository";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../errors";
+import {
+  changePassword as changeAccountPassword,
+  currentUser,
+  listSessions as listUserSessions,
+  revokeOtherSessions,
+  revokeOwnSession,
+} from "../../services/auth/account";
+import { sendVerificationEmail } from "../../services/auth/registration";
+import type * as routes from "./account.routes";
+import { toUserView } from "./auth.schemas";
+import { authDeps, authOf, clientOf } from "./deps";
+
+export const getMe: RouteHandler<typeof routes.getMe, AppEnv> = async (c) => {
+  const user = await currentUser(await authDeps(c), authOf(c).userId);
+  return c.json(toUserView(user), 200);
+};
+
+export const patchMe: RouteHandler<typeof routes.patchMe, AppEnv> = async (c) => {
+  const deps = await authDeps(c);
+  const user = await currentUser(deps, authOf(c).userId);
+  const updated = await updateProfile(deps.db, user.id, { displayName: c.req.valid("json").display_name });
+  return c.json(toUserView(updated ?? user), 200);
+};
+
+export const changePassword: RouteHandler<typeof routes.changePassword, AppEnv> = async (c) => {
+  const { current_password, new_password } = c.req.valid("json");
+  const { sessionsEnded } = await changeAccountPassword(
+    await authDeps(c),
+    authOf(c),
+    { currentPassword: current_password, newPassword: new_password },
+    clientOf(c),
+  );
+  return c.json({ sessions_ended: sessionsEnded }, 200);
+};
+
+export const listSessions: RouteHandler<typeof routes.listSessions, AppEnv> = async (c) => {
+  const sessions = await listUserSessions(await authDeps(c), authOf(c));
+  return c.json(
+    {
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        current: s.current,
+        device: { user_agent: s.userAgent, fingerprint: s.deviceFingerprint },
+        ip: s.ip,
+        location: { country: s.country, city: s.city, asn: s.asn },
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt.toISOString(),
+        expires_at: s.expiresAt.toISOString(),
+      })),
+    },
+    200,
+  );
+};
+
+export const deleteSession: RouteHandler<typeof routes.deleteSession, AppEnv> = async (c) => {
+  await revokeOwnSession(await authDeps(c), authOf(c), c.req.valid("param").id, clientOf(c));
+  return c.body(null, 204);
+};
+
+export const deleteOtherSessions: RouteHandler<typeof routes.deleteOtherSessions, AppEnv> = async (c) => {
+  const ended = await revokeOtherSessions(await authDeps(c), authOf(c), clientOf(c));
+  return c.json({ sessions_ended: ended }, 200);
+};
+
+export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, AppEnv> = async (c) => {
+  const { limit, before } = c.req.valid("query");
+  const deps = await authDeps(c);
+  const rows = await listEvents(deps.db, authOf(c).userId, limit, before ? new Date(before) : undefined);
+  const events = rows.map((e) => ({
+    id: e.id,
+    type: e.type,
+    ip: e.ip,
+    user_agent: e.userAgent,
+    details: e.details,
+    created_at: e.createdAt.toISOString(),
+  }));
+  const last = events.at(-1);
+  return c.json({ events, next_cursor: events.length === limit && last ? last.created_at : null }, 200);
+};
+
+export const requestEmailVerification: RouteHandler<typeof routes.requestEmailVerification, AppEnv> = async (
+  c,
+) => {
+  const deps = await authDeps(c);
+  const user = await currentUser(deps, authOf(c).userId);
+  if (user.emailVerifiedAt) throw new AppError("conflict", "The e-mail address is already verified.");
+  await sendVerificationEmail(deps, user);
+  return c.body(null, 202);
+};

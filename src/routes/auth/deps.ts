@@ -1,0 +1,53 @@
+import type { Context } from "hono";
+import type { AppEnv, AuthContext } from "../../env";
+import { AppError } from "../../errors";
+import type { AuthDeps, ClientContext } from "../../services/auth/context";
+import { loadSigningKeys } from "../../services/auth/keys";
+import { createEmailSender } from "../../services/email/senders";
+
+interface CfProperties {
+  country?: string;
+  city?: string;
+  asn?: number;
+}
+
+/** The client as the edge sees it: `CF-Connecting-IP` is set by Cloudflare and cannot be forged through it. */
+export function clientOf(c: Context<AppEnv>): ClientContext {
+  const cf = (c.req.raw as { cf?: CfProperties }).cf;
+  return {
+    ip: c.req.header("cf-connecting-ip") ?? null,
+    userAgent: c.req.header("user-agent") ?? null,
+    country: cf?.country ?? null,
+    city: cf?.city ?? null,
+    asn: typeof cf?.asn === "number" ? cf.asn : null,
+    requestId: c.var.requestId,
+  };
+}
+
+/** The signing keys, or 503 when the Worker has none (only possible in local development). */
+export async function signingKeys(c: Context<AppEnv>) {
+  const json = c.var.config.JWT_SIGNING_KEYS;
+  if (!json) throw new AppError("service_unavailable", "Token signing keys are not configured.");
+  return loadSigningKeys(json);
+}
+
+/** Builds the services' dependencies from the request's bindings. */
+export async function authDeps(c: Context<AppEnv>): Promise<AuthDeps> {
+  const { config } = c.var;
+  return {
+    db: c.var.database.db,
+    config,
+    keys: await signingKeys(c),
+    accountGuard: (email) => c.env.ACCOUNT_GUARD.get(c.env.ACCOUNT_GUARD.idFromName(email)),
+    sessionAuthority: (userId) => c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(userId)),
+    email: createEmailSender(config),
+    now: () => new Date(),
+  };
+}
+
+/** The authenticated caller; routes mounted behind `authenticate` always have one. */
+export function authOf(c: Context<AppEnv>): AuthContext {
+  const auth = c.var.auth;
+  if (!auth) throw new AppError("unauthorized", "Authentication is required.");
+  return auth;
+}

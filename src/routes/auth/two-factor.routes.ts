@@ -1,0 +1,60 @@
+import { z } from "@hono/zod-openapi";
+import { authenticate } from "../../middleware/authenticate";
+import { defineRoute, problems } from "../../openapi";
+import { TotpCode } from "./auth.schemas";
+
+const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
+const secured = { tags: ["Two-factor"], security: [{ bearerAuth: [] }], middleware: authenticate() };
+const BackupCodes = z.object({ backup_codes: z.array(z.string()).length(10) }).openapi("BackupCodes");
+
+export const enableTotp = defineRoute({
+  method: "post",
+  path: "/api/v1/auth/2fa/enable",
+  ...secured,
+  summary:
+    "Start TOTP enrolment: a secret, its otpauth:// URI and a QR code (SVG). Not active until verified.",
+  responses: {
+    200: {
+      description: "Enrolment started.",
+      ...json(z.object({ secret: z.string(), otpauth_uri: z.string(), qr_svg: z.string() })),
+    },
+    401: problems[401],
+    409: problems[409],
+  },
+});
+
+export const verifyTotp = defineRoute({
+  method: "post",
+  path: "/api/v1/auth/2fa/verify",
+  ...secured,
+  summary: "Activate 2FA with a first code; returns 10 single-use backup codes, shown once.",
+  request: { body: body(z.object({ code: TotpCode }).strict()) },
+  responses: {
+    200: { description: "2FA on.", ...json(BackupCodes) },
+    401: problems[401],
+    409: problems[409],
+  },
+});
+
+export const disableTotp = defineRoute({
+  method: "post",
+  path: "/api/v1/auth/2fa/disable",
+  ...secured,
+  summary: "Turn 2FA off with a current TOTP or backup code.",
+  request: { body: body(z.object({ code: z.string().min(6).max(64) }).strict()) },
+  responses: { 204: { description: "2FA off." }, 401: problems[401], 409: problems[409] },
+});
+
+export const regenerateBackupCodes = defineRoute({
+  method: "post",
+  path: "/api/v1/auth/2fa/backup-codes",
+  ...secured,
+  summary: "Replace the backup codes (a current TOTP code is required).",
+  request: { body: body(z.object({ code: TotpCode }).strict()) },
+  responses: {
+    200: { description: "New codes.", ...json(BackupCodes) },
+    401: problems[401],
+    409: problems[409],
+  },
+});

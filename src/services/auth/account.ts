@@ -1,0 +1,123 @@
+import { consumeOneTimeToken } from "../../db/repositories/credentials.repository";
+import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
+import {
+  findUserById,
+  markEmailVerified,
+  setPasswordHash,
+  type UserRow,
+} from "../../db/repositories/users.repository";
+import { AppError } from "../../errors";
+import { sendEmail } from "../email/outbox";
+import { renderEmail } from "../email/templates";
+import type { AuthDeps, ClientContext } from "./context";
+import { recordSecurityEvent } from "./events";
+import { hashPassword, verifyPassword } from "./passwords";
+import { assertPasswordPolicy } from "./registration";
+import { hashToken } from "./secrets";
+import { endAllSessions, endSession } from "./sessions";
+
+/** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
+export async function currentUser(deps: AuthDeps, userId: string): Promise<UserRow> {
+  const user = await findUserById(deps.db, userId);
+  if (user?.status !== "active") throw new AppError("unauthorized", "The account is not active.");
+  return user;
+}
+
+/**
+ * Changes the password after re-authentication (ASVS 7.5.1) and ends every other session (ASVS 7.4.3);
+ * the current one stays signed in. A wrong current password counts towards lockout.
+ */
+export async function changePassword(
+  deps: AuthDeps,
+  auth: { userId: string; sessionId: string },
+  input: { currentPassword: string; newPassword: string },
+  client: ClientContext,
+) {
+  const user = await currentUser(deps, auth.userId);
+  const { valid } = await verifyPassword(input.currentPassword, user.passwordHash);
+  if (!valid) {
+    const guard = deps.accountGuard(user.email);
+    const result = await guard.recordFailure(deps.now().getTime(), {
+      threshold: deps.config.LOCKOUT_THRESHOLD,
+      lockSeconds: deps.config.LOCKOUT_SECONDS,
+      windowSeconds: deps.config.LOCKOUT_WINDOW_SECONDS,
+    });
+    await recordSecurityEvent(deps, {
+      type: "login_failure",
+      userId: user.id,
+      tenantId: user.tenantId,
+      client,
+      details: { factor: "password", during: "change_password", failures: result.failures },
+    });
+    throw new AppError("invalid_credentials", "The current password is wrong.");
+  }
+  assertPasswordPolicy(input.newPassword, user.email, "/new_password");
+  await setPasswordHash(deps.db, user.id, await hashPassword(input.newPassword), true);
+  const ended = await endAllSessions(deps, user.id, "password_changed", auth.sessionId);
+  await recordSecurityEvent(deps, {
+    type: "password_changed",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+    details: { sessionsEnded: ended },
+  });
+  await sendEmail(deps.db, deps.email, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: "password_changed",
+    ...renderEmail("password_changed", { at: deps.now() }),
+  });
+  return { sessionsEnded: ended };
+}
+
+/** The user's live sessions, the calling one marked. */
+export async function listSessions(deps: AuthDeps, auth: { userId: string; sessionId: string }) {
+  const rows = await listActiveSessions(deps.db, auth.userId, deps.now());
+  return rows.map((row) => ({ ...row, current: row.id === auth.sessionId }));
+}
+
+/** Ends one of the user's own sessions; another user's session id is simply not found (404). */
+export async function revokeOwnSession(
+  deps: AuthDeps,
+  auth: { userId: string; tenantId: string },
+  sessionId: string,
+  client: ClientContext,
+) {
+  const session = await findUserSession(deps.db, auth.userId, sessionId);
+  if (!session || session.revokedAt) throw new AppError("not_found", "No such session.");
+  await endSession(deps, auth.userId, sessionId, "revoked_by_user");
+  await recordSecurityEvent(deps, {
+    type: "session_revoked",
+    userId: auth.userId,
+    tenantId: auth.tenantId,
+    client,
+    details: { sessionId },
+  });
+}
+
+/** Ends every session but the calling one. */
+export async function revokeOtherSessions(
+  deps: AuthDeps,
+  auth: { userId: string; tenantId: string; sessionId: string },
+  client: ClientContext,
+) {
+  const ended = await endAllSessions(deps, auth.userId, "revoked_by_user", auth.sessionId);
+  await recordSecurityEvent(deps, {
+    type: "sessions_revoked",
+    userId: auth.userId,
+    tenantId: auth.tenantId,
+    client,
+    details: { sessionsEnded: ended },
+  });
+  return ended;
+}
+
+/** Confirms an e-mail address with the single-use token sent to it. */
+export async function confirmEmail(deps: AuthDeps, token: string, client: ClientContext) {
+  const userId = await consumeOneTimeToken(deps.db, "verify_email", await hashToken(token), deps.now());
+  if (!userId) throw new AppError("invalid_token", "The verification link is invalid, used or expired.");
+  await markEmailVerified(deps.db, userId, deps.now());
+  const user = await findUserById(deps.db, userId);
+  await recordSecurityEvent(deps, { type: "email_verified", userId, tenantId: user?.tenantId, client });
+}

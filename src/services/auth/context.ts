@@ -1,0 +1,37 @@
+import type { AppConfig } from "../../config";
+import type { Database } from "../../db/client";
+import type { AccountGuard } from "../../durable-objects/account-guard";
+import type { SessionAuthority } from "../../durable-objects/session-authority";
+import type { EmailSender } from "../email/senders";
+import type { SigningKeys } from "./keys";
+
+/** Where a request came from, as far as the edge can tell (from headers and `request.cf`). */
+export interface ClientContext {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+  city: string | null;
+  asn: number | null;
+  requestId: string;
+}
+
+/** Everything the account-security services need, passed in explicitly (they never see the Hono context). */
+export interface AuthDeps {
+  db: Database;
+  config: AppConfig;
+  keys: SigningKeys;
+  accountGuard: (email: string) => DurableObjectStub<AccountGuard>;
+  sessionAuthority: (userId: string) => DurableObjectStub<SessionAuthority>;
+  email: EmailSender;
+  now: () => Date;
+}
+
+/** Token lifetimes (ASVS 7.3, 10.4.8): refresh tokens slide for 7 days within an absolute 30. */
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+export const REFRESH_SLIDING_SECONDS = 7 * 24 * 3600;
+export const REFRESH_ABSOLUTE_SECONDS = 30 * 24 * 3600;
+export const EMAIL_TOKEN_SECONDS = {
+  verify_email: 24 * 3600,
+  password_reset: 30 * 60,
+  magic_link: 15 * 60,
+} as const;

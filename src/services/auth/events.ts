@@ -1,0 +1,57 @@
+import { insertSecurityEvent } from "../../db/repositories/credentials.repository";
+import { log } from "../../logger";
+import type { AuthDeps, ClientContext } from "./context";
+
+/** The security events recorded (ASVS 16.3.1): every authentication decision and account-security change. */
+export type SecurityEventType =
+  | "register"
+  | "login_success"
+  | "login_failure"
+  | "mfa_challenge"
+  | "mfa_failure"
+  | "account_locked"
+  | "new_device"
+  | "refresh_token_reuse"
+  | "logout"
+  | "session_revoked"
+  | "sessions_revoked"
+  | "password_changed"
+  | "password_reset"
+  | "password_reset_requested"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "backup_codes_regenerated"
+  | "backup_code_used"
+  | "email_verified"
+  | "magic_link_requested";
+
+/** Appends a security event and writes the same as a JSON log line; never includes secrets. */
+export async function recordSecurityEvent(
+  deps: Pick<AuthDeps, "db" | "config">,
+  event: {
+    type: SecurityEventType;
+    userId?: string | null;
+    tenantId?: string | null;
+    client: ClientContext;
+    details?: Record<string, unknown>;
+  },
+): Promise<void> {
+  const { type, userId = null, tenantId = null, client, details = {} } = event;
+  await insertSecurityEvent(deps.db, {
+    type,
+    userId,
+    tenantId,
+    ip: client.ip,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+    details,
+  });
+  log(deps.config.LOG_LEVEL, type.endsWith("failure") || type.includes("reuse") ? "warn" : "info", {
+    msg: "security event",
+    event: type,
+    requestId: client.requestId,
+    userId,
+    tenantId,
+    ip: client.ip,
+    ...details,
+  });
+}

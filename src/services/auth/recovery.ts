@@ -1,0 +1,100 @@
+import { consumeOneTimeToken, createOneTimeToken } from "../../db/repositories/credentials.repository";
+import { findUserByEmail, findUserById, setPasswordHash } from "../../db/repositories/users.repository";
+import { AppError } from "../../errors";
+import { sendEmail } from "../email/outbox";
+import { renderEmail } from "../email/templates";
+import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
+import { recordSecurityEvent } from "./events";
+import { challengeSecondFactor, completeLogin } from "./login";
+import { hashPassword } from "./passwords";
+import { assertPasswordPolicy } from "./registration";
+import { generateOpaqueToken, hashToken } from "./secrets";
+import { endAllSessions } from "./sessions";
+
+type LinkPurpose = "password_reset" | "magic_link";
+
+/**
+ * Sends a single-use link if the address belongs to an active account. The caller answers the same
+ * 202 either way (ASVS 6.3.8): whether an account exists is never revealed here.
+ */
+export async function sendAccountLink(
+  deps: AuthDeps,
+  purpose: LinkPurpose,
+  email: string,
+  client: ClientContext,
+) {
+  const user = await findUserByEmail(deps.db, email);
+  const token = generateOpaqueToken();
+  const tokenHash = await hashToken(token); // hashed either way: comparable work for unknown addresses
+  if (user?.status !== "active") return;
+  await createOneTimeToken(deps.db, {
+    userId: user.id,
+    purpose,
+    tokenHash,
+    expiresAt: new Date(deps.now().getTime() + EMAIL_TOKEN_SECONDS[purpose] * 1000),
+  });
+  await sendEmail(deps.db, deps.email, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: purpose,
+    ...renderEmail(purpose, { appUrl: deps.config.APP_URL, token }),
+  });
+  await recordSecurityEvent(deps, {
+    type: purpose === "password_reset" ? "password_reset_requested" : "magic_link_requested",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+  });
+}
+
+async function redeem(deps: AuthDeps, purpose: LinkPurpose, token: string) {
+  const userId = await consumeOneTimeToken(deps.db, purpose, await hashToken(token), deps.now());
+  const user = userId ? await findUserById(deps.db, userId) : undefined;
+  if (user?.status !== "active") throw new AppError("invalid_token", "The link is invalid, used or expired.");
+  return user;
+}
+
+/**
+ * Sets a new password from a reset link and ends every session (ASVS 7.4). It signs nobody in, so the
+ * next login still asks for the second factor: a reset never bypasses 2FA (ASVS 6.4.3).
+ */
+export async function resetPassword(
+  deps: AuthDeps,
+  token: string,
+  newPassword: string,
+  client: ClientContext,
+) {
+  const user = await redeem(deps, "password_reset", token);
+  assertPasswordPolicy(newPassword, user.email, "/new_password");
+  await setPasswordHash(deps.db, user.id, await hashPassword(newPassword), true);
+  const ended = await endAllSessions(deps, user.id, "password_reset");
+  await deps.accountGuard(user.email).unlock();
+  await recordSecurityEvent(deps, {
+    type: "password_reset",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+    details: { sessionsEnded: ended },
+  });
+  await sendEmail(deps.db, deps.email, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: "password_changed",
+    ...renderEmail("password_changed", { at: deps.now() }),
+  });
+}
+
+/** Signs in with a magic link: the link replaces the password, never the second factor. */
+export async function redeemMagicLink(deps: AuthDeps, token: string, client: ClientContext) {
+  const user = await redeem(deps, "magic_link", token);
+  const status = await deps.accountGuard(user.email).status(deps.now().getTime());
+  if (status.locked) {
+    throw new AppError("account_locked", "Too many failed attempts: the account is locked for now.", {
+      headers: { "Retry-After": String(Math.max(1, status.retryAfterSeconds)) },
+    });
+  }
+  if (user.totpEnabledAt) return challengeSecondFactor(deps, user, client);
+  return completeLogin(deps, user, client, "magic_link");
+}

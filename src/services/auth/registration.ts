@@ -1,0 +1,75 @@
+import { createOneTimeToken, rememberDevice } from "../../db/repositories/credentials.repository";
+import { createTenantWithAdmin, isUniqueViolation } from "../../db/repositories/users.repository";
+import { AppError } from "../../errors";
+import { sendEmail } from "../email/outbox";
+import { renderEmail } from "../email/templates";
+import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
+import { deviceFingerprint } from "./devices";
+import { recordSecurityEvent } from "./events";
+import { checkPasswordPolicy, hashPassword } from "./passwords";
+import { generateOpaqueToken, hashToken } from "./secrets";
+import { startSession } from "./sessions";
+
+/** Refuses a password that breaks the policy, as a 422 on the field that carries it. */
+export function assertPasswordPolicy(password: string, email: string, pointer = "/password") {
+  const problem = checkPasswordPolicy(password, { email });
+  if (problem) {
+    throw new AppError("validation_failed", problem.message, {
+      errors: [{ location: "body", pointer, message: problem.message, code: problem.code }],
+    });
+  }
+}
+
+/** Sends a fresh e-mail verification link. */
+export async function sendVerificationEmail(
+  deps: AuthDeps,
+  user: { id: string; tenantId: string; email: string },
+) {
+  const token = generateOpaqueToken();
+  await createOneTimeToken(deps.db, {
+    userId: user.id,
+    purpose: "verify_email",
+    tokenHash: await hashToken(token),
+    expiresAt: new Date(deps.now().getTime() + EMAIL_TOKEN_SECONDS.verify_email * 1000),
+  });
+  await sendEmail(deps.db, deps.email, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: "verify_email",
+    ...renderEmail("verify_email", { appUrl: deps.config.APP_URL, token }),
+  });
+}
+
+/**
+ * Self-service registration: a new tenant with the registrant as its tenant_admin, a verification
+ * e-mail, and a session on this device. A taken e-mail is 409 (registration may say so; login may not).
+ */
+export async function register(
+  deps: AuthDeps,
+  input: { email: string; password: string; displayName: string | null; tenantName: string | null },
+  client: ClientContext,
+) {
+  assertPasswordPolicy(input.password, input.email);
+  const passwordHash = await hashPassword(input.password);
+  let created: Awaited<ReturnType<typeof createTenantWithAdmin>>;
+  try {
+    created = await createTenantWithAdmin(deps.db, {
+      tenantName: input.tenantName ?? `${input.email.split("@")[1] ?? "new"} workspace`,
+      email: input.email,
+      displayName: input.displayName,
+      passwordHash,
+      role: "tenant_admin",
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AppError("email_taken", "An account with this e-mail already exists.");
+    throw error;
+  }
+  const { tenant, user } = created;
+  await rememberDevice(deps.db, user.id, await deviceFingerprint(client), deps.now());
+  await recordSecurityEvent(deps, { type: "register", userId: user.id, tenantId: tenant.id, client });
+  await sendVerificationEmail(deps, user);
+  const pair = await startSession(deps, user, client);
+  return { user, tenant, tokens: pair };
+}

@@ -1,0 +1,61 @@
+import { expect } from "vitest";
+import { call } from "./helpers";
+
+/** A unique, valid address per call, so tests never share accounts. */
+export const uniqueEmail = (label = "user") => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+export const PASSWORD = "plum-orbit-lantern-42";
+
+/** JSON request through the deployed Worker, with an optional bearer token. */
+export function api(
+  path: string,
+  init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  return call(path, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+}
+
+export interface Registered {
+  email: string;
+  password: string;
+  access_token: string;
+  refresh_token: string;
+  session_id: string;
+  user: { id: string; tenant_id: string; email: string; role: string };
+  tenant: { id: string; name: string };
+}
+
+/** Registers a fresh account and returns its tokens. */
+export async function registerUser(label = "user", password = PASSWORD): Promise<Registered> {
+  const email = uniqueEmail(label);
+  const response = await api("/api/v1/auth/register", { body: { email, password } });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return { email, password, ...(await response.json<Omit<Registered, "email" | "password">>()) };
+}
+
+/** Signs in with a password; returns the parsed body and status. */
+export async function loginUser(email: string, password: string, headers?: Record<string, string>) {
+  const response = await api("/api/v1/auth/login", { body: { email, password }, headers });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: await response.json<Record<string, unknown>>(),
+  };
+}
+
+/** The newest message of a template in the local mailbox, and the token in its link. */
+export async function mailboxToken(to: string, template: string): Promise<string> {
+  const response = await api(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+  expect(response.status).toBe(200);
+  const { messages } = await response.json<{ messages: Array<{ template: string; body_text: string }> }>();
+  const message = messages.find((m) => m.template === template);
+  expect(message, `no ${template} e-mail for ${to}`).toBeDefined();
+  const token = message?.body_text.match(/token=([A-Za-z0-9_-]+)/)?.[1];
+  expect(token).toBeDefined();
+  return token as string;
+}

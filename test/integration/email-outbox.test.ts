@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { type Database, RequestDatabase } from "../../src/db/client";
+import {
+  enqueueEmail,
+  latestEmailsTo,
+  MAX_EMAIL_ATTEMPTS,
+  type OutboxMessage,
+  pendingEmails,
+} from "../../src/db/repositories/outbox.repository";
+import { deliverPending, sendEmail } from "../../src/services/email/outbox";
+import type { EmailSender, OutgoingEmail } from "../../src/services/email/senders";
+import { bindings } from "./helpers";
+
+/** Opens a connection for one test body and closes it before the body ends (I/O cannot outlive it). */
+async function withDatabase(body: (db: Database) => Promise<void>): Promise<void> {
+  const handle = new RequestDatabase({ url: bindings.DATABASE_URL as string, relay: bindings.WS_RELAY });
+  try {
+    await body(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A fresh mailbox per test, so rows other suites queue never meet these assertions. */
+const mailbox = (label: string) => `${label}-${crypto.randomUUID()}@outbox.test`;
+
+const message = (to: string, subject = "Your password was changed"): OutboxMessage => ({
+  tenantId: null,
+  userId: null,
+  to,
+  template: "password_changed",
+  subject,
+  bodyText: `The password was changed.\n${subject}`,
+});
+
+/**
+ * Stands in for the provider: accepts every message except those to `refused` addresses, which it
+ * rejects as a provider answering 503 would. Other suites' pending rows are accepted, as a real drain would.
+ */
+function providerDouble(refused: Set<string> = new Set()) {
+  const accepted: OutgoingEmail[] = [];
+  const attempts: OutgoingEmail[] = [];
+  const sender: EmailSender = {
+    name: "double",
+    async send(outgoing) {
+      attempts.push(outgoing);
+      if (refused.has(outgoing.to)) throw new Error("E-mail provider answered 503: try later");
+      accepted.push(outgoing);
+    },
+  };
+  return { sender, accepted, attempts };
+}
+
+const only = async (db: Database, to: string) => {
+  const rows = await latestEmailsTo(db, to);
+  expect(rows).toHaveLength(1);
+  return rows[0] as NonNullable<(typeof rows)[number]>;
+};
+
+describe("e-mail outbox", () => {
+  it("queues a message as pending and a drain marks it sent at the given time", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("drain");
+      const { id } = await enqueueEmail(db, message(to));
+      expect(await only(db, to)).toMatchObject({ id, status: "pending", attempts: 0, sentAt: null });
+      expect((await pendingEmails(db, 1000)).map((row) => row.id)).toContain(id);
+
+      const provider = providerDouble();
+      const sentAt = new Date("2030-01-02T03:04:05Z");
+      const result = await deliverPending(db, provider.sender, { limit: 1000, now: () => sentAt });
+
+      const mine = provider.accepted.filter((outgoing) => outgoing.to === to);
+      expect(mine).toEqual([
+        { to, subject: "Your password was changed", bodyText: message(to).bodyText, idempotencyKey: id },
+      ]);
+      expect(result).toEqual({ sent: provider.accepted.length, failed: 0 });
+      expect(await only(db, to)).toMatchObject({ status: "sent", attempts: 1, sentAt, lastError: null });
+      expect((await pendingEmails(db, 1000)).map((row) => row.id)).not.toContain(id);
+    }));
+
+  it("sendEmail delivers at once and records the send", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("immediate");
+      const provider = providerDouble();
+      const { id, sent } = await sendEmail(db, provider.sender, message(to));
+      expect(sent).toBe(true);
+      expect(provider.attempts).toEqual([expect.objectContaining({ to, idempotencyKey: id })]);
+      expect(await only(db, to)).toMatchObject({ id, status: "sent", attempts: 1 });
+    }));
+
+  it("records a failing provider without throwing, retries, and gives up after the last attempt", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("bounce");
+      const provider = providerDouble(new Set([to]));
+
+      const { id, sent } = await sendEmail(db, provider.sender, message(to));
+      expect(sent).toBe(false);
+      expect(await only(db, to)).toMatchObject({
+        id,
+        status: "pending",
+        attempts: 1,
+        sentAt: null,
+        lastError: "Error: E-mail provider answered 503: try later",
+      });
+
+      for (let attempt = 2; attempt <= MAX_EMAIL_ATTEMPTS; attempt += 1) {
+        const result = await deliverPending(db, provider.sender, { limit: 1000 });
+        expect(result.failed).toBe(1);
+        const row = await only(db, to);
+        expect(row.attempts).toBe(attempt);
+        expect(row.status).toBe(attempt < MAX_EMAIL_ATTEMPTS ? "pending" : "failed");
+      }
+
+      // A failed message is left alone by later drains.
+      await deliverPending(db, provider.sender, { limit: 1000 });
+      expect(provider.attempts.filter((outgoing) => outgoing.to === to)).toHaveLength(MAX_EMAIL_ATTEMPTS);
+      expect(await only(db, to)).toMatchObject({
+        status: "failed",
+        attempts: MAX_EMAIL_ATTEMPTS,
+        sentAt: null,
+      });
+    }));
+
+  it("lists the latest messages to one address, newest first, up to the limit", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("inbox");
+      await enqueueEmail(db, message(mailbox("someone-else"), "not mine"));
+      for (const subject of ["first", "second", "third"]) {
+        await enqueueEmail(db, message(to, subject));
+        // created_at orders the list; a pause keeps consecutive inserts from sharing a timestamp.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect((await latestEmailsTo(db, to)).map((row) => row.subject)).toEqual(["third", "second", "first"]);
+      expect((await latestEmailsTo(db, to, 2)).map((row) => row.subject)).toEqual(["third", "second"]);
+      expect(await latestEmailsTo(db, mailbox("nobody"))).toEqual([]);
+    }));
+});
