@@ -1,0 +1,26 @@
+import { loadConfig } from "./config";
+import { RequestDatabase } from "./db/client";
+import type { Bindings } from "./env";
+import { describeError, log } from "./logger";
+import { deliverPending } from "./services/email/outbox";
+import { createEmailSender } from "./services/email/senders";
+
+/**
+ * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
+ * must delay a security alert, never lose it).
+ */
+export async function runScheduled(env: Bindings): Promise<{ sent: number; failed: number }> {
+  const config = loadConfig(env);
+  if (!config.DATABASE_URL) return { sent: 0, failed: 0 };
+  const database = new RequestDatabase({ url: config.DATABASE_URL, relay: config.WS_RELAY });
+  try {
+    const result = await deliverPending(database.db, createEmailSender(config), { limit: 100 });
+    log(config.LOG_LEVEL, result.failed > 0 ? "warn" : "info", { msg: "outbox drained", ...result });
+    return result;
+  } catch (error) {
+    log(config.LOG_LEVEL, "error", { msg: "outbox drain failed", error: describeError(error) });
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
