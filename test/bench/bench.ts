@@ -12,7 +12,7 @@ import autocannon from "autocannon";
 import { freePort } from "../../src/local/ports";
 import { startLocalStack } from "../../src/local/stack";
 import { startWranglerDev } from "../../src/local/wrangler";
-import { type Scenario, scenarios } from "./scenarios";
+import { type RequestPlan, type Scenario, scenarios } from "./scenarios";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
@@ -28,19 +28,26 @@ interface Row {
   ratio_to_floor: number | null;
 }
 
-async function drive(url: string, scenario: Scenario, connections: number) {
+async function drive(url: string, scenario: Scenario, plan: RequestPlan, connections: number) {
   let unexpected = 0;
   const result = await autocannon({
-    url: `${url}${scenario.path}`,
-    method: scenario.method ?? "GET",
-    headers: scenario.headers,
-    body: scenario.body,
+    url,
     connections,
-    duration: seconds,
-    setupClient: (client) =>
-      client.on("response", (status: number) => {
-        if (status !== scenario.expectStatus) unexpected++;
-      }),
+    duration: Math.max(seconds, scenario.minSeconds ?? 0),
+    requests: [
+      {
+        method: plan.method ?? "GET",
+        path: plan.path,
+        headers: plan.headers,
+        body: plan.body,
+        // autocannon calls `setupRequest` whenever the key exists, so it is only set when needed.
+        ...(plan.setupRequest ? { setupRequest: plan.setupRequest as never } : {}),
+        onResponse: (status: number, body: string) => {
+          if (status !== scenario.expectStatus) unexpected++;
+          plan.onResponse?.(status, body);
+        },
+      },
+    ],
   });
   return {
     requests: result.requests.total,
@@ -71,8 +78,10 @@ try {
     let floorRps: number | undefined;
     for (const scenario of scenarios) {
       const target = scenario.target === "floor" ? floor.url : api.url;
-      await drive(target, scenario, connections).catch(() => undefined); // warm-up pass, discarded
-      const measured = await drive(target, scenario, connections);
+      const prepare = () =>
+        scenario.prepare?.(api.url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
+      await drive(target, scenario, await prepare(), connections).catch(() => undefined); // warm-up, discarded
+      const measured = await drive(target, scenario, await prepare(), connections);
       if (scenario.target === "floor") floorRps = measured.rps;
       rows.push({
         scenario: scenario.name,
