@@ -1,6 +1,7 @@
 import type { Database } from "../db/client";
 import { expectedMigrations, migrationTag } from "../db/migrations";
 import { readDatabaseStatus } from "../db/repositories/health.repository";
+import { loadSigningKeys } from "./auth/keys";
 import type { DependencyCheck } from "./readiness";
 
 /** The database answers, and has every migration this build expects (a schema behind the code is unhealthy). */
@@ -35,6 +36,19 @@ export function storageCheck(buckets: Record<string, R2Bucket>): DependencyCheck
     async probe() {
       await Promise.all(Object.values(buckets).map((bucket) => bucket.head("health/probe")));
       return { buckets: Object.keys(buckets) };
+    },
+  };
+}
+
+/** The token signing keys parse, and each signs and verifies (without them nobody can sign in). */
+export function signingKeysCheck(json: string | undefined): DependencyCheck {
+  return {
+    name: "signing_keys",
+    required: true,
+    async probe() {
+      if (!json) throw new Error("JWT_SIGNING_KEYS is not set");
+      const keys = await loadSigningKeys(json);
+      return { current_kid: keys.current.kid, kids: [...keys.byKid.keys()] };
     },
   };
 }

@@ -35,6 +35,7 @@ describe("GET /health/ready", () => {
     const latest = expectedMigrations.at(-1)?.tag;
     expect(latest).toMatch(/^\d{4}_/);
     expect(database?.migrations).toMatchObject({ current: latest, expected: latest, pending: [] });
+    expect(body.services.signing_keys).toMatchObject({ status: "healthy", required: true });
     expect(storage).toMatchObject({ status: "healthy", required: false, buckets: ["MODELS", "FILES"] });
   });
 });

@@ -42,6 +42,17 @@ describe("GET /health/ready with the database unreachable", () => {
     expect((await response.json<Report>()).services.database?.status).toBe("unhealthy");
   });
 
+  it("is 503 when the signing keys are missing or unusable, naming that dependency", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const JWT_SIGNING_KEYS of [undefined, '[{"kty":"OKP"}]']) {
+      const response = await request("/health/ready", {}, { JWT_SIGNING_KEYS });
+      expect(response.status).toBe(503);
+      const report = await response.json<Report>();
+      expect(report.services.signing_keys).toMatchObject({ status: "unhealthy", required: true });
+      expect(report.services.database?.status).toBe("healthy");
+    }
+  });
+
   it("liveness stays 200 while the database is down", async () => {
     const response = await request("/health", {}, { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" });
     expect(response.status).toBe(200);

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import packageJson from "../../../package.json";
 import type { AppEnv } from "../../env";
 import { describeError, log } from "../../logger";
-import { databaseCheck, storageCheck } from "../../services/dependency-checks";
+import { databaseCheck, signingKeysCheck, storageCheck } from "../../services/dependency-checks";
 import { checkReadiness } from "../../services/readiness";
 import type { liveness, readiness } from "./health.routes";
 
@@ -17,7 +17,11 @@ export const getLiveness: RouteHandler<typeof liveness, AppEnv> = (c) =>
 export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) => {
   const { config, database } = c.var;
   const report = await checkReadiness(
-    [databaseCheck(() => database.db), storageCheck({ MODELS: c.env.MODELS, FILES: c.env.FILES })],
+    [
+      databaseCheck(() => database.db),
+      signingKeysCheck(config.JWT_SIGNING_KEYS),
+      storageCheck({ MODELS: c.env.MODELS, FILES: c.env.FILES }),
+    ],
     {
       version: packageJson.version,
       environment: config.ENVIRONMENT,

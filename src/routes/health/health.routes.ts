@@ -43,7 +43,8 @@ export const readiness = defineRoute({
   tags: ["Health"],
   summary: "Readiness: every dependency probed, with its latency.",
   description:
-    "`database` (required: round trip, server version, applied vs expected migrations) and `storage` " +
+    "`database` (required: round trip, server version, applied vs expected migrations), `signing_keys` " +
+    "(required: the token keys load and sign) and `storage` " +
     "(the R2 buckets). `unhealthy` when a required dependency is down (503); `degraded` when only an " +
     "optional one is.",
   responses: {
