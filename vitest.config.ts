@@ -27,7 +27,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
           globalSetup: ["./test/setup/global-setup.ts"],
           // The first request of a file pays the module load inside workerd.
           testTimeout: 30_000,
