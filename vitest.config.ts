@@ -18,9 +18,18 @@ export default defineConfig({
                 // One workerd isolate runs every concurrent request of a test (production spreads them):
                 // fifty simultaneous password hashes queue behind each other, so the deadline is generous here.
                 REQUEST_TIMEOUT_MS: "120000",
+                // Suites sign up and sign in far more often than a person would; rate-limit tests set 1.
+                RATE_LIMIT_SCALE: "1000",
                 WS_RELAY: inject("wsRelay"),
                 DATABASE_URL: inject("databaseUrl"),
                 JWT_SIGNING_KEYS: inject("signingKeys"),
+                // Only with TEST_REDIS_URL: without them the Worker counts rate limits in its Durable Object.
+                ...(inject("upstashUrl")
+                  ? {
+                      UPSTASH_REDIS_REST_URL: inject("upstashUrl"),
+                      UPSTASH_REDIS_REST_TOKEN: inject("upstashToken"),
+                    }
+                  : {}),
               },
             },
           })),

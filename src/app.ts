@@ -9,6 +9,7 @@ import { database } from "./middleware/database";
 import { deadline } from "./middleware/deadline";
 import { jsonBody } from "./middleware/json-body";
 import { handleError, handleNotFound, validationHook } from "./middleware/problems";
+import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
@@ -25,8 +26,9 @@ import { wellKnownRoutes } from "./routes/well-known";
  * 3. security headers and CORS - applied to every response, preflights answered here;
  * 4. configuration - a misconfigured Worker refuses to serve (503) before doing any work;
  * 5. 405 detection - turns the not-found answer for a known path into 405 with `Allow`;
- * 6. deadline, then body limit, then JSON body - cheap refusals before any handler runs;
- * 7. database - opened lazily, closed after the response.
+ * 6. rate limit - anonymous endpoints by client address here, authenticated ones per user in `authenticate`;
+ * 7. deadline, then body limit, then JSON body - cheap refusals before any handler runs;
+ * 8. database - opened lazily, closed after the response.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -48,6 +50,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
         ),
     }),
   );
+  app.use(rateLimit());
   app.use(deadline());
   app.use(bodyLimit());
   app.use(jsonBody());

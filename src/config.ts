@@ -34,6 +34,11 @@ const ConfigSchema = z
     EMAIL_API_KEY: z.string().min(1).optional(),
     EMAIL_FROM: z.string().min(3).default("FinEdge <security@finedge.local>"),
     EMAIL_ENDPOINT: z.url().optional(),
+    /** Upstash Redis for rate limits; without it a Durable Object keeps the same limits. */
+    UPSTASH_REDIS_REST_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    /** Multiplies every per-minute limit (e.g. 100 for a load test); 1 in production. */
+    RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   })
   .superRefine((config, ctx) => {
     // Outside local development there is no built-in fallback: a missing secret stops the Worker from serving.
@@ -53,6 +58,13 @@ const ConfigSchema = z
         code: "custom",
         path: ["EMAIL_API_KEY"],
         message: "required outside local development",
+      });
+    }
+    if (Boolean(config.UPSTASH_REDIS_REST_URL) !== Boolean(config.UPSTASH_REDIS_REST_TOKEN)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["UPSTASH_REDIS_REST_TOKEN"],
+        message: "set both Upstash URL and token, or neither",
       });
     }
     if (!local && config.WS_RELAY) {

@@ -1,5 +1,6 @@
 import type { AppConfig } from "./config";
 import type { RequestDatabase } from "./db/client";
+import type { RateLimitPolicy } from "./services/rate-limit/rules";
 
 /** Worker bindings: the generated `Cloudflare.Env` plus secrets, which `wrangler types` cannot see. */
 export interface Bindings extends Cloudflare.Env {
@@ -11,6 +12,9 @@ export interface Bindings extends Cloudflare.Env {
   JWT_SIGNING_KEYS?: string;
   /** API key of the HTTP e-mail provider. A secret. */
   EMAIL_API_KEY?: string;
+  /** Upstash Redis REST token. A secret. */
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  UPSTASH_REDIS_REST_URL?: string;
 }
 
 /** Per-request values set by middleware. */
@@ -23,6 +27,10 @@ export interface Variables {
   userId?: string;
   /** The verified caller, set by the `authenticate` middleware. */
   auth?: AuthContext;
+  /** A principal-scoped rate-limit policy awaiting the caller's identity (see middleware/rate-limit). */
+  rateLimitPolicy?: RateLimitPolicy;
+  /** The `RateLimit-Policy` / `RateLimit` headers of the decision taken for this request. */
+  rateLimitHeaders?: Record<string, string>;
 }
 
 /** Who is calling, from a verified access token that its session authority still accepts. */

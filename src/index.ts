@@ -12,4 +12,5 @@ export default {
 } satisfies ExportedHandler<Bindings>;
 
 export { AccountGuard } from "./durable-objects/account-guard";
+export { RateLimitCounter } from "./durable-objects/rate-limiter";
 export { SessionAuthority } from "./durable-objects/session-authority";

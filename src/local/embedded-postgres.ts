@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { servePGlite } from "./pglite-server";
 
 /** A Postgres reachable over TCP, and how to stop it. */
 export interface LocalPostgres {
@@ -18,20 +18,13 @@ export async function startEmbeddedPostgres(
 ): Promise<LocalPostgres> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir);
-  // PGlite has one backend; the socket server queues statements from many connections onto it.
-  const server = new PGLiteSocketServer({
-    db,
-    host: "127.0.0.1",
-    port: options.port ?? 0,
-    maxConnections: 64,
-  });
-  await server.start();
-  const address = server.getServerConn();
+  // PGlite has one backend: the server lends it to one connection at a time, for a whole transaction if one is open.
+  const server = await servePGlite(db, { host: "127.0.0.1", port: options.port ?? 0, maxConnections: 256 });
   return {
-    url: `postgres://postgres@${address}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${server.port}/postgres`,
     host: "127.0.0.1",
     async close() {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

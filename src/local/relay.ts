@@ -25,7 +25,7 @@ const isTerminate = (data: Buffer): boolean =>
  * Stands in for Neon's WebSocket proxy on a developer machine: the Worker's Neon driver opens
  * `ws://<relay>/v1?address=host:port` and the relay pipes the socket to that Postgres over TCP.
  * Listens on loopback only. The driver closes the WebSocket itself after its Terminate message, and the
- * relay then drops the TCP side, so servers that never close first (PGlite's socket) cannot hang it.
+ * relay then drops the TCP side, so a server that never closes first cannot hang it.
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const allowed = new Set(options.allowedHosts);

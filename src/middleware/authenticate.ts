@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { signingKeys } from "../routes/auth/deps";
 import { verifyAccessToken } from "../services/auth/jwt";
+import { enforceRateLimit } from "./rate-limit";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
@@ -19,9 +20,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       });
     }
     const { config } = c.var;
-    const claims = await verifyAccessToken(await signingKeys(c), match[1], {
+    const keys = await signingKeys(c);
+    const claims = await verifyAccessToken(keys, match[1], {
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+    }).catch((error: unknown) => {
+      // RFC 6750 s3: every 401 for a bearer token carries the challenge.
+      throw new AppError("unauthorized", "The access token is invalid or expired.", {
+        headers: { "WWW-Authenticate": 'Bearer realm="finedge", error="invalid_token"' },
+        cause: error,
+      });
     });
     const authority = c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(claims.sub));
     const verdict = await authority.check(
@@ -43,6 +51,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     });
     c.set("userId", claims.sub);
     c.set("tenantId", claims.tid);
+    const policy = c.var.rateLimitPolicy;
+    if (policy) await enforceRateLimit(c, policy, `user:${claims.sub}`);
     await next();
   };
 }

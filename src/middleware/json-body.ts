@@ -13,6 +13,24 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const hasBody = (request: Request): boolean =>
   request.body !== null && request.headers.get("content-length") !== "0";
 
+/** The JSON Pointer of the first string (or key) containing U+0000, if any. Iterative: any depth is safe. */
+function findNul(root: unknown): string | undefined {
+  const pending: Array<[unknown, string]> = [[root, ""]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [value, pointer] = item;
+    if (typeof value === "string") {
+      if (value.includes("\u0000")) return pointer || "/";
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        const path = `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+        if (key.includes("\u0000")) return path;
+        pending.push([child, path]);
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Every request body is JSON: another media type is 415, and a body that does not parse is 400 before
  * any handler runs. The parsed body stays in Hono's body cache, so validators do not parse it again.
@@ -29,11 +47,26 @@ export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEn
         { headers: { "Accept-Post": "application/json" } },
       );
     }
+    let body: unknown;
     try {
-      await c.req.json();
+      body = await c.req.json();
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError("malformed_json", "The request body is not valid JSON.");
+    }
+    const pointer = findNul(body);
+    if (pointer !== undefined) {
+      // Valid JSON, but no text column can hold U+0000: refuse it here rather than fail in Postgres.
+      throw new AppError("validation_failed", "The request body failed validation.", {
+        errors: [
+          {
+            location: "body",
+            pointer,
+            message: "must not contain U+0000",
+            code: "invalid_string",
+          },
+        ],
+      });
     }
     return next();
   };

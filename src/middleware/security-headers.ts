@@ -47,6 +47,8 @@ export function securityHeaders(options: { docsPath?: string } = {}): Middleware
   return async function securityHeaders(c, next) {
     const apply = c.req.path === docsPath ? docs : api;
     await apply(c, next);
-    c.res.headers.set("Cache-Control", "no-store");
+    // A handler that chose a cache policy for public data (the JWKS) keeps it; everything else is no-store.
+    if (!c.res.headers.get("Cache-Control")?.startsWith("public"))
+      c.res.headers.set("Cache-Control", "no-store");
   };
 }

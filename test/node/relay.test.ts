@@ -30,7 +30,7 @@ describe("WebSocket relay", () => {
   });
 
   it("releases the server's connection when a client ends, so sequential clients never run out", async () => {
-    // The embedded server allows 64 connections: 80 sessions in a row must each get one.
+    // Sessions in a row, each released when it ends, never exhaust the server.
     for (let i = 0; i < 80; i++) {
       const pool = new Pool({ connectionString: postgres.url, max: 1 });
       await pool.query("select 1");

@@ -17,6 +17,9 @@ declare module "vitest" {
     wsRelay: string;
     databaseUrl: string;
     signingKeys: string;
+    /** An Upstash-compatible endpoint in front of TEST_REDIS_URL's Redis; empty when that is unset. */
+    upstashUrl: string;
+    upstashToken: string;
   }
 }
 
@@ -60,6 +63,20 @@ export default async function setup(project: TestProject) {
   project.provide("wsRelay", relay.address);
   project.provide("databaseUrl", databaseUrl);
   project.provide("signingKeys", await generateSigningKeySet());
+
+  // Optional: the Upstash-backed suites run only when a Redis is named, so `npm test` needs none.
+  const redisUrl = process.env.TEST_REDIS_URL;
+  const upstash = { url: "", token: "" };
+  if (redisUrl) {
+    // Imported only here: node-redis is not needed otherwise.
+    const { startUpstashRestServer } = await import("../support/upstash-rest");
+    upstash.token = crypto.randomUUID();
+    const server = await startUpstashRestServer({ redisUrl, token: upstash.token });
+    cleanups.push(server.close);
+    upstash.url = server.url;
+  }
+  project.provide("upstashUrl", upstash.url);
+  project.provide("upstashToken", upstash.token);
 
   return async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

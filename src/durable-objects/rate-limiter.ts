@@ -1,0 +1,107 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../env";
+import type { RateLimitDecision } from "../services/rate-limit/limiter";
+
+/** The one stored record: counts of the current and previous fixed windows, by window index. */
+interface CounterState {
+  /** Index of the window `current` counts (`floor(epoch ms / windowMs)`). */
+  window: number;
+  current: number;
+  previous: number;
+  windowMs: number;
+  /** The latest `now` seen, so a caller with a clock behind another's cannot move the windows back. */
+  at: number;
+}
+
+const STATE = "state";
+
+/**
+ * Sliding-window counter of one (rule, key) (`idFromName(`${rule.name}:${key}`)`), with Upstash's
+ * `slidingWindow` semantics: the previous window's count weighted by how much of it still overlaps, plus the
+ * current window's count. `hit` reads, decides and writes without awaiting in between, so simultaneous hits
+ * are serialised by the object and exactly `limit` of them are admitted.
+ */
+export class RateLimitCounter extends DurableObject<Bindings> {
+  /** Counts one request at `now` (epoch ms) if the window has room. */
+  async hit(now: number, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
+    if (!(Number.isInteger(limit) && limit >= 1 && Number.isInteger(windowSeconds) && windowSeconds >= 1)) {
+      throw new RangeError("rate limit needs an integer limit >= 1 and a whole number of seconds >= 1");
+    }
+    const windowMs = windowSeconds * 1000;
+    const stored = this.ctx.storage.kv.get<CounterState>(STATE);
+    const state = stored?.windowMs === windowMs ? stored : undefined;
+    const at = Math.max(now, state?.at ?? now);
+    const window = Math.floor(at / windowMs);
+    let current = 0;
+    let previous = 0;
+    if (state?.window === window) ({ current, previous } = state);
+    else if (state?.window === window - 1) previous = state.current;
+
+    const fromPrevious = weighted(at, windowMs, previous);
+    const allowed = fromPrevious + current < limit;
+    if (allowed) {
+      current += 1;
+      this.ctx.storage.kv.put<CounterState>(STATE, { window, current, previous, windowMs, at });
+    }
+    const decision: RateLimitDecision = {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - fromPrevious - current),
+      resetSeconds: Math.max(0, Math.ceil((slotFreesAt(at, windowMs, limit, previous, current) - at) / 1000)),
+    };
+    // Only a record of a new window needs a later expiry; issued after the write, so it belongs to it.
+    if (allowed && state?.window !== window) await this.ctx.storage.setAlarm(expiryOf(window, windowMs));
+    return decision;
+  }
+
+  /** A round trip that touches no storage, for readiness checks. */
+  ping(): true {
+    return true;
+  }
+
+  /** Deletes a record once it no longer weighs on any window, so one-off keys leave nothing behind. */
+  override async alarm(): Promise<void> {
+    const state = this.ctx.storage.kv.get<CounterState>(STATE);
+    if (!state) return;
+    const expiry = expiryOf(state.window, state.windowMs);
+    if (expiry > Date.now()) await this.ctx.storage.setAlarm(expiry);
+    else this.ctx.storage.kv.delete(STATE);
+  }
+}
+
+/** The end of the window after `window`: from then on its counts weigh nothing. */
+function expiryOf(window: number, windowMs: number): number {
+  return (window + 2) * windowMs;
+}
+
+/** The previous window's count, weighted by the share of it still inside the sliding window at `at`. */
+function weighted(at: number, windowMs: number, previous: number): number {
+  // The same arithmetic as Upstash's script (floored), so both backends admit the same requests.
+  return Math.floor((1 - (at % windowMs) / windowMs) * previous);
+}
+
+/** The first millisecond from `now` at which one more request would be admitted, given the counts at `now`. */
+function slotFreesAt(
+  now: number,
+  windowMs: number,
+  limit: number,
+  previous: number,
+  current: number,
+): number {
+  const start = now - (now % windowMs);
+  // Past this window's end, its count becomes the previous one; the count never rises as time passes.
+  const admits = (t: number) =>
+    t < start + windowMs
+      ? weighted(t, windowMs, previous) + current < limit
+      : weighted(t, windowMs, current) < limit;
+  if (admits(now)) return now;
+  // A floor is below an integer exactly when its argument is: a linear bound, then made exact to the
+  // millisecond with the decision's own arithmetic (floating point may put the bound one step off).
+  let t =
+    current < limit
+      ? start + Math.floor(windowMs - ((limit - current) * windowMs) / previous) + 1
+      : start + windowMs + Math.floor(windowMs - (limit * windowMs) / current) + 1;
+  while (!admits(t)) t += 1;
+  while (t - 1 > now && admits(t - 1)) t -= 1;
+  return t;
+}

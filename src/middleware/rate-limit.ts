@@ -1,0 +1,104 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppConfig } from "../config";
+import type { AppEnv, Bindings } from "../env";
+import { AppError } from "../errors";
+import { describeError, log } from "../logger";
+import { createDurableObjectLimiter } from "../services/rate-limit/durable-object-limiter";
+import { type RateLimiter, RateLimiterUnavailable } from "../services/rate-limit/limiter";
+import { policyFor, type RateLimitPolicy } from "../services/rate-limit/rules";
+import { createUpstashLimiter } from "../services/rate-limit/upstash-limiter";
+
+const limiters = new WeakMap<AppConfig, RateLimiter>();
+
+/** Upstash when configured, else the Durable Object limiter: the same limits either way. Once per isolate. */
+export function limiterFor(config: AppConfig, env: Bindings): RateLimiter {
+  let limiter = limiters.get(config);
+  if (!limiter) {
+    const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = config;
+    limiter =
+      url && token ? createUpstashLimiter({ url, token }) : createDurableObjectLimiter(env.RATE_LIMITER);
+    limiters.set(config, limiter);
+  }
+  return limiter;
+}
+
+/**
+ * Counts this request against `policy` for `key`; 429 (with `Retry-After`) over the limit. When the
+ * limiter cannot answer, fail-closed policies (sign-in, registration, 2FA) answer 503 and the rest go on
+ * with a logged warning.
+ */
+export async function enforceRateLimit(
+  c: Context<AppEnv>,
+  policy: RateLimitPolicy,
+  key: string,
+): Promise<void> {
+  const { config } = c.var;
+  const rule = {
+    name: policy.name,
+    limit: Math.max(1, Math.round(policy.limit * config.RATE_LIMIT_SCALE)),
+    windowSeconds: policy.windowSeconds,
+  };
+  let backend = "unconfigured";
+  let decision: Awaited<ReturnType<RateLimiter["check"]>>;
+  try {
+    if (!c.env.RATE_LIMITER && !config.UPSTASH_REDIS_REST_URL)
+      throw new RateLimiterUnavailable("no limiter bound");
+    const limiter = limiterFor(config, c.env);
+    backend = limiter.backend;
+    decision = await limiter.check(rule, key);
+  } catch (error) {
+    if (!(error instanceof RateLimiterUnavailable)) throw error;
+    log(config.LOG_LEVEL, policy.failClosed ? "error" : "warn", {
+      msg: policy.failClosed ? "rate limiter unavailable: refusing" : "rate limiter unavailable: allowing",
+      requestId: c.var.requestId,
+      backend,
+      policy: policy.name,
+      error: describeError(error),
+    });
+    if (policy.failClosed) {
+      throw new AppError(
+        "service_unavailable",
+        "This endpoint is temporarily unavailable; try again shortly.",
+        {
+          headers: { "Retry-After": "5" },
+        },
+      );
+    }
+    return;
+  }
+  // IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it frees up.
+  const headers = {
+    "RateLimit-Policy": `"${policy.name}";q=${rule.limit};w=${rule.windowSeconds}`,
+    RateLimit: `"${policy.name}";r=${decision.remaining};t=${decision.resetSeconds}`,
+  };
+  c.set("rateLimitHeaders", headers);
+  if (!decision.allowed) {
+    throw new AppError(
+      "rate_limited",
+      `Too many requests: at most ${rule.limit} per ${rule.windowSeconds} s here.`,
+      {
+        headers: { ...headers, "Retry-After": String(Math.max(1, decision.resetSeconds)) },
+      },
+    );
+  }
+}
+
+/**
+ * Per-endpoint rate limits. Anonymous endpoints are counted here by client address (`CF-Connecting-IP`);
+ * authenticated ones are left to `authenticate`, which counts them per user once the token is verified.
+ * Every counted response carries the `RateLimit-Policy` and `RateLimit` headers.
+ */
+export function rateLimit(): MiddlewareHandler<AppEnv> {
+  return async function rateLimit(c, next) {
+    const policy = policyFor(c.req.method, c.req.path);
+    try {
+      if (policy.scope === "principal") c.set("rateLimitPolicy", policy);
+      else await enforceRateLimit(c, policy, `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`);
+      await next();
+    } finally {
+      const headers = c.var.rateLimitHeaders;
+      if (headers && c.res)
+        for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    }
+  };
+}
