@@ -96,7 +96,10 @@ function attach(db: PGlite, lock: BackendLock, socket: Socket): Promise<void> {
   // RESET ALL, DEALLOCATE ALL or DISCARD ALL would also wipe what live clients rely on.
   const statements = new Set<string>();
   const then = (step: () => Promise<void>): void => {
-    queue = queue.then(step).catch(() => void socket.destroy());
+    queue = queue.then(step).catch((error: unknown) => {
+      console.error("embedded Postgres: dropping a client after a protocol failure", error);
+      socket.destroy();
+    });
   };
 
   const run = async (messages: Buffer[]): Promise<void> => {
@@ -207,7 +210,9 @@ export async function servePGlite(db: PGlite, options: PGliteServerOptions = {})
     });
     finishing.add(finished);
   });
-  server.maxConnections = options.maxConnections ?? 256;
+  // Workers close their connections after the response (waitUntil), so a burst of requests briefly holds
+  // many at once; Node drops connections above this limit without a word, so keep it far above any burst.
+  server.maxConnections = options.maxConnections ?? 4096;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => resolve());
