@@ -51,11 +51,34 @@ export async function changePassword(
     });
     throw new AppError("invalid_credentials", "The current password is wrong.");
   }
-  assertPasswordPolicy(input.newPassword, user.email, "/new_password");
-  await setPasswordHash(deps.db, user.id, await hashPassword(input.newPassword), true);
-  const ended = await endAllSessions(deps, user.id, "password_changed", auth.sessionId);
+  const ended = await replacePassword(
+    deps,
+    user,
+    input.newPassword,
+    "password_changed",
+    client,
+    auth.sessionId,
+  );
+  return { sessionsEnded: ended };
+}
+
+/**
+ * Sets a new password (policy checked), ends every session but `keepSessionId`, records the event and
+ * tells the owner by e-mail. Returns how many sessions ended.
+ */
+export async function replacePassword(
+  deps: AuthDeps,
+  user: UserRow,
+  newPassword: string,
+  event: "password_changed" | "password_reset",
+  client: ClientContext,
+  keepSessionId?: string,
+): Promise<number> {
+  assertPasswordPolicy(newPassword, user.email, "/new_password");
+  await setPasswordHash(deps.db, user.id, await hashPassword(newPassword), true);
+  const ended = await endAllSessions(deps, user.id, event, keepSessionId);
   await recordSecurityEvent(deps, {
-    type: "password_changed",
+    type: event,
     userId: user.id,
     tenantId: user.tenantId,
     client,
@@ -68,7 +91,7 @@ export async function changePassword(
     template: "password_changed",
     ...renderEmail("password_changed", { at: deps.now() }),
   });
-  return { sessionsEnded: ended };
+  return ended;
 }
 
 /** The user's live sessions, the calling one marked. */

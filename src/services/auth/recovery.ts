@@ -1,15 +1,13 @@
 import { consumeOneTimeToken, createOneTimeToken } from "../../db/repositories/credentials.repository";
-import { findUserByEmail, findUserById, setPasswordHash } from "../../db/repositories/users.repository";
+import { findUserByEmail, findUserById } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
+import { replacePassword } from "./account";
 import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
 import { recordSecurityEvent } from "./events";
 import { challengeSecondFactor, completeLogin } from "./login";
-import { hashPassword } from "./passwords";
-import { assertPasswordPolicy } from "./registration";
 import { generateOpaqueToken, hashToken } from "./secrets";
-import { endAllSessions } from "./sessions";
 
 type LinkPurpose = "password_reset" | "magic_link";
 
@@ -66,24 +64,8 @@ export async function resetPassword(
   client: ClientContext,
 ) {
   const user = await redeem(deps, "password_reset", token);
-  assertPasswordPolicy(newPassword, user.email, "/new_password");
-  await setPasswordHash(deps.db, user.id, await hashPassword(newPassword), true);
-  const ended = await endAllSessions(deps, user.id, "password_reset");
+  await replacePassword(deps, user, newPassword, "password_reset", client);
   await deps.accountGuard(user.email).unlock();
-  await recordSecurityEvent(deps, {
-    type: "password_reset",
-    userId: user.id,
-    tenantId: user.tenantId,
-    client,
-    details: { sessionsEnded: ended },
-  });
-  await sendEmail(deps.db, deps.email, {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "password_changed",
-    ...renderEmail("password_changed", { at: deps.now() }),
-  });
 }
 
 /** Signs in with a magic link: the link replaces the password, never the second factor. */
