@@ -47,6 +47,14 @@ export const problems = {
   503: problem("A dependency is unavailable or the request deadline passed."),
 } as const;
 
+/** A JSON response or request content entry for a contract. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({
+  content: { "application/json": { schema } },
+});
+
+/** A required JSON request body for a contract. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, ...jsonContent(schema) });
+
 type RouteConfig = Parameters<typeof createRoute>[0];
 
 /**

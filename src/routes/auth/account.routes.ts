@@ -1,10 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { authenticate } from "../../middleware/authenticate";
-import { defineRoute, problems } from "../../openapi";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { Password, UserSchema } from "./auth.schemas";
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 const secured = { tags: ["Account"], security: [{ bearerAuth: [] }], middleware: authenticate() };
 
 const SessionSchema = z
@@ -40,7 +38,7 @@ export const getMe = defineRoute({
   path: "/api/v1/auth/me",
   ...secured,
   summary: "The signed-in user.",
-  responses: { 200: { description: "The user.", ...json(UserSchema) }, 401: problems[401] },
+  responses: { 200: { description: "The user.", ...jsonContent(UserSchema) }, 401: problems[401] },
 });
 
 export const patchMe = defineRoute({
@@ -48,8 +46,10 @@ export const patchMe = defineRoute({
   path: "/api/v1/auth/me",
   ...secured,
   summary: "Update the signed-in user's profile.",
-  request: { body: body(z.object({ display_name: z.string().trim().min(1).max(100).nullable() }).strict()) },
-  responses: { 200: { description: "The updated user.", ...json(UserSchema) }, 401: problems[401] },
+  request: {
+    body: jsonBody(z.object({ display_name: z.string().trim().min(1).max(100).nullable() }).strict()),
+  },
+  responses: { 200: { description: "The updated user.", ...jsonContent(UserSchema) }, 401: problems[401] },
 });
 
 export const changePassword = defineRoute({
@@ -57,9 +57,9 @@ export const changePassword = defineRoute({
   path: "/api/v1/auth/change-password",
   ...secured,
   summary: "Change the password (current one required); every other session ends.",
-  request: { body: body(z.object({ current_password: Password, new_password: Password }).strict()) },
+  request: { body: jsonBody(z.object({ current_password: Password, new_password: Password }).strict()) },
   responses: {
-    200: { description: "Changed.", ...json(z.object({ sessions_ended: z.number().int() })) },
+    200: { description: "Changed.", ...jsonContent(z.object({ sessions_ended: z.number().int() })) },
     401: problems[401],
   },
 });
@@ -70,7 +70,7 @@ export const listSessions = defineRoute({
   ...secured,
   summary: "The user's live sessions: device, IP, location, times, and which is this one.",
   responses: {
-    200: { description: "Sessions.", ...json(z.object({ sessions: z.array(SessionSchema) })) },
+    200: { description: "Sessions.", ...jsonContent(z.object({ sessions: z.array(SessionSchema) })) },
     401: problems[401],
   },
 });
@@ -90,7 +90,7 @@ export const deleteOtherSessions = defineRoute({
   ...secured,
   summary: "End every session except this one.",
   responses: {
-    200: { description: "Ended.", ...json(z.object({ sessions_ended: z.number().int() })) },
+    200: { description: "Ended.", ...jsonContent(z.object({ sessions_ended: z.number().int() })) },
     401: problems[401],
   },
 });
@@ -112,7 +112,7 @@ export const listSecurityEvents = defineRoute({
   responses: {
     200: {
       description: "Events.",
-      ...json(z.object({ events: z.array(SecurityEventSchema), next_cursor: z.string().nullable() })),
+      ...jsonContent(z.object({ events: z.array(SecurityEventSchema), next_cursor: z.string().nullable() })),
     },
     401: problems[401],
   },

@@ -1,9 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { defineRoute, problems } from "../../openapi";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { Email, LoginResponseSchema, Password } from "./auth.schemas";
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 const tags = ["Account recovery"];
 const Token = z.string().min(16).max(512);
 
@@ -12,7 +10,7 @@ export const confirmEmail = defineRoute({
   path: "/api/v1/auth/verify-email/confirm",
   tags,
   summary: "Confirm an e-mail address with the token from the verification link.",
-  request: { body: body(z.object({ token: Token }).strict()) },
+  request: { body: jsonBody(z.object({ token: Token }).strict()) },
   responses: { 204: { description: "Verified." }, 400: problems[400] },
 });
 
@@ -21,7 +19,7 @@ export const forgotPassword = defineRoute({
   path: "/api/v1/auth/password/forgot",
   tags,
   summary: "Send a password-reset link; the answer is the same whether or not the account exists.",
-  request: { body: body(z.object({ email: Email }).strict()) },
+  request: { body: jsonBody(z.object({ email: Email }).strict()) },
   responses: { 202: { description: "Accepted." } },
 });
 
@@ -31,7 +29,7 @@ export const resetPassword = defineRoute({
   tags,
   summary:
     "Set a new password with a reset token; every session ends, and 2FA still applies at the next login.",
-  request: { body: body(z.object({ token: Token, new_password: Password }).strict()) },
+  request: { body: jsonBody(z.object({ token: Token, new_password: Password }).strict()) },
   responses: { 204: { description: "Password reset." }, 400: problems[400] },
 });
 
@@ -40,7 +38,7 @@ export const requestMagicLink = defineRoute({
   path: "/api/v1/auth/magic-link",
   tags,
   summary: "Send a sign-in link; the answer is the same whether or not the account exists.",
-  request: { body: body(z.object({ email: Email }).strict()) },
+  request: { body: jsonBody(z.object({ email: Email }).strict()) },
   responses: { 202: { description: "Accepted." } },
 });
 
@@ -49,9 +47,9 @@ export const verifyMagicLink = defineRoute({
   path: "/api/v1/auth/magic-link/verify",
   tags,
   summary: "Sign in with a magic-link token; a second factor is still asked for when enabled.",
-  request: { body: body(z.object({ token: Token }).strict()) },
+  request: { body: jsonBody(z.object({ token: Token }).strict()) },
   responses: {
-    200: { description: "Signed in, or `mfa_required`.", ...json(LoginResponseSchema) },
+    200: { description: "Signed in, or `mfa_required`.", ...jsonContent(LoginResponseSchema) },
     400: problems[400],
     423: problems[401],
   },

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { authenticate } from "../../middleware/authenticate";
-import { defineRoute, problems } from "../../openapi";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import {
   Email,
   LoginResponseSchema,
@@ -11,8 +11,6 @@ import {
   UserSchema,
 } from "./auth.schemas";
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 const tags = ["Auth"];
 
 export const register = defineRoute({
@@ -22,7 +20,7 @@ export const register = defineRoute({
   summary: "Create an account and its tenant; returns the user, the tenant and a token pair.",
   description: "Unknown fields (`role`, `tenant_id`, ...) are refused with 422. A taken e-mail is 409.",
   request: {
-    body: body(
+    body: jsonBody(
       z
         .object({
           email: Email,
@@ -36,7 +34,7 @@ export const register = defineRoute({
   responses: {
     201: {
       description: "Registered.",
-      ...json(z.object({ user: UserSchema, tenant: TenantSchema }).extend(TokenPairSchema.shape)),
+      ...jsonContent(z.object({ user: UserSchema, tenant: TenantSchema }).extend(TokenPairSchema.shape)),
     },
     409: problems[409],
   },
@@ -47,9 +45,9 @@ export const login = defineRoute({
   path: "/api/v1/auth/login",
   tags,
   summary: "Sign in with e-mail and password; returns a token pair, or a second-factor challenge.",
-  request: { body: body(z.object({ email: Email, password: Password }).strict()) },
+  request: { body: jsonBody(z.object({ email: Email, password: Password }).strict()) },
   responses: {
-    200: { description: "Signed in, or `mfa_required`.", ...json(LoginResponseSchema) },
+    200: { description: "Signed in, or `mfa_required`.", ...jsonContent(LoginResponseSchema) },
     401: problems[401],
     423: {
       description: "Locked after too many failures; `Retry-After` says for how long.",
@@ -63,9 +61,9 @@ export const loginTotp = defineRoute({
   path: "/api/v1/auth/login/2fa",
   tags,
   summary: "Complete a sign-in with the challenge token and a TOTP code.",
-  request: { body: body(z.object({ mfa_token: z.string().min(1).max(4096), code: TotpCode }).strict()) },
+  request: { body: jsonBody(z.object({ mfa_token: z.string().min(1).max(4096), code: TotpCode }).strict()) },
   responses: {
-    200: { description: "Signed in.", ...json(LoginResponseSchema) },
+    200: { description: "Signed in.", ...jsonContent(LoginResponseSchema) },
     401: problems[401],
     423: problems[401],
   },
@@ -77,12 +75,12 @@ export const loginBackupCode = defineRoute({
   tags,
   summary: "Complete a sign-in with the challenge token and a single-use backup code.",
   request: {
-    body: body(
+    body: jsonBody(
       z.object({ mfa_token: z.string().min(1).max(4096), backup_code: z.string().min(1).max(64) }).strict(),
     ),
   },
   responses: {
-    200: { description: "Signed in.", ...json(LoginResponseSchema) },
+    200: { description: "Signed in.", ...jsonContent(LoginResponseSchema) },
     401: problems[401],
     423: problems[401],
   },
@@ -93,8 +91,11 @@ export const refresh = defineRoute({
   path: "/api/v1/auth/refresh",
   tags,
   summary: "Rotate a refresh token: a new pair; a reused token ends its whole session.",
-  request: { body: body(z.object({ refresh_token: z.string().min(1).max(512) }).strict()) },
-  responses: { 200: { description: "A new token pair.", ...json(TokenPairSchema) }, 401: problems[401] },
+  request: { body: jsonBody(z.object({ refresh_token: z.string().min(1).max(512) }).strict()) },
+  responses: {
+    200: { description: "A new token pair.", ...jsonContent(TokenPairSchema) },
+    401: problems[401],
+  },
 });
 
 export const logout = defineRoute({

@@ -1,10 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { authenticate } from "../../middleware/authenticate";
-import { defineRoute, problems } from "../../openapi";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { TotpCode } from "./auth.schemas";
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 const secured = { tags: ["Two-factor"], security: [{ bearerAuth: [] }], middleware: authenticate() };
 const BackupCodes = z.object({ backup_codes: z.array(z.string()).length(10) }).openapi("BackupCodes");
 
@@ -17,7 +15,7 @@ export const enableTotp = defineRoute({
   responses: {
     200: {
       description: "Enrolment started.",
-      ...json(z.object({ secret: z.string(), otpauth_uri: z.string(), qr_svg: z.string() })),
+      ...jsonContent(z.object({ secret: z.string(), otpauth_uri: z.string(), qr_svg: z.string() })),
     },
     401: problems[401],
     409: problems[409],
@@ -29,9 +27,9 @@ export const verifyTotp = defineRoute({
   path: "/api/v1/auth/2fa/verify",
   ...secured,
   summary: "Activate 2FA with a first code; returns 10 single-use backup codes, shown once.",
-  request: { body: body(z.object({ code: TotpCode }).strict()) },
+  request: { body: jsonBody(z.object({ code: TotpCode }).strict()) },
   responses: {
-    200: { description: "2FA on.", ...json(BackupCodes) },
+    200: { description: "2FA on.", ...jsonContent(BackupCodes) },
     401: problems[401],
     409: problems[409],
   },
@@ -42,7 +40,7 @@ export const disableTotp = defineRoute({
   path: "/api/v1/auth/2fa/disable",
   ...secured,
   summary: "Turn 2FA off with a current TOTP or backup code.",
-  request: { body: body(z.object({ code: z.string().min(6).max(64) }).strict()) },
+  request: { body: jsonBody(z.object({ code: z.string().min(6).max(64) }).strict()) },
   responses: { 204: { description: "2FA off." }, 401: problems[401], 409: problems[409] },
 });
 
@@ -51,9 +49,9 @@ export const regenerateBackupCodes = defineRoute({
   path: "/api/v1/auth/2fa/backup-codes",
   ...secured,
   summary: "Replace the backup codes (a current TOTP code is required).",
-  request: { body: body(z.object({ code: TotpCode }).strict()) },
+  request: { body: jsonBody(z.object({ code: TotpCode }).strict()) },
   responses: {
-    200: { description: "New codes.", ...json(BackupCodes) },
+    200: { description: "New codes.", ...jsonContent(BackupCodes) },
     401: problems[401],
     409: problems[409],
   },

@@ -32,6 +32,23 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 const addSeconds = (date: Date, s: number) => new Date(date.getTime() + s * 1000);
 const invalidRefresh = () => new AppError("unauthorized", "The refresh token is invalid or expired.");
 
+/** A fresh access token for the session, paired with the refresh token the client now holds. */
+async function tokenPair(
+  deps: AuthDeps,
+  user: UserRow,
+  sessionId: string,
+  refreshToken: string,
+): Promise<TokenPair> {
+  const access = await accessTokenFor(deps, user, sessionId);
+  return {
+    access_token: access.token,
+    refresh_token: refreshToken,
+    token_type: "Bearer",
+    expires_in: access.expiresIn,
+    session_id: sessionId,
+  };
+}
+
 async function accessTokenFor(deps: AuthDeps, user: UserRow, sessionId: string) {
   return issueAccessToken(
     deps.keys,
@@ -65,14 +82,7 @@ export async function startSession(deps: AuthDeps, user: UserRow, client: Client
     },
     await hashToken(refreshToken),
   );
-  const access = await accessTokenFor(deps, user, session.id);
-  return {
-    access_token: access.token,
-    refresh_token: refreshToken,
-    token_type: "Bearer",
-    expires_in: access.expiresIn,
-    session_id: session.id,
-  };
+  return tokenPair(deps, user, session.id, refreshToken);
 }
 
 /** Ends one session now: in the database and in the user's session authority (checked on every request). */
@@ -144,12 +154,5 @@ export async function refreshSession(
     expiresAt,
   });
   if (!rotated) throw await reuse();
-  const access = await accessTokenFor(deps, user, session.id);
-  return {
-    access_token: access.token,
-    refresh_token: next,
-    token_type: "Bearer",
-    expires_in: access.expiresIn,
-    session_id: session.id,
-  };
+  return tokenPair(deps, user, session.id, next);
 }
