@@ -13,6 +13,8 @@ import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
@@ -64,6 +66,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/", authRoutes);
+  app.route("/", apiKeyRoutes);
+  app.route("/", auditRoutes);
   app.route("/", devRoutes);
   app.route("/", docsRoutes(app));
 

@@ -1,6 +1,7 @@
 import type { AppConfig } from "./config";
 import type { RequestDatabase } from "./db/client";
 import type { RateLimitPolicy } from "./services/rate-limit/rules";
+import type { TenantContext } from "./services/tenancy/context";
 
 /** Worker bindings: the generated `Cloudflare.Env` plus secrets, which `wrangler types` cannot see. */
 export interface Bindings extends Cloudflare.Env {
@@ -25,8 +26,12 @@ export interface Variables {
   /** Set by authentication once known; read by the request log. */
   tenantId?: string;
   userId?: string;
-  /** The verified caller, set by the `authenticate` middleware. */
+  /** The verified user behind an access token, set by the `authenticate` middleware. */
   auth?: AuthContext;
+  /** The verified caller - a user or an API key - set by the `authenticate` middleware. */
+  principal?: Principal;
+  /** The caller's tenant, access and audit context, set by the `authorize` middleware. */
+  tenant?: TenantContext;
   /** A principal-scoped rate-limit policy awaiting the caller's identity (see middleware/rate-limit). */
   rateLimitPolicy?: RateLimitPolicy;
   /** The `RateLimit-Policy` / `RateLimit` headers of the decision taken for this request. */
@@ -42,6 +47,17 @@ export interface AuthContext {
   tokenId: string;
   expiresAt: number;
 }
+
+/** A verified caller: a user (access token) or a machine (API key). */
+export type Principal =
+  | { kind: "user"; tenantId: string; userId: string }
+  | {
+      kind: "api_key";
+      tenantId: string;
+      apiKeyId: string;
+      scopes: readonly string[];
+      organizationId: string | null;
+    };
 
 /** The Hono environment of every router in the app. */
 export interface AppEnv {

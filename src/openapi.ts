@@ -76,6 +76,8 @@ export function defineRoute<const R extends RouteConfig>(config: R) {
       422: problems[422],
     });
   if (request?.params || request?.query || request?.headers) implied[400] = problems[400];
+  if (config.security?.length) implied[401] = problems[401];
+  if ("x-permission" in config) Object.assign(implied, { 403: problems[403], 429: problems[429] });
   return createRoute({ ...config, responses: { ...implied, ...config.responses } });
 }
 

@@ -1,4 +1,5 @@
-import { Pool } from "@neondatabase/serverless";
+import { type Client, Pool } from "@neondatabase/serverless";
+import { sql } from "drizzle-orm";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import { AppError } from "../errors";
 import { routeThroughRelay } from "./driver";
@@ -6,6 +7,17 @@ import * as schema from "./schema";
 
 /** The drizzle database handle used by repositories. */
 export type Database = NeonDatabase<typeof schema>;
+
+/** A transaction; tenant-scoped repositories take one, so they cannot run outside a tenant's scope. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/**
+ * Run on every new connection: act as the application role, which row-level security binds (the login role
+ * may be a superuser or the tables' owner), in platform scope - authentication has to find a user by
+ * e-mail or a token by its hash before any tenant is known. Tenant-scoped work narrows the scope per
+ * transaction (`RequestDatabase.tenant`). The relay and Neon both give each connection its own session.
+ */
+const CONNECTION_SETUP = "SET ROLE finedge_app; SET finedge.scope = 'platform'";
 
 /** Where the database is and how to reach it. */
 export interface DatabaseSettings {
@@ -50,9 +62,27 @@ export class RequestDatabase {
         max: 1,
         connectionTimeoutMillis: this.settings.connectTimeoutMs ?? 10_000,
       });
+      this.#pool.on("connect", (client: Client) => {
+        // node-postgres queues queries per client, so this runs before any query of the request. If it
+        // fails, the connection is closed rather than left running with the login role's rights.
+        client.query(CONNECTION_SETUP).catch(() => client.end().catch(() => undefined));
+      });
       this.#db = drizzle({ client: this.#pool, schema });
     }
     return this.#db;
+  }
+
+  /**
+   * Runs `work` in a transaction that sees only `tenantId`'s rows: row-level security is the second wall
+   * behind the repositories' own tenant filters, so a query that forgets its filter still cannot leak.
+   */
+  async tenant<T>(tenantId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select set_config('finedge.scope', 'tenant', true), set_config('finedge.tenant_id', ${tenantId}, true)`,
+      );
+      return work(tx);
+    });
   }
 
   /** Closes the connection if one was opened. Safe to call more than once. */

@@ -24,9 +24,18 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 export const ROLES = ["super_admin", "tenant_admin", "org_admin", "analyst", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Per-tenant limits on top of the per-endpoint ones; absent means the platform default. */
+export interface TenantQuotas {
+  /** Authenticated requests per minute across the whole tenant. */
+  requestsPerMinute?: number;
+  /** Scored rows (single and bulk predictions) per day. */
+  inferenceRowsPerDay?: number;
+}
+
 export const tenants = pgTable("tenants", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
+  quotas: jsonb("quotas").$type<TenantQuotas>().notNull().default({}),
   status: text("status", { enum: ["active", "suspended"] })
     .notNull()
     .default("active"),
@@ -197,3 +206,5 @@ export const emailOutbox = pgTable(
     index("email_outbox_to_idx").on(t.toAddress),
   ],
 );
+
+export * from "./tables/tenancy";

@@ -1,58 +1,89 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { signingKeys } from "../routes/auth/deps";
 import { verifyAccessToken } from "../services/auth/jwt";
+import { API_KEY_PATTERN, resolveApiKey } from "../services/tenancy/api-keys";
 import { enforceRateLimit } from "./rate-limit";
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|fek_[A-Za-z0-9_-]{43})$/;
+
+export interface AuthenticateOptions {
+  /** Accept API keys as well as access tokens (account routes take users only). */
+  apiKeys?: boolean;
+}
+
+// RFC 6750 s3: every 401 for a bearer credential carries the challenge.
+const refused = (detail: string, invalid: boolean, cause?: unknown) =>
+  new AppError("unauthorized", detail, {
+    headers: {
+      "WWW-Authenticate": invalid
+        ? 'Bearer realm="finedge", error="invalid_token"'
+        : 'Bearer realm="finedge"',
+    },
+    cause,
+  });
 
 /**
- * Requires a valid access token, then asks the user's session authority whether it still stands: a
- * logout, revoked session, password change or disabled account takes effect on the very next request.
+ * Requires a valid access token - and asks the user's session authority whether it still stands, so a
+ * logout, revoked session, password change or disabled account takes effect on the very next request -
+ * or, where the route allows machines, a live API key.
  */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    const match = BEARER.exec(c.req.header("authorization") ?? "");
-    if (!match?.[1]) {
-      throw new AppError("unauthorized", "A bearer access token is required.", {
-        headers: { "WWW-Authenticate": 'Bearer realm="finedge"' },
-      });
+    const credential = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+    if (!credential) throw refused("A bearer access token is required.", false);
+    if (API_KEY_PATTERN.test(credential)) {
+      if (!options.apiKeys) throw refused("This endpoint needs a user's access token, not an API key.", true);
+      await authenticateKey(c, credential);
+    } else {
+      await authenticateUser(c, credential);
     }
-    const { config } = c.var;
-    const keys = await signingKeys(c);
-    const claims = await verifyAccessToken(keys, match[1], {
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    }).catch((error: unknown) => {
-      // RFC 6750 s3: every 401 for a bearer token carries the challenge.
-      throw new AppError("unauthorized", "The access token is invalid or expired.", {
-        headers: { "WWW-Authenticate": 'Bearer realm="finedge", error="invalid_token"' },
-        cause: error,
-      });
-    });
-    const authority = c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(claims.sub));
-    const verdict = await authority.check(
-      { jti: claims.jti, sid: claims.sid, iat: claims.iat },
-      Math.floor(Date.now() / 1000),
-    );
-    if (!verdict.valid) {
-      throw new AppError("unauthorized", "The access token is invalid or expired.", {
-        headers: { "WWW-Authenticate": 'Bearer realm="finedge", error="invalid_token"' },
-      });
-    }
-    c.set("auth", {
-      userId: claims.sub,
-      tenantId: claims.tid,
-      role: claims.role,
-      sessionId: claims.sid,
-      tokenId: claims.jti,
-      expiresAt: claims.exp,
-    });
-    c.set("userId", claims.sub);
-    c.set("tenantId", claims.tid);
-    const policy = c.var.rateLimitPolicy;
-    if (policy) await enforceRateLimit(c, policy, `user:${claims.sub}`);
     await next();
   };
+}
+
+async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void> {
+  const { config } = c.var;
+  const keys = await signingKeys(c);
+  const claims = await verifyAccessToken(keys, token, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }).catch((error: unknown) => {
+    throw refused("The access token is invalid or expired.", true, error);
+  });
+  const authority = c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(claims.sub));
+  const verdict = await authority.check(
+    { jti: claims.jti, sid: claims.sid, iat: claims.iat },
+    Math.floor(Date.now() / 1000),
+  );
+  if (!verdict.valid) throw refused("The access token is invalid or expired.", true);
+  c.set("auth", {
+    userId: claims.sub,
+    tenantId: claims.tid,
+    role: claims.role,
+    sessionId: claims.sid,
+    tokenId: claims.jti,
+    expiresAt: claims.exp,
+  });
+  c.set("principal", { kind: "user", tenantId: claims.tid, userId: claims.sub });
+  c.set("userId", claims.sub);
+  c.set("tenantId", claims.tid);
+  const policy = c.var.rateLimitPolicy;
+  if (policy) await enforceRateLimit(c, policy, `user:${claims.sub}`);
+}
+
+async function authenticateKey(c: Context<AppEnv>, secret: string): Promise<void> {
+  const key = await resolveApiKey(c.var.database.db, secret, new Date());
+  if (!key) throw refused("The API key is invalid, expired or revoked.", true);
+  c.set("principal", {
+    kind: "api_key",
+    tenantId: key.tenantId,
+    apiKeyId: key.id,
+    scopes: key.scopes,
+    organizationId: key.organizationId,
+  });
+  c.set("tenantId", key.tenantId);
+  const policy = c.var.rateLimitPolicy;
+  if (policy) await enforceRateLimit(c, policy, `key:${key.id}`);
 }

@@ -1,0 +1,31 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../client";
+import type { OrgRole, Role } from "../schema";
+
+export type StandingRow = {
+  role: Role;
+  status: "active" | "disabled";
+  tenantStatus: "active" | "suspended";
+  memberships: { organizationId: string; role: OrgRole }[];
+};
+
+/**
+ * A user's current role, status, tenant status and memberships in one round trip: permission checks read
+ * these on every request, so a role change or removal applies to the very next one (ASVS 8.3.2).
+ */
+export async function loadStanding(
+  db: Database,
+  userId: string,
+  tenantId: string,
+): Promise<StandingRow | undefined> {
+  const result = await db.execute<StandingRow>(sql`
+    select u.role, u.status, t.status as "tenantStatus",
+           coalesce(json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role))
+                      filter (where m.organization_id is not null), '[]') as memberships
+      from users u
+      join tenants t on t.id = u.tenant_id
+      left join memberships m on m.user_id = u.id and m.tenant_id = u.tenant_id
+     where u.id = ${userId} and u.tenant_id = ${tenantId}
+     group by u.id, t.status`);
+  return result.rows[0];
+}

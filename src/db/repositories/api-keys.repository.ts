@@ -1,0 +1,85 @@
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
+import { apiKeys, tenants } from "../schema";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * The key with this secret hash, with its tenant's status. Platform scope: a key names its tenant, so the
+ * lookup necessarily precedes tenant scoping.
+ */
+export async function findApiKeyByHash(db: Database, secretHash: string) {
+  const [row] = await db
+    .select({ key: apiKeys, tenantStatus: tenants.status })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(eq(apiKeys.secretHash, secretHash))
+    .limit(1);
+  return row;
+}
+
+/** Records use at most once a minute per key, so a busy key does not write on every request. */
+export async function touchApiKey(db: Database, id: string, now: Date): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(
+      and(
+        eq(apiKeys.id, id),
+        or(
+          isNull(apiKeys.lastUsedAt),
+          lt(apiKeys.lastUsedAt, sql`${now.toISOString()}::timestamptz - interval '1 minute'`),
+        ),
+      ),
+    );
+}
+
+export async function insertApiKey(tx: Transaction, values: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+  const [row] = await tx.insert(apiKeys).values(values).returning();
+  if (!row) throw new Error("api key insert returned nothing");
+  return row;
+}
+
+/** The tenant's keys, newest first, keyed by (created_at, id) for cursor pagination. */
+export async function listApiKeys(
+  tx: Transaction,
+  tenantId: string,
+  options: { limit: number; before?: { createdAt: Date; id: string } | undefined; includeRevoked: boolean },
+): Promise<ApiKeyRow[]> {
+  const conditions = [eq(apiKeys.tenantId, tenantId)];
+  if (!options.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
+  if (options.before) {
+    conditions.push(
+      sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select()
+    .from(apiKeys)
+    .where(and(...conditions))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(options.limit);
+}
+
+export async function findApiKey(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+): Promise<ApiKeyRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** Revokes a live key; returns it, or undefined if there was no live key with that id. */
+export async function revokeApiKey(tx: Transaction, tenantId: string, id: string, at: Date) {
+  const [row] = await tx
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  return row;
+}

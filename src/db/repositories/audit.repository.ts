@@ -1,0 +1,118 @@
+import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
+import { auditChainHeads, auditEvents } from "../schema";
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = Omit<
+  typeof auditEvents.$inferInsert,
+  "id" | "seq" | "prevHash" | "hash" | "createdAt"
+>;
+
+/** Appends one event; the chain trigger fills in `seq`, `prev_hash`, `hash` and `created_at`. */
+export async function appendAuditEvent(
+  tx: Transaction | Database,
+  event: NewAuditEvent,
+): Promise<AuditEventRow> {
+  const [row] = await tx
+    .insert(auditEvents)
+    // Placeholders only: the BEFORE INSERT trigger overwrites all three under the chain lock.
+    .values({ ...event, seq: 0, prevHash: "", hash: "" })
+    .returning();
+  if (!row) throw new Error("audit insert returned nothing");
+  return row;
+}
+
+export interface AuditFilter {
+  tenantId: string;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  resourceType?: string | undefined;
+  resourceId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Keyset: events with a lower sequence number than this. */
+  beforeSeq?: number | undefined;
+  limit: number;
+}
+
+/** Newest first, by chain position. */
+export async function listAuditEvents(tx: Transaction, filter: AuditFilter): Promise<AuditEventRow[]> {
+  const conditions = [eq(auditEvents.tenantId, filter.tenantId)];
+  if (filter.actorId) conditions.push(eq(auditEvents.actorId, filter.actorId));
+  if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
+  if (filter.resourceType) conditions.push(eq(auditEvents.resourceType, filter.resourceType));
+  if (filter.resourceId) conditions.push(eq(auditEvents.resourceId, filter.resourceId));
+  if (filter.from) conditions.push(gte(auditEvents.createdAt, filter.from));
+  if (filter.to) conditions.push(lte(auditEvents.createdAt, filter.to));
+  if (filter.beforeSeq !== undefined) conditions.push(lt(auditEvents.seq, filter.beforeSeq));
+  return tx
+    .select()
+    .from(auditEvents)
+    .where(and(...conditions))
+    .orderBy(desc(auditEvents.seq))
+    .limit(filter.limit);
+}
+
+/** Events in chain order from `afterSeq` on, for export. */
+export async function auditEventsAfter(tx: Transaction, tenantId: string, afterSeq: number, limit: number) {
+  return tx
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.tenantId, tenantId), sql`${auditEvents.seq} > ${afterSeq}`))
+    .orderBy(auditEvents.seq)
+    .limit(limit);
+}
+
+export interface ChainBreak {
+  seq: number;
+  reason: "hash_mismatch" | "link_mismatch" | "sequence_gap" | "head_mismatch";
+}
+
+/**
+ * Walks the tenant's chain in the database: each event's hash must match its recomputed content, link to
+ * its predecessor's hash, and follow it without a gap; the head must name the last event. Returns the
+ * first break, or null, and how many events were checked.
+ */
+export async function verifyAuditChain(
+  tx: Transaction,
+  tenantId: string,
+): Promise<{ checked: number; firstBreak: ChainBreak | null }> {
+  const result = await tx.execute<{ seq: string; reason: ChainBreak["reason"] | null; total: string }>(sql`
+    with walked as (
+      select e.seq,
+             e.hash = finedge_audit_hash(e) as hash_ok,
+             e.prev_hash = coalesce(lag(e.hash) over w, repeat('0', 64)) as link_ok,
+             e.seq = coalesce(lag(e.seq) over w, 0) + 1 as seq_ok
+        from audit_events e
+       where e.tenant_id = ${tenantId}
+      window w as (order by e.seq)
+    ),
+    breaks as (
+      select seq, case when not seq_ok then 'sequence_gap'
+                       when not link_ok then 'link_mismatch'
+                       else 'hash_mismatch' end as reason
+        from walked where not (hash_ok and link_ok and seq_ok)
+       order by seq limit 1
+    ),
+    head as (
+      select h.last_seq, h.last_hash,
+             (select max(seq) from audit_events where tenant_id = ${tenantId}) as max_seq,
+             (select hash from audit_events where tenant_id = ${tenantId} order by seq desc limit 1) as max_hash
+        from audit_chain_heads h where h.tenant_id = ${tenantId}
+    )
+    select coalesce((select seq from breaks), (select last_seq from head
+                      where last_seq <> max_seq or last_hash <> max_hash)) as seq,
+           coalesce((select reason from breaks), (select 'head_mismatch' from head
+                      where last_seq <> max_seq or last_hash <> max_hash)) as reason,
+           (select count(*) from walked) as total`);
+  const row = result.rows[0];
+  const checked = Number(row?.total ?? 0);
+  if (!row?.reason) return { checked, firstBreak: null };
+  return { checked, firstBreak: { seq: Number(row.seq), reason: row.reason } };
+}
+
+/** The current head of the chain (last sequence number and hash), if the tenant has any events. */
+export async function auditHead(tx: Transaction, tenantId: string) {
+  const [row] = await tx.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
+  return row;
+}

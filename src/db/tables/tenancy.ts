@@ -1,0 +1,150 @@
+/**
+ * Tenancy tables: organizations and their members, invitations, machine API keys and the audit trail.
+ * Every row carries its tenant; row-level security (migrations/0002_tenancy.sql) keeps each tenant's rows
+ * out of every other tenant's transactions.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  index,
+  inet,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+import { tenants, users } from "../schema";
+
+// References are lazy callbacks, so the import cycle with ../schema (which re-exports this file) is harmless.
+const tenantRef = () =>
+  uuid("tenant_id")
+    .notNull()
+    .references(() => tenants.id);
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+
+/** Roles a membership can grant inside one organization. */
+export const ORG_ROLES = ["org_admin", "analyst", "viewer"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+export const organizations = pgTable(
+  "organizations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    description: text("description"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("organizations_tenant_name_key").on(t.tenantId, sql`lower(${t.name})`)],
+);
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    tenantId: tenantRef(),
+    role: text("role", { enum: ORG_ROLES }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.userId] }),
+    index("memberships_user_idx").on(t.userId),
+    index("memberships_tenant_idx").on(t.tenantId),
+  ],
+);
+
+/** A single-use, expiring invitation to join the tenant (and optionally an organization), sent by e-mail. */
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    organizationId: uuid("organization_id").references(() => organizations.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role", { enum: ["tenant_admin", ...ORG_ROLES] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    invitedBy: uuid("invited_by").references(() => users.id),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    acceptedUserId: uuid("accepted_user_id").references(() => users.id),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("invitations_token_hash_key").on(t.tokenHash),
+    index("invitations_tenant_idx").on(t.tenantId, t.createdAt),
+  ],
+);
+
+/** Machine credentials: the secret is shown once and stored only as its SHA-256. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    organizationId: uuid("organization_id").references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The first characters of the key, shown in listings so a key can be recognised. */
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    scopes: text("scopes").array().notNull(),
+    createdBy: uuid("created_by").references(() => users.id),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("api_keys_secret_hash_key").on(t.secretHash),
+    index("api_keys_tenant_idx").on(t.tenantId, t.createdAt),
+  ],
+);
+
+/**
+ * The audit trail: append-only and hash-chained per tenant. `seq`, `prev_hash`, `hash` and `created_at`
+ * are set by a trigger under a per-tenant lock, so concurrent writers still form one chain.
+ */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    actorType: text("actor_type", { enum: ["user", "api_key", "system"] }).notNull(),
+    actorId: uuid("actor_id"),
+    action: text("action").notNull(),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id"),
+    summary: jsonb("summary").$type<{ before?: unknown; after?: unknown }>().notNull().default({}),
+    requestId: text("request_id"),
+    ip: inet("ip"),
+    createdAt: createdAt(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    uniqueIndex("audit_events_tenant_seq_key").on(t.tenantId, t.seq),
+    index("audit_events_tenant_time_idx").on(t.tenantId, t.createdAt),
+  ],
+);
+
+/** The head of each tenant's audit chain: the row the append trigger locks. */
+export const auditChainHeads = pgTable("audit_chain_heads", {
+  tenantId: uuid("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id),
+  lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+  lastHash: text("last_hash").notNull(),
+});

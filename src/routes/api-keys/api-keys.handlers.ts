@@ -1,0 +1,47 @@
+import type { RouteHandler, z } from "@hono/zod-openapi";
+import type { ApiKeyRow } from "../../db/repositories/api-keys.repository";
+import type { AppEnv } from "../../env";
+import { tenantOf } from "../../middleware/authorize";
+import {
+  createApiKey as create,
+  listTenantApiKeys,
+  revokeTenantApiKey,
+} from "../../services/tenancy/api-keys";
+import type { ApiKeyScope } from "../../services/tenancy/permissions";
+import type * as routes from "./api-keys.routes";
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export const toApiKeyView = (row: ApiKeyRow): z.infer<typeof routes.ApiKeySchema> => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: row.scopes as ApiKeyScope[],
+  organization_id: row.organizationId,
+  expires_at: iso(row.expiresAt),
+  last_used_at: iso(row.lastUsedAt),
+  revoked_at: iso(row.revokedAt),
+  created_at: row.createdAt.toISOString(),
+});
+
+export const createApiKey: RouteHandler<typeof routes.createApiKey, AppEnv> = async (c) => {
+  const input = c.req.valid("json");
+  const { key, secret } = await create(tenantOf(c), {
+    name: input.name,
+    scopes: input.scopes,
+    organizationId: input.organization_id ?? null,
+    expiresAt: input.expires_at ? new Date(input.expires_at) : null,
+  });
+  return c.json({ ...toApiKeyView(key), key: secret }, 201);
+};
+
+export const listApiKeys: RouteHandler<typeof routes.listApiKeys, AppEnv> = async (c) => {
+  const { limit, cursor, include_revoked } = c.req.valid("query");
+  const page = await listTenantApiKeys(tenantOf(c), { limit, cursor, includeRevoked: include_revoked });
+  return c.json({ items: page.items.map(toApiKeyView), next_cursor: page.next_cursor }, 200);
+};
+
+export const revokeApiKey: RouteHandler<typeof routes.revokeApiKey, AppEnv> = async (c) => {
+  await revokeTenantApiKey(tenantOf(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};

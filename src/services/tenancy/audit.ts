@@ -1,0 +1,55 @@
+import type { Transaction } from "../../db/client";
+import { type AuditEventRow, appendAuditEvent } from "../../db/repositories/audit.repository";
+import type { TenantContext } from "./context";
+
+/** What changed, in the caller's words; summaries are scrubbed of secrets before they are stored. */
+export interface AuditEntry {
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+// Field names that can carry credentials; their values never reach the trail (ASVS 16.2.5).
+const SECRET_FIELD = /pass(word)?|secret|token|hash|otp|totp|code|key$/i;
+
+/** A copy of `value` with secret-looking fields replaced by "[redacted]". */
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object" || depth > 5) return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      SECRET_FIELD.test(key) ? "[redacted]" : redact(item, depth + 1),
+    ]),
+  );
+}
+
+/**
+ * Appends one event inside the caller's transaction, so the change and its record commit or fail
+ * together.
+ */
+export async function recordAudit(
+  tx: Transaction,
+  ctx: TenantContext,
+  entry: AuditEntry,
+): Promise<AuditEventRow> {
+  const summary: { before?: unknown; after?: unknown } = {};
+  if (entry.before) summary.before = redact(entry.before);
+  if (entry.after) summary.after = redact(entry.after);
+  const row = await appendAuditEvent(tx, {
+    tenantId: ctx.tenantId,
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.id,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId ?? null,
+    summary,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+  });
+  ctx.audited += 1;
+  return row;
+}

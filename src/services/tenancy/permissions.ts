@@ -1,0 +1,84 @@
+/**
+ * The permission matrix, written once: each route names one permission; each permission names the lowest
+ * role tier that holds it, whether that tier is judged inside an organization, and the API-key scope that
+ * grants it to machines (none: users only). The README's table is generated from this (`npm run docs:permissions`)
+ * and a test checks it is current.
+ */
+import type { Role } from "../../db/schema";
+
+/** Tiers from highest to lowest; a role holds every permission of the tiers below it. */
+export const ROLE_RANK: Record<Role, number> = {
+  super_admin: 5,
+  tenant_admin: 4,
+  org_admin: 3,
+  analyst: 2,
+  viewer: 1,
+};
+
+/** What machines can be granted. */
+export const API_KEY_SCOPES = [
+  "portfolios:read",
+  "portfolios:write",
+  "predictions:read",
+  "predictions:write",
+  "jobs:read",
+  "jobs:write",
+  "prices:write",
+  "audit:read",
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface PermissionRule {
+  /** The lowest tier that holds the permission. */
+  minRole: Role;
+  /** Judged against the caller's role in the organization concerned (tenant admins hold every organization). */
+  orgScoped: boolean;
+  /** The API-key scope that grants it; undefined: API keys never hold it. */
+  scope?: ApiKeyScope;
+  description: string;
+}
+
+const rule = (minRole: Role, description: string, extra: Partial<PermissionRule> = {}): PermissionRule => ({
+  minRole,
+  orgScoped: false,
+  description,
+  ...extra,
+});
+
+export const PERMISSIONS = {
+  "tenants:manage": rule("super_admin", "List and create tenants (platform operators)."),
+  "tenants:read": rule("tenant_admin", "Read a tenant (tenant admins: their own)."),
+  "tenants:update": rule(
+    "tenant_admin",
+    "Rename a tenant or set its quotas (tenant admins: rename their own).",
+  ),
+  "organizations:read": rule("viewer", "See organizations one belongs to.", { orgScoped: true }),
+  "organizations:create": rule("tenant_admin", "Create organizations."),
+  "organizations:update": rule("org_admin", "Rename or describe an organization.", { orgScoped: true }),
+  "organizations:delete": rule("tenant_admin", "Delete an organization."),
+  "members:read": rule("viewer", "List an organization's members.", { orgScoped: true }),
+  "members:manage": rule("org_admin", "Add, change or remove members.", { orgScoped: true }),
+  "invitations:read": rule("org_admin", "List invitations (org admins: to their organizations).", {
+    orgScoped: true,
+  }),
+  "invitations:manage": rule("org_admin", "Invite and revoke (org admins: to their organizations).", {
+    orgScoped: true,
+  }),
+  "users:read": rule("org_admin", "List and read the tenant's users."),
+  "users:manage": rule("tenant_admin", "Change roles, disable, enable and unlock users."),
+  "api_keys:read": rule("tenant_admin", "List API keys."),
+  "api_keys:manage": rule("tenant_admin", "Create and revoke API keys."),
+  "audit:read": rule("tenant_admin", "Read and verify the audit trail and security events.", {
+    scope: "audit:read",
+  }),
+  "audit:export": rule("tenant_admin", "Export the audit trail to long-term storage."),
+} as const satisfies Record<string, PermissionRule>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Whether `role` reaches the tier `permission` needs (before any organization check). */
+export const roleHolds = (role: Role, permission: Permission): boolean =>
+  ROLE_RANK[role] >= ROLE_RANK[PERMISSIONS[permission].minRole];
+
+/** Roles that administer the whole tenant: every organization is theirs. */
+export const isTenantWide = (role: Role): boolean => ROLE_RANK[role] >= ROLE_RANK.tenant_admin;

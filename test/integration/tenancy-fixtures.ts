@@ -1,0 +1,115 @@
+/**
+ * Tenancy fixtures. A tenant and its admin come from the real registration endpoint; further users and
+ * organizations are written straight to the database and given an access token from the real signer -
+ * signing in every fixture user would spend a password hash each and test nothing new.
+ */
+
+import { loadConfig } from "../../src/config";
+import { RequestDatabase } from "../../src/db/client";
+import { memberships, type OrgRole, organizations, type Role, users } from "../../src/db/schema";
+import { issueAccessToken } from "../../src/services/auth/jwt";
+import { loadSigningKeys } from "../../src/services/auth/keys";
+import { api, registerUser, uniqueEmail } from "./auth-helpers";
+import { bindings } from "./helpers";
+
+export interface Member {
+  id: string;
+  email: string;
+  role: Role;
+  token: string;
+}
+
+export interface TenantFixture {
+  id: string;
+  admin: Member;
+}
+
+/** A platform-scoped database handle, as authentication uses (row-level security still applies). */
+export function platformDatabase(): RequestDatabase {
+  return new RequestDatabase({ url: bindings.DATABASE_URL as string, relay: bindings.WS_RELAY });
+}
+
+async function withDatabase<T>(work: (db: RequestDatabase["db"]) => Promise<T>): Promise<T> {
+  const handle = platformDatabase();
+  try {
+    return await work(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A fresh access token for a user, signed with the Worker's keys. */
+export async function tokenFor(user: { id: string; role: Role }, tenantId: string): Promise<string> {
+  const config = loadConfig(bindings);
+  const keys = await loadSigningKeys(bindings.JWT_SIGNING_KEYS as string);
+  const { token } = await issueAccessToken(
+    keys,
+    { userId: user.id, tenantId, role: user.role, sessionId: crypto.randomUUID() },
+    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, now: new Date() },
+  );
+  return token;
+}
+
+/** Registers a new tenant; its first user is the tenant admin. */
+export async function createTenant(label = "tenant"): Promise<TenantFixture> {
+  const registered = await registerUser(label);
+  return {
+    id: registered.tenant.id,
+    admin: {
+      id: registered.user.id,
+      email: registered.email,
+      role: "tenant_admin",
+      token: registered.access_token,
+    },
+  };
+}
+
+/** Adds a user with a tenant-level role, optionally a member of organizations with their own roles. */
+export async function addUser(
+  tenant: { id: string },
+  role: Role,
+  memberOf: Array<{ organizationId: string; role: OrgRole }> = [],
+): Promise<Member> {
+  const email = uniqueEmail(role);
+  const user = await withDatabase(async (db) => {
+    const [row] = await db.insert(users).values({ tenantId: tenant.id, email, role }).returning();
+    if (!row) throw new Error("user insert returned nothing");
+    for (const m of memberOf) {
+      await db.insert(memberships).values({ tenantId: tenant.id, userId: row.id, ...m });
+    }
+    return row;
+  });
+  return { id: user.id, email, role, token: await tokenFor(user, tenant.id) };
+}
+
+/** Adds an organization directly. */
+export async function addOrganization(
+  tenant: { id: string },
+  name = `org-${crypto.randomUUID().slice(0, 8)}`,
+) {
+  return withDatabase(async (db) => {
+    const [row] = await db.insert(organizations).values({ tenantId: tenant.id, name }).returning();
+    if (!row) throw new Error("organization insert returned nothing");
+    return row;
+  });
+}
+
+/** Runs raw SQL with the fixture connection (platform scope). */
+export async function query<T extends Record<string, unknown>>(
+  statement: Parameters<RequestDatabase["db"]["execute"]>[0],
+) {
+  return withDatabase(async (db) => (await db.execute<T>(statement)).rows);
+}
+
+/** An API key created through the API by the tenant's admin. */
+export async function createApiKey(
+  tenant: TenantFixture,
+  body: { name?: string; scopes: string[]; organization_id?: string; expires_at?: string },
+): Promise<{ id: string; key: string }> {
+  const response = await api("/api/v1/api-keys", {
+    token: tenant.admin.token,
+    body: { name: body.name ?? "fixture key", ...body },
+  });
+  if (response.status !== 201) throw new Error(`api key: ${response.status} ${await response.text()}`);
+  return response.json<{ id: string; key: string }>();
+}
