@@ -50,18 +50,29 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
     const organizationId = options.organization?.(c);
     if (organizationId) access.requireIn(permission, organizationId);
 
-    const tenantId = principal.tenantId;
-    const context: TenantContext = {
-      tenantId,
+    const base = {
       access,
       actor: access.actor,
       requestId: c.var.requestId,
       ip: clientOf(c).ip,
       now: () => new Date(),
       db: database.db,
-      transaction: (work) => database.tenant(tenantId, work),
-      audited: 0,
     };
+    const counter = { audited: 0 };
+    const contextFor = (tenantId: string): TenantContext => ({
+      ...base,
+      tenantId,
+      transaction: (work) => database.tenant(tenantId, work),
+      inTenant: contextFor,
+      // One count per request, whichever tenant the events land in.
+      get audited() {
+        return counter.audited;
+      },
+      set audited(value: number) {
+        counter.audited = value;
+      },
+    });
+    const context = contextFor(principal.tenantId);
     c.set("tenant", context);
     await next();
 

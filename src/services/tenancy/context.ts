@@ -13,6 +13,11 @@ export interface TenantContext {
   db: Database;
   /** Runs `work` in a transaction confined to this tenant by row-level security. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * The same caller acting in another tenant - for platform operators only: the caller must have checked
+   * `tenants:manage` first. Audit events then land in that tenant's trail.
+   */
+  inTenant(tenantId: string): TenantContext;
   /** Audit events this request has appended so far (see middleware/authorize). */
   audited: number;
 }
