@@ -5,6 +5,7 @@ import { AppError, renderProblem } from "./errors";
 import { bodyLimit } from "./middleware/body-limit";
 import { configuration } from "./middleware/configuration";
 import { cors } from "./middleware/cors";
+import { csrf } from "./middleware/csrf";
 import { database } from "./middleware/database";
 import { deadline } from "./middleware/deadline";
 import { jsonBody } from "./middleware/json-body";
@@ -56,6 +57,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(deadline());
   app.use(bodyLimit());
   app.use(jsonBody());
+  app.use(csrf());
   app.use(database());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -13,6 +13,7 @@ export const problemCatalogue = {
   unauthorized: { status: 401, title: "Unauthorized" },
   invalid_credentials: { status: 401, title: "Invalid Credentials" },
   forbidden: { status: 403, title: "Forbidden" },
+  csrf_failed: { status: 403, title: "CSRF Check Failed" },
   not_found: { status: 404, title: "Not Found" },
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
   conflict: { status: 409, title: "Conflict" },

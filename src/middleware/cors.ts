@@ -18,7 +18,14 @@ export function cors(): MiddlewareHandler<AppEnv> {
       handler = honoCors({
         origin: (origin) => (origins.has(origin) ? origin : null),
         allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "X-CSRF-Token"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "Idempotency-Key",
+          "X-Request-Id",
+          "X-CSRF-Token",
+          "X-Token-Delivery",
+        ],
         exposeHeaders: exposed,
         credentials: true,
         maxAge: 600,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { TenantRow, UserRow } from "../../db/repositories/users.repository";
+import { problems } from "../../openapi";
 
 /** E-mail addresses are compared and stored lower-cased. */
 export const Email = z
@@ -42,7 +43,20 @@ export const TokenPairSchema = z
   })
   .openapi("TokenPair");
 
+/** Cookie mode: the refresh token travels only as an HttpOnly cookie; a CSRF token comes with the pair. */
+export const CookieTokenPairSchema = TokenPairSchema.omit({ refresh_token: true })
+  .extend({
+    csrf_token: z.string().openapi({
+      description:
+        "Send it back in `X-CSRF-Token` on every POST, PUT, PATCH and DELETE; it is also set as the `__Host-finedge_csrf` cookie.",
+    }),
+  })
+  .openapi("CookieTokenPair");
+
 export const LoginSuccessSchema = TokenPairSchema.extend({ user: UserSchema }).openapi("LoginSuccess");
+export const CookieLoginSuccessSchema = CookieTokenPairSchema.extend({ user: UserSchema }).openapi(
+  "CookieLoginSuccess",
+);
 
 export const MfaChallengeSchema = z
   .object({
@@ -53,7 +67,35 @@ export const MfaChallengeSchema = z
   })
   .openapi("MfaChallenge");
 
-export const LoginResponseSchema = z.union([LoginSuccessSchema, MfaChallengeSchema]).openapi("LoginResponse");
+export const LoginResponseSchema = z
+  .union([LoginSuccessSchema, CookieLoginSuccessSchema, MfaChallengeSchema])
+  .openapi("LoginResponse");
+
+/** Cookie mode: the CSRF token, echoed from the JSON of the sign-in or from its cookie. */
+export const CsrfHeader = z
+  .string()
+  .max(512)
+  .optional()
+  .openapi({ description: "Cookie mode: the CSRF token (the `__Host-finedge_csrf` cookie's value)." });
+
+/** What the `csrf` middleware answers in cookie mode (every unsafe route can; these contracts say so). */
+export const CsrfRefused = {
+  description:
+    "`csrf_failed`: in cookie mode, the CSRF token is missing, does not match its cookie or session, or the origin is foreign.",
+  content: problems[403].content,
+};
+
+/** The opt-in to cookie mode on the routes that sign in; without it, tokens come back in JSON as always. */
+export const TokenDeliveryHeaders = z.object({
+  "x-token-delivery": z
+    .enum(["cookie"])
+    .optional()
+    .openapi({
+      description:
+        "`cookie` (browser clients): the refresh token is set as an HttpOnly `__Secure-finedge_refresh` cookie " +
+        "for `/api/v1/auth/refresh` instead of being returned, and a CSRF token is issued. Omit it for bearer tokens.",
+    }),
+});
 
 export const TotpCode = z
   .string()

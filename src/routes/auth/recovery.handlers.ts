@@ -6,9 +6,9 @@ import {
   resetPassword as resetAccountPassword,
   sendAccountLink,
 } from "../../services/auth/recovery";
-import { toLoginView } from "./auth.schemas";
 import { authDeps, clientOf } from "./deps";
 import type * as routes from "./recovery.routes";
+import { loginView } from "./session.handlers";
 
 export const confirmEmail: RouteHandler<typeof routes.confirmEmail, AppEnv> = async (c) => {
   await confirmAddress(await authDeps(c), c.req.valid("json").token, clientOf(c));
@@ -33,5 +33,5 @@ export const requestMagicLink: RouteHandler<typeof routes.requestMagicLink, AppE
 
 export const verifyMagicLink: RouteHandler<typeof routes.verifyMagicLink, AppEnv> = async (c) => {
   const result = await redeemMagicLink(await authDeps(c), c.req.valid("json").token, clientOf(c));
-  return c.json(toLoginView(result), 200);
+  return c.json(await loginView(c, result), 200);
 };

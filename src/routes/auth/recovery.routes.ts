@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { Email, LoginResponseSchema, Password } from "./auth.schemas";
+import { CsrfRefused, Email, LoginResponseSchema, Password, TokenDeliveryHeaders } from "./auth.schemas";
 
 const tags = ["Account recovery"];
 const Token = z.string().min(16).max(512);
@@ -47,10 +47,11 @@ export const verifyMagicLink = defineRoute({
   path: "/api/v1/auth/magic-link/verify",
   tags,
   summary: "Sign in with a magic-link token; a second factor is still asked for when enabled.",
-  request: { body: jsonBody(z.object({ token: Token }).strict()) },
+  request: { headers: TokenDeliveryHeaders, body: jsonBody(z.object({ token: Token }).strict()) },
   responses: {
     200: { description: "Signed in, or `mfa_required`.", ...jsonContent(LoginResponseSchema) },
     400: problems[400],
+    403: CsrfRefused,
     423: problems[401],
   },
 });

@@ -1,12 +1,49 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { AppError } from "../../errors";
+import { authCookies, inCookieMode, verifiedCsrfSession } from "../../middleware/csrf";
+import { REFRESH_SLIDING_SECONDS } from "../../services/auth/context";
+import {
+  clearedCookies,
+  csrfCookie,
+  csrfKeys,
+  issueCsrfToken,
+  refreshCookie,
+  refreshTokenSession,
+} from "../../services/auth/cookies";
 import { recordSecurityEvent } from "../../services/auth/events";
-import { login, loginSecondFactor } from "../../services/auth/login";
+import { type LoginResult, login, loginSecondFactor } from "../../services/auth/login";
 import { register as registerAccount } from "../../services/auth/registration";
-import { endSession, refreshSession } from "../../services/auth/sessions";
+import { endSession, refreshSession, type TokenPair } from "../../services/auth/sessions";
 import { toLoginView, toTenantView, toUserView } from "./auth.schemas";
 import { authDeps, authOf, clientOf } from "./deps";
 import type * as routes from "./session.routes";
+
+const wantsCookies = (c: Context<AppEnv>) => c.req.header("x-token-delivery") === "cookie";
+
+/**
+ * Cookie mode: the refresh token leaves only as its HttpOnly cookie, and a CSRF token signed for the session
+ * is set as a readable cookie and returned in the body. Both cookies live as long as the session can refresh.
+ */
+async function deliverToCookies<P extends TokenPair>(c: Context<AppEnv>, pair: P, maxAgeSeconds: number) {
+  const { refresh_token, ...rest } = pair;
+  const csrfToken = await issueCsrfToken(await csrfKeys(c.var.config), pair.session_id);
+  c.header("Set-Cookie", refreshCookie(refresh_token, maxAgeSeconds), { append: true });
+  c.header("Set-Cookie", csrfCookie(csrfToken, maxAgeSeconds), { append: true });
+  return { ...rest, csrf_token: csrfToken };
+}
+
+/** The answer to a completed sign-in: tokens in JSON, or in cookies when the client opted in at sign-in. */
+async function signedIn<P extends TokenPair>(c: Context<AppEnv>, pair: P) {
+  return wantsCookies(c) ? deliverToCookies(c, pair, REFRESH_SLIDING_SECONDS) : pair;
+}
+
+/** A login result for the wire; a second-factor challenge sets no cookie (the completing call opts in again). */
+export async function loginView(c: Context<AppEnv>, result: LoginResult) {
+  const view = toLoginView(result);
+  return view.mfa_required ? view : signedIn(c, view);
+}
 
 export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) => {
   const input = c.req.valid("json");
@@ -20,20 +57,21 @@ export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) 
     },
     clientOf(c),
   );
-  return c.json({ user: toUserView(user), tenant: toTenantView(tenant), ...tokens }, 201);
+  return c.json(
+    { user: toUserView(user), tenant: toTenantView(tenant), ...(await signedIn(c, tokens)) },
+    201,
+  );
 };
 
 export const loginWithPassword: RouteHandler<typeof routes.login, AppEnv> = async (c) => {
   const { email, password } = c.req.valid("json");
-  return c.json(toLoginView(await login(await authDeps(c), email, password, clientOf(c))), 200);
+  return c.json(await loginView(c, await login(await authDeps(c), email, password, clientOf(c))), 200);
 };
 
 export const loginWithTotp: RouteHandler<typeof routes.loginTotp, AppEnv> = async (c) => {
   const { mfa_token, code } = c.req.valid("json");
-  return c.json(
-    toLoginView(await loginSecondFactor(await authDeps(c), mfa_token, { totp: code }, clientOf(c))),
-    200,
-  );
+  const result = await loginSecondFactor(await authDeps(c), mfa_token, { totp: code }, clientOf(c));
+  return c.json(await loginView(c, result), 200);
 };
 
 export const loginWithBackupCode: RouteHandler<typeof routes.loginBackupCode, AppEnv> = async (c) => {
@@ -44,12 +82,47 @@ export const loginWithBackupCode: RouteHandler<typeof routes.loginBackupCode, Ap
     { backupCode: backup_code },
     clientOf(c),
   );
-  return c.json(toLoginView(result), 200);
+  return c.json(await loginView(c, result), 200);
 };
 
+/**
+ * One source of refresh token: the body (bearer clients, unchanged) or the cookie (cookie mode). In cookie
+ * mode the CSRF token must belong to the refresh token's session - checked before rotating, so a refused
+ * request changes nothing - and the answer renews both cookies.
+ */
 export const rotateRefreshToken: RouteHandler<typeof routes.refresh, AppEnv> = async (c) => {
-  const { refresh_token } = c.req.valid("json");
-  return c.json(await refreshSession(await authDeps(c), refresh_token, clientOf(c)), 200);
+  const fromBody = c.req.valid("json").refresh_token;
+  const fromCookie = authCookies(c).refresh;
+  if (fromBody !== undefined && fromCookie !== undefined) {
+    throw new AppError("validation_failed", "The request body failed validation.", {
+      errors: [
+        {
+          location: "body",
+          pointer: "/refresh_token",
+          message: "must be absent when the refresh cookie is sent",
+          code: "conflict",
+        },
+      ],
+    });
+  }
+  const deps = await authDeps(c);
+  if (fromCookie === undefined) {
+    if (fromBody === undefined) {
+      throw new AppError(
+        "unauthorized",
+        "A refresh token is required, in the body or as the refresh cookie.",
+      );
+    }
+    return c.json(await refreshSession(deps, fromBody, clientOf(c)), 200);
+  }
+  // The middleware has checked this too; the refresh route relies on it alone, so it asks again.
+  const csrfSession = await verifiedCsrfSession(c);
+  const session = await refreshTokenSession(deps, fromCookie);
+  if (session && session.sessionId !== csrfSession) {
+    throw new AppError("csrf_failed", "The CSRF token belongs to another session.");
+  }
+  const pair = await refreshSession(deps, fromCookie, clientOf(c));
+  return c.json(await deliverToCookies(c, pair, session?.maxAgeSeconds ?? REFRESH_SLIDING_SECONDS), 200);
 };
 
 export const logout: RouteHandler<typeof routes.logout, AppEnv> = async (c) => {
@@ -64,5 +137,7 @@ export const logout: RouteHandler<typeof routes.logout, AppEnv> = async (c) => {
     client: clientOf(c),
     details: { sessionId: auth.sessionId },
   });
+  if (inCookieMode(c))
+    for (const cookie of clearedCookies()) c.header("Set-Cookie", cookie, { append: true });
   return c.body(null, 204);
 };

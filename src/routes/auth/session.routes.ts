@@ -1,17 +1,24 @@
 import { z } from "@hono/zod-openapi";
 import { authenticate } from "../../middleware/authenticate";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
+import { REFRESH_COOKIE_NAME } from "../../services/auth/cookies";
 import {
+  CookieTokenPairSchema,
+  CsrfHeader,
+  CsrfRefused,
   Email,
   LoginResponseSchema,
   Password,
   TenantSchema,
+  TokenDeliveryHeaders,
   TokenPairSchema,
   TotpCode,
   UserSchema,
 } from "./auth.schemas";
 
 const tags = ["Auth"];
+
+const Registered = z.object({ user: UserSchema, tenant: TenantSchema });
 
 export const register = defineRoute({
   method: "post",
@@ -20,6 +27,7 @@ export const register = defineRoute({
   summary: "Create an account and its tenant; returns the user, the tenant and a token pair.",
   description: "Unknown fields (`role`, `tenant_id`, ...) are refused with 422. A taken e-mail is 409.",
   request: {
+    headers: TokenDeliveryHeaders,
     body: jsonBody(
       z
         .object({
@@ -33,9 +41,12 @@ export const register = defineRoute({
   },
   responses: {
     201: {
-      description: "Registered.",
-      ...jsonContent(z.object({ user: UserSchema, tenant: TenantSchema }).extend(TokenPairSchema.shape)),
+      description: "Registered (in cookie mode, the refresh token is a cookie and a CSRF token is returned).",
+      ...jsonContent(
+        z.union([Registered.extend(TokenPairSchema.shape), Registered.extend(CookieTokenPairSchema.shape)]),
+      ),
     },
+    403: CsrfRefused,
     409: problems[409],
   },
 });
@@ -45,10 +56,14 @@ export const login = defineRoute({
   path: "/api/v1/auth/login",
   tags,
   summary: "Sign in with e-mail and password; returns a token pair, or a second-factor challenge.",
-  request: { body: jsonBody(z.object({ email: Email, password: Password }).strict()) },
+  request: {
+    headers: TokenDeliveryHeaders,
+    body: jsonBody(z.object({ email: Email, password: Password }).strict()),
+  },
   responses: {
     200: { description: "Signed in, or `mfa_required`.", ...jsonContent(LoginResponseSchema) },
     401: problems[401],
+    403: CsrfRefused,
     423: {
       description: "Locked after too many failures; `Retry-After` says for how long.",
       content: problems[401].content,
@@ -61,10 +76,14 @@ export const loginTotp = defineRoute({
   path: "/api/v1/auth/login/2fa",
   tags,
   summary: "Complete a sign-in with the challenge token and a TOTP code.",
-  request: { body: jsonBody(z.object({ mfa_token: z.string().min(1).max(4096), code: TotpCode }).strict()) },
+  request: {
+    headers: TokenDeliveryHeaders,
+    body: jsonBody(z.object({ mfa_token: z.string().min(1).max(4096), code: TotpCode }).strict()),
+  },
   responses: {
     200: { description: "Signed in.", ...jsonContent(LoginResponseSchema) },
     401: problems[401],
+    403: CsrfRefused,
     423: problems[401],
   },
 });
@@ -75,6 +94,7 @@ export const loginBackupCode = defineRoute({
   tags,
   summary: "Complete a sign-in with the challenge token and a single-use backup code.",
   request: {
+    headers: TokenDeliveryHeaders,
     body: jsonBody(
       z.object({ mfa_token: z.string().min(1).max(4096), backup_code: z.string().min(1).max(64) }).strict(),
     ),
@@ -82,6 +102,7 @@ export const loginBackupCode = defineRoute({
   responses: {
     200: { description: "Signed in.", ...jsonContent(LoginResponseSchema) },
     401: problems[401],
+    403: CsrfRefused,
     423: problems[401],
   },
 });
@@ -91,10 +112,30 @@ export const refresh = defineRoute({
   path: "/api/v1/auth/refresh",
   tags,
   summary: "Rotate a refresh token: a new pair; a reused token ends its whole session.",
-  request: { body: jsonBody(z.object({ refresh_token: z.string().min(1).max(512) }).strict()) },
+  description:
+    "The refresh token comes either in the body (bearer clients) or as the refresh cookie (cookie mode, body " +
+    "empty or `{}`), never both (422). In cookie mode `X-CSRF-Token` must equal the CSRF cookie and belong to " +
+    "the refresh token's session; the answer sets a new refresh cookie and a new CSRF token.",
+  request: {
+    headers: z.object({ "x-csrf-token": CsrfHeader }),
+    cookies: z.object({
+      [REFRESH_COOKIE_NAME]: z
+        .string()
+        .optional()
+        .openapi({ description: "Cookie mode: the refresh token." }),
+    }),
+    body: {
+      required: false,
+      ...jsonContent(z.object({ refresh_token: z.string().min(1).max(512).optional() }).strict()),
+    },
+  },
   responses: {
-    200: { description: "A new token pair.", ...jsonContent(TokenPairSchema) },
+    200: {
+      description: "A new token pair (in cookie mode, without the refresh token and with a CSRF token).",
+      ...jsonContent(z.union([TokenPairSchema, CookieTokenPairSchema])),
+    },
     401: problems[401],
+    403: CsrfRefused,
   },
 });
 
@@ -103,7 +144,17 @@ export const logout = defineRoute({
   path: "/api/v1/auth/logout",
   tags,
   summary: "End this session now: its tokens are refused from the next request on.",
+  description: "In cookie mode the answer also deletes both cookies.",
   security: [{ bearerAuth: [] }],
   middleware: authenticate(),
-  responses: { 204: { description: "Signed out." }, 401: problems[401] },
+  request: {
+    headers: z.object({
+      "x-token-delivery": z
+        .enum(["cookie"])
+        .optional()
+        .openapi({ description: "`cookie`: delete both cookies even when the request carries none." }),
+      "x-csrf-token": CsrfHeader,
+    }),
+  },
+  responses: { 204: { description: "Signed out." }, 401: problems[401], 403: CsrfRefused },
 });

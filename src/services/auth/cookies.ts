@@ -1,0 +1,150 @@
+import { generateCookie } from "hono/cookie";
+import type { AppConfig } from "../../config";
+import { findRefreshToken } from "../../db/repositories/sessions.repository";
+import { AppError } from "../../errors";
+import { type AuthDeps, REFRESH_SLIDING_SECONDS } from "./context";
+import { loadSigningKeys } from "./keys";
+import { generateOpaqueToken, hashToken } from "./secrets";
+
+/** The refresh route: the only path the refresh cookie is ever sent to. */
+const REFRESH_PATH = "/api/v1/auth/refresh";
+
+/**
+ * Cookie names without their prefix; `hono/cookie` adds it and enforces its rules. The refresh cookie is
+ * `__Secure-` (its Path is not `/`, so it cannot be `__Host-`); the CSRF cookie is `__Host-`, so no sibling
+ * subdomain can set or shadow it (a `__Host-` cookie cannot carry a Domain).
+ */
+export const REFRESH_COOKIE = "finedge_refresh";
+export const CSRF_COOKIE = "finedge_csrf";
+export const REFRESH_COOKIE_NAME = `__Secure-${REFRESH_COOKIE}`;
+
+// Secure always, even in local development: browsers accept Secure cookies from http://localhost and 127.0.0.1.
+const refreshOptions = {
+  prefix: "secure",
+  path: REFRESH_PATH,
+  httpOnly: true,
+  secure: true,
+  sameSite: "Strict",
+} as const;
+// Readable by the page (not HttpOnly): that is what lets a same-origin client echo it in X-CSRF-Token.
+const csrfOptions = { prefix: "host", path: "/", secure: true, sameSite: "Strict" } as const;
+
+/** `Set-Cookie` for the refresh token, living as long as the session can still be refreshed. */
+export const refreshCookie = (token: string, maxAgeSeconds: number) =>
+  generateCookie(REFRESH_COOKIE, token, {
+    ...refreshOptions,
+    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+  });
+
+/** `Set-Cookie` for the CSRF token; same lifetime as the refresh cookie, so refreshing never lacks it. */
+export const csrfCookie = (token: string, maxAgeSeconds: number) =>
+  generateCookie(CSRF_COOKIE, token, { ...csrfOptions, maxAge: Math.max(0, Math.floor(maxAgeSeconds)) });
+
+/** `Set-Cookie` headers that delete both cookies: empty, Max-Age=0, the same name, Path and attributes. */
+export const clearedCookies = () => [refreshCookie("", 0), csrfCookie("", 0)];
+
+const encoder = new TextEncoder();
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** HMAC keys for CSRF tokens, one per signing key, by kid; tokens are signed with the current one. */
+export interface CsrfKeys {
+  current: { kid: string; key: CryptoKey };
+  byKid: Map<string, CryptoKey>;
+}
+
+const cache = new Map<string, Promise<CsrfKeys>>();
+
+/**
+ * Why these keys: no new mandatory secret. Each CSRF key is derived with HKDF-SHA256 from the private scalar
+ * `d` of a JWT signing key (32 uniformly random bytes), under a label used for nothing else, so it is
+ * independent of the signing key and reveals nothing about it (RFC 5869 s3.3). Deriving one per kid means a
+ * key rotation keeps outstanding tokens valid for as long as their key stays configured, exactly like
+ * access tokens; removing a key invalidates its tokens.
+ */
+async function deriveCsrfKeys(json: string): Promise<CsrfKeys> {
+  await loadSigningKeys(json); // validates the set, with its careful error messages
+  const jwks = JSON.parse(json) as Array<{ kid: string; d: string }>;
+  const byKid = new Map<string, CryptoKey>();
+  for (const { kid, d } of jwks) {
+    const material = await crypto.subtle.importKey("raw", fromBase64Url(d), "HKDF", false, ["deriveKey"]);
+    const key = await crypto.subtle.deriveKey(
+      {
+        name: "HKDF",
+        hash: "SHA-256",
+        salt: encoder.encode("finedge"),
+        info: encoder.encode("csrf-token/v1"),
+      },
+      material,
+      { name: "HMAC", hash: "SHA-256", length: 256 },
+      false,
+      ["sign", "verify"],
+    );
+    byKid.set(kid, key);
+  }
+  const first = jwks[0];
+  const currentKey = first && byKid.get(first.kid);
+  if (!first || !currentKey) throw new Error("JWT_SIGNING_KEYS holds no key");
+  return { current: { kid: first.kid, key: currentKey }, byKid };
+}
+
+/** The CSRF keys of the configured signing keys (once per isolate per value), or 503 without any. */
+export function csrfKeys(config: AppConfig): Promise<CsrfKeys> {
+  const json = config.JWT_SIGNING_KEYS;
+  if (!json) throw new AppError("service_unavailable", "Token signing keys are not configured.");
+  let keys = cache.get(json);
+  if (!keys) {
+    if (cache.size >= 16) cache.clear();
+    keys = deriveCsrfKeys(json);
+    keys.catch(() => cache.delete(json));
+    cache.set(json, keys);
+  }
+  return keys;
+}
+
+// kid . session id . nonce (128 bits) . HMAC-SHA256; no part can contain a dot, so the split is unambiguous.
+const TOKEN =
+  /^([A-Za-z0-9_-]{1,64})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+const signedPart = (sessionId: string, nonce: string) => encoder.encode(`${sessionId}.${nonce}`);
+
+/**
+ * A signed double-submit token (OWASP CSRF cheat sheet): HMAC over the session id and a random nonce. Only
+ * the server can mint one, and it is valid for its own session only, so a token planted from elsewhere - a
+ * sibling subdomain, or the attacker's own session - does not pass.
+ */
+export async function issueCsrfToken(keys: CsrfKeys, sessionId: string): Promise<string> {
+  const nonce = generateOpaqueToken(16);
+  const mac = await crypto.subtle.sign("HMAC", keys.current.key, signedPart(sessionId, nonce));
+  return `${keys.current.kid}.${sessionId}.${nonce}.${toBase64Url(new Uint8Array(mac))}`;
+}
+
+/** The session a CSRF token was issued for, when its signature holds; `undefined` for anything else. */
+export async function verifyCsrfToken(keys: CsrfKeys, token: string): Promise<string | undefined> {
+  const [, kid, sessionId, nonce, mac] = TOKEN.exec(token) ?? [];
+  const key = kid ? keys.byKid.get(kid) : undefined;
+  if (!key || !sessionId || !nonce || !mac) return undefined;
+  // crypto.subtle.verify compares in constant time.
+  const valid = await crypto.subtle.verify("HMAC", key, fromBase64Url(mac), signedPart(sessionId, nonce));
+  return valid ? sessionId : undefined;
+}
+
+/**
+ * The session a refresh token belongs to (read only; rotation still decides everything), with the Max-Age its
+ * cookie gets once rotated: the sliding lifetime, never past the session's absolute expiry.
+ */
+export async function refreshTokenSession(deps: AuthDeps, refreshToken: string) {
+  const found = await findRefreshToken(deps.db, await hashToken(refreshToken));
+  if (!found) return undefined;
+  const remaining = (found.session.absoluteExpiresAt.getTime() - deps.now().getTime()) / 1000;
+  return { sessionId: found.session.id, maxAgeSeconds: Math.min(REFRESH_SLIDING_SECONDS, remaining) };
+}
