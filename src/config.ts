@@ -37,6 +37,8 @@ const ConfigSchema = z
     /** Upstash Redis for rate limits; without it a Durable Object keeps the same limits. */
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    /** A tenant's authenticated requests per minute, across all its users and keys, unless its quotas say otherwise. */
+    TENANT_REQUESTS_PER_MINUTE: positiveInt(6000),
     /** Multiplies every per-minute limit (e.g. 100 for a load test); 1 in production. */
     RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   })

@@ -1,5 +1,6 @@
 import type { AppConfig } from "./config";
 import type { RequestDatabase } from "./db/client";
+import type { TenantQuotas } from "./db/schema";
 import type { RateLimitPolicy } from "./services/rate-limit/rules";
 import type { TenantContext } from "./services/tenancy/context";
 
@@ -57,6 +58,7 @@ export type Principal =
       apiKeyId: string;
       scopes: readonly string[];
       organizationId: string | null;
+      quotas: TenantQuotas;
     };
 
 /** The Hono environment of every router in the app. */

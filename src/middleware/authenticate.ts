@@ -74,14 +74,16 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
 }
 
 async function authenticateKey(c: Context<AppEnv>, secret: string): Promise<void> {
-  const key = await resolveApiKey(c.var.database.db, secret, new Date());
-  if (!key) throw refused("The API key is invalid, expired or revoked.", true);
+  const resolved = await resolveApiKey(c.var.database.db, secret, new Date());
+  if (!resolved) throw refused("The API key is invalid, expired or revoked.", true);
+  const { key, quotas } = resolved;
   c.set("principal", {
     kind: "api_key",
     tenantId: key.tenantId,
     apiKeyId: key.id,
     scopes: key.scopes,
     organizationId: key.organizationId,
+    quotas,
   });
   c.set("tenantId", key.tenantId);
   const policy = c.var.rateLimitPolicy;

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { loadStanding } from "../db/repositories/access.repository";
+import type { TenantQuotas } from "../db/schema";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { log } from "../logger";
@@ -8,6 +9,7 @@ import { Access } from "../services/tenancy/access";
 import { recordAudit } from "../services/tenancy/audit";
 import type { TenantContext } from "../services/tenancy/context";
 import type { Permission } from "../services/tenancy/permissions";
+import { enforceRateLimit } from "./rate-limit";
 
 export interface AuthorizeOptions {
   /** Where the organization concerned is named (a path parameter): checked here, 404 or 403. */
@@ -28,6 +30,7 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
     if (!principal) throw new AppError("unauthorized", "Authentication is required.");
     const { database } = c.var;
     let access: Access;
+    let quotas: TenantQuotas;
     if (principal.kind === "user") {
       const standing = await loadStanding(database.db, principal.userId, principal.tenantId);
       if (!standing || standing.status !== "active") {
@@ -36,16 +39,31 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
         });
       }
       if (standing.tenantStatus !== "active") throw new AppError("forbidden", "The tenant is suspended.");
+      quotas = standing.quotas;
       access = Access.forUser(principal.userId, {
         role: standing.role,
         memberships: new Map(standing.memberships.map((m) => [m.organizationId, m.role])),
       });
     } else {
+      quotas = principal.quotas;
       access = Access.forKey(principal.apiKeyId, {
         scopes: principal.scopes,
         organizationId: principal.organizationId,
       });
     }
+    // The tenant's quota on top of the endpoint's limit: one busy user or key cannot starve its
+    // institution's others of the platform, nor one institution the rest.
+    await enforceRateLimit(
+      c,
+      {
+        name: "tenant",
+        limit: quotas.requestsPerMinute ?? c.var.config.TENANT_REQUESTS_PER_MINUTE,
+        windowSeconds: 60,
+        scope: "principal",
+        failClosed: false,
+      },
+      `tenant:${principal.tenantId}`,
+    );
     access.require(permission);
     const organizationId = options.organization?.(c);
     if (organizationId) access.requireIn(permission, organizationId);

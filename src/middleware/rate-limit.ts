@@ -66,10 +66,19 @@ export async function enforceRateLimit(
     }
     return;
   }
-  // IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it frees up.
+  // IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it frees up. A
+  // request counted by more than one policy (endpoint, then tenant quota) lists each, as the draft allows.
+  const previous = c.var.rateLimitHeaders;
+  const join = (earlier: string | undefined, item: string) => (earlier ? `${earlier}, ${item}` : item);
   const headers = {
-    "RateLimit-Policy": `"${policy.name}";q=${rule.limit};w=${rule.windowSeconds}`,
-    RateLimit: `"${policy.name}";r=${decision.remaining};t=${decision.resetSeconds}`,
+    "RateLimit-Policy": join(
+      previous?.["RateLimit-Policy"],
+      `"${policy.name}";q=${rule.limit};w=${rule.windowSeconds}`,
+    ),
+    RateLimit: join(
+      previous?.RateLimit,
+      `"${policy.name}";r=${decision.remaining};t=${decision.resetSeconds}`,
+    ),
   };
   c.set("rateLimitHeaders", headers);
   if (!decision.allowed) {

@@ -22,7 +22,7 @@ describe("database through the Neon driver", () => {
   it("runs interactive transactions and rolls back on error", () =>
     withDatabase(async (db) => {
       const table = sql.identifier(`tx_probe_${crypto.randomUUID().replaceAll("-", "")}`);
-      await db.execute(sql`create table ${table} (n int not null)`);
+      await db.execute(sql`create temp table ${table} (n int not null)`);
       await expect(
         db.transaction(async (tx) => {
           await tx.execute(sql`insert into ${table} values (1)`);
@@ -37,7 +37,7 @@ describe("database through the Neon driver", () => {
   it("has the baseline's append-only guard refusing UPDATE and DELETE", () =>
     withDatabase(async (db) => {
       const table = sql.identifier(`append_only_${crypto.randomUUID().replaceAll("-", "")}`);
-      await db.execute(sql`create table ${table} (n int not null)`);
+      await db.execute(sql`create temp table ${table} (n int not null)`);
       await db.execute(
         sql`create trigger refuse before update or delete on ${table} for each row execute function finedge_refuse_mutation()`,
       );
@@ -52,7 +52,9 @@ describe("database through the Neon driver", () => {
   it("keeps updated_at truthful through the baseline trigger", () =>
     withDatabase(async (db) => {
       const table = sql.identifier(`touch_${crypto.randomUUID().replaceAll("-", "")}`);
-      await db.execute(sql`create table ${table} (n int, updated_at timestamptz not null default 'epoch')`);
+      await db.execute(
+        sql`create temp table ${table} (n int, updated_at timestamptz not null default 'epoch')`,
+      );
       await db.execute(
         sql`create trigger touch before update on ${table} for each row execute function finedge_touch_updated_at()`,
       );

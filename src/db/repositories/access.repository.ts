@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../client";
-import type { OrgRole, Role } from "../schema";
+import type { OrgRole, Role, TenantQuotas } from "../schema";
 
 export type StandingRow = {
   role: Role;
   status: "active" | "disabled";
   tenantStatus: "active" | "suspended";
+  quotas: TenantQuotas;
   memberships: { organizationId: string; role: OrgRole }[];
 };
 
@@ -19,13 +20,13 @@ export async function loadStanding(
   tenantId: string,
 ): Promise<StandingRow | undefined> {
   const result = await db.execute<StandingRow>(sql`
-    select u.role, u.status, t.status as "tenantStatus",
+    select u.role, u.status, t.status as "tenantStatus", t.quotas,
            coalesce(json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role))
                       filter (where m.organization_id is not null), '[]') as memberships
       from users u
       join tenants t on t.id = u.tenant_id
       left join memberships m on m.user_id = u.id and m.tenant_id = u.tenant_id
      where u.id = ${userId} and u.tenant_id = ${tenantId}
-     group by u.id, t.status`);
+     group by u.id, t.id`);
   return result.rows[0];
 }

@@ -10,7 +10,7 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
  */
 export async function findApiKeyByHash(db: Database, secretHash: string) {
   const [row] = await db
-    .select({ key: apiKeys, tenantStatus: tenants.status })
+    .select({ key: apiKeys, tenantStatus: tenants.status, quotas: tenants.quotas })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(eq(apiKeys.secretHash, secretHash))

@@ -55,6 +55,24 @@ const matchers: Matcher[] = [
     policy: minute("account_email", 5, "ip", true),
   },
   { method: "*", path: new RegExp(`^${AUTH}/`), policy: minute("account", 60, "principal") },
+  // Accepting an invitation can create an account: counted like registration, by address.
+  {
+    method: "POST",
+    path: /^\/api\/v1\/invitations\/[^/]+\/accept$/,
+    policy: minute("invitation_accept", 5, "ip", true),
+  },
+  {
+    method: "*",
+    path: /^\/api\/v1\/(portfolios?|transactions)(\/|$)/,
+    policy: minute("portfolio", 60, "principal"),
+  },
+  { method: "*", path: /^\/api\/v1\/predictions(\/|$)/, policy: minute("predictions", 20, "principal") },
+  { method: "*", path: /^\/api\/v1\/(prices|assets)(\/|$)/, policy: minute("prices", 60, "principal") },
+  {
+    method: "*",
+    path: /^\/api\/v1\/(tenants|organizations|users|invitations|api-keys|audit-events|security-events|companies|jobs|models)(\/|$)/,
+    policy: minute("tenant_api", 120, "principal"),
+  },
 ];
 
 /** Everything else: generous, keyed by client address. */

@@ -8,6 +8,7 @@ import {
   touchApiKey,
 } from "../../db/repositories/api-keys.repository";
 import { findOrganization } from "../../db/repositories/organizations.repository";
+import type { TenantQuotas } from "../../db/schema";
 import { AppError } from "../../errors";
 import { generateOpaqueToken, hashToken } from "../auth/secrets";
 import { pageOf, timeCursor } from "../pagination";
@@ -33,14 +34,18 @@ export async function generateApiKey(): Promise<{ secret: string; prefix: string
  * SHA-256 lookup suffices - keys carry 256 random bits, so there is nothing to slow-hash against guessing.
  * Revocation is read from the database on every request, so it takes effect at once.
  */
-export async function resolveApiKey(db: Database, secret: string, now: Date): Promise<ApiKeyRow | null> {
+export async function resolveApiKey(
+  db: Database,
+  secret: string,
+  now: Date,
+): Promise<{ key: ApiKeyRow; quotas: TenantQuotas } | null> {
   const found = await findApiKeyByHash(db, await hashToken(secret));
   if (!found || found.tenantStatus !== "active") return null;
   const { key } = found;
   if (key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000)
     await touchApiKey(db, key.id, now);
-  return key;
+  return { key, quotas: found.quotas };
 }
 
 /** What a new key is for. */
