@@ -37,6 +37,11 @@ const ConfigSchema = z
     /** Upstash Redis for rate limits; without it a Durable Object keeps the same limits. */
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    /**
+     * Which limiter counts: `auto` (Upstash when configured, else the Durable Object), one of them
+     * explicitly, or `off` - local only, so the benchmark can measure what the check costs.
+     */
+    RATE_LIMIT_BACKEND: z.enum(["auto", "upstash", "durable_object", "off"]).default("auto"),
     /** A tenant's authenticated requests per minute, across all its users and keys, unless its quotas say otherwise. */
     TENANT_REQUESTS_PER_MINUTE: positiveInt(6000),
     /** Multiplies every per-minute limit (e.g. 100 for a load test); 1 in production. */
@@ -47,6 +52,23 @@ const ConfigSchema = z
     const local = config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test";
     if (!local && !config.DATABASE_URL) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "required outside local development" });
+    }
+    if (!local && config.RATE_LIMIT_BACKEND === "off") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RATE_LIMIT_BACKEND"],
+        message: "off is for local measurement only",
+      });
+    }
+    if (
+      config.RATE_LIMIT_BACKEND === "upstash" &&
+      !(config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RATE_LIMIT_BACKEND"],
+        message: "upstash needs UPSTASH_REDIS_REST_URL and _TOKEN",
+      });
     }
     if (!local && !config.JWT_SIGNING_KEYS) {
       ctx.addIssue({

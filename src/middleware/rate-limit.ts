@@ -14,9 +14,15 @@ const limiters = new WeakMap<AppConfig, RateLimiter>();
 export function limiterFor(config: AppConfig, env: Bindings): RateLimiter {
   let limiter = limiters.get(config);
   if (!limiter) {
-    const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = config;
+    const {
+      UPSTASH_REDIS_REST_URL: url,
+      UPSTASH_REDIS_REST_TOKEN: token,
+      RATE_LIMIT_BACKEND: backend,
+    } = config;
     limiter =
-      url && token ? createUpstashLimiter({ url, token }) : createDurableObjectLimiter(env.RATE_LIMITER);
+      url && token && backend !== "durable_object"
+        ? createUpstashLimiter({ url, token })
+        : createDurableObjectLimiter(env.RATE_LIMITER);
     limiters.set(config, limiter);
   }
   return limiter;
@@ -33,6 +39,7 @@ export async function enforceRateLimit(
   key: string,
 ): Promise<void> {
   const { config } = c.var;
+  if (config.RATE_LIMIT_BACKEND === "off") return;
   const rule = {
     name: policy.name,
     limit: Math.max(1, Math.round(policy.limit * config.RATE_LIMIT_SCALE)),

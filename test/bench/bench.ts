@@ -4,18 +4,38 @@
  * It measures; it asserts nothing. Figures are meaningful as ratios to the floor of the same run.
  *
  * BENCH_SECONDS (default 5) per scenario and concurrency; BENCH_CONCURRENCY (default "1,16");
- * BENCH_DATABASE_URL to run against a real Postgres instead of the embedded one.
+ * BENCH_DATABASE_URL to run against a real Postgres instead of the embedded one; BENCH_REDIS_URL (default
+ * redis://127.0.0.1:6379) for the Upstash-backed rows, which are skipped when no Redis answers there.
+ *
+ * The rate-limit check's cost is measured by the same request against three otherwise identical Workers:
+ * limiter off, the Durable Object limiter, and Upstash (through a local Upstash-compatible endpoint).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { availableParallelism, cpus } from "node:os";
 import autocannon from "autocannon";
 import { freePort } from "../../src/local/ports";
 import { startLocalStack } from "../../src/local/stack";
 import { startWranglerDev } from "../../src/local/wrangler";
+import { startUpstashRestServer } from "../support/upstash-rest";
 import { type RequestPlan, type Scenario, scenarios } from "./scenarios";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
+
+/** Whether something accepts TCP connections there (node-redis would otherwise retry for ever). */
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    const settle = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once("connect", () => settle(true));
+    socket.once("error", () => settle(false));
+    socket.once("timeout", () => settle(false));
+  });
+}
 
 interface Row {
   scenario: string;
@@ -64,23 +84,47 @@ const floor = await startWranglerDev({
   logLevel: "error",
   stdio: "ignore",
 });
-const api = await startLocalStack({
-  port: await freePort(),
-  databaseUrl: process.env.BENCH_DATABASE_URL,
-  // Limits stay on (their check is part of every request) but scaled far above the load.
-  vars: { LOG_LEVEL: "error", RATE_LIMIT_SCALE: "1000000" },
-  wranglerLogLevel: "error",
-  stdio: "ignore",
-});
+// Limits stay on (their check is part of every request) but scaled far above the load.
+const stack = async (vars: Record<string, string>) =>
+  startLocalStack({
+    port: await freePort(),
+    databaseUrl: process.env.BENCH_DATABASE_URL,
+    vars: { LOG_LEVEL: "error", RATE_LIMIT_SCALE: "1000000", ...vars },
+    wranglerLogLevel: "error",
+    stdio: "ignore",
+  });
+const api = await stack({ RATE_LIMIT_BACKEND: "durable_object" });
+const unlimited = await stack({ RATE_LIMIT_BACKEND: "off" });
+const redisUrl = new URL(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379");
+const upstashToken = crypto.randomUUID();
+const redisUp = await reachable(redisUrl.hostname, Number(redisUrl.port || 6379));
+if (!redisUp) process.stderr.write(`no Redis at ${redisUrl.host}: the Upstash rows are skipped\n`);
+const upstash = redisUp
+  ? await startUpstashRestServer({ redisUrl: redisUrl.toString(), token: upstashToken })
+  : undefined;
+const apiUpstash = upstash
+  ? await stack({
+      RATE_LIMIT_BACKEND: "upstash",
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstashToken,
+    })
+  : undefined;
+const targets: Record<Scenario["target"], string | undefined> = {
+  floor: floor.url,
+  api: api.url,
+  "api-unlimited": unlimited.url,
+  "api-upstash": apiUpstash?.url,
+};
 
 const rows: Row[] = [];
 try {
   for (const connections of concurrencies) {
     let floorRps: number | undefined;
     for (const scenario of scenarios) {
-      const target = scenario.target === "floor" ? floor.url : api.url;
+      const target = targets[scenario.target];
+      if (!target) continue;
       const prepare = () =>
-        scenario.prepare?.(api.url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
+        scenario.prepare?.(target, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
       await drive(target, scenario, await prepare(), connections).catch(() => undefined); // warm-up, discarded
       const measured = await drive(target, scenario, await prepare(), connections);
       if (scenario.target === "floor") floorRps = measured.rps;
@@ -98,6 +142,9 @@ try {
     }
   }
 } finally {
+  await apiUpstash?.stop();
+  await upstash?.close();
+  await unlimited.stop();
   await api.stop();
   await floor.stop();
 }

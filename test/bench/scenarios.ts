@@ -1,8 +1,11 @@
 /** One benchmarked request. `prepare` runs once against the API before measuring (accounts, tokens). */
 export interface Scenario {
   name: string;
-  /** `floor` is the empty Worker; `api` is FinEdge. */
-  target: "floor" | "api";
+  /**
+   * `floor` is the empty Worker; `api` is FinEdge (Durable Object limiter); `api-unlimited` and
+   * `api-upstash` are the same Worker with the limiter off or counting in Upstash.
+   */
+  target: "floor" | "api" | "api-unlimited" | "api-upstash";
   expectStatus: number;
   /** A floor on the measuring time, for requests that take a large part of a second each. */
   minSeconds?: number;
@@ -42,7 +45,15 @@ async function account(apiUrl: string, label: string) {
 
 export const scenarios: Scenario[] = [
   { name: "floor", target: "floor", expectStatus: 204, plan: { path: "/" } },
+  // The rate-limit check's cost: the same cheap request with the limiter off, in a Durable Object, in Upstash.
+  {
+    name: "GET /health (limiter off)",
+    target: "api-unlimited",
+    expectStatus: 200,
+    plan: { path: "/health" },
+  },
   { name: "GET /health", target: "api", expectStatus: 200, plan: { path: "/health" } },
+  { name: "GET /health (Upstash)", target: "api-upstash", expectStatus: 200, plan: { path: "/health" } },
   { name: "GET /health/ready", target: "api", expectStatus: 200, plan: { path: "/health/ready" } },
   {
     name: "GET /api/v1/auth/me",
@@ -51,6 +62,34 @@ export const scenarios: Scenario[] = [
     prepare: async (apiUrl) => {
       const { accessToken } = await account(apiUrl, "me");
       return { path: "/api/v1/auth/me", headers: { authorization: `Bearer ${accessToken}` } };
+    },
+  },
+  {
+    // A permission-checked request: token, session authority, standing (role, memberships) and a read.
+    name: "GET /api/v1/api-keys (permission-checked)",
+    target: "api",
+    expectStatus: 200,
+    prepare: async (apiUrl) => {
+      const { accessToken } = await account(apiUrl, "perm");
+      return { path: "/api/v1/api-keys?limit=1", headers: { authorization: `Bearer ${accessToken}` } };
+    },
+  },
+  {
+    // A machine: API-key lookup by hash, scope check, and a tenant-scoped read.
+    name: "GET /api/v1/audit-events (API key)",
+    target: "api",
+    expectStatus: 200,
+    prepare: async (apiUrl) => {
+      const { accessToken } = await account(apiUrl, "key");
+      const key = await post(
+        `${apiUrl}/api/v1/api-keys`,
+        { name: "bench", scopes: ["audit:read"] },
+        { authorization: `Bearer ${accessToken}` },
+      );
+      return {
+        path: "/api/v1/audit-events?limit=1",
+        headers: { authorization: `Bearer ${key.key as string}` },
+      };
     },
   },
   {

@@ -64,6 +64,19 @@ describe("loadConfig", () => {
     expect(() => load(vars)).toThrow(name);
   });
 
+  it("allows switching the rate limiter off only locally, and Upstash only when configured", () => {
+    expect(load({ RATE_LIMIT_BACKEND: "off" }).RATE_LIMIT_BACKEND).toBe("off");
+    const production = {
+      ENVIRONMENT: "production",
+      DATABASE_URL: "postgres://u:p@db.example/app",
+      JWT_SIGNING_KEYS: "[]",
+      EMAIL_API_KEY: "re_secret",
+    };
+    expect(() => load({ ...production, RATE_LIMIT_BACKEND: "off" })).toThrow("RATE_LIMIT_BACKEND");
+    expect(() => load({ RATE_LIMIT_BACKEND: "upstash" })).toThrow("RATE_LIMIT_BACKEND");
+    expect(load({ ...production }).RATE_LIMIT_BACKEND).toBe("auto");
+  });
+
   it("parses once per bindings object", () => {
     const env = { ...base, LOG_LEVEL: "warn" } as Bindings;
     expect(loadConfig(env)).toBe(loadConfig(env));

@@ -1,0 +1,197 @@
+/**
+ * Tenant isolation, attacked from the OpenAPI document: two tenants hold data of every kind; every route
+ * that takes an id is called by the first tenant's admin (and its API key, where keys are accepted) with
+ * the second tenant's ids and must answer 404 - never 403, never the data - and every list must not
+ * mention the second tenant's rows. A generated variant throws random pairings of routes and foreign
+ * ids at it. Afterwards the second tenant's data is unchanged.
+ */
+
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { API_KEY_SCOPES, PERMISSIONS, type Permission } from "../../src/services/tenancy/permissions";
+import { api } from "../integration/auth-helpers";
+import { addOrganization, addUser, createApiKey, createTenant, query } from "../integration/tenancy-fixtures";
+import { expectProblem } from "./expectations";
+import { serialize } from "./hostile-strings";
+import {
+  concreteUrl,
+  exampleBody,
+  fetchDocument,
+  isSecured,
+  nameOf,
+  operationsOf,
+  type WalkedOperation,
+} from "./openapi-walk";
+import { send } from "./worker";
+
+const document = await fetchDocument();
+const permissionOf = (walked: WalkedOperation) =>
+  (walked.operation as { "x-permission"?: Permission })["x-permission"];
+const secured = operationsOf(document).filter(
+  (walked) => isSecured(document, walked) && permissionOf(walked),
+);
+const idRoutes = secured.filter((walked) => walked.path.includes("{"));
+const listRoutes = secured.filter((walked) => walked.method === "GET" && !walked.path.includes("{"));
+
+async function populate(label: string) {
+  const tenant = await createTenant(label);
+  const org = await addOrganization(tenant, `${label}-desk-${crypto.randomUUID().slice(0, 6)}`);
+  const analyst = await addUser(tenant, "analyst", [{ organizationId: org.id, role: "analyst" }]);
+  const key = await createApiKey(tenant, { name: `${label}-key`, scopes: [...API_KEY_SCOPES] });
+  const invited = `${label}-invitee-${crypto.randomUUID().slice(0, 6)}@example.com`;
+  const invitation = await api("/api/v1/invitations", {
+    token: tenant.admin.token,
+    body: { email: invited, role: "viewer", organization_id: org.id },
+  });
+  expect(invitation.status, await invitation.clone().text()).toBe(201);
+  const { id: invitationId } = await invitation.json<{ id: string }>();
+  return { tenant, org, analyst, key, invitationId, invited };
+}
+
+type World = Awaited<ReturnType<typeof populate>>;
+
+/** The victim's id for each path parameter, by the resource the path names. */
+function foreignIds(walked: WalkedOperation, victim: World): Record<string, string> {
+  const resource = walked.path.split("/")[3];
+  const byResource: Record<string, string> = {
+    organizations: victim.org.id,
+    users: victim.analyst.id,
+    "api-keys": victim.key.id,
+    invitations: victim.invitationId,
+    tenants: victim.tenant.id,
+  };
+  const ids: Record<string, string> = {};
+  for (const match of walked.path.matchAll(/\{([^}]+)\}/g)) {
+    const name = match[1] as string;
+    ids[name] = name === "userId" ? victim.analyst.id : (byResource[resource ?? ""] ?? crypto.randomUUID());
+  }
+  return ids;
+}
+
+function attack(walked: WalkedOperation, ids: Record<string, string>, credential: string) {
+  const body = exampleBody(document, walked);
+  return send(concreteUrl(document, walked, { path: ids }), {
+    method: walked.method,
+    headers: {
+      authorization: `Bearer ${credential}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : serialize(body),
+  });
+}
+
+async function expectNotFound(
+  walked: WalkedOperation,
+  ids: Record<string, string>,
+  credential: string,
+  who: string,
+) {
+  const response = await attack(walked, ids, credential);
+  const problem = await expectProblem(response, `${who} ${nameOf(walked)}`);
+  expect(
+    response.status,
+    `${who} ${nameOf(walked)} ${JSON.stringify(ids)} -> ${problem.code}: ${problem.detail}`,
+  ).toBe(404);
+}
+
+describe("tenant isolation", async () => {
+  const attacker = await populate("attacker");
+  const victim = await populate("victim");
+  const acceptsKeys = (walked: WalkedOperation) => {
+    const permission = permissionOf(walked);
+    return permission !== undefined && "scope" in PERMISSIONS[permission];
+  };
+
+  it("has id-bearing and list routes to attack", () => {
+    expect(idRoutes.length).toBeGreaterThanOrEqual(10);
+    expect(listRoutes.length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const walked of idRoutes) {
+    it(`${nameOf(walked)} with another tenant's ids answers 404`, async () => {
+      await expectNotFound(walked, foreignIds(walked, victim), attacker.tenant.admin.token, "tenant admin");
+      if (acceptsKeys(walked))
+        await expectNotFound(walked, foreignIds(walked, victim), attacker.key.key, "API key");
+    });
+  }
+
+  for (const walked of listRoutes) {
+    it(`${nameOf(walked)} shows nothing of another tenant`, async () => {
+      const credentials = [attacker.tenant.admin.token, ...(acceptsKeys(walked) ? [attacker.key.key] : [])];
+      for (const credential of credentials) {
+        const response = await send(concreteUrl(document, walked), {
+          headers: { authorization: `Bearer ${credential}` },
+        });
+        // Platform-wide listings are for super admins only; a tenant admin is refused outright.
+        if (response.status === 403) continue;
+        expect(response.status, nameOf(walked)).toBe(200);
+        const text = await response.text();
+        for (const secret of [
+          victim.tenant.id,
+          victim.org.id,
+          victim.org.name,
+          victim.analyst.id,
+          victim.analyst.email,
+          victim.tenant.admin.email,
+          victim.key.id,
+          victim.invitationId,
+          victim.invited,
+        ]) {
+          expect(text, `${nameOf(walked)} leaks ${secret}`).not.toContain(secret);
+        }
+      }
+    });
+  }
+
+  it("generated: any id-bearing route with any foreign or unknown id answers 404", async () => {
+    const pool = [
+      victim.org.id,
+      victim.analyst.id,
+      victim.tenant.admin.id,
+      victim.key.id,
+      victim.invitationId,
+      victim.tenant.id,
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...idRoutes),
+        fc.array(fc.oneof(fc.constantFrom(...pool), fc.uuid()), { minLength: 2, maxLength: 2 }),
+        fc.boolean(),
+        async (walked, [first, second], useKey) => {
+          const names = [...walked.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+          const ids = Object.fromEntries(
+            names.map((name, i) => [name, (i === 0 ? first : second) as string]),
+          );
+          const credential = useKey && acceptsKeys(walked) ? attacker.key.key : attacker.tenant.admin.token;
+          await expectNotFound(walked, ids, credential, "generated");
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("left the other tenant's data as it was", async () => {
+    const [org] = await query<{ name: string }>(
+      sql`select name from organizations where id = ${victim.org.id}`,
+    );
+    expect(org?.name).toBe(victim.org.name);
+    const [user] = await query<{ status: string; role: string }>(
+      sql`select status, role from users where id = ${victim.analyst.id}`,
+    );
+    expect(user).toEqual({ status: "active", role: "analyst" });
+    const [membership] = await query<{ n: string }>(
+      sql`select count(*) as n from memberships where organization_id = ${victim.org.id}`,
+    );
+    expect(Number(membership?.n)).toBe(1);
+    const [invitation] = await query<{ revoked_at: unknown }>(
+      sql`select revoked_at from invitations where id = ${victim.invitationId}`,
+    );
+    expect(invitation?.revoked_at).toBeNull();
+    expect((await api("/api/v1/audit-events", { token: victim.key.key })).status).toBe(200);
+    const [audit] = await query<{ n: string }>(
+      sql`select count(*) as n from audit_events where tenant_id = ${victim.tenant.id} and actor_id = ${attacker.tenant.admin.id}`,
+    );
+    expect(Number(audit?.n)).toBe(0);
+  });
+});
