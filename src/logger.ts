@@ -12,6 +12,16 @@ export function log(threshold: LogLevel, level: LogLevel, fields: Record<string,
   else console.log(line);
 }
 
+// A path segment that could be a bearer secret (an invitation token, say): long base64url, not a UUID.
+const SECRET_SEGMENT = /^(?![0-9a-f]{8}-[0-9a-f]{4}-)[A-Za-z0-9_-]{32,}$/;
+
+/** The request path fit for a log line: segments that look like secrets are replaced. */
+export const loggablePath = (path: string): string =>
+  path
+    .split("/")
+    .map((segment) => (SECRET_SEGMENT.test(segment) ? "[redacted]" : segment))
+    .join("/");
+
 /** Flattens an unknown thrown value into loggable fields, keeping the stack and cause chain. */
 export function describeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { value: String(error) };

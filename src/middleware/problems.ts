@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "../env";
 import { AppError, type FieldError, type ProblemCode, problemCatalogue, renderProblem } from "../errors";
-import { describeError, log } from "../logger";
+import { describeError, log, loggablePath } from "../logger";
 
 const escapePointer = (segment: PropertyKey): string =>
   String(segment).replaceAll("~", "~0").replaceAll("/", "~1");
@@ -74,7 +74,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
       msg: "request failed",
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       code: problem.code,
       error: describeError(problem.code === "internal_error" ? (problem.cause ?? problem) : problem),
     });

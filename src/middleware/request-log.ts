@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { type LogLevel, log } from "../logger";
+import { type LogLevel, log, loggablePath } from "../logger";
 
 /** Cloudflare's request metadata; absent in unit tests and partly absent offline. */
 interface CfProperties {
@@ -9,8 +9,8 @@ interface CfProperties {
 }
 
 /**
- * One JSON line per request, written after the response is known. It records the path, never the
- * query string or headers, so tokens and secrets cannot reach the log.
+ * One JSON line per request, written after the response is known. It records the path (with any
+ * token-like segment redacted), never the query string or headers, so secrets cannot reach the log.
  */
 export function requestLog(): MiddlewareHandler<AppEnv> {
   return async function requestLog(c, next) {
@@ -23,7 +23,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       msg: "request",
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       colo: cf?.colo,
