@@ -14,12 +14,16 @@ import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
+import { urlGuard } from "./middleware/url-guard";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { organizationRoutes } from "./routes/organizations";
+import { securityEventRoutes } from "./routes/security-events";
+import { tenantRoutes } from "./routes/tenants";
 import { wellKnownRoutes } from "./routes/well-known";
 
 /**
@@ -53,6 +57,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
         ),
     }),
   );
+  app.use(urlGuard());
   app.use(rateLimit());
   app.use(deadline());
   app.use(bodyLimit());
@@ -70,6 +75,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", authRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", auditRoutes);
+  app.route("/", securityEventRoutes);
+  app.route("/", organizationRoutes);
+  app.route("/", tenantRoutes);
   app.route("/", devRoutes);
   app.route("/", docsRoutes(app));
 

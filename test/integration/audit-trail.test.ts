@@ -134,6 +134,10 @@ describe("audit trail", () => {
     const bad = await api("/api/v1/audit-events?cursor=not-a-cursor", { token: tenant.admin.token });
     expect(bad.status).toBe(400);
     expect((await problemOf(bad)).code).toBe("invalid_parameters");
+    // No text column can hold U+0000: refused as the client's mistake, not a database failure.
+    const nul = await api("/api/v1/audit-events?action=a%00b", { token: tenant.admin.token });
+    expect(nul.status).toBe(400);
+    expect((await problemOf(nul)).code).toBe("invalid_parameters");
   });
 
   it("exports the chain as NDJSON to object storage and records the export", async () => {

@@ -4,6 +4,10 @@ import { apiKeys, tenants } from "../schema";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+// Cursors carry JavaScript's millisecond times; Postgres keeps microseconds. Sorting and comparing on the
+// millisecond keeps a page boundary from skipping rows created within the same millisecond.
+const createdMs = sql`date_trunc('milliseconds', ${apiKeys.createdAt})`;
+
 /**
  * The key with this secret hash, with its tenant's status. Platform scope: a key names its tenant, so the
  * lookup necessarily precedes tenant scoping.
@@ -50,14 +54,14 @@ export async function listApiKeys(
   if (!options.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
   if (options.before) {
     conditions.push(
-      sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+      sql`(${createdMs}, ${apiKeys.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
     );
   }
   return tx
     .select()
     .from(apiKeys)
     .where(and(...conditions))
-    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .orderBy(desc(createdMs), desc(apiKeys.id))
     .limit(options.limit);
 }
 

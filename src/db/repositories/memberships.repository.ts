@@ -1,0 +1,149 @@
+import { and, count, desc, eq, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { memberships, type OrgRole, users } from "../schema";
+
+export type MembershipRow = typeof memberships.$inferSelect;
+
+// Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
+// it with microsecond timestamps would skip rows created within the cursor row's millisecond.
+const createdMs = sql`date_trunc('milliseconds', ${memberships.createdAt})`;
+
+/** A membership with the member's identity, as listings show it. */
+export interface MemberRow {
+  userId: string;
+  email: string;
+  displayName: string | null;
+  role: OrgRole;
+  joinedAt: Date;
+}
+
+const memberColumns = {
+  userId: memberships.userId,
+  email: users.email,
+  displayName: users.displayName,
+  role: memberships.role,
+  joinedAt: memberships.createdAt,
+};
+
+/** The organization's members, newest first, keyed by (joined at, user id). */
+export async function listMembers(
+  tx: Transaction,
+  tenantId: string,
+  organizationId: string,
+  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<MemberRow[]> {
+  const conditions = [eq(memberships.tenantId, tenantId), eq(memberships.organizationId, organizationId)];
+  if (options.before) {
+    conditions.push(
+      sql`(${createdMs}, ${memberships.userId}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, and(eq(users.id, memberships.userId), eq(users.tenantId, memberships.tenantId)))
+    .where(and(...conditions))
+    .orderBy(desc(createdMs), desc(memberships.userId))
+    .limit(options.limit);
+}
+
+/** One member, with identity. */
+export async function findMember(
+  tx: Transaction,
+  tenantId: string,
+  organizationId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
+  const [row] = await tx
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, and(eq(users.id, memberships.userId), eq(users.tenantId, memberships.tenantId)))
+    .where(
+      and(
+        eq(memberships.tenantId, tenantId),
+        eq(memberships.organizationId, organizationId),
+        eq(memberships.userId, userId),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+/** The tenant's user with this id, if any: only they can join the tenant's organizations. */
+export async function findTenantUser(tx: Transaction, tenantId: string, userId: string) {
+  const [row] = await tx
+    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+    .limit(1);
+  return row;
+}
+
+/** Adds a membership; undefined when the user already is a member. */
+export async function insertMembership(
+  tx: Transaction,
+  values: { tenantId: string; organizationId: string; userId: string; role: OrgRole },
+): Promise<MembershipRow | undefined> {
+  const [row] = await tx.insert(memberships).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function updateMembershipRole(
+  tx: Transaction,
+  tenantId: string,
+  organizationId: string,
+  userId: string,
+  role: OrgRole,
+): Promise<MembershipRow | undefined> {
+  const [row] = await tx
+    .update(memberships)
+    .set({ role })
+    .where(
+      and(
+        eq(memberships.tenantId, tenantId),
+        eq(memberships.organizationId, organizationId),
+        eq(memberships.userId, userId),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+export async function deleteMembership(
+  tx: Transaction,
+  tenantId: string,
+  organizationId: string,
+  userId: string,
+): Promise<MembershipRow | undefined> {
+  const [row] = await tx
+    .delete(memberships)
+    .where(
+      and(
+        eq(memberships.tenantId, tenantId),
+        eq(memberships.organizationId, organizationId),
+        eq(memberships.userId, userId),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** How many members hold a role in the organization. */
+export async function countMembersWithRole(
+  tx: Transaction,
+  tenantId: string,
+  organizationId: string,
+  role: OrgRole,
+): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(
+      and(
+        eq(memberships.tenantId, tenantId),
+        eq(memberships.organizationId, organizationId),
+        eq(memberships.role, role),
+      ),
+    );
+  return row?.n ?? 0;
+}

@@ -1,0 +1,59 @@
+import { desc, eq, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
+import { type TenantQuotas, tenants } from "../schema";
+
+export type TenantRow = typeof tenants.$inferSelect;
+
+// Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
+// it with microsecond timestamps would skip rows created within the cursor row's millisecond.
+const createdMs = sql`date_trunc('milliseconds', ${tenants.createdAt})`;
+
+/**
+ * Every tenant, newest first, keyed by (created_at, id). The one cross-tenant read: it takes the platform
+ * handle, and only platform operators (`tenants:manage`) reach it.
+ */
+export async function listAllTenants(
+  db: Database,
+  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<TenantRow[]> {
+  return db
+    .select()
+    .from(tenants)
+    .where(
+      options.before
+        ? sql`(${createdMs}, ${tenants.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`
+        : undefined,
+    )
+    .orderBy(desc(createdMs), desc(tenants.id))
+    .limit(options.limit);
+}
+
+/** The tenant, locked for an update until the transaction ends (so merged quotas never lose a write). */
+export async function lockTenant(tx: Transaction, id: string): Promise<TenantRow | undefined> {
+  const [row] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1).for("no key update");
+  return row;
+}
+
+export async function findTenant(tx: Transaction, id: string): Promise<TenantRow | undefined> {
+  const [row] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+  return row;
+}
+
+/** Inserts a tenant with a chosen id: the transaction is already scoped to it, so RLS admits the row. */
+export async function insertTenant(
+  tx: Transaction,
+  values: { id: string; name: string; quotas: TenantQuotas },
+): Promise<TenantRow> {
+  const [row] = await tx.insert(tenants).values(values).returning();
+  if (!row) throw new Error("tenant insert returned nothing");
+  return row;
+}
+
+export async function updateTenant(
+  tx: Transaction,
+  id: string,
+  fields: { name?: string; status?: "active" | "suspended"; quotas?: TenantQuotas },
+): Promise<TenantRow | undefined> {
+  const [row] = await tx.update(tenants).set(fields).where(eq(tenants.id, id)).returning();
+  return row;
+}

@@ -1,0 +1,80 @@
+import type { RouteHandler, z } from "@hono/zod-openapi";
+import type { MemberRow } from "../../db/repositories/memberships.repository";
+import type { OrganizationRow } from "../../db/repositories/organizations.repository";
+import type { AppEnv } from "../../env";
+import { tenantOf } from "../../middleware/authorize";
+import * as members from "../../services/tenancy/members";
+import * as organizations from "../../services/tenancy/organizations";
+import type * as routes from "./organizations.routes";
+
+export const toOrganizationView = (row: OrganizationRow): z.infer<typeof routes.OrganizationSchema> => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+});
+
+export const toMemberView = (row: MemberRow): z.infer<typeof routes.MemberSchema> => ({
+  user_id: row.userId,
+  email: row.email,
+  display_name: row.displayName,
+  role: row.role,
+  joined_at: row.joinedAt.toISOString(),
+});
+
+export const listOrganizations: RouteHandler<typeof routes.listOrganizations, AppEnv> = async (c) => {
+  const { limit, cursor, q } = c.req.valid("query");
+  const page = await organizations.listVisibleOrganizations(tenantOf(c), { limit, cursor, q });
+  return c.json({ items: page.items.map(toOrganizationView), next_cursor: page.next_cursor }, 200);
+};
+
+export const createOrganization: RouteHandler<typeof routes.createOrganization, AppEnv> = async (c) => {
+  const { name, description } = c.req.valid("json");
+  const row = await organizations.createOrganization(tenantOf(c), { name, description: description || null });
+  return c.json(toOrganizationView(row), 201);
+};
+
+export const getOrganization: RouteHandler<typeof routes.getOrganization, AppEnv> = async (c) => {
+  return c.json(
+    toOrganizationView(await organizations.getOrganization(tenantOf(c), c.req.valid("param").id)),
+    200,
+  );
+};
+
+export const updateOrganization: RouteHandler<typeof routes.updateOrganization, AppEnv> = async (c) => {
+  const { name, description } = c.req.valid("json");
+  // An empty description is no description.
+  const patch = { name, description: description === "" ? null : description };
+  const row = await organizations.updateOrganization(tenantOf(c), c.req.valid("param").id, patch);
+  return c.json(toOrganizationView(row), 200);
+};
+
+export const deleteOrganization: RouteHandler<typeof routes.deleteOrganization, AppEnv> = async (c) => {
+  await organizations.deleteOrganization(tenantOf(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};
+
+export const listMembers: RouteHandler<typeof routes.listMembers, AppEnv> = async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const page = await members.listOrganizationMembers(tenantOf(c), c.req.valid("param").id, { limit, cursor });
+  return c.json({ items: page.items.map(toMemberView), next_cursor: page.next_cursor }, 200);
+};
+
+export const addMember: RouteHandler<typeof routes.addMember, AppEnv> = async (c) => {
+  const { user_id, role } = c.req.valid("json");
+  const row = await members.addMember(tenantOf(c), c.req.valid("param").id, { userId: user_id, role });
+  return c.json(toMemberView(row), 201);
+};
+
+export const changeMemberRole: RouteHandler<typeof routes.changeMemberRole, AppEnv> = async (c) => {
+  const { id, userId } = c.req.valid("param");
+  const row = await members.changeMemberRole(tenantOf(c), id, userId, c.req.valid("json").role);
+  return c.json(toMemberView(row), 200);
+};
+
+export const removeMember: RouteHandler<typeof routes.removeMember, AppEnv> = async (c) => {
+  const { id, userId } = c.req.valid("param");
+  await members.removeMember(tenantOf(c), id, userId);
+  return c.body(null, 204);
+};

@@ -1,0 +1,135 @@
+import type { Transaction } from "../../db/client";
+import {
+  countMembersWithRole,
+  deleteMembership,
+  findMember,
+  findTenantUser,
+  insertMembership,
+  listMembers,
+  type MemberRow,
+  updateMembershipRole,
+} from "../../db/repositories/memberships.repository";
+import { findOrganization, lockOrganization } from "../../db/repositories/organizations.repository";
+import type { OrgRole } from "../../db/schema";
+import { AppError } from "../../errors";
+import { pageOf, timeCursor } from "../pagination";
+import { recordAudit } from "./audit";
+import type { TenantContext } from "./context";
+
+const noOrganization = () => new AppError("not_found", "No such organization.");
+const noMember = (userId: string) =>
+  new AppError("not_found", `User ${userId} is not a member of this organization.`);
+
+/** Membership events name the pair, so the trail can be searched by either side. */
+const resourceOf = (organizationId: string, userId: string) => ({
+  resourceType: "membership",
+  resourceId: `${organizationId}:${userId}`,
+});
+
+/**
+ * Membership changes of one organization run one at a time (the organization row is locked), so two
+ * org admins demoting each other at once cannot both pass the last-admin check.
+ */
+async function lockedOrganization(tx: Transaction, ctx: TenantContext, organizationId: string) {
+  const organization = await lockOrganization(tx, ctx.tenantId, organizationId, "no key update");
+  if (!organization) throw noOrganization();
+}
+
+/**
+ * An organization keeps at least one org admin: removing or demoting the last one is refused, except to
+ * tenant admins, who administer every organization anyway and may mean to leave it to themselves.
+ */
+async function keepAnAdmin(tx: Transaction, ctx: TenantContext, organizationId: string, member: MemberRow) {
+  if (member.role !== "org_admin" || ctx.access.tenantWide) return;
+  const admins = await countMembersWithRole(tx, ctx.tenantId, organizationId, "org_admin");
+  if (admins <= 1) {
+    throw new AppError(
+      "conflict",
+      "This is the organization's last org admin; appoint another first (or ask a tenant admin).",
+    );
+  }
+}
+
+export async function listOrganizationMembers(
+  ctx: TenantContext,
+  organizationId: string,
+  options: { limit: number; cursor: string | undefined },
+) {
+  const before = timeCursor(options.cursor);
+  const rows = await ctx.transaction(async (tx) => {
+    if (!(await findOrganization(tx, ctx.tenantId, organizationId))) throw noOrganization();
+    return listMembers(tx, ctx.tenantId, organizationId, { before, limit: options.limit + 1 });
+  });
+  return pageOf(rows, options.limit, (row) => ({ createdAt: row.joinedAt, id: row.userId }));
+}
+
+/** Adds a user of the same tenant; a user of another tenant is as unknown as one that does not exist. */
+export async function addMember(
+  ctx: TenantContext,
+  organizationId: string,
+  input: { userId: string; role: OrgRole },
+): Promise<MemberRow> {
+  return ctx.transaction(async (tx) => {
+    await lockedOrganization(tx, ctx, organizationId);
+    const user = await findTenantUser(tx, ctx.tenantId, input.userId);
+    if (!user) throw new AppError("not_found", `No user ${input.userId} in this tenant.`);
+    const row = await insertMembership(tx, { tenantId: ctx.tenantId, organizationId, ...input });
+    if (!row)
+      throw new AppError("conflict", `User ${input.userId} is already a member of this organization.`);
+    await recordAudit(tx, ctx, {
+      action: "member.added",
+      ...resourceOf(organizationId, input.userId),
+      after: { organizationId, userId: input.userId, role: input.role },
+    });
+    return {
+      userId: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: row.role,
+      joinedAt: row.createdAt,
+    };
+  });
+}
+
+/** Changes a member's role; it applies from the member's next request (authorize reads it each time). */
+export async function changeMemberRole(
+  ctx: TenantContext,
+  organizationId: string,
+  userId: string,
+  role: OrgRole,
+): Promise<MemberRow> {
+  return ctx.transaction(async (tx) => {
+    await lockedOrganization(tx, ctx, organizationId);
+    const member = await findMember(tx, ctx.tenantId, organizationId, userId);
+    if (!member) throw noMember(userId);
+    if (role !== "org_admin") await keepAnAdmin(tx, ctx, organizationId, member);
+    if (role !== member.role) await updateMembershipRole(tx, ctx.tenantId, organizationId, userId, role);
+    await recordAudit(tx, ctx, {
+      action: "member.role_changed",
+      ...resourceOf(organizationId, userId),
+      before: { organizationId, userId, role: member.role },
+      after: { organizationId, userId, role },
+    });
+    return { ...member, role };
+  });
+}
+
+/** Removes a member; their next request no longer sees the organization. */
+export async function removeMember(
+  ctx: TenantContext,
+  organizationId: string,
+  userId: string,
+): Promise<void> {
+  await ctx.transaction(async (tx) => {
+    await lockedOrganization(tx, ctx, organizationId);
+    const member = await findMember(tx, ctx.tenantId, organizationId, userId);
+    if (!member) throw noMember(userId);
+    await keepAnAdmin(tx, ctx, organizationId, member);
+    await deleteMembership(tx, ctx.tenantId, organizationId, userId);
+    await recordAudit(tx, ctx, {
+      action: "member.removed",
+      ...resourceOf(organizationId, userId),
+      before: { organizationId, userId, role: member.role },
+    });
+  });
+}
