@@ -21,9 +21,11 @@ import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { invitationRoutes } from "./routes/invitations";
 import { organizationRoutes } from "./routes/organizations";
 import { securityEventRoutes } from "./routes/security-events";
 import { tenantRoutes } from "./routes/tenants";
+import { userRoutes } from "./routes/users";
 import { wellKnownRoutes } from "./routes/well-known";
 
 /**
@@ -75,6 +77,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", authRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", auditRoutes);
+  app.route("/", userRoutes);
+  app.route("/", invitationRoutes);
   app.route("/", securityEventRoutes);
   app.route("/", organizationRoutes);
   app.route("/", tenantRoutes);

@@ -78,6 +78,7 @@ export function defineRoute<const R extends RouteConfig>(config: R) {
   if (request?.params || request?.query || request?.headers) implied[400] = problems[400];
   if (config.security?.length) implied[401] = problems[401];
   if ("x-permission" in config) Object.assign(implied, { 403: problems[403], 429: problems[429] });
+  if ("x-permission" in config && request?.params) implied[404] = problems[404];
   return createRoute({ ...config, responses: { ...implied, ...config.responses } });
 }
 

@@ -8,6 +8,7 @@ export const EMAIL_TEMPLATES = [
   "mfa_enabled",
   "mfa_disabled",
   "password_changed",
+  "invitation",
 ] as const;
 
 /** One kind of message; stored in `email_outbox.template`. */
@@ -23,6 +24,16 @@ export interface LinkData {
 
 /** A point in time: a Date or an ISO 8601 string. */
 export type Instant = Date | string;
+
+/** An invitation link: who invites to what, with which role, until when. Names are chosen by tenants. */
+export interface InvitationData {
+  appUrl: string;
+  token: string;
+  tenantName: string;
+  organizationName?: string | null;
+  role: string;
+  expiresAt: Instant;
+}
 
 /** The device a sign-in came from; every field but the time is client-supplied or may be unknown. */
 export interface DeviceData {
@@ -43,6 +54,7 @@ export interface EmailData {
   mfa_enabled: { at: Instant };
   mfa_disabled: { at: Instant };
   password_changed: { at: Instant };
+  invitation: InvitationData;
 }
 
 /** A rendered message, ready for the outbox. */
@@ -154,6 +166,20 @@ const renderers: { [T in EmailTemplate]: (data: EmailData[T]) => RenderedEmail }
       `The password of your FinEdge account was changed at ${formatTime(data.at)}.`,
       "",
       NOT_YOU_COMPROMISED,
+    ),
+  }),
+  // Tenant and organization names are typed by tenant admins: flattened like any client-supplied text.
+  invitation: (data) => ({
+    subject: "You are invited to FinEdge",
+    bodyText: body(
+      `You are invited to join ${clientText(data.tenantName, 100)} on FinEdge as ${clientText(data.role, 40)}` +
+        (data.organizationName ? ` in ${clientText(data.organizationName, 100)}.` : "."),
+      "To accept, open this link:",
+      "",
+      `${data.appUrl.replace(/\/+$/, "")}/accept-invitation?token=${encodeURIComponent(data.token)}`,
+      "",
+      `The link works once and expires at ${formatTime(data.expiresAt)}.`,
+      "If you did not expect this invitation, ignore this message: nothing happens unless the link is used.",
     ),
   }),
 };

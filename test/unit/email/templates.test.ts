@@ -12,6 +12,13 @@ const sample: { [T in keyof EmailData]: EmailData[T] } = {
   mfa_enabled: { at },
   mfa_disabled: { at },
   password_changed: { at },
+  invitation: {
+    ...link,
+    tenantName: "Acme Capital",
+    organizationName: "Risk desk",
+    role: "analyst",
+    expiresAt: at,
+  },
 };
 
 describe("renderEmail", () => {
@@ -34,6 +41,25 @@ describe("renderEmail", () => {
     expect(bodyText).toContain(url);
     expect(bodyText.split(url)).toHaveLength(2);
     expect(bodyText).toContain("expires in 30 minutes");
+  });
+
+  it("invitation links to /accept-invitation with the token URL-encoded, names the place and role, and its expiry", () => {
+    const { bodyText } = renderEmail("invitation", sample.invitation);
+    const url = "https://app.example/accept-invitation?token=tok%2Ben%2F%3D1";
+    expect(bodyText).toContain(url);
+    expect(bodyText.split(url)).toHaveLength(2);
+    expect(bodyText).toContain("join Acme Capital on FinEdge as analyst in Risk desk.");
+    expect(bodyText).toContain("expires at 2025-03-04 05:06 UTC");
+  });
+
+  it("cannot be made to forge lines through a tenant or organization name", () => {
+    const { bodyText } = renderEmail("invitation", {
+      ...sample.invitation,
+      tenantName: "Acme\r\n\r\nClick https://evil.example",
+      organizationName: null,
+    });
+    expect(bodyText.split("\n").filter((line) => line.includes("evil.example"))).toHaveLength(1);
+    expect(bodyText).toContain("join Acme Click https://evil.example on FinEdge as analyst.");
   });
 
   it("gives every template a different subject", () => {

@@ -1,0 +1,162 @@
+import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
+import { invitations } from "../schema";
+
+export type InvitationRow = typeof invitations.$inferSelect;
+export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+const at = (now: Date) => sql`${now.toISOString()}::timestamptz`;
+
+/** Invitations that can still be accepted at `now`. */
+const pendingAt = (now: Date) =>
+  and(
+    isNull(invitations.acceptedAt),
+    isNull(invitations.revokedAt),
+    sql`${invitations.expiresAt} > ${at(now)}`,
+  ) as SQL;
+
+/** The SQL form of each status; it matches `statusOf` in the service. */
+function statusCondition(status: InvitationStatus, now: Date): SQL {
+  switch (status) {
+    case "pending":
+      return pendingAt(now);
+    case "accepted":
+      return isNotNull(invitations.acceptedAt);
+    case "revoked":
+      return and(isNull(invitations.acceptedAt), isNotNull(invitations.revokedAt)) as SQL;
+    case "expired":
+      return and(
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+        sql`${invitations.expiresAt} <= ${at(now)}`,
+      ) as SQL;
+  }
+}
+
+/**
+ * The invitation with this token hash, in any state. Platform scope: the token is all an invitee holds,
+ * and it names the tenant, so this lookup necessarily precedes tenant scoping.
+ */
+export async function findInvitationByTokenHash(
+  db: Database,
+  tokenHash: string,
+): Promise<InvitationRow | undefined> {
+  const [row] = await db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).limit(1);
+  return row;
+}
+
+export async function insertInvitation(
+  tx: Transaction,
+  values: typeof invitations.$inferInsert,
+): Promise<InvitationRow> {
+  const [row] = await tx.insert(invitations).values(values).returning();
+  if (!row) throw new Error("invitation insert returned nothing");
+  return row;
+}
+
+/** Revokes the still-open invitations of an address to the same place (the tenant, or one organization). */
+export async function revokeOpenInvitations(
+  tx: Transaction,
+  target: { tenantId: string; email: string; organizationId: string | null },
+  now: Date,
+): Promise<number> {
+  const rows = await tx
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(invitations.tenantId, target.tenantId),
+        eq(invitations.email, target.email),
+        target.organizationId
+          ? eq(invitations.organizationId, target.organizationId)
+          : isNull(invitations.organizationId),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+      ),
+    )
+    .returning({ id: invitations.id });
+  return rows.length;
+}
+
+export interface InvitationFilter {
+  /** `all`, or only invitations to these organizations (never tenant-level ones). */
+  organizations: "all" | string[];
+  status?: InvitationStatus | undefined;
+  now: Date;
+  before?: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+/** The tenant's invitations, newest first, keyed by (created_at, id) for cursor pagination. */
+export async function listInvitations(
+  tx: Transaction,
+  tenantId: string,
+  filter: InvitationFilter,
+): Promise<InvitationRow[]> {
+  if (filter.organizations !== "all" && filter.organizations.length === 0) return [];
+  const conditions: SQL[] = [eq(invitations.tenantId, tenantId)];
+  if (filter.organizations !== "all")
+    conditions.push(inArray(invitations.organizationId, filter.organizations));
+  if (filter.status) conditions.push(statusCondition(filter.status, filter.now));
+  if (filter.before) {
+    conditions.push(
+      sql`(${invitations.createdAt}, ${invitations.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select()
+    .from(invitations)
+    .where(and(...conditions))
+    .orderBy(desc(invitations.createdAt), desc(invitations.id))
+    .limit(filter.limit);
+}
+
+/** The tenant's invitation with this id, locked until the transaction ends (an accept waits for it). */
+export async function lockInvitation(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+): Promise<InvitationRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)))
+    .limit(1)
+    .for("update");
+  return row;
+}
+
+/** Marks an invitation revoked (once: an earlier revocation time is kept). */
+export async function revokeInvitation(tx: Transaction, tenantId: string, id: string, now: Date) {
+  await tx
+    .update(invitations)
+    .set({ revokedAt: sql`coalesce(${invitations.revokedAt}, ${at(now)})` })
+    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));
+}
+
+/**
+ * Claims a pending invitation in one statement. Of two concurrent accepts, the second waits on the row
+ * lock, then finds `accepted_at` set and claims nothing - so a token can be used once, under any race.
+ */
+export async function claimInvitation(
+  tx: Transaction,
+  tenantId: string,
+  tokenHash: string,
+  now: Date,
+): Promise<InvitationRow | undefined> {
+  const [row] = await tx
+    .update(invitations)
+    .set({ acceptedAt: now })
+    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.tokenHash, tokenHash), pendingAt(now)))
+    .returning();
+  return row;
+}
+
+/** Records who accepted (after the claim: a new account exists only once the claim has succeeded). */
+export async function setAcceptedUser(tx: Transaction, tenantId: string, id: string, userId: string) {
+  await tx
+    .update(invitations)
+    .set({ acceptedUserId: userId })
+    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));
+}

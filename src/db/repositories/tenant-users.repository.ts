@@ -1,0 +1,153 @@
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { memberships, type OrgRole, users } from "../schema";
+import type { UserRow } from "./users.repository";
+
+/** A user as administrators see it: no credentials (password hash, TOTP secret) ever leave this query. */
+export interface TenantUser {
+  id: string;
+  tenantId: string;
+  email: string;
+  displayName: string | null;
+  role: UserRow["role"];
+  status: UserRow["status"];
+  emailVerifiedAt: Date | null;
+  totpEnabledAt: Date | null;
+  createdAt: Date;
+  organizations: { organizationId: string; role: OrgRole }[];
+}
+
+// Memberships ride along as one JSON array per user, so a page of users is still a single query.
+const organizationsOf = sql<TenantUser["organizations"]>`coalesce((
+  select json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role)
+                  order by m.created_at, m.organization_id)
+    from ${memberships} m
+   where m.user_id = ${users.id} and m.tenant_id = ${users.tenantId}), '[]'::json)`;
+
+const columns = {
+  id: users.id,
+  tenantId: users.tenantId,
+  email: users.email,
+  displayName: users.displayName,
+  role: users.role,
+  status: users.status,
+  emailVerifiedAt: users.emailVerifiedAt,
+  totpEnabledAt: users.totpEnabledAt,
+  createdAt: users.createdAt,
+  organizations: organizationsOf,
+};
+
+export interface TenantUserFilter {
+  role?: UserRow["role"] | undefined;
+  status?: UserRow["status"] | undefined;
+  organizationId?: string | undefined;
+  /** A fragment of the address; addresses are stored lower-cased. */
+  email?: string | undefined;
+  before?: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+/** The tenant's users, newest first, keyed by (created_at, id) for cursor pagination. */
+export async function listTenantUsers(
+  tx: Transaction,
+  tenantId: string,
+  filter: TenantUserFilter,
+): Promise<TenantUser[]> {
+  const conditions: SQL[] = [eq(users.tenantId, tenantId)];
+  if (filter.role) conditions.push(eq(users.role, filter.role));
+  if (filter.status) conditions.push(eq(users.status, filter.status));
+  if (filter.organizationId) {
+    conditions.push(sql`exists (select 1 from ${memberships} m where m.user_id = ${users.id}
+      and m.tenant_id = ${tenantId} and m.organization_id = ${filter.organizationId})`);
+  }
+  // strpos, not LIKE: the fragment is matched literally, so "%" or "_" typed by the caller mean themselves.
+  if (filter.email) conditions.push(sql`strpos(${users.email}, lower(${filter.email})) > 0`);
+  if (filter.before) {
+    conditions.push(
+      sql`(${users.createdAt}, ${users.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select(columns)
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(filter.limit);
+}
+
+/** The tenant's user with this id (optionally locked until the transaction ends), if any. */
+export async function findTenantUser(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<TenantUser | undefined> {
+  const query = tx
+    .select(columns)
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
+    .limit(1);
+  const [row] = options.forUpdate ? await query.for("update") : await query;
+  return row;
+}
+
+/** The tenant's user with this (lower-cased) e-mail, if any. */
+export async function findTenantUserByEmail(
+  tx: Transaction,
+  tenantId: string,
+  email: string,
+): Promise<TenantUser | undefined> {
+  const [row] = await tx
+    .select(columns)
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.email, email)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Ids of the tenant's active tenant admins, locked until the transaction ends: two admins demoting each
+ * other at once queue here, and the second sees the first's change (so the tenant keeps an admin).
+ */
+export async function lockActiveTenantAdmins(tx: Transaction, tenantId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.role, "tenant_admin"), eq(users.status, "active")))
+    .orderBy(users.id)
+    .for("update");
+  return rows.map((row) => row.id);
+}
+
+/** Changes what administrators may change: role, status, display name. */
+export async function updateTenantUser(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  fields: { role?: UserRow["role"]; status?: UserRow["status"]; displayName?: string | null },
+): Promise<void> {
+  await tx
+    .update(users)
+    .set(fields)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
+}
+
+/** Creates a user in the transaction's tenant. A taken e-mail raises a unique violation. */
+export async function insertTenantUser(tx: Transaction, values: typeof users.$inferInsert): Promise<UserRow> {
+  const [row] = await tx.insert(users).values(values).returning();
+  if (!row) throw new Error("user insert returned nothing");
+  return row;
+}
+
+/** Adds a membership; false when the user already belongs to the organization. */
+export async function addMembership(
+  tx: Transaction,
+  values: { tenantId: string; organizationId: string; userId: string; role: OrgRole },
+): Promise<boolean> {
+  const rows = await tx
+    .insert(memberships)
+    .values(values)
+    .onConflictDoNothing()
+    .returning({ userId: memberships.userId });
+  return rows.length === 1;
+}

@@ -1,0 +1,114 @@
+import type { RouteHandler, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { InvitationRow } from "../../db/repositories/invitations.repository";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../errors";
+import { tenantOf } from "../../middleware/authorize";
+import { Access } from "../../services/tenancy/access";
+import type { TenantContext } from "../../services/tenancy/context";
+import {
+  type AcceptorContext,
+  acceptInvitation as accept,
+} from "../../services/tenancy/invitation-acceptance";
+import { statusOf } from "../../services/tenancy/invitation-rules";
+import {
+  createInvitation as create,
+  listManagedInvitations,
+  revokeManagedInvitation,
+} from "../../services/tenancy/invitations";
+import { toTenantView, toUserView } from "../auth/auth.schemas";
+import { authDeps, clientOf } from "../auth/deps";
+import type * as routes from "./invitations.routes";
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export const toInvitationView = (row: InvitationRow, now: Date): z.infer<typeof routes.InvitationSchema> => ({
+  id: row.id,
+  tenant_id: row.tenantId,
+  email: row.email,
+  role: row.role,
+  organization_id: row.organizationId,
+  status: statusOf(row, now),
+  invited_by: row.invitedBy,
+  expires_at: row.expiresAt.toISOString(),
+  accepted_at: iso(row.acceptedAt),
+  revoked_at: iso(row.revokedAt),
+  created_at: row.createdAt.toISOString(),
+});
+
+export const createInvitation: RouteHandler<typeof routes.createInvitation, AppEnv> = async (c) => {
+  const input = c.req.valid("json");
+  const ctx = tenantOf(c);
+  const invitation = await create(ctx, await authDeps(c), {
+    email: input.email,
+    role: input.role,
+    organizationId: input.organization_id ?? null,
+    tenantId: input.tenant_id ?? null,
+  });
+  return c.json(toInvitationView(invitation, ctx.now()), 201);
+};
+
+export const listInvitations: RouteHandler<typeof routes.listInvitations, AppEnv> = async (c) => {
+  const { status, limit, cursor } = c.req.valid("query");
+  const ctx = tenantOf(c);
+  const page = await listManagedInvitations(ctx, { status, limit, cursor });
+  const now = ctx.now();
+  return c.json(
+    { items: page.items.map((row) => toInvitationView(row, now)), next_cursor: page.next_cursor },
+    200,
+  );
+};
+
+export const revokeInvitation: RouteHandler<typeof routes.revokeInvitation, AppEnv> = async (c) => {
+  await revokeManagedInvitation(tenantOf(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};
+
+/**
+ * The tenant context of an invitee: the route is anonymous (the token is the credential), so there is no
+ * `authorize` to build one. The accepting user is the actor of the audit event in the inviting tenant.
+ */
+const acceptorContext =
+  (c: Context<AppEnv>): AcceptorContext =>
+  (tenantId, user) => {
+    const { database, requestId } = c.var;
+    const access = Access.forUser(user.id, { role: user.role, memberships: new Map() });
+    const context: TenantContext = {
+      tenantId,
+      access,
+      actor: access.actor,
+      requestId,
+      ip: clientOf(c).ip,
+      now: () => new Date(),
+      db: database.db,
+      transaction: (work) => database.tenant(tenantId, work),
+      inTenant: () => {
+        throw new AppError("forbidden", "An invitation acts in its own tenant only.");
+      },
+      audited: 0,
+    };
+    return context;
+  };
+
+export const acceptInvitation: RouteHandler<typeof routes.acceptInvitation, AppEnv> = async (c) => {
+  const input = c.req.valid("json");
+  const result = await accept(
+    await authDeps(c),
+    clientOf(c),
+    acceptorContext(c),
+    c.req.valid("param").token,
+    {
+      password: input.password,
+      displayName: input.display_name,
+    },
+  );
+  const body = {
+    user: toUserView(result.user),
+    tenant: toTenantView(result.tenant),
+    membership: result.membership && {
+      organization_id: result.membership.organizationId,
+      role: result.membership.role,
+    },
+  };
+  return result.tokens ? c.json({ ...body, ...result.tokens }, 201) : c.json(body, 200);
+};

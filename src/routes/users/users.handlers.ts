@@ -1,0 +1,52 @@
+import type { RouteHandler, z } from "@hono/zod-openapi";
+import type { TenantUser } from "../../db/repositories/tenant-users.repository";
+import type { AppEnv } from "../../env";
+import { tenantOf } from "../../middleware/authorize";
+import { updateUser as update } from "../../services/tenancy/user-changes";
+import { getUser as find, listUsers as list, unlockUser as unlock } from "../../services/tenancy/users";
+import { authDeps, clientOf } from "../auth/deps";
+import type * as routes from "./users.routes";
+
+export const toTenantUserView = (user: TenantUser): z.infer<typeof routes.TenantUserSchema> => ({
+  id: user.id,
+  email: user.email,
+  display_name: user.displayName,
+  role: user.role,
+  status: user.status,
+  email_verified: user.emailVerifiedAt !== null,
+  two_factor_enabled: user.totpEnabledAt !== null,
+  organizations: user.organizations.map((m) => ({ organization_id: m.organizationId, role: m.role })),
+  created_at: user.createdAt.toISOString(),
+});
+
+export const listUsers: RouteHandler<typeof routes.listUsers, AppEnv> = async (c) => {
+  const q = c.req.valid("query");
+  const page = await list(tenantOf(c), {
+    role: q.role,
+    status: q.status,
+    organizationId: q.organization_id,
+    email: q.email,
+    limit: q.limit,
+    cursor: q.cursor,
+  });
+  return c.json({ items: page.items.map(toTenantUserView), next_cursor: page.next_cursor }, 200);
+};
+
+export const getUser: RouteHandler<typeof routes.getUser, AppEnv> = async (c) => {
+  return c.json(toTenantUserView(await find(tenantOf(c), c.req.valid("param").id)), 200);
+};
+
+export const updateUser: RouteHandler<typeof routes.updateUser, AppEnv> = async (c) => {
+  const input = c.req.valid("json");
+  const user = await update(tenantOf(c), await authDeps(c), clientOf(c), c.req.valid("param").id, {
+    role: input.role,
+    status: input.status,
+    displayName: input.display_name,
+  });
+  return c.json(toTenantUserView(user), 200);
+};
+
+export const unlockUser: RouteHandler<typeof routes.unlockUser, AppEnv> = async (c) => {
+  await unlock(tenantOf(c), await authDeps(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};

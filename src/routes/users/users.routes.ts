@@ -1,0 +1,95 @@
+import { z } from "@hono/zod-openapi";
+import { ORG_ROLES, ROLES } from "../../db/schema";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
+import { PageQuery, pageSchema } from "../../services/pagination";
+import { secured } from "../secured";
+
+const tags = ["Users"];
+export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+const UserStatus = z.enum(["active", "disabled"]);
+
+export const TenantUserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    display_name: z.string().nullable(),
+    role: z.enum(ROLES),
+    status: UserStatus,
+    email_verified: z.boolean(),
+    two_factor_enabled: z.boolean(),
+    organizations: z.array(z.object({ organization_id: z.uuid(), role: z.enum(ORG_ROLES) })),
+    created_at: z.iso.datetime(),
+  })
+  .openapi("TenantUser");
+
+export const listUsers = defineRoute({
+  method: "get",
+  path: "/api/v1/users",
+  tags,
+  ...secured("users:read"),
+  summary: "The tenant's users, newest first, with their organizations.",
+  request: {
+    query: PageQuery.extend({
+      role: z.enum(ROLES).optional(),
+      status: UserStatus.optional(),
+      organization_id: z.uuid().optional().openapi({ description: "Members of this organization." }),
+      email: z
+        .string()
+        .trim()
+        .min(1)
+        .max(254)
+        .optional()
+        .openapi({ description: "Part of the address, case-insensitive." }),
+    }),
+  },
+  responses: { 200: { description: "A page of users.", ...jsonContent(pageSchema(TenantUserSchema)) } },
+});
+
+export const getUser = defineRoute({
+  method: "get",
+  path: "/api/v1/users/{id}",
+  tags,
+  ...secured("users:read"),
+  summary: "One of the tenant's users.",
+  request: { params: IdParam },
+  responses: { 200: { description: "The user.", ...jsonContent(TenantUserSchema) }, 404: problems[404] },
+});
+
+export const updateUser = defineRoute({
+  method: "patch",
+  path: "/api/v1/users/{id}",
+  tags,
+  ...secured("users:manage"),
+  summary: "Change a user's role, status or display name.",
+  description:
+    "Only a super admin grants or changes `super_admin`. Nobody disables or demotes themselves, and the " +
+    "tenant's last active tenant admin stays one (409). A role change applies from the user's next request; " +
+    "disabling ends every session at once.",
+  request: {
+    params: IdParam,
+    body: jsonBody(
+      z
+        .object({
+          role: z.enum(ROLES).optional(),
+          status: UserStatus.optional(),
+          display_name: z.string().trim().min(1).max(100).nullable().optional(),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: { description: "The user as changed.", ...jsonContent(TenantUserSchema) },
+    404: problems[404],
+    409: problems[409],
+  },
+});
+
+export const unlockUser = defineRoute({
+  method: "post",
+  path: "/api/v1/users/{id}/unlock",
+  tags,
+  ...secured("users:manage"),
+  summary: "Lift a sign-in lockout (too many failed attempts) at once.",
+  request: { params: IdParam },
+  responses: { 204: { description: "Unlocked (or was not locked)." }, 404: problems[404] },
+});

@@ -1,0 +1,59 @@
+import type { InvitationRow, InvitationStatus } from "../../db/repositories/invitations.repository";
+import { findTenantById } from "../../db/repositories/users.repository";
+import type { OrgRole } from "../../db/schema";
+import { AppError } from "../../errors";
+import type { TenantContext } from "./context";
+import { roleHolds } from "./permissions";
+
+export type InvitedRole = "tenant_admin" | OrgRole;
+
+export interface NewInvitation {
+  email: string;
+  role: InvitedRole;
+  organizationId: string | null;
+  /** Another tenant to invite into (platform operators only). */
+  tenantId: string | null;
+}
+
+/** Where an invitation stands at `now`; the repository's status filter is the same rule in SQL. */
+export function statusOf(row: InvitationRow, now: Date): InvitationStatus {
+  if (row.acceptedAt) return "accepted";
+  if (row.revokedAt) return "revoked";
+  return row.expiresAt <= now ? "expired" : "pending";
+}
+
+/** Organizations whose invitations the caller manages: all for tenant admins, else those it administers. */
+export function managedOrganizations(ctx: TenantContext): "all" | string[] {
+  const visible = ctx.access.visibleOrganizations();
+  if (ctx.access.tenantWide || visible === "all") return "all";
+  return visible.filter((id) => {
+    const role = ctx.access.roleIn(id);
+    return role !== null && roleHolds(role, "invitations:manage");
+  });
+}
+
+/** The tenant the invitation is for: the caller's, or - for platform operators - another that exists. */
+export async function targetOf(ctx: TenantContext, tenantId: string | null) {
+  if (tenantId && tenantId !== ctx.tenantId && ctx.access.role !== "super_admin")
+    throw new AppError("forbidden", "Only a super admin may invite into another tenant.");
+  const target = tenantId ? ctx.inTenant(tenantId) : ctx;
+  const tenant = await findTenantById(ctx.db, target.tenantId);
+  if (!tenant) throw new AppError("not_found", "No such tenant.");
+  return { target, tenant };
+}
+
+/** Who may invite with which role where: an org admin invites only into organizations it administers. */
+export function assertMayInvite(target: TenantContext, input: NewInvitation) {
+  const tenantAdmin = target.access.tenantWide;
+  if (input.role === "tenant_admin") {
+    if (!tenantAdmin) throw new AppError("forbidden", "Only tenant admins may invite tenant admins.");
+    if (input.organizationId) {
+      const message = "A tenant admin is invited to the tenant, without an organization.";
+      throw new AppError("validation_failed", message, {
+        errors: [{ location: "body", pointer: "/organization_id", message, code: "invalid" }],
+      });
+    }
+  } else if (input.organizationId) target.access.requireIn("invitations:manage", input.organizationId);
+  else if (!tenantAdmin)
+    throw new AppError("forbidden", "Only tenant admins may invite without an organization.");
+}

@@ -1,0 +1,122 @@
+import {
+  type InvitationStatus,
+  insertInvitation,
+  listInvitations,
+  lockInvitation,
+  revokeInvitation,
+  revokeOpenInvitations,
+} from "../../db/repositories/invitations.repository";
+import { findOrganization } from "../../db/repositories/organizations.repository";
+import { findTenantUserByEmail } from "../../db/repositories/tenant-users.repository";
+import { AppError } from "../../errors";
+import type { AuthDeps } from "../auth/context";
+import { generateOpaqueToken, hashToken } from "../auth/secrets";
+import { sendEmail } from "../email/outbox";
+import { renderEmail } from "../email/templates";
+import { pageOf, timeCursor } from "../pagination";
+import { recordAudit } from "./audit";
+import type { TenantContext } from "./context";
+import {
+  assertMayInvite,
+  managedOrganizations,
+  type NewInvitation,
+  statusOf,
+  targetOf,
+} from "./invitation-rules";
+
+const noSuchInvitation = () => new AppError("not_found", "No such invitation.");
+
+/** Invitations stay open for a week: long enough to be read after a weekend, short enough to go stale. */
+export const INVITATION_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Invites an address: a single-use token (only its hash is stored) valid for a week, sent by e-mail. A
+ * newer invitation to the same place replaces an open one, so only the latest link works.
+ */
+export async function createInvitation(ctx: TenantContext, deps: AuthDeps, input: NewInvitation) {
+  const { target, tenant } = await targetOf(ctx, input.tenantId);
+  assertMayInvite(target, input);
+  const token = generateOpaqueToken();
+  const expiresAt = new Date(target.now().getTime() + INVITATION_SECONDS * 1000);
+  const { invitation, organizationName } = await target.transaction(async (tx) => {
+    const organization = input.organizationId
+      ? await findOrganization(tx, target.tenantId, input.organizationId)
+      : undefined;
+    if (input.organizationId && !organization) throw new AppError("not_found", "No such organization.");
+    const existing = await findTenantUserByEmail(tx, target.tenantId, input.email);
+    if (
+      existing &&
+      (!organization || existing.organizations.some((m) => m.organizationId === organization.id))
+    )
+      throw new AppError("conflict", "This address already has that access in the tenant.");
+    const place = { tenantId: target.tenantId, email: input.email, organizationId: input.organizationId };
+    const replaced = await revokeOpenInvitations(tx, place, target.now());
+    const row = await insertInvitation(tx, {
+      ...place,
+      role: input.role,
+      tokenHash: await hashToken(token),
+      invitedBy: target.actor.type === "user" ? target.actor.id : null,
+      expiresAt,
+    });
+    await recordAudit(tx, target, {
+      action: "invitation.created",
+      resourceType: "invitation",
+      resourceId: row.id,
+      after: { email: row.email, role: row.role, organizationId: row.organizationId, expiresAt, replaced },
+    });
+    return { invitation: row, organizationName: organization?.name ?? null };
+  });
+  // After the commit: the request's one connection is the transaction's until then.
+  await sendEmail(deps.db, deps.email, {
+    tenantId: invitation.tenantId,
+    to: invitation.email,
+    template: "invitation",
+    ...renderEmail("invitation", {
+      appUrl: deps.config.APP_URL,
+      token,
+      tenantName: tenant.name,
+      organizationName,
+      role: invitation.role,
+      expiresAt,
+    }),
+  });
+  return invitation;
+}
+
+/** A page of the invitations the caller manages, newest first. */
+export async function listManagedInvitations(
+  ctx: TenantContext,
+  query: { status?: InvitationStatus | undefined; limit: number; cursor: string | undefined },
+) {
+  const before = timeCursor(query.cursor);
+  const rows = await ctx.transaction((tx) =>
+    listInvitations(tx, ctx.tenantId, {
+      organizations: managedOrganizations(ctx),
+      status: query.status,
+      now: ctx.now(),
+      before,
+      limit: query.limit + 1,
+    }),
+  );
+  return pageOf(rows, query.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
+}
+
+/** Revokes an invitation the caller manages; its link stops working. An accepted one is 409. */
+export async function revokeManagedInvitation(ctx: TenantContext, id: string): Promise<void> {
+  await ctx.transaction(async (tx) => {
+    const row = await lockInvitation(tx, ctx.tenantId, id);
+    const managed = managedOrganizations(ctx);
+    if (!row) throw noSuchInvitation();
+    if (managed !== "all" && !(row.organizationId && managed.includes(row.organizationId)))
+      throw noSuchInvitation();
+    if (row.acceptedAt) throw new AppError("conflict", "The invitation was already accepted.");
+    await revokeInvitation(tx, ctx.tenantId, row.id, ctx.now());
+    await recordAudit(tx, ctx, {
+      action: "invitation.revoked",
+      resourceType: "invitation",
+      resourceId: row.id,
+      before: { email: row.email, status: statusOf(row, ctx.now()) },
+      after: { status: "revoked" },
+    });
+  });
+}

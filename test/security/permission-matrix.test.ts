@@ -1,0 +1,103 @@
+/**
+ * The permission matrix, tested from the matrix itself: for every route that declares a permission and
+ * every role (plus an API key holding every scope), the answer is 403 exactly when PERMISSIONS says the
+ * role does not hold it. Users below tenant admin are members of the organization concerned with the
+ * same role, so organization-scoped permissions are judged on that membership.
+ */
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { ROLES, type Role } from "../../src/db/schema";
+import {
+  API_KEY_SCOPES,
+  PERMISSIONS,
+  type Permission,
+  roleHolds,
+} from "../../src/services/tenancy/permissions";
+import {
+  addOrganization,
+  addUser,
+  createApiKey,
+  createTenant,
+  type Member,
+  query,
+  tokenFor,
+} from "../integration/tenancy-fixtures";
+import { expectProblem } from "./expectations";
+import { concreteUrl, fetchDocument, nameOf, operationsOf, type WalkedOperation } from "./openapi-walk";
+import { send } from "./worker";
+
+const document = await fetchDocument();
+const guarded = operationsOf(document)
+  .map((walked) => ({
+    walked,
+    permission: (walked.operation as { "x-permission"?: Permission })["x-permission"],
+  }))
+  .filter(
+    (entry): entry is { walked: WalkedOperation; permission: Permission } => entry.permission !== undefined,
+  );
+
+async function world() {
+  const tenant = await createTenant("matrix");
+  const org = await addOrganization(tenant);
+  const callers: Record<string, string> = { tenant_admin: tenant.admin.token };
+  const superAdmin: Member = await addUser(tenant, "viewer");
+  await query(sql`update users set role = 'super_admin' where id = ${superAdmin.id}`);
+  callers.super_admin = await tokenFor({ id: superAdmin.id, role: "super_admin" }, tenant.id);
+  for (const role of ["org_admin", "analyst", "viewer"] as const) {
+    callers[role] = (await addUser(tenant, role, [{ organizationId: org.id, role }])).token;
+  }
+  callers.api_key = (await createApiKey(tenant, { scopes: [...API_KEY_SCOPES] })).key;
+  return { tenant, org, callers };
+}
+
+/** The request for a route: the organization concerned and the caller's own tenant where the path names them. */
+function target(walked: WalkedOperation, permission: Permission, ids: { tenant: string; org: string }) {
+  const path: Record<string, string> = {};
+  if (walked.path.startsWith("/api/v1/organizations/{id}") && PERMISSIONS[permission].orgScoped)
+    path.id = ids.org;
+  if (walked.path.startsWith("/api/v1/tenants/{id}")) path.id = ids.tenant;
+  for (const name of walked.path.match(/\{([^}]+)\}/g) ?? []) {
+    const key = name.slice(1, -1);
+    path[key] ??= crypto.randomUUID();
+  }
+  return concreteUrl(document, walked, { path });
+}
+
+describe("the permission matrix", async () => {
+  const { tenant, org, callers } = await world();
+
+  it("covers every route that declares a permission", () => {
+    expect(guarded.length).toBeGreaterThanOrEqual(Object.keys(PERMISSIONS).length);
+  });
+
+  for (const { walked, permission } of guarded) {
+    it(`${nameOf(walked)} (${permission})`, async () => {
+      const verdicts: string[] = [];
+      const expected: string[] = [];
+      for (const caller of [...ROLES, "api_key"]) {
+        const rule = PERMISSIONS[permission];
+        const allowed = caller === "api_key" ? "scope" in rule : roleHolds(caller as Role, permission);
+        const hasBody = walked.operation.requestBody !== undefined;
+        const response = await send(target(walked, permission, { tenant: tenant.id, org: org.id }), {
+          method: walked.method,
+          headers: {
+            authorization: `Bearer ${callers[caller]}`,
+            ...(hasBody ? { "content-type": "application/json" } : {}),
+          },
+          body: hasBody ? "{}" : undefined,
+        });
+        if (response.status === 403) {
+          expect((await expectProblem(response, `${caller} ${nameOf(walked)}`)).code).toBe("forbidden");
+        } else {
+          await response.body?.cancel();
+        }
+        // API keys are refused outright (401) on routes whose permission no scope grants.
+        const refused = response.status === 403 || (caller === "api_key" && response.status === 401);
+        verdicts.push(`${caller}:${refused ? "denied" : "allowed"}`);
+        expected.push(`${caller}:${allowed ? "allowed" : "denied"}`);
+        if (!refused) expect(response.status, `${caller} ${nameOf(walked)}`).not.toBe(401);
+      }
+      expect(verdicts).toEqual(expected);
+    });
+  }
+});
