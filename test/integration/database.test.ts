@@ -35,19 +35,26 @@ describe("database through the Neon driver", () => {
     }));
 
   it("has the baseline's append-only guard refusing UPDATE and DELETE", () =>
-    withDatabase(async (db) => {
-      const table = sql.identifier(`append_only_${crypto.randomUUID().replaceAll("-", "")}`);
-      await db.execute(sql`create temp table ${table} (n int not null)`);
-      await db.execute(
-        sql`create trigger refuse before update or delete on ${table} for each row execute function finedge_refuse_mutation()`,
-      );
-      await db.execute(sql`insert into ${table} values (1)`);
-      await expect(db.execute(sql`update ${table} set n = 2`)).rejects.toSatisfy(refusedWith("UPDATE"));
-      await expect(db.execute(sql`delete from ${table}`)).rejects.toSatisfy(refusedWith("DELETE"));
-      const { rows } = await db.execute<{ n: number }>(sql`select n from ${table}`);
-      expect(rows).toEqual([{ n: 1 }]);
-      await db.execute(sql`drop table ${table}`);
-    }));
+    withDatabase((db) =>
+      // One connection throughout: the pool drops a connection whose query failed, and a temporary table
+      // lives only as long as its connection. Each refused statement runs in its own savepoint.
+      db.transaction(async (tx) => {
+        const table = sql.identifier(`append_only_${crypto.randomUUID().replaceAll("-", "")}`);
+        await tx.execute(sql`create temp table ${table} (n int not null) on commit drop`);
+        await tx.execute(
+          sql`create trigger refuse before update or delete on ${table} for each row execute function finedge_refuse_mutation()`,
+        );
+        await tx.execute(sql`insert into ${table} values (1)`);
+        await expect(tx.transaction((sp) => sp.execute(sql`update ${table} set n = 2`))).rejects.toSatisfy(
+          refusedWith("UPDATE"),
+        );
+        await expect(tx.transaction((sp) => sp.execute(sql`delete from ${table}`))).rejects.toSatisfy(
+          refusedWith("DELETE"),
+        );
+        const { rows } = await tx.execute<{ n: number }>(sql`select n from ${table}`);
+        expect(rows).toEqual([{ n: 1 }]);
+      }),
+    ));
 
   it("keeps updated_at truthful through the baseline trigger", () =>
     withDatabase(async (db) => {
