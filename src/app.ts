@@ -16,13 +16,20 @@ import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { urlGuard } from "./middleware/url-guard";
 import { apiKeyRoutes } from "./routes/api-keys";
+import { assetRoutes } from "./routes/assets";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { companyRoutes } from "./routes/companies";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { invitationRoutes } from "./routes/invitations";
+import { jobRoutes } from "./routes/jobs";
+import { modelRoutes } from "./routes/models";
 import { organizationRoutes } from "./routes/organizations";
+import { portfolioRoutes } from "./routes/portfolios";
+import { predictionRoutes } from "./routes/predictions";
+import { priceRoutes } from "./routes/prices";
 import { securityEventRoutes } from "./routes/security-events";
 import { tenantRoutes } from "./routes/tenants";
 import { userRoutes } from "./routes/users";
@@ -62,8 +69,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(urlGuard());
   app.use(rateLimit());
   app.use(deadline());
-  app.use(bodyLimit());
-  app.use(jsonBody());
+  // Bulk scoring files (CSV, NDJSON) are streamed to R2 and model uploads are multipart: their routes read them.
+  app.use(bodyLimit({ streamed: ["/api/v1/predictions/bulk"] }));
+  app.use(jsonBody({ except: ["/api/v1/predictions/bulk", "/api/v1/models"] }));
   app.use(csrf());
   app.use(database());
 
@@ -82,6 +90,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", securityEventRoutes);
   app.route("/", organizationRoutes);
   app.route("/", tenantRoutes);
+  app.route("/", assetRoutes);
+  app.route("/", priceRoutes);
+  app.route("/", portfolioRoutes);
+  app.route("/", companyRoutes);
+  app.route("/", predictionRoutes);
+  app.route("/", jobRoutes);
+  app.route("/", modelRoutes);
   app.route("/", devRoutes);
   app.route("/", docsRoutes(app));
 

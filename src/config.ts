@@ -46,6 +46,19 @@ const ConfigSchema = z
     TENANT_REQUESTS_PER_MINUTE: positiveInt(6000),
     /** Multiplies every per-minute limit (e.g. 100 for a load test); 1 in production. */
     RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
+    /** A trade without a price takes the latest stored one only if it is at most this old. */
+    PRICE_STALENESS_SECONDS: positiveInt(15 * 60),
+    /** The quote provider (Alpha Vantage's GLOBAL_QUOTE shape); the cron refreshes prices when all three are set. */
+    PRICE_FEED_URL: z.url({ protocol: /^https?$/ }).optional(),
+    PRICE_FEED_API_KEY: z.string().min(1).optional(),
+    /** Provider tickers the feed may fetch (each run asks once per ticker that some tenant's asset follows). */
+    PRICE_FEED_SYMBOLS: csv,
+    /** Bulk scoring uploads (CSV, NDJSON) are streamed to R2, so they may be far larger than other bodies. */
+    MAX_BULK_BYTES: positiveInt(100 * 1024 * 1024),
+    /** Rows per queue message of a bulk job; each chunk is scored in one batched inference call. */
+    BULK_CHUNK_ROWS: positiveInt(500),
+    /** Rows a tenant may score per UTC day (single and bulk), unless its quotas say otherwise. */
+    TENANT_INFERENCE_ROWS_PER_DAY: positiveInt(100_000),
   })
   .superRefine((config, ctx) => {
     // Outside local development there is no built-in fallback: a missing secret stops the Worker from serving.

@@ -17,6 +17,10 @@ export interface Bindings extends Cloudflare.Env {
   /** Upstash Redis REST token. A secret. */
   UPSTASH_REDIS_REST_TOKEN?: string;
   UPSTASH_REDIS_REST_URL?: string;
+  /** The quote provider's API key (a secret) and, off by default, its endpoint and tickers. */
+  PRICE_FEED_API_KEY?: string;
+  PRICE_FEED_URL?: string;
+  PRICE_FEED_SYMBOLS?: string;
 }
 
 /** Per-request values set by middleware. */

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
+import { handleScoringBatch } from "./queues/scoring";
 import { runScheduled } from "./scheduled";
 
 const app = createApp();
@@ -8,6 +9,9 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runScheduled(env));
+  },
+  async queue(batch, env) {
+    await handleScoringBatch(batch, env);
   },
 } satisfies ExportedHandler<Bindings>;
 

@@ -4,6 +4,7 @@ import type { Bindings } from "./env";
 import { describeError, log } from "./logger";
 import { deliverPending } from "./services/email/outbox";
 import { createEmailSender } from "./services/email/senders";
+import { runPortfolioChores } from "./services/portfolios/chores";
 
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
@@ -21,6 +22,8 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
     log(config.LOG_LEVEL, "error", { msg: "outbox drain failed", error: describeError(error) });
     throw error;
   } finally {
+    // Prices from the feed and idempotency upkeep: never throws, so it runs whether or not e-mail went out.
+    await runPortfolioChores(config, database, new Date());
     await database.close();
   }
 }

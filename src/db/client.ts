@@ -44,6 +44,7 @@ function configureDriver(relay: string | undefined): void {
 export class RequestDatabase {
   #pool: Pool | undefined;
   #db: Database | undefined;
+  #clients = new Set<Client>();
 
   constructor(private readonly settings: DatabaseSettings | undefined) {}
 
@@ -63,6 +64,7 @@ export class RequestDatabase {
         connectionTimeoutMillis: this.settings.connectTimeoutMs ?? 10_000,
       });
       this.#pool.on("connect", (client: Client) => {
+        this.#clients.add(client);
         // node-postgres queues queries per client, so this runs before any query of the request. If it
         // fails, the connection is closed rather than left running with the login role's rights.
         client.query(CONNECTION_SETUP).catch(() => client.end().catch(() => undefined));
@@ -88,8 +90,22 @@ export class RequestDatabase {
   /** Closes the connection if one was opened. Safe to call more than once. */
   async close(): Promise<void> {
     const pool = this.#pool;
+    const clients = [...this.#clients];
     this.#pool = undefined;
     this.#db = undefined;
-    if (pool) await pool.end();
+    this.#clients.clear();
+    if (!pool) return;
+    await pool.end();
+    // The driver's end() sends Terminate but leaves its WebSocket for the server to close, and an open
+    // socket keeps an invocation without a response (a queue batch) from ever finishing: close it here,
+    // once the driver's coalesced writes (flushed on a zero-delay timer) - Terminate among them - are out.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    for (const client of clients) {
+      try {
+        (client as unknown as { connection?: { stream?: { end?: () => void } } }).connection?.stream?.end?.();
+      } catch {
+        // already closed by the server: nothing left to release
+      }
+    }
   }
 }

@@ -207,4 +207,6 @@ export const emailOutbox = pgTable(
   ],
 );
 
+export * from "./tables/portfolios";
+export * from "./tables/risk";
 export * from "./tables/tenancy";

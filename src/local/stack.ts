@@ -1,5 +1,6 @@
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { applyMigrations } from "./migrate";
+import { publishLocalInChild } from "./model-publisher";
 import { startRelay } from "./relay";
 import { ensureDevSigningKeys, generateSigningKeySet } from "./signing-keys";
 import { startWranglerDev } from "./wrangler";
@@ -63,6 +64,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const signingKeys = options.dataDir
       ? await ensureDevSigningKeys(`${options.dataDir}/signing-keys.json`)
       : await generateSigningKeySet();
+    // The trained models, published to the local R2 the Worker reads, so predictions work at once.
+    await publishLocalInChild(options.dataDir && `${options.dataDir}/wrangler`);
+    log("risk models published to local R2");
+
     const worker = await startWranglerDev({
       port: options.port,
       vars: {

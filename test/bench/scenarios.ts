@@ -43,6 +43,105 @@ async function account(apiUrl: string, label: string) {
   return { email, accessToken: registered.access_token as string };
 }
 
+const DAY_MS = 86_400_000;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * A tenant with an organization, an asset with a year of daily closes (ending yesterday) and a portfolio that
+ * may go negative in cash (so a benchmark can buy for ever), with monthly buys over that year.
+ */
+async function portfolioWorld(apiUrl: string, label: string) {
+  const { accessToken } = await account(apiUrl, label);
+  const auth = { authorization: `Bearer ${accessToken}` };
+  const org = await post(`${apiUrl}/api/v1/organizations`, { name: `bench-${crypto.randomUUID()}` }, auth);
+  const symbol = `B${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`.toUpperCase();
+  const asset = await post(
+    `${apiUrl}/api/v1/assets`,
+    { symbol, name: "Bench asset", asset_class: "stock", currency: "USD", quantity_scale: 2 },
+    auth,
+  );
+  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  const closes = Array.from({ length: 365 }, (_, i) => ({
+    symbol,
+    price: `${100 + (i % 17)}.${i % 2 === 0 ? "25" : "75"}`,
+    currency: "USD",
+    at: new Date(today - (365 - i) * DAY_MS + 20 * 3_600_000).toISOString(),
+  }));
+  await post(`${apiUrl}/api/v1/prices`, { items: closes }, auth);
+  const portfolio = await post(
+    `${apiUrl}/api/v1/portfolios`,
+    { organization_id: org.id, name: "Bench", base_currency: "USD", allow_negative_cash: true },
+    auth,
+  );
+  const transactions = `${apiUrl}/api/v1/portfolios/${portfolio.id}/transactions`;
+  await post(transactions, { type: "deposit", amount: "100000.00", executed_at: closes[0]?.at }, auth);
+  for (let month = 0; month < 12; month++) {
+    const at = closes[month * 30 + 1]?.at;
+    await post(
+      transactions,
+      { type: "buy", asset_id: asset.id, quantity: "10.5", price: "101", executed_at: at },
+      auth,
+    );
+  }
+  return {
+    auth,
+    portfolioPath: `/api/v1/portfolios/${portfolio.id as string}`,
+    assetId: asset.id as string,
+    from: isoDay(today - 365 * DAY_MS),
+    to: isoDay(today - DAY_MS),
+  };
+}
+
+const APPLICATION = {
+  seniority: 9,
+  home: "rent",
+  time: 60,
+  age: 30,
+  marital: "married",
+  records: "no",
+  job: "freelance",
+  expenses: 73,
+  income: 129,
+  assets: 0,
+  debt: 0,
+  amount: 800,
+  price: 846,
+};
+const STATEMENT = {
+  total_assets: "5000000000.00",
+  total_liabilities: "2600000000.00",
+  current_assets: "1800000000.00",
+  current_liabilities: "950000000.00",
+  net_income: "310000000.00",
+  net_income_prior: "280000000.00",
+  funds_from_operations: "520000000.00",
+  revenue: "4200000000.00",
+  ebit: "450000000.00",
+  ebitda: "610000000.00",
+  interest_expense: "60000000.00",
+  long_term_debt: "1500000000.00",
+  total_debt: "1800000000.00",
+  total_equity: "2400000000.00",
+};
+
+/**
+ * A scoring request for a fresh account. The first request is timed on its own and printed: in an isolate
+ * that has not scored yet it pays the inference runtime's start-up and the model's load from R2 (cold).
+ */
+async function scoringPlan(apiUrl: string, path: string, body: unknown): Promise<RequestPlan> {
+  const { accessToken } = await account(apiUrl, "score");
+  const headers = { ...json, authorization: `Bearer ${accessToken}` };
+  const started = performance.now();
+  await post(`${apiUrl}${path}`, body, headers);
+  const first = performance.now() - started;
+  const again = performance.now();
+  await post(`${apiUrl}${path}`, body, headers);
+  console.log(
+    `  ${path}: first request ${first.toFixed(1)} ms, second ${(performance.now() - again).toFixed(1)} ms`,
+  );
+  return { method: "POST", path, headers, body: JSON.stringify(body) };
+}
+
 export const scenarios: Scenario[] = [
   { name: "floor", target: "floor", expectStatus: 204, plan: { path: "/" } },
   // The rate-limit check's cost: the same cheap request with the limiter off, in a Durable Object, in Upstash.
@@ -119,6 +218,67 @@ export const scenarios: Scenario[] = [
         },
       };
     },
+  },
+  {
+    // A money movement: portfolio lock, balance checks, balanced postings, audit event, one transaction.
+    name: "POST /api/v1/portfolios/{id}/transactions (buy)",
+    target: "api",
+    expectStatus: 201,
+    prepare: async (apiUrl) => {
+      const world = await portfolioWorld(apiUrl, "buy");
+      return {
+        method: "POST",
+        path: `${world.portfolioPath}/transactions`,
+        headers: { ...json, ...world.auth },
+        body: JSON.stringify({ type: "buy", asset_id: world.assetId, quantity: "1", price: "100.25" }),
+      };
+    },
+  },
+  {
+    name: "GET /api/v1/portfolios/{id}/holdings",
+    target: "api",
+    expectStatus: 200,
+    prepare: async (apiUrl) => {
+      const world = await portfolioWorld(apiUrl, "holdings");
+      return { path: `${world.portfolioPath}/holdings`, headers: world.auth };
+    },
+  },
+  {
+    // 365 daily valuations, time- and money-weighted returns, from a year of closes and monthly buys.
+    name: "GET /api/v1/portfolios/{id}/performance (a year of daily prices)",
+    target: "api",
+    expectStatus: 200,
+    prepare: async (apiUrl) => {
+      const world = await portfolioWorld(apiUrl, "performance");
+      return {
+        path: `${world.portfolioPath}/performance?from=${world.from}&to=${world.to}`,
+        headers: world.auth,
+      };
+    },
+  },
+  {
+    // One loan application: manifest validation, one ONNX run in WebAssembly (graph: scaler, matrix product,
+    // sigmoid), linear reason codes, quota count, prediction row and audit event in one transaction.
+    name: "POST /api/v1/predictions/credit (credit-lr)",
+    target: "api",
+    expectStatus: 201,
+    prepare: (apiUrl) =>
+      scoringPlan(apiUrl, "/api/v1/predictions/credit", { application: APPLICATION, model: "credit-lr" }),
+  },
+  {
+    // The same with the 200-tree model; its reason codes score 13 substituted copies in the same batch.
+    name: "POST /api/v1/predictions/credit (credit-gbdt)",
+    target: "api",
+    expectStatus: 201,
+    prepare: (apiUrl) =>
+      scoringPlan(apiUrl, "/api/v1/predictions/credit", { application: APPLICATION, model: "credit-gbdt" }),
+  },
+  {
+    // An inline annual statement: O-score features, the five credit ratios, one ONNX run.
+    name: "POST /api/v1/predictions/annual (inline statement)",
+    target: "api",
+    expectStatus: 201,
+    prepare: (apiUrl) => scoringPlan(apiUrl, "/api/v1/predictions/annual", { statement: STATEMENT }),
   },
   {
     // Dominated by one scrypt hash (N=2^14, r=8, p=5): its latency at c=1 is the hash's CPU cost.

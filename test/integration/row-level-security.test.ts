@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { invitations, organizations } from "../../src/db/schema";
+import { seedPortfolio } from "./portfolio-fixtures";
+import { seedRiskRows } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, platformDatabase } from "./tenancy-fixtures";
 
 // Every table that holds a tenant's rows, with how its rows name their tenant.
@@ -15,6 +17,21 @@ const TENANT_TABLES = [
   "api_keys",
   "audit_events",
   "audit_chain_heads",
+  "companies",
+  "financial_statements",
+  "predictions",
+  "scoring_jobs",
+  "scoring_job_chunks",
+  "model_versions",
+  "model_activations",
+  "inference_usage",
+  "assets",
+  "asset_prices",
+  "portfolios",
+  "portfolio_transactions",
+  "ledger_accounts",
+  "ledger_postings",
+  "idempotency_keys",
 ];
 
 async function inTenant<T>(
@@ -34,6 +51,8 @@ async function seed() {
   const org = await addOrganization(tenant);
   await addUser(tenant, "analyst", [{ organizationId: org.id, role: "analyst" }]);
   await createApiKey(tenant, { scopes: ["audit:read"] });
+  await seedRiskRows(tenant.id);
+  await seedPortfolio(tenant, org);
   const handle = platformDatabase();
   try {
     await handle.db.insert(invitations).values({

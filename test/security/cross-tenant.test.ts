@@ -11,6 +11,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { API_KEY_SCOPES, PERMISSIONS, type Permission } from "../../src/services/tenancy/permissions";
 import { api } from "../integration/auth-helpers";
+import { seedPortfolio } from "../integration/portfolio-fixtures";
+import { seedRiskWorld } from "../integration/risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, query } from "../integration/tenancy-fixtures";
 import { expectProblem } from "./expectations";
 import { serialize } from "./hostile-strings";
@@ -46,7 +48,9 @@ async function populate(label: string) {
   });
   expect(invitation.status, await invitation.clone().text()).toBe(201);
   const { id: invitationId } = await invitation.json<{ id: string }>();
-  return { tenant, org, analyst, key, invitationId, invited };
+  const holdings = await seedPortfolio(tenant, org);
+  const risk = await seedRiskWorld(tenant, label);
+  return { tenant, org, analyst, key, invitationId, invited, holdings, risk };
 }
 
 type World = Awaited<ReturnType<typeof populate>>;
@@ -60,11 +64,25 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
     "api-keys": victim.key.id,
     invitations: victim.invitationId,
     tenants: victim.tenant.id,
+    assets: victim.holdings.asset.id,
+    prices: victim.holdings.asset.symbol,
+    portfolios: victim.holdings.portfolio.id,
+    companies: victim.risk.companyId,
+    predictions: victim.risk.predictionId,
+    jobs: victim.risk.jobId,
+    models: victim.risk.modelName,
   };
   const ids: Record<string, string> = {};
   for (const match of walked.path.matchAll(/\{([^}]+)\}/g)) {
     const name = match[1] as string;
-    ids[name] = name === "userId" ? victim.analyst.id : (byResource[resource ?? ""] ?? crypto.randomUUID());
+    ids[name] =
+      name === "userId"
+        ? victim.analyst.id
+        : name === "tid"
+          ? victim.holdings.transaction.id
+          : name === "version"
+            ? victim.risk.modelVersion
+            : (byResource[resource ?? ""] ?? crypto.randomUUID());
   }
   return ids;
 }
@@ -137,6 +155,14 @@ describe("tenant isolation", async () => {
           victim.key.id,
           victim.invitationId,
           victim.invited,
+          victim.holdings.asset.id,
+          victim.holdings.asset.symbol,
+          victim.holdings.portfolio.id,
+          victim.risk.companyId,
+          victim.risk.companyName,
+          victim.risk.predictionId,
+          victim.risk.jobId,
+          victim.risk.modelName,
         ]) {
           expect(text, `${nameOf(walked)} leaks ${secret}`).not.toContain(secret);
         }
@@ -152,6 +178,12 @@ describe("tenant isolation", async () => {
       victim.key.id,
       victim.invitationId,
       victim.tenant.id,
+      victim.holdings.portfolio.id,
+      victim.holdings.asset.id,
+      victim.holdings.transaction.id,
+      victim.risk.companyId,
+      victim.risk.predictionId,
+      victim.risk.jobId,
     ];
     await fc.assert(
       fc.asyncProperty(

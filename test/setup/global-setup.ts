@@ -11,6 +11,8 @@ import { startEmbeddedPostgres } from "../../src/local/embedded-postgres";
 import { applyMigrations } from "../../src/local/migrate";
 import { startRelay } from "../../src/local/relay";
 import { generateSigningKeySet } from "../../src/local/signing-keys";
+import { provideModelArtefacts } from "./model-artefacts";
+import { provideQuoteServer } from "./quote-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -63,6 +65,8 @@ export default async function setup(project: TestProject) {
   project.provide("wsRelay", relay.address);
   project.provide("databaseUrl", databaseUrl);
   project.provide("signingKeys", await generateSigningKeySet());
+  await provideModelArtefacts(project);
+  cleanups.push(await provideQuoteServer(project));
 
   // Optional: the Upstash-backed suites run only when a Redis is named, so `npm test` needs none.
   const redisUrl = process.env.TEST_REDIS_URL;

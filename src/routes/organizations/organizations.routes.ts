@@ -103,7 +103,7 @@ export const deleteOrganization = defineRoute({
   tags,
   ...secured("organizations:delete"),
   summary:
-    "Delete an organization with its memberships and invitations; refused while live API keys are confined to it.",
+    "Delete an organization with its memberships and invitations; refused while live API keys are confined to it or it holds portfolios.",
   request: { params: IdParam },
   responses: { 204: { description: "Deleted." } },
 });

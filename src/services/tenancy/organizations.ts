@@ -8,6 +8,7 @@ import {
   type OrganizationRow,
   updateOrganization as updateRow,
 } from "../../db/repositories/organizations.repository";
+import { countPortfoliosOf } from "../../db/repositories/portfolios.repository";
 import { isUniqueViolation } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
@@ -118,6 +119,14 @@ export async function deleteOrganization(ctx: TenantContext, id: string): Promis
       throw new AppError(
         "conflict",
         `${live} live API key${live === 1 ? " is" : "s are"} confined to this organization; revoke ${live === 1 ? "it" : "them"} first.`,
+      );
+    }
+    // Portfolios keep their history (their ledgers are append-only): they hold their organization.
+    const held = await countPortfoliosOf(tx, ctx.tenantId, id);
+    if (held > 0) {
+      throw new AppError(
+        "conflict",
+        `${held} portfolio${held === 1 ? " belongs" : "s belong"} to this organization; it cannot be deleted.`,
       );
     }
     await deleteRow(tx, ctx.tenantId, id);

@@ -72,6 +72,27 @@ export const PERMISSIONS = {
     scope: "audit:read",
   }),
   "audit:export": rule("tenant_admin", "Export the audit trail to long-term storage."),
+  // Portfolios: reference data and prices are the tenant's own; portfolios belong to organizations.
+  "assets:read": rule("viewer", "See assets and their prices.", { scope: "portfolios:read" }),
+  "assets:manage": rule("tenant_admin", "Create and update assets."),
+  "prices:write": rule("tenant_admin", "Ingest prices.", { scope: "prices:write" }),
+  "portfolios:read": rule("viewer", "See portfolios, holdings, ledgers and performance.", {
+    orgScoped: true,
+    scope: "portfolios:read",
+  }),
+  "portfolios:write": rule("analyst", "Create portfolios and post transactions.", {
+    orgScoped: true,
+    scope: "portfolios:write",
+  }),
+  // Risk scoring.
+  "companies:read": rule("viewer", "See companies and their statements.", { scope: "predictions:read" }),
+  "companies:write": rule("analyst", "Create companies and file statements.", { scope: "predictions:write" }),
+  "predictions:read": rule("viewer", "See predictions.", { scope: "predictions:read" }),
+  "predictions:write": rule("analyst", "Request predictions.", { scope: "predictions:write" }),
+  "jobs:read": rule("viewer", "See bulk scoring jobs and their results.", { scope: "jobs:read" }),
+  "jobs:write": rule("analyst", "Submit bulk scoring jobs.", { scope: "jobs:write" }),
+  "models:read": rule("viewer", "See models, versions and model cards.", { scope: "predictions:read" }),
+  "models:manage": rule("tenant_admin", "Upload, activate and roll back models."),
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;

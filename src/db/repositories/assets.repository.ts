@@ -1,0 +1,96 @@
+import { and, desc, eq, ilike, inArray, isNotNull, or, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
+import { assets } from "../tables/portfolios";
+
+export type AssetRow = typeof assets.$inferSelect;
+export type AssetValues = Omit<typeof assets.$inferInsert, "id" | "createdAt" | "updatedAt">;
+
+const createdMs = sql`date_trunc('milliseconds', ${assets.createdAt})`;
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+export async function findAsset(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+): Promise<AssetRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
+    .limit(1);
+  return row;
+}
+
+export async function findAssetsBySymbol(
+  tx: Transaction,
+  tenantId: string,
+  symbols: string[],
+): Promise<AssetRow[]> {
+  if (symbols.length === 0) return [];
+  return tx
+    .select()
+    .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.symbol, symbols)));
+}
+
+export async function findAssetsById(tx: Transaction, tenantId: string, ids: string[]): Promise<AssetRow[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .select()
+    .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.id, ids)));
+}
+
+/** The tenant's assets, newest first; `q` matches the symbol or the name, ignoring case. */
+export async function listAssets(
+  tx: Transaction,
+  tenantId: string,
+  options: { q?: string | undefined; before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<AssetRow[]> {
+  const conditions = [eq(assets.tenantId, tenantId)];
+  if (options.q) {
+    const pattern = `%${likeLiteral(options.q)}%`;
+    const match = or(ilike(assets.symbol, pattern), ilike(assets.name, pattern));
+    if (match) conditions.push(match);
+  }
+  if (options.before) {
+    conditions.push(
+      sql`(${createdMs}, ${assets.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select()
+    .from(assets)
+    .where(and(...conditions))
+    .orderBy(desc(createdMs), desc(assets.id))
+    .limit(options.limit);
+}
+
+export async function insertAsset(tx: Transaction, values: AssetValues): Promise<AssetRow> {
+  const [row] = await tx.insert(assets).values(values).returning();
+  if (!row) throw new Error("asset insert returned nothing");
+  return row;
+}
+
+export async function updateAsset(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  fields: Partial<Pick<AssetRow, "name" | "assetClass" | "exchange" | "quantityScale" | "feedSymbol">>,
+): Promise<AssetRow | undefined> {
+  const [row] = await tx
+    .update(assets)
+    .set(fields)
+    .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
+    .returning();
+  return row;
+}
+
+/** Platform scope, for the price feed: every tenant's assets that follow one of these provider tickers. */
+export async function listFedAssets(db: Database, feedSymbols: string[]) {
+  if (feedSymbols.length === 0) return [];
+  return db
+    .select({ id: assets.id, tenantId: assets.tenantId, feedSymbol: assets.feedSymbol })
+    .from(assets)
+    .where(and(isNotNull(assets.feedSymbol), inArray(assets.feedSymbol, feedSymbols)));
+}

@@ -1,0 +1,74 @@
+import { and, eq, ilike, type SQL } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { companies } from "../tables/risk";
+import { keyset } from "./keyset";
+
+export type CompanyRow = typeof companies.$inferSelect;
+export type CompanyFields = Pick<
+  typeof companies.$inferInsert,
+  "name" | "ticker" | "country" | "industry" | "currency"
+>;
+
+const page = keyset(companies.createdAt, companies.id);
+
+export async function insertCompany(
+  tx: Transaction,
+  tenantId: string,
+  fields: CompanyFields,
+): Promise<CompanyRow> {
+  const [row] = await tx
+    .insert(companies)
+    .values({ tenantId, ...fields })
+    .returning();
+  if (!row) throw new Error("company insert returned nothing");
+  return row;
+}
+
+/** The tenant's company; `lock` holds it until the transaction ends (statements filed meanwhile wait). */
+export async function findCompany(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  lock = false,
+): Promise<CompanyRow | undefined> {
+  const query = tx
+    .select()
+    .from(companies)
+    .where(and(eq(companies.tenantId, tenantId), eq(companies.id, id)))
+    .limit(1);
+  const [row] = lock ? await query.for("no key update") : await query;
+  return row;
+}
+
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/** The tenant's companies, newest first, optionally those whose name contains `q`. */
+export async function listCompanies(
+  tx: Transaction,
+  tenantId: string,
+  options: { q?: string | undefined; before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<CompanyRow[]> {
+  const conditions: SQL[] = [eq(companies.tenantId, tenantId)];
+  if (options.q) conditions.push(ilike(companies.name, `%${likeLiteral(options.q)}%`) as SQL);
+  if (options.before) conditions.push(page.before(options.before));
+  return tx
+    .select()
+    .from(companies)
+    .where(and(...conditions))
+    .orderBy(...page.order)
+    .limit(options.limit);
+}
+
+export async function updateCompany(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  fields: Partial<CompanyFields>,
+): Promise<CompanyRow | undefined> {
+  const [row] = await tx
+    .update(companies)
+    .set(fields)
+    .where(and(eq(companies.tenantId, tenantId), eq(companies.id, id)))
+    .returning();
+  return row;
+}

@@ -1,0 +1,107 @@
+import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
+
+export type AccountRow = typeof ledgerAccounts.$inferSelect;
+export type PostingRow = typeof ledgerPostings.$inferSelect;
+
+/** An account as the posting rules name it: a kind and a unit (a currency code or an asset id). */
+export interface AccountSpec {
+  kind: AccountKind;
+  unit: string;
+  assetId: string | null;
+  mayGoNegative: boolean;
+}
+
+export const accountKey = (account: { kind: string; unit: string }) => `${account.kind}:${account.unit}`;
+
+export async function portfolioAccounts(
+  tx: Transaction,
+  tenantId: string,
+  portfolioId: string,
+): Promise<AccountRow[]> {
+  return tx
+    .select()
+    .from(ledgerAccounts)
+    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, portfolioId)))
+    .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
+}
+
+/** Opens the accounts that do not exist yet and returns all of the portfolio's, by `accountKey`. */
+export async function ensureAccounts(
+  tx: Transaction,
+  tenantId: string,
+  portfolioId: string,
+  specs: AccountSpec[],
+): Promise<Map<string, AccountRow>> {
+  const existing = new Map(
+    (await portfolioAccounts(tx, tenantId, portfolioId)).map((a) => [accountKey(a), a]),
+  );
+  const missing = specs.filter((spec) => !existing.has(accountKey(spec)));
+  if (missing.length > 0) {
+    const unique = [...new Map(missing.map((spec) => [accountKey(spec), spec])).values()];
+    const created = await tx
+      .insert(ledgerAccounts)
+      .values(unique.map((spec) => ({ tenantId, portfolioId, ...spec })))
+      .returning();
+    for (const account of created) existing.set(accountKey(account), account);
+  }
+  return existing;
+}
+
+export async function insertPostings(
+  tx: Transaction,
+  rows: Array<Omit<typeof ledgerPostings.$inferInsert, "id" | "seq" | "createdAt">>,
+): Promise<void> {
+  // One statement per entry, in the given order: the balance CHECK is judged after each, so callers
+  // put increases before decreases and no intermediate state is refused.
+  for (const row of rows) await tx.insert(ledgerPostings).values(row);
+}
+
+/** Moves an account's reserve (positive: hold more; negative: release). */
+export async function adjustReserved(
+  tx: Transaction,
+  tenantId: string,
+  accountId: string,
+  delta: string,
+): Promise<void> {
+  await tx
+    .update(ledgerAccounts)
+    .set({ reserved: sql`${ledgerAccounts.reserved} + ${delta}::numeric` })
+    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.id, accountId)));
+}
+
+/** The entries one transaction posted, with their accounts. */
+export async function postingsOfTransaction(tx: Transaction, tenantId: string, transactionId: string) {
+  return tx
+    .select({ posting: ledgerPostings, account: ledgerAccounts })
+    .from(ledgerPostings)
+    .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerPostings.accountId))
+    .where(and(eq(ledgerPostings.tenantId, tenantId), eq(ledgerPostings.transactionId, transactionId)))
+    .orderBy(asc(ledgerPostings.seq));
+}
+
+/** The portfolio's journal, newest first, keyed by sequence number. */
+export async function listPostings(
+  tx: Transaction,
+  tenantId: string,
+  portfolioId: string,
+  options: { beforeSeq?: number | undefined; transactionId?: string | undefined; limit: number },
+) {
+  const conditions = [eq(ledgerPostings.tenantId, tenantId), eq(ledgerPostings.portfolioId, portfolioId)];
+  if (options.beforeSeq !== undefined) conditions.push(lt(ledgerPostings.seq, options.beforeSeq));
+  if (options.transactionId) conditions.push(eq(ledgerPostings.transactionId, options.transactionId));
+  return tx
+    .select({
+      posting: ledgerPostings,
+      kind: ledgerAccounts.kind,
+      assetId: ledgerAccounts.assetId,
+      quantityScale: assets.quantityScale,
+    })
+    .from(ledgerPostings)
+    .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerPostings.accountId))
+    .leftJoin(assets, eq(assets.id, ledgerAccounts.assetId))
+    .where(and(...conditions))
+    .orderBy(desc(ledgerPostings.seq))
+    .limit(options.limit);
+}

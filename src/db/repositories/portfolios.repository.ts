@@ -1,0 +1,133 @@
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { ledgerAccounts, portfolios, portfolioTransactions } from "../tables/portfolios";
+
+export type PortfolioRow = typeof portfolios.$inferSelect;
+
+const createdMs = sql`date_trunc('milliseconds', ${portfolios.createdAt})`;
+
+export async function findPortfolio(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+): Promise<PortfolioRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(portfolios)
+    .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * The portfolio, locked until the transaction ends. Every write that moves its money takes this lock
+ * first, so checks of balances made under it still hold at commit: no double spending, whatever the
+ * concurrency. (Taken before the audit chain's lock, always in that order, so writers cannot deadlock.)
+ */
+export async function lockPortfolio(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+): Promise<PortfolioRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(portfolios)
+    .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
+    .limit(1)
+    .for("update");
+  return row;
+}
+
+/** The tenant's portfolios in the given organizations (or all), newest first. */
+export async function listPortfolios(
+  tx: Transaction,
+  tenantId: string,
+  options: {
+    organizationIds: "all" | string[];
+    status?: "active" | "archived" | undefined;
+    before?: { createdAt: Date; id: string } | undefined;
+    limit: number;
+  },
+): Promise<PortfolioRow[]> {
+  if (options.organizationIds !== "all" && options.organizationIds.length === 0) return [];
+  const conditions = [eq(portfolios.tenantId, tenantId)];
+  if (options.organizationIds !== "all") {
+    conditions.push(inArray(portfolios.organizationId, options.organizationIds));
+  }
+  if (options.status) conditions.push(eq(portfolios.status, options.status));
+  if (options.before) {
+    conditions.push(
+      sql`(${createdMs}, ${portfolios.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select()
+    .from(portfolios)
+    .where(and(...conditions))
+    .orderBy(desc(createdMs), desc(portfolios.id))
+    .limit(options.limit);
+}
+
+export async function insertPortfolio(
+  tx: Transaction,
+  values: Omit<typeof portfolios.$inferInsert, "id" | "createdAt" | "updatedAt" | "status">,
+): Promise<PortfolioRow> {
+  const [row] = await tx.insert(portfolios).values(values).returning();
+  if (!row) throw new Error("portfolio insert returned nothing");
+  return row;
+}
+
+export async function updatePortfolio(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  fields: Partial<Pick<PortfolioRow, "name" | "allowNegativeCash" | "status">>,
+): Promise<PortfolioRow | undefined> {
+  const [row] = await tx
+    .update(portfolios)
+    .set(fields)
+    .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
+    .returning();
+  if (row && fields.allowNegativeCash !== undefined) {
+    // Cash accounts carry the permission the balance CHECK reads.
+    await tx
+      .update(ledgerAccounts)
+      .set({ mayGoNegative: fields.allowNegativeCash })
+      .where(
+        and(
+          eq(ledgerAccounts.tenantId, tenantId),
+          eq(ledgerAccounts.portfolioId, id),
+          eq(ledgerAccounts.kind, "cash"),
+        ),
+      );
+  }
+  return row;
+}
+
+/** How many transactions (of any status) the portfolio has. */
+export async function countTransactions(tx: Transaction, tenantId: string, portfolioId: string) {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(portfolioTransactions)
+    .where(
+      and(eq(portfolioTransactions.tenantId, tenantId), eq(portfolioTransactions.portfolioId, portfolioId)),
+    );
+  return row?.n ?? 0;
+}
+
+/** Deletes a portfolio that never had a transaction (and so has no postings), with any empty accounts. */
+export async function deletePortfolio(tx: Transaction, tenantId: string, id: string): Promise<void> {
+  await tx
+    .delete(ledgerAccounts)
+    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, id)));
+  await tx.delete(portfolios).where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)));
+}
+
+/** How many portfolios an organization holds (an organization with portfolios is not deleted). */
+export async function countPortfoliosOf(tx: Transaction, tenantId: string, organizationId: string) {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(portfolios)
+    .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.organizationId, organizationId)));
+  return row?.n ?? 0;
+}

@@ -1,0 +1,41 @@
+import { and, eq, type SQL } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { predictions } from "../tables/risk";
+import { keyset } from "./keyset";
+
+export type PredictionRow = typeof predictions.$inferSelect;
+export type NewPrediction = typeof predictions.$inferInsert;
+
+const page = keyset(predictions.createdAt, predictions.id);
+
+export async function insertPrediction(tx: Transaction, values: NewPrediction): Promise<PredictionRow> {
+  const [row] = await tx.insert(predictions).values(values).returning();
+  if (!row) throw new Error("prediction insert returned nothing");
+  return row;
+}
+
+export async function findPrediction(tx: Transaction, tenantId: string, id: string) {
+  const [row] = await tx
+    .select()
+    .from(predictions)
+    .where(and(eq(predictions.tenantId, tenantId), eq(predictions.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** A company's predictions, newest first. */
+export async function listCompanyPredictions(
+  tx: Transaction,
+  tenantId: string,
+  companyId: string,
+  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<PredictionRow[]> {
+  const conditions: SQL[] = [eq(predictions.tenantId, tenantId), eq(predictions.companyId, companyId)];
+  if (options.before) conditions.push(page.before(options.before));
+  return tx
+    .select()
+    .from(predictions)
+    .where(and(...conditions))
+    .orderBy(...page.order)
+    .limit(options.limit);
+}

@@ -1,0 +1,141 @@
+import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { assetPrices } from "../tables/portfolios";
+
+export type PriceRow = typeof assetPrices.$inferSelect;
+export interface PricePoint {
+  assetId: string;
+  at: Date;
+  price: string;
+}
+
+/** Inserts observations; an (asset, instant) already recorded is skipped and left out of the result. */
+export async function insertPrices(
+  tx: Transaction,
+  rows: Array<{ tenantId: string; assetId: string; at: Date; price: string; source: "api" | "feed" }>,
+): Promise<Array<{ assetId: string; at: Date }>> {
+  if (rows.length === 0) return [];
+  return tx
+    .insert(assetPrices)
+    .values(rows)
+    .onConflictDoNothing({ target: [assetPrices.assetId, assetPrices.at] })
+    .returning({ assetId: assetPrices.assetId, at: assetPrices.at });
+}
+
+/** The recorded prices at exactly these (asset, instant) pairs. */
+export async function pricesAt(
+  tx: Transaction,
+  tenantId: string,
+  pairs: Array<{ assetId: string; at: Date }>,
+): Promise<PricePoint[]> {
+  if (pairs.length === 0) return [];
+  const ids = pairs.map((pair) => pair.assetId);
+  const ats = pairs.map((pair) => pair.at.toISOString());
+  return tx
+    .select({ assetId: assetPrices.assetId, at: assetPrices.at, price: assetPrices.price })
+    .from(assetPrices)
+    .where(
+      and(
+        eq(assetPrices.tenantId, tenantId),
+        sql`(${assetPrices.assetId}, ${assetPrices.at}) in (select * from unnest(array[${sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        )}]::uuid[], array[${sql.join(
+          ats.map((at) => sql`${at}`),
+          sql`, `,
+        )}]::timestamptz[]))`,
+      ),
+    );
+}
+
+/** The newest price of an asset at or before an instant. */
+export async function latestPriceAtOrBefore(
+  tx: Transaction,
+  tenantId: string,
+  assetId: string,
+  at: Date,
+): Promise<PriceRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(assetPrices)
+    .where(and(eq(assetPrices.tenantId, tenantId), eq(assetPrices.assetId, assetId), lte(assetPrices.at, at)))
+    .orderBy(desc(assetPrices.at))
+    .limit(1);
+  return row;
+}
+
+/** The newest price of each asset. */
+export async function latestPrices(
+  tx: Transaction,
+  tenantId: string,
+  assetIds: string[],
+): Promise<Array<PricePoint & { source: PriceRow["source"] }>> {
+  if (assetIds.length === 0) return [];
+  return tx
+    .selectDistinctOn([assetPrices.assetId], {
+      assetId: assetPrices.assetId,
+      at: assetPrices.at,
+      price: assetPrices.price,
+      source: assetPrices.source,
+    })
+    .from(assetPrices)
+    .where(and(eq(assetPrices.tenantId, tenantId), inArray(assetPrices.assetId, assetIds)))
+    .orderBy(assetPrices.assetId, desc(assetPrices.at));
+}
+
+/** One asset's prices in [from, to], newest first, keyed by (at, id). */
+export async function priceHistory(
+  tx: Transaction,
+  tenantId: string,
+  assetId: string,
+  options: {
+    from?: Date | undefined;
+    to?: Date | undefined;
+    before?: { at: Date; id: string };
+    limit: number;
+  },
+): Promise<PriceRow[]> {
+  const conditions = [eq(assetPrices.tenantId, tenantId), eq(assetPrices.assetId, assetId)];
+  if (options.from) conditions.push(gte(assetPrices.at, options.from));
+  if (options.to) conditions.push(lte(assetPrices.at, options.to));
+  if (options.before) {
+    // Prices are written with millisecond instants (JavaScript Dates), so the cursor compares exactly.
+    conditions.push(
+      sql`(${assetPrices.at}, ${assetPrices.id}) < (${options.before.at.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select()
+    .from(assetPrices)
+    .where(and(...conditions))
+    .orderBy(desc(assetPrices.at), desc(assetPrices.id))
+    .limit(options.limit);
+}
+
+/**
+ * For valuations over [from, to): each asset's last price before `from`, and its last price of each UTC
+ * day inside the range - one point per asset and day, whatever the feed's frequency.
+ */
+export async function dailyCloses(
+  tx: Transaction,
+  tenantId: string,
+  assetIds: string[],
+  from: Date,
+  to: Date,
+): Promise<PricePoint[]> {
+  if (assetIds.length === 0) return [];
+  const scope = and(eq(assetPrices.tenantId, tenantId), inArray(assetPrices.assetId, assetIds));
+  const fields = { assetId: assetPrices.assetId, at: assetPrices.at, price: assetPrices.price };
+  const opening = await tx
+    .selectDistinctOn([assetPrices.assetId], fields)
+    .from(assetPrices)
+    .where(and(scope, lt(assetPrices.at, from)))
+    .orderBy(assetPrices.assetId, desc(assetPrices.at));
+  const day = sql`(${assetPrices.at} at time zone 'UTC')::date`;
+  const closes = await tx
+    .selectDistinctOn([assetPrices.assetId, day], fields)
+    .from(assetPrices)
+    .where(and(scope, gte(assetPrices.at, from), lt(assetPrices.at, to)))
+    .orderBy(assetPrices.assetId, day, desc(assetPrices.at));
+  return [...opening, ...closes];
+}

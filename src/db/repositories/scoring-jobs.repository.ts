@@ -1,0 +1,131 @@
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { scoringJobChunks, scoringJobs } from "../tables/risk";
+import { keyset } from "./keyset";
+
+export type JobRow = typeof scoringJobs.$inferSelect;
+export type NewJob = typeof scoringJobs.$inferInsert;
+
+const page = keyset(scoringJobs.createdAt, scoringJobs.id);
+const ofTenant = (tenantId: string, id: string) =>
+  and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.id, id)) as SQL;
+
+export async function insertJob(tx: Transaction, values: NewJob): Promise<JobRow> {
+  const [row] = await tx.insert(scoringJobs).values(values).returning();
+  if (!row) throw new Error("job insert returned nothing");
+  return row;
+}
+
+/** The tenant's job; `lock` serialises the chunk and split transactions that move its counters. */
+export async function findJob(tx: Transaction, tenantId: string, id: string, lock = false) {
+  const query = tx.select().from(scoringJobs).where(ofTenant(tenantId, id)).limit(1);
+  const [row] = lock ? await query.for("update") : await query;
+  return row;
+}
+
+export async function listJobs(
+  tx: Transaction,
+  tenantId: string,
+  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<JobRow[]> {
+  const conditions: SQL[] = [eq(scoringJobs.tenantId, tenantId)];
+  if (options.before) conditions.push(page.before(options.before));
+  return tx
+    .select()
+    .from(scoringJobs)
+    .where(and(...conditions))
+    .orderBy(...page.order)
+    .limit(options.limit);
+}
+
+/** Sets some of the job's fields (counters are passed as SQL increments by the callers). */
+export async function updateJob(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  fields: Partial<Record<keyof NewJob, unknown>>,
+): Promise<void> {
+  await tx
+    .update(scoringJobs)
+    .set(fields as Partial<NewJob>)
+    .where(ofTenant(tenantId, id));
+}
+
+/** Adds one chunk's counts to the job; the first chunk to finish says when scoring started. */
+export async function addChunkCounts(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  counts: { scored: number; failed: number; startedAt: Date },
+): Promise<void> {
+  await tx
+    .update(scoringJobs)
+    .set({
+      rowsScored: sql`${scoringJobs.rowsScored} + ${counts.scored}`,
+      rowsFailed: sql`${scoringJobs.rowsFailed} + ${counts.failed}`,
+      chunksDone: sql`${scoringJobs.chunksDone} + 1`,
+      status: sql`case when ${scoringJobs.status} = 'queued' then 'running' else ${scoringJobs.status} end`,
+      startedAt: sql`coalesce(${scoringJobs.startedAt}, ${counts.startedAt.toISOString()}::timestamptz)`,
+    })
+    .where(ofTenant(tenantId, id));
+}
+
+/**
+ * Settles the status once every chunk is in (the totals are known only after the split): `completed`,
+ * `partially_failed`, or `failed` when no row could be scored. A separate statement from the counter
+ * update, because one UPDATE's expressions see the row as it was before that UPDATE.
+ */
+export async function settleJob(tx: Transaction, tenantId: string, id: string): Promise<JobRow | undefined> {
+  const [row] = await tx
+    .update(scoringJobs)
+    .set({
+      status: sql`case when ${scoringJobs.rowsFailed} = 0 then 'completed'
+        when ${scoringJobs.rowsScored} = 0 then 'failed' else 'partially_failed' end`,
+      completedAt: sql`now()`,
+    })
+    .where(
+      and(
+        ofTenant(tenantId, id),
+        sql`${scoringJobs.status} in ('queued', 'running')`,
+        sql`${scoringJobs.chunksTotal} is not null and ${scoringJobs.chunksDone} >= ${scoringJobs.chunksTotal}`,
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/**
+ * Records a scored chunk, once: a chunk already recorded (a redelivered message) returns false and the
+ * caller counts nothing.
+ */
+export async function recordChunk(
+  tx: Transaction,
+  values: typeof scoringJobChunks.$inferInsert,
+): Promise<boolean> {
+  const rows = await tx
+    .insert(scoringJobChunks)
+    .values(values)
+    .onConflictDoNothing()
+    .returning({ chunk: scoringJobChunks.chunk });
+  return rows.length > 0;
+}
+
+/** Whether a chunk of the job has been recorded already. */
+export async function chunkRecorded(
+  tx: Transaction,
+  tenantId: string,
+  jobId: string,
+  chunk: number,
+): Promise<boolean> {
+  const rows = await tx
+    .select({ chunk: scoringJobChunks.chunk })
+    .from(scoringJobChunks)
+    .where(
+      and(
+        eq(scoringJobChunks.tenantId, tenantId),
+        eq(scoringJobChunks.jobId, jobId),
+        eq(scoringJobChunks.chunk, chunk),
+      ),
+    );
+  return rows.length > 0;
+}

@@ -1,0 +1,78 @@
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+import { type PeriodType, financialStatements as statements } from "../tables/risk";
+
+export type StatementRow = typeof statements.$inferSelect;
+export type NewStatement = typeof statements.$inferInsert;
+
+export async function insertStatements(tx: Transaction, values: NewStatement[]): Promise<StatementRow[]> {
+  return tx.insert(statements).values(values).returning();
+}
+
+const ofCompany = (tenantId: string, companyId: string) =>
+  and(eq(statements.tenantId, tenantId), eq(statements.companyId, companyId)) as SQL;
+
+/** A company's statements, latest period first, keyed by (period_end, id). */
+export async function listStatements(
+  tx: Transaction,
+  tenantId: string,
+  companyId: string,
+  options: {
+    periodType?: PeriodType | undefined;
+    before?: { periodEnd: string; id: string } | undefined;
+    limit: number;
+  },
+): Promise<StatementRow[]> {
+  const conditions = [ofCompany(tenantId, companyId)];
+  if (options.periodType) conditions.push(eq(statements.periodType, options.periodType));
+  if (options.before) {
+    conditions.push(
+      sql`(${statements.periodEnd}, ${statements.id}) < (${options.before.periodEnd}::date, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select()
+    .from(statements)
+    .where(and(...conditions))
+    .orderBy(desc(statements.periodEnd), desc(statements.id))
+    .limit(options.limit);
+}
+
+/** The annual statement of `fiscalYear`, or the latest one when no year is given. */
+export async function findAnnualStatement(
+  tx: Transaction,
+  tenantId: string,
+  companyId: string,
+  fiscalYear?: number,
+): Promise<StatementRow | undefined> {
+  const conditions = [ofCompany(tenantId, companyId), eq(statements.periodType, "annual")];
+  if (fiscalYear !== undefined) conditions.push(eq(statements.fiscalYear, fiscalYear));
+  const [row] = await tx
+    .select()
+    .from(statements)
+    .where(and(...conditions))
+    .orderBy(desc(statements.fiscalYear))
+    .limit(1);
+  return row;
+}
+
+/** Up to `count` quarterly statements ending with the given quarter (or the latest), most recent first. */
+export async function recentQuarters(
+  tx: Transaction,
+  tenantId: string,
+  companyId: string,
+  options: { upTo?: { year: number; quarter: number } | undefined; count: number },
+): Promise<StatementRow[]> {
+  const conditions = [ofCompany(tenantId, companyId), eq(statements.periodType, "quarterly")];
+  if (options.upTo) {
+    conditions.push(
+      sql`(${statements.fiscalYear}, ${statements.fiscalQuarter}) <= (${options.upTo.year}, ${options.upTo.quarter})`,
+    );
+  }
+  return tx
+    .select()
+    .from(statements)
+    .where(and(...conditions))
+    .orderBy(desc(statements.fiscalYear), desc(statements.fiscalQuarter))
+    .limit(options.count);
+}

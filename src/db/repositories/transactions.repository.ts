@@ -1,0 +1,131 @@
+import { and, asc, desc, eq, getTableColumns, gte, lt, lte, max, ne, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Transaction } from "../client";
+import { portfolioTransactions, type TransactionStatus, type TransactionType } from "../tables/portfolios";
+
+export type TransactionRow = typeof portfolioTransactions.$inferSelect;
+/** A transaction with the id of the transaction that reversed it, if any. */
+export type TransactionRecord = TransactionRow & { reversedBy: string | null };
+export type TransactionValues = Omit<
+  typeof portfolioTransactions.$inferInsert,
+  "id" | "seq" | "createdAt" | "settledAt" | "cancelledAt"
+>;
+
+const reversal = alias(portfolioTransactions, "reversal");
+const withReversal = { ...getTableColumns(portfolioTransactions), reversedBy: reversal.id };
+const scoped = (tenantId: string, portfolioId: string) =>
+  and(eq(portfolioTransactions.tenantId, tenantId), eq(portfolioTransactions.portfolioId, portfolioId));
+
+export async function insertTransaction(
+  tx: Transaction,
+  values: TransactionValues,
+  now: Date,
+): Promise<TransactionRecord> {
+  const [row] = await tx
+    .insert(portfolioTransactions)
+    .values({ ...values, settledAt: values.status === "settled" ? now : null })
+    .returning();
+  if (!row) throw new Error("transaction insert returned nothing");
+  return { ...row, reversedBy: null };
+}
+
+export async function findTransaction(
+  tx: Transaction,
+  tenantId: string,
+  portfolioId: string,
+  id: string,
+): Promise<TransactionRecord | undefined> {
+  const [row] = await tx
+    .select(withReversal)
+    .from(portfolioTransactions)
+    .leftJoin(reversal, eq(reversal.reversalOf, portfolioTransactions.id))
+    .where(and(scoped(tenantId, portfolioId), eq(portfolioTransactions.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** Moves a pending transaction on (the database refuses any other change). */
+export async function setTransactionStatus(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  status: "settled" | "cancelled",
+  at: Date,
+): Promise<TransactionRow | undefined> {
+  const [row] = await tx
+    .update(portfolioTransactions)
+    .set(status === "settled" ? { status, settledAt: at } : { status, cancelledAt: at })
+    .where(
+      and(
+        eq(portfolioTransactions.tenantId, tenantId),
+        eq(portfolioTransactions.id, id),
+        eq(portfolioTransactions.status, "pending"),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+export interface TransactionFilters {
+  type?: TransactionType | undefined;
+  assetId?: string | undefined;
+  status?: TransactionStatus | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** The portfolio's transactions, most recently executed first, keyed by (executed_at, id). */
+export async function listTransactions(
+  tx: Transaction,
+  tenantId: string,
+  portfolioId: string,
+  options: TransactionFilters & { before?: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<TransactionRecord[]> {
+  const t = portfolioTransactions;
+  const conditions = [scoped(tenantId, portfolioId)];
+  if (options.type) conditions.push(eq(t.type, options.type));
+  if (options.assetId) conditions.push(eq(t.assetId, options.assetId));
+  if (options.status) conditions.push(eq(t.status, options.status));
+  if (options.from) conditions.push(gte(t.executedAt, options.from));
+  if (options.to) conditions.push(lte(t.executedAt, options.to));
+  if (options.before) {
+    // executed_at is written from JavaScript Dates (milliseconds), so the cursor compares exactly.
+    conditions.push(
+      sql`(${t.executedAt}, ${t.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
+    );
+  }
+  return tx
+    .select(withReversal)
+    .from(t)
+    .leftJoin(reversal, eq(reversal.reversalOf, t.id))
+    .where(and(...conditions))
+    .orderBy(desc(t.executedAt), desc(t.id))
+    .limit(options.limit);
+}
+
+/** Every transaction that is or may become part of the books (all but cancelled), oldest first. */
+export async function bookTransactions(
+  tx: Transaction,
+  tenantId: string,
+  portfolioId: string,
+  options: { executedBefore?: Date } = {},
+): Promise<TransactionRecord[]> {
+  const t = portfolioTransactions;
+  const conditions = [scoped(tenantId, portfolioId), ne(t.status, "cancelled")];
+  if (options.executedBefore) conditions.push(lt(t.executedAt, options.executedBefore));
+  return tx
+    .select(withReversal)
+    .from(t)
+    .leftJoin(reversal, eq(reversal.reversalOf, t.id))
+    .where(and(...conditions))
+    .orderBy(asc(t.executedAt), asc(t.seq));
+}
+
+/** When the latest transaction still on the books was executed. */
+export async function latestExecutedAt(tx: Transaction, tenantId: string, portfolioId: string) {
+  const [row] = await tx
+    .select({ at: max(portfolioTransactions.executedAt) })
+    .from(portfolioTransactions)
+    .where(and(scoped(tenantId, portfolioId), ne(portfolioTransactions.status, "cancelled")));
+  return row?.at ?? null;
+}

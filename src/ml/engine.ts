@@ -1,0 +1,131 @@
+/**
+ * Loads models from R2 - every file checked against its sha256 before use - and scores prepared inputs
+ * in one batched inference call. Sessions are cached per isolate by where the files live and the model's
+ * digest, so a new version (or a replaced file) is never served from a stale session.
+ */
+import { bandOf } from "./bands";
+import type { PreparedInput } from "./features";
+import { fileKey, type ModelRef } from "./layout";
+import type { Manifest } from "./manifest";
+import { parseManifest } from "./manifest-rules";
+import { linearContributions, substitutionContributions } from "./reasons";
+import { createSession, runBatch } from "./runtime";
+import { sha256Hex } from "./sha256";
+
+/** A model version and the digests its files must have (from the active pointer or the database). */
+export interface LocatedModel {
+  ref: ModelRef;
+  sha256: string;
+  manifestSha256: string | null;
+}
+
+/** Why a model could not be served; never shown to clients beyond its kind. */
+export class ModelUnavailableError extends Error {
+  constructor(
+    readonly reason: "missing" | "integrity" | "invalid",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ModelUnavailableError";
+  }
+}
+
+export interface LoadedModel {
+  located: LocatedModel;
+  manifest: Manifest;
+  /** Serialises runs: one session is one WebAssembly instance. */
+  run(rows: number[][]): Promise<Float32Array>;
+}
+
+const MAX_CACHED = 16;
+const cache = new Map<string, Promise<LoadedModel>>();
+
+async function read(bucket: R2Bucket, key: string): Promise<Uint8Array> {
+  const object = await bucket.get(key);
+  if (!object) throw new ModelUnavailableError("missing", `${key} is not in the bucket`);
+  return new Uint8Array(await object.arrayBuffer());
+}
+
+/** Bytes and manifest checked against the expected digests, then a session that matches the manifest. */
+export async function sessionFor(bytes: Uint8Array, manifest: Manifest, where: string) {
+  const session = await createSession(bytes).catch((error: unknown) => {
+    throw new ModelUnavailableError("invalid", `${where}: not a loadable ONNX graph (${String(error)})`);
+  });
+  if (
+    !session.inputNames.includes(manifest.input.name) ||
+    !session.outputNames.includes(manifest.output.name)
+  ) {
+    throw new ModelUnavailableError("invalid", `${where}: graph input/output names differ from the manifest`);
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  const io = { input: manifest.input.name, output: manifest.output.name };
+  const run = (rows: number[][]) => {
+    const next = queue.then(() => runBatch(session, io, rows, manifest.input.shape[1]));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return run;
+}
+
+async function load(bucket: R2Bucket, located: LocatedModel): Promise<LoadedModel> {
+  const where = `${located.ref.name}@${located.ref.version}`;
+  const manifestBytes = await read(bucket, fileKey(located.ref, "manifest.json"));
+  if (located.manifestSha256 && (await sha256Hex(manifestBytes)) !== located.manifestSha256) {
+    throw new ModelUnavailableError("integrity", `${where}: manifest.json does not match its sha256`);
+  }
+  const parsed = parseManifest(JSON.parse(new TextDecoder().decode(manifestBytes)));
+  if (!parsed.manifest) throw new ModelUnavailableError("invalid", `${where}: manifest.json is not valid`);
+  const manifest = parsed.manifest;
+  if (manifest.sha256 !== located.sha256) {
+    throw new ModelUnavailableError("integrity", `${where}: manifest names another model.onnx`);
+  }
+  const bytes = await read(bucket, fileKey(located.ref, "model.onnx"));
+  if ((await sha256Hex(bytes)) !== located.sha256) {
+    throw new ModelUnavailableError("integrity", `${where}: model.onnx does not match its sha256`);
+  }
+  return { located, manifest, run: await sessionFor(bytes, manifest, where) };
+}
+
+/** The cached model, loading (and verifying) it on first use; a failed load is not cached. */
+export function loadModel(bucket: R2Bucket, located: LocatedModel): Promise<LoadedModel> {
+  const { tenantId, name, version } = located.ref;
+  const key = `${tenantId ?? "platform"}/${name}/${version}#${located.sha256}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = load(bucket, located);
+    entry.catch(() => cache.delete(key));
+    cache.set(key, entry);
+    // Oldest first out: tenants' own models could otherwise fill the isolate's memory.
+    if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
+  }
+  return entry;
+}
+
+/** One scored input. */
+export interface Scored {
+  probability: number;
+  band: string;
+  contributions: Record<string, number>;
+}
+
+/** Scores prepared inputs - and their substituted copies, for substitution reason codes - in one call. */
+export async function scorePrepared(
+  manifest: Manifest,
+  run: LoadedModel["run"],
+  inputs: PreparedInput[],
+): Promise<Scored[]> {
+  if (inputs.length === 0) return [];
+  const rows = inputs.flatMap((input) => [input.vector, ...input.substituted]);
+  const output = await run(rows);
+  let at = 0;
+  return inputs.map((input) => {
+    const probability = output[at] as number;
+    const substituted = output.subarray(at + 1, at + 1 + input.substituted.length);
+    at += 1 + input.substituted.length;
+    const contributions =
+      manifest.reasonCodes.method === "linear"
+        ? linearContributions(input.vector, manifest)
+        : substitutionContributions(probability, substituted, manifest);
+    return { probability, band: bandOf(probability, manifest.bands), contributions };
+  });
+}

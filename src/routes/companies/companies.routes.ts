@@ -1,0 +1,140 @@
+import { z } from "@hono/zod-openapi";
+import { PERIOD_TYPES } from "../../db/tables/risk";
+import { defineRoute, jsonBody, jsonContent } from "../../openapi";
+import { PageQuery, pageSchema } from "../../services/pagination";
+import { secured } from "../secured";
+import { FileStatementsBody, StatementSchema } from "./statements.schemas";
+
+const tags = ["Companies"];
+
+export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+// Postgres text cannot hold NUL; refused here rather than failing in the query.
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !v.includes("\u0000"), "NUL is not allowed.");
+const Ticker = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9][A-Z0-9.:-]{0,19}$/)
+  .openapi({ example: "ACME" });
+const Country = z
+  .string()
+  .regex(/^[A-Z]{2}$/)
+  .openapi({ example: "US", description: "ISO 3166-1 alpha-2." });
+const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .openapi({ example: "USD", description: "ISO 4217." });
+
+export const CompanySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    ticker: z.string().nullable(),
+    country: z.string().nullable(),
+    industry: z.string().nullable(),
+    currency: z.string(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .openapi("Company");
+
+export const listCompanies = defineRoute({
+  method: "get",
+  path: "/api/v1/companies",
+  tags,
+  ...secured("companies:read"),
+  summary: "The tenant's companies, newest first.",
+  request: {
+    query: PageQuery.extend({
+      q: text(100).optional().openapi({ description: "Name contains (any case)." }),
+    }),
+  },
+  responses: { 200: { description: "A page of companies.", ...jsonContent(pageSchema(CompanySchema)) } },
+});
+
+export const createCompany = defineRoute({
+  method: "post",
+  path: "/api/v1/companies",
+  tags,
+  ...secured("companies:write"),
+  summary: "Create a company; a ticker is unique in the tenant.",
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          name: text(200),
+          ticker: Ticker.optional(),
+          country: Country.optional(),
+          industry: text(100).optional(),
+          currency: Currency.default("USD"),
+        })
+        .strict(),
+    ),
+  },
+  responses: { 201: { description: "The company.", ...jsonContent(CompanySchema) } },
+});
+
+export const getCompany = defineRoute({
+  method: "get",
+  path: "/api/v1/companies/{id}",
+  tags,
+  ...secured("companies:read"),
+  summary: "One company.",
+  request: { params: IdParam },
+  responses: { 200: { description: "The company.", ...jsonContent(CompanySchema) } },
+});
+
+export const updateCompany = defineRoute({
+  method: "patch",
+  path: "/api/v1/companies/{id}",
+  tags,
+  ...secured("companies:write"),
+  summary: "Rename or describe a company (`null` clears ticker, country or industry). The currency is fixed.",
+  request: {
+    params: IdParam,
+    body: jsonBody(
+      z
+        .object({
+          name: text(200).optional(),
+          ticker: Ticker.nullable().optional(),
+          country: Country.nullable().optional(),
+          industry: text(100).nullable().optional(),
+        })
+        .strict(),
+    ),
+  },
+  responses: { 200: { description: "The company as changed.", ...jsonContent(CompanySchema) } },
+});
+
+export const fileStatements = defineRoute({
+  method: "post",
+  path: "/api/v1/companies/{id}/financials",
+  tags,
+  ...secured("companies:write"),
+  summary:
+    "File annual or quarterly statements, all or none: impossible figures are 422, a period already on file is 409.",
+  request: { params: IdParam, body: jsonBody(FileStatementsBody) },
+  responses: {
+    201: {
+      description: "The statements as filed.",
+      ...jsonContent(z.object({ items: z.array(StatementSchema) })),
+    },
+  },
+});
+
+export const listStatements = defineRoute({
+  method: "get",
+  path: "/api/v1/companies/{id}/financials",
+  tags,
+  ...secured("companies:read"),
+  summary: "A company's statements, latest period first.",
+  request: { params: IdParam, query: PageQuery.extend({ period_type: z.enum(PERIOD_TYPES).optional() }) },
+  responses: { 200: { description: "A page of statements.", ...jsonContent(pageSchema(StatementSchema)) } },
+});

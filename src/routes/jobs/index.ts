@@ -1,0 +1,9 @@
+import { createRouter } from "../../openapi";
+import * as handlers from "./jobs.handlers";
+import * as routes from "./jobs.routes";
+
+/** /api/v1/jobs: bulk scoring jobs and their results */
+export const jobRoutes = createRouter()
+  .openapi(routes.listJobs, handlers.listJobs)
+  .openapi(routes.getJob, handlers.getJob)
+  .openapi(routes.getJobResults, handlers.getJobResults);

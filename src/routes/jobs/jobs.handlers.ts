@@ -1,0 +1,48 @@
+import type { RouteHandler, z } from "@hono/zod-openapi";
+import type { JobRow } from "../../db/repositories/scoring-jobs.repository";
+import type { AppEnv } from "../../env";
+import { tenantOf } from "../../middleware/authorize";
+import { jobResults } from "../../services/risk/job-results";
+import * as jobs from "../../services/risk/jobs";
+import type * as routes from "./jobs.routes";
+
+export const toJobView = (row: JobRow): z.infer<typeof routes.JobSchema> => ({
+  id: row.id,
+  status: row.status,
+  model: { name: row.modelName, version: row.modelVersion, sha256: row.modelSha256, source: row.modelSource },
+  input: { format: row.inputFormat, bytes: row.inputBytes },
+  progress: {
+    rows_total: row.rowsTotal,
+    rows_scored: row.rowsScored,
+    rows_failed: row.rowsFailed,
+    chunks_total: row.chunksTotal,
+    chunks_done: row.chunksDone,
+  },
+  error: row.error,
+  created_at: row.createdAt.toISOString(),
+  started_at: row.startedAt?.toISOString() ?? null,
+  completed_at: row.completedAt?.toISOString() ?? null,
+  duration_ms: row.completedAt ? row.completedAt.getTime() - row.createdAt.getTime() : null,
+  results_url: row.completedAt && row.chunksTotal !== null ? `/api/v1/jobs/${row.id}/results` : null,
+});
+
+export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const page = await jobs.listJobs(tenantOf(c), { limit, cursor });
+  return c.json({ items: page.items.map(toJobView), next_cursor: page.next_cursor }, 200);
+};
+
+export const getJob: RouteHandler<typeof routes.getJob, AppEnv> = async (c) => {
+  return c.json(toJobView(await jobs.getJob(tenantOf(c), c.req.valid("param").id)), 200);
+};
+
+const MEDIA_TYPES = { ndjson: "application/x-ndjson", csv: "text/csv; charset=utf-8" } as const;
+
+export const getJobResults: RouteHandler<typeof routes.getJobResults, AppEnv> = async (c) => {
+  const { format } = c.req.valid("query");
+  const { job, stream } = await jobResults(tenantOf(c), c.env.FILES, c.req.valid("param").id, format);
+  return c.body(stream, 200, {
+    "Content-Type": MEDIA_TYPES[format],
+    "Content-Disposition": `attachment; filename="job-${job.id}.${format}"`,
+  });
+};

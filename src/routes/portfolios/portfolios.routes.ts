@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
+import { PageQuery, pageSchema } from "../../services/pagination";
+import { CurrencyCode } from "../decimal";
+import { secured } from "../secured";
+import { IdParam, PortfolioSchema } from "./schemas";
+
+const tags = ["Portfolios"];
+const Name = z.string().trim().min(1).max(100).openapi({ example: "Growth fund" });
+
+export const listPortfolios = defineRoute({
+  method: "get",
+  path: "/api/v1/portfolios",
+  tags,
+  ...secured("portfolios:read"),
+  summary: "The portfolios of the organizations the caller can see, newest first.",
+  request: {
+    query: PageQuery.extend({
+      organization_id: z.uuid().optional(),
+      status: z.enum(["active", "archived"]).optional(),
+    }),
+  },
+  responses: { 200: { description: "A page of portfolios.", ...jsonContent(pageSchema(PortfolioSchema)) } },
+});
+
+export const createPortfolio = defineRoute({
+  method: "post",
+  path: "/api/v1/portfolios",
+  tags,
+  ...secured("portfolios:write"),
+  summary: "Create a portfolio in an organization; the caller becomes its owner.",
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          organization_id: z.uuid(),
+          name: Name,
+          base_currency: CurrencyCode,
+          allow_negative_cash: z.boolean().default(false),
+        })
+        .strict(),
+    ),
+  },
+  responses: { 201: { description: "The portfolio.", ...jsonContent(PortfolioSchema) }, 404: problems[404] },
+});
+
+export const getPortfolio = defineRoute({
+  method: "get",
+  path: "/api/v1/portfolios/{id}",
+  tags,
+  ...secured("portfolios:read"),
+  summary: "One portfolio.",
+  request: { params: IdParam },
+  responses: { 200: { description: "The portfolio.", ...jsonContent(PortfolioSchema) } },
+});
+
+export const updatePortfolio = defineRoute({
+  method: "patch",
+  path: "/api/v1/portfolios/{id}",
+  tags,
+  ...secured("portfolios:write"),
+  summary:
+    "Rename, archive (`status: archived`: no new transactions) or reactivate a portfolio, or allow or forbid negative cash.",
+  request: {
+    params: IdParam,
+    body: jsonBody(
+      z
+        .object({
+          name: Name.optional(),
+          allow_negative_cash: z.boolean().optional(),
+          status: z.enum(["active", "archived"]).optional(),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: { description: "The portfolio as changed.", ...jsonContent(PortfolioSchema) },
+    409: problems[409],
+  },
+});
+
+export const deletePortfolio = defineRoute({
+  method: "delete",
+  path: "/api/v1/portfolios/{id}",
+  tags,
+  ...secured("portfolios:write"),
+  summary: "Delete a portfolio that has no transactions; one with history is archived instead (409).",
+  request: { params: IdParam },
+  responses: { 204: { description: "Deleted." }, 409: problems[409] },
+});

@@ -1,0 +1,89 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { tenantOf } from "../../middleware/authorize";
+import { concludePending, reverseTransaction as reverse } from "../../services/portfolios/lifecycle";
+import { getPortfolioTransaction, listPortfolioTransactions } from "../../services/portfolios/queries";
+import { createTransaction as create, type TransactionInput } from "../../services/portfolios/transactions";
+import { pendingAsked } from "./schemas";
+import type * as routes from "./transactions.routes";
+import { toTransactionView } from "./views";
+
+type Body = {
+  type: TransactionInput["type"];
+  asset_id?: string | undefined;
+  quantity?: string | undefined;
+  price?: string | undefined;
+  fees?: string | undefined;
+  amount?: string | undefined;
+  currency?: string | undefined;
+  executed_at?: string | undefined;
+  note?: string | undefined;
+  settle?: boolean | undefined;
+  status?: string | undefined;
+};
+
+const inputOf = (body: Body): TransactionInput => ({
+  type: body.type,
+  assetId: body.asset_id,
+  quantity: body.quantity,
+  price: body.price,
+  fees: body.fees,
+  amount: body.amount,
+  currency: body.currency,
+  executedAt: body.executed_at ? new Date(body.executed_at) : undefined,
+  note: body.note || undefined,
+  pending: pendingAsked(body),
+});
+
+const post = async (c: Context<AppEnv>, portfolioId: string, body: Body) => {
+  const options = { stalenessSeconds: c.var.config.PRICE_STALENESS_SECONDS };
+  return toTransactionView(await create(tenantOf(c), portfolioId, inputOf(body), options));
+};
+
+export const createTransaction: RouteHandler<typeof routes.createTransaction, AppEnv> = async (c) =>
+  c.json(await post(c, c.req.valid("param").id, c.req.valid("json")), 201);
+
+export const buy: RouteHandler<typeof routes.buy, AppEnv> = async (c) => {
+  const { portfolio_id, ...order } = c.req.valid("json");
+  return c.json(await post(c, portfolio_id, { type: "buy", ...order }), 201);
+};
+
+export const sell: RouteHandler<typeof routes.sell, AppEnv> = async (c) => {
+  const { portfolio_id, ...order } = c.req.valid("json");
+  return c.json(await post(c, portfolio_id, { type: "sell", ...order }), 201);
+};
+
+export const listTransactions: RouteHandler<typeof routes.listTransactions, AppEnv> = async (c) => {
+  const { limit, cursor, type, asset_id, status, from, to } = c.req.valid("query");
+  const page = await listPortfolioTransactions(tenantOf(c), c.req.valid("param").id, {
+    limit,
+    cursor,
+    type,
+    assetId: asset_id,
+    status,
+    from: from ? new Date(from) : undefined,
+    to: to ? new Date(to) : undefined,
+  });
+  return c.json({ items: page.items.map(toTransactionView), next_cursor: page.next_cursor }, 200);
+};
+
+export const getTransaction: RouteHandler<typeof routes.getTransaction, AppEnv> = async (c) => {
+  const { id, tid } = c.req.valid("param");
+  return c.json(toTransactionView(await getPortfolioTransaction(tenantOf(c), id, tid)), 200);
+};
+
+export const settleTransaction: RouteHandler<typeof routes.settleTransaction, AppEnv> = async (c) => {
+  const { id, tid } = c.req.valid("param");
+  return c.json(toTransactionView(await concludePending(tenantOf(c), id, tid, "settled")), 200);
+};
+
+export const cancelTransaction: RouteHandler<typeof routes.cancelTransaction, AppEnv> = async (c) => {
+  const { id, tid } = c.req.valid("param");
+  return c.json(toTransactionView(await concludePending(tenantOf(c), id, tid, "cancelled")), 200);
+};
+
+export const reverseTransaction: RouteHandler<typeof routes.reverseTransaction, AppEnv> = async (c) => {
+  const { id, tid } = c.req.valid("param");
+  return c.json(toTransactionView(await reverse(tenantOf(c), id, tid)), 201);
+};

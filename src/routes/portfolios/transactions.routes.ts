@@ -1,0 +1,98 @@
+import { z } from "@hono/zod-openapi";
+import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../db/tables/portfolios";
+import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
+import { PageQuery, pageSchema } from "../../services/pagination";
+import { Instant } from "../decimal";
+import { IdempotencyHeaders, securedIdempotent } from "../idempotent";
+import { secured } from "../secured";
+import { IdParam, NewTransaction, TradeOrder, TransactionParams, TransactionSchema } from "./schemas";
+
+const tags = ["Transactions"];
+const posted = { description: "The transaction.", ...jsonContent(TransactionSchema) };
+const refusals = { 404: problems[404], 409: problems[409], 422: problems[422] };
+
+export const createTransaction = defineRoute({
+  method: "post",
+  path: "/api/v1/portfolios/{id}/transactions",
+  tags,
+  ...securedIdempotent("portfolios:write"),
+  summary:
+    "Post a buy, sell, deposit, withdrawal, dividend or fee - settled at once, or pending (`settle: false`) with what it takes held in reserve. Refused (422) when it would overdraw cash or sell more than is held.",
+  request: { params: IdParam, headers: IdempotencyHeaders, body: jsonBody(NewTransaction) },
+  responses: { 201: posted, ...refusals },
+});
+
+const order = (side: "buy" | "sell") =>
+  defineRoute({
+    method: "post",
+    path: `/api/v1/portfolio/${side}`,
+    tags,
+    ...securedIdempotent("portfolios:write"),
+    summary: `${side === "buy" ? "Buy" : "Sell"} an asset in the portfolio named by \`portfolio_id\`: the same as posting a ${side} transaction.`,
+    request: { headers: IdempotencyHeaders, body: jsonBody(TradeOrder) },
+    responses: { 201: posted, ...refusals },
+  });
+export const buy = order("buy");
+export const sell = order("sell");
+
+export const listTransactions = defineRoute({
+  method: "get",
+  path: "/api/v1/portfolios/{id}/transactions",
+  tags,
+  ...secured("portfolios:read"),
+  summary: "The portfolio's transactions, most recently executed first.",
+  request: {
+    params: IdParam,
+    query: PageQuery.extend({
+      type: z.enum(TRANSACTION_TYPES).optional(),
+      asset_id: z.uuid().optional(),
+      status: z.enum(TRANSACTION_STATUSES).optional(),
+      from: Instant.optional().openapi({ description: "Executed at or after." }),
+      to: Instant.optional().openapi({ description: "Executed at or before." }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of transactions.", ...jsonContent(pageSchema(TransactionSchema)) },
+  },
+});
+
+export const getTransaction = defineRoute({
+  method: "get",
+  path: "/api/v1/portfolios/{id}/transactions/{tid}",
+  tags,
+  ...secured("portfolios:read"),
+  summary: "One transaction.",
+  request: { params: TransactionParams },
+  responses: { 200: posted },
+});
+
+const conclude = (action: "settle" | "cancel", summary: string) =>
+  defineRoute({
+    method: "post",
+    path: `/api/v1/portfolios/{id}/transactions/{tid}/${action}`,
+    tags,
+    ...securedIdempotent("portfolios:write"),
+    summary,
+    request: { params: TransactionParams, headers: IdempotencyHeaders },
+    responses: { 200: posted, 409: problems[409], 422: problems[422] },
+  });
+
+export const settleTransaction = conclude("settle", "Settle a pending transaction: its entries are posted.");
+export const cancelTransaction = conclude(
+  "cancel",
+  "Cancel a pending transaction: its reserve is released and nothing is posted.",
+);
+export const reverseTransaction = defineRoute({
+  method: "post",
+  path: "/api/v1/portfolios/{id}/transactions/{tid}/reverse",
+  tags,
+  ...securedIdempotent("portfolios:write"),
+  summary:
+    "Correct a settled transaction: post a new one whose entries mirror it, linked by `reversal_of`. The original is never changed.",
+  request: { params: TransactionParams, headers: IdempotencyHeaders },
+  responses: {
+    201: { description: "The reversing transaction.", ...jsonContent(TransactionSchema) },
+    409: problems[409],
+    422: problems[422],
+  },
+});

@@ -1,0 +1,100 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute, jsonBody, jsonContent } from "../../openapi";
+import { PageQuery, pageSchema } from "../../services/pagination";
+import { IdParam } from "../companies/companies.routes";
+import { secured } from "../secured";
+import {
+  AnnualBody,
+  CreditBody,
+  ModelName,
+  ModelVersion,
+  PredictionSchema,
+  QuarterlyBody,
+} from "./predictions.schemas";
+
+const tags = ["Predictions"];
+const created = { 201: { description: "The prediction, as stored.", ...jsonContent(PredictionSchema) } };
+
+export const predictAnnual = defineRoute({
+  method: "post",
+  path: "/api/v1/predictions/annual",
+  tags,
+  ...secured("predictions:write"),
+  summary:
+    "Corporate default probability from one annual statement: a company's (latest, or `fiscal_year`'s) or one sent inline; with the credit ratios.",
+  request: { body: jsonBody(AnnualBody) },
+  responses: created,
+});
+
+export const predictQuarterly = defineRoute({
+  method: "post",
+  path: "/api/v1/predictions/quarterly",
+  tags,
+  ...secured("predictions:write"),
+  summary:
+    "Corporate default probability from the last 8 quarterly statements (a company's, ending at the given quarter or the latest, or inline, most recent first).",
+  request: { body: jsonBody(QuarterlyBody) },
+  responses: created,
+});
+
+export const predictCredit = defineRoute({
+  method: "post",
+  path: "/api/v1/predictions/credit",
+  tags,
+  ...secured("predictions:write"),
+  summary: "Retail credit default probability for one loan application.",
+  request: { body: jsonBody(CreditBody) },
+  responses: created,
+});
+
+export const getPrediction = defineRoute({
+  method: "get",
+  path: "/api/v1/predictions/{id}",
+  tags,
+  ...secured("predictions:read"),
+  summary: "One stored prediction with its inputs, features and model: enough to explain it later.",
+  request: { params: IdParam },
+  responses: { 200: { description: "The prediction.", ...jsonContent(PredictionSchema) } },
+});
+
+export const listCompanyPredictions = defineRoute({
+  method: "get",
+  path: "/api/v1/companies/{id}/predictions",
+  tags,
+  ...secured("predictions:read"),
+  summary: "A company's predictions, newest first.",
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: { description: "A page of predictions.", ...jsonContent(pageSchema(PredictionSchema)) } },
+});
+
+export const JobAccepted = z
+  .object({ id: z.uuid(), status: z.string(), location: z.string() })
+  .openapi("JobAccepted");
+
+export const submitBulk = defineRoute({
+  method: "post",
+  path: "/api/v1/predictions/bulk",
+  tags,
+  ...secured("jobs:write"),
+  summary:
+    "Score a file of loan applications: CSV with a header row or NDJSON, one application per row (an optional `reference` column is echoed). Streamed to storage, answered at once; follow `Location`.",
+  request: {
+    query: z.object({ model: ModelName.default("credit-gbdt"), model_version: ModelVersion.optional() }),
+    body: {
+      required: true,
+      content: {
+        "text/csv": {
+          schema: { type: "string", description: "Header row of field names, then one row per application." },
+        },
+        "application/x-ndjson": { schema: { type: "string", description: "One JSON object per line." } },
+      },
+    },
+  },
+  responses: {
+    202: {
+      description: "Accepted; the job is queued.",
+      headers: { Location: { schema: { type: "string" }, description: "The job." } },
+      ...jsonContent(JobAccepted),
+    },
+  },
+});

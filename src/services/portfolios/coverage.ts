@@ -1,0 +1,84 @@
+/**
+ * Whether a change fits the books: today's balances (checked against what each account has available), and -
+ * for a change to the past - every later point in time, replayed in execution order.
+ */
+import type { Transaction } from "../../db/client";
+import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
+import {
+  bookTransactions,
+  latestExecutedAt,
+  type TransactionRecord,
+} from "../../db/repositories/transactions.repository";
+import type { TenantContext } from "../tenancy/context";
+import { shortfallInTime } from "./book";
+import { type Accounts, firstShortAccount, shortfall } from "./ledger-writes";
+import type { Entry } from "./postings";
+import type { PricedTerms } from "./terms";
+
+/** The 422 when the entries take more than some account has available, if they do. */
+export function assertCovered(accounts: Accounts, entries: Entry[], pointer: string | null) {
+  const short = firstShortAccount(accounts, entries);
+  if (!short) return;
+  const what = short.account.kind === "position" ? "holding" : "cash";
+  throw shortfall(short.account, pointer, `Not enough ${what} available: ${short.needed.toFixed()} needed.`);
+}
+
+/**
+ * A backdated transaction also has to fit the past: a sell dated before the buy it sells from would leave
+ * today's balances intact but the books negative in between. Only replayed when backdated - a transaction
+ * executed after all others changes no earlier point, and today's balances were just checked.
+ */
+export async function assertCoveredInTime(
+  tx: Transaction,
+  ctx: TenantContext,
+  portfolio: PortfolioRow,
+  terms: PricedTerms,
+  executedAt: Date,
+  pending: boolean,
+  pointer: string,
+) {
+  const latest = await latestExecutedAt(tx, ctx.tenantId, portfolio.id);
+  if (!latest || executedAt.getTime() >= latest.getTime()) return;
+  const rows = await bookTransactions(tx, ctx.tenantId, portfolio.id);
+  const candidate = {
+    id: "",
+    seq: Number.MAX_SAFE_INTEGER,
+    type: terms.type,
+    status: pending ? ("pending" as const) : ("settled" as const),
+    assetId: terms.assetId,
+    quantity: terms.quantity?.toFixed() ?? null,
+    amount: terms.amount.toFixed(),
+    fees: terms.fees.toFixed(),
+    currency: terms.currency,
+    executedAt,
+    reversalOf: null,
+    reversedBy: null,
+  };
+  const breach = shortfallInTime([...rows, candidate], candidate, portfolio.allowNegativeCash);
+  if (breach) {
+    const kind = breach.unit === terms.currency ? "cash" : "position";
+    throw shortfall(
+      { kind },
+      pointer,
+      `Backdated to ${executedAt.toISOString()}, this would leave the ${kind === "cash" ? "cash" : "holding"} negative on ${breach.executedAt.toISOString()}.`,
+    );
+  }
+}
+
+/** Taking a transaction out of the past must not leave a later point negative (a buy that later sells used). */
+export async function assertCoveredWithout(
+  tx: Transaction,
+  ctx: TenantContext,
+  portfolio: PortfolioRow,
+  record: TransactionRecord,
+) {
+  const rows = (await bookTransactions(tx, ctx.tenantId, portfolio.id)).filter((row) => row.id !== record.id);
+  const breach = shortfallInTime(rows, record, portfolio.allowNegativeCash);
+  if (!breach) return;
+  const kind = breach.unit === record.currency ? "cash" : "position";
+  throw shortfall(
+    { kind },
+    null,
+    `Without it, the ${kind === "cash" ? "cash" : "holding"} would be negative on ${breach.executedAt.toISOString()}.`,
+  );
+}

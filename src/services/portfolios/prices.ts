@@ -1,0 +1,147 @@
+import type { Transaction } from "../../db/client";
+import { findAssetsBySymbol } from "../../db/repositories/assets.repository";
+import { insertPrices, latestPrices, priceHistory, pricesAt } from "../../db/repositories/prices.repository";
+import { AppError, type FieldError } from "../../errors";
+import { Dec } from "../money/decimal";
+import { pageOf, timeCursor } from "../pagination";
+import { recordAudit } from "../tenancy/audit";
+import type { TenantContext } from "../tenancy/context";
+
+export interface PriceInput {
+  symbol: string;
+  price: string;
+  currency: string;
+  at: Date;
+}
+
+/** An observation bound for the store, with its index in the request (for error pointers). */
+export interface PriceToStore {
+  index: number;
+  assetId: string;
+  at: Date;
+  price: string;
+}
+
+// A price is an observation: one from the future is a client's clock or time-zone mistake.
+const FUTURE_SKEW_MS = 60_000;
+const itemError = (index: number, field: string, message: string): FieldError => ({
+  location: "body",
+  pointer: `/items/${index}/${field}`,
+  message,
+  code: "invalid",
+});
+const pairKey = (assetId: string, at: Date) => `${assetId}@${at.getTime()}`;
+
+/**
+ * Stores observations once per (asset, instant). The same value again is a no-op; a different value for a
+ * recorded instant is a conflict (returned, not stored): a price once published stays as it was, so
+ * every valuation made from it can be reproduced. Corrections are new observations at new instants.
+ */
+export async function storePrices(
+  tx: Transaction,
+  tenantId: string,
+  rows: PriceToStore[],
+  source: "api" | "feed",
+): Promise<{ inserted: number; unchanged: number; conflicts: PriceToStore[] }> {
+  const created = await insertPrices(
+    tx,
+    rows.map(({ assetId, at, price }) => ({ tenantId, assetId, at, price, source })),
+  );
+  const fresh = new Set(created.map((row) => pairKey(row.assetId, row.at)));
+  const seen = rows.filter((row) => !fresh.has(pairKey(row.assetId, row.at)));
+  const recorded = new Map(
+    (await pricesAt(tx, tenantId, seen)).map((row) => [pairKey(row.assetId, row.at), row.price]),
+  );
+  const conflicts = seen.filter((row) => {
+    const existing = recorded.get(pairKey(row.assetId, row.at));
+    return existing === undefined || !new Dec(existing).eq(row.price);
+  });
+  return { inserted: created.length, unchanged: seen.length - conflicts.length, conflicts };
+}
+
+/**
+ * Ingests a batch all-or-nothing: unknown symbols answer 404, invalid items 422 and instants already
+ * recorded with another value 409 - each naming every offending item - and nothing is stored.
+ */
+export async function ingestPrices(ctx: TenantContext, items: PriceInput[]) {
+  return ctx.transaction(async (tx) => {
+    const symbols = [...new Set(items.map((item) => item.symbol))];
+    const assets = new Map((await findAssetsBySymbol(tx, ctx.tenantId, symbols)).map((a) => [a.symbol, a]));
+    const unknown = items.flatMap((item, i) =>
+      assets.has(item.symbol) ? [] : [itemError(i, "symbol", `No asset has the symbol ${item.symbol}.`)],
+    );
+    if (unknown.length > 0)
+      throw new AppError("not_found", "Some symbols name no asset.", { errors: unknown });
+
+    const errors: FieldError[] = [];
+    const rows = new Map<string, PriceToStore>();
+    const latestAllowed = ctx.now().getTime() + FUTURE_SKEW_MS;
+    items.forEach((item, index) => {
+      const asset = assets.get(item.symbol);
+      if (!asset) return;
+      if (item.currency !== asset.currency) {
+        errors.push(itemError(index, "currency", `${asset.symbol} is priced in ${asset.currency}.`));
+      }
+      if (item.at.getTime() > latestAllowed)
+        errors.push(itemError(index, "at", "Prices cannot be in the future."));
+      const key = pairKey(asset.id, item.at);
+      const earlier = rows.get(key);
+      if (earlier && !new Dec(earlier.price).eq(item.price)) {
+        errors.push(itemError(index, "price", `Item ${earlier.index} gives another price for this instant.`));
+      }
+      if (!earlier) rows.set(key, { index, assetId: asset.id, at: item.at, price: item.price });
+    });
+    if (errors.length > 0) throw new AppError("validation_failed", "Some prices are invalid.", { errors });
+
+    const result = await storePrices(tx, ctx.tenantId, [...rows.values()], "api");
+    if (result.conflicts.length > 0) {
+      throw new AppError(
+        "conflict",
+        "Some instants already have a different price; prices are never rewritten.",
+        {
+          errors: result.conflicts.map((row) =>
+            itemError(row.index, "price", "A different price is recorded for this instant."),
+          ),
+        },
+      );
+    }
+    const summary = {
+      received: items.length,
+      inserted: result.inserted,
+      unchanged: items.length - result.inserted,
+    };
+    await recordAudit(tx, ctx, {
+      action: "prices.ingested",
+      resourceType: "asset_prices",
+      resourceId: null,
+      after: { ...summary, symbols: symbols.slice(0, 20) },
+    });
+    return summary;
+  });
+}
+
+/** An asset's latest price and, when a range is asked, its history in it (newest first). */
+export async function pricesOf(
+  ctx: TenantContext,
+  symbol: string,
+  options: { from?: Date | undefined; to?: Date | undefined; limit: number; cursor?: string | undefined },
+) {
+  const position = timeCursor(options.cursor);
+  return ctx.transaction(async (tx) => {
+    const [asset] = await findAssetsBySymbol(tx, ctx.tenantId, [symbol]);
+    if (!asset) throw new AppError("not_found", "No asset has this symbol.");
+    const [latest] = await latestPrices(tx, ctx.tenantId, [asset.id]);
+    if (!options.from && !options.to) return { asset, latest, history: { items: [], next_cursor: null } };
+    const rows = await priceHistory(tx, ctx.tenantId, asset.id, {
+      from: options.from,
+      to: options.to,
+      ...(position ? { before: { at: position.createdAt, id: position.id } } : {}),
+      limit: options.limit + 1,
+    });
+    return {
+      asset,
+      latest,
+      history: pageOf(rows, options.limit, (row) => ({ createdAt: row.at, id: row.id })),
+    };
+  });
+}

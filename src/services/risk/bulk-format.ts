@@ -1,0 +1,105 @@
+/**
+ * Bulk files, read without holding them in memory. A single pass finds where each record starts and
+ * ends (bytes), so a chunk of rows is a byte range of the upload that its consumer reads back from R2 on
+ * its own. CSV records may contain newlines inside quotes (RFC 4180); `"` and `\n` are ASCII, so they are
+ * never part of a multi-byte UTF-8 character and the scan can work on bytes.
+ */
+import { parse } from "csv-parse/sync";
+
+export type BulkFormat = "csv" | "ndjson";
+
+/** A record's bytes in the file. */
+export interface RecordSpan {
+  offset: number;
+  length: number;
+}
+
+const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+const isBlank = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === NEWLINE;
+
+/** Calls `onRecord` for every non-blank record of a byte stream (a trailing BOM-free newline is optional). */
+export class RecordScanner {
+  #position = 0;
+  #start = 0;
+  #quoted = false;
+  #blank = true;
+
+  constructor(
+    private readonly format: BulkFormat,
+    private readonly onRecord: (span: RecordSpan) => void,
+    start = 0,
+  ) {
+    this.#position = start;
+    this.#start = start;
+  }
+
+  push(bytes: Uint8Array): void {
+    for (const byte of bytes) {
+      if (byte === QUOTE && this.format === "csv") this.#quoted = !this.#quoted;
+      if (byte === NEWLINE && !this.#quoted) {
+        this.#emit(this.#position + 1);
+      } else if (!isBlank(byte)) this.#blank = false;
+      this.#position += 1;
+    }
+  }
+
+  /** The last record, when the file does not end with a newline. */
+  end(): void {
+    this.#emit(this.#position);
+  }
+
+  #emit(end: number): void {
+    if (!this.#blank) this.onRecord({ offset: this.#start, length: end - this.#start });
+    this.#start = end;
+    this.#blank = true;
+  }
+}
+
+/** The byte-order mark some spreadsheet tools write first, which the header must not include. */
+export const bomLength = (head: Uint8Array) =>
+  head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+
+/** One CSV record's fields. */
+export function csvFields(text: string): string[] {
+  const rows = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  if (rows.length !== 1) throw new Error(rows.length === 0 ? "empty record" : "more than one record");
+  return rows[0] as string[];
+}
+
+/** A raw bulk row: the fields to score (or why they cannot be read) and the client's reference. */
+export type BulkRow =
+  | { row: number; reference: string | null; fields: Record<string, unknown> }
+  | { row: number; reference: string | null; error: string };
+
+const referenceOf = (value: unknown) =>
+  typeof value === "string" || typeof value === "number" ? String(value).slice(0, 200) : null;
+
+/** Reads one record of a chunk; `columns` is the CSV header. The `reference` field is the client's own id. */
+export function readRecord(format: BulkFormat, text: string, row: number, columns: string[] | null): BulkRow {
+  let fields: Record<string, unknown>;
+  try {
+    if (format === "ndjson") {
+      const value = JSON.parse(text) as unknown;
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return { row, reference: null, error: "the line is not a JSON object" };
+      }
+      fields = { ...(value as Record<string, unknown>) };
+    } else {
+      const values = csvFields(text);
+      if (values.length !== columns?.length) {
+        return { row, reference: null, error: `expected ${columns?.length} fields, found ${values.length}` };
+      }
+      fields = Object.fromEntries(columns.map((column, i) => [column, values[i]]));
+    }
+  } catch (error) {
+    return {
+      row,
+      reference: null,
+      error: `unreadable ${format === "csv" ? "CSV record" : "JSON"}: ${(error as Error).message.slice(0, 200)}`,
+    };
+  }
+  const reference = referenceOf(fields.reference);
+  delete fields.reference;
+  return { row, reference, fields };
+}

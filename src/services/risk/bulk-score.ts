@@ -1,0 +1,182 @@
+/**
+ * Scores one chunk of a bulk job: its rows are read back from the upload, validated one by one (a bad
+ * row is reported with its reason, never failing the job), scored together in one inference call, and
+ * recorded once under the job's row lock - with the daily quota taken in the same transaction.
+ */
+
+import type { Transaction } from "../../db/client";
+import {
+  addChunkCounts,
+  chunkRecorded,
+  findJob,
+  recordChunk,
+  settleJob,
+} from "../../db/repositories/scoring-jobs.repository";
+import { formatProbability } from "../../ml/bands";
+import { typedCsvRecord } from "../../ml/credit-features";
+import type { PreparedInput } from "../../ml/features";
+import { prepareInput } from "../../ml/features";
+import { topReasons } from "../../ml/reasons";
+import type { ScoringMessage } from "../../queues/messages";
+import { type BulkRow, RecordScanner, type RecordSpan, readRecord } from "./bulk-format";
+import type { RiskDeps } from "./deps";
+import type { ResultLine } from "./job-results";
+import { resultKey } from "./jobs";
+import { takePartialQuota } from "./quota";
+import { engine, loadResolved } from "./scoring";
+
+/** What queue work needs of a tenant: its id, its transactions and a clock (no caller, no audit). */
+export interface JobScope {
+  tenantId: string;
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  now(): Date;
+}
+
+const failed = (row: BulkRow, errors: ResultLine["errors"]): ResultLine => ({
+  row: row.row,
+  reference: row.reference,
+  status: "failed",
+  errors,
+});
+
+/** Writes the chunk's results and counts it, once; `lines` get the rows past the quota marked failed. */
+async function recordResults(
+  scope: JobScope,
+  deps: RiskDeps,
+  message: ScoringMessage,
+  lines: ResultLine[],
+  scorable: number,
+  startedAt: Date,
+) {
+  await scope.transaction(async (tx) => {
+    const job = await findJob(tx, scope.tenantId, message.jobId, true);
+    if (
+      !job ||
+      job.status === "failed" ||
+      (await chunkRecorded(tx, scope.tenantId, message.jobId, message.chunk))
+    )
+      return;
+    const granted =
+      scorable > 0 ? await takePartialQuota(tx, scope.tenantId, scorable, scope.now(), deps.config) : 0;
+    let left = granted;
+    const final = lines.map((line) => {
+      if (line.status !== "scored") return line;
+      if (left-- > 0) return line;
+      return {
+        row: line.row,
+        reference: line.reference,
+        status: "failed" as const,
+        errors: [{ field: null, message: "the daily inference quota is used up" }],
+      };
+    });
+    const key = resultKey(scope.tenantId, message.jobId, message.chunk);
+    await deps.files.put(key, `${final.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const scored = final.filter((l) => l.status === "scored").length;
+    const counts = { scored, failed: final.length - scored };
+    await recordChunk(tx, {
+      jobId: message.jobId,
+      chunk: message.chunk,
+      tenantId: scope.tenantId,
+      rowsScored: counts.scored,
+      rowsFailed: counts.failed,
+      resultKey: key,
+    });
+    await addChunkCounts(tx, scope.tenantId, message.jobId, { ...counts, startedAt });
+    await settleJob(tx, scope.tenantId, message.jobId);
+  });
+}
+
+/** Reads the chunk's records back from the upload (its byte range only). */
+async function readChunk(
+  deps: RiskDeps,
+  key: string,
+  message: ScoringMessage,
+  format: "csv" | "ndjson",
+  columns: string[] | null,
+) {
+  const object = await deps.files.get(key, { range: { offset: message.offset, length: message.length } });
+  if (!object) throw new Error(`${key} is missing`);
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  const spans: RecordSpan[] = [];
+  const scanner = new RecordScanner(format, (span) => spans.push(span));
+  scanner.push(bytes);
+  scanner.end();
+  const decoder = new TextDecoder();
+  return spans.map((span, i) =>
+    readRecord(
+      format,
+      decoder.decode(bytes.subarray(span.offset, span.offset + span.length)),
+      message.firstRow + i,
+      columns,
+    ),
+  );
+}
+
+export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: ScoringMessage): Promise<void> {
+  const startedAt = scope.now();
+  const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
+  if (!job || job.status === "failed") return;
+  const located = {
+    ref: {
+      tenantId: job.modelSource === "tenant" ? scope.tenantId : null,
+      name: job.modelName,
+      version: job.modelVersion,
+    },
+    sha256: job.modelSha256,
+    manifestSha256: null,
+  };
+  const model = await loadResolved(deps, { located, source: job.modelSource }, "credit");
+  const records = await readChunk(deps, job.inputKey, message, job.inputFormat, job.columns);
+  const lines: ResultLine[] = [];
+  const ready: Array<{ line: number; prepared: PreparedInput }> = [];
+  for (const record of records) {
+    if ("error" in record) {
+      lines.push(failed(record, [{ field: null, message: record.error }]));
+      continue;
+    }
+    const input =
+      job.inputFormat === "csv"
+        ? typedCsvRecord(record.fields as Record<string, string>, model.manifest)
+        : record.fields;
+    const prepared = prepareInput(input, model.manifest);
+    if ("issues" in prepared) {
+      lines.push(
+        failed(
+          record,
+          prepared.issues.map((i) => ({ field: i.pointer.slice(1) || null, message: i.message })),
+        ),
+      );
+      continue;
+    }
+    ready.push({ line: lines.length, prepared });
+    lines.push({ row: record.row, reference: record.reference, status: "scored" });
+  }
+  const { scorePrepared } = await engine();
+  const scored = await scorePrepared(
+    model.manifest,
+    model.run,
+    ready.map((r) => r.prepared),
+  );
+  ready.forEach(({ line }, i) => {
+    const result = scored[i];
+    const target = lines[line];
+    if (!result || !target) return;
+    Object.assign(target, {
+      probability: formatProbability(result.probability),
+      band: result.band,
+      reason_codes: topReasons(result.contributions, 3),
+    });
+  });
+  await recordResults(scope, deps, message, lines, ready.length, startedAt);
+}
+
+/** A chunk that exhausted its retries: its rows are recorded as failed, so the job still finishes. */
+export async function abandonChunk(scope: JobScope, deps: RiskDeps, message: ScoringMessage): Promise<void> {
+  const lines: ResultLine[] = Array.from({ length: message.rows }, (_, i) => ({
+    row: message.firstRow + i,
+    reference: null,
+    status: "failed",
+    errors: [{ field: null, message: "this chunk could not be scored; submit these rows again" }],
+  }));
+  await recordResults(scope, deps, message, lines, 0, scope.now());
+}
