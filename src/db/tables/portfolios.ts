@@ -21,15 +21,10 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { tenants, users } from "../schema";
+import { users } from "../schema";
+import { createdAt, tenantRef, updatedAt } from "./columns";
 import { organizations } from "./tenancy";
 
-const tenantRef = () =>
-  uuid("tenant_id")
-    .notNull()
-    .references(() => tenants.id);
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
-const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 // Every quantity, price and amount: exact decimals, 20 integer digits and 18 decimals (wei-sized units fit).
 const decimal = (name: string) => numeric(name, { precision: 38, scale: 18 });
 const currencyCode = (name: string) => text(name).notNull();

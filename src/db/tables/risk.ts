@@ -2,7 +2,7 @@
  * Risk scoring tables: companies and their statements, predictions (append-only, with the inputs and the
  * model that produced them), bulk scoring jobs, tenants' own model versions and activations, and the daily
  * inference counters. Every row carries its tenant; row-level security keeps tenants apart
- * (migrations/0003_risk.sql).
+ * (migrations/0004_risk.sql).
  */
 import { sql } from "drizzle-orm";
 import {
@@ -21,14 +21,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { tenants } from "../schema";
+import { createdAt, tenantRef, updatedAt } from "./columns";
 
-const tenantRef = () =>
-  uuid("tenant_id")
-    .notNull()
-    .references(() => tenants.id);
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
-const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 // Statement amounts are money: exact decimals, never floats.
 const money = (name: string) => numeric(name, { precision: 22, scale: 2 });
 

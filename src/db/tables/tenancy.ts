@@ -16,16 +16,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-
 import { tenants, users } from "../schema";
-
-// References are lazy callbacks, so the import cycle with ../schema (which re-exports this file) is harmless.
-const tenantRef = () =>
-  uuid("tenant_id")
-    .notNull()
-    .references(() => tenants.id);
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
-const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+import { createdAt, tenantRef, updatedAt } from "./columns";
 
 /** Roles a membership can grant inside one organization. */
 export const ORG_ROLES = ["org_admin", "analyst", "viewer"] as const;
