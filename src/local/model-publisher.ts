@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { activePointerKey, CATALOGUE_KEY, type Catalogue } from "../ml/layout";
+import { type ActivePointer, activePointerKey, CATALOGUE_KEY, type Catalogue } from "../ml/layout";
 import { fileObjects, mergeCatalogue, pointerOf } from "../ml/publication";
 import { readModelArtefacts } from "./model-artefacts";
 
@@ -40,11 +40,9 @@ async function publishTo(store: ObjectStore, log: (line: string) => void): Promi
   const catalogue = mergeCatalogue(existing ? (JSON.parse(existing) as Catalogue) : null, artefacts, at);
   await store.put(CATALOGUE_KEY, JSON.stringify(catalogue, null, 2), "application/json");
   for (const model of artefacts) {
-    await store.put(
-      activePointerKey(model.name),
-      JSON.stringify(pointerOf(model, at), null, 2),
-      "application/json",
-    );
+    const current = await store.get(activePointerKey(model.name));
+    const pointer = pointerOf(model, at, current ? (JSON.parse(current) as ActivePointer) : null);
+    await store.put(activePointerKey(model.name), JSON.stringify(pointer, null, 2), "application/json");
     log(`${model.name}: active version ${model.version}`);
   }
 }

@@ -86,14 +86,32 @@ async function load(bucket: R2Bucket, located: LocatedModel): Promise<LoadedMode
   return { located, manifest, run: await sessionFor(bytes, manifest, where) };
 }
 
-/** The cached model, loading (and verifying) it on first use; a failed load is not cached. */
+/** How long a version that failed its checks is refused before its files are fetched and checked again. */
+const REFUSED_MS = 30_000;
+const refused = new Map<string, { at: number; error: ModelUnavailableError }>();
+
+/**
+ * The cached model, loading (and verifying) it on first use. A failed load is not cached, but is
+ * remembered for a short while, so a broken version is not downloaded and hashed again on every request
+ * that falls back from it.
+ */
 export function loadModel(bucket: R2Bucket, located: LocatedModel): Promise<LoadedModel> {
   const { tenantId, name, version } = located.ref;
   const key = `${tenantId ?? "platform"}/${name}/${version}#${located.sha256}`;
+  const failure = refused.get(key);
+  if (failure && Date.now() - failure.at < REFUSED_MS) return Promise.reject(failure.error);
+  refused.delete(key);
   let entry = cache.get(key);
   if (!entry) {
     entry = load(bucket, located);
-    entry.catch(() => cache.delete(key));
+    entry.catch((error: unknown) => {
+      cache.delete(key);
+      // A missing file may be on its way (publishing writes files first); altered or broken ones are not.
+      if (error instanceof ModelUnavailableError && error.reason !== "missing") {
+        refused.set(key, { at: Date.now(), error });
+        if (refused.size > MAX_CACHED) refused.delete(refused.keys().next().value as string);
+      }
+    });
     cache.set(key, entry);
     // Oldest first out: tenants' own models could otherwise fill the isolate's memory.
     if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);

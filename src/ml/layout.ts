@@ -29,12 +29,16 @@ export const fileKey = (ref: ModelRef, file: ModelFile) => `${versionPrefix(ref)
 /** The active-version pointer of a platform model. */
 export const activePointerKey = (name: string) => `models/${name}/active.json`;
 
-/** What a pointer holds: the version and the digests its files must have. */
+/**
+ * What a pointer holds: the version and the digests its files must have - and the version it replaced,
+ * which keeps serving if the new one's files ever fail their check.
+ */
 export interface ActivePointer {
   name: string;
   version: string;
   sha256: { "model.onnx": string; "manifest.json": string };
   publishedAt: string;
+  previous?: { version: string; sha256: { "model.onnx": string; "manifest.json": string } } | null;
 }
 
 /** Every platform model and version with what listings show, kept by the publisher next to the pointers. */

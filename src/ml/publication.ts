@@ -40,12 +40,24 @@ export function catalogueVersion(model: PublishableModel, publishedAt: string): 
   };
 }
 
-export const pointerOf = (model: PublishableModel, publishedAt: string): ActivePointer => ({
-  name: model.name,
-  version: model.version,
-  sha256: model.sha256,
-  publishedAt,
-});
+/**
+ * The pointer that makes `model` active. It remembers the version it replaces (or, when the same version
+ * is published again, what that version had remembered), so there is always a last good version to fall
+ * back on.
+ */
+export function pointerOf(
+  model: PublishableModel,
+  publishedAt: string,
+  current: ActivePointer | null = null,
+): ActivePointer {
+  const previous =
+    current === null
+      ? null
+      : current.version === model.version
+        ? (current.previous ?? null)
+        : { version: current.version, sha256: current.sha256 };
+  return { name: model.name, version: model.version, sha256: model.sha256, publishedAt, previous };
+}
 
 /** The catalogue with these versions added (a version published again replaces its entry). */
 export function mergeCatalogue(

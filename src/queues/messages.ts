@@ -10,6 +10,8 @@ export const ScoringMessageSchema = z
     offset: z.number().int().min(0),
     length: z.number().int().min(1),
     firstRow: z.number().int().min(1),
+    /** The upload's line the chunk starts on (messages queued before lines were counted have none). */
+    firstLine: z.number().int().min(1).optional(),
     rows: z.number().int().min(1),
   })
   .strict();

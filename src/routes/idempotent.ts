@@ -9,17 +9,19 @@ export function securedIdempotent(permission: Permission) {
   return { ...security, middleware: [...security.middleware, idempotency()] };
 }
 
-/** The documented header (the middleware validates it before the contract does). */
-export const IdempotencyHeaders = z.object({
-  "idempotency-key": z
-    .string()
-    .regex(IDEMPOTENCY_KEY_PATTERN)
-    .optional()
-    .openapi({
-      description:
-        "A unique key (a UUID) per intended operation. A retry with the same key and payload gets the first " +
-        "response again, with `Idempotency-Replayed: true`, for 24 hours; another payload under the key is " +
-        "422 and a retry while the first is running is 409.",
-      example: "6f1c0d2e-4b7a-4e0a-9a53-2f1f3d3c9b10",
-    }),
-});
+/** The documented Idempotency-Key header with its semantics on this route (checked before the contract is). */
+export const idempotencyHeaders = (description: string) =>
+  z.object({
+    "idempotency-key": z
+      .string()
+      .regex(IDEMPOTENCY_KEY_PATTERN)
+      .optional()
+      .openapi({ description, example: "6f1c0d2e-4b7a-4e0a-9a53-2f1f3d3c9b10" }),
+  });
+
+/** The header on the routes that move money. */
+export const IdempotencyHeaders = idempotencyHeaders(
+  "A unique key (a UUID) per intended operation. A retry with the same key and payload gets the first " +
+    "response again, with `Idempotency-Replayed: true`, for 24 hours; another payload under the key is " +
+    "422 and a retry while the first is running is 409.",
+);

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { api } from "./auth-helpers";
+import { FIELDS, parseLines, results, submit, upload } from "./bulk-fixtures";
 import { bindings, call, problemOf } from "./helpers";
 import {
   type JobView,
@@ -13,63 +14,6 @@ import {
 } from "./risk-fixtures";
 import { createApiKey, createTenant, query, type TenantFixture } from "./tenancy-fixtures";
 
-const FIELDS = [
-  "seniority",
-  "home",
-  "time",
-  "age",
-  "marital",
-  "records",
-  "job",
-  "expenses",
-  "income",
-  "assets",
-  "debt",
-  "amount",
-  "price",
-];
-
-interface ResultLine {
-  row: number;
-  reference: string | null;
-  status: "scored" | "failed";
-  probability?: string;
-  band?: string;
-  reason_codes?: Array<{ feature: string; direction: string }>;
-  errors?: Array<{ field: string | null; message: string }>;
-}
-
-function upload(token: string, body: BodyInit, contentType: string, query = "?model=credit-lr") {
-  return call(`/api/v1/predictions/bulk${query}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": contentType },
-    body,
-    // A stream body has no length: it goes up chunked.
-    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
-  } as RequestInit);
-}
-
-async function submit(token: string, body: BodyInit, contentType: string, query?: string, status = "queued") {
-  const response = await upload(token, body, contentType, query);
-  expect(response.status, await response.clone().text()).toBe(202);
-  const accepted = await response.json<{ id: string; status: string; location: string }>();
-  expect(response.headers.get("location")).toBe(`/api/v1/jobs/${accepted.id}`);
-  expect(accepted.status).toBe(status);
-  return accepted.id;
-}
-
-async function results(token: string, id: string, format = "ndjson") {
-  const response = await api(`/api/v1/jobs/${id}/results?format=${format}`, { token });
-  expect(response.status).toBe(200);
-  return response;
-}
-
-const parseLines = (text: string) =>
-  text
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as ResultLine);
-
 let tenant: TenantFixture;
 beforeAll(async () => {
   await publishTrainedModels();
@@ -77,7 +21,7 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 
 describe("bulk scoring", () => {
-  it("scores a CSV through the queue; invalid rows are reported one by one, the rest match single predictions", async () => {
+  it("scores a CSV through the queue; invalid rows are reported one by one with their lines, the rest match single predictions", async () => {
     const samples = manifestOf("credit-lr").samples;
     const csvRow = (input: Record<string, unknown>) =>
       FIELDS.map((f) => (input[f] === null || input[f] === undefined ? "" : String(input[f]))).join(",");
@@ -103,8 +47,42 @@ describe("bulk scoring", () => {
     expect(job.results_url).toBe(`/api/v1/jobs/${id}/results`);
     expect(job.completed_at).not.toBeNull();
 
+    // The job names every bad row by its line in the file (the header is line 1; the blank line counts).
+    expect(job.errors).toEqual([
+      {
+        row: 6,
+        line: 7,
+        reference: "too-young",
+        errors: [{ field: "age", message: "17 is outside [18, 100]" }],
+      },
+      { row: 7, line: 8, reference: "castle", errors: [expect.objectContaining({ field: "home" })] },
+      { row: 8, line: 9, reference: null, errors: [{ field: null, message: "expected 14 fields, found 4" }] },
+      {
+        row: 9,
+        line: 11,
+        reference: "quoted, ref",
+        errors: [{ field: "income", message: "expected a finite number" }],
+      },
+    ]);
+    expect(job.errors_url).toBe(`/api/v1/jobs/${id}/errors`);
+    const first = await (await api(`${job.errors_url}?limit=3`, { token: tenant.admin.token })).json<{
+      items: JobView["errors"];
+      next_after: number | null;
+    }>();
+    expect(first.items.map((e) => [e.row, e.line])).toEqual([
+      [6, 7],
+      [7, 8],
+      [8, 9],
+    ]);
+    expect(first.next_after).toBe(8);
+    const rest = await (
+      await api(`${job.errors_url}?limit=3&after=${first.next_after}`, { token: tenant.admin.token })
+    ).json<{ items: JobView["errors"]; next_after: number | null }>();
+    expect(rest).toEqual({ items: [job.errors[3]], next_after: null });
+
     const out = parseLines(await (await results(tenant.admin.token, id)).text());
     expect(out.map((l) => l.row)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(out.map((l) => l.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 11]);
     for (const [i, sample] of samples.entries()) {
       expect(out[i]).toMatchObject({ reference: `ok-${i}`, status: "scored", band: sample.band });
       expect(Math.abs(Number(out[i]?.probability) - sample.probability)).toBeLessThanOrEqual(1e-5);
@@ -128,9 +106,9 @@ describe("bulk scoring", () => {
 
     const csv = await (await results(tenant.admin.token, id, "csv")).text();
     const csvLines = csv.trim().split("\n");
-    expect(csvLines[0]).toBe("row,reference,status,probability,band,reason_1,reason_2,reason_3,errors");
+    expect(csvLines[0]).toBe("row,line,reference,status,probability,band,reason_1,reason_2,reason_3,errors");
     expect(csvLines).toHaveLength(10);
-    expect(csvLines[9]).toMatch(/^9,"quoted, ref",failed,,,,,,income: expected a finite number$/);
+    expect(csvLines[9]).toMatch(/^9,11,"quoted, ref",failed,,,,,,income: expected a finite number$/);
   });
 
   it("splits a large NDJSON upload sent without a length into chunks scored in batches, each counted once", async () => {
@@ -163,7 +141,13 @@ describe("bulk scoring", () => {
     const out = parseLines(await (await results(key.key, id)).text());
     expect(out).toHaveLength(1204);
     expect(out.map((l) => l.row)).toEqual(Array.from({ length: 1204 }, (_, i) => i + 1));
-    expect(out[700]).toMatchObject({ reference: "bad", status: "failed" });
+    // Lines stay right across chunk boundaries (a chunk is 500 rows).
+    expect(out.every((l, i) => l.line === i + 1)).toBe(true);
+    expect(out[700]).toMatchObject({ reference: "bad", status: "failed", line: 701 });
+    expect(job.errors.map((e) => [e.row, e.line])).toEqual([
+      [701, 701],
+      [1204, 1204],
+    ]);
     expect(out[1203]).toMatchObject({
       status: "failed",
       errors: [{ message: expect.stringMatching(/^unreadable JSON/) }],

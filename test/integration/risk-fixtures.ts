@@ -11,6 +11,7 @@ import {
   modelVersions,
   predictions,
   scoringJobChunks,
+  scoringJobErrors,
   scoringJobs,
 } from "../../src/db/tables/risk";
 import { activePointerKey, CATALOGUE_KEY, type ModelFile } from "../../src/ml/layout";
@@ -62,7 +63,7 @@ export async function publishTrainedModels(): Promise<void> {
   const at = "2026-01-01T00:00:00.000Z";
   for (const model of models) {
     for (const { key, body } of fileObjects(model)) await bindings.MODELS.put(key, body);
-    await bindings.MODELS.put(activePointerKey(model.name), JSON.stringify(pointerOf(model, at)));
+    await bindings.MODELS.put(activePointerKey(model.name), JSON.stringify(pointerOf(model, at, null)));
   }
   await bindings.MODELS.put(CATALOGUE_KEY, JSON.stringify(mergeCatalogue(null, models, at)));
 }
@@ -164,6 +165,13 @@ export interface JobView {
   started_at: string | null;
   completed_at: string | null;
   duration_ms: number | null;
+  errors: Array<{
+    row: number;
+    line: number | null;
+    reference: string | null;
+    errors: Array<{ field: string | null; message: string }>;
+  }>;
+  errors_url: string;
 }
 
 /** Polls a job until it is no longer queued or running (bounded: fails after `attempts`). */
@@ -232,6 +240,13 @@ export async function seedRiskRows(tenantId: string): Promise<void> {
       rowsScored: 0,
       rowsFailed: 0,
       resultKey: "jobs/seed/results",
+    });
+    await db.insert(scoringJobErrors).values({
+      jobId: job?.id as string,
+      row: 1,
+      line: 2,
+      tenantId,
+      errors: [{ field: null, message: "seeded" }],
     });
     await db.insert(modelVersions).values({
       tenantId,

@@ -22,6 +22,7 @@ const TENANT_TABLES = [
   "predictions",
   "scoring_jobs",
   "scoring_job_chunks",
+  "scoring_job_errors",
   "model_versions",
   "model_activations",
   "inference_usage",

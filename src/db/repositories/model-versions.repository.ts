@@ -76,6 +76,7 @@ export async function upsertActivation(
       target: [modelActivations.tenantId, modelActivations.name],
       set: {
         version: values.version,
+        previousVersion: values.previousVersion ?? null,
         source: values.source,
         actorType: values.actorType,
         actorId: values.actorId,

@@ -1,10 +1,11 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "../client";
-import { scoringJobChunks, scoringJobs } from "../tables/risk";
+import { scoringJobChunks, scoringJobErrors, scoringJobs } from "../tables/risk";
 import { keyset } from "./keyset";
 
 export type JobRow = typeof scoringJobs.$inferSelect;
 export type NewJob = typeof scoringJobs.$inferInsert;
+export type JobErrorRow = typeof scoringJobErrors.$inferSelect;
 
 const page = keyset(scoringJobs.createdAt, scoringJobs.id);
 const ofTenant = (tenantId: string, id: string) =>
@@ -128,4 +129,44 @@ export async function chunkRecorded(
       ),
     );
   return rows.length > 0;
+}
+
+/** The job submitted under an Idempotency-Key, locked so a key being released or reused waits its turn. */
+export async function findJobByKey(tx: Transaction, tenantId: string, key: string) {
+  const [row] = await tx
+    .select()
+    .from(scoringJobs)
+    .where(and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.idempotencyKey, key)))
+    .limit(1)
+    .for("update");
+  return row;
+}
+
+/** Records the rows of a chunk that could not be scored (the chunk's own transaction makes this once). */
+export async function insertJobErrors(tx: Transaction, rows: Array<typeof scoringJobErrors.$inferInsert>) {
+  // Well under Postgres's 65,535 bind parameters per statement.
+  for (let at = 0; at < rows.length; at += 5000) {
+    await tx.insert(scoringJobErrors).values(rows.slice(at, at + 5000));
+  }
+}
+
+/** A page of a job's row errors in row order, after row `after`. */
+export async function listJobErrors(
+  tx: Transaction,
+  tenantId: string,
+  jobId: string,
+  options: { after: number; limit: number },
+): Promise<JobErrorRow[]> {
+  return tx
+    .select()
+    .from(scoringJobErrors)
+    .where(
+      and(
+        eq(scoringJobErrors.tenantId, tenantId),
+        eq(scoringJobErrors.jobId, jobId),
+        gt(scoringJobErrors.row, options.after),
+      ),
+    )
+    .orderBy(asc(scoringJobErrors.row))
+    .limit(options.limit);
 }

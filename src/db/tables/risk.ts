@@ -30,7 +30,14 @@ export const PERIOD_TYPES = ["annual", "quarterly"] as const;
 export type PeriodType = (typeof PERIOD_TYPES)[number];
 export const PREDICTION_KINDS = ["annual", "quarterly", "credit"] as const;
 export type PredictionKind = (typeof PREDICTION_KINDS)[number];
-export const JOB_STATUSES = ["queued", "running", "completed", "failed", "partially_failed"] as const;
+export const JOB_STATUSES = [
+  "queued",
+  "running",
+  "completed",
+  "failed",
+  "partially_failed",
+  "cancelled",
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const MODEL_SOURCES = ["platform", "tenant"] as const;
 export type ModelSource = (typeof MODEL_SOURCES)[number];
@@ -175,6 +182,9 @@ export const scoringJobs = pgTable(
     error: text("error"),
     actorType: text("actor_type", { enum: ["user", "api_key", "system"] }).notNull(),
     actorId: uuid("actor_id"),
+    /** The submission's Idempotency-Key and the digest of what was submitted under it (caller, query, file). */
+    idempotencyKey: text("idempotency_key"),
+    requestSha256: text("request_sha256"),
     createdAt: createdAt(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     completedAt: timestamp("completed_at", { withTimezone: true }),
@@ -182,6 +192,7 @@ export const scoringJobs = pgTable(
   },
   (t) => [
     index("scoring_jobs_tenant_time_idx").on(t.tenantId, t.createdAt),
+    uniqueIndex("scoring_jobs_idempotency_key").on(t.tenantId, t.idempotencyKey),
     check(
       "scoring_jobs_progress",
       sql`${t.rowsScored} >= 0 and ${t.rowsFailed} >= 0 and ${t.chunksDone} >= 0 and (${t.chunksTotal} is null or ${t.chunksDone} <= ${t.chunksTotal}) and (${t.rowsTotal} is null or ${t.rowsScored} + ${t.rowsFailed} <= ${t.rowsTotal})`,
@@ -204,6 +215,23 @@ export const scoringJobChunks = pgTable(
     completedAt: timestamp("completed_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.chunk] }), index("scoring_job_chunks_tenant_idx").on(t.tenantId)],
+);
+
+/** A row of a bulk job that could not be scored, with its line in the upload and why. Append-only. */
+export const scoringJobErrors = pgTable(
+  "scoring_job_errors",
+  {
+    jobId: uuid("job_id")
+      .notNull()
+      .references(() => scoringJobs.id),
+    /** The data row (1 = the first after a CSV header) and the line of the upload it starts on. */
+    row: integer("row").notNull(),
+    line: integer("line"),
+    tenantId: tenantRef(),
+    reference: text("reference"),
+    errors: jsonb("errors").$type<Array<{ field: string | null; message: string }>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.row] }), index("scoring_job_errors_tenant_idx").on(t.tenantId)],
 );
 
 /** A model version a tenant uploaded; its files are in R2 under the tenant's prefix. */
@@ -239,6 +267,8 @@ export const modelActivations = pgTable(
     tenantId: tenantRef(),
     name: text("name").notNull(),
     version: text("version").notNull(),
+    /** The version scored before this one: what keeps serving if this one fails its integrity check. */
+    previousVersion: text("previous_version"),
     source: text("source", { enum: MODEL_SOURCES }).notNull(),
     actorType: text("actor_type", { enum: ["user", "api_key", "system"] }).notNull(),
     actorId: uuid("actor_id"),

@@ -6,4 +6,6 @@ import * as routes from "./jobs.routes";
 export const jobRoutes = createRouter()
   .openapi(routes.listJobs, handlers.listJobs)
   .openapi(routes.getJob, handlers.getJob)
-  .openapi(routes.getJobResults, handlers.getJobResults);
+  .openapi(routes.getJobResults, handlers.getJobResults)
+  .openapi(routes.getJobErrors, handlers.getJobErrors)
+  .openapi(routes.cancelJob, handlers.cancelJob);

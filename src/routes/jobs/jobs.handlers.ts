@@ -1,10 +1,12 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { JobRow } from "../../db/repositories/scoring-jobs.repository";
+import type { JobErrorRow, JobRow } from "../../db/repositories/scoring-jobs.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { jobResults } from "../../services/risk/job-results";
 import * as jobs from "../../services/risk/jobs";
+import type { TenantContext } from "../../services/tenancy/context";
 import type * as routes from "./jobs.routes";
+import { JOB_ERRORS_SHOWN, type JobErrorSchema } from "./jobs.routes";
 
 export const toJobView = (row: JobRow): z.infer<typeof routes.JobSchema> => ({
   id: row.id,
@@ -26,6 +28,19 @@ export const toJobView = (row: JobRow): z.infer<typeof routes.JobSchema> => ({
   results_url: row.completedAt && row.chunksTotal !== null ? `/api/v1/jobs/${row.id}/results` : null,
 });
 
+const toErrorView = (row: JobErrorRow): z.infer<typeof JobErrorSchema> => ({
+  row: row.row,
+  line: row.line,
+  reference: row.reference,
+  errors: row.errors,
+});
+
+/** The job with its first row errors. */
+async function detail(ctx: TenantContext, id: string): Promise<z.infer<typeof routes.JobDetailSchema>> {
+  const { job, errors } = await jobs.jobErrors(ctx, id, { after: 0, limit: JOB_ERRORS_SHOWN });
+  return { ...toJobView(job), errors: errors.map(toErrorView), errors_url: `/api/v1/jobs/${job.id}/errors` };
+}
+
 export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await jobs.listJobs(tenantOf(c), { limit, cursor });
@@ -33,7 +48,20 @@ export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) 
 };
 
 export const getJob: RouteHandler<typeof routes.getJob, AppEnv> = async (c) => {
-  return c.json(toJobView(await jobs.getJob(tenantOf(c), c.req.valid("param").id)), 200);
+  return c.json(await detail(tenantOf(c), c.req.valid("param").id), 200);
+};
+
+export const getJobErrors: RouteHandler<typeof routes.getJobErrors, AppEnv> = async (c) => {
+  const { limit, after } = c.req.valid("query");
+  const { errors } = await jobs.jobErrors(tenantOf(c), c.req.valid("param").id, { after, limit: limit + 1 });
+  const items = errors.slice(0, limit).map(toErrorView);
+  return c.json({ items, next_after: errors.length > limit ? (items.at(-1)?.row ?? null) : null }, 200);
+};
+
+export const cancelJob: RouteHandler<typeof routes.cancelJob, AppEnv> = async (c) => {
+  const ctx = tenantOf(c);
+  const job = await jobs.cancelJob(ctx, c.req.valid("param").id);
+  return c.json(await detail(ctx, job.id), 200);
 };
 
 const MEDIA_TYPES = { ndjson: "application/x-ndjson", csv: "text/csv; charset=utf-8" } as const;

@@ -34,6 +34,29 @@ export const JobSchema = z
   })
   .openapi("ScoringJob");
 
+export const JobErrorSchema = z
+  .object({
+    row: z.number().int().openapi({ description: "The data row: 1 is the first after a CSV header." }),
+    line: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The line of the upload the row starts on, as an editor numbers it." }),
+    reference: z.string().nullable().openapi({ description: "The row's own `reference`, when it had one." }),
+    errors: z.array(z.object({ field: z.string().nullable(), message: z.string() })),
+  })
+  .openapi("JobRowError");
+
+/** How many row errors the job itself shows. */
+export const JOB_ERRORS_SHOWN = 20;
+
+export const JobDetailSchema = JobSchema.extend({
+  errors: z.array(JobErrorSchema).openapi({
+    description: `The first ${JOB_ERRORS_SHOWN} rows that could not be scored, in row order; \`errors_url\` pages through all of them.`,
+  }),
+  errors_url: z.string(),
+}).openapi("ScoringJobDetail");
+
 export const listJobs = defineRoute({
   method: "get",
   path: "/api/v1/jobs",
@@ -49,9 +72,54 @@ export const getJob = defineRoute({
   path: "/api/v1/jobs/{id}",
   tags,
   ...secured("jobs:read"),
-  summary: "A job's status, progress and timings.",
+  summary: "A job's status, progress, timings and first row errors (with their lines).",
   request: { params: IdParam },
-  responses: { 200: { description: "The job.", ...jsonContent(JobSchema) } },
+  responses: { 200: { description: "The job.", ...jsonContent(JobDetailSchema) } },
+});
+
+export const getJobErrors = defineRoute({
+  method: "get",
+  path: "/api/v1/jobs/{id}/errors",
+  tags,
+  ...secured("jobs:read"),
+  summary: "Every row of a job that could not be scored, in row order, with its line and reasons; paged.",
+  request: {
+    params: IdParam,
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      after: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .openapi({ description: "Rows after this row number (the last row of the previous page)." }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of row errors.",
+      ...jsonContent(
+        z.object({
+          items: z.array(JobErrorSchema),
+          next_after: z.number().int().nullable().openapi({ description: "`after` for the next page." }),
+        }),
+      ),
+    },
+  },
+});
+
+export const cancelJob = defineRoute({
+  method: "post",
+  path: "/api/v1/jobs/{id}/cancel",
+  tags,
+  ...secured("jobs:write"),
+  summary:
+    "Cancel a queued or running job: chunks not yet scored are dropped; rows scored so far stay in its results. Cancelling again is harmless; a finished job is 409.",
+  request: { params: IdParam },
+  responses: {
+    200: { description: "The cancelled job.", ...jsonContent(JobDetailSchema) },
+    409: problems[409],
+  },
 });
 
 export const getJobResults = defineRoute({

@@ -4,6 +4,7 @@ import type { PredictionRow } from "../../db/repositories/predictions.repository
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
+import { REPLAYED_HEADER } from "../../middleware/idempotency";
 import { formatProbability } from "../../ml/bands";
 import { round, topReasons } from "../../ml/reasons";
 import { riskDeps } from "../../services/risk/deps";
@@ -73,13 +74,17 @@ export const submitBulk: RouteHandler<typeof routes.submitBulk, AppEnv> = async 
   }
   const length = c.req.header("content-length");
   const { model, model_version } = c.req.valid("query");
-  const job = await submitBulkJob(tenantOf(c), deps(c), {
+  const { job, replayed } = await submitBulkJob(tenantOf(c), deps(c), {
     format,
     body: c.req.raw.body,
     contentLength: length === undefined ? null : Number(length),
     model,
     modelVersion: model_version,
+    idempotencyKey: c.req.valid("header")["idempotency-key"],
   });
   const location = `/api/v1/jobs/${job.id}`;
-  return c.json({ id: job.id, status: job.status, location }, 202, { Location: location });
+  return c.json({ id: job.id, status: job.status, location }, 202, {
+    Location: location,
+    ...(replayed ? { [REPLAYED_HEADER]: "true" } : {}),
+  });
 };

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
 import { IdParam } from "../companies/companies.routes";
+import { idempotencyHeaders } from "../idempotent";
 import { secured } from "../secured";
 import {
   AnnualBody,
@@ -71,15 +72,22 @@ export const JobAccepted = z
   .object({ id: z.uuid(), status: z.string(), location: z.string() })
   .openapi("JobAccepted");
 
+const BulkIdempotencyHeaders = idempotencyHeaders(
+  "A unique key (a UUID) per intended job. Sending the same file to the same model under the key again " +
+    "within 24 hours returns the job it created (202, `Idempotency-Replayed: true`) instead of a new one, " +
+    "even while the first upload is still in flight; another file or model under the key is 422.",
+);
+
 export const submitBulk = defineRoute({
   method: "post",
   path: "/api/v1/predictions/bulk",
   tags,
   ...secured("jobs:write"),
   summary:
-    "Score a file of loan applications: CSV with a header row or NDJSON, one application per row (an optional `reference` column is echoed). Streamed to storage, answered at once; follow `Location`.",
+    "Score a file of loan applications: CSV with a header row or NDJSON, one application per row (an optional `reference` column is echoed). Streamed to storage, answered at once; follow `Location`. With an Idempotency-Key, a retry of the same file gets the same job back.",
   request: {
     query: z.object({ model: ModelName.default("credit-gbdt"), model_version: ModelVersion.optional() }),
+    headers: BulkIdempotencyHeaders,
     body: {
       required: true,
       content: {

@@ -5,12 +5,16 @@
  */
 import { type BulkFormat, bomLength, csvFields, RecordScanner, type RecordSpan } from "./bulk-format";
 
-/** One chunk: `rows` records at bytes [offset, offset + length), the first being data row `firstRow`. */
+/**
+ * One chunk: `rows` records at bytes [offset, offset + length), the first being data row `firstRow`,
+ * which starts on line `firstLine` of the upload.
+ */
 export interface ChunkPlan {
   chunk: number;
   offset: number;
   length: number;
   firstRow: number;
+  firstLine: number;
   rows: number;
 }
 
@@ -84,6 +88,7 @@ export class ChunkPlanner {
       offset: first.offset,
       length: last.offset + last.length - first.offset,
       firstRow: this.rows - this.#spans.length + 1,
+      firstLine: first.line,
       rows: this.#spans.length,
     });
     this.#spans = [];

@@ -8,20 +8,27 @@ import { parse } from "csv-parse/sync";
 
 export type BulkFormat = "csv" | "ndjson";
 
-/** A record's bytes in the file. */
+/** A record's bytes in the file, and the (1-based) line it starts on. */
 export interface RecordSpan {
   offset: number;
   length: number;
+  line: number;
 }
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const isBlank = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === NEWLINE;
 
-/** Calls `onRecord` for every non-blank record of a byte stream (a trailing BOM-free newline is optional). */
+/**
+ * Calls `onRecord` for every non-blank record of a byte stream (a trailing newline is optional). Lines are
+ * counted as a text editor shows them, newlines inside quoted CSV fields included, so an error can name
+ * the line a user will find the record on; `start` and `line` place a scan that begins mid-file.
+ */
 export class RecordScanner {
   #position = 0;
   #start = 0;
+  #line = 1;
+  #startLine = 1;
   #quoted = false;
   #blank = true;
 
@@ -29,16 +36,20 @@ export class RecordScanner {
     private readonly format: BulkFormat,
     private readonly onRecord: (span: RecordSpan) => void,
     start = 0,
+    line = 1,
   ) {
     this.#position = start;
     this.#start = start;
+    this.#line = line;
+    this.#startLine = line;
   }
 
   push(bytes: Uint8Array): void {
     for (const byte of bytes) {
       if (byte === QUOTE && this.format === "csv") this.#quoted = !this.#quoted;
-      if (byte === NEWLINE && !this.#quoted) {
-        this.#emit(this.#position + 1);
+      if (byte === NEWLINE) {
+        this.#line += 1;
+        if (!this.#quoted) this.#emit(this.#position + 1);
       } else if (!isBlank(byte)) this.#blank = false;
       this.#position += 1;
     }
@@ -50,8 +61,10 @@ export class RecordScanner {
   }
 
   #emit(end: number): void {
-    if (!this.#blank) this.onRecord({ offset: this.#start, length: end - this.#start });
+    if (!this.#blank)
+      this.onRecord({ offset: this.#start, length: end - this.#start, line: this.#startLine });
     this.#start = end;
+    this.#startLine = this.#line;
     this.#blank = true;
   }
 }
@@ -67,39 +80,52 @@ export function csvFields(text: string): string[] {
   return rows[0] as string[];
 }
 
-/** A raw bulk row: the fields to score (or why they cannot be read) and the client's reference. */
-export type BulkRow =
-  | { row: number; reference: string | null; fields: Record<string, unknown> }
-  | { row: number; reference: string | null; error: string };
+/** A raw bulk row - its number, its line in the upload and the client's reference - with its fields or why they cannot be read. */
+export type BulkRow = { row: number; line: number | null; reference: string | null } & (
+  | { fields: Record<string, unknown> }
+  | { error: string }
+);
 
 const referenceOf = (value: unknown) =>
   typeof value === "string" || typeof value === "number" ? String(value).slice(0, 200) : null;
 
 /** Reads one record of a chunk; `columns` is the CSV header. The `reference` field is the client's own id. */
-export function readRecord(format: BulkFormat, text: string, row: number, columns: string[] | null): BulkRow {
+export function readRecord(
+  format: BulkFormat,
+  text: string,
+  at: { row: number; line: number | null },
+  columns: string[] | null,
+): BulkRow {
+  const { row, line } = at;
   let fields: Record<string, unknown>;
   try {
     if (format === "ndjson") {
       const value = JSON.parse(text) as unknown;
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return { row, reference: null, error: "the line is not a JSON object" };
+        return { row, line, reference: null, error: "the line is not a JSON object" };
       }
       fields = { ...(value as Record<string, unknown>) };
     } else {
       const values = csvFields(text);
       if (values.length !== columns?.length) {
-        return { row, reference: null, error: `expected ${columns?.length} fields, found ${values.length}` };
+        return {
+          row,
+          line,
+          reference: null,
+          error: `expected ${columns?.length} fields, found ${values.length}`,
+        };
       }
       fields = Object.fromEntries(columns.map((column, i) => [column, values[i]]));
     }
   } catch (error) {
     return {
       row,
+      line,
       reference: null,
       error: `unreadable ${format === "csv" ? "CSV record" : "JSON"}: ${(error as Error).message.slice(0, 200)}`,
     };
   }
   const reference = referenceOf(fields.reference);
   delete fields.reference;
-  return { row, reference, fields };
+  return { row, line, reference, fields };
 }

@@ -9,6 +9,8 @@ import {
   addChunkCounts,
   chunkRecorded,
   findJob,
+  insertJobErrors,
+  type JobRow,
   recordChunk,
   settleJob,
 } from "../../db/repositories/scoring-jobs.repository";
@@ -32,8 +34,13 @@ export interface JobScope {
   now(): Date;
 }
 
+/** Whether chunks still count towards the job (not once it has failed or been cancelled). */
+const open = (job: JobRow | undefined): job is JobRow =>
+  job !== undefined && (job.status === "queued" || job.status === "running");
+
 const failed = (row: BulkRow, errors: ResultLine["errors"]): ResultLine => ({
   row: row.row,
+  line: row.line,
   reference: row.reference,
   status: "failed",
   errors,
@@ -50,12 +57,7 @@ async function recordResults(
 ) {
   await scope.transaction(async (tx) => {
     const job = await findJob(tx, scope.tenantId, message.jobId, true);
-    if (
-      !job ||
-      job.status === "failed" ||
-      (await chunkRecorded(tx, scope.tenantId, message.jobId, message.chunk))
-    )
-      return;
+    if (!open(job) || (await chunkRecorded(tx, scope.tenantId, message.jobId, message.chunk))) return;
     const granted =
       scorable > 0 ? await takePartialQuota(tx, scope.tenantId, scorable, scope.now(), deps.config) : 0;
     let left = granted;
@@ -64,6 +66,7 @@ async function recordResults(
       if (left-- > 0) return line;
       return {
         row: line.row,
+        line: line.line,
         reference: line.reference,
         status: "failed" as const,
         errors: [{ field: null, message: "the daily inference quota is used up" }],
@@ -81,10 +84,27 @@ async function recordResults(
       rowsFailed: counts.failed,
       resultKey: key,
     });
+    await insertJobErrors(
+      tx,
+      final
+        .filter((l) => l.status === "failed")
+        .map((l) => ({
+          jobId: message.jobId,
+          tenantId: scope.tenantId,
+          row: l.row,
+          line: l.line,
+          reference: l.reference,
+          errors: l.errors ?? [],
+        })),
+    );
     await addChunkCounts(tx, scope.tenantId, message.jobId, { ...counts, startedAt });
     await settleJob(tx, scope.tenantId, message.jobId);
   });
 }
+
+/** The line of the upload a chunk starts on; older messages did not carry it. */
+const firstLineOf = (message: ScoringMessage, format: "csv" | "ndjson") =>
+  message.firstLine ?? message.firstRow + (format === "csv" ? 1 : 0);
 
 /** Reads the chunk's records back from the upload (its byte range only). */
 async function readChunk(
@@ -98,7 +118,7 @@ async function readChunk(
   if (!object) throw new Error(`${key} is missing`);
   const bytes = new Uint8Array(await object.arrayBuffer());
   const spans: RecordSpan[] = [];
-  const scanner = new RecordScanner(format, (span) => spans.push(span));
+  const scanner = new RecordScanner(format, (span) => spans.push(span), 0, firstLineOf(message, format));
   scanner.push(bytes);
   scanner.end();
   const decoder = new TextDecoder();
@@ -106,7 +126,7 @@ async function readChunk(
     readRecord(
       format,
       decoder.decode(bytes.subarray(span.offset, span.offset + span.length)),
-      message.firstRow + i,
+      { row: message.firstRow + i, line: span.line },
       columns,
     ),
   );
@@ -115,7 +135,7 @@ async function readChunk(
 export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: ScoringMessage): Promise<void> {
   const startedAt = scope.now();
   const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
-  if (!job || job.status === "failed") return;
+  if (!open(job)) return;
   const located = {
     ref: {
       tenantId: job.modelSource === "tenant" ? scope.tenantId : null,
@@ -149,7 +169,7 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
       continue;
     }
     ready.push({ line: lines.length, prepared });
-    lines.push({ row: record.row, reference: record.reference, status: "scored" });
+    lines.push({ row: record.row, line: record.line, reference: record.reference, status: "scored" });
   }
   const { scorePrepared } = await engine();
   const scored = await scorePrepared(
@@ -170,11 +190,20 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
   await recordResults(scope, deps, message, lines, ready.length, startedAt);
 }
 
-/** A chunk that exhausted its retries: its rows are recorded as failed, so the job still finishes. */
+/**
+ * A chunk that exhausted its retries: its rows are recorded as failed, so the job still finishes - with
+ * their lines and references when the upload can still be read, which is what a resubmission needs.
+ */
 export async function abandonChunk(scope: JobScope, deps: RiskDeps, message: ScoringMessage): Promise<void> {
+  const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
+  if (!open(job)) return;
+  const records = await readChunk(deps, job.inputKey, message, job.inputFormat, job.columns).catch(
+    () => [] as BulkRow[],
+  );
   const lines: ResultLine[] = Array.from({ length: message.rows }, (_, i) => ({
     row: message.firstRow + i,
-    reference: null,
+    line: records[i]?.line ?? null,
+    reference: records[i]?.reference ?? null,
     status: "failed",
     errors: [{ field: null, message: "this chunk could not be scored; submit these rows again" }],
   }));

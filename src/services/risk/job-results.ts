@@ -9,6 +9,8 @@ import { getJob, resultKey } from "./jobs";
 /** One line of a results file. */
 export interface ResultLine {
   row: number;
+  /** The line of the upload the row starts on; null only when a lost chunk could not be read back. */
+  line: number | null;
   reference: string | null;
   status: "scored" | "failed";
   probability?: string;
@@ -17,7 +19,7 @@ export interface ResultLine {
   errors?: Array<{ field: string | null; message: string }>;
 }
 
-const CSV_HEADER = "row,reference,status,probability,band,reason_1,reason_2,reason_3,errors\n";
+const CSV_HEADER = "row,line,reference,status,probability,band,reason_1,reason_2,reason_3,errors\n";
 
 const csvCell = (value: string | number | null | undefined) => {
   const text = value === null || value === undefined ? "" : String(value);
@@ -34,7 +36,7 @@ export function toCsvLine(line: ResultLine): string {
   const errors = (line.errors ?? [])
     .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
     .join("; ");
-  return `${[line.row, line.reference, line.status, line.probability, line.band, ...reasons, errors].map(csvCell).join(",")}\n`;
+  return `${[line.row, line.line, line.reference, line.status, line.probability, line.band, ...reasons, errors].map(csvCell).join(",")}\n`;
 }
 
 /** The results stream of a finished job; 409 while it is still running. */
@@ -50,14 +52,20 @@ export async function jobResults(ctx: TenantContext, files: R2Bucket, id: string
     start(controller) {
       if (format === "csv") controller.enqueue(encoder.encode(CSV_HEADER));
     },
+    // Every pull enqueues or closes (a pull that does neither is never followed by another): chunks with
+    // no results - those a cancelled job never scored - are passed over within the same pull.
     async pull(controller) {
-      if (chunk >= chunks) return controller.close();
-      const object = await files.get(resultKey(ctx.tenantId, id, chunk));
-      chunk += 1;
-      if (!object) return;
-      if (format === "ndjson") return controller.enqueue(new Uint8Array(await object.arrayBuffer()));
-      const lines = (await object.text()).split("\n").filter((l) => l.length > 0);
-      controller.enqueue(encoder.encode(lines.map((l) => toCsvLine(JSON.parse(l) as ResultLine)).join("")));
+      for (; chunk < chunks; chunk += 1) {
+        const object = await files.get(resultKey(ctx.tenantId, id, chunk));
+        if (!object) continue;
+        chunk += 1;
+        if (format === "ndjson") return controller.enqueue(new Uint8Array(await object.arrayBuffer()));
+        const lines = (await object.text()).split("\n").filter((l) => l.length > 0);
+        return controller.enqueue(
+          encoder.encode(lines.map((l) => toCsvLine(JSON.parse(l) as ResultLine)).join("")),
+        );
+      }
+      controller.close();
     },
   });
   return { job, stream };

@@ -5,11 +5,14 @@
 import {
   findJob,
   insertJob,
+  type JobErrorRow,
   type JobRow,
+  listJobErrors,
   listJobs as listRows,
   settleJob,
   updateJob,
 } from "../../db/repositories/scoring-jobs.repository";
+import { isUniqueViolation } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { log } from "../../logger";
 import { pageOf, timeCursor } from "../pagination";
@@ -17,6 +20,7 @@ import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
 import type { BulkFormat } from "./bulk-format";
+import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
 import type { RiskDeps } from "./deps";
 import { requireQuotaLeft } from "./quota";
@@ -40,6 +44,14 @@ export interface BulkSubmission {
   contentLength: number | null;
   model: string;
   modelVersion?: string | undefined;
+  /** The client's Idempotency-Key, already checked for shape. */
+  idempotencyKey?: string | undefined;
+}
+
+/** A submission's job, and whether it was an earlier submission's (a retry under the same key). */
+export interface Submitted {
+  job: JobRow;
+  replayed: boolean;
 }
 
 const SEND_BATCH = 100;
@@ -54,6 +66,41 @@ async function queueChunks(deps: RiskDeps, tenantId: string, jobId: string, chun
   }
 }
 
+const digestParts = (submission: BulkSubmission, fileSha256: string) => ({
+  format: submission.format,
+  model: submission.model,
+  modelVersion: submission.modelVersion ?? null,
+  fileSha256,
+});
+
+/** A retry answered with its job, audited as what it is. */
+async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Submitted> {
+  await ctx.transaction((tx) =>
+    recordAudit(tx, ctx, {
+      action: "idempotency.replayed",
+      resourceType: "scoring_job",
+      resourceId: job.id,
+      after: { idempotency_key: key },
+    }),
+  );
+  return { job, replayed: true };
+}
+
+/** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
+async function replayed(
+  ctx: TenantContext,
+  deps: RiskDeps,
+  submission: BulkSubmission,
+  job: JobRow,
+  key: string,
+) {
+  const fileSha256 = await digestOfBody(
+    submission.body as ReadableStream<Uint8Array>,
+    deps.config.MAX_BULK_BYTES,
+  );
+  return replay(ctx, replayOf(job, await submissionDigest(ctx, digestParts(submission, fileSha256))), key);
+}
+
 /**
  * Accepts a bulk file of loan applications. The model is fixed now, so every chunk uses the same
  * version; the chunks are planned while the file streams to R2, so the job knows its size at once.
@@ -62,8 +109,13 @@ export async function submitBulkJob(
   ctx: TenantContext,
   deps: RiskDeps,
   submission: BulkSubmission,
-): Promise<JobRow> {
+): Promise<Submitted> {
   if (!submission.body || submission.contentLength === 0) throw emptyUpload("no rows");
+  const idempotencyKey = submission.idempotencyKey;
+  if (idempotencyKey !== undefined) {
+    const earlier = await ctx.transaction((tx) => jobUnderKey(tx, ctx, idempotencyKey));
+    if (earlier) return replayed(ctx, deps, submission, earlier, idempotencyKey);
+  }
   const serving = await servingModel(ctx, deps, {
     name: submission.model,
     version: submission.modelVersion,
@@ -73,11 +125,15 @@ export async function submitBulkJob(
   const id = crypto.randomUUID();
   const key = inputKey(ctx.tenantId, id, submission.format);
   const planner = new ChunkPlanner(submission.format, deps.config.BULK_CHUNK_ROWS);
+  const digest = idempotencyKey === undefined ? null : new UploadDigest();
   const bytes = await storeUpload(deps.files, key, submission.body, {
     contentLength: submission.contentLength,
     limit: deps.config.MAX_BULK_BYTES,
     contentType: submission.format === "csv" ? "text/csv" : "application/x-ndjson",
-    observe: (piece) => planner.push(piece),
+    observe: (piece) => {
+      planner.push(piece);
+      digest?.push(piece);
+    },
   });
   planner.end();
   const header = planner.columns();
@@ -85,34 +141,62 @@ export async function submitBulkJob(
     await deps.files.delete(key);
     throw emptyUpload(header.problem);
   }
+  const requestSha256 = digest
+    ? await submissionDigest(ctx, digestParts(submission, await digest.hex()))
+    : null;
   const { ref, sha256 } = serving.resolved.located;
-  const job = await ctx.transaction(async (tx) => {
-    await insertJob(tx, {
-      id,
-      tenantId: ctx.tenantId,
-      inputFormat: submission.format,
-      inputKey: key,
-      inputBytes: bytes,
-      columns: header.columns,
-      rowsTotal: planner.rows,
-      chunksTotal: planner.chunks.length,
-      modelName: ref.name,
-      modelVersion: ref.version,
-      modelSha256: sha256,
-      modelSource: serving.resolved.source,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id,
+  const accepted = await ctx
+    .transaction(async (tx): Promise<Submitted> => {
+      if (idempotencyKey !== undefined && requestSha256 !== null) {
+        // A copy of this request that finished uploading first is the job; this upload is dropped.
+        const winner = await jobUnderKey(tx, ctx, idempotencyKey);
+        if (winner) return { job: replayOf(winner, requestSha256), replayed: true };
+      }
+      await insertJob(tx, {
+        id,
+        tenantId: ctx.tenantId,
+        inputFormat: submission.format,
+        inputKey: key,
+        inputBytes: bytes,
+        columns: header.columns,
+        rowsTotal: planner.rows,
+        chunksTotal: planner.chunks.length,
+        modelName: ref.name,
+        modelVersion: ref.version,
+        modelSha256: sha256,
+        modelSource: serving.resolved.source,
+        actorType: ctx.actor.type,
+        actorId: ctx.actor.id,
+        idempotencyKey: idempotencyKey ?? null,
+        requestSha256,
+      });
+      await recordAudit(tx, ctx, {
+        action: "job.submitted",
+        resourceType: "scoring_job",
+        resourceId: id,
+        after: { format: submission.format, bytes, rows: planner.rows, model: `${ref.name}@${ref.version}` },
+      });
+      // A file with no rows is done as soon as it is accepted.
+      await settleJob(tx, ctx.tenantId, id);
+      return { job: (await findJob(tx, ctx.tenantId, id)) as JobRow, replayed: false };
+    })
+    .catch(async (error: unknown) => {
+      // Two copies inserted at once: the unique key let one through; the other answers with it.
+      if (!(idempotencyKey !== undefined && requestSha256 !== null && isUniqueViolation(error))) throw error;
+      const winner = await ctx.transaction((tx) => jobUnderKey(tx, ctx, idempotencyKey));
+      if (!winner) throw error;
+      return { job: replayOf(winner, requestSha256), replayed: true };
+    })
+    .catch(async (error: unknown) => {
+      await deps.files.delete(key);
+      throw error;
     });
-    await recordAudit(tx, ctx, {
-      action: "job.submitted",
-      resourceType: "scoring_job",
-      resourceId: id,
-      after: { format: submission.format, bytes, rows: planner.rows, model: `${ref.name}@${ref.version}` },
-    });
-    // A file with no rows is done as soon as it is accepted.
-    await settleJob(tx, ctx.tenantId, id);
-    return findJob(tx, ctx.tenantId, id) as Promise<JobRow>;
-  });
+  if (accepted.replayed && idempotencyKey !== undefined) {
+    await deps.files.delete(key);
+    return replay(ctx, accepted.job, idempotencyKey);
+  }
+
+  const job = accepted.job;
   try {
     await queueChunks(deps, ctx.tenantId, id, planner.chunks);
   } catch (error) {
@@ -122,15 +206,68 @@ export async function submitBulkJob(
       error: String(error),
     });
     await ctx.transaction((tx) =>
+      // The key is given up with the job, so a retry under it starts afresh.
       updateJob(tx, ctx.tenantId, id, {
         status: "failed",
         error: "the scoring queue is unavailable",
         completedAt: ctx.now(),
+        idempotencyKey: null,
+        requestSha256: null,
       }),
     );
     throw new AppError("service_unavailable", "The scoring queue is unavailable; try again later.");
   }
-  return job;
+  return { job, replayed: false };
+}
+
+/**
+ * Stops a queued or running job: chunks still in the queue are dropped when they arrive, and the rows
+ * scored so far stay in its results. Cancelling a cancelled job again changes nothing; a finished job
+ * cannot be cancelled.
+ */
+export async function cancelJob(ctx: TenantContext, id: string): Promise<JobRow> {
+  return ctx.transaction(async (tx) => {
+    const job = await findJob(tx, ctx.tenantId, id, true);
+    if (!job) throw jobNotFound();
+    if (job.status === "cancelled") {
+      // Nothing changes; the request is still on the record.
+      await recordAudit(tx, ctx, {
+        action: "job.cancel_repeated",
+        resourceType: "scoring_job",
+        resourceId: id,
+        after: { status: job.status },
+      });
+      return job;
+    }
+    if (job.status !== "queued" && job.status !== "running") {
+      throw new AppError(
+        "conflict",
+        `The job has already finished (${job.status}); there is nothing to cancel.`,
+      );
+    }
+    await updateJob(tx, ctx.tenantId, id, { status: "cancelled", completedAt: ctx.now() });
+    await recordAudit(tx, ctx, {
+      action: "job.cancelled",
+      resourceType: "scoring_job",
+      resourceId: id,
+      before: { status: job.status, rows_scored: job.rowsScored, rows_failed: job.rowsFailed },
+      after: { status: "cancelled" },
+    });
+    return (await findJob(tx, ctx.tenantId, id)) as JobRow;
+  });
+}
+
+/** A page of a job's row errors in row order, after row `after` (0: from the start). */
+export async function jobErrors(
+  ctx: TenantContext,
+  id: string,
+  options: { after: number; limit: number },
+): Promise<{ job: JobRow; errors: JobErrorRow[] }> {
+  return ctx.transaction(async (tx) => {
+    const job = await findJob(tx, ctx.tenantId, id);
+    if (!job) throw jobNotFound();
+    return { job, errors: await listJobErrors(tx, ctx.tenantId, id, options) };
+  });
 }
 
 export async function getJob(ctx: TenantContext, id: string): Promise<JobRow> {

@@ -17,11 +17,16 @@ import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { activePointer, platformCatalogue, platformVersion } from "./catalogue";
 import type { RiskDeps } from "./deps";
+import { loadVerified, UnservableModel } from "./scoring";
 
-/** A version to score with, where its files are and what their digests must be. */
+/**
+ * A version to score with, where its files are and what their digests must be - and, when it is the
+ * active version rather than one asked for, the version it replaced, to serve if it cannot be.
+ */
 export interface ResolvedModel {
   located: LocatedModel;
   source: ModelSource;
+  fallback?: ResolvedModel | undefined;
 }
 
 const noModel = (name: string) => new AppError("not_found", `No model named ${name} is available.`);
@@ -46,42 +51,88 @@ export async function resolveModel(
 ): Promise<ResolvedModel> {
   const own = await listModelVersions(tx, ctx.tenantId, name);
   const activation = await findActivation(tx, ctx.tenantId, name);
+  // Only the active version has a predecessor to fall back on; a version asked for by number has none.
+  const previous = version === undefined ? (activation?.previousVersion ?? null) : null;
   if (own.length > 0) {
+    const ownVersion = (wanted: string): ResolvedModel | undefined => {
+      const row = own.find((v) => v.version === wanted);
+      if (!row) return undefined;
+      const ref = { tenantId: ctx.tenantId, name, version: row.version };
+      return { located: { ref, sha256: row.sha256, manifestSha256: row.manifestSha256 }, source: "tenant" };
+    };
     const wanted = version ?? activation?.version;
     if (!wanted) throw new AppError("conflict", `Model ${name} has no active version; activate one first.`);
-    const row = own.find((v) => v.version === wanted);
-    if (!row) throw noVersion(name, wanted);
-    const ref = { tenantId: ctx.tenantId, name, version: row.version };
-    return { located: { ref, sha256: row.sha256, manifestSha256: row.manifestSha256 }, source: "tenant" };
+    const resolved = ownVersion(wanted);
+    if (!resolved) throw noVersion(name, wanted);
+    return { ...resolved, fallback: previous === null ? undefined : ownVersion(previous) };
   }
   const wanted = version ?? activation?.version;
   if (wanted) {
-    const published = await platformVersion(deps.models, name, wanted);
-    if (!published) throw noVersion(name, wanted);
-    const ref = { tenantId: null, name, version: wanted };
-    return {
-      located: { ref, sha256: published.sha256, manifestSha256: published.manifestSha256 },
-      source: "platform",
-    };
+    const resolved = await publishedVersion(deps, name, wanted);
+    if (!resolved) throw noVersion(name, wanted);
+    if (version !== undefined) return resolved;
+    // A tenant's pinned version falls back on what it replaced, or else on the platform's active one.
+    const fallback =
+      previous === null ? await pointerVersion(deps, name) : await publishedVersion(deps, name, previous);
+    return { ...resolved, fallback: fallback?.located.ref.version === wanted ? undefined : fallback };
   }
-  const pointer = await activePointer(deps.models, name);
-  if (!pointer) throw noModel(name);
-  const ref = { tenantId: null, name, version: pointer.version };
-  const located = {
-    ref,
-    sha256: pointer.sha256["model.onnx"],
-    manifestSha256: pointer.sha256["manifest.json"],
+  const resolved = await pointerVersion(deps, name);
+  if (!resolved) throw noModel(name);
+  return resolved;
+}
+
+/** A published platform version, with the digests the catalogue holds for it. */
+async function publishedVersion(
+  deps: RiskDeps,
+  name: string,
+  version: string,
+): Promise<ResolvedModel | undefined> {
+  const published = await platformVersion(deps.models, name, version);
+  if (!published) return undefined;
+  const ref = { tenantId: null, name, version };
+  return {
+    located: { ref, sha256: published.sha256, manifestSha256: published.manifestSha256 },
+    source: "platform",
   };
-  return { located, source: "platform" };
+}
+
+/** The platform's active version of `name`, with the version its pointer replaced as the fallback. */
+async function pointerVersion(deps: RiskDeps, name: string): Promise<ResolvedModel | undefined> {
+  const pointer = await activePointer(deps.models, name);
+  if (!pointer) return undefined;
+  const at = (version: string, sha256: { "model.onnx": string; "manifest.json": string }) => ({
+    located: {
+      ref: { tenantId: null, name, version },
+      sha256: sha256["model.onnx"],
+      manifestSha256: sha256["manifest.json"],
+    },
+    source: "platform" as const,
+  });
+  const previous = pointer.previous;
+  return {
+    ...at(pointer.version, pointer.sha256),
+    fallback: previous ? at(previous.version, previous.sha256) : undefined,
+  };
 }
 
 /**
- * Makes `version` the one the tenant scores `name` with; an earlier version than the current one is a
- * rollback, and the audit trail says so.
+ * Makes `version` the one the tenant scores `name` with, once its files pass their integrity check and
+ * load - a version that does not is refused, and the current one keeps serving. An earlier version than
+ * the current one is a rollback, and the audit trail says so.
  */
 export async function activateModel(ctx: TenantContext, deps: RiskDeps, name: string, version: string) {
   const platform = (await platformCatalogue(deps.models)).models.find((m) => m.name === name);
   const pointer = platform ? await activePointer(deps.models, name) : null;
+  const target = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, name, version));
+  await loadVerified(deps, target).catch((error: unknown) => {
+    if (!(error instanceof UnservableModel)) throw error;
+    throw new AppError(
+      "conflict",
+      error.reason === "integrity"
+        ? `Model ${name} ${version} cannot be activated: its files do not match their sha256. The current version keeps serving.`
+        : `Model ${name} ${version} cannot be activated: its files cannot be loaded. The current version keeps serving.`,
+    );
+  });
   return ctx.transaction(async (tx) => {
     const own = await listModelVersions(tx, ctx.tenantId, name);
     const source: ModelSource = own.length > 0 ? "tenant" : "platform";
@@ -97,6 +148,7 @@ export async function activateModel(ctx: TenantContext, deps: RiskDeps, name: st
       tenantId: ctx.tenantId,
       name,
       version,
+      previousVersion: previous === version ? (current?.previousVersion ?? null) : previous,
       source,
       actorType: ctx.actor.type,
       actorId: ctx.actor.id,

@@ -26,11 +26,26 @@ export interface ServingModel {
 /** The engine module, imported on first use only. */
 export const engine = () => import("../../ml/engine");
 
-/** Loads a resolved version; integrity or load failures are the platform's problem (503), logged in full. */
-export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind: PredictionKind) {
+/** A model version whose files are missing, altered or unloadable: never served. */
+export class UnservableModel extends AppError {
+  constructor(
+    readonly model: string,
+    readonly reason: "missing" | "integrity" | "invalid",
+  ) {
+    super(
+      "service_unavailable",
+      reason === "integrity"
+        ? `Model ${model} failed its integrity check (its files do not match their sha256) and is not served.`
+        : `Model ${model} cannot be served right now.`,
+    );
+  }
+}
+
+/** Loads and verifies a resolved version; a failure is logged in full and thrown as UnservableModel (503). */
+export async function loadVerified(deps: RiskDeps, resolved: ResolvedModel): Promise<LoadedModel> {
   const { loadModel, ModelUnavailableError } = await engine();
   const { name, version } = resolved.located.ref;
-  const model = await loadModel(deps.models, resolved.located).catch((error: unknown) => {
+  return loadModel(deps.models, resolved.located).catch((error: unknown) => {
     if (!(error instanceof ModelUnavailableError)) throw error;
     log(deps.config.LOG_LEVEL, "error", {
       msg: "model unavailable",
@@ -38,8 +53,14 @@ export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind
       version,
       reason: error.message,
     });
-    throw new AppError("service_unavailable", `Model ${name} ${version} cannot be served right now.`);
+    throw new UnservableModel(`${name} ${version}`, error.reason);
   });
+}
+
+/** Loads a resolved version and checks that it makes `kind` predictions. */
+export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind: PredictionKind) {
+  const model = await loadVerified(deps, resolved);
+  const { name } = resolved.located.ref;
   if (PREDICTION_KIND_OF[model.manifest.rawInput.kind] !== kind) {
     throw new AppError("validation_failed", `Model ${name} does not make ${kind} predictions.`, {
       errors: [
@@ -55,14 +76,31 @@ export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind
   return model;
 }
 
-/** Resolves (in its own short transaction) and loads the model a request names. */
+/**
+ * Resolves (in its own short transaction) and loads the model a request names. When the active version
+ * cannot be served - its files altered or gone - the version it replaced keeps serving, and the failure
+ * is logged as an error for operators; a version asked for by number is served as itself or not at all.
+ */
 export async function servingModel(
   ctx: TenantContext,
   deps: RiskDeps,
   request: { name: string; version?: string | undefined; kind: PredictionKind },
 ): Promise<ServingModel> {
   const resolved = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, request.name, request.version));
-  return { resolved, model: await loadResolved(deps, resolved, request.kind) };
+  try {
+    return { resolved, model: await loadResolved(deps, resolved, request.kind) };
+  } catch (error) {
+    const fallback = resolved.fallback;
+    if (!(error instanceof UnservableModel) || !fallback) throw error;
+    log(deps.config.LOG_LEVEL, "error", {
+      msg: "active model not served; the previous version serves instead",
+      model: request.name,
+      refused: resolved.located.ref.version,
+      reason: error.reason,
+      serving: fallback.located.ref.version,
+    });
+    return { resolved: fallback, model: await loadResolved(deps, fallback, request.kind) };
+  }
 }
 
 /** Builds and scores one input; its problems are 422 with pointers under `at`. */

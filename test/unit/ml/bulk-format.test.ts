@@ -6,12 +6,17 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (all: Uint8Array, span: RecordSpan) =>
   new TextDecoder().decode(all.subarray(span.offset, span.offset + span.length));
 
-function scan(input: string, format: "csv" | "ndjson", pieceSize = 3) {
+function spansOf(input: string, format: "csv" | "ndjson", pieceSize = 3) {
   const all = bytes(input);
   const spans: RecordSpan[] = [];
   const scanner = new RecordScanner(format, (span) => spans.push(span));
   for (let at = 0; at < all.length; at += pieceSize) scanner.push(all.subarray(at, at + pieceSize));
   scanner.end();
+  return { all, spans };
+}
+
+function scan(input: string, format: "csv" | "ndjson", pieceSize = 3) {
+  const { all, spans } = spansOf(input, format, pieceSize);
   return spans.map((span) => text(all, span));
 }
 
@@ -21,22 +26,37 @@ describe("bulk files", () => {
     expect(records).toEqual(["a,b\r\n", '1,"x\ny"\r\n', '2,"say ""hi"""\n', "3,é"]);
   });
 
+  it("gives every record the line it starts on, counting blank lines and newlines inside quotes", () => {
+    const { spans } = spansOf('a,b\r\n1,"x\ny"\r\n\r\n  \n2,"say"\n3,é', "csv", 2);
+    expect(spans.map((s) => s.line)).toEqual([1, 2, 6, 7]);
+    const ndjson = spansOf('\n{"a":1}\n\n\n{"b":2}', "ndjson", 1);
+    expect(ndjson.spans.map((s) => s.line)).toEqual([2, 5]);
+  });
+
+  it("counts lines from where a scan begins mid-file", () => {
+    const spans: RecordSpan[] = [];
+    const scanner = new RecordScanner("csv", (span) => spans.push(span), 0, 41);
+    scanner.push(bytes('1,2\n"multi\nline",3\n4,5\n'));
+    scanner.end();
+    expect(spans.map((s) => s.line)).toEqual([41, 42, 44]);
+  });
+
   it("treats quotes as data in NDJSON", () => {
     expect(scan('{"a":"\\"x"}\n\n{"b":1}\n', "ndjson", 1)).toEqual(['{"a":"\\"x"}\n', '{"b":1}\n']);
   });
 
   it("plans chunks of rows after the CSV header, with their byte ranges and first row", () => {
-    const input = "\uFEFFage,income\n30,100\n31,101\n32,102\n33,103\n34,104\n";
+    const input = "\uFEFFage,income\n30,100\n31,101\n\n32,102\n33,103\n34,104\n";
     const planner = new ChunkPlanner("csv", 2);
     const all = bytes(input);
     for (let at = 0; at < all.length; at += 5) planner.push(all.subarray(at, at + 5));
     planner.end();
     expect(planner.columns()).toEqual({ columns: ["age", "income"] });
     expect(planner.rows).toBe(5);
-    expect(planner.chunks.map((c) => [c.chunk, c.firstRow, c.rows])).toEqual([
-      [0, 1, 2],
-      [1, 3, 2],
-      [2, 5, 1],
+    expect(planner.chunks.map((c) => [c.chunk, c.firstRow, c.firstLine, c.rows])).toEqual([
+      [0, 1, 2, 2],
+      [1, 3, 5, 2],
+      [2, 5, 7, 1],
     ]);
     const second = planner.chunks[1] as { offset: number; length: number };
     expect(new TextDecoder().decode(all.subarray(second.offset, second.offset + second.length))).toBe(
@@ -54,19 +74,25 @@ describe("bulk files", () => {
   });
 
   it("reads records into fields, taking out the client's reference; unreadable records become row errors", () => {
-    expect(readRecord("csv", '"A,1",30\n', 7, ["reference", "age"])).toEqual({
+    expect(readRecord("csv", '"A,1",30\n', { row: 7, line: 9 }, ["reference", "age"])).toEqual({
       row: 7,
+      line: 9,
       reference: "A,1",
       fields: { age: "30" },
     });
-    expect(readRecord("csv", "1,2,3\n", 1, ["age"])).toMatchObject({ error: "expected 1 fields, found 3" });
-    expect(readRecord("ndjson", '{"age":30,"reference":12}', 2, null)).toEqual({
+    expect(readRecord("csv", "1,2,3\n", { row: 1, line: 2 }, ["age"])).toMatchObject({
+      error: "expected 1 fields, found 3",
+    });
+    expect(readRecord("ndjson", '{"age":30,"reference":12}', { row: 2, line: 2 }, null)).toEqual({
       row: 2,
+      line: 2,
       reference: "12",
       fields: { age: 30 },
     });
-    expect(readRecord("ndjson", "[1]", 3, null)).toMatchObject({ error: "the line is not a JSON object" });
-    expect(readRecord("ndjson", "{", 4, null)).toMatchObject({
+    expect(readRecord("ndjson", "[1]", { row: 3, line: 3 }, null)).toMatchObject({
+      error: "the line is not a JSON object",
+    });
+    expect(readRecord("ndjson", "{", { row: 4, line: 4 }, null)).toMatchObject({
       error: expect.stringMatching(/^unreadable JSON/),
     });
   });
