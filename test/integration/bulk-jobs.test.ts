@@ -155,6 +155,64 @@ describe("bulk scoring", () => {
     expect(out[1]).toMatchObject({ reference: "r1", status: "scored" });
   });
 
+  it("scores annual statements: every row as its single prediction, with its ratios; bad rows with their lines", async () => {
+    const statement = {
+      total_assets: "5000000000.00",
+      total_liabilities: "2600000000.00",
+      current_assets: "1800000000.00",
+      current_liabilities: "950000000.00",
+      net_income: "310000000.00",
+      net_income_prior: "280000000.00",
+      funds_from_operations: "520000000.00",
+      revenue: "4200000000.00",
+      ebit: "450000000.00",
+      ebitda: "610000000.00",
+      interest_expense: "60000000.00",
+      long_term_debt: "1500000000.00",
+      total_debt: "1800000000.00",
+      total_equity: "2400000000.00",
+    };
+    const names = Object.keys(statement);
+    const distressed = { ...statement, net_income: "-900000000.00", total_liabilities: "4900000000.00" };
+    const row = (values: Record<string, string>) => names.map((n) => values[n] ?? "").join(",");
+    const csv = [
+      `reference,${names.join(",")}`,
+      `healthy,${row(statement)}`,
+      `distressed,${row(distressed)}`,
+      `fractional,${row({ ...statement, revenue: "12.345" })}`,
+      `no-assets,${row({ ...statement, total_assets: "" })}`,
+    ].join("\n");
+    const id = await submit(tenant.admin.token, `${csv}\n`, "text/csv", "?model=corporate-annual");
+    const job = await waitForJob(tenant.admin.token, id);
+    expect(job.progress).toMatchObject({ rows_total: 4, rows_scored: 2, rows_failed: 2 });
+    expect(job.errors.map((e) => [e.reference, e.line, e.errors[0]?.field])).toEqual([
+      ["fractional", 4, "revenue"],
+      ["no-assets", 5, "total_assets"],
+    ]);
+    const out = parseLines(await (await results(tenant.admin.token, id)).text());
+    for (const [i, input] of [statement, distressed].entries()) {
+      const single = await api("/api/v1/predictions/annual", {
+        token: tenant.admin.token,
+        body: { statement: input },
+      });
+      const expected = await single.json<{ probability: string; band: string; ratios: unknown }>();
+      expect(out[i]).toMatchObject({
+        status: "scored",
+        probability: expected.probability,
+        band: expected.band,
+      });
+      expect(out[i]?.ratios).toEqual(expected.ratios);
+    }
+    expect(Number(out[1]?.probability)).toBeGreaterThan(Number(out[0]?.probability));
+
+    // Quarterly input spans eight statements, which one row cannot hold.
+    const quarterly = await upload(tenant.admin.token, `${csv}\n`, "text/csv", "?model=corporate-quarterly");
+    expect(quarterly.status).toBe(422);
+    expect((await problemOf(quarterly)).detail).toBe(
+      "Model corporate-quarterly does not make credit or annual predictions.",
+    );
+  });
+
   it("refuses other media types, empty uploads and uploads over the bulk limit", async () => {
     const json = await upload(tenant.admin.token, "{}", "application/json");
     expect(json.status).toBe(415);

@@ -84,7 +84,7 @@ export const submitBulk = defineRoute({
   tags,
   ...secured("jobs:write"),
   summary:
-    "Score a file of loan applications: CSV with a header row or NDJSON, one application per row (an optional `reference` column is echoed). Streamed to storage, answered at once; follow `Location`. With an Idempotency-Key, a retry of the same file gets the same job back.",
+    "Score a file of loan applications (credit models) or annual statements (`corporate-annual`: one statement's amounts per row, decimal strings, results with the credit ratios): CSV with a header row or NDJSON, one per row (an optional `reference` column is echoed). Streamed to storage, answered at once; follow `Location`. With an Idempotency-Key, a retry of the same file gets the same job back.",
   request: {
     query: z.object({ model: ModelName.default("credit-gbdt"), model_version: ModelVersion.optional() }),
     headers: BulkIdempotencyHeaders,

@@ -18,12 +18,16 @@ import { formatProbability } from "../../ml/bands";
 import { typedCsvRecord } from "../../ml/credit-features";
 import type { PreparedInput } from "../../ml/features";
 import { prepareInput } from "../../ml/features";
+import type { Manifest } from "../../ml/manifest";
+import { annualRatios, type Figures } from "../../ml/ratios";
 import { topReasons } from "../../ml/reasons";
 import type { ScoringMessage } from "../../queues/messages";
+import { InlineStatementSchema } from "../../routes/companies/statements.schemas";
 import { type BulkRow, RecordScanner, type RecordSpan, readRecord } from "./bulk-format";
+import { figuresOfInline } from "./corporate-inputs";
 import type { RiskDeps } from "./deps";
 import type { ResultLine } from "./job-results";
-import { resultKey } from "./jobs";
+import { BULK_KINDS, resultKey } from "./jobs";
 import { takePartialQuota } from "./quota";
 import { engine, loadResolved } from "./scoring";
 
@@ -37,6 +41,31 @@ export interface JobScope {
 /** Whether chunks still count towards the job (not once it has failed or been cancelled). */
 const open = (job: JobRow | undefined): job is JobRow =>
   job !== undefined && (job.status === "queued" || job.status === "running");
+
+type RowInput = { input: unknown; figures: Figures | null } | { errors: NonNullable<ResultLine["errors"]> };
+
+/** A row's fields as the model's raw input: an application, or a statement's amounts (decimal strings). */
+function rawInputOf(fields: Record<string, unknown>, format: "csv" | "ndjson", manifest: Manifest): RowInput {
+  if (manifest.rawInput.kind === "loan-application") {
+    const input = format === "csv" ? typedCsvRecord(fields as Record<string, string>, manifest) : fields;
+    return { input, figures: null };
+  }
+  // A blank CSV cell is an amount not given, as an absent key is.
+  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== "" && v !== null));
+  const parsed = InlineStatementSchema.safeParse(given);
+  if (!parsed.success) {
+    return {
+      errors: parsed.error.issues.map((issue) => ({
+        field:
+          issue.path.map(String).join(".") ||
+          (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : null),
+        message: issue.code === "unrecognized_keys" ? "is not an amount of a statement" : issue.message,
+      })),
+    };
+  }
+  const figures = figuresOfInline(parsed.data);
+  return { input: { ...figures }, figures };
+}
 
 const failed = (row: BulkRow, errors: ResultLine["errors"]): ResultLine => ({
   row: row.row,
@@ -145,20 +174,21 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
     sha256: job.modelSha256,
     manifestSha256: null,
   };
-  const model = await loadResolved(deps, { located, source: job.modelSource }, "credit");
+  const model = await loadResolved(deps, { located, source: job.modelSource }, BULK_KINDS);
   const records = await readChunk(deps, job.inputKey, message, job.inputFormat, job.columns);
   const lines: ResultLine[] = [];
-  const ready: Array<{ line: number; prepared: PreparedInput }> = [];
+  const ready: Array<{ line: number; prepared: PreparedInput; figures: Figures | null }> = [];
   for (const record of records) {
     if ("error" in record) {
       lines.push(failed(record, [{ field: null, message: record.error }]));
       continue;
     }
-    const input =
-      job.inputFormat === "csv"
-        ? typedCsvRecord(record.fields as Record<string, string>, model.manifest)
-        : record.fields;
-    const prepared = prepareInput(input, model.manifest);
+    const raw = rawInputOf(record.fields, job.inputFormat, model.manifest);
+    if ("errors" in raw) {
+      lines.push(failed(record, raw.errors));
+      continue;
+    }
+    const prepared = prepareInput(raw.input, model.manifest);
     if ("issues" in prepared) {
       lines.push(
         failed(
@@ -168,7 +198,7 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
       );
       continue;
     }
-    ready.push({ line: lines.length, prepared });
+    ready.push({ line: lines.length, prepared, figures: raw.figures });
     lines.push({ row: record.row, line: record.line, reference: record.reference, status: "scored" });
   }
   const { scorePrepared } = await engine();
@@ -177,7 +207,7 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
     model.run,
     ready.map((r) => r.prepared),
   );
-  ready.forEach(({ line }, i) => {
+  ready.forEach(({ line, figures }, i) => {
     const result = scored[i];
     const target = lines[line];
     if (!result || !target) return;
@@ -185,6 +215,7 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
       probability: formatProbability(result.probability),
       band: result.band,
       reason_codes: topReasons(result.contributions, 3),
+      ...(figures ? { ratios: annualRatios(figures) } : {}),
     });
   });
   await recordResults(scope, deps, message, lines, ready.length, startedAt);

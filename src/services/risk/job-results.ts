@@ -3,6 +3,7 @@
  * so a result file of any size passes through without being held in memory.
  */
 import { AppError } from "../../errors";
+import type { Ratio } from "../../ml/ratios";
 import type { TenantContext } from "../tenancy/context";
 import { getJob, resultKey } from "./jobs";
 
@@ -17,6 +18,8 @@ export interface ResultLine {
   band?: string;
   reason_codes?: Array<{ feature: string; direction: string; contribution: number }>;
   errors?: Array<{ field: string | null; message: string }>;
+  /** Annual statements: the credit ratios derived from the row. */
+  ratios?: Record<string, Ratio>;
 }
 
 const CSV_HEADER = "row,line,reference,status,probability,band,reason_1,reason_2,reason_3,errors\n";

@@ -32,6 +32,9 @@ const emptyUpload = (message: string) =>
     errors: [{ location: "body", pointer: "", message, code: "invalid_upload" }],
   });
 
+/** What bulk files hold: loan applications, or annual statements (quarterly input spans eight rows). */
+export const BULK_KINDS = ["credit", "annual"] as const;
+
 /** The FILES keys of a job's upload and of each chunk's results. */
 export const inputKey = (tenantId: string, jobId: string, format: BulkFormat) =>
   `jobs/${tenantId}/${jobId}/input.${format}`;
@@ -102,7 +105,7 @@ async function replayed(
 }
 
 /**
- * Accepts a bulk file of loan applications. The model is fixed now, so every chunk uses the same
+ * Accepts a bulk file of loan applications or annual statements (as the model takes). The model is fixed now, so every chunk uses the same
  * version; the chunks are planned while the file streams to R2, so the job knows its size at once.
  */
 export async function submitBulkJob(
@@ -119,7 +122,7 @@ export async function submitBulkJob(
   const serving = await servingModel(ctx, deps, {
     name: submission.model,
     version: submission.modelVersion,
-    kind: "credit",
+    kind: BULK_KINDS,
   });
   await ctx.transaction((tx) => requireQuotaLeft(tx, ctx.tenantId, ctx.now(), deps.config));
   const id = crypto.randomUUID();

@@ -57,21 +57,29 @@ export async function loadVerified(deps: RiskDeps, resolved: ResolvedModel): Pro
   });
 }
 
-/** Loads a resolved version and checks that it makes `kind` predictions. */
-export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind: PredictionKind) {
+/** The kinds of prediction a caller takes: one, or any of several (bulk jobs). */
+export type KindWanted = PredictionKind | readonly PredictionKind[];
+
+/** Loads a resolved version and checks that it makes predictions of the `kind` wanted. */
+export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind: KindWanted) {
   const model = await loadVerified(deps, resolved);
   const { name } = resolved.located.ref;
-  if (PREDICTION_KIND_OF[model.manifest.rawInput.kind] !== kind) {
-    throw new AppError("validation_failed", `Model ${name} does not make ${kind} predictions.`, {
-      errors: [
-        {
-          location: "body",
-          pointer: "/model",
-          message: `scores ${model.manifest.rawInput.kind} input`,
-          code: "wrong_model",
-        },
-      ],
-    });
+  const kinds: readonly PredictionKind[] = typeof kind === "string" ? [kind] : kind;
+  if (!kinds.includes(PREDICTION_KIND_OF[model.manifest.rawInput.kind])) {
+    throw new AppError(
+      "validation_failed",
+      `Model ${name} does not make ${kinds.join(" or ")} predictions.`,
+      {
+        errors: [
+          {
+            location: "body",
+            pointer: "/model",
+            message: `scores ${model.manifest.rawInput.kind} input`,
+            code: "wrong_model",
+          },
+        ],
+      },
+    );
   }
   return model;
 }
@@ -84,7 +92,7 @@ export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind
 export async function servingModel(
   ctx: TenantContext,
   deps: RiskDeps,
-  request: { name: string; version?: string | undefined; kind: PredictionKind },
+  request: { name: string; version?: string | undefined; kind: KindWanted },
 ): Promise<ServingModel> {
   const resolved = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, request.name, request.version));
   try {
