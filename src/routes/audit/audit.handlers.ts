@@ -1,25 +1,13 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { AuditEventRow } from "../../db/repositories/audit.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
-import { exportAuditTrail, searchAuditTrail, verifyAuditTrail } from "../../services/tenancy/audit-trail";
+import {
+  auditEventView,
+  exportAuditTrail,
+  searchAuditTrail,
+  verifyAuditTrail,
+} from "../../services/tenancy/audit-trail";
 import type * as routes from "./audit.routes";
-
-const toView = (row: AuditEventRow) => ({
-  seq: row.seq,
-  id: row.id,
-  actor_type: row.actorType,
-  actor_id: row.actorId,
-  action: row.action,
-  resource_type: row.resourceType,
-  resource_id: row.resourceId,
-  summary: row.summary,
-  request_id: row.requestId,
-  ip: row.ip,
-  created_at: row.createdAt.toISOString(),
-  prev_hash: row.prevHash,
-  hash: row.hash,
-});
 
 export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv> = async (c) => {
   const q = c.req.valid("query");
@@ -33,7 +21,7 @@ export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv
     limit: q.limit,
     cursor: q.cursor,
   });
-  return c.json({ items: page.items.map(toView), next_cursor: page.next_cursor }, 200);
+  return c.json({ items: page.items.map(auditEventView), next_cursor: page.next_cursor }, 200);
 };
 
 export const verifyAuditEvents: RouteHandler<typeof routes.verifyAuditEvents, AppEnv> = async (c) => {

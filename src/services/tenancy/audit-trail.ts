@@ -44,23 +44,28 @@ export async function verifyAuditTrail(ctx: TenantContext) {
 export const EXPORT_MAX_EVENTS = 50_000;
 const EXPORT_BATCH = 1_000;
 
-export const auditLine = (row: AuditEventRow) =>
-  JSON.stringify({
-    seq: row.seq,
-    id: row.id,
-    tenant_id: row.tenantId,
-    actor_type: row.actorType,
-    actor_id: row.actorId,
-    action: row.action,
-    resource_type: row.resourceType,
-    resource_id: row.resourceId,
-    summary: row.summary,
-    request_id: row.requestId,
-    ip: row.ip,
-    created_at: row.createdAt.toISOString(),
-    prev_hash: row.prevHash,
-    hash: row.hash,
-  });
+/** An audit event as the API shows it (the export adds its tenant). */
+export const auditEventView = (row: AuditEventRow) => ({
+  seq: row.seq,
+  id: row.id,
+  actor_type: row.actorType,
+  actor_id: row.actorId,
+  action: row.action,
+  resource_type: row.resourceType,
+  resource_id: row.resourceId,
+  summary: row.summary,
+  request_id: row.requestId,
+  ip: row.ip,
+  created_at: row.createdAt.toISOString(),
+  prev_hash: row.prevHash,
+  hash: row.hash,
+});
+
+/** One line of an export: the event with its tenant, fields in a fixed order. */
+export const auditLine = (row: AuditEventRow) => {
+  const { seq, id, ...rest } = auditEventView(row);
+  return JSON.stringify({ seq, id, tenant_id: row.tenantId, ...rest });
+};
 
 /**
  * Writes the trail from `fromSeq` on as NDJSON to long-term storage, with the chain's hashes, so a copy
