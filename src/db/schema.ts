@@ -16,32 +16,14 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
-const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+import { tenants } from "./tables/tenants";
+import { createdAt, updatedAt } from "./tables/timestamps";
 
 /** The five role tiers, highest first. */
 export const ROLES = ["super_admin", "tenant_admin", "org_admin", "analyst", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Per-tenant limits on top of the per-endpoint ones; absent means the platform default. */
-export interface TenantQuotas {
-  /** Authenticated requests per minute across the whole tenant. */
-  requestsPerMinute?: number;
-  /** Scored rows (single and bulk predictions) per day. */
-  inferenceRowsPerDay?: number;
-}
-
-export const tenants = pgTable("tenants", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  quotas: jsonb("quotas").$type<TenantQuotas>().notNull().default({}),
-  status: text("status", { enum: ["active", "suspended"] })
-    .notNull()
-    .default("active"),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export { type TenantQuotas, tenants } from "./tables/tenants";
 
 export const users = pgTable(
   "users",

@@ -3,6 +3,7 @@ import { expectedMigrations, migrationTag } from "../db/migrations";
 import { readDatabaseStatus } from "../db/repositories/health.repository";
 import { loadSigningKeys } from "./auth/keys";
 import type { DependencyCheck } from "./readiness";
+import { activePointer, platformCatalogue } from "./risk/catalogue";
 
 /** The database answers, and has every migration this build expects (a schema behind the code is unhealthy). */
 export function databaseCheck(connect: () => Database): DependencyCheck {
@@ -49,6 +50,28 @@ export function signingKeysCheck(json: string | undefined): DependencyCheck {
       if (!json) throw new Error("JWT_SIGNING_KEYS is not set");
       const keys = await loadSigningKeys(json);
       return { current_kid: keys.current.kid, kids: [...keys.byKid.keys()] };
+    },
+  };
+}
+
+/**
+ * The platform's models are published: every model in the catalogue has an active pointer. Reads two small
+ * JSON objects (cached for seconds); it never loads a graph, so the probe does not start the inference runtime.
+ */
+export function modelsCheck(bucket: R2Bucket): DependencyCheck {
+  return {
+    name: "models",
+    required: false,
+    async probe() {
+      const { models } = await platformCatalogue(bucket);
+      if (models.length === 0) throw new Error("no models are published (npm run models:publish)");
+      const active: Record<string, string> = {};
+      for (const { name } of models) {
+        const pointer = await activePointer(bucket, name);
+        if (!pointer) throw new Error(`model ${name} has no active version`);
+        active[name] = pointer.version;
+      }
+      return { active };
     },
   };
 }

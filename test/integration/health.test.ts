@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { expectedMigrations } from "../../src/db/migrations";
+import { publishTrainedModels, SETUP_TIMEOUT_MS, trainedModels } from "./risk-fixtures";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(`https://api.test${path}`, init);
 
@@ -17,7 +18,9 @@ describe("GET /health", () => {
 });
 
 describe("GET /health/ready", () => {
-  it("reports the database and storage healthy, with latency and the migration version", async () => {
+  beforeAll(() => publishTrainedModels(), SETUP_TIMEOUT_MS);
+
+  it("reports the database, storage and models healthy, with latency and the migration version", async () => {
     const response = await call("/health/ready");
     const body = await response.json<{
       status: string;
@@ -37,5 +40,10 @@ describe("GET /health/ready", () => {
     expect(database?.migrations).toMatchObject({ current: latest, expected: latest, pending: [] });
     expect(body.services.signing_keys).toMatchObject({ status: "healthy", required: true });
     expect(storage).toMatchObject({ status: "healthy", required: false, buckets: ["MODELS", "FILES"] });
+    expect(body.services.models).toMatchObject({
+      status: "healthy",
+      required: false,
+      active: Object.fromEntries(trainedModels().map((m) => [m.name, m.version])),
+    });
   });
 });

@@ -58,3 +58,15 @@ describe("GET /health/ready with the database unreachable", () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe("GET /health/ready with no models published", () => {
+  it("is 200 degraded: scoring is down, the rest of the API is not", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const response = await request("/health/ready");
+    expect(response.status).toBe(200);
+    const report = await response.json<Report>();
+    expect(report.status).toBe("degraded");
+    expect(report.services.models).toMatchObject({ status: "unhealthy", required: false });
+    expect(report.services.database?.status).toBe("healthy");
+  });
+});

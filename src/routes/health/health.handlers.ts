@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import packageJson from "../../../package.json";
 import type { AppEnv } from "../../env";
 import { describeError, log } from "../../logger";
-import { databaseCheck, signingKeysCheck, storageCheck } from "../../services/dependency-checks";
+import { databaseCheck, modelsCheck, signingKeysCheck, storageCheck } from "../../services/dependency-checks";
 import { checkReadiness } from "../../services/readiness";
 import type { liveness, readiness } from "./health.routes";
 
@@ -21,6 +21,7 @@ export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) =>
       databaseCheck(() => database.db),
       signingKeysCheck(config.JWT_SIGNING_KEYS),
       storageCheck({ MODELS: c.env.MODELS, FILES: c.env.FILES }),
+      modelsCheck(c.env.MODELS),
     ],
     {
       version: packageJson.version,

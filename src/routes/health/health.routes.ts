@@ -45,7 +45,8 @@ export const readiness = defineRoute({
   description:
     "`database` (required: round trip, server version, applied vs expected migrations), `signing_keys` " +
     "(required: the token keys load and sign) and `storage` " +
-    "(the R2 buckets). `unhealthy` when a required dependency is down (503); `degraded` when only an " +
+    "(the R2 buckets) and `models` (every published platform model has an active version; no graph is " +
+    "loaded). `unhealthy` when a required dependency is down (503); `degraded` when only an " +
     "optional one is.",
   responses: {
     200: {
