@@ -9,19 +9,38 @@
  *
  * The rate-limit check's cost is measured by the same request against three otherwise identical Workers:
  * limiter off, the Durable Object limiter, and Upstash (through a local Upstash-compatible endpoint).
+ *
+ * Two more parts follow the HTTP scenarios (whose Workers are stopped first), each with its own table and
+ * key in the JSON report:
+ * - inference (test/bench/inference.ts): microseconds per row of credit-lr and credit-gbdt, one row per run
+ *   and 1,000 rows per run, in onnxruntime-web inside workerd against onnxruntime-node on the same rows;
+ * - bulk (test/bench/bulk-job.ts): a bulk job of BENCH_BULK_ROWS (default 100,000) loan applications as CSV
+ *   through a fresh API stack and its local queue, from upload to completion.
+ * BENCH_PARTS (default "http,inference,bulk") picks the parts, e.g. `BENCH_PARTS=inference npm run bench`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { availableParallelism, cpus } from "node:os";
 import autocannon from "autocannon";
 import { freePort } from "../../src/local/ports";
-import { startLocalStack } from "../../src/local/stack";
+import { type LocalStack, startLocalStack } from "../../src/local/stack";
 import { startWranglerDev } from "../../src/local/wrangler";
 import { startUpstashRestServer } from "../support/upstash-rest";
+import { type BulkReport, measureBulkJob } from "./bulk-job";
+import { type InferenceRow, measureInference } from "./inference";
 import { type RequestPlan, type Scenario, scenarios } from "./scenarios";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
+const PARTS = ["http", "inference", "bulk"];
+const parts = new Set((process.env.BENCH_PARTS ?? PARTS.join(",")).split(",").map((part) => part.trim()));
+for (const part of parts) {
+  if (!PARTS.includes(part))
+    throw new Error(`BENCH_PARTS: unknown part "${part}" (parts: ${PARTS.join(", ")})`);
+}
+const bulkRows = Number(process.env.BENCH_BULK_ROWS ?? 100_000);
+/** TENANT_INFERENCE_ROWS_PER_DAY's default: a larger bulk job needs the quota raised to be scored whole. */
+const DAILY_ROWS = 100_000;
 
 /** Whether something accepts TCP connections there (node-redis would otherwise retry for ever). */
 function reachable(host: string, port: number): Promise<boolean> {
@@ -78,12 +97,15 @@ async function drive(url: string, scenario: Scenario, plan: RequestPlan, connect
   };
 }
 
-const floor = await startWranglerDev({
-  port: await freePort(),
-  config: "test/bench/floor/wrangler.toml",
-  logLevel: "error",
-  stdio: "ignore",
-});
+const http = parts.has("http");
+const floor = http
+  ? await startWranglerDev({
+      port: await freePort(),
+      config: "test/bench/floor/wrangler.toml",
+      logLevel: "error",
+      stdio: "ignore",
+    })
+  : undefined;
 // Limits stay on (their check is part of every request) but scaled far above the load.
 const stack = async (vars: Record<string, string>) =>
   startLocalStack({
@@ -93,12 +115,12 @@ const stack = async (vars: Record<string, string>) =>
     wranglerLogLevel: "error",
     stdio: "ignore",
   });
-const api = await stack({ RATE_LIMIT_BACKEND: "durable_object" });
-const unlimited = await stack({ RATE_LIMIT_BACKEND: "off" });
+const api = http ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }) : undefined;
+const unlimited = http ? await stack({ RATE_LIMIT_BACKEND: "off" }) : undefined;
 const redisUrl = new URL(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379");
 const upstashToken = crypto.randomUUID();
-const redisUp = await reachable(redisUrl.hostname, Number(redisUrl.port || 6379));
-if (!redisUp) process.stderr.write(`no Redis at ${redisUrl.host}: the Upstash rows are skipped\n`);
+const redisUp = http && (await reachable(redisUrl.hostname, Number(redisUrl.port || 6379)));
+if (http && !redisUp) process.stderr.write(`no Redis at ${redisUrl.host}: the Upstash rows are skipped\n`);
 const upstash = redisUp
   ? await startUpstashRestServer({ redisUrl: redisUrl.toString(), token: upstashToken })
   : undefined;
@@ -110,15 +132,32 @@ const apiUpstash = upstash
     })
   : undefined;
 const targets: Record<Scenario["target"], string | undefined> = {
-  floor: floor.url,
-  api: api.url,
-  "api-unlimited": unlimited.url,
+  floor: floor?.url,
+  api: api?.url,
+  "api-unlimited": unlimited?.url,
   "api-upstash": apiUpstash?.url,
 };
 
 const rows: Row[] = [];
+let inference: InferenceRow[] | undefined;
+let bulk: BulkReport | undefined;
+let bulkStack: LocalStack | undefined;
+/**
+ * Stops everything the HTTP scenarios use (once), before the other parts: those run on a quiet machine, and
+ * this process - which also hosts the embedded Postgres - does nothing else while onnxruntime-node is timed.
+ */
+let httpStopped = false;
+const stopHttp = async () => {
+  if (httpStopped) return;
+  httpStopped = true;
+  await apiUpstash?.stop();
+  await upstash?.close();
+  await unlimited?.stop();
+  await api?.stop();
+  await floor?.stop();
+};
 try {
-  for (const connections of concurrencies) {
+  for (const connections of http ? concurrencies : []) {
     let floorRps: number | undefined;
     for (const scenario of scenarios) {
       const target = targets[scenario.target];
@@ -141,22 +180,51 @@ try {
       process.stderr.write(`  ${scenario.name} c=${connections}: ${Math.round(measured.rps)} req/s\n`);
     }
   }
+  await stopHttp();
+  if (parts.has("inference")) inference = await measureInference();
+  if (parts.has("bulk")) {
+    // A stack of its own, configured like the API above; the quota is raised only for a job above it.
+    bulkStack = await stack({
+      RATE_LIMIT_BACKEND: "durable_object",
+      ...(bulkRows > DAILY_ROWS ? { TENANT_INFERENCE_ROWS_PER_DAY: String(bulkRows) } : {}),
+    });
+    bulk = await measureBulkJob(bulkStack.url, bulkRows);
+  }
 } finally {
-  await apiUpstash?.stop();
-  await upstash?.close();
-  await unlimited.stop();
-  await api.stop();
-  await floor.stop();
+  await stopHttp();
+  await bulkStack?.stop();
 }
 
 const machine = { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version };
+const database = (api ?? bulkStack)?.database ?? null;
 console.log(
-  `\nFinEdge bench - ${seconds}s per cell, ${machine.cpus} cores, Node ${machine.node}, database: ${api.database}`,
+  `\nFinEdge bench - ${seconds}s per cell, ${machine.cpus} cores, Node ${machine.node}, database: ${database ?? "none"}`,
 );
-console.table(rows);
+if (http) console.table(rows);
+if (inference) {
+  console.log(
+    "\nInference per row (us): onnxruntime-web in workerd against onnxruntime-node, one thread each",
+  );
+  console.table(inference);
+}
+if (bulk) {
+  console.log(
+    `\nBulk job: ${bulk.rows} rows of CSV (${bulk.bytes} bytes) through the API and the local queue`,
+  );
+  console.table([bulk]);
+}
 mkdirSync("bench-results", { recursive: true });
 const file = `bench-results/bench-${new Date().toISOString().replaceAll(":", "-")}.json`;
-const report = { date: new Date().toISOString(), seconds, machine, database: api.database, rows };
+const report = {
+  date: new Date().toISOString(),
+  parts: [...parts],
+  seconds,
+  machine,
+  database,
+  rows,
+  ...(inference ? { inference } : {}),
+  ...(bulk ? { bulk } : {}),
+};
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync("bench-results/latest.json", `${JSON.stringify(report, null, 2)}\n`);
 console.log(`written to ${file} (and bench-results/latest.json)`);

@@ -37,7 +37,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 /** A fresh account for a scenario; returns its e-mail and first token pair. */
-async function account(apiUrl: string, label: string) {
+export async function account(apiUrl: string, label: string) {
   const email = `bench-${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const registered = await post(`${apiUrl}/api/v1/auth/register`, { email, password: PASSWORD });
   return { email, accessToken: registered.access_token as string };
