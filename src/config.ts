@@ -57,6 +57,8 @@ const ConfigSchema = z
     MAX_BULK_BYTES: positiveInt(100 * 1024 * 1024),
     /** Rows per queue message of a bulk job; each chunk is scored in one batched inference call. */
     BULK_CHUNK_ROWS: positiveInt(500),
+    /** A queued or running bulk job that has not moved for this long gets its unrecorded chunks sent again. */
+    BULK_STALL_SECONDS: positiveInt(15 * 60),
     /** Rows a tenant may score per UTC day (single and bulk), unless its quotas say otherwise. */
     TENANT_INFERENCE_ROWS_PER_DAY: positiveInt(100_000),
   })

@@ -5,10 +5,13 @@ import { describeError, log } from "./logger";
 import { deliverPending } from "./services/email/outbox";
 import { createEmailSender } from "./services/email/senders";
 import { runPortfolioChores } from "./services/portfolios/chores";
+import { riskDeps } from "./services/risk/deps";
+import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
- * must delay a security alert, never lose it).
+ * must delay a security alert, never lose it), then the portfolio chores and the resumption of bulk jobs
+ * whose chunks went missing.
  */
 export async function runScheduled(env: Bindings): Promise<{ sent: number; failed: number }> {
   const config = loadConfig(env);
@@ -24,6 +27,9 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
   } finally {
     // Prices from the feed and idempotency upkeep: never throws, so it runs whether or not e-mail went out.
     await runPortfolioChores(config, database, new Date());
+    await resumeStalledJobs(database, riskDeps(env, config), new Date()).catch((error: unknown) =>
+      log(config.LOG_LEVEL, "error", { msg: "stalled job sweep failed", error: describeError(error) }),
+    );
     await database.close();
   }
 }

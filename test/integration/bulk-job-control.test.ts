@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { beforeAll, describe, expect, it } from "vitest";
 import { scoringJobs } from "../../src/db/schema";
 import worker from "../../src/index";
+import { runScheduled } from "../../src/scheduled";
 import { ChunkPlanner } from "../../src/services/risk/bulk-chunks";
 import { inputKey } from "../../src/services/risk/jobs";
 import { api } from "./auth-helpers";
@@ -64,6 +65,7 @@ async function acceptedJob(tenantId: string, csv: string, chunkRows: number, opt
       modelSource: "platform",
       rowsTotal: planner.rows,
       chunksTotal: planner.chunks.length,
+      chunkRows,
       actorType: "user",
     });
   } finally {
@@ -241,5 +243,25 @@ describe("bulk job delivery", () => {
       "r2",
       "r3",
     ]);
+  });
+});
+
+describe("stalled bulk jobs", () => {
+  it("the cron sends a stalled job's unrecorded chunks again; it completes with every row once", async () => {
+    const token = tenant.admin.token;
+    const { id, messages } = await acceptedJob(tenant.id, applications(5), 2);
+    // Chunk 0 is scored; chunks 1 and 2 never arrive.
+    await deliver([messages[0]]);
+    expect((await job(token, id)).progress).toMatchObject({ chunks_total: 3, chunks_done: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    await runScheduled({ ...bindings, BULK_STALL_SECONDS: "1" } as typeof bindings);
+    const done = await waitForJob(token, id);
+    expect(done).toMatchObject({
+      status: "completed",
+      progress: { rows_total: 5, rows_scored: 5, rows_failed: 0, chunks_done: 3 },
+    });
+    const out = parseLines(await (await results(token, id)).text());
+    expect(out.map((l) => l.reference)).toEqual(["r1", "r2", "r3", "r4", "r5"]);
   });
 });

@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
-import type { Transaction } from "../client";
+import { and, asc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
 import { scoringJobChunks, scoringJobErrors, scoringJobs } from "../tables/risk";
 import { keyset } from "./keyset";
 
@@ -169,4 +169,23 @@ export async function listJobErrors(
     )
     .orderBy(asc(scoringJobErrors.row))
     .limit(options.limit);
+}
+
+/** Queued or running jobs of any tenant that have not moved since `before`, longest still first (platform scope). */
+export async function findStalledJobs(db: Database, before: Date, limit: number) {
+  return db
+    .select({ id: scoringJobs.id, tenantId: scoringJobs.tenantId })
+    .from(scoringJobs)
+    .where(and(inArray(scoringJobs.status, ["queued", "running"]), lt(scoringJobs.updatedAt, before)))
+    .orderBy(asc(scoringJobs.updatedAt))
+    .limit(limit);
+}
+
+/** The chunks of a job already recorded. */
+export async function recordedChunks(tx: Transaction, tenantId: string, jobId: string): Promise<Set<number>> {
+  const rows = await tx
+    .select({ chunk: scoringJobChunks.chunk })
+    .from(scoringJobChunks)
+    .where(and(eq(scoringJobChunks.tenantId, tenantId), eq(scoringJobChunks.jobId, jobId)));
+  return new Set(rows.map((r) => r.chunk));
 }

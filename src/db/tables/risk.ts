@@ -176,6 +176,8 @@ export const scoringJobs = pgTable(
     /** Unknown until the upload has been split. */
     rowsTotal: integer("rows_total"),
     chunksTotal: integer("chunks_total"),
+    /** Rows per chunk when the job was split, so its chunks can be planned again exactly. */
+    chunkRows: integer("chunk_rows"),
     rowsScored: integer("rows_scored").notNull().default(0),
     rowsFailed: integer("rows_failed").notNull().default(0),
     chunksDone: integer("chunks_done").notNull().default(0),

@@ -60,7 +60,7 @@ export interface Submitted {
 const SEND_BATCH = 100;
 
 /** Queues every chunk of a job (in batches of the queue's maximum). */
-async function queueChunks(deps: RiskDeps, tenantId: string, jobId: string, chunks: ChunkPlan[]) {
+export async function queueChunks(deps: RiskDeps, tenantId: string, jobId: string, chunks: ChunkPlan[]) {
   for (let at = 0; at < chunks.length; at += SEND_BATCH) {
     const batch = chunks.slice(at, at + SEND_BATCH);
     await deps.queue.sendBatch(
@@ -164,6 +164,7 @@ export async function submitBulkJob(
         columns: header.columns,
         rowsTotal: planner.rows,
         chunksTotal: planner.chunks.length,
+        chunkRows: deps.config.BULK_CHUNK_ROWS,
         modelName: ref.name,
         modelVersion: ref.version,
         modelSha256: sha256,
