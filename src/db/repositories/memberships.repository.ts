@@ -2,6 +2,14 @@ import { and, count, desc, eq, sql } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { memberships, type OrgRole, users } from "../schema";
 
+/** The membership of one user in one organization of the tenant. */
+const oneMembership = (tenantId: string, organizationId: string, userId: string) =>
+  and(
+    eq(memberships.tenantId, tenantId),
+    eq(memberships.organizationId, organizationId),
+    eq(memberships.userId, userId),
+  );
+
 export type MembershipRow = typeof memberships.$inferSelect;
 
 // Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
@@ -58,13 +66,7 @@ export async function findMember(
     .select(memberColumns)
     .from(memberships)
     .innerJoin(users, and(eq(users.id, memberships.userId), eq(users.tenantId, memberships.tenantId)))
-    .where(
-      and(
-        eq(memberships.tenantId, tenantId),
-        eq(memberships.organizationId, organizationId),
-        eq(memberships.userId, userId),
-      ),
-    )
+    .where(oneMembership(tenantId, organizationId, userId))
     .limit(1);
   return row;
 }
@@ -98,13 +100,7 @@ export async function updateMembershipRole(
   const [row] = await tx
     .update(memberships)
     .set({ role })
-    .where(
-      and(
-        eq(memberships.tenantId, tenantId),
-        eq(memberships.organizationId, organizationId),
-        eq(memberships.userId, userId),
-      ),
-    )
+    .where(oneMembership(tenantId, organizationId, userId))
     .returning();
   return row;
 }
@@ -117,13 +113,7 @@ export async function deleteMembership(
 ): Promise<MembershipRow | undefined> {
   const [row] = await tx
     .delete(memberships)
-    .where(
-      and(
-        eq(memberships.tenantId, tenantId),
-        eq(memberships.organizationId, organizationId),
-        eq(memberships.userId, userId),
-      ),
-    )
+    .where(oneMembership(tenantId, organizationId, userId))
     .returning();
   return row;
 }
