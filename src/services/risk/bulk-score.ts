@@ -28,8 +28,9 @@ import { figuresOfInline } from "./corporate-inputs";
 import type { RiskDeps } from "./deps";
 import type { ResultLine } from "./job-results";
 import { BULK_KINDS, resultKey } from "./jobs";
+import { engine } from "./model-loading";
 import { takePartialQuota } from "./quota";
-import { engine, loadResolved } from "./scoring";
+import { loadResolved } from "./scoring";
 
 /** What queue work needs of a tenant: its id, its transactions and a clock (no caller, no audit). */
 export interface JobScope {

@@ -105,8 +105,9 @@ async function replayed(
 }
 
 /**
- * Accepts a bulk file of loan applications or annual statements (as the model takes). The model is fixed now, so every chunk uses the same
- * version; the chunks are planned while the file streams to R2, so the job knows its size at once.
+ * Accepts a bulk file of loan applications or annual statements, as the model takes. The model is fixed
+ * now, so every chunk uses the same version; the chunks are planned while the file streams to R2, so the
+ * job knows its size at once.
  */
 export async function submitBulkJob(
   ctx: TenantContext,

@@ -17,7 +17,7 @@ import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { activePointer, platformCatalogue, platformVersion } from "./catalogue";
 import type { RiskDeps } from "./deps";
-import { loadVerified, UnservableModel } from "./scoring";
+import { loadVerified, UnservableModel } from "./model-loading";
 
 /**
  * A version to score with, where its files are and what their digests must be - and, when it is the

@@ -15,46 +15,13 @@ import type { Ratio } from "../../ml/ratios";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import type { RiskDeps } from "./deps";
+import { engine, loadVerified, UnservableModel } from "./model-loading";
 import { type ResolvedModel, resolveModel } from "./model-registry";
 import { takeQuota } from "./quota";
 
 export interface ServingModel {
   resolved: ResolvedModel;
   model: LoadedModel;
-}
-
-/** The engine module, imported on first use only. */
-export const engine = () => import("../../ml/engine");
-
-/** A model version whose files are missing, altered or unloadable: never served. */
-export class UnservableModel extends AppError {
-  constructor(
-    readonly model: string,
-    readonly reason: "missing" | "integrity" | "invalid",
-  ) {
-    super(
-      "service_unavailable",
-      reason === "integrity"
-        ? `Model ${model} failed its integrity check (its files do not match their sha256) and is not served.`
-        : `Model ${model} cannot be served right now.`,
-    );
-  }
-}
-
-/** Loads and verifies a resolved version; a failure is logged in full and thrown as UnservableModel (503). */
-export async function loadVerified(deps: RiskDeps, resolved: ResolvedModel): Promise<LoadedModel> {
-  const { loadModel, ModelUnavailableError } = await engine();
-  const { name, version } = resolved.located.ref;
-  return loadModel(deps.models, resolved.located).catch((error: unknown) => {
-    if (!(error instanceof ModelUnavailableError)) throw error;
-    log(deps.config.LOG_LEVEL, "error", {
-      msg: "model unavailable",
-      model: name,
-      version,
-      reason: error.message,
-    });
-    throw new UnservableModel(`${name} ${version}`, error.reason);
-  });
 }
 
 /** The kinds of prediction a caller takes: one, or any of several (bulk jobs). */

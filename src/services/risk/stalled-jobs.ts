@@ -1,7 +1,7 @@
 /**
- * Bulk jobs whose chunks went missing. A queue delivers at least once, but a chunk can still be lost before
- * it is queued (a send that failed halfway) or, locally, when `wrangler dev` reloads and drops the queue it
- * held in memory - and nothing else would ever finish such a job. The cron trigger gives every queued or
+ * Bulk jobs whose chunks went missing. A queue delivers what it accepted at least once, but a chunk can
+ * still be lost outside that promise - locally, `wrangler dev` drops the queue it held in memory when it
+ * reloads - and nothing else would ever finish such a job. The cron trigger gives every queued or
  * running job that has not moved for BULK_STALL_SECONDS its unrecorded chunks again, planned afresh from
  * the upload in R2. A chunk that was only slow is harmless to send twice: a chunk counts once.
  */
