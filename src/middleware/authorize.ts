@@ -33,7 +33,7 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
     let quotas: TenantQuotas;
     if (principal.kind === "user") {
       const standing = await loadStanding(database.db, principal.userId, principal.tenantId);
-      if (!standing || standing.status !== "active") {
+      if (standing?.status !== "active") {
         throw new AppError("unauthorized", "The account is not active.", {
           headers: { "WWW-Authenticate": 'Bearer realm="finedge", error="invalid_token"' },
         });

@@ -40,7 +40,7 @@ export async function resolveApiKey(
   now: Date,
 ): Promise<{ key: ApiKeyRow; quotas: TenantQuotas } | null> {
   const found = await findApiKeyByHash(db, await hashToken(secret));
-  if (!found || found.tenantStatus !== "active") return null;
+  if (found?.tenantStatus !== "active") return null;
   const { key } = found;
   if (key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000)
