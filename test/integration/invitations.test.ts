@@ -130,6 +130,26 @@ describe("invitations", () => {
     expect((await accept("short")).status).toBe(400);
   });
 
+  it("keeps one open invitation per address and place when several are created at once", async () => {
+    const tenant = await createTenant("inv-race");
+    const email = uniqueEmail("race");
+    const created = await Promise.all(
+      Array.from({ length: 8 }, () => invite(tenant.admin.token, { email, role: "viewer" })),
+    );
+    expect(new Set(created.map((c) => c.id)).size).toBe(8);
+    const open = await query<{ id: string }>(
+      sql`select id::text from invitations where tenant_id = ${tenant.id} and email = ${email}
+        and accepted_at is null and revoked_at is null`,
+    );
+    expect(open).toHaveLength(1);
+    // The database holds it too: a second open invitation to the same place cannot be written.
+    const forged = await query(
+      sql`insert into invitations (tenant_id, email, role, token_hash, expires_at)
+        values (${tenant.id}, ${email}, 'viewer', ${crypto.randomUUID()}, now() + interval '1 day')`,
+    ).catch((error: unknown) => error);
+    expect(String((forged as Error).cause ?? forged)).toMatch(/invitations_one_open_key/);
+  });
+
   it("requires a password that meets the policy for a new account, leaving the invitation open", async () => {
     const tenant = await createTenant("inv");
     const created = await invite(tenant.admin.token, { email: uniqueEmail("pw"), role: "viewer" });

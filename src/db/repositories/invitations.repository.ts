@@ -55,6 +55,19 @@ export async function insertInvitation(
   return row;
 }
 
+/**
+ * Waits for any other transaction inviting the same address to the same place, until it ends: invitations
+ * to one place are made one after the other, so each replaces the one before (the unique open-invitation
+ * index is the backstop).
+ */
+export async function lockInvitationPlace(
+  tx: Transaction,
+  target: { tenantId: string; email: string; organizationId: string | null },
+): Promise<void> {
+  const key = `invitation:${target.tenantId}:${target.email}:${target.organizationId ?? ""}`;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+}
+
 /** Revokes the still-open invitations of an address to the same place (the tenant, or one organization). */
 export async function revokeOpenInvitations(
   tx: Transaction,

@@ -77,6 +77,14 @@ export const invitations = pgTable(
   (t) => [
     uniqueIndex("invitations_token_hash_key").on(t.tokenHash),
     index("invitations_tenant_idx").on(t.tenantId, t.createdAt),
+    // At most one open invitation per address and place (the tenant itself, or one organization).
+    uniqueIndex("invitations_one_open_key")
+      .on(
+        t.tenantId,
+        t.email,
+        sql`coalesce(${t.organizationId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      )
+      .where(sql`${t.acceptedAt} is null and ${t.revokedAt} is null`),
   ],
 );
 

@@ -3,6 +3,7 @@ import {
   insertInvitation,
   listInvitations,
   lockInvitation,
+  lockInvitationPlace,
   revokeInvitation,
   revokeOpenInvitations,
 } from "../../db/repositories/invitations.repository";
@@ -50,6 +51,7 @@ export async function createInvitation(ctx: TenantContext, deps: AuthDeps, input
     )
       throw new AppError("conflict", "This address already has that access in the tenant.");
     const place = { tenantId: target.tenantId, email: input.email, organizationId: input.organizationId };
+    await lockInvitationPlace(tx, place);
     const replaced = await revokeOpenInvitations(tx, place, target.now());
     const row = await insertInvitation(tx, {
       ...place,
