@@ -1,5 +1,8 @@
 -- Invitations created at the same moment could both stay open; only the newest of each address and place keeps
--- its link, as a newer invitation always replaced older ones.
+-- its link, as a newer invitation always replaced older ones. Row-level security is forced on invitations, even
+-- for their owner: the update runs in platform scope, for this transaction only.
+SELECT set_config('finedge.scope', 'platform', true);
+--> statement-breakpoint
 UPDATE "invitations" AS i SET "revoked_at" = now()
 WHERE i."accepted_at" IS NULL AND i."revoked_at" IS NULL AND EXISTS (
   SELECT 1 FROM "invitations" AS j
