@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { OrgRole, Role } from "../../src/db/schema";
 import { hashPassword } from "../../src/services/auth/passwords";
-import { api, loginUser, PASSWORD } from "./auth-helpers";
+import { api, loginUser, mailboxToken, PASSWORD, uniqueEmail } from "./auth-helpers";
 import { problemOf } from "./helpers";
-import { addOrganization, addUser, createTenant, type Member, query } from "./tenancy-fixtures";
+import { addOrganization, addUser, createApiKey, createTenant, type Member, query } from "./tenancy-fixtures";
 
 interface UserView {
   id: string;
@@ -29,6 +29,13 @@ async function signedInUser(
   expect(login.status).toBe(200);
   const { access_token, refresh_token } = login.body as { access_token: string; refresh_token: string };
   return { ...member, password: PASSWORD, token: access_token, refresh: refresh_token };
+}
+
+interface AuditView {
+  action: string;
+  actor_id: string | null;
+  resource_id: string | null;
+  summary: { before?: Record<string, unknown>; after?: Record<string, unknown> };
 }
 
 const patch = (token: string, id: string, body: unknown) =>
@@ -176,6 +183,107 @@ describe("users", () => {
     const trail = await api("/api/v1/audit-events?action=user.updated", { token: tenant.admin.token });
     const items = (await trail.json<{ items: Array<{ resource_id: string; summary: unknown }> }>()).items;
     expect(items.filter((e) => e.resource_id === user.id)).toHaveLength(2);
+  });
+
+  it("disabling an admin revokes the keys they created and the invitations they sent, each audited", async () => {
+    const tenant = await createTenant("users");
+    const org = await addOrganization(tenant);
+    const deputy = await addUser(tenant, "tenant_admin");
+    const created = await api("/api/v1/api-keys", {
+      token: deputy.token,
+      body: { name: "deputy's feed", scopes: ["portfolios:read", "audit:read"] },
+    });
+    expect(created.status).toBe(201);
+    const key = await created.json<{ id: string; key: string }>();
+    const invited = uniqueEmail("deputy-invitee");
+    const invitation = await api("/api/v1/invitations", {
+      token: deputy.token,
+      body: { email: invited, role: "analyst", organization_id: org.id },
+    });
+    expect(invitation.status).toBe(201);
+    const { id: invitationId } = await invitation.json<{ id: string }>();
+    const inviteToken = await mailboxToken(invited, "invitation");
+    // Another admin's key stands throughout: only the disabled admin's grants end.
+    const mine = await createApiKey(tenant, { scopes: ["audit:read"] });
+    expect((await api("/api/v1/assets", { token: key.key })).status).toBe(200);
+
+    expect((await patch(tenant.admin.token, deputy.id, { status: "disabled" })).status).toBe(200);
+
+    const refused = await api("/api/v1/assets", { token: key.key });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain("invalid_token");
+    const accept = await api(`/api/v1/invitations/${inviteToken}/accept`, { body: { password: PASSWORD } });
+    expect(accept.status).toBe(400);
+    expect((await problemOf(accept)).code).toBe("invalid_token");
+    expect((await api("/api/v1/audit-events", { token: mine.key })).status).toBe(200);
+
+    const trail = await api("/api/v1/audit-events?limit=100", { token: tenant.admin.token });
+    const events = (await trail.json<{ items: AuditView[] }>()).items;
+    const revocations = events.filter((e) => e.action.endsWith(".revoked"));
+    expect(revocations.map((e) => [e.action, e.resource_id, e.actor_id, e.summary.after]).sort()).toEqual(
+      [
+        [
+          "api_key.revoked",
+          key.id,
+          tenant.admin.id,
+          { revoked: true, cause: "issuer_disabled", issuer: deputy.id },
+        ],
+        [
+          "invitation.revoked",
+          invitationId,
+          tenant.admin.id,
+          { revoked: true, cause: "issuer_disabled", issuer: deputy.id },
+        ],
+      ].sort(),
+    );
+    const verified = await api("/api/v1/audit-events/verify", { token: tenant.admin.token });
+    expect(await verified.json()).toMatchObject({ valid: true });
+  });
+
+  it("demoting revokes only what the new role could not issue", async () => {
+    const tenant = await createTenant("users");
+    const [desk, other] = [await addOrganization(tenant), await addOrganization(tenant)];
+    const deputy = await addUser(tenant, "tenant_admin", [{ organizationId: desk.id, role: "org_admin" }]);
+    const send = async (body: Record<string, unknown>) => {
+      const response = await api("/api/v1/invitations", { token: deputy.token, body });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return (await response.json<{ id: string; email: string }>()).id;
+    };
+    const created = await api("/api/v1/api-keys", {
+      token: deputy.token,
+      body: { name: "deputy's key", scopes: ["portfolios:read"], organization_id: desk.id },
+    });
+    const key = await created.json<{ id: string; key: string }>();
+    const tenantLevel = await send({ email: uniqueEmail("t"), role: "analyst" });
+    const intoDesk = await send({ email: uniqueEmail("d"), role: "org_admin", organization_id: desk.id });
+    const intoOther = await send({ email: uniqueEmail("o"), role: "viewer", organization_id: other.id });
+
+    // Renaming is no demotion: nothing is revoked.
+    expect((await patch(tenant.admin.token, deputy.id, { display_name: "Deputy" })).status).toBe(200);
+    expect((await api("/api/v1/portfolios", { token: key.key })).status).toBe(200);
+
+    // Now an org admin of one desk: keys and tenant-level invitations are beyond reach, as is the other desk.
+    expect((await patch(tenant.admin.token, deputy.id, { role: "org_admin" })).status).toBe(200);
+    expect((await api("/api/v1/portfolios", { token: key.key })).status).toBe(401);
+    const rows = await query<{ id: string; revoked: boolean }>(
+      sql`select id::text, revoked_at is not null as revoked from invitations where invited_by = ${deputy.id}`,
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.revoked]))).toEqual({
+      [tenantLevel]: true,
+      [intoDesk]: false,
+      [intoOther]: true,
+    });
+    const trail = await api("/api/v1/audit-events?limit=100", { token: tenant.admin.token });
+    const causes = (await trail.json<{ items: AuditView[] }>()).items
+      .filter((e) => e.action.endsWith(".revoked"))
+      .map((e) => [e.resource_id, e.summary.after?.cause]);
+    expect(causes.sort()).toEqual(
+      [
+        [key.id, "issuer_demoted"],
+        [tenantLevel, "issuer_demoted"],
+        [intoOther, "issuer_demoted"],
+      ].sort(),
+    );
   });
 
   it("applies a role change on the very next request with the same token", async () => {

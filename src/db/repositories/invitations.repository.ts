@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
-import { invitations } from "../schema";
+import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
 
 export type InvitationRow = typeof invitations.$inferSelect;
 export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
@@ -34,15 +34,41 @@ function statusCondition(status: InvitationStatus, now: Date): SQL {
   }
 }
 
+/** The standing of an invitation's sender now: what the invitation is judged against when accepted. */
+export interface SenderStanding {
+  id: string;
+  tenantId: string;
+  role: Role;
+  status: "active" | "disabled";
+  tenantStatus: "active" | "suspended";
+  memberships: { organizationId: string; role: OrgRole }[];
+}
+
+// The sender's current standing rides along with the invitation: no second round trip to judge it.
+const senderOf = sql<SenderStanding | null>`(
+  select json_build_object('id', u.id, 'tenantId', u.tenant_id, 'role', u.role, 'status', u.status,
+           'tenantStatus', t.status,
+           'memberships', coalesce((select json_agg(json_build_object('organizationId', m.organization_id,
+                                                                      'role', m.role))
+                                      from ${memberships} m
+                                     where m.user_id = u.id and m.tenant_id = u.tenant_id), '[]'::json))
+    from ${users} u join ${tenants} t on t.id = u.tenant_id
+   where u.id = ${invitations.invitedBy})`;
+
 /**
- * The invitation with this token hash, in any state. Platform scope: the token is all an invitee holds,
- * and it names the tenant, so this lookup necessarily precedes tenant scoping.
+ * The invitation with this token hash, in any state, with its sender's current standing (null when nobody
+ * sent it). Platform scope: the token is all an invitee holds, and it names the tenant, so this lookup
+ * necessarily precedes tenant scoping - and a platform operator's invitation names a sender of another tenant.
  */
 export async function findInvitationByTokenHash(
   db: Database,
   tokenHash: string,
-): Promise<InvitationRow | undefined> {
-  const [row] = await db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).limit(1);
+): Promise<(InvitationRow & { sender: SenderStanding | null }) | undefined> {
+  const [row] = await db
+    .select({ ...getTableColumns(invitations), sender: senderOf })
+    .from(invitations)
+    .where(eq(invitations.tokenHash, tokenHash))
+    .limit(1);
   return row;
 }
 
@@ -146,6 +172,21 @@ export async function revokeInvitation(tx: Transaction, tenantId: string, id: st
     .update(invitations)
     .set({ revokedAt: sql`coalesce(${invitations.revokedAt}, ${at(now)})` })
     .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));
+}
+
+/** Revokes an invitation if it is still open; whether it was. */
+export async function revokeOpenInvitation(
+  tx: Transaction,
+  tenantId: string,
+  id: string,
+  now: Date,
+): Promise<boolean> {
+  const rows = await tx
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id), pendingAt(now)))
+    .returning({ id: invitations.id });
+  return rows.length === 1;
 }
 
 /**

@@ -55,15 +55,21 @@ export async function listMembers(
     .limit(options.limit);
 }
 
-/** One member, with identity. */
+/** A member with their standing in the tenant, which a membership change is judged against. */
+export interface MemberStandingRow extends MemberRow {
+  tenantRole: (typeof users.$inferSelect)["role"];
+  status: (typeof users.$inferSelect)["status"];
+}
+
+/** One member, with identity and tenant-level role and status. */
 export async function findMember(
   tx: Transaction,
   tenantId: string,
   organizationId: string,
   userId: string,
-): Promise<MemberRow | undefined> {
+): Promise<MemberStandingRow | undefined> {
   const [row] = await tx
-    .select(memberColumns)
+    .select({ ...memberColumns, tenantRole: users.role, status: users.status })
     .from(memberships)
     .innerJoin(users, and(eq(users.id, memberships.userId), eq(users.tenantId, memberships.tenantId)))
     .where(oneMembership(tenantId, organizationId, userId))

@@ -85,6 +85,10 @@ export const invitations = pgTable(
         sql`coalesce(${t.organizationId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
       )
       .where(sql`${t.acceptedAt} is null and ${t.revokedAt} is null`),
+    // A sender's open invitations, found when the sender's authority shrinks (services/tenancy/authority).
+    index("invitations_open_sender_idx")
+      .on(t.tenantId, t.invitedBy)
+      .where(sql`${t.acceptedAt} is null and ${t.revokedAt} is null`),
   ],
 );
 
@@ -109,6 +113,8 @@ export const apiKeys = pgTable(
   (t) => [
     uniqueIndex("api_keys_secret_hash_key").on(t.secretHash),
     index("api_keys_tenant_idx").on(t.tenantId, t.createdAt),
+    // A creator's live keys, found when the creator's authority shrinks (services/tenancy/authority).
+    index("api_keys_live_creator_idx").on(t.tenantId, t.createdBy).where(sql`${t.revokedAt} is null`),
   ],
 );
 

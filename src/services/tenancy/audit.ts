@@ -1,5 +1,10 @@
 import type { Transaction } from "../../db/client";
-import { type AuditEventRow, appendAuditEvent } from "../../db/repositories/audit.repository";
+import {
+  type AuditEventRow,
+  appendAuditEvent,
+  appendAuditEvents,
+  type NewAuditEvent,
+} from "../../db/repositories/audit.repository";
 import type { TenantContext } from "./context";
 
 /** What changed, in the caller's words; summaries are scrubbed of secrets before they are stored. */
@@ -9,6 +14,8 @@ export interface AuditEntry {
   resourceId?: string | null;
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
+  /** The platform's own act (a rule applied), not the caller's: recorded with actor type `system`. */
+  bySystem?: boolean;
 }
 
 // Field names that can carry credentials; their values never reach the trail (ASVS 16.2.5).
@@ -27,6 +34,24 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
+/** The row an entry becomes: scrubbed summary, the context's actor (or the system), request id and IP. */
+function eventOf(ctx: TenantContext, entry: AuditEntry): NewAuditEvent {
+  const summary: { before?: unknown; after?: unknown } = {};
+  if (entry.before) summary.before = redact(entry.before);
+  if (entry.after) summary.after = redact(entry.after);
+  return {
+    tenantId: ctx.tenantId,
+    actorType: entry.bySystem ? "system" : ctx.actor.type,
+    actorId: entry.bySystem ? null : ctx.actor.id,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId ?? null,
+    summary,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+  };
+}
+
 /**
  * Appends one event inside the caller's transaction, so the change and its record commit or fail
  * together.
@@ -36,20 +61,21 @@ export async function recordAudit(
   ctx: TenantContext,
   entry: AuditEntry,
 ): Promise<AuditEventRow> {
-  const summary: { before?: unknown; after?: unknown } = {};
-  if (entry.before) summary.before = redact(entry.before);
-  if (entry.after) summary.after = redact(entry.after);
-  const row = await appendAuditEvent(tx, {
-    tenantId: ctx.tenantId,
-    actorType: ctx.actor.type,
-    actorId: ctx.actor.id,
-    action: entry.action,
-    resourceType: entry.resourceType,
-    resourceId: entry.resourceId ?? null,
-    summary,
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  });
+  const row = await appendAuditEvent(tx, eventOf(ctx, entry));
   ctx.audited += 1;
   return row;
+}
+
+/** Appends several events in one round trip, inside the caller's transaction. */
+export async function recordAuditEvents(
+  tx: Transaction,
+  ctx: TenantContext,
+  entries: AuditEntry[],
+): Promise<AuditEventRow[]> {
+  const rows = await appendAuditEvents(
+    tx,
+    entries.map((entry) => eventOf(ctx, entry)),
+  );
+  ctx.audited += rows.length;
+  return rows;
 }

@@ -7,6 +7,7 @@ import {
   insertMembership,
   listMembers,
   type MemberRow,
+  type MemberStandingRow,
   updateMembershipRole,
 } from "../../db/repositories/memberships.repository";
 import { findOrganization, lockOrganization } from "../../db/repositories/organizations.repository";
@@ -14,6 +15,7 @@ import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "./audit";
+import { type IssuerStanding, lowersRole, type RevocationCause, revokeBeyondReach } from "./authority";
 import type { TenantContext } from "./context";
 
 const noOrganization = () => new AppError("not_found", "No such organization.");
@@ -48,6 +50,28 @@ async function keepAnAdmin(tx: Transaction, ctx: TenantContext, organizationId: 
       "This is the organization's last org admin; appoint another first (or ask a tenant admin).",
     );
   }
+}
+
+/**
+ * Authority ends with its holder: after a membership is lowered (`role`) or removed (null), what the member
+ * issued into this organization that they could no longer issue there is revoked (their tenant-level role
+ * still counts: a tenant admin holds every organization, membership or not).
+ */
+async function revokeInOrganization(
+  tx: Transaction,
+  ctx: TenantContext,
+  organizationId: string,
+  member: MemberStandingRow,
+  role: OrgRole | null,
+  cause: RevocationCause,
+) {
+  const standing: IssuerStanding = {
+    id: member.userId,
+    role: member.tenantRole,
+    status: member.status,
+    memberships: new Map(role ? [[organizationId, role]] : []),
+  };
+  await revokeBeyondReach(tx, ctx, standing, cause, organizationId);
 }
 
 export async function listOrganizationMembers(
@@ -110,6 +134,9 @@ export async function changeMemberRole(
       before: { organizationId, userId, role: member.role },
       after: { organizationId, userId, role },
     });
+    if (lowersRole(member.role, role)) {
+      await revokeInOrganization(tx, ctx, organizationId, member, role, "membership_demoted");
+    }
     return { ...member, role };
   });
 }
@@ -131,5 +158,6 @@ export async function removeMember(
       ...resourceOf(organizationId, userId),
       before: { organizationId, userId, role: member.role },
     });
+    await revokeInOrganization(tx, ctx, organizationId, member, null, "membership_removed");
   });
 }

@@ -10,6 +10,7 @@ import type { AuthDeps, ClientContext } from "../auth/context";
 import { recordSecurityEvent } from "../auth/events";
 import { endAllSessions } from "../auth/sessions";
 import { recordAudit } from "./audit";
+import { lowersRole, membershipMap, revokeBeyondReach } from "./authority";
 import type { TenantContext } from "./context";
 import { ROLE_RANK } from "./permissions";
 import { noSuchUser } from "./users";
@@ -48,7 +49,9 @@ const removesAdmin = (user: TenantUser, changes: UserChanges) =>
 /**
  * Changes a user's role, status or display name. A role change applies from the user's next request
  * (permissions are read per request); disabling also ends every session at once, so tokens already
- * issued are refused from the next request on, not when they expire.
+ * issued are refused from the next request on, not when they expire. Disabling or demoting also revokes,
+ * in the same transaction, the API keys and open invitations the user issued that they could no longer
+ * issue (services/tenancy/authority).
  */
 export async function updateUser(
   ctx: TenantContext,
@@ -87,7 +90,18 @@ export async function updateUser(
       before: { email: user.email, ...before },
       after: fields as Record<string, unknown>,
     });
-    return findTenantUser(tx, ctx.tenantId, user.id);
+    const after = await findTenantUser(tx, ctx.tenantId, user.id);
+    // Authority ends with its holder: what the user issued beyond their new standing goes with it.
+    const cause =
+      fields.status === "disabled" && user.status !== "disabled"
+        ? "issuer_disabled"
+        : fields.role && lowersRole(user.role, fields.role)
+          ? "issuer_demoted"
+          : null;
+    if (after && cause) {
+      await revokeBeyondReach(tx, ctx, { ...after, memberships: membershipMap(after) }, cause);
+    }
+    return after;
   });
   if (!updated) throw noSuchUser();
   if (fields.status === "disabled") {

@@ -1,0 +1,76 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Transaction } from "../client";
+
+/** What one user may still issue (see services/tenancy/authority). */
+export interface GrantReach {
+  tenantRoles: string[];
+  organizations: "all" | string[];
+  keyScopes: string[] | null;
+}
+
+/** A revoked key or invitation, with what the audit trail records of it (no secrets). */
+export type RevokedGrant = {
+  kind: "api_key" | "invitation";
+  id: string;
+  summary: Record<string, unknown>;
+};
+
+const textArray = (values: readonly string[]): SQL =>
+  values.length === 0
+    ? sql`array[]::text[]`
+    : sql`array[${sql.join(
+        values.map((v) => sql`${v}`),
+        sql`, `,
+      )}]::text[]`;
+
+const uuidArray = (values: readonly string[]): SQL =>
+  values.length === 0
+    ? sql`array[]::uuid[]`
+    : sql`array[${sql.join(
+        values.map((v) => sql`${v}::uuid`),
+        sql`, `,
+      )}]::uuid[]`;
+
+/**
+ * Revokes, in one statement, the issuer's live API keys and open invitations that lie beyond `reach` -
+ * optionally only those of one organization - and returns them. Set-based: however many there are, one
+ * round trip; the partial indexes on (tenant, issuer) of live keys and open invitations find them.
+ */
+export async function revokeGrantsBeyond(
+  tx: Transaction,
+  input: { tenantId: string; issuerId: string; reach: GrantReach; organizationId: string | null; now: Date },
+): Promise<RevokedGrant[]> {
+  const { tenantId, issuerId, reach, organizationId } = input;
+  const now = sql`${input.now.toISOString()}::timestamptz`;
+  const allOrganizations = reach.organizations === "all";
+  const organizations = uuidArray(reach.organizations === "all" ? [] : reach.organizations);
+  const keysAllowed = reach.keyScopes !== null;
+  const keyWithinReach = sql`(${keysAllowed}::boolean and k.scopes <@ ${textArray(reach.keyScopes ?? [])})`;
+  const invitationWithinReach = sql`(case when i.organization_id is null
+      then i.role = any(${textArray(reach.tenantRoles)})
+      else i.role <> 'tenant_admin' and (${allOrganizations}::boolean or i.organization_id = any(${organizations})) end)`;
+  const inKeyPlace = organizationId ? sql`and k.organization_id = ${organizationId}` : sql``;
+  const inInvitationPlace = organizationId ? sql`and i.organization_id = ${organizationId}` : sql``;
+  const result = await tx.execute<RevokedGrant>(sql`
+    with keys as (
+      update api_keys k set revoked_at = ${now}
+       where k.tenant_id = ${tenantId} and k.created_by = ${issuerId} and k.revoked_at is null
+         and (k.expires_at is null or k.expires_at > ${now}) ${inKeyPlace}
+         and not ${keyWithinReach}
+      returning k.id, k.name, k.prefix, k.scopes, k.organization_id
+    ), invites as (
+      update invitations i set revoked_at = ${now}
+       where i.tenant_id = ${tenantId} and i.invited_by = ${issuerId}
+         and i.accepted_at is null and i.revoked_at is null and i.expires_at > ${now} ${inInvitationPlace}
+         and not ${invitationWithinReach}
+      returning i.id, i.email, i.role, i.organization_id
+    )
+    select 'api_key' as kind, id::text as id,
+           json_build_object('name', name, 'prefix', prefix, 'scopes', scopes, 'organizationId', organization_id) as summary
+      from keys
+    union all
+    select 'invitation', id::text,
+           json_build_object('email', email, 'role', role, 'organizationId', organization_id)
+      from invites`);
+  return result.rows;
+}

@@ -1,0 +1,198 @@
+/**
+ * Authority ends with its holder. An API key or an invitation is a grant its issuer made with the authority
+ * they held then; it stands only while the issuer still holds that authority. When a user is disabled or
+ * demoted, or loses or lowers an organization membership, whatever they issued that their new standing
+ * could not issue is revoked in the same transaction as the change, and each revocation is audited with
+ * its cause. An invitation is judged once more when it is accepted, against its sender's standing then.
+ *
+ * The rules here are those of issuing (`assertMayInvite`, `api_keys:manage`), written as data - a `Reach` -
+ * so one set-based UPDATE per kind can apply them to every grant of the issuer at once.
+ */
+import type { Transaction } from "../../db/client";
+import { type RevokedGrant, revokeGrantsBeyond } from "../../db/repositories/grants.repository";
+import {
+  type InvitationRow,
+  revokeOpenInvitation,
+  type SenderStanding,
+} from "../../db/repositories/invitations.repository";
+import type { OrgRole, Role } from "../../db/schema";
+import { AppError } from "../../errors";
+import { Access } from "./access";
+import { recordAudit, recordAuditEvents } from "./audit";
+import type { TenantContext } from "./context";
+import type { InvitedRole } from "./invitation-rules";
+import {
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  PERMISSIONS,
+  type Permission,
+  ROLE_RANK,
+  roleHolds,
+} from "./permissions";
+
+/** A user's standing as far as issuing goes. */
+export interface IssuerStanding {
+  id: string;
+  role: Role;
+  status: "active" | "disabled";
+  memberships: ReadonlyMap<string, OrgRole>;
+}
+
+/** What a user may still issue. */
+export interface Reach {
+  /** Roles the user may grant by a tenant-level invitation (never above their own). */
+  tenantRoles: InvitedRole[];
+  /** Organizations the user may invite into: all of them, or these. */
+  organizations: "all" | string[];
+  /** Scopes the user may put on an API key; null: no keys at all. */
+  keyScopes: ApiKeyScope[] | null;
+}
+
+const INVITED_ROLES: readonly InvitedRole[] = ["tenant_admin", "org_admin", "analyst", "viewer"];
+
+/** Permissions a scope grants: a key with the scope acts with all of them. */
+const grantedBy = (scope: ApiKeyScope) =>
+  (Object.keys(PERMISSIONS) as Permission[]).filter(
+    (permission) => (PERMISSIONS[permission] as { scope?: ApiKeyScope }).scope === scope,
+  );
+
+const NOTHING: Reach = { tenantRoles: [], organizations: [], keyScopes: null };
+
+/**
+ * What `standing` may issue, by the rules of issuing: invitations without an organization and key
+ * management need a tenant-wide role, and a tenant-level invitation never grants above the sender's role;
+ * an invitation into an organization needs `invitations:manage` there; a key's scopes must each grant only
+ * what the issuer holds. Keys are managed only by tenant-wide roles, which hold every organization, so a key's
+ * confinement is always within reach of an issuer who may manage keys at all.
+ */
+export function reachOf(standing: IssuerStanding): Reach {
+  if (standing.status !== "active") return NOTHING;
+  const access = Access.forUser(standing.id, standing);
+  const rank = ROLE_RANK[standing.role];
+  const organizations = access.tenantWide
+    ? "all"
+    : [...standing.memberships].filter(([, role]) => roleHolds(role, "invitations:manage")).map(([id]) => id);
+  return {
+    tenantRoles: access.tenantWide ? INVITED_ROLES.filter((role) => ROLE_RANK[role] <= rank) : [],
+    organizations,
+    keyScopes:
+      access.tenantWide && access.holds("api_keys:manage")
+        ? API_KEY_SCOPES.filter((scope) => grantedBy(scope).every((p) => roleHolds(standing.role, p)))
+        : null,
+  };
+}
+
+/** Whether an invitation (its role and place) is within `reach`. */
+export function invitationWithinReach(
+  reach: Reach,
+  invitation: { role: InvitedRole; organizationId: string | null },
+): boolean {
+  if (!invitation.organizationId) return reach.tenantRoles.includes(invitation.role);
+  if (invitation.role === "tenant_admin") return false;
+  return reach.organizations === "all" || reach.organizations.includes(invitation.organizationId);
+}
+
+/** Why grants are being revoked; it goes to the audit trail with each revocation. */
+export type RevocationCause =
+  | "issuer_disabled"
+  | "issuer_demoted"
+  | "membership_removed"
+  | "membership_demoted"
+  | "sender_lacks_authority";
+
+/**
+ * Revokes, in the caller's transaction, the live API keys `issuer` created and the open invitations they
+ * sent that their current `standing` could not issue (only those of one organization when `organizationId`
+ * is given: a membership change concerns that organization), and audits each revocation with its cause.
+ * Two round trips at most: one statement revokes both kinds, one appends every audit event.
+ */
+export async function revokeBeyondReach(
+  tx: Transaction,
+  ctx: TenantContext,
+  standing: IssuerStanding,
+  cause: RevocationCause,
+  organizationId?: string,
+): Promise<RevokedGrant[]> {
+  const revoked = await revokeGrantsBeyond(tx, {
+    tenantId: ctx.tenantId,
+    issuerId: standing.id,
+    reach: reachOf(standing),
+    organizationId: organizationId ?? null,
+    now: ctx.now(),
+  });
+  if (revoked.length === 0) return revoked;
+  await recordAuditEvents(
+    tx,
+    ctx,
+    revoked.map((grant) => ({
+      action: grant.kind === "api_key" ? "api_key.revoked" : "invitation.revoked",
+      resourceType: grant.kind,
+      resourceId: grant.id,
+      before: { ...grant.summary, revoked: false },
+      after: { revoked: true, cause, issuer: standing.id },
+    })),
+  );
+  return revoked;
+}
+
+/** A user's memberships as `IssuerStanding` takes them. */
+export const membershipMap = (user: { organizations: { organizationId: string; role: OrgRole }[] }) =>
+  new Map(user.organizations.map((m) => [m.organizationId, m.role]));
+
+/** Whether a change from `before` to `after` can take authority away (only then is anything revoked). */
+export const lowersRole = (before: Role, after: Role): boolean => ROLE_RANK[after] < ROLE_RANK[before];
+
+/**
+ * Whether an invitation's sender, as they stand now, could still send it: active, in an active tenant, in
+ * the invitation's tenant (or a platform operator, judged by the operator's current role), and holding a
+ * role that may grant its role in its place.
+ */
+export function senderStillGrants(invitation: InvitationRow & { sender: SenderStanding | null }): boolean {
+  const { sender } = invitation;
+  if (sender?.status !== "active" || sender.tenantStatus !== "active") return false;
+  const ownTenant = sender.tenantId === invitation.tenantId;
+  if (!ownTenant && sender.role !== "super_admin") return false;
+  const standing: IssuerStanding = {
+    id: sender.id,
+    role: sender.role,
+    status: sender.status,
+    // Memberships count only in the sender's own tenant; an operator elsewhere acts by role alone.
+    memberships: new Map(ownTenant ? sender.memberships.map((m) => [m.organizationId, m.role]) : []),
+  };
+  return invitationWithinReach(reachOf(standing), invitation);
+}
+
+/**
+ * Checks an invitation being accepted against its sender's current standing. One that fails is revoked
+ * (audited as the system's act, with the cause) and answered 409 `conflict`: the invitation conflicts with
+ * the sender's standing now. Not 410: the catalogue has none, and once revoked the link answers
+ * `invalid_token` like every other dead link, as the route promises - a distinct permanent status would
+ * have to be kept for every revoked link to mean anything. `contextFor` gives the tenant's transaction and
+ * the request's id and address; its user is not the actor.
+ */
+export async function upholdInvitation(
+  contextFor: (tenantId: string, user: { id: string; role: Role }) => TenantContext,
+  invitation: InvitationRow & { sender: SenderStanding | null },
+): Promise<void> {
+  if (senderStillGrants(invitation)) return;
+  const ctx = contextFor(invitation.tenantId, { id: invitation.sender?.id ?? invitation.id, role: "viewer" });
+  await ctx.transaction(async (tx) => {
+    if (!(await revokeOpenInvitation(tx, ctx.tenantId, invitation.id, ctx.now()))) return;
+    await recordAudit(tx, ctx, {
+      action: "invitation.revoked",
+      resourceType: "invitation",
+      resourceId: invitation.id,
+      before: { email: invitation.email, role: invitation.role, organizationId: invitation.organizationId },
+      after: { revoked: true, cause: "sender_lacks_authority", issuer: invitation.invitedBy },
+      bySystem: true,
+    });
+  });
+  throw new AppError(
+    "conflict",
+    "This invitation was withdrawn: its sender no longer holds the authority to grant it. Ask for a new one.",
+  );
+}
+
+/** The tenant-level role an invitation gives a new account: an organization's role stays in the organization. */
+export const tenantRoleOf = (invitation: { role: InvitedRole; organizationId: string | null }): Role =>
+  invitation.organizationId ? "viewer" : invitation.role;
