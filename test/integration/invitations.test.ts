@@ -64,9 +64,10 @@ describe("invitations", () => {
     const response = await accept(token, { password: PASSWORD, display_name: "Grace" });
     expect(response.status, await response.clone().text()).toBe(201);
     const accepted = await response.json<AcceptedView>();
+    // The organization's role is held in the organization; in the tenant the account is a viewer.
     expect(accepted.user).toMatchObject({
       email,
-      role: "analyst",
+      role: "viewer",
       tenant_id: tenant.id,
       email_verified: true,
     });
@@ -183,7 +184,7 @@ describe("invitations", () => {
     const joined = await response.json<AcceptedView>();
     expect(joined.access_token).toBeUndefined();
     expect(joined).toMatchObject({
-      user: { id: member.id },
+      user: { id: member.id, role: "analyst" },
       membership: { organization_id: org.id, role: "viewer" },
     });
     // Nothing left to join: already a member, or already in the tenant.
@@ -261,6 +262,102 @@ describe("invitations", () => {
     expect((await api("/api/v1/invitations", { token: analyst.token })).status).toBe(403);
   });
 
+  it("keeps an organization's role in the organization: an org admin's invitee cannot list the tenant's users", async () => {
+    const tenant = await createTenant("inv");
+    const desk = await addOrganization(tenant);
+    const lead = await addUser(tenant, "viewer", [{ organizationId: desk.id, role: "org_admin" }]);
+    expect((await api("/api/v1/users", { token: lead.token })).status).toBe(403);
+    const email = uniqueEmail("deputy");
+    await invite(lead.token, { email, role: "org_admin", organization_id: desk.id });
+    const response = await accept(await mailboxToken(email, "invitation"));
+    expect(response.status, await response.clone().text()).toBe(201);
+    const deputy = await response.json<AcceptedView>();
+    expect(deputy.user.role).toBe("viewer");
+    expect(deputy.membership).toEqual({ organization_id: desk.id, role: "org_admin" });
+    const token = deputy.access_token as string;
+    expect((await api("/api/v1/users", { token })).status).toBe(403);
+    expect((await api(`/api/v1/organizations/${desk.id}/members`, { token })).status).toBe(200);
+    const [stored] = await query<{ role: string }>(sql`select role from users where id = ${deputy.user.id}`);
+    expect(stored?.role).toBe("viewer");
+
+    // A tenant-level invitation sets the tenant role - never above the sender's own.
+    const analystEmail = uniqueEmail("analyst");
+    await invite(tenant.admin.token, { email: analystEmail, role: "analyst" });
+    const analyst = await accept(await mailboxToken(analystEmail, "invitation"));
+    expect((await analyst.json<AcceptedView>()).user.role).toBe("analyst");
+  });
+
+  it("is judged against its sender's standing when accepted: a demoted sender's invitation is refused", async () => {
+    const tenant = await createTenant("inv");
+    const desk = await addOrganization(tenant);
+    const lead = await addUser(tenant, "viewer", [{ organizationId: desk.id, role: "org_admin" }]);
+
+    // Demoted through the API: the invitation is revoked with the demotion; its link is dead.
+    const first = await invite(lead.token, {
+      email: uniqueEmail("a"),
+      role: "analyst",
+      organization_id: desk.id,
+    });
+    const firstToken = await mailboxToken(first.email, "invitation");
+    const demote = (role: string) =>
+      api(`/api/v1/organizations/${desk.id}/members/${lead.id}`, {
+        method: "PATCH",
+        token: tenant.admin.token,
+        body: { role },
+      });
+    expect((await demote("analyst")).status).toBe(200);
+    await expectInvalidToken(await accept(firstToken));
+
+    // Standing lowered while the invitation was open, without passing through the revocation (as a change
+    // made in the database would): the acceptance itself finds the sender can no longer grant it.
+    expect((await demote("org_admin")).status).toBe(200);
+    const second = await invite(lead.token, {
+      email: uniqueEmail("b"),
+      role: "viewer",
+      organization_id: desk.id,
+    });
+    const secondToken = await mailboxToken(second.email, "invitation");
+    await query(sql`update memberships set role = 'viewer' where user_id = ${lead.id}`);
+    const refused = await accept(secondToken);
+    expect(refused.status).toBe(409);
+    expect(await problemOf(refused)).toMatchObject({
+      code: "conflict",
+      detail: expect.stringContaining("withdrawn"),
+    });
+    // Revoked: from now on the link answers like any dead one.
+    await expectInvalidToken(await accept(secondToken));
+    const users = await query<{ n: number }>(
+      sql`select count(*)::int as n from users where email = ${second.email}`,
+    );
+    expect(users[0]?.n).toBe(0);
+
+    // A disabled sender vouches for nothing either, even for an existing account joining.
+    const third = await invite(tenant.admin.token, { email: uniqueEmail("c"), role: "viewer" });
+    const member = await addUser(tenant, "analyst");
+    const deputy = await addUser(tenant, "tenant_admin");
+    await invite(deputy.token, { email: member.email, role: "viewer", organization_id: desk.id });
+    const memberToken = await mailboxToken(member.email, "invitation");
+    await query(sql`update users set status = 'disabled' where id = ${deputy.id}`);
+    expect((await accept(memberToken, {})).status).toBe(409);
+    expect((await accept(await mailboxToken(third.email, "invitation"))).status).toBe(201);
+
+    const trail = await api("/api/v1/audit-events?action=invitation.revoked", { token: tenant.admin.token });
+    const events = (
+      await trail.json<{
+        items: Array<{ resource_id: string; actor_type: string; summary: { after: { cause: string } } }>;
+      }>()
+    ).items;
+    expect(events.map((e) => [e.resource_id, e.actor_type, e.summary.after.cause])).toContainEqual([
+      second.id,
+      "system",
+      "sender_lacks_authority",
+    ]);
+    expect(events.map((e) => [e.resource_id, e.summary.after.cause])).toContainEqual([
+      first.id,
+      "membership_demoted",
+    ]);
+  });
+
   it("hides another tenant's invitations and organizations (404, never counted)", async () => {
     const mine = await createTenant("inv");
     const theirs = await createTenant("inv");
@@ -315,5 +412,20 @@ describe("invitations", () => {
       expect.objectContaining({ action: "invitation.created", actor_id: operator.id }),
     );
     expect((await actionsIn(platform.admin.token)).map((e) => e.action)).not.toContain("invitation.created");
+
+    // An operator's invitation stands on the operator's current standing: no longer an operator, refused.
+    const later = uniqueEmail("second");
+    const pending = await invite(operator.token, { email: later, role: "tenant_admin", tenant_id: tenantId });
+    await query(sql`update users set role = 'tenant_admin' where id = ${operator.id}`);
+    const withdrawn = await accept(await mailboxToken(later, "invitation"));
+    expect(withdrawn.status).toBe(409);
+    const revoked = (await actionsIn(founder.access_token as string)).filter(
+      (e) => e.action === "invitation.revoked",
+    );
+    expect(revoked).toHaveLength(1);
+    const [row] = await query<{ revoked: boolean }>(
+      sql`select revoked_at is not null as revoked from invitations where id = ${pending.id}`,
+    );
+    expect(row?.revoked).toBe(true);
   });
 });

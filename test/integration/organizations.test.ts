@@ -330,6 +330,77 @@ describe("organization members", () => {
     expect((await api(orgPath(org.id), { token: second.token })).status).toBe(200);
   });
 
+  it("take the invitations a member sent into an organization with a removal or demotion there, audited", async () => {
+    const { tenant, org, admin } = await setup();
+    const other = await createOrganization(tenant, { name: "Other desk" });
+    const lead = await addUser(tenant, "viewer", [
+      { organizationId: org.id, role: "org_admin" },
+      { organizationId: other.id, role: "org_admin" },
+    ]);
+    const send = async (organizationId: string, role: string) => {
+      const response = await api("/api/v1/invitations", {
+        token: lead.token,
+        body: {
+          email: `lead-${crypto.randomUUID().slice(0, 8)}@example.com`,
+          role,
+          organization_id: organizationId,
+        },
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return (await response.json<{ id: string }>()).id;
+    };
+    const [here, hereToo, there] = [
+      await send(org.id, "analyst"),
+      await send(org.id, "viewer"),
+      await send(other.id, "viewer"),
+    ];
+    const open = async () =>
+      Object.fromEntries(
+        (
+          await query<{ id: string; revoked: boolean }>(
+            sql`select id::text, revoked_at is not null as revoked from invitations where invited_by = ${lead.id}`,
+          )
+        ).map((row) => [row.id, !row.revoked]),
+      );
+
+    // Still an org admin after a no-op change: nothing revoked.
+    const same = await api(orgPath(org.id, `/members/${lead.id}`), {
+      method: "PATCH",
+      token: admin.token,
+      body: { role: "org_admin" },
+    });
+    expect(same.status).toBe(200);
+    expect(await open()).toEqual({ [here]: true, [hereToo]: true, [there]: true });
+
+    // Removed from one desk: its invitations go, the other desk's stay.
+    const removed = await api(orgPath(org.id, `/members/${lead.id}`), {
+      method: "DELETE",
+      token: admin.token,
+    });
+    expect(removed.status).toBe(204);
+    expect(await open()).toEqual({ [here]: false, [hereToo]: false, [there]: true });
+
+    // Demoted in the other: an analyst invites nobody.
+    const demoted = await api(orgPath(other.id, `/members/${lead.id}`), {
+      method: "PATCH",
+      token: tenant.admin.token,
+      body: { role: "analyst" },
+    });
+    expect(demoted.status).toBe(200);
+    expect(await open()).toEqual({ [here]: false, [hereToo]: false, [there]: false });
+
+    const revocations = (await trail(tenant))
+      .filter((e) => e.action === "invitation.revoked")
+      .map((e) => [e.resource_id, e.summary.after?.cause, e.summary.before?.organizationId]);
+    expect(revocations.sort()).toEqual(
+      [
+        [here, "membership_removed", org.id],
+        [hereToo, "membership_removed", org.id],
+        [there, "membership_demoted", other.id],
+      ].sort(),
+    );
+  });
+
   it("never leave an organization without an org admin, unless a tenant admin decides so", async () => {
     const { tenant, org, admin } = await setup();
     const demote = await api(orgPath(org.id, `/members/${admin.id}`), {

@@ -24,6 +24,7 @@ import { assertPasswordPolicy } from "../auth/registration";
 import { hashToken } from "../auth/secrets";
 import { startSession, type TokenPair } from "../auth/sessions";
 import { recordAudit } from "./audit";
+import { tenantRoleOf, upholdInvitation } from "./authority";
 import type { TenantContext } from "./context";
 import { statusOf } from "./invitation-rules";
 
@@ -65,6 +66,8 @@ export async function acceptInvitation(
   const tenant = await findTenantById(deps.db, invitation.tenantId);
   // A suspended tenant admits nobody: its invitations answer like any other dead link.
   if (tenant?.status !== "active") throw invalidToken();
+  // Judged now, not only when sent: the sender must still hold what the invitation grants.
+  await upholdInvitation(contextFor, invitation);
   const existing = await findUserByEmail(deps.db, invitation.email);
   if (existing && existing.tenantId !== invitation.tenantId)
     throw new AppError("conflict", "This address already has an account in another tenant.");
@@ -87,7 +90,10 @@ export async function acceptInvitation(
   return { user, tenant, membership: membershipOf(invitation), tokens };
 }
 
-/** A new account with the invited role (and membership), created only if the claim succeeds. */
+/**
+ * A new account - with the invited role for a tenant-level invitation, else `viewer` plus the invited
+ * membership - created only if the claim succeeds.
+ */
 async function createAccount(
   contextFor: AcceptorContext,
   invitation: InvitationRow,
@@ -105,7 +111,9 @@ async function createAccount(
   const passwordHash = await hashPassword(input.password);
   const now = deps.now();
   // The id is chosen here so the audit event can name the new user as its actor.
-  const ctx = contextFor(invitation.tenantId, { id: crypto.randomUUID(), role: invitation.role });
+  // An organization's role stays in the organization: the account itself is a viewer of the tenant.
+  const role = tenantRoleOf(invitation);
+  const ctx = contextFor(invitation.tenantId, { id: crypto.randomUUID(), role });
   return ctx.transaction(async (tx) => {
     if (!(await claimInvitation(tx, invitation.tenantId, tokenHash, now))) throw invalidToken();
     const user = await insertTenantUser(tx, {
@@ -116,7 +124,7 @@ async function createAccount(
       passwordHash,
       passwordChangedAt: now,
       emailVerifiedAt: now,
-      role: invitation.role,
+      role,
     }).catch((error: unknown) => {
       if (isUniqueViolation(error)) throw new AppError("email_taken", "An account with this e-mail exists.");
       throw error;

@@ -3,7 +3,7 @@ import { findTenantById } from "../../db/repositories/users.repository";
 import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { TenantContext } from "./context";
-import { roleHolds } from "./permissions";
+import { ROLE_RANK, roleHolds } from "./permissions";
 
 export type InvitedRole = "tenant_admin" | OrgRole;
 
@@ -42,7 +42,10 @@ export async function targetOf(ctx: TenantContext, tenantId: string | null) {
   return { target, tenant };
 }
 
-/** Who may invite with which role where: an org admin invites only into organizations it administers. */
+/**
+ * Who may invite with which role where: an org admin invites only into organizations it administers. The
+ * same rules, as data, judge the invitation again when it is accepted (services/tenancy/authority).
+ */
 export function assertMayInvite(target: TenantContext, input: NewInvitation) {
   const tenantAdmin = target.access.tenantWide;
   if (input.role === "tenant_admin") {
@@ -56,4 +59,8 @@ export function assertMayInvite(target: TenantContext, input: NewInvitation) {
   } else if (input.organizationId) target.access.requireIn("invitations:manage", input.organizationId);
   else if (!tenantAdmin)
     throw new AppError("forbidden", "Only tenant admins may invite without an organization.");
+  // Only a tenant-level invitation sets a tenant role, and never above the sender's own.
+  const own = target.access.role;
+  if (!input.organizationId && (!own || ROLE_RANK[input.role] > ROLE_RANK[own]))
+    throw new AppError("forbidden", "An invitation cannot grant a role above the sender's own.");
 }
