@@ -45,7 +45,11 @@ export async function permissionTable(): Promise<string> {
           : "yes"
         : "-",
     );
-    const scope = "scope" in entry ? `\`${entry.scope}\`` : "-";
+    // A key confined to one organization never holds a permission whose routes span the whole tenant.
+    const scope =
+      "scope" in entry
+        ? `\`${entry.scope}\`${entry.wholeTenant ? " (keys not confined to an organization)" : ""}`
+        : "-";
     const list = (routes.get(permission) ?? []).map((route) => `\`${route}\``).join("<br>") || "-";
     return `| \`${permission}\` | ${cells.join(" | ")} | ${scope} | ${list} |`;
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { API_KEY_SCOPES } from "../../src/services/tenancy/permissions";
 import { api } from "./auth-helpers";
 import { problemOf } from "./helpers";
-import { addUser, createApiKey, createTenant } from "./tenancy-fixtures";
+import { createPortfolio } from "./portfolio-fixtures";
+import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
 
 describe("API keys", () => {
   it("shows the secret once, stores only its hash, and lists keys without secrets", async () => {
@@ -37,8 +39,10 @@ describe("API keys", () => {
     expect(outOfScope.status).toBe(403);
     expect((await problemOf(outOfScope)).code).toBe("forbidden");
 
-    // Keys never manage keys or accounts.
-    expect((await api("/api/v1/api-keys", { token: reader.key })).status).toBe(401);
+    // Keys never manage keys or accounts: a valid key without the right is 403; account routes take users only.
+    const keys = await api("/api/v1/api-keys", { token: reader.key });
+    expect(keys.status).toBe(403);
+    expect((await problemOf(keys)).code).toBe("forbidden");
     expect((await api("/api/v1/auth/me", { token: reader.key })).status).toBe(401);
 
     const revoked = await api(`/api/v1/api-keys/${reader.id}`, {
@@ -49,6 +53,40 @@ describe("API keys", () => {
     const after = await api("/api/v1/audit-events", { token: reader.key });
     expect(after.status).toBe(401);
     expect(after.headers.get("www-authenticate")).toContain("invalid_token");
+  });
+
+  it("confined to an organization, reads its organization only and none of the tenant-wide trails", async () => {
+    const tenant = await createTenant("keys");
+    const [desk, other] = [await addOrganization(tenant), await addOrganization(tenant)];
+    const own = await createPortfolio(tenant.admin.token, { organization_id: desk.id });
+    const foreign = await createPortfolio(tenant.admin.token, { organization_id: other.id });
+    const confined = await createApiKey(tenant, {
+      scopes: [...API_KEY_SCOPES],
+      organization_id: desk.id,
+    });
+    const unconfined = await createApiKey(tenant, { scopes: ["audit:read"] });
+
+    for (const path of [
+      "/api/v1/audit-events",
+      "/api/v1/audit-events/verify",
+      "/api/v1/security-events",
+      "/api/v1/users",
+      "/api/v1/invitations",
+      "/api/v1/api-keys",
+    ]) {
+      const response = await api(path, { token: confined.key });
+      expect(response.status, path).toBe(403);
+      expect((await problemOf(response)).code, path).toBe("forbidden");
+    }
+    // The same scope on an unconfined key still reads the trail.
+    expect((await api("/api/v1/audit-events", { token: unconfined.key })).status).toBe(200);
+    expect((await api("/api/v1/security-events", { token: unconfined.key })).status).toBe(200);
+
+    const listed = await api("/api/v1/portfolios", { token: confined.key });
+    expect(listed.status).toBe(200);
+    expect((await listed.json<{ items: Array<{ id: string }> }>()).items.map((p) => p.id)).toEqual([own.id]);
+    expect((await api(`/api/v1/portfolios/${foreign.id}`, { token: confined.key })).status).toBe(404);
+    expect((await api("/api/v1/assets", { token: confined.key })).status).toBe(200);
   });
 
   it("refuses an unknown key and an expired one", async () => {

@@ -48,7 +48,10 @@ export class Access {
   /** Whether the caller can hold `permission` somewhere in the tenant - the route-level check. */
   holds(permission: Permission): boolean {
     const rule = PERMISSIONS[permission];
-    if (this.key) return rule.scope !== undefined && this.key.scopes.includes(rule.scope);
+    if (this.key) {
+      if (this.confinedFrom(permission)) return false;
+      return rule.scope !== undefined && this.key.scopes.includes(rule.scope);
+    }
     if (!this.user) return false;
     if (roleHolds(this.user.role, permission)) return true;
     if (!rule.orgScoped) return false;
@@ -93,8 +96,22 @@ export class Access {
     if (!role || ROLE_RANK[role] < ROLE_RANK[PERMISSIONS[permission].minRole]) throw forbidden(permission);
   }
 
+  /**
+   * Whether the caller is a key confined to one organization and `permission`'s routes span the whole
+   * tenant (every organization's people or activity): such a key never holds it, whatever its scopes.
+   */
+  confinedFrom(permission: Permission): boolean {
+    return Boolean(this.key?.organizationId) && PERMISSIONS[permission].wholeTenant;
+  }
+
   /** Route-level check. */
   require(permission: Permission): void {
+    if (this.confinedFrom(permission)) {
+      throw new AppError(
+        "forbidden",
+        `This API key is confined to one organization; ${permission} covers the whole tenant.`,
+      );
+    }
     if (!this.holds(permission)) throw forbidden(permission);
   }
 }

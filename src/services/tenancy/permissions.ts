@@ -35,22 +35,35 @@ export interface PermissionRule {
   orgScoped: boolean;
   /** The API-key scope that grants it; undefined: API keys never hold it. */
   scope?: ApiKeyScope;
+  /**
+   * Its routes show the whole tenant - every organization's people or activity (the audit trail, security
+   * events with IP addresses and user agents, users, invitations, keys) - and cannot be narrowed to one
+   * organization. Declared here, next to the scope, rather than on each route: the permission is what the
+   * routes share, and `Access` (called by `authorize`) refuses it with 403 to a key confined to an
+   * organization, whatever its scopes. Unconfined keys and users are unaffected.
+   */
+  wholeTenant: boolean;
   description: string;
 }
 
 const rule = (minRole: Role, description: string, extra: Partial<PermissionRule> = {}): PermissionRule => ({
   minRole,
   orgScoped: false,
+  wholeTenant: false,
   description,
   ...extra,
 });
 
+/** Shorthand for permissions whose routes span every organization of the tenant. */
+const WHOLE = { wholeTenant: true } as const;
+
 export const PERMISSIONS = {
-  "tenants:manage": rule("super_admin", "List and create tenants (platform operators)."),
-  "tenants:read": rule("tenant_admin", "Read a tenant (tenant admins: their own)."),
+  "tenants:manage": rule("super_admin", "List and create tenants (platform operators).", WHOLE),
+  "tenants:read": rule("tenant_admin", "Read a tenant (tenant admins: their own).", WHOLE),
   "tenants:update": rule(
     "tenant_admin",
     "Rename a tenant or set its quotas (tenant admins: rename their own).",
+    WHOLE,
   ),
   "organizations:read": rule("viewer", "See organizations one belongs to.", { orgScoped: true }),
   "organizations:create": rule("tenant_admin", "Create organizations."),
@@ -60,18 +73,21 @@ export const PERMISSIONS = {
   "members:manage": rule("org_admin", "Add, change or remove members.", { orgScoped: true }),
   "invitations:read": rule("org_admin", "List invitations (org admins: to their organizations).", {
     orgScoped: true,
+    wholeTenant: true,
   }),
   "invitations:manage": rule("org_admin", "Invite and revoke (org admins: to their organizations).", {
     orgScoped: true,
+    wholeTenant: true,
   }),
-  "users:read": rule("org_admin", "List and read the tenant's users."),
-  "users:manage": rule("tenant_admin", "Change roles, disable, enable and unlock users."),
-  "api_keys:read": rule("tenant_admin", "List API keys."),
-  "api_keys:manage": rule("tenant_admin", "Create and revoke API keys."),
+  "users:read": rule("org_admin", "List and read the tenant's users.", WHOLE),
+  "users:manage": rule("tenant_admin", "Change roles, disable, enable and unlock users.", WHOLE),
+  "api_keys:read": rule("tenant_admin", "List API keys.", WHOLE),
+  "api_keys:manage": rule("tenant_admin", "Create and revoke API keys.", WHOLE),
   "audit:read": rule("tenant_admin", "Read and verify the audit trail and security events.", {
     scope: "audit:read",
+    wholeTenant: true,
   }),
-  "audit:export": rule("tenant_admin", "Export the audit trail to long-term storage."),
+  "audit:export": rule("tenant_admin", "Export the audit trail to long-term storage.", WHOLE),
   // Portfolios: reference data and prices are the tenant's own; portfolios belong to organizations.
   "assets:read": rule("viewer", "See assets and their prices.", { scope: "portfolios:read" }),
   "assets:manage": rule("tenant_admin", "Create and update assets."),
