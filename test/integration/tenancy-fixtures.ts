@@ -9,7 +9,7 @@ import { RequestDatabase } from "../../src/db/client";
 import { memberships, type OrgRole, organizations, type Role, users } from "../../src/db/schema";
 import { issueAccessToken } from "../../src/services/auth/jwt";
 import { loadSigningKeys } from "../../src/services/auth/keys";
-import { api, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
+import { api, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { bindings } from "./helpers";
 
 export interface Member {
@@ -105,11 +105,15 @@ export async function query<T extends Record<string, unknown>>(
   return withDatabase(async (db) => (await db.execute<T>(statement)).rows);
 }
 
-/** An API key created through the API by the tenant's admin. */
+/**
+ * An API key created through the API by the tenant's admin, who steps up first: a fixture made in
+ * `beforeAll` may be older than a step-up lasts.
+ */
 export async function createApiKey(
   tenant: TenantFixture,
   body: { name?: string; scopes: string[]; organization_id?: string; expires_at?: string },
 ): Promise<{ id: string; key: string }> {
+  await stepUp(tenant.admin.token, { password: PASSWORD });
   const response = await api("/api/v1/api-keys", {
     token: tenant.admin.token,
     body: { name: body.name ?? "fixture key", ...body },
