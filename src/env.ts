@@ -1,6 +1,7 @@
 import type { AppConfig } from "./config";
 import type { RequestDatabase } from "./db/client";
 import type { TenantQuotas } from "./db/schema";
+import type { StepUpProof } from "./durable-objects/session-authority";
 import type { RateLimitPolicy } from "./services/rate-limit/rules";
 import type { TenantContext } from "./services/tenancy/context";
 
@@ -51,6 +52,8 @@ export interface AuthContext {
   sessionId: string;
   tokenId: string;
   expiresAt: number;
+  /** This session's live step-up proof (a re-authentication in the last few minutes), if it has one. */
+  stepUp?: StepUpProof | undefined;
 }
 
 /** A verified caller: a user (access token) or a machine (API key). */

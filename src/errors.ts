@@ -14,6 +14,7 @@ export const problemCatalogue = {
   invalid_credentials: { status: 401, title: "Invalid Credentials" },
   forbidden: { status: 403, title: "Forbidden" },
   csrf_failed: { status: 403, title: "CSRF Check Failed" },
+  step_up_required: { status: 403, title: "Step-Up Required" },
   not_found: { status: 404, title: "Not Found" },
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
   conflict: { status: 409, title: "Conflict" },

@@ -126,8 +126,12 @@ export const oneTimeTokens = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
-    purpose: text("purpose", { enum: ["verify_email", "password_reset", "magic_link", "mfa"] }).notNull(),
+    purpose: text("purpose", {
+      enum: ["verify_email", "password_reset", "magic_link", "mfa", "change_email"],
+    }).notNull(),
     tokenHash: text("token_hash").notNull(),
+    /** `change_email` only: the (lower-cased) address the link confirms. */
+    newEmail: text("new_email"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: createdAt(),

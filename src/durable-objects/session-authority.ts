@@ -11,8 +11,17 @@ export interface TokenClaims {
 /** Why a token is refused: its own id, its session, or a revocation of everything issued before. */
 export type RevocationReason = "token_revoked" | "session_revoked" | "all_revoked";
 
-/** The answer of `SessionAuthority.check`. */
-export type TokenCheck = { valid: true } | { valid: false; reason: RevocationReason };
+/** The factor a step-up was proven with: the strongest the user held at the time. */
+export type StepUpFactor = "password" | "totp" | "backup_code";
+
+/** A recent re-authentication of one session: until when it counts (epoch seconds), and with what. */
+export interface StepUpProof {
+  until: number;
+  factor: StepUpFactor;
+}
+
+/** The answer of `SessionAuthority.check`; a valid token carries its session's live step-up proof, if any. */
+export type TokenCheck = { valid: true; stepUp?: StepUpProof } | { valid: false; reason: RevocationReason };
 
 /** "Every token issued before `after` is dead", except those of the session that asked for it. */
 interface AllRevoked {
@@ -20,14 +29,18 @@ interface AllRevoked {
   exceptSessionId?: string;
 }
 
-// Storage keys; the two prefixes hold expiry times (epoch seconds) and are pruned once those pass.
+// Storage keys; the three prefixes hold expiry times (epoch seconds; a step-up proof's is its `until`) and
+// are pruned once those pass.
 const TOKEN = "token:";
 const SESSION = "session:";
+const STEP_UP = "stepup:";
 const ALL = "all";
 
 /**
- * Revocations of one user (`idFromName(userId)`): access-token ids, session ids and "everything before".
- * Consulted on every authenticated request, so `check` is three point reads and never writes.
+ * Revocations of one user (`idFromName(userId)`): access-token ids, session ids and "everything before";
+ * and each session's step-up proof (a recent re-authentication). Consulted on every authenticated request,
+ * so `check` is four point reads and never writes: the step-up proof rides along with the revocation check
+ * that every request already makes, and a protected operation costs no extra round trip to decide it.
  */
 export class SessionAuthority extends DurableObject<Bindings> {
   /** Whether an access token may still be used at `nowSeconds`. */
@@ -48,7 +61,27 @@ export class SessionAuthority extends DurableObject<Bindings> {
     if (all && token.iat < all.after && token.sid !== all.exceptSessionId) {
       return { valid: false, reason: "all_revoked" };
     }
-    return { valid: true };
+    const proof = kv.get<StepUpProof>(STEP_UP + token.sid);
+    return proof && nowSeconds < proof.until ? { valid: true, stepUp: proof } : { valid: true };
+  }
+
+  /** Records that session `sid` re-authenticated with `factor`; the proof counts until `untilSeconds`. */
+  async stepUp(sid: string, untilSeconds: number, factor: StepUpFactor): Promise<void> {
+    this.ctx.storage.kv.put<StepUpProof>(STEP_UP + sid, { until: untilSeconds, factor });
+    await this.prune();
+  }
+
+  /**
+   * Forgets the step-up proofs of every session but `exceptSessionId`, whose proof becomes `keep` when given:
+   * once a stronger factor is enrolled, a proof made with the password elsewhere no longer meets "the
+   * strongest factor the user holds".
+   */
+  clearStepUps(exceptSessionId?: string, keep?: StepUpProof): void {
+    const kv = this.ctx.storage.kv;
+    for (const [key] of [...kv.list({ prefix: STEP_UP })]) {
+      if (key !== STEP_UP + exceptSessionId) kv.delete(key);
+    }
+    if (exceptSessionId && keep) kv.put<StepUpProof>(STEP_UP + exceptSessionId, keep);
   }
 
   /** Revokes one access token (logout) until its expiry `expSeconds`. */
@@ -60,6 +93,7 @@ export class SessionAuthority extends DurableObject<Bindings> {
   /** Revokes a session (logout, deletion, refresh-token reuse) until its absolute expiry `untilSeconds`. */
   async revokeSession(sid: string, untilSeconds: number): Promise<void> {
     this.extend(SESSION + sid, untilSeconds);
+    this.ctx.storage.kv.delete(STEP_UP + sid);
     await this.prune();
   }
 
@@ -95,9 +129,10 @@ export class SessionAuthority extends DurableObject<Bindings> {
     const nowSeconds = Date.now() / 1000;
     let next = Number.POSITIVE_INFINITY;
     this.ctx.storage.transactionSync(() => {
-      for (const prefix of [TOKEN, SESSION]) {
+      for (const prefix of [TOKEN, SESSION, STEP_UP]) {
         // Listed in full before deleting, so the cursor never walks over rows being removed.
-        for (const [key, expiry] of [...kv.list<number>({ prefix })]) {
+        for (const [key, value] of [...kv.list<number | StepUpProof>({ prefix })]) {
+          const expiry = typeof value === "number" ? value : value.until;
           if (expiry <= nowSeconds) kv.delete(key);
           else next = Math.min(next, expiry);
         }

@@ -65,6 +65,7 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
     sessionId: claims.sid,
     tokenId: claims.jti,
     expiresAt: claims.exp,
+    stepUp: verdict.stepUp,
   });
   c.set("principal", { kind: "user", tenantId: claims.tid, userId: claims.sub });
   c.set("userId", claims.sub);

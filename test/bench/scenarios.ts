@@ -180,6 +180,12 @@ export const scenarios: Scenario[] = [
     expectStatus: 200,
     prepare: async (apiUrl) => {
       const { accessToken } = await account(apiUrl, "key");
+      // Creating a key needs a recent step-up of the session.
+      await post(
+        `${apiUrl}/api/v1/auth/step-up`,
+        { password: PASSWORD },
+        { authorization: `Bearer ${accessToken}` },
+      );
       const key = await post(
         `${apiUrl}/api/v1/api-keys`,
         { name: "bench", scopes: ["audit:read"] },

@@ -38,6 +38,15 @@ export async function registerUser(label = "user", password = PASSWORD): Promise
   return { email, password, ...(await response.json<Omit<Registered, "email" | "password">>()) };
 }
 
+/**
+ * Re-authenticates a session for the operations that need a recent step-up: `{password}` without 2FA,
+ * `{code}` (TOTP or backup code) with it.
+ */
+export async function stepUp(token: string, proof: { password: string } | { code: string }) {
+  const response = await api("/api/v1/auth/step-up", { token, body: proof });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
 /** Signs in with a password; returns the parsed body and status. */
 export async function loginUser(email: string, password: string, headers?: Record<string, string>) {
   const response = await api("/api/v1/auth/login", { body: { email, password }, headers });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateTotp } from "../../src/services/auth/totp";
-import { api, loginUser, mailboxToken, PASSWORD, registerUser } from "./auth-helpers";
+import { api, loginUser, mailboxToken, PASSWORD, registerUser, stepUp } from "./auth-helpers";
 import { problemOf } from "./helpers";
 
 const REFRESH = "__Secure-finedge_refresh";
@@ -122,6 +122,7 @@ describe("cookie mode at sign-in", () => {
       await api("/api/v1/auth/magic-link/verify", { body: { token }, headers: COOKIE_MODE }),
     );
 
+    await stepUp(registered.access_token, { password: PASSWORD });
     const enable = await api("/api/v1/auth/2fa/enable", { method: "POST", token: registered.access_token });
     const { secret } = await enable.json<{ secret: string }>();
     const now = Date.now();

@@ -9,7 +9,7 @@ import { RequestDatabase } from "../../src/db/client";
 import { memberships, type OrgRole, organizations, type Role, users } from "../../src/db/schema";
 import { issueAccessToken } from "../../src/services/auth/jwt";
 import { loadSigningKeys } from "../../src/services/auth/keys";
-import { api, registerUser, uniqueEmail } from "./auth-helpers";
+import { api, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { bindings } from "./helpers";
 
 export interface Member {
@@ -50,9 +50,13 @@ export async function tokenFor(user: { id: string; role: Role }, tenantId: strin
   return token;
 }
 
-/** Registers a new tenant; its first user is the tenant admin. */
+/**
+ * Registers a new tenant; its first user is the tenant admin, whose session is stepped up (with the
+ * password) so it can create API keys for the next few minutes.
+ */
 export async function createTenant(label = "tenant"): Promise<TenantFixture> {
   const registered = await registerUser(label);
+  await stepUp(registered.access_token, { password: registered.password });
   return {
     id: registered.tenant.id,
     admin: {
@@ -101,11 +105,15 @@ export async function query<T extends Record<string, unknown>>(
   return withDatabase(async (db) => (await db.execute<T>(statement)).rows);
 }
 
-/** An API key created through the API by the tenant's admin. */
+/**
+ * An API key created through the API by the tenant's admin, who steps up first: a fixture made in
+ * `beforeAll` may be older than a step-up lasts.
+ */
 export async function createApiKey(
   tenant: TenantFixture,
   body: { name?: string; scopes: string[]; organization_id?: string; expires_at?: string },
 ): Promise<{ id: string; key: string }> {
+  await stepUp(tenant.admin.token, { password: PASSWORD });
   const response = await api("/api/v1/api-keys", {
     token: tenant.admin.token,
     body: { name: body.name ?? "fixture key", ...body },

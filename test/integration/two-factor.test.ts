@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateTotp } from "../../src/services/auth/totp";
-import { api, loginUser, PASSWORD, registerUser } from "./auth-helpers";
+import { api, loginUser, PASSWORD, registerUser, stepUp } from "./auth-helpers";
 import { problemOf } from "./helpers";
 
 const STEP_MS = 30_000;
@@ -8,6 +8,7 @@ const STEP_MS = 30_000;
 /** Registers a user and turns 2FA on; returns its secret, backup codes and the step used to confirm. */
 async function enrolled() {
   const account = await registerUser("mfa");
+  await stepUp(account.access_token, { password: PASSWORD });
   const enable = await api("/api/v1/auth/2fa/enable", { method: "POST", token: account.access_token });
   expect(enable.status).toBe(200);
   const { secret, otpauth_uri, qr_svg } = await enable.json<{
@@ -97,6 +98,7 @@ describe("two-factor authentication", () => {
 
   it("regenerates backup codes with a code, and turns off with one", async () => {
     const user = await enrolled();
+    // Enrolment proved the new secret: this session's step-up now counts as a second-factor one.
     const regenerated = await api("/api/v1/auth/2fa/backup-codes", {
       token: user.access_token,
       body: { code: generateTotp({ secret: user.secret, now: user.confirmedAt + STEP_MS }) },
@@ -130,6 +132,7 @@ describe("two-factor authentication", () => {
       409,
     );
     const fresh = await registerUser("nomfa");
+    await stepUp(fresh.access_token, { password: PASSWORD });
     const verify = await api("/api/v1/auth/2fa/verify", {
       token: fresh.access_token,
       body: { code: "123456" },

@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, isNull, lt } from "drizzle-orm";
-import type { Database } from "../client";
+import { and, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 
 type TokenPurpose = (typeof oneTimeTokens.$inferInsert)["purpose"];
@@ -92,4 +92,105 @@ export async function listSecurityEvents(db: Database, userId: string, limit: nu
     .where(and(...conditions))
     .orderBy(desc(securityEvents.createdAt))
     .limit(limit);
+}
+
+/**
+ * Consumes a single-use token and, in the same statement, every other outstanding one of its user (reset
+ * and sign-in links, verification and address-change links, pending sign-in challenges): the user id on
+ * the first use of a live token of that purpose, else undefined. Two links of one user redeemed at the same
+ * moment cannot both succeed: the second statement waits on the first's row locks and then finds every
+ * token used.
+ */
+export async function consumeOneTimeTokenRevokingOthers(
+  db: Database,
+  purpose: TokenPurpose,
+  tokenHash: string,
+  now: Date,
+): Promise<string | undefined> {
+  const result = await db.execute<{ userId: string }>(sql`
+    with presented as (
+      select user_id from ${oneTimeTokens}
+       where token_hash = ${tokenHash} and purpose = ${purpose} and used_at is null and expires_at > ${now}
+    ), spent as (
+      update ${oneTimeTokens} t set used_at = ${now}
+       where t.user_id = (select user_id from presented) and t.used_at is null
+      returning t.user_id, t.token_hash
+    )
+    select user_id as "userId" from spent where token_hash = ${tokenHash}`);
+  return result.rows[0]?.userId;
+}
+
+/**
+ * Sets a new password and, in the same statement, spends every outstanding single-use token of the user,
+ * so no link e-mailed before the change (a second reset link, a magic link) works after it.
+ */
+export async function setPasswordRevokingTokens(
+  db: Database,
+  userId: string,
+  passwordHash: string,
+  now: Date,
+) {
+  await db.execute(sql`
+    with spent as (
+      update ${oneTimeTokens} set used_at = ${now} where user_id = ${userId} and used_at is null
+    )
+    update users set password_hash = ${passwordHash}, password_changed_at = ${now} where id = ${userId}`);
+}
+
+/**
+ * Stores an address-change token with the address it confirms; an earlier unconfirmed change of the same
+ * user is spent in the same statement, so only the latest link works.
+ */
+export async function createEmailChangeToken(
+  db: Database,
+  input: { userId: string; tokenHash: string; newEmail: string; expiresAt: Date; now: Date },
+) {
+  await db.execute(sql`
+    with replaced as (
+      update ${oneTimeTokens} set used_at = ${input.now}
+       where user_id = ${input.userId} and purpose = 'change_email' and used_at is null
+    )
+    insert into ${oneTimeTokens} (user_id, purpose, token_hash, expires_at, new_email)
+    values (${input.userId}, 'change_email', ${input.tokenHash}, ${input.expiresAt}, ${input.newEmail})`);
+}
+
+/**
+ * Confirms an address change in one statement: the user's live `change_email` token is spent with every
+ * other outstanding token of theirs (links sent to the old address die with it), and the address is
+ * replaced and marked verified. Undefined when the token is not the user's, used or expired. An address
+ * taken meanwhile fails the unique index and rolls the whole statement back (the token stays unused).
+ */
+export async function confirmEmailChange(
+  db: Database,
+  input: { userId: string; tokenHash: string; now: Date },
+): Promise<{ email: string } | undefined> {
+  const result = await db.execute<{ email: string }>(sql`
+    with presented as (
+      select user_id, new_email from ${oneTimeTokens}
+       where token_hash = ${input.tokenHash} and purpose = 'change_email' and user_id = ${input.userId}
+         and used_at is null and expires_at > ${input.now} and new_email is not null
+    ), spent as (
+      update ${oneTimeTokens} t set used_at = ${input.now}
+       where t.user_id = (select user_id from presented) and t.used_at is null
+      returning t.token_hash
+    )
+    update users u set email = p.new_email, email_verified_at = ${input.now}
+      from presented p
+     where u.id = p.user_id and u.status = 'active'
+       and exists (select 1 from spent where spent.token_hash = ${input.tokenHash})
+    returning u.email`);
+  return result.rows[0];
+}
+
+/**
+ * Takes a user's second factor away (an administrator's reset): the TOTP secret and every backup code, in
+ * one statement inside the caller's tenant transaction. False when the user is not in the tenant.
+ */
+export async function clearSecondFactor(tx: Transaction, tenantId: string, userId: string): Promise<boolean> {
+  const result = await tx.execute<{ id: string }>(sql`
+    with codes as (delete from ${backupCodes} where user_id = ${userId})
+    update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null
+     where id = ${userId} and tenant_id = ${tenantId}
+    returning id`);
+  return result.rows.length === 1;
 }

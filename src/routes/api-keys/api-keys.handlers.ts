@@ -2,12 +2,14 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { ApiKeyRow } from "../../db/repositories/api-keys.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { requireStepUp } from "../../services/auth/step-up-rule";
 import {
   createApiKey as create,
   listTenantApiKeys,
   revokeTenantApiKey,
 } from "../../services/tenancy/api-keys";
 import type { ApiKeyScope } from "../../services/tenancy/permissions";
+import { authOf } from "../auth/deps";
 import type * as routes from "./api-keys.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -26,6 +28,8 @@ export const toApiKeyView = (row: ApiKeyRow): z.infer<typeof routes.ApiKeySchema
 
 export const createApiKey: RouteHandler<typeof routes.createApiKey, AppEnv> = async (c) => {
   const input = c.req.valid("json");
+  // A key outlives the session that made it: a stolen access token alone must not mint one.
+  requireStepUp(authOf(c), new Date());
   const { key, secret } = await create(tenantOf(c), {
     name: input.name,
     scopes: input.scopes,

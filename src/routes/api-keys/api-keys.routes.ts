@@ -27,6 +27,9 @@ export const createApiKey = defineRoute({
   tags,
   ...secured("api_keys:manage"),
   summary: "Create an API key for a machine; the secret is in this response only.",
+  description:
+    "Needs a recent step-up of the calling session (`POST /api/v1/auth/step-up`), else 403 `step_up_required`. " +
+    "Only users create keys: an API key cannot create another (no scope grants `api_keys:manage`).",
   request: {
     body: jsonBody(
       z

@@ -85,6 +85,13 @@ export const CsrfRefused = {
   content: problems[403].content,
 };
 
+/** What a route that needs a recent re-authentication answers without one. */
+export const StepUpRefused = {
+  description:
+    "`step_up_required`: the session has not re-authenticated in the last 5 minutes (or did so with a weaker factor than the user now holds). `POST /api/v1/auth/step-up`, then retry. In cookie mode, `csrf_failed` as well.",
+  content: problems[403].content,
+};
+
 /** The opt-in to cookie mode on the routes that sign in; without it, tokens come back in JSON as always. */
 export const TokenDeliveryHeaders = z.object({
   "x-token-delivery": z

@@ -49,7 +49,7 @@ export async function authDeps(c: Context<AppEnv>): Promise<AuthDeps> {
     db: c.var.database.db,
     config,
     keys: await signingKeys(c),
-    accountGuard: (email) => c.env.ACCOUNT_GUARD.get(c.env.ACCOUNT_GUARD.idFromName(email)),
+    accountGuard: (key) => c.env.ACCOUNT_GUARD.get(c.env.ACCOUNT_GUARD.idFromName(key)),
     sessionAuthority: (userId) => c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(userId)),
     email: createEmailSender(config),
     now: () => new Date(),

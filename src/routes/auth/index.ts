@@ -5,6 +5,8 @@ import * as recovery from "./recovery.handlers";
 import * as recoveryRoutes from "./recovery.routes";
 import * as session from "./session.handlers";
 import * as sessionRoutes from "./session.routes";
+import * as stepUp from "./step-up.handlers";
+import * as stepUpRoutes from "./step-up.routes";
 import * as twoFactor from "./two-factor.handlers";
 import * as twoFactorRoutes from "./two-factor.routes";
 
@@ -32,4 +34,7 @@ export const authRoutes = createRouter()
   .openapi(twoFactorRoutes.enableTotp, twoFactor.enableTotp)
   .openapi(twoFactorRoutes.verifyTotp, twoFactor.verifyTotp)
   .openapi(twoFactorRoutes.disableTotp, twoFactor.disableTotp)
-  .openapi(twoFactorRoutes.regenerateBackupCodes, twoFactor.regenerateBackupCodes);
+  .openapi(twoFactorRoutes.regenerateBackupCodes, twoFactor.regenerateBackupCodes)
+  .openapi(stepUpRoutes.stepUp, stepUp.stepUp)
+  .openapi(stepUpRoutes.requestEmailChange, stepUp.requestEmailChange)
+  .openapi(stepUpRoutes.confirmEmailChange, stepUp.confirmEmailChange);

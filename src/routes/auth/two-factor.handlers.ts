@@ -10,12 +10,12 @@ import { authDeps, authOf, clientOf } from "./deps";
 import type * as routes from "./two-factor.routes";
 
 export const enableTotp: RouteHandler<typeof routes.enableTotp, AppEnv> = async (c) =>
-  c.json(await beginTotpEnrolment(await authDeps(c), authOf(c).userId), 200);
+  c.json(await beginTotpEnrolment(await authDeps(c), authOf(c)), 200);
 
 export const verifyTotp: RouteHandler<typeof routes.verifyTotp, AppEnv> = async (c) => {
   const codes = await confirmTotpEnrolment(
     await authDeps(c),
-    authOf(c).userId,
+    authOf(c),
     c.req.valid("json").code,
     clientOf(c),
   );
@@ -23,16 +23,11 @@ export const verifyTotp: RouteHandler<typeof routes.verifyTotp, AppEnv> = async 
 };
 
 export const disableTotp: RouteHandler<typeof routes.disableTotp, AppEnv> = async (c) => {
-  await turnOffTotp(await authDeps(c), authOf(c).userId, c.req.valid("json").code, clientOf(c));
+  await turnOffTotp(await authDeps(c), authOf(c), c.req.valid("json").code, clientOf(c));
   return c.body(null, 204);
 };
 
 export const regenerateBackupCodes: RouteHandler<typeof routes.regenerateBackupCodes, AppEnv> = async (c) => {
-  const codes = await replaceCodes(
-    await authDeps(c),
-    authOf(c).userId,
-    c.req.valid("json").code,
-    clientOf(c),
-  );
+  const codes = await replaceCodes(await authDeps(c), authOf(c), c.req.valid("json").code, clientOf(c));
   return c.json({ backup_codes: codes }, 200);
 };

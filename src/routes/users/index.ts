@@ -7,4 +7,5 @@ export const userRoutes = createRouter()
   .openapi(routes.listUsers, handlers.listUsers)
   .openapi(routes.getUser, handlers.getUser)
   .openapi(routes.updateUser, handlers.updateUser)
-  .openapi(routes.unlockUser, handlers.unlockUser);
+  .openapi(routes.unlockUser, handlers.unlockUser)
+  .openapi(routes.resetTwoFactor, handlers.resetTwoFactor);

@@ -2,6 +2,7 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { TenantUser } from "../../db/repositories/tenant-users.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { resetUserTwoFactor } from "../../services/tenancy/two-factor-reset";
 import { updateUser as update } from "../../services/tenancy/user-changes";
 import { getUser as find, listUsers as list, unlockUser as unlock } from "../../services/tenancy/users";
 import { authDeps, clientOf } from "../auth/deps";
@@ -48,5 +49,10 @@ export const updateUser: RouteHandler<typeof routes.updateUser, AppEnv> = async 
 
 export const unlockUser: RouteHandler<typeof routes.unlockUser, AppEnv> = async (c) => {
   await unlock(tenantOf(c), await authDeps(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};
+
+export const resetTwoFactor: RouteHandler<typeof routes.resetTwoFactor, AppEnv> = async (c) => {
+  await resetUserTwoFactor(tenantOf(c), await authDeps(c), clientOf(c), c.req.valid("param").id);
   return c.body(null, 204);
 };

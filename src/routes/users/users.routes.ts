@@ -93,3 +93,17 @@ export const unlockUser = defineRoute({
   request: { params: IdParam },
   responses: { 204: { description: "Unlocked (or was not locked)." }, 404: problems[404] },
 });
+
+export const resetTwoFactor = defineRoute({
+  method: "post",
+  path: "/api/v1/users/{id}/2fa/reset",
+  tags,
+  ...secured("users:manage"),
+  summary: "Reset a user's two-factor authentication (a lost authenticator): secret and backup codes go.",
+  description:
+    "Every session of the user ends, the user is told by e-mail and the reset is in the audit trail and the " +
+    "user's security events; the next sign-in is by password alone, and the user can enrol again. Not on " +
+    "oneself (403: use `/api/v1/auth/2fa/disable`); 409 when 2FA is off; 404 for a user of another tenant.",
+  request: { params: IdParam },
+  responses: { 204: { description: "Reset." }, 404: problems[404], 409: problems[409] },
+});

@@ -1,16 +1,12 @@
-import { consumeOneTimeToken } from "../../db/repositories/credentials.repository";
+import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
 import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
-import {
-  findUserById,
-  markEmailVerified,
-  setPasswordHash,
-  type UserRow,
-} from "../../db/repositories/users.repository";
+import { findUserById, markEmailVerified, type UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import type { AuthDeps, ClientContext } from "./context";
 import { recordSecurityEvent } from "./events";
+import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashPassword, verifyPassword } from "./passwords";
 import { assertPasswordPolicy } from "./registration";
 import { hashToken } from "./secrets";
@@ -25,7 +21,7 @@ export async function currentUser(deps: AuthDeps, userId: string): Promise<UserR
 
 /**
  * Changes the password after re-authentication (ASVS 7.5.1) and ends every other session (ASVS 7.4.3);
- * the current one stays signed in. A wrong current password counts towards lockout.
+ * the current one stays signed in. A wrong current password counts towards lockout; a locked account gets 423.
  */
 export async function changePassword(
   deps: AuthDeps,
@@ -34,22 +30,13 @@ export async function changePassword(
   client: ClientContext,
 ) {
   const user = await currentUser(deps, auth.userId);
+  await refuseIfLocked(deps, lockoutKey(user, user.email));
   const { valid } = await verifyPassword(input.currentPassword, user.passwordHash);
   if (!valid) {
-    const guard = deps.accountGuard(user.email);
-    const result = await guard.recordFailure(deps.now().getTime(), {
-      threshold: deps.config.LOCKOUT_THRESHOLD,
-      lockSeconds: deps.config.LOCKOUT_SECONDS,
-      windowSeconds: deps.config.LOCKOUT_WINDOW_SECONDS,
+    return failAttempt(deps, user.email, user, client, "password", {
+      path: "change-password",
+      detail: "The current password is wrong.",
     });
-    await recordSecurityEvent(deps, {
-      type: "login_failure",
-      userId: user.id,
-      tenantId: user.tenantId,
-      client,
-      details: { factor: "password", during: "change_password", failures: result.failures },
-    });
-    throw new AppError("invalid_credentials", "The current password is wrong.");
   }
   const ended = await replacePassword(
     deps,
@@ -63,8 +50,9 @@ export async function changePassword(
 }
 
 /**
- * Sets a new password (policy checked), ends every session but `keepSessionId`, records the event and
- * tells the owner by e-mail. Returns how many sessions ended.
+ * Sets a new password (policy checked) - spending every outstanding e-mailed link and sign-in challenge of
+ * the account in the same statement - ends every session but `keepSessionId`, records the event and tells
+ * the owner by e-mail. Returns how many sessions ended.
  */
 export async function replacePassword(
   deps: AuthDeps,
@@ -75,7 +63,7 @@ export async function replacePassword(
   keepSessionId?: string,
 ): Promise<number> {
   assertPasswordPolicy(newPassword, user.email, "/new_password");
-  await setPasswordHash(deps.db, user.id, await hashPassword(newPassword), true);
+  await setPasswordRevokingTokens(deps.db, user.id, await hashPassword(newPassword), deps.now());
   const ended = await endAllSessions(deps, user.id, event, keepSessionId);
   await recordSecurityEvent(deps, {
     type: event,

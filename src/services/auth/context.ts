@@ -20,7 +20,8 @@ export interface AuthDeps {
   db: Database;
   config: AppConfig;
   keys: SigningKeys;
-  accountGuard: (email: string) => DurableObjectStub<AccountGuard>;
+  /** The lockout guard of one account: keyed by user id, or by the normalised address when none has it. */
+  accountGuard: (key: string) => DurableObjectStub<AccountGuard>;
   sessionAuthority: (userId: string) => DurableObjectStub<SessionAuthority>;
   email: EmailSender;
   now: () => Date;
@@ -34,4 +35,5 @@ export const EMAIL_TOKEN_SECONDS = {
   verify_email: 24 * 3600,
   password_reset: 30 * 60,
   magic_link: 15 * 60,
+  change_email: 60 * 60,
 } as const;

@@ -23,7 +23,11 @@ export type SecurityEventType =
   | "backup_codes_regenerated"
   | "backup_code_used"
   | "email_verified"
-  | "magic_link_requested";
+  | "magic_link_requested"
+  | "step_up"
+  | "email_change_requested"
+  | "email_changed"
+  | "mfa_reset";
 
 /** Appends a security event and writes the same as a JSON log line; never includes secrets. */
 export async function recordSecurityEvent(

@@ -18,6 +18,7 @@ import type { AuthDeps, ClientContext } from "./context";
 import { describeDevice, deviceFingerprint } from "./devices";
 import { recordSecurityEvent } from "./events";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
+import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashPassword, verifyPassword } from "./passwords";
 import { hashToken, normalizeBackupCode } from "./secrets";
 import { startSession, type TokenPair } from "./sessions";
@@ -30,69 +31,9 @@ export type LoginResult =
 
 const MFA_TOKEN_SECONDS = 300;
 
-const lockedError = (retryAfterSeconds: number) =>
-  new AppError("account_locked", "Too many failed attempts: the account is locked for now.", {
-    headers: { "Retry-After": String(Math.max(1, retryAfterSeconds)) },
-  });
-
-const policy = (deps: AuthDeps) => ({
-  threshold: deps.config.LOCKOUT_THRESHOLD,
-  lockSeconds: deps.config.LOCKOUT_SECONDS,
-  windowSeconds: deps.config.LOCKOUT_WINDOW_SECONDS,
-});
-
-async function refuseIfLocked(deps: AuthDeps, email: string) {
-  const status = await deps.accountGuard(email).status(deps.now().getTime());
-  if (status.locked) throw lockedError(status.retryAfterSeconds);
-}
-
-/**
- * Counts a failed password or second factor against the account (known or not: the guard is keyed by
- * e-mail, so an unknown address behaves exactly like a wrong password) and answers 401, or 423 once locked.
- */
-async function failAttempt(
-  deps: AuthDeps,
-  email: string,
-  user: UserRow | undefined,
-  client: ClientContext,
-  factor: string,
-): Promise<never> {
-  const result = await deps.accountGuard(email).recordFailure(deps.now().getTime(), policy(deps));
-  await recordSecurityEvent(deps, {
-    type: factor === "password" ? "login_failure" : "mfa_failure",
-    userId: user?.id,
-    tenantId: user?.tenantId,
-    client,
-    details: { factor, failures: result.failures },
-  });
-  if (result.justLocked) {
-    await recordSecurityEvent(deps, {
-      type: "account_locked",
-      userId: user?.id,
-      tenantId: user?.tenantId,
-      client,
-    });
-    if (user) {
-      const until = new Date(deps.now().getTime() + result.retryAfterSeconds * 1000);
-      await sendEmail(deps.db, deps.email, {
-        tenantId: user.tenantId,
-        userId: user.id,
-        to: user.email,
-        template: "account_locked",
-        ...renderEmail("account_locked", { until }),
-      });
-    }
-  }
-  if (result.locked) throw lockedError(result.retryAfterSeconds);
-  throw new AppError(
-    "invalid_credentials",
-    factor === "password" ? "Invalid e-mail or password." : "The code is invalid.",
-  );
-}
-
 /** The last step of every sign-in: reset the failure count, notice a new device, open the session. */
 export async function completeLogin(deps: AuthDeps, user: UserRow, client: ClientContext, method: string) {
-  await deps.accountGuard(user.email).recordSuccess();
+  await deps.accountGuard(lockoutKey(user, user.email)).recordSuccess();
   const fingerprint = await deviceFingerprint(client);
   if (await rememberDevice(deps.db, user.id, fingerprint, deps.now())) {
     const device = describeDevice(client);
@@ -171,10 +112,11 @@ export async function login(
   password: string,
   client: ClientContext,
 ): Promise<LoginResult> {
-  await refuseIfLocked(deps, email);
   const user = await findUserByEmail(deps.db, email);
+  await refuseIfLocked(deps, lockoutKey(user, email));
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null);
-  if (!user || !valid || user.status !== "active") return failAttempt(deps, email, user, client, "password");
+  if (!user || !valid || user.status !== "active")
+    return failAttempt(deps, email, user, client, "password", { path: "login" });
   if (needsRehash) await setPasswordHash(deps.db, user.id, await hashPassword(password), false);
   if (user.totpEnabledAt) return challengeSecondFactor(deps, user, client);
   return completeLogin(deps, user, client, "password");
@@ -196,7 +138,7 @@ export async function loginSecondFactor(
   if (user?.status !== "active" || !user.totpEnabledAt || !user.totpSecret) {
     throw new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
   }
-  await refuseIfLocked(deps, user.email);
+  await refuseIfLocked(deps, lockoutKey(user, user.email));
   const now = deps.now();
   let accepted = false;
   if ("totp" in factor) {
@@ -223,7 +165,9 @@ export async function loginSecondFactor(
       });
   }
   if (!accepted)
-    return failAttempt(deps, user.email, user, client, "totp" in factor ? "totp" : "backup_code");
+    return failAttempt(deps, user.email, user, client, "totp" in factor ? "totp" : "backup_code", {
+      path: "totp" in factor ? "login/2fa" : "2fa/backup-code",
+    });
   if (!(await consumeOneTimeToken(deps.db, "mfa", await hashToken(claims.jti), now))) {
     throw new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
   }

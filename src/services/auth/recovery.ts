@@ -1,4 +1,8 @@
-import { consumeOneTimeToken, createOneTimeToken } from "../../db/repositories/credentials.repository";
+import {
+  consumeOneTimeToken,
+  consumeOneTimeTokenRevokingOthers,
+  createOneTimeToken,
+} from "../../db/repositories/credentials.repository";
 import { findUserByEmail, findUserById } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
@@ -6,6 +10,7 @@ import { renderEmail } from "../email/templates";
 import { replacePassword } from "./account";
 import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
 import { recordSecurityEvent } from "./events";
+import { lockoutKey } from "./lockout";
 import { challengeSecondFactor, completeLogin } from "./login";
 import { generateOpaqueToken, hashToken } from "./secrets";
 
@@ -46,8 +51,13 @@ export async function sendAccountLink(
   });
 }
 
+/**
+ * Spends a link's token. A reset link spends every other outstanding token of the account with it, in the
+ * same statement: a second reset link or a magic link sent earlier is dead from this moment on.
+ */
 async function redeem(deps: AuthDeps, purpose: LinkPurpose, token: string) {
-  const userId = await consumeOneTimeToken(deps.db, purpose, await hashToken(token), deps.now());
+  const consume = purpose === "password_reset" ? consumeOneTimeTokenRevokingOthers : consumeOneTimeToken;
+  const userId = await consume(deps.db, purpose, await hashToken(token), deps.now());
   const user = userId ? await findUserById(deps.db, userId) : undefined;
   if (user?.status !== "active") throw new AppError("invalid_token", "The link is invalid, used or expired.");
   return user;
@@ -65,13 +75,13 @@ export async function resetPassword(
 ) {
   const user = await redeem(deps, "password_reset", token);
   await replacePassword(deps, user, newPassword, "password_reset", client);
-  await deps.accountGuard(user.email).unlock();
+  await deps.accountGuard(lockoutKey(user, user.email)).unlock();
 }
 
 /** Signs in with a magic link: the link replaces the password, never the second factor. */
 export async function redeemMagicLink(deps: AuthDeps, token: string, client: ClientContext) {
   const user = await redeem(deps, "magic_link", token);
-  const status = await deps.accountGuard(user.email).status(deps.now().getTime());
+  const status = await deps.accountGuard(lockoutKey(user, user.email)).status(deps.now().getTime());
   if (status.locked) {
     throw new AppError("account_locked", "Too many failed attempts: the account is locked for now.", {
       headers: { "Retry-After": String(Math.max(1, status.retryAfterSeconds)) },

@@ -9,6 +9,9 @@ export const EMAIL_TEMPLATES = [
   "mfa_disabled",
   "password_changed",
   "invitation",
+  "change_email",
+  "email_change_requested",
+  "mfa_reset",
 ] as const;
 
 /** One kind of message; stored in `email_outbox.template`. */
@@ -55,6 +58,9 @@ export interface EmailData {
   mfa_disabled: { at: Instant };
   password_changed: { at: Instant };
   invitation: InvitationData;
+  change_email: LinkData;
+  email_change_requested: { at: Instant; newEmail: string };
+  mfa_reset: { at: Instant };
 }
 
 /** A rendered message, ready for the outbox. */
@@ -164,6 +170,31 @@ const renderers: { [T in EmailTemplate]: (data: EmailData[T]) => RenderedEmail }
     subject: "Your password was changed",
     bodyText: body(
       `The password of your FinEdge account was changed at ${formatTime(data.at)}.`,
+      "",
+      NOT_YOU_COMPROMISED,
+    ),
+  }),
+  change_email: linkEmail(
+    "Confirm your new e-mail address",
+    "Someone asked to make this the e-mail address of a FinEdge account. To confirm it, open this link while signed in:",
+    "confirm-email-change",
+    "If you did not ask for this, ignore this message: the address is not changed unless the link is used.",
+  ),
+  email_change_requested: (data) => ({
+    subject: "Your e-mail address is about to change",
+    bodyText: body(
+      `At ${formatTime(data.at)} someone asked to change the e-mail address of your FinEdge account to ` +
+        `${clientText(data.newEmail, 254)}. It changes once a link sent there is confirmed.`,
+      "",
+      NOT_YOU_COMPROMISED,
+    ),
+  }),
+  mfa_reset: (data) => ({
+    subject: "Your two-factor authentication was reset",
+    bodyText: body(
+      `An administrator of your organisation reset the two-factor authentication of your FinEdge account at ${formatTime(data.at)}.`,
+      "Your authenticator and backup codes no longer work, and you were signed out everywhere. Sign in with " +
+        "your password and turn two-factor authentication on again.",
       "",
       NOT_YOU_COMPROMISED,
     ),

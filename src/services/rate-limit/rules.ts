@@ -44,7 +44,7 @@ const matchers: Matcher[] = [
   },
   {
     method: "POST",
-    path: new RegExp(`^${AUTH}/2fa/(enable|verify|disable|backup-codes)$`),
+    path: new RegExp(`^${AUTH}/(2fa/(enable|verify|disable|backup-codes)|step-up|change-email(/confirm)?)$`),
     policy: minute("two_factor", 10, "principal", true),
   },
   { method: "POST", path: new RegExp(`^${AUTH}/refresh$`), policy: minute("refresh", 10, "ip") },

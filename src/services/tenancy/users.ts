@@ -34,7 +34,7 @@ export async function getUser(ctx: TenantContext, id: string): Promise<TenantUse
 }
 
 /**
- * Clears the sign-in lockout of one of the tenant's users. The guard is keyed by e-mail, as sign-in keys
+ * Clears the sign-in lockout of one of the tenant's users. The guard is keyed by user id, as sign-in keys
  * it; the audit event is written first and the unlock is the transaction's last step, so a failed unlock
  * leaves no record of an unlock that did not happen.
  */
@@ -48,6 +48,6 @@ export async function unlockUser(ctx: TenantContext, deps: Pick<AuthDeps, "accou
       resourceId: user.id,
       after: { email: user.email },
     });
-    await deps.accountGuard(user.email).unlock();
+    await deps.accountGuard(user.id).unlock();
   });
 }

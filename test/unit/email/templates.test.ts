@@ -12,6 +12,9 @@ const sample: { [T in keyof EmailData]: EmailData[T] } = {
   mfa_enabled: { at },
   mfa_disabled: { at },
   password_changed: { at },
+  change_email: link,
+  email_change_requested: { at, newEmail: "new@example.com" },
+  mfa_reset: { at },
   invitation: {
     ...link,
     tenantName: "Acme Capital",
@@ -35,6 +38,7 @@ describe("renderEmail", () => {
     ["verify_email", "verify-email"],
     ["password_reset", "reset-password"],
     ["magic_link", "magic-link"],
+    ["change_email", "confirm-email-change"],
   ] as const)("%s links to /%s with the token URL-encoded, once, and its lifetime", (template, path) => {
     const { bodyText } = renderEmail(template, link);
     const url = `https://app.example/${path}?token=tok%2Ben%2F%3D1`;

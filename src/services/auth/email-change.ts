@@ -1,0 +1,96 @@
+import { confirmEmailChange, createEmailChangeToken } from "../../db/repositories/credentials.repository";
+import { findUserByEmail, isUniqueViolation } from "../../db/repositories/users.repository";
+import { AppError } from "../../errors";
+import { sendEmail } from "../email/outbox";
+import { renderEmail } from "../email/templates";
+import { currentUser } from "./account";
+import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
+import { recordSecurityEvent } from "./events";
+import { generateOpaqueToken, hashToken } from "./secrets";
+import { endAllSessions } from "./sessions";
+import { requireStepUp, type StepUpCaller } from "./step-up-rule";
+
+const taken = () => new AppError("email_taken", "Another account uses this e-mail address.");
+
+/**
+ * Starts an address change (fresh step-up required): a single-use link to the new address, which alone
+ * can confirm it, and a notice to the current one, so its owner learns of a change they did not ask for.
+ * A newer request replaces an unconfirmed one. Nothing changes until the link is confirmed.
+ */
+export async function requestEmailChange(
+  deps: AuthDeps,
+  caller: StepUpCaller,
+  newEmail: string,
+  client: ClientContext,
+) {
+  const user = await currentUser(deps, caller.userId);
+  requireStepUp(caller, deps.now(), user);
+  if (newEmail === user.email) throw new AppError("conflict", "This is already the account's address.");
+  // Registration answers 409 for a taken address too; this is a signed-in, stepped-up caller.
+  if (await findUserByEmail(deps.db, newEmail)) throw taken();
+  const token = generateOpaqueToken();
+  const now = deps.now();
+  await createEmailChangeToken(deps.db, {
+    userId: user.id,
+    tokenHash: await hashToken(token),
+    newEmail,
+    expiresAt: new Date(now.getTime() + EMAIL_TOKEN_SECONDS.change_email * 1000),
+    now,
+  });
+  await sendEmail(deps.db, deps.email, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: newEmail,
+    template: "change_email",
+    ...renderEmail("change_email", {
+      appUrl: deps.config.APP_URL,
+      token,
+      expiresInMinutes: EMAIL_TOKEN_SECONDS.change_email / 60,
+    }),
+  });
+  await sendEmail(deps.db, deps.email, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: "email_change_requested",
+    ...renderEmail("email_change_requested", { at: now, newEmail }),
+  });
+  await recordSecurityEvent(deps, {
+    type: "email_change_requested",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+  });
+}
+
+/**
+ * Confirms an address change with the link's token, signed in as the account that asked for it: the
+ * address is replaced and marked verified, every other outstanding link of the account is spent (those
+ * sent to the old address included), and every other session ends. 409 when the address was taken in
+ * the meantime. The lockout is keyed by user id, so it carries over unchanged.
+ */
+export async function confirmEmailChangeRequest(
+  deps: AuthDeps,
+  caller: { userId: string; sessionId: string },
+  token: string,
+  client: ClientContext,
+) {
+  const user = await currentUser(deps, caller.userId);
+  const changed = await confirmEmailChange(deps.db, {
+    userId: user.id,
+    tokenHash: await hashToken(token),
+    now: deps.now(),
+  }).catch((error: unknown) => {
+    throw isUniqueViolation(error) ? taken() : error;
+  });
+  if (!changed) throw new AppError("invalid_token", "The link is invalid, used or expired.");
+  const ended = await endAllSessions(deps, user.id, "email_changed", caller.sessionId);
+  await recordSecurityEvent(deps, {
+    type: "email_changed",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+    details: { sessionsEnded: ended },
+  });
+  return { ...user, email: changed.email, emailVerifiedAt: deps.now() };
+}

@@ -1,0 +1,83 @@
+import type { UserRow } from "../../db/repositories/users.repository";
+import { AppError } from "../../errors";
+import { sendEmail } from "../email/outbox";
+import { renderEmail } from "../email/templates";
+import type { AuthDeps, ClientContext } from "./context";
+import { recordSecurityEvent } from "./events";
+
+/**
+ * The key of an account's lockout guard: the user id, so changing the e-mail address never resets a
+ * lock or its count; an address no account has gets a guard of its own, keyed by the (lower-cased)
+ * address, so unknown addresses are counted and locked exactly like known ones.
+ */
+export const lockoutKey = (user: Pick<UserRow, "id"> | undefined, email: string): string =>
+  user?.id ?? email.toLowerCase();
+
+/** The factor a failed attempt offered. */
+export type FailedFactor = "password" | "totp" | "backup_code";
+
+export const lockedError = (retryAfterSeconds: number) =>
+  new AppError("account_locked", "Too many failed attempts: the account is locked for now.", {
+    headers: { "Retry-After": String(Math.max(1, retryAfterSeconds)) },
+  });
+
+const policy = (deps: AuthDeps) => ({
+  threshold: deps.config.LOCKOUT_THRESHOLD,
+  lockSeconds: deps.config.LOCKOUT_SECONDS,
+  windowSeconds: deps.config.LOCKOUT_WINDOW_SECONDS,
+});
+
+/** 423 while the guard at `key` holds a lock. */
+export async function refuseIfLocked(deps: AuthDeps, key: string): Promise<void> {
+  const status = await deps.accountGuard(key).status(deps.now().getTime());
+  if (status.locked) throw lockedError(status.retryAfterSeconds);
+}
+
+/**
+ * Counts a failed password or second factor against the account (known or not), records it as a security
+ * event (`login_failure` for a password, `mfa_failure` for a code, with the path it was offered on), locks
+ * and alerts the owner on the failure that reaches the threshold, and answers 401 - or 423 once locked.
+ */
+export async function failAttempt(
+  deps: AuthDeps,
+  email: string,
+  user: UserRow | undefined,
+  client: ClientContext,
+  factor: FailedFactor,
+  context: { path: string; detail?: string },
+): Promise<never> {
+  const result = await deps
+    .accountGuard(lockoutKey(user, email))
+    .recordFailure(deps.now().getTime(), policy(deps));
+  await recordSecurityEvent(deps, {
+    type: factor === "password" ? "login_failure" : "mfa_failure",
+    userId: user?.id,
+    tenantId: user?.tenantId,
+    client,
+    details: { factor, path: context.path, failures: result.failures },
+  });
+  if (result.justLocked) {
+    await recordSecurityEvent(deps, {
+      type: "account_locked",
+      userId: user?.id,
+      tenantId: user?.tenantId,
+      client,
+      details: { path: context.path },
+    });
+    if (user) {
+      const until = new Date(deps.now().getTime() + result.retryAfterSeconds * 1000);
+      await sendEmail(deps.db, deps.email, {
+        tenantId: user.tenantId,
+        userId: user.id,
+        to: user.email,
+        template: "account_locked",
+        ...renderEmail("account_locked", { until }),
+      });
+    }
+  }
+  if (result.locked) throw lockedError(result.retryAfterSeconds);
+  throw new AppError(
+    "invalid_credentials",
+    context.detail ?? (factor === "password" ? "Invalid e-mail or password." : "The code is invalid."),
+  );
+}

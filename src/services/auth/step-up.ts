@@ -1,0 +1,76 @@
+import type { StepUpFactor } from "../../durable-objects/session-authority";
+import { AppError } from "../../errors";
+import { currentUser } from "./account";
+import type { AuthDeps, ClientContext } from "./context";
+import { recordSecurityEvent } from "./events";
+import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
+import { verifyPassword } from "./passwords";
+import { STEP_UP_SECONDS } from "./step-up-rule";
+import { acceptEitherFactor } from "./two-factor";
+
+/** What a step-up offers: the password, or (once 2FA is on) a current TOTP or backup code. */
+export type StepUpInput = { password: string } | { code: string };
+
+const PATH = "step-up";
+
+const wrongFactor = (pointer: string, message: string) =>
+  new AppError("validation_failed", message, {
+    errors: [{ location: "body", pointer, message, code: "wrong_factor" }],
+  });
+
+/**
+ * Re-authenticates the calling session with the strongest factor the user holds: a current TOTP or backup
+ * code when 2FA is on, otherwise the password. A failure counts towards the lockout and is recorded; a
+ * locked account gets 423. The proof is kept by the user's session authority for this session only.
+ */
+export async function stepUp(
+  deps: AuthDeps,
+  caller: { userId: string; sessionId: string },
+  input: StepUpInput,
+  client: ClientContext,
+): Promise<{ expiresIn: number; factor: StepUpFactor }> {
+  const user = await currentUser(deps, caller.userId);
+  const twoFactor = user.totpEnabledAt !== null;
+  if (twoFactor && !("code" in input))
+    throw wrongFactor(
+      "/code",
+      "Two-factor authentication is on: step up with a current TOTP or backup code.",
+    );
+  if (!twoFactor && !("password" in input))
+    throw wrongFactor("/password", "Two-factor authentication is off: step up with your password.");
+  await refuseIfLocked(deps, lockoutKey(user, user.email));
+
+  let factor: StepUpFactor;
+  if ("code" in input) {
+    factor = /^\d{6}$/.test(input.code.trim()) ? "totp" : "backup_code";
+    if (!(await acceptEitherFactor(deps, user, input.code)))
+      return failAttempt(deps, user.email, user, client, factor, { path: PATH });
+    if (factor === "backup_code")
+      await recordSecurityEvent(deps, {
+        type: "backup_code_used",
+        userId: user.id,
+        tenantId: user.tenantId,
+        client,
+        details: { path: PATH },
+      });
+  } else {
+    const { valid } = await verifyPassword(input.password, user.passwordHash);
+    if (!valid)
+      return failAttempt(deps, user.email, user, client, "password", {
+        path: PATH,
+        detail: "The password is wrong.",
+      });
+    factor = "password";
+  }
+
+  const until = Math.floor(deps.now().getTime() / 1000) + STEP_UP_SECONDS;
+  await deps.sessionAuthority(user.id).stepUp(caller.sessionId, until, factor);
+  await recordSecurityEvent(deps, {
+    type: "step_up",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+    details: { factor, sessionId: caller.sessionId },
+  });
+  return { expiresIn: STEP_UP_SECONDS, factor };
+}
