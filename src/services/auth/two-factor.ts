@@ -11,7 +11,8 @@ import { renderEmail } from "../email/templates";
 import { currentUser } from "./account";
 import type { AuthDeps, ClientContext } from "./context";
 import { recordSecurityEvent } from "./events";
-import { generateBackupCodes, hashToken, normalizeBackupCode } from "./secrets";
+import { generateBackupCodes } from "./secrets";
+import { backupCodeCandidates, backupCodeHash, readTotpSecret, sealTotpSecret } from "./stored-factors";
 import { generateTotpSecret, totpKeyUri, totpQrSvg, verifyTotp } from "./totp";
 
 const ISSUER = "FinEdge";
@@ -20,7 +21,7 @@ const ISSUER = "FinEdge";
 async function acceptTotp(deps: AuthDeps, user: UserRow, code: string): Promise<boolean> {
   if (!user.totpSecret) return false;
   const result = verifyTotp({
-    secret: user.totpSecret,
+    secret: (await readTotpSecret(deps.secrets, user)) ?? "",
     code,
     now: deps.now().getTime(),
     lastUsedStep: user.totpLastStep,
@@ -31,7 +32,12 @@ async function acceptTotp(deps: AuthDeps, user: UserRow, code: string): Promise<
 /** A TOTP code or, failing that, an unused backup code. */
 async function acceptEitherFactor(deps: AuthDeps, user: UserRow, code: string): Promise<boolean> {
   if (/^\d{6}$/.test(code.trim())) return acceptTotp(deps, user, code.trim());
-  return consumeBackupCode(deps.db, user.id, await hashToken(normalizeBackupCode(code)), deps.now());
+  return consumeBackupCode(
+    deps.db,
+    user.id,
+    await backupCodeCandidates(deps.secrets, user.id, code),
+    deps.now(),
+  );
 }
 
 async function issueBackupCodes(deps: AuthDeps, userId: string): Promise<string[]> {
@@ -39,7 +45,7 @@ async function issueBackupCodes(deps: AuthDeps, userId: string): Promise<string[
   await replaceBackupCodes(
     deps.db,
     userId,
-    await Promise.all(codes.map((c) => hashToken(normalizeBackupCode(c)))),
+    await Promise.all(codes.map((c) => backupCodeHash(deps.secrets, userId, c))),
   );
   return codes;
 }
@@ -59,7 +65,7 @@ export async function beginTotpEnrolment(deps: AuthDeps, userId: string) {
   const user = await currentUser(deps, userId);
   if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is already on.");
   const secret = generateTotpSecret();
-  await setPendingTotpSecret(deps.db, user.id, secret);
+  await setPendingTotpSecret(deps.db, user.id, await sealTotpSecret(deps.secrets, user.id, secret));
   const uri = totpKeyUri({ secret, accountName: user.email, issuer: ISSUER });
   return { secret, otpauth_uri: uri, qr_svg: totpQrSvg(uri) };
 }
