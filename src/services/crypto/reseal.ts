@@ -5,9 +5,20 @@
  * holds the value read (a concurrent change wins and is counted as skipped).
  */
 import type { Database } from "../../db/client";
-import { replaceValues, type SealScope, valuesToSeal } from "../../db/repositories/sealed-values.repository";
+import {
+  replaceValues,
+  type SealedColumnRef,
+  type SealScope,
+  valuesToSeal,
+} from "../../db/repositories/sealed-values.repository";
 import { openOrPlain, type SealingKeys, seal } from "./sealed";
-import { SEALED_COLUMNS, type SealedColumn } from "./secrets-at-rest";
+import { SEALED_COLUMNS } from "./secrets-at-rest";
+
+/** A column to (re)seal: where it is, what to call it in reports, and its associated data per row. */
+export interface ResealTarget extends SealedColumnRef {
+  name: string;
+  context: (id: string) => string;
+}
 
 /** What a pass did to one column. */
 export interface ResealResult {
@@ -34,7 +45,7 @@ export interface ResealOptions {
 export async function resealColumn(
   db: Database,
   keys: SealingKeys,
-  column: SealedColumn,
+  column: ResealTarget,
   { mode, batchSize = 200, maxRows = Number.POSITIVE_INFINITY, onFailure }: ResealOptions,
 ): Promise<ResealResult> {
   const result: ResealResult = { column: column.name, sealed: 0, skipped: 0, failed: 0 };
