@@ -23,6 +23,8 @@ export default defineConfig({
                 WS_RELAY: inject("wsRelay"),
                 DATABASE_URL: inject("databaseUrl"),
                 JWT_SIGNING_KEYS: inject("signingKeys"),
+                SECRETS_ENCRYPTION_KEYS: inject("encryptionKeys"),
+                BACKUP_CODE_PEPPER: inject("backupCodePepper"),
                 // Only with TEST_REDIS_URL: without them the Worker counts rate limits in its Durable Object.
                 ...(inject("upstashUrl")
                   ? {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Bindings } from "./env";
+import { keyRingSetting } from "./services/crypto/key-ring";
 
 const csv = z
   .string()
@@ -24,6 +25,13 @@ const ConfigSchema = z
     WS_RELAY: z.string().min(1).optional(),
     /** JSON array of private Ed25519 JWKs, current first (src/services/auth/keys.ts). A secret. */
     JWT_SIGNING_KEYS: z.string().min(2).optional(),
+    /**
+     * AES-256-GCM key ring for secrets at rest (TOTP secrets, e-mail bodies): `{"current": kid, "keys":
+     * {kid: base64}}` (src/services/crypto/key-ring.ts). A secret.
+     */
+    SECRETS_ENCRYPTION_KEYS: keyRingSetting("SECRETS_ENCRYPTION_KEYS").optional(),
+    /** The HMAC pepper ring backup codes are hashed under; same shape. A secret. */
+    BACKUP_CODE_PEPPER: keyRingSetting("BACKUP_CODE_PEPPER").optional(),
     JWT_ISSUER: z.string().min(1).default("https://api.finedge.local"),
     JWT_AUDIENCE: z.string().min(1).default("finedge-api"),
     /** Base URL for links in e-mails (verification, reset, magic link). */
@@ -91,6 +99,11 @@ const ConfigSchema = z
         path: ["JWT_SIGNING_KEYS"],
         message: "required outside local development",
       });
+    }
+    for (const name of ["SECRETS_ENCRYPTION_KEYS", "BACKUP_CODE_PEPPER"] as const) {
+      if (!local && !config[name]) {
+        ctx.addIssue({ code: "custom", path: [name], message: "required outside local development" });
+      }
     }
     if (!local && !config.EMAIL_API_KEY) {
       ctx.addIssue({

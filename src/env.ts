@@ -13,6 +13,10 @@ export interface Bindings extends Cloudflare.Env {
   WS_RELAY?: string;
   /** Access-token signing keys: a JSON array of private Ed25519 JWKs, current first. A secret. */
   JWT_SIGNING_KEYS?: string;
+  /** Key ring (JSON) that encrypts secrets at rest: TOTP secrets, e-mail bodies. A secret. */
+  SECRETS_ENCRYPTION_KEYS?: string;
+  /** Pepper ring (JSON) backup codes are hashed under. A secret. */
+  BACKUP_CODE_PEPPER?: string;
   /** API key of the HTTP e-mail provider. A secret. */
   EMAIL_API_KEY?: string;
   /** Upstash Redis REST token. A secret. */

@@ -1,7 +1,10 @@
 import { loadConfig } from "./config";
 import { RequestDatabase } from "./db/client";
 import type { Bindings } from "./env";
-import { describeError, log } from "./logger";
+import { describeError, type LogLevel, log } from "./logger";
+import { resealAll } from "./services/crypto/reseal";
+import type { SealingKeys } from "./services/crypto/sealed";
+import { loadSecretsAtRest } from "./services/crypto/secrets-at-rest";
 import { deliverPending } from "./services/email/outbox";
 import { createEmailSender } from "./services/email/senders";
 import { runPortfolioChores } from "./services/portfolios/chores";
@@ -11,14 +14,16 @@ import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
  * must delay a security alert, never lose it), then the portfolio chores and the resumption of bulk jobs
- * whose chunks went missing.
+ * whose chunks went missing, and the sealing of secrets still stored in the clear from before encryption.
  */
 export async function runScheduled(env: Bindings): Promise<{ sent: number; failed: number }> {
   const config = loadConfig(env);
   if (!config.DATABASE_URL) return { sent: 0, failed: 0 };
   const database = new RequestDatabase({ url: config.DATABASE_URL, relay: config.WS_RELAY });
+  const secrets = await loadSecretsAtRest(config);
   try {
-    const result = await deliverPending(database.db, createEmailSender(config), { limit: 100 });
+    const mailer = { sender: createEmailSender(config), sealing: secrets.sealing };
+    const result = await deliverPending(database.db, mailer, { limit: 100 });
     log(config.LOG_LEVEL, result.failed > 0 ? "warn" : "info", { msg: "outbox drained", ...result });
     return result;
   } catch (error) {
@@ -30,6 +35,31 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
     await resumeStalledJobs(database, riskDeps(env, config), new Date()).catch((error: unknown) =>
       log(config.LOG_LEVEL, "error", { msg: "stalled job sweep failed", error: describeError(error) }),
     );
+    if (secrets.sealing) await sealPlaintext(config.LOG_LEVEL, database, secrets.sealing);
     await database.close();
+  }
+}
+
+/**
+ * Seals a bounded number of plaintext secrets per run (an index probe once none are left). Never throws:
+ * the other chores must not depend on it.
+ */
+async function sealPlaintext(level: LogLevel, database: RequestDatabase, keys: SealingKeys): Promise<void> {
+  try {
+    const results = await resealAll(database.db, keys, {
+      mode: "plaintext",
+      maxRows: 500,
+      onFailure: (column, id, error) =>
+        log(level, "error", {
+          msg: "stored secret cannot be opened",
+          column,
+          id,
+          error: describeError(error),
+        }),
+    });
+    const sealed = results.reduce((sum, r) => sum + r.sealed, 0);
+    if (sealed > 0) log(level, "info", { msg: "plaintext secrets sealed", results });
+  } catch (error) {
+    log(level, "error", { msg: "sealing plaintext secrets failed", error: describeError(error) });
   }
 }

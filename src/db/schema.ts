@@ -43,7 +43,10 @@ export const users = pgTable(
     status: text("status", { enum: ["active", "disabled"] })
       .notNull()
       .default("active"),
-    /** Base32 TOTP secret; set at enrolment, active once `totpEnabledAt` is set. */
+    /**
+     * The TOTP secret, sealed (`v1.<kid>.<iv>.<ciphertext>`, bound to this user; services/auth/stored-factors);
+     * base32 plaintext only in rows from before sealing. Set at enrolment, active once `totpEnabledAt` is set.
+     */
     totpSecret: text("totp_secret"),
     totpEnabledAt: timestamp("totp_enabled_at", { withTimezone: true }),
     /** The last accepted RFC 6238 time step: a code is never accepted twice (ASVS 6.5.1). */
@@ -54,6 +57,10 @@ export const users = pgTable(
   (t) => [
     uniqueIndex("users_email_key").on(t.email),
     index("users_tenant_idx").on(t.tenantId),
+    // Rows still in the clear, for the cron's sealing pass (an empty index once all are sealed).
+    index("users_totp_secret_plain_idx")
+      .on(t.id)
+      .where(sql`${t.totpSecret} is not null and ${t.totpSecret} not like 'v1.%'`),
     check("users_email_lower", sql`${t.email} = lower(${t.email})`),
   ],
 );
@@ -111,6 +118,7 @@ export const backupCodes = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
+    /** `h1.<pepper id>.<HMAC-SHA-256>`; unsalted SHA-256 hex only in codes issued before peppers. */
     codeHash: text("code_hash").notNull(),
     createdAt: createdAt(),
     usedAt: timestamp("used_at", { withTimezone: true }),
@@ -178,6 +186,7 @@ export const emailOutbox = pgTable(
     toAddress: text("to_address").notNull(),
     template: text("template").notNull(),
     subject: text("subject").notNull(),
+    /** Sealed (`v1.<kid>.<iv>.<ciphertext>`, bound to this row): links in it are live tokens. */
     bodyText: text("body_text").notNull(),
     status: text("status", { enum: ["pending", "sent", "failed"] })
       .notNull()
@@ -190,6 +199,9 @@ export const emailOutbox = pgTable(
   (t) => [
     index("email_outbox_status_idx").on(t.status, t.createdAt),
     index("email_outbox_to_idx").on(t.toAddress),
+    index("email_outbox_body_plain_idx")
+      .on(t.id)
+      .where(sql`${t.bodyText} is not null and ${t.bodyText} not like 'v1.%'`),
   ],
 );
 

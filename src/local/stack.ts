@@ -2,6 +2,7 @@ import { startEmbeddedPostgres } from "./embedded-postgres";
 import { applyMigrations } from "./migrate";
 import { publishLocalInChild } from "./model-publisher";
 import { startRelay } from "./relay";
+import { ensureDevKeyRing, generateKeyRingJson } from "./secret-keys";
 import { ensureDevSigningKeys, generateSigningKeySet } from "./signing-keys";
 import { startWranglerDev } from "./wrangler";
 
@@ -64,6 +65,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const signingKeys = options.dataDir
       ? await ensureDevSigningKeys(`${options.dataDir}/signing-keys.json`)
       : await generateSigningKeySet();
+    // Likewise the keys that seal secrets at rest and the backup-code pepper.
+    const encryptionKeys = options.dataDir
+      ? await ensureDevKeyRing(`${options.dataDir}/secrets-encryption-keys.json`, "SECRETS_ENCRYPTION_KEYS")
+      : generateKeyRingJson();
+    const backupCodePepper = options.dataDir
+      ? await ensureDevKeyRing(`${options.dataDir}/backup-code-pepper.json`, "BACKUP_CODE_PEPPER")
+      : generateKeyRingJson();
     // The trained models, published to the local R2 the Worker reads, so predictions work at once.
     await publishLocalInChild(options.dataDir && `${options.dataDir}/wrangler`);
     log("risk models published to local R2");
@@ -75,6 +83,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         WS_RELAY: relay.address,
         DATABASE_URL: databaseUrl,
         JWT_SIGNING_KEYS: signingKeys,
+        SECRETS_ENCRYPTION_KEYS: encryptionKeys,
+        BACKUP_CODE_PEPPER: backupCodePepper,
       },
       persistTo: options.dataDir && `${options.dataDir}/wrangler`,
       logLevel: options.wranglerLogLevel ?? "info",

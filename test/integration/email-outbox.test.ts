@@ -1,4 +1,6 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config";
 import { type Database, RequestDatabase } from "../../src/db/client";
 import {
   enqueueEmail,
@@ -7,7 +9,11 @@ import {
   type OutboxMessage,
   pendingEmails,
 } from "../../src/db/repositories/outbox.repository";
-import { deliverPending, sendEmail } from "../../src/services/email/outbox";
+import { emailOutbox } from "../../src/db/schema";
+import { generateKeyRing } from "../../src/services/crypto/key-ring";
+import { importSealingKeys, isSealed, type SealingKeys } from "../../src/services/crypto/sealed";
+import { loadSecretsAtRest } from "../../src/services/crypto/secrets-at-rest";
+import { deliverPending, type Mailer, openOutboxBody, sendEmail } from "../../src/services/email/outbox";
 import type { EmailSender, OutgoingEmail } from "../../src/services/email/senders";
 import { bindings } from "./helpers";
 
@@ -37,6 +43,10 @@ const message = (to: string, subject = "Your password was changed"): OutboxMessa
  * Stands in for the provider: accepts every message except those to `refused` addresses, which it
  * rejects as a provider answering 503 would. Other suites' pending rows are accepted, as a real drain would.
  */
+/** The Worker's own encryption keys, so rows sealed by requests in other suites open here too. */
+const workerSealing = async (): Promise<SealingKeys> =>
+  (await loadSecretsAtRest(loadConfig(bindings))).sealing as SealingKeys;
+
 function providerDouble(refused: Set<string> = new Set()) {
   const accepted: OutgoingEmail[] = [];
   const attempts: OutgoingEmail[] = [];
@@ -48,7 +58,11 @@ function providerDouble(refused: Set<string> = new Set()) {
       accepted.push(outgoing);
     },
   };
-  return { sender, accepted, attempts };
+  const mailer = async (sealing?: SealingKeys): Promise<Mailer> => ({
+    sender,
+    sealing: sealing ?? (await workerSealing()),
+  });
+  return { sender, mailer, accepted, attempts };
 }
 
 const only = async (db: Database, to: string) => {
@@ -67,7 +81,7 @@ describe("e-mail outbox", () => {
 
       const provider = providerDouble();
       const sentAt = new Date("2030-01-02T03:04:05Z");
-      const result = await deliverPending(db, provider.sender, { limit: 1000, now: () => sentAt });
+      const result = await deliverPending(db, await provider.mailer(), { limit: 1000, now: () => sentAt });
 
       const mine = provider.accepted.filter((outgoing) => outgoing.to === to);
       expect(mine).toEqual([
@@ -82,7 +96,7 @@ describe("e-mail outbox", () => {
     withDatabase(async (db) => {
       const to = mailbox("immediate");
       const provider = providerDouble();
-      const { id, sent } = await sendEmail(db, provider.sender, message(to));
+      const { id, sent } = await sendEmail(db, await provider.mailer(), message(to));
       expect(sent).toBe(true);
       expect(provider.attempts).toEqual([expect.objectContaining({ to, idempotencyKey: id })]);
       expect(await only(db, to)).toMatchObject({ id, status: "sent", attempts: 1 });
@@ -93,7 +107,7 @@ describe("e-mail outbox", () => {
       const to = mailbox("bounce");
       const provider = providerDouble(new Set([to]));
 
-      const { id, sent } = await sendEmail(db, provider.sender, message(to));
+      const { id, sent } = await sendEmail(db, await provider.mailer(), message(to));
       expect(sent).toBe(false);
       expect(await only(db, to)).toMatchObject({
         id,
@@ -104,7 +118,7 @@ describe("e-mail outbox", () => {
       });
 
       for (let attempt = 2; attempt <= MAX_EMAIL_ATTEMPTS; attempt += 1) {
-        const result = await deliverPending(db, provider.sender, { limit: 1000 });
+        const result = await deliverPending(db, await provider.mailer(), { limit: 1000 });
         expect(result.failed).toBe(1);
         const row = await only(db, to);
         expect(row.attempts).toBe(attempt);
@@ -112,7 +126,7 @@ describe("e-mail outbox", () => {
       }
 
       // A failed message is left alone by later drains.
-      await deliverPending(db, provider.sender, { limit: 1000 });
+      await deliverPending(db, await provider.mailer(), { limit: 1000 });
       expect(provider.attempts.filter((outgoing) => outgoing.to === to)).toHaveLength(MAX_EMAIL_ATTEMPTS);
       expect(await only(db, to)).toMatchObject({
         status: "failed",
@@ -133,5 +147,56 @@ describe("e-mail outbox", () => {
       expect((await latestEmailsTo(db, to)).map((row) => row.subject)).toEqual(["third", "second", "first"]);
       expect((await latestEmailsTo(db, to, 2)).map((row) => row.subject)).toEqual(["third", "second"]);
       expect(await latestEmailsTo(db, mailbox("nobody"))).toEqual([]);
+    }));
+  it("stores the body sealed, bound to its row, and still delivers the plain text", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("sealed");
+      const token = `tok_${crypto.randomUUID().replaceAll("-", "")}`;
+      const provider = providerDouble();
+      const body = `Open https://app.test/reset-password?token=${token}\n`;
+      const { id } = await sendEmail(db, await provider.mailer(), { ...message(to), bodyText: body });
+      const row = await only(db, to);
+      expect(isSealed(row.bodyText)).toBe(true);
+      expect(row.bodyText).not.toContain(token);
+      expect(row.bodyText).not.toContain("reset-password");
+      expect(provider.accepted.find((m) => m.to === to)?.bodyText).toBe(body);
+
+      // A retry opens it again; the same body copied into another row does not open there.
+      const other = mailbox("moved");
+      const { id: otherId } = await enqueueEmail(db, message(other));
+      await db.update(emailOutbox).set({ bodyText: row.bodyText }).where(eq(emailOutbox.id, otherId));
+      await db.update(emailOutbox).set({ status: "pending" }).where(eq(emailOutbox.id, id));
+      const retry = providerDouble(new Set());
+      await deliverPending(db, await retry.mailer(), { limit: 1000 });
+      expect(retry.accepted.find((m) => m.to === to)?.bodyText).toBe(body);
+      expect(retry.accepted.find((m) => m.to === other)).toBeUndefined();
+      expect(await only(db, other)).toMatchObject({
+        status: "pending",
+        attempts: 1,
+        lastError: expect.stringMatching(/^SealedValueError: .*does not open/),
+      });
+      // Given up like any failing message, rather than blocking the queue.
+      await db.update(emailOutbox).set({ status: "failed" }).where(eq(emailOutbox.id, otherId));
+    }));
+
+  it("cannot open a body without the key that sealed it", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("wrong-key");
+      await sendEmail(db, await providerDouble().mailer(), message(to));
+      const row = await only(db, to);
+      const stranger = await importSealingKeys(generateKeyRing("k-other"));
+      await expect(openOutboxBody(stranger, row)).rejects.toThrow(/which the ring does not have/);
+      expect(await openOutboxBody(await workerSealing(), row)).toBe(message(to).bodyText);
+    }));
+
+  it("still delivers a body written in the clear before sealing", () =>
+    withDatabase(async (db) => {
+      const to = mailbox("legacy");
+      const { id } = await enqueueEmail(db, message(to));
+      const provider = providerDouble();
+      await deliverPending(db, await provider.mailer(), { limit: 1000 });
+      expect(provider.accepted.filter((m) => m.to === to)).toEqual([
+        { to, subject: message(to).subject, bodyText: message(to).bodyText, idempotencyKey: id },
+      ]);
     }));
 });

@@ -10,6 +10,7 @@ import { routeThroughRelay } from "../../src/db/driver";
 import { startEmbeddedPostgres } from "../../src/local/embedded-postgres";
 import { applyMigrations } from "../../src/local/migrate";
 import { startRelay } from "../../src/local/relay";
+import { generateKeyRingJson } from "../../src/local/secret-keys";
 import { generateSigningKeySet } from "../../src/local/signing-keys";
 import { provideModelArtefacts } from "./model-artefacts";
 import { provideQuoteServer } from "./quote-server";
@@ -19,6 +20,9 @@ declare module "vitest" {
     wsRelay: string;
     databaseUrl: string;
     signingKeys: string;
+    /** Key rings for secrets at rest: `SECRETS_ENCRYPTION_KEYS` and `BACKUP_CODE_PEPPER`. */
+    encryptionKeys: string;
+    backupCodePepper: string;
     /** An Upstash-compatible endpoint in front of TEST_REDIS_URL's Redis; empty when that is unset. */
     upstashUrl: string;
     upstashToken: string;
@@ -65,6 +69,8 @@ export default async function setup(project: TestProject) {
   project.provide("wsRelay", relay.address);
   project.provide("databaseUrl", databaseUrl);
   project.provide("signingKeys", await generateSigningKeySet());
+  project.provide("encryptionKeys", generateKeyRingJson());
+  project.provide("backupCodePepper", generateKeyRingJson());
   await provideModelArtefacts(project);
   cleanups.push(await provideQuoteServer(project));
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { type ConfigError, loadConfig } from "../../src/config";
 import type { Bindings } from "../../src/env";
 
+const RING = '{"current":"k1","keys":{"k1":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}}';
+
 const base = { MODELS: {}, FILES: {} } as unknown as Bindings;
 const load = (vars: Record<string, string | undefined>) => loadConfig({ ...base, ...vars } as Bindings);
 
@@ -34,9 +36,11 @@ describe("loadConfig", () => {
       expect.unreachable();
     } catch (error) {
       expect((error as ConfigError).settings.map((s) => s.split(":")[0]).sort()).toEqual([
+        "BACKUP_CODE_PEPPER",
         "DATABASE_URL",
         "EMAIL_API_KEY",
         "JWT_SIGNING_KEYS",
+        "SECRETS_ENCRYPTION_KEYS",
       ]);
     }
     try {
@@ -45,6 +49,8 @@ describe("loadConfig", () => {
         DATABASE_URL: "postgres://u:p@db.example/app",
         JWT_SIGNING_KEYS: "[]",
         EMAIL_API_KEY: "re_secret",
+        SECRETS_ENCRYPTION_KEYS: RING,
+        BACKUP_CODE_PEPPER: RING,
         WS_RELAY: "127.0.0.1:1",
       });
       expect.unreachable();
@@ -71,6 +77,8 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u:p@db.example/app",
       JWT_SIGNING_KEYS: "[]",
       EMAIL_API_KEY: "re_secret",
+      SECRETS_ENCRYPTION_KEYS: RING,
+      BACKUP_CODE_PEPPER: RING,
     };
     expect(() => load({ ...production, RATE_LIMIT_BACKEND: "off" })).toThrow("RATE_LIMIT_BACKEND");
     expect(() => load({ RATE_LIMIT_BACKEND: "upstash" })).toThrow("RATE_LIMIT_BACKEND");

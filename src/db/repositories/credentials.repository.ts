@@ -1,10 +1,10 @@
-import { and, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 
 type TokenPurpose = (typeof oneTimeTokens.$inferInsert)["purpose"];
 
-/** Replaces a user's backup codes with new ones (hashes only). */
+/** Replaces a user's backup codes with new ones (peppered hashes only). */
 export async function replaceBackupCodes(db: Database, userId: string, codeHashes: string[]) {
   await db.transaction(async (tx) => {
     await tx.delete(backupCodes).where(eq(backupCodes.userId, userId));
@@ -14,13 +14,22 @@ export async function replaceBackupCodes(db: Database, userId: string, codeHashe
   });
 }
 
-/** Uses a backup code once: true only for the first use of an issued, unused code. */
-export async function consumeBackupCode(db: Database, userId: string, codeHash: string, now: Date) {
+/**
+ * Uses a backup code once: true only for the first use of an issued, unused code. `codeHashes` are the
+ * forms the typed code may be stored in (one per pepper, and the legacy unsalted hash): one statement
+ * tries them all, and a user's codes are unique, so at most one row matches.
+ */
+export async function consumeBackupCode(db: Database, userId: string, codeHashes: string[], now: Date) {
+  if (codeHashes.length === 0) return false;
   const rows = await db
     .update(backupCodes)
     .set({ usedAt: now })
     .where(
-      and(eq(backupCodes.userId, userId), eq(backupCodes.codeHash, codeHash), isNull(backupCodes.usedAt)),
+      and(
+        eq(backupCodes.userId, userId),
+        inArray(backupCodes.codeHash, codeHashes),
+        isNull(backupCodes.usedAt),
+      ),
     )
     .returning({ id: backupCodes.id });
   return rows.length === 1;

@@ -21,11 +21,18 @@ export const MAX_EMAIL_ATTEMPTS = 5;
 /** Keeps a provider's error readable without letting one failure bloat the row. */
 const MAX_ERROR_LENGTH = 500;
 
-/** Queues a message as "pending". */
-export async function enqueueEmail(db: Database, message: OutboxMessage): Promise<{ id: string }> {
+/**
+ * Queues a message as "pending". `bodyText` is stored as given: the outbox service seals it first, under
+ * associated data naming the row, so it passes the row's id chosen in advance.
+ */
+export async function enqueueEmail(
+  db: Database,
+  message: OutboxMessage & { id?: string },
+): Promise<{ id: string }> {
   const [row] = await db
     .insert(emailOutbox)
     .values({
+      ...(message.id ? { id: message.id } : {}),
       tenantId: message.tenantId ?? null,
       userId: message.userId ?? null,
       toAddress: message.to,

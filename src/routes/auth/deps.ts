@@ -3,6 +3,7 @@ import type { AppEnv, AuthContext } from "../../env";
 import { AppError } from "../../errors";
 import type { AuthDeps, ClientContext } from "../../services/auth/context";
 import { loadSigningKeys } from "../../services/auth/keys";
+import { loadSecretsAtRest } from "../../services/crypto/secrets-at-rest";
 import { createEmailSender } from "../../services/email/senders";
 
 interface CfProperties {
@@ -45,13 +46,15 @@ export async function signingKeys(c: Context<AppEnv>) {
 /** Builds the services' dependencies from the request's bindings. */
 export async function authDeps(c: Context<AppEnv>): Promise<AuthDeps> {
   const { config } = c.var;
+  const secrets = await loadSecretsAtRest(config);
   return {
     db: c.var.database.db,
     config,
     keys: await signingKeys(c),
     accountGuard: (key) => c.env.ACCOUNT_GUARD.get(c.env.ACCOUNT_GUARD.idFromName(key)),
     sessionAuthority: (userId) => c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(userId)),
-    email: createEmailSender(config),
+    secrets,
+    email: { sender: createEmailSender(config), sealing: secrets.sealing },
     now: () => new Date(),
   };
 }

@@ -2,6 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { latestEmailsTo } from "../../db/repositories/outbox.repository";
 import { AppError } from "../../errors";
 import { createRouter, defineRoute, problems } from "../../openapi";
+import { loadSecretsAtRest } from "../../services/crypto/secrets-at-rest";
+import { openOutboxBody } from "../../services/email/outbox";
 
 const mailboxRoute = defineRoute({
   method: "get",
@@ -35,7 +37,8 @@ const mailboxRoute = defineRoute({
 
 /**
  * The local mailbox: without an e-mail provider, messages stay in the outbox, and this lets a developer
- * (or a test) read them. It does not exist outside development and test.
+ * (or a test) read them. It does not exist outside development and test. Bodies are sealed in the table
+ * and opened here, as the sender would.
  */
 export const devRoutes = createRouter().openapi(mailboxRoute, async (c) => {
   const { ENVIRONMENT } = c.var.config;
@@ -43,17 +46,16 @@ export const devRoutes = createRouter().openapi(mailboxRoute, async (c) => {
     throw new AppError("not_found", `No route matches ${c.req.method} ${c.req.path}.`);
   }
   const rows = await latestEmailsTo(c.var.database.db, c.req.valid("query").to, 20);
-  return c.json(
-    {
-      messages: rows.map((m) => ({
-        id: m.id,
-        template: m.template,
-        subject: m.subject,
-        body_text: m.bodyText,
-        status: m.status,
-        created_at: m.createdAt.toISOString(),
-      })),
-    },
-    200,
+  const { sealing } = await loadSecretsAtRest(c.var.config);
+  const messages = await Promise.all(
+    rows.map(async (m) => ({
+      id: m.id,
+      template: m.template,
+      subject: m.subject,
+      body_text: await openOutboxBody(sealing, m),
+      status: m.status,
+      created_at: m.createdAt.toISOString(),
+    })),
   );
+  return c.json({ messages }, 200);
 });

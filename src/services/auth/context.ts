@@ -2,7 +2,8 @@ import type { AppConfig } from "../../config";
 import type { Database } from "../../db/client";
 import type { AccountGuard } from "../../durable-objects/account-guard";
 import type { SessionAuthority } from "../../durable-objects/session-authority";
-import type { EmailSender } from "../email/senders";
+import type { SecretsAtRest } from "../crypto/secrets-at-rest";
+import type { Mailer } from "../email/outbox";
 import type { SigningKeys } from "./keys";
 
 /** Where a request came from, as far as the edge can tell (from headers and `request.cf`). */
@@ -23,7 +24,10 @@ export interface AuthDeps {
   /** The lockout guard of one account: keyed by user id, or by the normalised address when none has it. */
   accountGuard: (key: string) => DurableObjectStub<AccountGuard>;
   sessionAuthority: (userId: string) => DurableObjectStub<SessionAuthority>;
-  email: EmailSender;
+  /** Encryption keys and peppers for secrets at rest (TOTP secrets, backup codes). */
+  secrets: SecretsAtRest;
+  /** The sender, with the keys that seal message bodies in the outbox. */
+  email: Mailer;
   now: () => Date;
 }
 

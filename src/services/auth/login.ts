@@ -20,8 +20,9 @@ import { recordSecurityEvent } from "./events";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashPassword, verifyPassword } from "./passwords";
-import { hashToken, normalizeBackupCode } from "./secrets";
+import { hashToken } from "./secrets";
 import { startSession, type TokenPair } from "./sessions";
+import { backupCodeCandidates, readTotpSecret } from "./stored-factors";
 import { verifyTotp } from "./totp";
 
 /** A login either completes or asks for the second factor (a short-lived, single-use, typed token). */
@@ -143,7 +144,7 @@ export async function loginSecondFactor(
   let accepted = false;
   if ("totp" in factor) {
     const result = verifyTotp({
-      secret: user.totpSecret,
+      secret: (await readTotpSecret(deps.secrets, user)) ?? "",
       code: factor.totp,
       now: now.getTime(),
       lastUsedStep: user.totpLastStep,
@@ -153,7 +154,7 @@ export async function loginSecondFactor(
     accepted = await consumeBackupCode(
       deps.db,
       user.id,
-      await hashToken(normalizeBackupCode(factor.backupCode)),
+      await backupCodeCandidates(deps.secrets, user.id, factor.backupCode),
       now,
     );
     if (accepted)

@@ -12,8 +12,9 @@ import { currentUser } from "./account";
 import type { AuthDeps, ClientContext } from "./context";
 import { recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
-import { generateBackupCodes, hashToken, normalizeBackupCode } from "./secrets";
+import { generateBackupCodes } from "./secrets";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
+import { backupCodeCandidates, backupCodeHash, readTotpSecret, sealTotpSecret } from "./stored-factors";
 import { generateTotpSecret, totpKeyUri, totpQrSvg, verifyTotp } from "./totp";
 
 const ISSUER = "FinEdge";
@@ -22,7 +23,7 @@ const ISSUER = "FinEdge";
 async function acceptTotp(deps: AuthDeps, user: UserRow, code: string): Promise<boolean> {
   if (!user.totpSecret) return false;
   const result = verifyTotp({
-    secret: user.totpSecret,
+    secret: (await readTotpSecret(deps.secrets, user)) ?? "",
     code,
     now: deps.now().getTime(),
     lastUsedStep: user.totpLastStep,
@@ -33,7 +34,12 @@ async function acceptTotp(deps: AuthDeps, user: UserRow, code: string): Promise<
 /** A TOTP code or, failing that, an unused backup code. */
 export async function acceptEitherFactor(deps: AuthDeps, user: UserRow, code: string): Promise<boolean> {
   if (/^\d{6}$/.test(code.trim())) return acceptTotp(deps, user, code.trim());
-  return consumeBackupCode(deps.db, user.id, await hashToken(normalizeBackupCode(code)), deps.now());
+  return consumeBackupCode(
+    deps.db,
+    user.id,
+    await backupCodeCandidates(deps.secrets, user.id, code),
+    deps.now(),
+  );
 }
 
 async function issueBackupCodes(deps: AuthDeps, userId: string): Promise<string[]> {
@@ -41,7 +47,7 @@ async function issueBackupCodes(deps: AuthDeps, userId: string): Promise<string[
   await replaceBackupCodes(
     deps.db,
     userId,
-    await Promise.all(codes.map((c) => hashToken(normalizeBackupCode(c)))),
+    await Promise.all(codes.map((c) => backupCodeHash(deps.secrets, userId, c))),
   );
   return codes;
 }
@@ -83,7 +89,7 @@ export async function beginTotpEnrolment(deps: AuthDeps, caller: StepUpCaller) {
   if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is already on.");
   requireStepUp(caller, deps.now(), user);
   const secret = generateTotpSecret();
-  await setPendingTotpSecret(deps.db, user.id, secret);
+  await setPendingTotpSecret(deps.db, user.id, await sealTotpSecret(deps.secrets, user.id, secret));
   const uri = totpKeyUri({ secret, accountName: user.email, issuer: ISSUER });
   return { secret, otpauth_uri: uri, qr_svg: totpQrSvg(uri) };
 }

@@ -2,6 +2,10 @@
  * Delivery through the outbox: a message is written before it is sent, so a provider outage delays it
  * instead of losing it, and a later drain retries it. Delivery is at-least-once; the row id travels as the
  * provider's idempotency key so a retry after a lost acknowledgement is not sent twice.
+ *
+ * Bodies carry single-use links (reset, sign-in, verification, invitation), so the outbox never keeps one
+ * readable: a body is sealed (AES-GCM, bound to its row id) before it is written and opened only to hand
+ * it to the provider or to the local mailbox. Rows written before sealing are read as they are.
  */
 
 import type { Database } from "../../db/client";
@@ -12,7 +16,24 @@ import {
   type OutboxMessage,
   pendingEmails,
 } from "../../db/repositories/outbox.repository";
+import { openOrPlain, type SealingKeys, seal } from "../crypto/sealed";
+import { outboxBodyContext, requireSealing } from "../crypto/secrets-at-rest";
 import type { EmailSender } from "./senders";
+
+/** Where messages go, and the keys that seal their bodies in the outbox. */
+export interface Mailer {
+  sender: EmailSender;
+  /** Null only in a local run started without keys: sending then answers 503 rather than store plaintext. */
+  sealing: SealingKeys | null;
+}
+
+/** A stored body as text: sealed bodies are opened with their row id, older plaintext ones pass through. */
+export function openOutboxBody(
+  sealing: SealingKeys | null,
+  row: { id: string; bodyText: string },
+): Promise<string> {
+  return openOrPlain(requireSealing({ sealing }), row.bodyText, outboxBodyContext(row.id));
+}
 
 /** Options of a drain. */
 export interface DeliveryOptions {
@@ -50,32 +71,54 @@ async function attempt(
   return true;
 }
 
-/** Sends up to `limit` pending messages through `sender`, marking each sent or failed. */
+/**
+ * Sends up to `limit` pending messages through the mailer's sender, marking each sent or failed. A body
+ * that cannot be opened (its key left the ring, or it was altered) counts as a failed attempt, so it is
+ * reported on the row and given up after the last attempt rather than blocking the queue.
+ */
 export async function deliverPending(
   db: Database,
-  sender: EmailSender,
+  mailer: Mailer,
   { limit = 20, now = () => new Date() }: DeliveryOptions = {},
 ): Promise<DeliveryResult> {
   const result: DeliveryResult = { sent: 0, failed: 0 };
+  const sealing = requireSealing(mailer);
   // One at a time: a request's connection runs one query at a time anyway, and the provider rate-limits.
   for (const row of await pendingEmails(db, limit)) {
-    const delivered = await attempt(db, sender, { ...row, to: row.toAddress }, now);
+    let bodyText: string;
+    try {
+      bodyText = await openOutboxBody(sealing, row);
+    } catch (error) {
+      await markFailed(db, row.id, describeFailure(error));
+      result.failed += 1;
+      continue;
+    }
+    const delivered = await attempt(
+      db,
+      mailer.sender,
+      { id: row.id, to: row.toAddress, subject: row.subject, bodyText },
+      now,
+    );
     result[delivered ? "sent" : "failed"] += 1;
   }
   return result;
 }
 
 /**
- * Queues a message and tries to deliver it at once. A sender failure is recorded on the row and left for
- * the next drain, never thrown: an e-mail outage must not fail a sign-in. Database errors do propagate.
+ * Queues a message (its body sealed) and tries to deliver it at once. A sender failure is recorded on the
+ * row and left for the next drain, never thrown: an e-mail outage must not fail a sign-in. Database errors
+ * do propagate.
  */
 export async function sendEmail(
   db: Database,
-  sender: EmailSender,
+  mailer: Mailer,
   message: OutboxMessage,
   { now = () => new Date() }: Pick<DeliveryOptions, "now"> = {},
 ): Promise<{ id: string; sent: boolean }> {
-  const { id } = await enqueueEmail(db, message);
-  const sent = await attempt(db, sender, { id, ...message }, now);
+  // The id is chosen here so the sealed body can name its row; the insert stays one round trip.
+  const id = crypto.randomUUID();
+  const sealed = await seal(requireSealing(mailer), message.bodyText, outboxBodyContext(id));
+  await enqueueEmail(db, { ...message, id, bodyText: sealed });
+  const sent = await attempt(db, mailer.sender, { id, ...message }, now);
   return { id, sent };
 }

@@ -68,7 +68,7 @@ export type EmailLogWriter = (fields: Record<string, unknown>) => void;
 
 /**
  * Local development: one log line per message with the recipient and subject only. The body holds
- * single-use tokens, which never go to logs; it stays readable in the outbox table.
+ * single-use tokens, which never go to logs; the local mailbox route opens it from the outbox.
  */
 export function createLogEmailSender(write: EmailLogWriter): EmailSender {
   return {
