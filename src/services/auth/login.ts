@@ -22,6 +22,7 @@ import { hashPassword, verifyPassword } from "./passwords";
 import { hashToken, normalizeBackupCode } from "./secrets";
 import { startSession, type TokenPair } from "./sessions";
 import { verifyTotp } from "./totp";
+import { maySignIn } from "./unverified";
 
 /** A login either completes or asks for the second factor (a short-lived, single-use, typed token). */
 export type LoginResult =
@@ -174,7 +175,8 @@ export async function login(
   await refuseIfLocked(deps, email);
   const user = await findUserByEmail(deps.db, email);
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null);
-  if (!user || !valid || user.status !== "active") return failAttempt(deps, email, user, client, "password");
+  if (!user || !valid || !maySignIn(user, deps.now()))
+    return failAttempt(deps, email, user, client, "password");
   if (needsRehash) await setPasswordHash(deps.db, user.id, await hashPassword(password), false);
   if (user.totpEnabledAt) return challengeSecondFactor(deps, user, client);
   return completeLogin(deps, user, client, "password");

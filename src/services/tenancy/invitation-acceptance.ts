@@ -8,7 +8,6 @@ import {
 import { addMembership, insertTenantUser } from "../../db/repositories/tenant-users.repository";
 import {
   findTenantById,
-  findUserByEmail,
   findUserById,
   isUniqueViolation,
   type TenantRow,
@@ -23,6 +22,7 @@ import { hashPassword } from "../auth/passwords";
 import { assertPasswordPolicy } from "../auth/registration";
 import { hashToken } from "../auth/secrets";
 import { startSession, type TokenPair } from "../auth/sessions";
+import { findAddressHolder } from "../auth/unverified";
 import { recordAudit } from "./audit";
 import type { TenantContext } from "./context";
 import { statusOf } from "./invitation-rules";
@@ -65,7 +65,7 @@ export async function acceptInvitation(
   const tenant = await findTenantById(deps.db, invitation.tenantId);
   // A suspended tenant admits nobody: its invitations answer like any other dead link.
   if (tenant?.status !== "active") throw invalidToken();
-  const existing = await findUserByEmail(deps.db, invitation.email);
+  const existing = await findAddressHolder(deps, invitation.email, client, "invitation_accepted");
   if (existing && existing.tenantId !== invitation.tenantId)
     throw new AppError("conflict", "This address already has an account in another tenant.");
   if (existing) {
