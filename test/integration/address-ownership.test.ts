@@ -226,9 +226,9 @@ describe("an unverified account expires after 24 hours", () => {
     expect((await loginUser(squatter.email, "owner-orbit-lantern-47")).status).toBe(200);
   });
 
-  it("leaves the tenant active when it has other active users", async () => {
+  it("leaves the tenant active when it has other active users, who see the tombstone and cannot revive it", async () => {
     const squatter = await registerUser("shared");
-    await addUser({ id: squatter.tenant.id }, "analyst");
+    const colleague = await addUser({ id: squatter.tenant.id }, "tenant_admin");
     await age(squatter.user.id, 25);
     const owner = await api("/api/v1/auth/register", { body: { email: squatter.email, password: PASSWORD } });
     expect(owner.status).toBe(201);
@@ -237,6 +237,17 @@ describe("an unverified account expires after 24 hours", () => {
     );
     expect(tenant?.status).toBe("active");
     expect((await userRow(squatter.user.id))?.status).toBe("expired");
+    const listed = await api("/api/v1/users?status=expired", { token: colleague.token });
+    expect(listed.status).toBe(200);
+    expect((await listed.json<{ items: Array<{ id: string; email: string }> }>()).items).toEqual([
+      expect.objectContaining({ id: squatter.user.id, email: `expired-${squatter.user.id}@expired.invalid` }),
+    ]);
+    const revive = await api(`/api/v1/users/${squatter.user.id}`, {
+      method: "PATCH",
+      token: colleague.token,
+      body: { status: "active" },
+    });
+    expect(revive.status).toBe(409);
   });
 
   it("an invitation to the address releases it when created, and the owner accepts it verified", async () => {
