@@ -45,6 +45,7 @@ export class RequestDatabase {
   #pool: Pool | undefined;
   #db: Database | undefined;
   #clients = new Set<Client>();
+  #afterResponse: Array<() => Promise<void>> = [];
 
   constructor(private readonly settings: DatabaseSettings | undefined) {}
 
@@ -85,6 +86,27 @@ export class RequestDatabase {
       );
       return work(tx);
     });
+  }
+
+  /**
+   * Queues work for after the response, on this request's connection: `settle()` runs it once the response
+   * is out, then closes. The work must handle its own errors (they can no longer reach the client).
+   */
+  afterResponse(work: () => Promise<void>): void {
+    this.#afterResponse.push(work);
+  }
+
+  /** Runs the work queued for after the response, in order, then closes the connection. */
+  async settle(): Promise<void> {
+    try {
+      // A turn of the event loop first: the response leaves before the work's first query goes out.
+      if (this.#afterResponse.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      for (let work = this.#afterResponse.shift(); work; work = this.#afterResponse.shift()) {
+        await work().catch(() => undefined); // the queuer logs its own failures
+      }
+    } finally {
+      await this.close();
+    }
   }
 
   /** Closes the connection if one was opened. Safe to call more than once. */

@@ -40,7 +40,8 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
     role: text("role", { enum: ROLES }).notNull(),
-    status: text("status", { enum: ["active", "disabled"] })
+    /** `expired`: a tombstone of an account that never verified its address (services/auth/unverified). */
+    status: text("status", { enum: ["active", "disabled", "expired"] })
       .notNull()
       .default("active"),
     /**

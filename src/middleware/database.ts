@@ -4,7 +4,8 @@ import type { AppEnv } from "../env";
 
 /**
  * Gives the request a lazily-opened database (`c.var.database`) and closes it once the response is
- * ready, through `waitUntil` so closing does not delay the response.
+ * ready, through `waitUntil` so closing does not delay the response. Work a handler queued for after the
+ * response (`afterResponse` in routes/after-response) runs first, on the same connection.
  */
 export function database(): MiddlewareHandler<AppEnv> {
   return async function database(c, next) {
@@ -14,7 +15,7 @@ export function database(): MiddlewareHandler<AppEnv> {
     try {
       await next();
     } finally {
-      const closing = handle.close().catch(() => undefined);
+      const closing = handle.settle().catch(() => undefined);
       try {
         c.executionCtx.waitUntil(closing);
       } catch {

@@ -16,7 +16,9 @@
  *   and 1,000 rows per run, in onnxruntime-web inside workerd against onnxruntime-node on the same rows;
  * - bulk (test/bench/bulk-job.ts): a bulk job of BENCH_BULK_ROWS (default 100,000) loan applications as CSV
  *   through a fresh API stack and its local queue, from upload to completion.
- * BENCH_PARTS (default "http,inference,bulk") picks the parts, e.g. `BENCH_PARTS=inference npm run bench`.
+ * - oracle (test/bench/oracle.ts): forgot-password for a known and an unknown address, 50 requests each one
+ *   at a time, their medians and the difference (the two must not be told apart), on a fresh API stack.
+ * BENCH_PARTS (default "http,inference,bulk,oracle") picks the parts, e.g. `BENCH_PARTS=oracle npm run bench`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -28,11 +30,12 @@ import { startWranglerDev } from "../../src/local/wrangler";
 import { startUpstashRestServer } from "../support/upstash-rest";
 import { type BulkReport, measureBulkJob } from "./bulk-job";
 import { type InferenceRow, measureInference } from "./inference";
+import { measureOracle, type OracleReport } from "./oracle";
 import { type RequestPlan, type Scenario, scenarios } from "./scenarios";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
-const PARTS = ["http", "inference", "bulk"];
+const PARTS = ["http", "inference", "bulk", "oracle"];
 const parts = new Set((process.env.BENCH_PARTS ?? PARTS.join(",")).split(",").map((part) => part.trim()));
 for (const part of parts) {
   if (!PARTS.includes(part))
@@ -142,6 +145,8 @@ const rows: Row[] = [];
 let inference: InferenceRow[] | undefined;
 let bulk: BulkReport | undefined;
 let bulkStack: LocalStack | undefined;
+let oracle: OracleReport | undefined;
+let oracleStack: LocalStack | undefined;
 /**
  * Stops everything the HTTP scenarios use (once), before the other parts: those run on a quiet machine, and
  * this process - which also hosts the embedded Postgres - does nothing else while onnxruntime-node is timed.
@@ -189,14 +194,20 @@ try {
       ...(bulkRows > DAILY_ROWS ? { TENANT_INFERENCE_ROWS_PER_DAY: String(bulkRows) } : {}),
     });
     bulk = await measureBulkJob(bulkStack.url, bulkRows);
+    await bulkStack.stop(); // idempotent: the oracle part runs alone
+  }
+  if (parts.has("oracle")) {
+    oracleStack = await stack({ RATE_LIMIT_BACKEND: "durable_object" });
+    oracle = await measureOracle(oracleStack.url);
   }
 } finally {
   await stopHttp();
   await bulkStack?.stop();
+  await oracleStack?.stop();
 }
 
 const machine = { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version };
-const database = (api ?? bulkStack)?.database ?? null;
+const database = (api ?? bulkStack ?? oracleStack)?.database ?? null;
 console.log(
   `\nFinEdge bench - ${seconds}s per cell, ${machine.cpus} cores, Node ${machine.node}, database: ${database ?? "none"}`,
 );
@@ -213,6 +224,13 @@ if (bulk) {
   );
   console.table([bulk]);
 }
+if (oracle) {
+  console.log(
+    `\nForgot-password, known against unknown address (${oracle.samples} requests each, one at a time): ` +
+      `median ${oracle.known_p50_ms} ms against ${oracle.unknown_p50_ms} ms, difference ${oracle.difference_ms} ms`,
+  );
+  console.table([oracle]);
+}
 mkdirSync("bench-results", { recursive: true });
 const file = `bench-results/bench-${new Date().toISOString().replaceAll(":", "-")}.json`;
 const report = {
@@ -224,6 +242,7 @@ const report = {
   rows,
   ...(inference ? { inference } : {}),
   ...(bulk ? { bulk } : {}),
+  ...(oracle ? { oracle } : {}),
 };
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync("bench-results/latest.json", `${JSON.stringify(report, null, 2)}\n`);

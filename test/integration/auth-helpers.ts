@@ -57,14 +57,44 @@ export async function loginUser(email: string, password: string, headers?: Recor
   };
 }
 
-/** The newest message of a template in the local mailbox, and the token in its link. */
-export async function mailboxToken(to: string, template: string): Promise<string> {
+interface MailboxMessage {
+  template: string;
+  body_text: string;
+}
+
+/** The messages sent to an address, newest first, as the local mailbox shows them. */
+export async function mailbox(to: string): Promise<MailboxMessage[]> {
   const response = await api(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
   expect(response.status).toBe(200);
-  const { messages } = await response.json<{ messages: Array<{ template: string; body_text: string }> }>();
-  const message = messages.find((m) => m.template === template);
-  expect(message, `no ${template} e-mail for ${to}`).toBeDefined();
+  return (await response.json<{ messages: MailboxMessage[] }>()).messages;
+}
+
+/**
+ * Waits until the mailbox holds at least `count` messages of a template and returns them, newest first.
+ * Links are e-mailed after the response, so a test may look before the message is there: it polls, for a
+ * bounded time, and fails with the mailbox's content rather than hang.
+ */
+export async function waitForMail(to: string, template: string, count = 1): Promise<MailboxMessage[]> {
+  const deadline = Date.now() + 10_000;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+    const messages = (await mailbox(to)).filter((m) => m.template === template);
+    if (messages.length >= count) return messages;
+    if (Date.now() > deadline) {
+      expect(messages.length, `${count} ${template} e-mail(s) for ${to}`).toBeGreaterThanOrEqual(count);
+      return messages;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** The token in a message's link. */
+export function tokenIn(message: MailboxMessage | undefined): string {
   const token = message?.body_text.match(/token=([A-Za-z0-9_-]+)/)?.[1];
-  expect(token).toBeDefined();
+  expect(token, "a link with a token").toBeDefined();
   return token as string;
+}
+
+/** The newest message of a template in the local mailbox (waiting for it if need be), and the token in its link. */
+export async function mailboxToken(to: string, template: string, count = 1): Promise<string> {
+  return tokenIn((await waitForMail(to, template, count))[0]);
 }

@@ -4,7 +4,7 @@ import type { OrgRole, Role, TenantQuotas } from "../schema";
 
 export type StandingRow = {
   role: Role;
-  status: "active" | "disabled";
+  status: "active" | "disabled" | "expired";
   tenantStatus: "active" | "suspended";
   quotas: TenantQuotas;
   memberships: { organizationId: string; role: OrgRole }[];

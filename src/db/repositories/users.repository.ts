@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../client";
 import { type Role, tenants, users } from "../schema";
 
@@ -102,4 +102,98 @@ export async function claimTotpStep(db: Database, id: string, step: number): Pro
     .where(and(eq(users.id, id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
     .returning({ id: users.id });
   return rows.length === 1;
+}
+
+/** An account that lost its address for never verifying it (see `releaseUnverifiedAddress`). */
+export interface ReleasedAccount {
+  id: string;
+  tenantId: string;
+  /** Sessions revoked with it. */
+  sessions: number;
+  /** Its tenant had no other active user, so the tenant was suspended with it. */
+  tenantSuspended: boolean;
+}
+
+/**
+ * Frees `email` from an account that never verified it and was created at or before `createdBefore`, in one
+ * statement (so the common case - nothing to free - costs one round trip, and the rest commits or fails
+ * together). Nothing is deleted: security and audit events point at the account and are append-only. The
+ * account keeps its id and becomes a tombstone - status `expired`, address `expired-<id>@expired.invalid`,
+ * no password, name or second factor - its sessions and unused e-mailed tokens are revoked, its tenant is
+ * suspended if no other active user is left in it, and the tenant's audit trail and the security events
+ * record the release.
+ */
+export async function releaseUnverifiedAddress(
+  db: Database,
+  input: {
+    email: string;
+    createdBefore: Date;
+    now: Date;
+    claimedBy: string;
+    requestId: string;
+    ip: string | null;
+    userAgent: string | null;
+  },
+): Promise<ReleasedAccount | undefined> {
+  const now = input.now.toISOString();
+  const result = await db.execute<ReleasedAccount & Record<string, unknown>>(sql`
+    with held as (
+      select id, status from users
+       where email = ${input.email} and email_verified_at is null
+         and created_at <= ${input.createdBefore.toISOString()}::timestamptz
+         for update
+    ), released as (
+      update users u
+         set email = 'expired-' || u.id::text || '@expired.invalid', status = 'expired', password_hash = null,
+             display_name = null, totp_secret = null, totp_enabled_at = null, totp_last_step = null
+        from held h
+       where u.id = h.id
+      returning u.id, u.tenant_id, u.created_at, h.status as previous_status
+    ), ended as (
+      update sessions set revoked_at = ${now}::timestamptz, revoked_reason = 'account_expired'
+       where user_id in (select id from released) and revoked_at is null
+      returning id
+    ), unused as (
+      update one_time_tokens set used_at = ${now}::timestamptz
+       where user_id in (select id from released) and used_at is null
+    ), orphaned as (
+      update tenants t set status = 'suspended'
+       where t.id in (select tenant_id from released) and t.status = 'active'
+         and not exists (select 1 from users u
+                          where u.tenant_id = t.id and u.status = 'active'
+                            and u.id not in (select id from released))
+      returning t.id
+    ), audited as (
+      insert into audit_events (tenant_id, actor_type, action, resource_type, resource_id, summary,
+                                request_id, ip, seq, prev_hash, hash)
+      select r.tenant_id, 'system', 'user.expired', 'user', r.id::text,
+             jsonb_build_object(
+               'before', jsonb_build_object('email', ${input.email}::text, 'status', r.previous_status),
+               'after', jsonb_build_object(
+                 'email', 'expired-' || r.id::text || '@expired.invalid', 'status', 'expired',
+                 'reason', 'email_never_verified', 'claimedBy', ${input.claimedBy}::text,
+                 'tenantSuspended', exists (select 1 from orphaned))),
+             ${input.requestId}, ${input.ip}::inet, 0, '', ''
+        from released r
+    ), noted as (
+      insert into security_events (type, user_id, tenant_id, ip, user_agent, details)
+      select 'account_expired', r.id, r.tenant_id, ${input.ip}::inet, ${input.userAgent},
+             jsonb_build_object('reason', 'email_never_verified', 'claimedBy', ${input.claimedBy}::text,
+                                'createdAt', r.created_at, 'sessions', (select count(*) from ended),
+                                'tenantSuspended', exists (select 1 from orphaned))
+        from released r
+    )
+    -- Every data-modifying part above runs to completion whether or not this select reads it.
+    select r.id, r.tenant_id as "tenantId", (select count(*) from ended)::int as sessions,
+           exists (select 1 from orphaned) as "tenantSuspended"
+      from released r`);
+  const row = result.rows[0];
+  return (
+    row && {
+      id: row.id,
+      tenantId: row.tenantId,
+      sessions: row.sessions,
+      tenantSuspended: row.tenantSuspended,
+    }
+  );
 }

@@ -11,6 +11,7 @@ import {
   revokeOwnSession,
 } from "../../services/auth/account";
 import { sendVerificationEmail } from "../../services/auth/registration";
+import { afterResponse } from "../after-response";
 import type * as routes from "./account.routes";
 import { toUserView } from "./auth.schemas";
 import { authDeps, authOf, clientOf } from "./deps";
@@ -89,6 +90,7 @@ export const requestEmailVerification: RouteHandler<typeof routes.requestEmailVe
   const deps = await authDeps(c);
   const user = await currentUser(deps, authOf(c).userId);
   if (user.emailVerifiedAt) throw new AppError("conflict", "The e-mail address is already verified.");
-  await sendVerificationEmail(deps, user);
+  // The token and the e-mail follow the answer, as for the other links.
+  afterResponse(c, "verification link", () => sendVerificationEmail(deps, user));
   return c.body(null, 202);
 };

@@ -1,11 +1,14 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { confirmEmail as confirmAddress } from "../../services/auth/account";
 import {
+  type LinkPurpose,
   redeemMagicLink,
   resetPassword as resetAccountPassword,
   sendAccountLink,
 } from "../../services/auth/recovery";
+import { afterResponse } from "../after-response";
 import { authDeps, clientOf } from "./deps";
 import type * as routes from "./recovery.routes";
 import { loginView } from "./session.handlers";
@@ -15,8 +18,19 @@ export const confirmEmail: RouteHandler<typeof routes.confirmEmail, AppEnv> = as
   return c.body(null, 204);
 };
 
+/**
+ * Queues the link for after the response: the lookup, token, e-mail and security event all run once the
+ * answer is out, so a known and an unknown address get the same answer in the same time (no existence
+ * oracle, ASVS 6.3.8).
+ */
+async function sendLinkAfterResponse(c: Context<AppEnv>, purpose: LinkPurpose, email: string) {
+  const deps = await authDeps(c);
+  const client = clientOf(c);
+  afterResponse(c, `${purpose} link`, () => sendAccountLink(deps, purpose, email, client));
+}
+
 export const forgotPassword: RouteHandler<typeof routes.forgotPassword, AppEnv> = async (c) => {
-  await sendAccountLink(await authDeps(c), "password_reset", c.req.valid("json").email, clientOf(c));
+  await sendLinkAfterResponse(c, "password_reset", c.req.valid("json").email);
   return c.body(null, 202);
 };
 
@@ -27,7 +41,7 @@ export const resetPassword: RouteHandler<typeof routes.resetPassword, AppEnv> = 
 };
 
 export const requestMagicLink: RouteHandler<typeof routes.requestMagicLink, AppEnv> = async (c) => {
-  await sendAccountLink(await authDeps(c), "magic_link", c.req.valid("json").email, clientOf(c));
+  await sendLinkAfterResponse(c, "magic_link", c.req.valid("json").email);
   return c.body(null, 202);
 };
 

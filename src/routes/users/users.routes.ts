@@ -7,6 +7,8 @@ import { secured } from "../secured";
 const tags = ["Users"];
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const UserStatus = z.enum(["active", "disabled"]);
+/** `expired`: the tombstone of an account that never verified its address in time; it cannot be changed. */
+const AnyUserStatus = z.enum(["active", "disabled", "expired"]);
 
 export const TenantUserSchema = z
   .object({
@@ -14,7 +16,7 @@ export const TenantUserSchema = z
     email: z.string(),
     display_name: z.string().nullable(),
     role: z.enum(ROLES),
-    status: UserStatus,
+    status: AnyUserStatus,
     email_verified: z.boolean(),
     two_factor_enabled: z.boolean(),
     organizations: z.array(z.object({ organization_id: z.uuid(), role: z.enum(ORG_ROLES) })),
@@ -31,7 +33,7 @@ export const listUsers = defineRoute({
   request: {
     query: PageQuery.extend({
       role: z.enum(ROLES).optional(),
-      status: UserStatus.optional(),
+      status: AnyUserStatus.optional(),
       organization_id: z.uuid().optional().openapi({ description: "Members of this organization." }),
       email: z
         .string()

@@ -11,11 +11,12 @@ import { hashPassword, verifyPassword } from "./passwords";
 import { assertPasswordPolicy } from "./registration";
 import { hashToken } from "./secrets";
 import { endAllSessions, endSession } from "./sessions";
+import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
 export async function currentUser(deps: AuthDeps, userId: string): Promise<UserRow> {
   const user = await findUserById(deps.db, userId);
-  if (user?.status !== "active") throw new AppError("unauthorized", "The account is not active.");
+  if (!user || !maySignIn(user, deps.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }
 

@@ -24,6 +24,7 @@ import { hashToken } from "./secrets";
 import { startSession, type TokenPair } from "./sessions";
 import { backupCodeCandidates, readTotpSecret } from "./stored-factors";
 import { verifyTotp } from "./totp";
+import { maySignIn } from "./unverified";
 
 /** A login either completes or asks for the second factor (a short-lived, single-use, typed token). */
 export type LoginResult =
@@ -116,7 +117,7 @@ export async function login(
   const user = await findUserByEmail(deps.db, email);
   await refuseIfLocked(deps, lockoutKey(user, email));
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null);
-  if (!user || !valid || user.status !== "active")
+  if (!user || !valid || !maySignIn(user, deps.now()))
     return failAttempt(deps, email, user, client, "password", { path: "login" });
   if (needsRehash) await setPasswordHash(deps.db, user.id, await hashPassword(password), false);
   if (user.totpEnabledAt) return challengeSecondFactor(deps, user, client);

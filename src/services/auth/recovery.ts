@@ -13,12 +13,13 @@ import { recordSecurityEvent } from "./events";
 import { lockoutKey } from "./lockout";
 import { challengeSecondFactor, completeLogin } from "./login";
 import { generateOpaqueToken, hashToken } from "./secrets";
+import { maySignIn } from "./unverified";
 
-type LinkPurpose = "password_reset" | "magic_link";
+export type LinkPurpose = "password_reset" | "magic_link";
 
 /**
- * Sends a single-use link if the address belongs to an active account. The caller answers the same
- * 202 either way (ASVS 6.3.8): whether an account exists is never revealed here.
+ * Sends a single-use link if the address belongs to an account that may sign in. Callers run it after
+ * answering (ASVS 6.3.8): the same 202, at the same moment, whether or not an account exists.
  */
 export async function sendAccountLink(
   deps: AuthDeps,
@@ -27,9 +28,9 @@ export async function sendAccountLink(
   client: ClientContext,
 ) {
   const user = await findUserByEmail(deps.db, email);
+  if (!user || !maySignIn(user, deps.now())) return;
   const token = generateOpaqueToken();
-  const tokenHash = await hashToken(token); // hashed either way: comparable work for unknown addresses
-  if (user?.status !== "active") return;
+  const tokenHash = await hashToken(token);
   await createOneTimeToken(deps.db, {
     userId: user.id,
     purpose,

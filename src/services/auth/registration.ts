@@ -9,6 +9,9 @@ import { recordSecurityEvent } from "./events";
 import { checkPasswordPolicy, hashPassword } from "./passwords";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { startSession } from "./sessions";
+import { releaseExpiredHolder } from "./unverified";
+
+const emailTaken = () => new AppError("email_taken", "An account with this e-mail already exists.");
 
 /** Refuses a password that breaks the policy, as a 422 on the field that carries it. */
 export function assertPasswordPolicy(password: string, email: string, pointer = "/password") {
@@ -43,7 +46,8 @@ export async function sendVerificationEmail(
 
 /**
  * Self-service registration: a new tenant with the registrant as its tenant_admin, a verification
- * e-mail, and a session on this device. A taken e-mail is 409 (registration may say so; login may not).
+ * e-mail, and a session on this device. A taken e-mail is 409 (registration may say so; login may not),
+ * unless the account holding it never verified it within a day: that one is released and replaced.
  */
 export async function register(
   deps: AuthDeps,
@@ -52,19 +56,23 @@ export async function register(
 ) {
   assertPasswordPolicy(input.password, input.email);
   const passwordHash = await hashPassword(input.password);
+  const account = {
+    tenantName: input.tenantName ?? `${input.email.split("@")[1] ?? "new"} workspace`,
+    email: input.email,
+    displayName: input.displayName,
+    passwordHash,
+    role: "tenant_admin" as const,
+  };
   let created: Awaited<ReturnType<typeof createTenantWithAdmin>>;
   try {
-    created = await createTenantWithAdmin(deps.db, {
-      tenantName: input.tenantName ?? `${input.email.split("@")[1] ?? "new"} workspace`,
-      email: input.email,
-      displayName: input.displayName,
-      passwordHash,
-      role: "tenant_admin",
-    });
+    created = await createTenantWithAdmin(deps.db, account);
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw new AppError("email_taken", "An account with this e-mail already exists.");
-    throw error;
+    if (!isUniqueViolation(error)) throw error;
+    // Taken - unless only by an account that never verified it in time: that one is released, once.
+    if (!(await releaseExpiredHolder(deps, input.email, client, "registration"))) throw emailTaken();
+    created = await createTenantWithAdmin(deps.db, account).catch((retry: unknown) => {
+      throw isUniqueViolation(retry) ? emailTaken() : retry;
+    });
   }
   const { tenant, user } = created;
   await rememberDevice(deps.db, user.id, await deviceFingerprint(client), deps.now());

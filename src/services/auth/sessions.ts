@@ -18,6 +18,7 @@ import { deviceFingerprint } from "./devices";
 import { recordSecurityEvent } from "./events";
 import { issueAccessToken } from "./jwt";
 import { generateOpaqueToken, hashToken } from "./secrets";
+import { maySignIn } from "./unverified";
 
 /** What a client receives on sign-in and refresh. */
 export interface TokenPair {
@@ -141,7 +142,7 @@ export async function refreshSession(
   if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now)
     throw invalidRefresh();
   const user = await findUserById(deps.db, session.userId);
-  if (user?.status !== "active") throw invalidRefresh();
+  if (!user || !maySignIn(user, now)) throw invalidRefresh();
 
   const next = generateOpaqueToken();
   const slid = addSeconds(now, REFRESH_SLIDING_SECONDS);

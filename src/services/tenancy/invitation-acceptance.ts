@@ -8,7 +8,6 @@ import {
 import { addMembership, insertTenantUser } from "../../db/repositories/tenant-users.repository";
 import {
   findTenantById,
-  findUserByEmail,
   findUserById,
   isUniqueViolation,
   type TenantRow,
@@ -23,6 +22,7 @@ import { hashPassword } from "../auth/passwords";
 import { assertPasswordPolicy } from "../auth/registration";
 import { hashToken } from "../auth/secrets";
 import { startSession, type TokenPair } from "../auth/sessions";
+import { findAddressHolder } from "../auth/unverified";
 import { recordAudit } from "./audit";
 import { tenantRoleOf, upholdInvitation } from "./authority";
 import type { TenantContext } from "./context";
@@ -68,7 +68,7 @@ export async function acceptInvitation(
   if (tenant?.status !== "active") throw invalidToken();
   // Judged now, not only when sent: the sender must still hold what the invitation grants.
   await upholdInvitation(contextFor, invitation);
-  const existing = await findUserByEmail(deps.db, invitation.email);
+  const existing = await findAddressHolder(deps, invitation.email, client, "invitation_accepted");
   if (existing && existing.tenantId !== invitation.tenantId)
     throw new AppError("conflict", "This address already has an account in another tenant.");
   if (existing) {

@@ -12,6 +12,7 @@ import { findTenantUserByEmail } from "../../db/repositories/tenant-users.reposi
 import { AppError } from "../../errors";
 import type { AuthDeps } from "../auth/context";
 import { generateOpaqueToken, hashToken } from "../auth/secrets";
+import { releaseExpiredHolder } from "../auth/unverified";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { pageOf, timeCursor } from "../pagination";
@@ -37,6 +38,7 @@ export const INVITATION_SECONDS = 7 * 24 * 3600;
 export async function createInvitation(ctx: TenantContext, deps: AuthDeps, input: NewInvitation) {
   const { target, tenant } = await targetOf(ctx, input.tenantId);
   assertMayInvite(target, input);
+  await releaseExpiredHolder(deps, input.email, target, "invitation_created");
   const token = generateOpaqueToken();
   const expiresAt = new Date(target.now().getTime() + INVITATION_SECONDS * 1000);
   const { invitation, organizationName } = await target.transaction(async (tx) => {

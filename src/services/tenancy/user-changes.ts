@@ -28,6 +28,7 @@ const forbidden = (detail: string) => new AppError("forbidden", detail);
 /** The rules on who may change whom, checked against the target as it is now. */
 function assertMayChange(ctx: TenantContext, user: TenantUser, changes: UserChanges) {
   const callerIsSuper = ctx.access.role === "super_admin";
+  if (user.status === "expired") throw conflict("The account expired unverified; its address was released.");
   if (user.role === "super_admin" && !callerIsSuper)
     throw forbidden("Only a super admin may change a super admin.");
   if (changes.role === "super_admin" && !callerIsSuper)

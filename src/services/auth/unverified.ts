@@ -1,0 +1,82 @@
+import {
+  findUserByEmail,
+  releaseUnverifiedAddress,
+  type UserRow,
+} from "../../db/repositories/users.repository";
+import { log } from "../../logger";
+import type { AuthDeps, ClientContext } from "./context";
+
+/**
+ * An account whose address was never verified lasts this long. Registration proves nothing about the
+ * address, so an unverified account must not hold it for ever: after this it cannot sign in, and whoever
+ * proves the address - or simply registers it again - takes it over.
+ */
+export const UNVERIFIED_ACCOUNT_SECONDS = 24 * 3600;
+
+/** Whether the account never verified its address and is past its time for doing so. */
+export const isExpiredUnverified = (user: Pick<UserRow, "emailVerifiedAt" | "createdAt">, now: Date) =>
+  user.emailVerifiedAt === null &&
+  user.createdAt.getTime() + UNVERIFIED_ACCOUNT_SECONDS * 1000 <= now.getTime();
+
+/** Whether the account may sign in or act: active, and not an unverified account past its time. */
+export const maySignIn = (user: Pick<UserRow, "status" | "emailVerifiedAt" | "createdAt">, now: Date) =>
+  user.status === "active" && !isExpiredUnverified(user, now);
+
+/** Who is claiming an address: a registration, or an invitation being created or accepted. */
+export type AddressClaim = "registration" | "invitation_created" | "invitation_accepted";
+
+/**
+ * Releases `email` if it is held only by an expired unverified account (see `releaseUnverifiedAddress`:
+ * the account becomes a tombstone, and the release is in its tenant's audit trail and security events),
+ * and ends that account's tokens at once. True when an account was released. A verified or still-young
+ * account is left alone: the caller's own conflict rules then apply.
+ */
+export async function releaseExpiredHolder(
+  deps: AuthDeps,
+  email: string,
+  client: Pick<ClientContext, "requestId" | "ip"> & { userAgent?: string | null },
+  claimedBy: AddressClaim,
+): Promise<boolean> {
+  const now = deps.now();
+  const released = await releaseUnverifiedAddress(deps.db, {
+    email,
+    createdBefore: new Date(now.getTime() - UNVERIFIED_ACCOUNT_SECONDS * 1000),
+    now,
+    claimedBy,
+    requestId: client.requestId,
+    ip: client.ip,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+  });
+  if (!released) return false;
+  // Its sessions are revoked in the database; the authority refuses their access tokens from now on too.
+  await deps.sessionAuthority(released.id).revokeAll(Math.floor(now.getTime() / 1000));
+  log(deps.config.LOG_LEVEL, "info", {
+    msg: "security event",
+    event: "account_expired",
+    requestId: client.requestId,
+    userId: released.id,
+    tenantId: released.tenantId,
+    claimedBy,
+    sessions: released.sessions,
+    tenantSuspended: released.tenantSuspended,
+  });
+  return true;
+}
+
+/**
+ * The account holding `email`, if any - except an expired unverified one, which is released (as above)
+ * and reported as no holder: the address is free for the caller.
+ */
+export async function findAddressHolder(
+  deps: AuthDeps,
+  email: string,
+  client: ClientContext,
+  claimedBy: AddressClaim,
+): Promise<UserRow | undefined> {
+  const holder = await findUserByEmail(deps.db, email);
+  if (!holder || !isExpiredUnverified(holder, deps.now())) return holder;
+  // Released here or by a concurrent claim. Had it been verified meanwhile, nothing is released and the
+  // caller's insert meets the unique index (409), as for any taken address.
+  await releaseExpiredHolder(deps, email, client, claimedBy);
+  return undefined;
+}
