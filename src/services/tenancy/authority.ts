@@ -34,7 +34,7 @@ import {
 export interface IssuerStanding {
   id: string;
   role: Role;
-  status: "active" | "disabled";
+  status: "active" | "disabled" | "expired";
   memberships: ReadonlyMap<string, OrgRole>;
 }
 
