@@ -20,7 +20,7 @@ const parts = (column: SealedColumnRef) => ({
 
 /**
  * The next rows of `column` to seal, in id order after `afterId`. The plaintext test is written as the
- * partial index of migration 0011 states it, so once every value is sealed the cron's probe reads an
+ * partial index of migration 0010 states it, so once every value is sealed the cron's probe reads an
  * empty index instead of the table.
  */
 export async function valuesToSeal(

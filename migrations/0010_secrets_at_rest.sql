@@ -6,11 +6,11 @@
 -- before this stay readable while the cron and `npm run secrets:encrypt` seal them (stage 2); the constraint
 -- that refuses plaintext for good is the guarded stage 3 in the README's deploying section.
 -- Nothing here changes what the running Worker may write, so this can be applied before or after the code.
-COMMENT ON COLUMN "users"."totp_secret" IS 'sealed: v1.<kid>.<iv>.<ciphertext> (AES-256-GCM); base32 plaintext only in rows from before 0011';
+COMMENT ON COLUMN "users"."totp_secret" IS 'sealed: v1.<kid>.<iv>.<ciphertext> (AES-256-GCM); base32 plaintext only in rows from before 0010';
 --> statement-breakpoint
-COMMENT ON COLUMN "email_outbox"."body_text" IS 'sealed: v1.<kid>.<iv>.<ciphertext> (AES-256-GCM); plaintext only in rows from before 0011';
+COMMENT ON COLUMN "email_outbox"."body_text" IS 'sealed: v1.<kid>.<iv>.<ciphertext> (AES-256-GCM); plaintext only in rows from before 0010';
 --> statement-breakpoint
-COMMENT ON COLUMN "backup_codes"."code_hash" IS 'h1.<pepper id>.<HMAC-SHA-256>; unsalted SHA-256 hex only in codes issued before 0011';
+COMMENT ON COLUMN "backup_codes"."code_hash" IS 'h1.<pepper id>.<HMAC-SHA-256>; unsalted SHA-256 hex only in codes issued before 0010';
 --> statement-breakpoint
 -- The rows still in the clear: the cron probes these every run, which costs an empty index scan once the
 -- move is done rather than a scan of either table. Stage 3 drops them with the plaintext.
