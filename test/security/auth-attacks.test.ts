@@ -23,6 +23,7 @@ import {
   cookieHeaders,
   cookieSignIn,
   freshKey,
+  honoursIdempotencyKey,
   isStateChanging,
   modeLabel,
   REFRESH_PATH,
@@ -164,14 +165,16 @@ function claimedSession(authorization: string | undefined): string | undefined {
   }
 }
 
-// Every secured route meets one forgery in each further mode, the forgery drawn with a fixed seed: the
-// full set above runs in bearer mode, and the modes add their headers, not a multiple of the requests.
+// In the further modes, every secured route where the mode changes what happens - it honours the key; it
+// checks the CSRF token - meets one forgery drawn with a fixed seed: the full set above runs in bearer mode.
 describe("forged credentials in the other request modes", () => {
-  it("are refused with 401 on every secured route when an Idempotency-Key comes along", async () => {
+  it("are refused with 401 on every route that honours an Idempotency-Key, with one", async () => {
     const context = await tokenContext(await registerUser("attack-idem"));
     const forged = await Promise.all(ATTACKS.map((attack) => attack.forge(context)));
     const random = seeded(SEED);
-    for (const walked of secured) {
+    const honouring = secured.filter(honoursIdempotencyKey);
+    expect(honouring.length).toBeGreaterThan(0);
+    for (const walked of honouring) {
       const variants = forged[Math.floor(random() * forged.length)] as Array<string | undefined>;
       const authorization = variants[Math.floor(random() * variants.length)];
       const key = { "idempotency-key": freshKey("attack") };
@@ -179,19 +182,19 @@ describe("forged credentials in the other request modes", () => {
     }
   });
 
-  it("are refused in cookie mode on every secured route: 401, or 403 csrf_failed for another session's token", async () => {
+  it("are refused in cookie mode on every secured state-changing route: 401, or 403 csrf_failed for another session's token", async () => {
     const account = await registerUser("attack-cookie");
     const session = await cookieSignIn(account.email);
     const context = await tokenContext({ access_token: session.accessToken, refresh_token: session.refresh });
     expect(context.claims.sid).toBe(session.sessionId);
     const forged = await Promise.all(ATTACKS.map((attack) => attack.forge(context)));
     const random = seeded(SEED + 1);
-    for (const walked of secured) {
+    for (const walked of secured.filter(isStateChanging)) {
       const variants = forged[Math.floor(random() * forged.length)] as Array<string | undefined>;
       const authorization = variants[Math.floor(random() * variants.length)];
       const headers = cookieHeaders(session, walked.path);
       const sid = claimedSession(authorization);
-      if (!isStateChanging(walked) || sid === undefined || sid === session.sessionId) {
+      if (sid === undefined || sid === session.sessionId) {
         await expectUnauthorized(walked, authorization, headers, modeLabel("cookie"));
         continue;
       }

@@ -75,18 +75,12 @@ interface Attempt {
 }
 
 /**
- * The modes beyond bearer rerun every property with a sample of its inputs - fewer runs under another seed -
- * so each route meets every mode without tripling the suite's time.
+ * The modes beyond bearer draw a sample of the same cases with a fixed seed - a few bad inputs of any family
+ * per route - so each route meets every mode without multiplying the suite's time.
  */
-const EXTRA_RUNS = 1;
-const EXTRA_HOSTILE_RUNS = 1;
-const EXTRA_NASTY = 2;
-const seedOf = (mode: Mode) => SEED + MODES.indexOf(mode);
-const runsIn = (mode: Mode, runs: number, extra = EXTRA_RUNS) => ({
-  ...options,
-  seed: seedOf(mode),
-  numRuns: mode === "bearer" ? runs : extra,
-});
+const EXTRA_REFUSALS = 2;
+const EXTRA_SURVIVALS = 1;
+const seedOf = (mode: Mode, index: number) => SEED + 1_000 * MODES.indexOf(mode) + index;
 
 // Idempotency-Keys by purpose, so the suite can read back what was stored under each.
 const REFUSED_KEYS = "fuzz-refused";
@@ -153,6 +147,18 @@ async function expectNoFailure(walked: WalkedOperation, attempt: Attempt, mode: 
 }
 
 const VALIDATION_CODES = ["validation_failed", "invalid_parameters", "malformed_json"];
+
+/** The route's own valid request is no 5xx and gets past validation, CSRF and authentication. */
+async function expectValidExample(walked: WalkedOperation, attempt: Attempt, mode: Mode) {
+  const answer = await request(walked, attempt, mode);
+  const context = `${contextOf(walked, attempt)}${modeLabel(mode)} -> ${answer.status} ${answer.text.slice(0, 200)}`;
+  expect(answer.status, context).toBeLessThan(500);
+  if (answer.problem) {
+    expect(VALIDATION_CODES, context).not.toContain(answer.problem.code);
+    expect(answer.problem.code, context).not.toBe("csrf_failed");
+    if (isSecured(document, walked)) expect(answer.problem.code, context).not.toBe("unauthorized");
+  }
+}
 const withParameter = (walked: WalkedOperation, location: string, name: string, value: EncodedValue) =>
   concreteUrl(document, walked, { [location]: { [name]: value.encoded } });
 
@@ -161,120 +167,168 @@ it("finds operations with bodies and with parameters to attack", () => {
   expect(operations.filter((walked) => walked.operation.parameters?.length).length).toBeGreaterThan(0);
 });
 
-for (const walked of operations) {
+/** A family of bad input for a route, and the codes its refusal may carry. */
+interface RefusalCase {
+  name: string;
+  attempts: fc.Arbitrary<Attempt>;
+  codes: readonly string[];
+  runs: number;
+}
+
+/** A family of odd but possibly valid input a route must survive. */
+interface SurvivalCase {
+  name: string;
+  attempts: fc.Arbitrary<Attempt>;
+  runs: number;
+  /** Bearer mode sends every one of them, in order, rather than a generated sample. */
+  every?: Attempt[];
+}
+
+for (const [index, walked] of operations.entries()) {
   const bodySchema = jsonBodySchema(document, walked);
   const parameters = [...parametersIn(walked, "path"), ...parametersIn(walked, "query")];
   if (!bodySchema && parameters.length === 0) continue;
 
-  describe(nameOf(walked), { timeout: TEST_TIMEOUT_MS }, () => {
-    const body = () => {
-      const example = exampleBody(document, walked);
-      return example === undefined ? undefined : serialize(example);
-    };
-
-    for (const mode of MODES) {
-      const label = modeLabel(mode);
-      // A read ignores an Idempotency-Key and checks no CSRF token: there the further modes try the valid
-      // request and invalid parameters only.
-      const full = mode === "bearer" || isStateChanging(walked);
-
-      it(`lets its own valid example past validation, so each refusal below is the mutation's${label}`, async () => {
-        // In cookie mode the refresh token travels as the cookie: the valid request has an empty object.
-        const example = mode === "cookie" && walked.path === REFRESH_PATH ? "{}" : body();
-        const attempt = { url: concreteUrl(document, walked), body: example };
-        const answer = await request(walked, attempt, mode);
-        const context = `${contextOf(walked, attempt)}${label} -> ${answer.status} ${answer.text.slice(0, 200)}`;
-        expect(answer.status, context).toBeLessThan(500);
-        if (answer.problem) {
-          expect(VALIDATION_CODES, context).not.toContain(answer.problem.code);
-          expect(answer.problem.code, context).not.toBe("csrf_failed");
-          if (isSecured(document, walked)) expect(answer.problem.code, context).not.toBe("unauthorized");
-        }
+  const body = () => {
+    const example = exampleBody(document, walked);
+    return example === undefined ? undefined : serialize(example);
+  };
+  const url = concreteUrl(document, walked);
+  const refusals: RefusalCase[] = [];
+  const survivals: SurvivalCase[] = [];
+  if (bodySchema) {
+    const withBody = (bodies: fc.Arbitrary<string>) => bodies.map((text): Attempt => ({ url, body: text }));
+    for (const family of invalidBodies(components, bodySchema)) {
+      refusals.push({
+        name: `refuses ${family.kind} with 422`,
+        attempts: withBody(family.bodies),
+        codes: ["validation_failed"],
+        runs: RUNS,
       });
+    }
+    refusals.push({
+      name: "refuses malformed JSON with 400",
+      attempts: withBody(malformedBodies(components, bodySchema)),
+      codes: ["malformed_json"],
+      runs: RUNS,
+    });
+    const nasty = nastyBodies(components, bodySchema).map((text): Attempt => ({ url, body: text }));
+    if (nasty.length > 0) {
+      survivals.push({
+        name: "never fails on any nasty character (bidi marks, NUL, lone surrogates) in any free-text field",
+        attempts: fc.constantFrom(...nasty),
+        runs: nasty.length,
+        every: nasty,
+      });
+    }
+    const hostile = hostileValidBodies(components, bodySchema);
+    if (hostile) {
+      survivals.push({
+        name: "never fails on random hostile text in a free-text field",
+        attempts: withBody(hostile),
+        runs: HOSTILE_RUNS,
+      });
+    }
+  }
+  for (const parameter of parameters) {
+    const values = invalidParameterValues(components, parameter.schema);
+    const where = `${parameter.in} parameter "${parameter.name}"`;
+    const codes = parameter.in === "path" ? ["invalid_parameters", "not_found"] : ["invalid_parameters"];
+    if (values) {
+      refusals.push({
+        name: `refuses an invalid ${where}`,
+        attempts: values.map((value) => ({
+          url: withParameter(walked, parameter.in, parameter.name, value),
+          body: body(),
+        })),
+        codes,
+        runs: RUNS,
+      });
+    }
+    if (parameter.in === "query" && parameter.required) {
+      refusals.push({
+        name: `refuses a missing ${where}`,
+        attempts: fc.constant(null).map(() => ({
+          url: concreteUrl(document, walked, { query: { [parameter.name]: undefined } }),
+          body: body(),
+        })),
+        codes,
+        runs: 1,
+      });
+    }
+  }
+  if (parametersIn(walked, "query").length > 0) {
+    survivals.push({
+      name: "never fails on unknown query parameters with hostile names and values",
+      attempts: unknownQueryParameters.map((extra) => {
+        const query = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, percentEncode(v)]));
+        return { url: concreteUrl(document, walked, { query }), body: body() };
+      }),
+      runs: HOSTILE_RUNS,
+    });
+  }
 
-      if (bodySchema) {
-        for (const family of invalidBodies(components, bodySchema)) {
-          it(`refuses ${family.kind} with 422${label}`, async () => {
-            const url = concreteUrl(document, walked);
-            await fc.assert(
-              fc.asyncProperty(family.bodies, (text) =>
-                expectRefused(walked, { url, body: text }, ["validation_failed"], mode),
-              ),
-              runsIn(mode, RUNS),
-            );
-          });
+  describe(nameOf(walked), { timeout: TEST_TIMEOUT_MS }, () => {
+    it("lets its own valid example past validation, so each refusal below is the mutation's", () =>
+      expectValidExample(walked, { url, body: body() }, "bearer"));
+
+    for (const refusal of refusals) {
+      it(refusal.name, async () => {
+        await fc.assert(
+          fc.asyncProperty(refusal.attempts, (attempt) =>
+            expectRefused(walked, attempt, refusal.codes, "bearer"),
+          ),
+          { ...options, numRuns: refusal.runs },
+        );
+      });
+    }
+
+    for (const survival of survivals) {
+      it(survival.name, async () => {
+        if (survival.every) {
+          for (const attempt of survival.every) await expectNoFailure(walked, attempt, "bearer");
+          return;
         }
+        await fc.assert(
+          fc.asyncProperty(survival.attempts, (attempt) => expectNoFailure(walked, attempt, "bearer")),
+          { ...options, numRuns: survival.runs },
+        );
+      });
+    }
 
-        it(`refuses malformed JSON with 400${label}`, async () => {
-          const url = concreteUrl(document, walked);
+    for (const mode of MODES.filter((m) => m !== "bearer")) {
+      const label = modeLabel(mode);
+      // Where the mode changes what the route does - it honours the key; it checks the CSRF token - the
+      // valid request must still get through.
+      const effective = mode === "cookie" ? isStateChanging(walked) : honoursIdempotencyKey(walked);
+      if (effective) {
+        it(`lets its own valid example past validation${label}`, () => {
+          // In cookie mode the refresh token travels as the cookie: the valid request has an empty object.
+          const example = mode === "cookie" && walked.path === REFRESH_PATH ? "{}" : body();
+          return expectValidExample(walked, { url, body: example }, mode);
+        });
+      }
+
+      if (refusals.length > 0) {
+        it(`refuses a sample of the bad input above alike${label}`, async () => {
+          const drawn = fc.oneof(
+            ...refusals.map((refusal) => refusal.attempts.map((a) => [refusal, a] as const)),
+          );
           await fc.assert(
-            fc.asyncProperty(malformedBodies(components, bodySchema), (text) =>
-              expectRefused(walked, { url, body: text }, ["malformed_json"], mode),
+            fc.asyncProperty(drawn, ([refusal, attempt]) =>
+              expectRefused(walked, attempt, refusal.codes, mode),
             ),
-            runsIn(mode, RUNS),
+            { ...options, seed: seedOf(mode, index), numRuns: EXTRA_REFUSALS },
           );
         });
-
-        const nasty = nastyBodies(components, bodySchema);
-        const nastyInMode = mode === "bearer" ? nasty : sample(nasty, EXTRA_NASTY, seedOf(mode));
-        if (nastyInMode.length > 0) {
-          it(`never fails on any nasty character (bidi marks, NUL, lone surrogates) in any free-text field${label}`, async () => {
-            const url = concreteUrl(document, walked);
-            for (const text of nastyInMode) await expectNoFailure(walked, { url, body: text }, mode);
-          });
-        }
-
-        const hostile = hostileValidBodies(components, bodySchema);
-        if (hostile) {
-          it(`never fails on random hostile text in a free-text field${label}`, async () => {
-            const url = concreteUrl(document, walked);
-            await fc.assert(
-              fc.asyncProperty(hostile, (text) => expectNoFailure(walked, { url, body: text }, mode)),
-              runsIn(mode, HOSTILE_RUNS, EXTRA_HOSTILE_RUNS),
-            );
-          });
-        }
       }
 
-      for (const parameter of parameters) {
-        const values = invalidParameterValues(components, parameter.schema);
-        const where = `${parameter.in} parameter "${parameter.name}"`;
-        const codes = parameter.in === "path" ? ["invalid_parameters", "not_found"] : ["invalid_parameters"];
-        if (values) {
-          it(`refuses an invalid ${where}${label}`, async () => {
-            await fc.assert(
-              fc.asyncProperty(values, (value) =>
-                expectRefused(
-                  walked,
-                  { url: withParameter(walked, parameter.in, parameter.name, value), body: body() },
-                  codes,
-                  mode,
-                ),
-              ),
-              runsIn(mode, RUNS),
-            );
-          });
-        }
-        if (parameter.in === "query" && parameter.required) {
-          it(`refuses a missing ${where}${label}`, async () => {
-            const url = concreteUrl(document, walked, { query: { [parameter.name]: undefined } });
-            await expectRefused(walked, { url, body: body() }, codes, mode);
-          });
-        }
-      }
-
-      if (full && parametersIn(walked, "query").length > 0) {
-        it(`never fails on unknown query parameters with hostile names and values${label}`, async () => {
+      if (survivals.length > 0 && effective) {
+        it(`never fails on a sample of the odd input above${label}`, async () => {
+          const drawn = fc.oneof(...survivals.map((survival) => survival.attempts));
           await fc.assert(
-            fc.asyncProperty(unknownQueryParameters, (extra) => {
-              const query = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, percentEncode(v)]));
-              return expectNoFailure(
-                walked,
-                { url: concreteUrl(document, walked, { query }), body: body() },
-                mode,
-              );
-            }),
-            runsIn(mode, HOSTILE_RUNS, EXTRA_HOSTILE_RUNS),
+            fc.asyncProperty(drawn, (attempt) => expectNoFailure(walked, attempt, mode)),
+            { ...options, seed: seedOf(mode, index), numRuns: EXTRA_SURVIVALS },
           );
         });
       }
