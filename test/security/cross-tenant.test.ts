@@ -14,7 +14,6 @@ import { api } from "../integration/auth-helpers";
 import { seedPortfolio } from "../integration/portfolio-fixtures";
 import { seedRiskWorld } from "../integration/risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, query } from "../integration/tenancy-fixtures";
-import { expectProblem } from "./expectations";
 import { serialize } from "./hostile-strings";
 import {
   concreteUrl,
@@ -25,6 +24,17 @@ import {
   operationsOf,
   type WalkedOperation,
 } from "./openapi-walk";
+import {
+  cookieHeaders,
+  cookieSignIn,
+  freshKey,
+  honoursIdempotencyKey,
+  isStateChanging,
+  MODES,
+  type Mode,
+  modeLabel,
+  sendWithRetry,
+} from "./request-modes";
 import { send } from "./worker";
 
 const document = await fetchDocument();
@@ -87,16 +97,24 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
   return ids;
 }
 
-function attack(walked: WalkedOperation, ids: Record<string, string>, credential: string) {
+/** The request with the example body; `extra` adds a request mode's headers (see request-modes.ts). */
+function attack(
+  walked: WalkedOperation,
+  ids: Record<string, string>,
+  credential: string,
+  extra: Record<string, string> = {},
+) {
   const body = exampleBody(document, walked);
-  return send(concreteUrl(document, walked, { path: ids }), {
-    method: walked.method,
-    headers: {
-      authorization: `Bearer ${credential}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : serialize(body),
-  });
+  const url = concreteUrl(document, walked, { path: ids });
+  const headers: Record<string, string> = {
+    ...extra,
+    authorization: `Bearer ${credential}`,
+    ...(body === undefined ? {} : { "content-type": "application/json" }),
+  };
+  return {
+    url,
+    init: { method: walked.method, headers, body: body === undefined ? undefined : serialize(body) },
+  };
 }
 
 async function expectNotFound(
@@ -104,12 +122,14 @@ async function expectNotFound(
   ids: Record<string, string>,
   credential: string,
   who: string,
+  extra: Record<string, string> = {},
 ) {
-  const response = await attack(walked, ids, credential);
-  const problem = await expectProblem(response, `${who} ${nameOf(walked)}`);
+  const { url, init } = attack(walked, ids, credential, extra);
+  // With an Idempotency-Key the route honours, the retry under the key answers (or replays) 404 as well.
+  const answer = await sendWithRetry(walked, url, init, `${who} ${nameOf(walked)}`);
   expect(
-    response.status,
-    `${who} ${nameOf(walked)} ${JSON.stringify(ids)} -> ${problem.code}: ${problem.detail}`,
+    answer.status,
+    `${who} ${nameOf(walked)} ${JSON.stringify(ids)} -> ${answer.problem?.code}: ${answer.problem?.detail}`,
   ).toBe(404);
 }
 
@@ -133,6 +153,45 @@ describe("tenant isolation", async () => {
         await expectNotFound(walked, foreignIds(walked, victim), attacker.key.key, "API key");
     });
   }
+
+  // The same attack with an Idempotency-Key and from a browser in cookie mode, where either changes what
+  // the route does (it honours the key; it checks the CSRF token); the generated variant below draws a
+  // mode for every run too.
+  it("every id-bearing route that honours an Idempotency-Key answers 404 with one, and again on retry", async () => {
+    const honouring = idRoutes.filter(honoursIdempotencyKey);
+    expect(honouring.length).toBeGreaterThan(0);
+    for (const walked of honouring) {
+      const key = { "idempotency-key": freshKey("cross-tenant") };
+      await expectNotFound(
+        walked,
+        foreignIds(walked, victim),
+        attacker.tenant.admin.token,
+        "tenant admin",
+        key,
+      );
+    }
+  });
+
+  const session = await cookieSignIn(attacker.tenant.admin.email);
+  const modeHeaders = (mode: Mode, walked: WalkedOperation): Record<string, string> =>
+    mode === "cookie"
+      ? cookieHeaders(session, walked.path)
+      : mode === "idempotency-key"
+        ? { "idempotency-key": freshKey("cross-tenant") }
+        : {};
+
+  it("every state-changing id-bearing route answers 404 in cookie mode too", async () => {
+    for (const walked of idRoutes.filter(isStateChanging)) {
+      const headers = modeHeaders("cookie", walked);
+      await expectNotFound(
+        walked,
+        foreignIds(walked, victim),
+        session.accessToken,
+        "cookie-mode admin",
+        headers,
+      );
+    }
+  });
 
   for (const walked of listRoutes) {
     it(`${nameOf(walked)} shows nothing of another tenant`, async () => {
@@ -190,13 +249,26 @@ describe("tenant isolation", async () => {
         fc.constantFrom(...idRoutes),
         fc.array(fc.oneof(fc.constantFrom(...pool), fc.uuid()), { minLength: 2, maxLength: 2 }),
         fc.boolean(),
-        async (walked, [first, second], useKey) => {
+        fc.constantFrom(...MODES),
+        async (walked, [first, second], useKey, mode) => {
           const names = [...walked.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
           const ids = Object.fromEntries(
             names.map((name, i) => [name, (i === 0 ? first : second) as string]),
           );
-          const credential = useKey && acceptsKeys(walked) ? attacker.key.key : attacker.tenant.admin.token;
-          await expectNotFound(walked, ids, credential, "generated");
+          // Cookie mode is a browser's: the admin's own session, never an API key.
+          const credential =
+            mode === "cookie"
+              ? session.accessToken
+              : useKey && acceptsKeys(walked)
+                ? attacker.key.key
+                : attacker.tenant.admin.token;
+          await expectNotFound(
+            walked,
+            ids,
+            credential,
+            `generated${modeLabel(mode)}`,
+            modeHeaders(mode, walked),
+          );
         },
       ),
       { numRuns: 60 },

@@ -24,6 +24,14 @@ import {
 } from "../integration/tenancy-fixtures";
 import { expectProblem } from "./expectations";
 import { concreteUrl, fetchDocument, nameOf, operationsOf, type WalkedOperation } from "./openapi-walk";
+import {
+  cookieHeaders,
+  cookieSignIn,
+  freshKey,
+  honoursIdempotencyKey,
+  isStateChanging,
+  seeded,
+} from "./request-modes";
 import { send } from "./worker";
 
 const document = await fetchDocument();
@@ -100,4 +108,55 @@ describe("the permission matrix", async () => {
       expect(verdicts).toEqual(expected);
     });
   }
+
+  // The same verdicts in the other request modes, where they change what the route does: with an
+  // Idempotency-Key where it is honoured, for one caller per route drawn with a fixed seed, and on every
+  // state-changing route from the tenant admin's browser in cookie mode (with its valid CSRF token).
+  it("gives the same verdicts with an Idempotency-Key and in cookie mode", async () => {
+    const session = await cookieSignIn(tenant.admin.email);
+    const random = seeded(20_260_420);
+    const callerList = [...ROLES, "api_key"];
+    const mismatches: string[] = [];
+    const affected = guarded.filter(({ walked }) => honoursIdempotencyKey(walked) || isStateChanging(walked));
+    for (const { walked, permission } of affected) {
+      const caller = callerList[Math.floor(random() * callerList.length)] as string;
+      const rule = PERMISSIONS[permission];
+      const modes: Array<[string, string, boolean, Record<string, string>]> = [
+        [
+          `${caller} with an Idempotency-Key`,
+          callers[caller] as string,
+          caller === "api_key" ? "scope" in rule : roleHolds(caller as Role, permission),
+          { "idempotency-key": freshKey("matrix") },
+        ],
+        [
+          "tenant_admin in cookie mode",
+          session.accessToken,
+          roleHolds("tenant_admin", permission),
+          cookieHeaders(session, walked.path),
+        ],
+      ];
+      for (const [who, credential, allowed, headers] of modes) {
+        if (who.endsWith("Idempotency-Key") ? !honoursIdempotencyKey(walked) : !isStateChanging(walked))
+          continue;
+        const hasBody = walked.operation.requestBody !== undefined;
+        const response = await send(target(walked, permission, { tenant: tenant.id, org: org.id }), {
+          method: walked.method,
+          headers: {
+            ...headers,
+            authorization: `Bearer ${credential}`,
+            ...(hasBody ? { "content-type": "application/json" } : {}),
+          },
+          body: hasBody ? "{}" : undefined,
+        });
+        const code =
+          response.status >= 400 ? (await expectProblem(response, `${who} ${nameOf(walked)}`)).code : "";
+        if (response.status < 400) await response.body?.cancel();
+        const refused = code === "forbidden" || (who.startsWith("api_key") && response.status === 401);
+        if (refused === allowed || code === "csrf_failed" || (code === "unauthorized" && !refused)) {
+          mismatches.push(`${who} ${nameOf(walked)} (${permission}): ${response.status} ${code}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
 });

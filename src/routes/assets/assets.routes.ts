@@ -14,7 +14,8 @@ export const Ticker = z
   .trim()
   .toUpperCase()
   .regex(/^[A-Z0-9^][A-Z0-9.\-_=^]{0,39}$/, "must be a ticker such as AAPL, BRK.B or BTC-USD")
-  .openapi({ example: "AAPL" });
+  // Documents what is accepted: any case and surrounding blanks, which trim and upper-casing remove.
+  .openapi({ example: "AAPL", pattern: /^\s*[A-Za-z0-9^][A-Za-z0-9.\-_=^]{0,39}\s*$/.source });
 
 const Name = z.string().trim().min(1).max(200).openapi({ example: "Apple Inc." });
 const Exchange = z.string().trim().min(1).max(50).openapi({ example: "XNAS" });

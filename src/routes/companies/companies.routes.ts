@@ -22,7 +22,8 @@ const Ticker = z
   .trim()
   .toUpperCase()
   .regex(/^[A-Z0-9][A-Z0-9.:-]{0,19}$/)
-  .openapi({ example: "ACME" });
+  // Documents what is accepted: any case and surrounding blanks, which trim and upper-casing remove.
+  .openapi({ example: "ACME", pattern: /^\s*[A-Za-z0-9][A-Za-z0-9.:-]{0,19}\s*$/.source });
 const Country = z
   .string()
   .regex(/^[A-Z]{2}$/)
