@@ -24,7 +24,7 @@ import {
   outboxBodyContext,
   totpSecretContext,
 } from "../../src/services/crypto/secrets-at-rest";
-import { api, loginUser, mailboxToken, PASSWORD, registerUser } from "./auth-helpers";
+import { api, loginUser, mailboxToken, PASSWORD, registerUser, stepUp } from "./auth-helpers";
 import { bindings } from "./helpers";
 
 const STEP_MS = 30_000;
@@ -46,6 +46,7 @@ const userRow = (id: string) =>
 /** Registers a user and turns 2FA on through the API; returns its secret and backup codes. */
 async function enrolled() {
   const account = await registerUser("sealed");
+  await stepUp(account.access_token, { password: account.password });
   const enable = await api("/api/v1/auth/2fa/enable", { method: "POST", token: account.access_token });
   expect(enable.status).toBe(200);
   const { secret } = await enable.json<{ secret: string }>();

@@ -4,11 +4,13 @@
  * signing in every fixture user would spend a password hash each and test nothing new.
  */
 
+import { eq } from "drizzle-orm";
 import { loadConfig } from "../../src/config";
 import { RequestDatabase } from "../../src/db/client";
 import { memberships, type OrgRole, organizations, type Role, users } from "../../src/db/schema";
 import { issueAccessToken } from "../../src/services/auth/jwt";
 import { loadSigningKeys } from "../../src/services/auth/keys";
+import { hashPassword } from "../../src/services/auth/passwords";
 import { api, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { bindings } from "./helpers";
 
@@ -84,6 +86,16 @@ export async function addUser(
     return row;
   });
   return { id: user.id, email, role, token: await tokenFor(user, tenant.id) };
+}
+
+/**
+ * Gives a fixture user the suite's password and steps their session up with it, as creating an API key or
+ * changing 2FA needs (fixture users are written without a password).
+ */
+export async function stepUpMember(member: Member): Promise<void> {
+  const passwordHash = await hashPassword(PASSWORD);
+  await withDatabase((db) => db.update(users).set({ passwordHash }).where(eq(users.id, member.id)));
+  await stepUp(member.token, { password: PASSWORD });
 }
 
 /** Adds an organization directly. */

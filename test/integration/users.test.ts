@@ -4,7 +4,15 @@ import type { OrgRole, Role } from "../../src/db/schema";
 import { hashPassword } from "../../src/services/auth/passwords";
 import { api, loginUser, mailboxToken, PASSWORD, uniqueEmail } from "./auth-helpers";
 import { problemOf } from "./helpers";
-import { addOrganization, addUser, createApiKey, createTenant, type Member, query } from "./tenancy-fixtures";
+import {
+  addOrganization,
+  addUser,
+  createApiKey,
+  createTenant,
+  type Member,
+  query,
+  stepUpMember,
+} from "./tenancy-fixtures";
 
 interface UserView {
   id: string;
@@ -189,6 +197,7 @@ describe("users", () => {
     const tenant = await createTenant("users");
     const org = await addOrganization(tenant);
     const deputy = await addUser(tenant, "tenant_admin");
+    await stepUpMember(deputy);
     const created = await api("/api/v1/api-keys", {
       token: deputy.token,
       body: { name: "deputy's feed", scopes: ["portfolios:read", "audit:read"] },
@@ -249,6 +258,7 @@ describe("users", () => {
       expect(response.status, await response.clone().text()).toBe(201);
       return (await response.json<{ id: string; email: string }>()).id;
     };
+    await stepUpMember(deputy);
     const created = await api("/api/v1/api-keys", {
       token: deputy.token,
       body: { name: "deputy's key", scopes: ["portfolios:read"], organization_id: desk.id },

@@ -102,7 +102,10 @@ export const hugeString = (minCodePoints: number, maxCodePoints = 100_000) =>
     )
     .map(([target, chunk]) => {
       const length = Math.max(1, [...chunk].length);
-      return chunk.repeat(Math.ceil(Math.max(target, minCodePoints) / length));
+      const text = chunk.repeat(Math.ceil(Math.max(target, minCodePoints) / length));
+      // A field that trims before it counts (zod's .trim().max()) must still find it too long.
+      const missing = minCodePoints - [...text.trim()].length;
+      return missing > 0 ? `${text}${"x".repeat(missing)}` : text;
     });
 
 /** A JSON number token as text (`1e999`, 30 digits), spliced into the body as is. */
