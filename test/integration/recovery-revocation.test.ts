@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, loginUser, PASSWORD, registerUser } from "./auth-helpers";
+import { api, loginUser, PASSWORD, registerUser, tokenIn, waitForMail } from "./auth-helpers";
 import { problemOf } from "./helpers";
 
 const NEW_PASSWORD = "copper-meadow-signal-77";
@@ -7,13 +7,9 @@ const NEW_PASSWORD = "copper-meadow-signal-77";
 /** An address of its own per test, so per-address limits of one test never touch another. */
 const client = (n: number) => ({ "cf-connecting-ip": `192.0.2.${70 + n}` });
 
-/** Every token e-mailed to `to` with `template`, newest first. */
-async function tokensOf(to: string, template: string): Promise<string[]> {
-  const response = await api(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
-  const { messages } = await response.json<{ messages: Array<{ template: string; body_text: string }> }>();
-  return messages
-    .filter((m) => m.template === template)
-    .map((m) => m.body_text.match(/token=([A-Za-z0-9_-]+)/)?.[1] as string);
+/** The tokens of at least `count` e-mails of `template` to `to`, newest first (links leave after the answer). */
+async function tokensOf(to: string, template: string, count: number): Promise<string[]> {
+  return (await waitForMail(to, template, count)).map(tokenIn);
 }
 
 /** Two reset links and a magic link, requested before the password changes. */
@@ -25,8 +21,8 @@ async function outstandingLinks(email: string, headers: Record<string, string>) 
   ]) {
     expect((await api(path, { body: { email }, headers })).status).toBe(202);
   }
-  const resets = await tokensOf(email, "password_reset");
-  const [magic] = await tokensOf(email, "magic_link");
+  const resets = await tokensOf(email, "password_reset", 2);
+  const [magic] = await tokensOf(email, "magic_link", 1);
   expect(resets).toHaveLength(2);
   return { resets: resets as [string, string], magic: magic as string };
 }
