@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { signingKeys } from "../routes/auth/deps";
 import { verifyAccessToken } from "../services/auth/jwt";
 import { API_KEY_PATTERN, resolveApiKey } from "../services/tenancy/api-keys";
 import { enforceRateLimit } from "./rate-limit";
+import { signingKeys } from "./request-edge";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|fek_[A-Za-z0-9_-]{43})$/;
 

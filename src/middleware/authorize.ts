@@ -4,12 +4,12 @@ import type { TenantQuotas } from "../db/schema";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { log } from "../logger";
-import { clientOf } from "../routes/auth/deps";
 import { Access } from "../services/tenancy/access";
 import { recordAudit } from "../services/tenancy/audit";
 import type { TenantContext } from "../services/tenancy/context";
 import type { Permission } from "../services/tenancy/permissions";
 import { enforceRateLimit } from "./rate-limit";
+import { clientOf } from "./request-edge";
 
 export interface AuthorizeOptions {
   /** Where the organization concerned is named (a path parameter): checked here, 404 or 403. */

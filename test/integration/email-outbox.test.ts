@@ -15,6 +15,7 @@ import { importSealingKeys, isSealed, type SealingKeys } from "../../src/service
 import { loadSecretsAtRest } from "../../src/services/crypto/secrets-at-rest";
 import { deliverPending, type Mailer, openOutboxBody, sendEmail } from "../../src/services/email/outbox";
 import type { EmailSender, OutgoingEmail } from "../../src/services/email/senders";
+import type { EmailTemplate } from "../../src/services/email/templates";
 import { bindings } from "./helpers";
 
 /** Opens a connection for one test body and closes it before the body ends (I/O cannot outlive it). */
@@ -30,7 +31,7 @@ async function withDatabase(body: (db: Database) => Promise<void>): Promise<void
 /** A fresh mailbox per test, so rows other suites queue never meet these assertions. */
 const mailbox = (label: string) => `${label}-${crypto.randomUUID()}@outbox.test`;
 
-const message = (to: string, subject = "Your password was changed"): OutboxMessage => ({
+const message = (to: string, subject = "Your password was changed"): OutboxMessage<EmailTemplate> => ({
   tenantId: null,
   userId: null,
   to,

@@ -1,16 +1,18 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { EmailTemplate } from "../../services/email/templates";
 import type { Database } from "../client";
 import { emailOutbox } from "../schema";
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
 
-/** A message to queue; tenant and user link it to an account when there is one. */
-export interface OutboxMessage {
+/**
+ * A message to queue; tenant and user link it to an account when there is one. `template` names the kind of
+ * message (the e-mail service narrows it to its templates).
+ */
+export interface OutboxMessage<Template extends string = string> {
   tenantId?: string | null;
   userId?: string | null;
   to: string;
-  template: EmailTemplate;
+  template: Template;
   subject: string;
   bodyText: string;
 }

@@ -19,6 +19,7 @@ import {
 import { openOrPlain, type SealingKeys, seal } from "../crypto/sealed";
 import { outboxBodyContext, requireSealing } from "../crypto/secrets-at-rest";
 import type { EmailSender } from "./senders";
+import type { EmailTemplate } from "./templates";
 
 /** Where messages go, and the keys that seal their bodies in the outbox. */
 export interface Mailer {
@@ -112,7 +113,7 @@ export async function deliverPending(
 export async function sendEmail(
   db: Database,
   mailer: Mailer,
-  message: OutboxMessage,
+  message: OutboxMessage<EmailTemplate>,
   { now = () => new Date() }: Pick<DeliveryOptions, "now"> = {},
 ): Promise<{ id: string; sent: boolean }> {
   // The id is chosen here so the sealed body can name its row; the insert stays one round trip.

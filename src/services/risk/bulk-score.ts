@@ -22,7 +22,6 @@ import type { Manifest } from "../../ml/manifest";
 import { annualRatios, type Figures } from "../../ml/ratios";
 import { topReasons } from "../../ml/reasons";
 import type { ScoringMessage } from "../../queues/messages";
-import { InlineStatementSchema } from "../../routes/companies/statements.schemas";
 import { type BulkRow, RecordScanner, type RecordSpan, readRecord } from "./bulk-format";
 import { figuresOfInline } from "./corporate-inputs";
 import type { RiskDeps } from "./deps";
@@ -31,6 +30,7 @@ import { BULK_KINDS, resultKey } from "./jobs";
 import { engine } from "./model-loading";
 import { takePartialQuota } from "./quota";
 import { loadResolved } from "./scoring";
+import { InlineStatementSchema } from "./statement-schemas";
 
 /** What queue work needs of a tenant: its id, its transactions and a clock (no caller, no audit). */
 export interface JobScope {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PERIOD_TYPES } from "../../db/tables/risk";
-import { STATEMENT_AMOUNTS, type StatementAmount } from "../../services/risk/statement-rules";
+import { STATEMENT_AMOUNTS, type StatementAmount } from "./statement-rules";
 
 /**
  * A money amount: a decimal string with at most two decimals (or an integer), kept exact - it is stored

@@ -1,0 +1,47 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import type { ClientContext } from "../services/auth/context";
+import { loadSigningKeys } from "../services/auth/keys";
+
+/**
+ * What a request tells about where it came from, and the keys it is verified with: read by the
+ * authentication middleware and by the handlers alike, so it lives below both.
+ */
+
+interface CfProperties {
+  country?: string;
+  city?: string;
+  asn?: number;
+}
+
+const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
+const IPV6 = /^[0-9a-fA-F:.]{2,45}$/;
+
+/** The client address if it is one (it is stored in an `inet` column); anything else is unknown. */
+const clientIp = (value: string | undefined): string | null =>
+  value &&
+  ((IPV4.test(value) && value.split(".").every((o) => Number(o) <= 255)) ||
+    (value.includes(":") && IPV6.test(value)))
+    ? value
+    : null;
+
+/** The client as the edge sees it: `CF-Connecting-IP` is set by Cloudflare and cannot be forged through it. */
+export function clientOf(c: Context<AppEnv>): ClientContext {
+  const cf = (c.req.raw as { cf?: CfProperties }).cf;
+  return {
+    ip: clientIp(c.req.header("cf-connecting-ip")),
+    userAgent: c.req.header("user-agent") ?? null,
+    country: cf?.country ?? null,
+    city: cf?.city ?? null,
+    asn: typeof cf?.asn === "number" ? cf.asn : null,
+    requestId: c.var.requestId,
+  };
+}
+
+/** The signing keys, or 503 when the Worker has none (only possible in local development). */
+export async function signingKeys(c: Context<AppEnv>) {
+  const json = c.var.config.JWT_SIGNING_KEYS;
+  if (!json) throw new AppError("service_unavailable", "Token signing keys are not configured.");
+  return loadSigningKeys(json);
+}
