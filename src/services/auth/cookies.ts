@@ -2,6 +2,7 @@ import { generateCookie } from "hono/cookie";
 import type { AppConfig } from "../../config";
 import { findRefreshToken } from "../../db/repositories/sessions.repository";
 import { AppError } from "../../errors";
+import { fromBase64Url, toBase64Url } from "../crypto/base64url";
 import { type AuthDeps, REFRESH_SLIDING_SECONDS } from "./context";
 import { loadSigningKeys } from "./keys";
 import { generateOpaqueToken, hashToken } from "./secrets";
@@ -44,17 +45,6 @@ export const csrfCookie = (token: string, maxAgeSeconds: number) =>
 export const clearedCookies = () => [refreshCookie("", 0), csrfCookie("", 0)];
 
 const encoder = new TextEncoder();
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
 
 /** HMAC keys for CSRF tokens, one per signing key, by kid; tokens are signed with the current one. */
 export interface CsrfKeys {

@@ -1,15 +1,11 @@
+import { toBase64Url } from "../crypto/base64url";
+
 // Web Crypto only: these helpers run per request and need nothing from node:crypto.
 
 // No 0/o, 1/l/i: backup codes are read off paper and typed by hand.
 const BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 const BACKUP_CODE_GROUPS = 3;
 const BACKUP_CODE_GROUP_LENGTH = 4;
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /** A random base64url token of `bytes` CSPRNG bytes (256 bits by default). */
 export function generateOpaqueToken(bytes = 32): string {

@@ -6,6 +6,8 @@
  * Every value is bound to where it lives by associated data - a `context` such as
  * `users.totp_secret:<user id>`: a value copied into another row, or another column, fails to open.
  */
+
+import { fromBase64Url, toBase64Url } from "./base64url";
 import { fromBase64, type KeyRingSpec } from "./key-ring";
 
 /** The prefix of every sealed value of this format; plaintext it replaces never starts with it. */
@@ -30,17 +32,6 @@ export class SealedValueError extends Error {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
 
 const imported = new WeakMap<KeyRingSpec, Promise<SealingKeys>>();
 
