@@ -21,8 +21,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { users } from "../schema";
 import { createdAt, tenantRef, updatedAt } from "./columns";
+import { users } from "./identity";
 import { organizations } from "./tenancy";
 
 // Every quantity, price and amount: exact decimals, 20 integer digits and 18 decimals (wei-sized units fit).

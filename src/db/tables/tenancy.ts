@@ -16,8 +16,9 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { tenants, users } from "../schema";
 import { createdAt, tenantRef, updatedAt } from "./columns";
+import { users } from "./identity";
+import { tenants } from "./tenants";
 
 /** Roles a membership can grant inside one organization. */
 export const ORG_ROLES = ["org_admin", "analyst", "viewer"] as const;
