@@ -5,12 +5,12 @@
  * HTTP requests: a request that scores N rows less an otherwise identical one that scores none.
  */
 import * as ort from "onnxruntime-node";
-import { type ModelArtefact, readModelArtefacts } from "../../src/local/model-artefacts";
-import { freePort } from "../../src/local/ports";
-import { startWranglerDev } from "../../src/local/wrangler";
 import { creditValues, creditVector, typedCsvRecord } from "../../src/ml/credit-features";
 import type { Manifest } from "../../src/ml/manifest";
 import { parseManifest } from "../../src/ml/manifest-rules";
+import { type ModelArtefact, readModelArtefacts } from "../../tools/model-artefacts";
+import { freePort } from "../../tools/ports";
+import { startWranglerDev } from "../../tools/wrangler";
 import { creditApplications } from "./credit-data";
 import { runRows } from "./inference/batches";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/local/ports";
+import { freePort } from "../../tools/ports";
 
 const dataDir = mkdtempSync(join(tmpdir(), "finedge-dev-"));
 let child: ChildProcess | undefined;
@@ -52,7 +52,7 @@ const listening = (port: number) =>
 describe("npm run dev", () => {
   it("serves the API on PORT with the embedded database, and SIGINT stops everything it started", async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ["--import", "tsx", "src/local/dev.ts"], {
+    child = spawn(process.execPath, ["--import", "tsx", "tools/dev.ts"], {
       env: { ...process.env, PORT: String(port), FINEDGE_DATA_DIR: dataDir, DATABASE_URL: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { README, renderReadme, routesByPermission } from "../../src/local/permissions-doc";
 import { PERMISSIONS } from "../../src/services/tenancy/permissions";
+import { README, renderReadme, routesByPermission } from "../../tools/permissions-doc";
 
 describe("the documented permission matrix", () => {
   it("is current: README.md matches what the code enforces (npm run docs:permissions)", async () => {

@@ -4,9 +4,9 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import ws from "ws";
 import { routeThroughRelay } from "../../src/db/driver";
-import { type LocalPostgres, startEmbeddedPostgres } from "../../src/local/embedded-postgres";
-import { servePGlite } from "../../src/local/pglite-server";
-import { type Relay, startRelay } from "../../src/local/relay";
+import { type LocalPostgres, startEmbeddedPostgres } from "../../tools/embedded-postgres";
+import { servePGlite } from "../../tools/pglite-server";
+import { type Relay, startRelay } from "../../tools/relay";
 
 let postgres: LocalPostgres;
 let relay: Relay;

@@ -2,8 +2,8 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import { routeThroughRelay } from "../../src/db/driver";
-import { type LocalPostgres, startEmbeddedPostgres } from "../../src/local/embedded-postgres";
-import { type Relay, startRelay } from "../../src/local/relay";
+import { type LocalPostgres, startEmbeddedPostgres } from "../../tools/embedded-postgres";
+import { type Relay, startRelay } from "../../tools/relay";
 
 let postgres: LocalPostgres;
 let relay: Relay;

@@ -3,12 +3,12 @@ import { type Client, neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import { routeThroughRelay } from "../../src/db/driver";
-import { type LocalPostgres, startEmbeddedPostgres } from "../../src/local/embedded-postgres";
-import { applyMigrations } from "../../src/local/migrate";
-import { type Relay, startRelay } from "../../src/local/relay";
 import { parseKeyRing } from "../../src/services/crypto/key-ring";
 import { importSealingKeys, open, sealedKeyId } from "../../src/services/crypto/sealed";
 import { totpSecretContext } from "../../src/services/crypto/secrets-at-rest";
+import { type LocalPostgres, startEmbeddedPostgres } from "../../tools/embedded-postgres";
+import { applyMigrations } from "../../tools/migrate";
+import { type Relay, startRelay } from "../../tools/relay";
 
 let postgres: LocalPostgres;
 let relay: Relay;
@@ -17,7 +17,7 @@ let pool: Pool;
 /** Runs the CLI in a child process (the embedded Postgres lives in this one, so never synchronously). */
 function cli(command: string, env: Record<string, string> = {}, input = "") {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/local/secrets-cli.ts", command], {
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/secrets-cli.ts", command], {
       env: { ...process.env, DATABASE_URL: postgres.url, ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -7,11 +7,11 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import type { TestProject } from "vitest/node";
 import ws from "ws";
 import { routeThroughRelay } from "../../src/db/driver";
-import { startEmbeddedPostgres } from "../../src/local/embedded-postgres";
-import { applyMigrations } from "../../src/local/migrate";
-import { startRelay } from "../../src/local/relay";
-import { generateKeyRingJson } from "../../src/local/secret-keys";
-import { generateSigningKeySet } from "../../src/local/signing-keys";
+import { startEmbeddedPostgres } from "../../tools/embedded-postgres";
+import { applyMigrations } from "../../tools/migrate";
+import { startRelay } from "../../tools/relay";
+import { generateKeyRingJson } from "../../tools/secret-keys";
+import { generateSigningKeySet } from "../../tools/signing-keys";
 import { provideModelArtefacts } from "./model-artefacts";
 import { provideQuoteServer } from "./quote-server";
 

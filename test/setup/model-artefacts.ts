@@ -3,8 +3,8 @@
  * setup reads models/ in Node and `provide`s each active version's files as base64.
  */
 import type { TestProject } from "vitest/node";
-import { readModelArtefacts } from "../../src/local/model-artefacts";
 import type { ModelFile } from "../../src/ml/layout";
+import { readModelArtefacts } from "../../tools/model-artefacts";
 
 /** One model version, its files in base64 (JSON-serialisable, as `provide` requires). */
 export interface ProvidedModel {

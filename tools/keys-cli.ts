@@ -6,7 +6,7 @@
  *                                      keys are dropped
  * The output is private key material: pipe it to `wrangler secret put`, never to a shared place.
  */
-import { generateSigningKey, loadSigningKeys } from "../services/auth/keys";
+import { generateSigningKey, loadSigningKeys } from "../src/services/auth/keys";
 import { generateSigningKeySet } from "./signing-keys";
 
 async function readStdin(): Promise<string> {

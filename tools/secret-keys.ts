@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { generateKeyRing, parseKeyRing } from "../services/crypto/key-ring";
+import { generateKeyRing, parseKeyRing } from "../src/services/crypto/key-ring";
 
 /** A new key ring's JSON: one fresh 256-bit key, current. */
 export const generateKeyRingJson = (): string => JSON.stringify(generateKeyRing());

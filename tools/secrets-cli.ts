@@ -16,14 +16,14 @@
 import { type Client, neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import ws from "ws";
-import type { Database } from "../db/client";
-import { routeThroughRelay } from "../db/driver";
-import { countBackupCodesByPepper, countByKey } from "../db/repositories/sealed-values.repository";
-import * as schema from "../db/schema";
-import { addKey, generateKeyRing, parseKeyRing } from "../services/crypto/key-ring";
-import { resealAll } from "../services/crypto/reseal";
-import { importSealingKeys } from "../services/crypto/sealed";
-import { SEALED_COLUMNS } from "../services/crypto/secrets-at-rest";
+import type { Database } from "../src/db/client";
+import { routeThroughRelay } from "../src/db/driver";
+import { countBackupCodesByPepper, countByKey } from "../src/db/repositories/sealed-values.repository";
+import * as schema from "../src/db/schema";
+import { addKey, generateKeyRing, parseKeyRing } from "../src/services/crypto/key-ring";
+import { resealAll } from "../src/services/crypto/reseal";
+import { importSealingKeys } from "../src/services/crypto/sealed";
+import { SEALED_COLUMNS } from "../src/services/crypto/secrets-at-rest";
 import { isNeonUrl } from "./migrate";
 import { startRelay } from "./relay";
 

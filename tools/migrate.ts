@@ -3,9 +3,9 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { migrate } from "drizzle-orm/neon-serverless/migrator";
 import ws from "ws";
-import { routeThroughRelay } from "../db/driver";
+import { routeThroughRelay } from "../src/db/driver";
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../migrations", import.meta.url));
 
 /** Whether `url` names a Neon endpoint, reached through Neon's own WebSocket proxy rather than a relay. */
 export const isNeonUrl = (url: string): boolean => new URL(url).hostname.endsWith(".neon.tech");

@@ -5,12 +5,12 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { createApp } from "../app";
-import { ROLES } from "../db/schema";
-import type { Bindings } from "../env";
-import { PERMISSIONS, type Permission, roleHolds } from "../services/tenancy/permissions";
+import { createApp } from "../src/app";
+import { ROLES } from "../src/db/schema";
+import type { Bindings } from "../src/env";
+import { PERMISSIONS, type Permission, roleHolds } from "../src/services/tenancy/permissions";
 
-export const README = fileURLToPath(new URL("../../README.md", import.meta.url));
+export const README = fileURLToPath(new URL("../README.md", import.meta.url));
 const START = "<!-- permissions:start -->";
 const END = "<!-- permissions:end -->";
 

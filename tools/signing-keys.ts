@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { generateSigningKey, loadSigningKeys } from "../services/auth/keys";
+import { generateSigningKey, loadSigningKeys } from "../src/services/auth/keys";
 
 /** A JSON array of `count` new private Ed25519 JWKs, current first, as `JWT_SIGNING_KEYS` expects. */
 export async function generateSigningKeySet(count = 2): Promise<string> {

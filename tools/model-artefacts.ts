@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { MODEL_FILES, type ModelFile } from "../ml/layout";
+import { MODEL_FILES, type ModelFile } from "../src/ml/layout";
 
-export const MODELS_FOLDER = fileURLToPath(new URL("../../models", import.meta.url));
+export const MODELS_FOLDER = fileURLToPath(new URL("../models", import.meta.url));
 
 /** One model version as the training pipeline wrote it, with the digests registry.json promises. */
 export interface ModelArtefact {

@@ -10,8 +10,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ActivePointer, activePointerKey, CATALOGUE_KEY, type Catalogue } from "../ml/layout";
-import { fileObjects, mergeCatalogue, pointerOf } from "../ml/publication";
+import { type ActivePointer, activePointerKey, CATALOGUE_KEY, type Catalogue } from "../src/ml/layout";
+import { fileObjects, mergeCatalogue, pointerOf } from "../src/ml/publication";
 import { readModelArtefacts } from "./model-artefacts";
 
 /** Where objects go: a get/put pair over a bucket, local or remote. */
