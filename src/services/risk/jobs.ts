@@ -2,6 +2,7 @@
  * Bulk scoring jobs: the upload is streamed to R2 and split into chunks of rows on the way, then answered
  * at once (202); the queue scores each chunk in one batched inference call (src/queues/scoring.ts).
  */
+import type { Transaction } from "../../db/client";
 import {
   findJob,
   insertJob,
@@ -24,7 +25,7 @@ import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } f
 import { storeUpload } from "./bulk-upload";
 import type { RiskDeps } from "./deps";
 import { requireQuotaLeft } from "./quota";
-import { servingModel } from "./scoring";
+import { type ServingModel, servingModel } from "./scoring";
 
 export const jobNotFound = () => new AppError("not_found", "No such job.");
 const emptyUpload = (message: string) =>
@@ -89,48 +90,64 @@ async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Sub
   return { job, replayed: true };
 }
 
+/** The body to store; a request without one (or declared empty) has no rows to score. */
+function requireBody(submission: BulkSubmission): ReadableStream<Uint8Array> {
+  if (!submission.body || submission.contentLength === 0) throw emptyUpload("no rows");
+  return submission.body;
+}
+
+/** The live job already accepted under the Idempotency-Key, if any. */
+const liveJobUnderKey = (ctx: TenantContext, key: string) =>
+  ctx.transaction((tx) => jobUnderKey(tx, ctx, key));
+
 /** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
-async function replayed(
+async function replayEarlier(
   ctx: TenantContext,
   deps: RiskDeps,
   submission: BulkSubmission,
+  body: ReadableStream<Uint8Array>,
   job: JobRow,
   key: string,
 ) {
-  const fileSha256 = await digestOfBody(
-    submission.body as ReadableStream<Uint8Array>,
-    deps.config.MAX_BULK_BYTES,
-  );
+  const fileSha256 = await digestOfBody(body, deps.config.MAX_BULK_BYTES);
   return replay(ctx, replayOf(job, await submissionDigest(ctx, digestParts(submission, fileSha256))), key);
 }
 
+/** The model version every chunk of the job will use, fixed now. */
+const resolveJobModel = (ctx: TenantContext, deps: RiskDeps, submission: BulkSubmission) =>
+  servingModel(ctx, deps, { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS });
+
+const requireQuota = (ctx: TenantContext, deps: RiskDeps) =>
+  ctx.transaction((tx) => requireQuotaLeft(tx, ctx.tenantId, ctx.now(), deps.config));
+
+/** An upload in FILES under the id its job will have, with the job's chunks planned. */
+interface ReceivedUpload {
+  id: string;
+  key: string;
+  bytes: number;
+  /** CSV: the header's column names; NDJSON: null. */
+  columns: string[] | null;
+  rows: number;
+  chunks: ChunkPlan[];
+  /** Under an Idempotency-Key: the digest a retry is compared with; otherwise null. */
+  requestSha256: string | null;
+}
+
 /**
- * Accepts a bulk file of loan applications or annual statements, as the model takes. The model is fixed
- * now, so every chunk uses the same version; the chunks are planned while the file streams to R2, so the
- * job knows its size at once.
+ * Streams the file to R2, planning its chunks (and hashing it, under a key) on the way. A CSV whose header
+ * cannot be used is deleted again and refused.
  */
-export async function submitBulkJob(
+async function receiveUpload(
   ctx: TenantContext,
   deps: RiskDeps,
   submission: BulkSubmission,
-): Promise<Submitted> {
-  if (!submission.body || submission.contentLength === 0) throw emptyUpload("no rows");
-  const idempotencyKey = submission.idempotencyKey;
-  if (idempotencyKey !== undefined) {
-    const earlier = await ctx.transaction((tx) => jobUnderKey(tx, ctx, idempotencyKey));
-    if (earlier) return replayed(ctx, deps, submission, earlier, idempotencyKey);
-  }
-  const serving = await servingModel(ctx, deps, {
-    name: submission.model,
-    version: submission.modelVersion,
-    kind: BULK_KINDS,
-  });
-  await ctx.transaction((tx) => requireQuotaLeft(tx, ctx.tenantId, ctx.now(), deps.config));
+  body: ReadableStream<Uint8Array>,
+): Promise<ReceivedUpload> {
   const id = crypto.randomUUID();
   const key = inputKey(ctx.tenantId, id, submission.format);
   const planner = new ChunkPlanner(submission.format, deps.config.BULK_CHUNK_ROWS);
-  const digest = idempotencyKey === undefined ? null : new UploadDigest();
-  const bytes = await storeUpload(deps.files, key, submission.body, {
+  const digest = submission.idempotencyKey === undefined ? null : new UploadDigest();
+  const bytes = await storeUpload(deps.files, key, body, {
     contentLength: submission.contentLength,
     limit: deps.config.MAX_BULK_BYTES,
     contentType: submission.format === "csv" ? "text/csv" : "application/x-ndjson",
@@ -148,42 +165,82 @@ export async function submitBulkJob(
   const requestSha256 = digest
     ? await submissionDigest(ctx, digestParts(submission, await digest.hex()))
     : null;
+  return {
+    id,
+    key,
+    bytes,
+    columns: header.columns,
+    rows: planner.rows,
+    chunks: planner.chunks,
+    requestSha256,
+  };
+}
+
+/** Inserts the job with its audit entry; a file with no rows is done as soon as it is accepted. */
+async function insertAcceptedJob(
+  tx: Transaction,
+  ctx: TenantContext,
+  deps: RiskDeps,
+  submission: BulkSubmission,
+  serving: ServingModel,
+  upload: ReceivedUpload,
+): Promise<JobRow> {
   const { ref, sha256 } = serving.resolved.located;
-  const accepted = await ctx
+  await insertJob(tx, {
+    id: upload.id,
+    tenantId: ctx.tenantId,
+    inputFormat: submission.format,
+    inputKey: upload.key,
+    inputBytes: upload.bytes,
+    columns: upload.columns,
+    rowsTotal: upload.rows,
+    chunksTotal: upload.chunks.length,
+    chunkRows: deps.config.BULK_CHUNK_ROWS,
+    modelName: ref.name,
+    modelVersion: ref.version,
+    modelSha256: sha256,
+    modelSource: serving.resolved.source,
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.id,
+    idempotencyKey: submission.idempotencyKey ?? null,
+    requestSha256: upload.requestSha256,
+  });
+  await recordAudit(tx, ctx, {
+    action: "job.submitted",
+    resourceType: "scoring_job",
+    resourceId: upload.id,
+    after: {
+      format: submission.format,
+      bytes: upload.bytes,
+      rows: upload.rows,
+      model: `${ref.name}@${ref.version}`,
+    },
+  });
+  await settleJob(tx, ctx.tenantId, upload.id);
+  return (await findJob(tx, ctx.tenantId, upload.id)) as JobRow;
+}
+
+/**
+ * Records the job. Under a key, a copy of this request that got there first is the job instead
+ * (`replayed`). If nothing is recorded, the upload is deleted.
+ */
+async function recordJob(
+  ctx: TenantContext,
+  deps: RiskDeps,
+  submission: BulkSubmission,
+  serving: ServingModel,
+  upload: ReceivedUpload,
+): Promise<Submitted> {
+  const { idempotencyKey } = submission;
+  const { requestSha256 } = upload;
+  return ctx
     .transaction(async (tx): Promise<Submitted> => {
       if (idempotencyKey !== undefined && requestSha256 !== null) {
         // A copy of this request that finished uploading first is the job; this upload is dropped.
         const winner = await jobUnderKey(tx, ctx, idempotencyKey);
         if (winner) return { job: replayOf(winner, requestSha256), replayed: true };
       }
-      await insertJob(tx, {
-        id,
-        tenantId: ctx.tenantId,
-        inputFormat: submission.format,
-        inputKey: key,
-        inputBytes: bytes,
-        columns: header.columns,
-        rowsTotal: planner.rows,
-        chunksTotal: planner.chunks.length,
-        chunkRows: deps.config.BULK_CHUNK_ROWS,
-        modelName: ref.name,
-        modelVersion: ref.version,
-        modelSha256: sha256,
-        modelSource: serving.resolved.source,
-        actorType: ctx.actor.type,
-        actorId: ctx.actor.id,
-        idempotencyKey: idempotencyKey ?? null,
-        requestSha256,
-      });
-      await recordAudit(tx, ctx, {
-        action: "job.submitted",
-        resourceType: "scoring_job",
-        resourceId: id,
-        after: { format: submission.format, bytes, rows: planner.rows, model: `${ref.name}@${ref.version}` },
-      });
-      // A file with no rows is done as soon as it is accepted.
-      await settleJob(tx, ctx.tenantId, id);
-      return { job: (await findJob(tx, ctx.tenantId, id)) as JobRow, replayed: false };
+      return { job: await insertAcceptedJob(tx, ctx, deps, submission, serving, upload), replayed: false };
     })
     .catch(async (error: unknown) => {
       // Two copies inserted at once: the unique key let one through; the other answers with it.
@@ -193,26 +250,36 @@ export async function submitBulkJob(
       return { job: replayOf(winner, requestSha256), replayed: true };
     })
     .catch(async (error: unknown) => {
-      await deps.files.delete(key);
+      await deps.files.delete(upload.key);
       throw error;
     });
-  if (accepted.replayed && idempotencyKey !== undefined) {
-    await deps.files.delete(key);
-    return replay(ctx, accepted.job, idempotencyKey);
-  }
+}
 
-  const job = accepted.job;
+/** Another copy of the request became the job: this upload is dropped and the retry answered with that job. */
+async function replayWinner(
+  ctx: TenantContext,
+  deps: RiskDeps,
+  upload: ReceivedUpload,
+  winner: JobRow,
+  key: string,
+): Promise<Submitted> {
+  await deps.files.delete(upload.key);
+  return replay(ctx, winner, key);
+}
+
+/** Queues the job's chunks; if the queue refuses them, the job fails and gives its key up (503). */
+async function enqueueJob(ctx: TenantContext, deps: RiskDeps, job: JobRow, chunks: ChunkPlan[]) {
   try {
-    await queueChunks(deps, ctx.tenantId, id, planner.chunks);
+    await queueChunks(deps, ctx.tenantId, job.id, chunks);
   } catch (error) {
     log(deps.config.LOG_LEVEL, "error", {
       msg: "scoring queue refused a job",
-      jobId: id,
+      jobId: job.id,
       error: String(error),
     });
     await ctx.transaction((tx) =>
       // The key is given up with the job, so a retry under it starts afresh.
-      updateJob(tx, ctx.tenantId, id, {
+      updateJob(tx, ctx.tenantId, job.id, {
         status: "failed",
         error: "the scoring queue is unavailable",
         completedAt: ctx.now(),
@@ -222,7 +289,31 @@ export async function submitBulkJob(
     );
     throw new AppError("service_unavailable", "The scoring queue is unavailable; try again later.");
   }
-  return { job, replayed: false };
+}
+
+/**
+ * Accepts a bulk file of loan applications or annual statements, as the model takes. The model is fixed
+ * now, so every chunk uses the same version; the chunks are planned while the file streams to R2, so the
+ * job knows its size at once.
+ */
+export async function submitBulkJob(
+  ctx: TenantContext,
+  deps: RiskDeps,
+  submission: BulkSubmission,
+): Promise<Submitted> {
+  const body = requireBody(submission);
+  const key = submission.idempotencyKey;
+  if (key !== undefined) {
+    const earlier = await liveJobUnderKey(ctx, key);
+    if (earlier) return replayEarlier(ctx, deps, submission, body, earlier, key);
+  }
+  const serving = await resolveJobModel(ctx, deps, submission);
+  await requireQuota(ctx, deps);
+  const upload = await receiveUpload(ctx, deps, submission, body);
+  const accepted = await recordJob(ctx, deps, submission, serving, upload);
+  if (accepted.replayed && key !== undefined) return replayWinner(ctx, deps, upload, accepted.job, key);
+  await enqueueJob(ctx, deps, accepted.job, upload.chunks);
+  return accepted;
 }
 
 /**
