@@ -67,7 +67,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }),
   );
   app.use(urlGuard());
-  app.use(rateLimit());
+  app.use(rateLimit(app));
   app.use(deadline());
   // Bulk scoring files (CSV, NDJSON) are streamed to R2 and model uploads are multipart: their routes read them.
   app.use(bodyLimit({ streamed: ["/api/v1/predictions/bulk"] }));

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { PROBLEM_CONTENT_TYPE, type ProblemCode, problemCatalogue } from "./errors";
 import { validationHook } from "./middleware/problems";
+import { RATE_LIMIT_POLICIES, type RateLimitPolicyName } from "./services/rate-limit/rules";
 
 /** The RFC 9457 problem document every error response carries. */
 export const ProblemSchema = z
@@ -57,14 +58,30 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, .
 
 type RouteConfig = Parameters<typeof createRoute>[0];
 
+/** The 429 of a route, saying which limit it is under (the document's reader sees the numbers, not just a name). */
+function rateLimited(name: RateLimitPolicyName) {
+  const { limit, windowSeconds, scope } = RATE_LIMIT_POLICIES[name];
+  const per = scope === "ip" ? "client address" : "user or API key";
+  return {
+    ...problems[429],
+    description: `Rate limit exceeded: policy \`${name}\`, ${limit} requests per ${windowSeconds} s per ${per}.`,
+  };
+}
+
 /**
  * `createRoute` plus the problem responses every route can produce, derived from what the route accepts:
  * a body can be malformed (400), too large (413), of the wrong type (415) or invalid (422); parameters can
- * be invalid (400); anything can fail (500) or run out of time (503).
+ * be invalid (400); anything can be over its rate limit (429), fail (500) or run out of time (503).
+ *
+ * Every contract names its rate-limit policy (`x-rate-limit`, one of services/rate-limit/rules), as it names
+ * its permission: the document shows it and the rate-limit middleware enforces it from the same declaration.
  */
-export function defineRoute<const R extends RouteConfig>(config: R) {
+export function defineRoute<const R extends RouteConfig & { "x-rate-limit": RateLimitPolicyName }>(
+  config: R,
+) {
   const request = config.request;
   const implied: Partial<Record<keyof typeof problems, (typeof problems)[keyof typeof problems]>> = {
+    429: rateLimited(config["x-rate-limit"]),
     500: problems[500],
     503: problems[503],
   };
@@ -77,7 +94,7 @@ export function defineRoute<const R extends RouteConfig>(config: R) {
     });
   if (request?.params || request?.query || request?.headers) implied[400] = problems[400];
   if (config.security?.length) implied[401] = problems[401];
-  if ("x-permission" in config) Object.assign(implied, { 403: problems[403], 429: problems[429] });
+  if ("x-permission" in config) implied[403] = problems[403];
   if ("x-permission" in config && request?.params) implied[404] = problems[404];
   return createRoute({ ...config, responses: { ...implied, ...config.responses } });
 }

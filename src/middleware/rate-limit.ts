@@ -1,3 +1,4 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppConfig } from "../config";
 import type { AppEnv, Bindings } from "../env";
@@ -5,7 +6,8 @@ import { AppError } from "../errors";
 import { describeError, log } from "../logger";
 import { createDurableObjectLimiter } from "../services/rate-limit/durable-object-limiter";
 import { type RateLimiter, RateLimiterUnavailable } from "../services/rate-limit/limiter";
-import { policyFor, type RateLimitPolicy } from "../services/rate-limit/rules";
+import { type PolicyResolver, routePolicies } from "../services/rate-limit/route-policies";
+import type { RateLimitPolicy } from "../services/rate-limit/rules";
 import { createUpstashLimiter } from "../services/rate-limit/upstash-limiter";
 
 const limiters = new WeakMap<AppConfig, RateLimiter>();
@@ -100,12 +102,30 @@ export async function enforceRateLimit(
 }
 
 /**
- * Per-endpoint rate limits. Anonymous endpoints are counted here by client address (`CF-Connecting-IP`);
- * authenticated ones are left to `authenticate`, which counts them per user once the token is verified.
- * Every counted response carries the `RateLimit-Policy` and `RateLimit` headers.
+ * The policy resolver for `app`: its route contracts, as registered for the OpenAPI document, each with
+ * the `x-rate-limit` it declares. What is documented is what is enforced.
  */
-export function rateLimit(): MiddlewareHandler<AppEnv> {
+export function contractPolicies(app: OpenAPIHono<AppEnv>): PolicyResolver {
+  return routePolicies(
+    app.openAPIRegistry.definitions.flatMap((definition) =>
+      definition.type === "route" ? [definition.route] : [],
+    ),
+  );
+}
+
+/**
+ * Per-endpoint rate limits, by the policy the matched route's contract declares (`x-rate-limit`; requests
+ * that match no route count under the default). It runs before the body is read and before the database or
+ * authentication, so the route is resolved here from the registered contracts (once, at the first request,
+ * when every route is mounted) rather than left to the route's own middleware, which runs after those.
+ * Anonymous endpoints are counted here by client address (`CF-Connecting-IP`); authenticated ones are left
+ * to `authenticate`, which counts them per user or key once the credential is verified. Every counted
+ * response carries the `RateLimit-Policy` and `RateLimit` headers.
+ */
+export function rateLimit(app: OpenAPIHono<AppEnv>): MiddlewareHandler<AppEnv> {
+  let policyFor: PolicyResolver | undefined;
   return async function rateLimit(c, next) {
+    policyFor ??= contractPolicies(app);
     const policy = policyFor(c.req.method, c.req.path);
     try {
       if (policy.scope === "principal") c.set("rateLimitPolicy", policy);

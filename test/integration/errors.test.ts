@@ -8,6 +8,7 @@ import { appWith, call, problemOf } from "./helpers";
 const order = defineRoute({
   method: "post",
   path: "/chassis/orders/{id}",
+  "x-rate-limit": "default",
   request: {
     params: z.object({ id: z.uuid() }),
     query: z.object({ limit: z.coerce.number().int().max(100).optional() }),

@@ -1,6 +1,21 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
 import type { Bindings } from "../../src/env";
-import { allPolicies, policyFor } from "../../src/services/rate-limit/rules";
+import { contractPolicies } from "../../src/middleware/rate-limit";
+import {
+  DEFAULT_POLICY,
+  RATE_LIMIT_POLICIES,
+  type RateLimitPolicy,
+} from "../../src/services/rate-limit/rules";
+import {
+  fetchDocument,
+  isSecured,
+  nameOf,
+  type OpenApiDocument,
+  operationsOf,
+  type WalkedOperation,
+} from "../security/openapi-walk";
+import { registerUser } from "./auth-helpers";
 import { appWith, problemOf } from "./helpers";
 
 // Real limits (scale 1) through the Durable Object limiter; each test uses its own client address.
@@ -80,25 +95,147 @@ describe("rate limits", () => {
     expect(health.status).toBe(200);
   });
 
-  it("maps the documented endpoints to the documented limits", () => {
-    const expected: Record<string, [number, boolean]> = {
-      register: [3, true],
-      login: [5, true],
-      login_2fa: [5, true],
-      two_factor: [10, true],
-      refresh: [10, false],
-      logout: [10, false],
+  it("counts a request that matches no route under the default policy, by address", async () => {
+    // Under a prefix whose routes are all per user: the path decides nothing, the matched route does.
+    const response = await request(
+      "/api/v1/portfolios/1/nothing",
+      { headers: { "cf-connecting-ip": ip() } },
+      limits,
+    );
+    expect(response.status).toBe(404);
+    expect(response.headers.get("ratelimit-policy")).toBe('"default";q=120;w=60');
+  });
+
+  it("keeps the documented limits", () => {
+    const expected: Record<string, [number, RateLimitPolicy["scope"], boolean]> = {
+      register: [3, "ip", true],
+      login: [5, "ip", true],
+      login_2fa: [5, "ip", true],
+      two_factor: [10, "principal", true],
+      refresh: [10, "ip", false],
+      logout: [10, "principal", false],
+      account_email: [5, "ip", true],
+      account: [60, "principal", false],
+      invitation_accept: [5, "ip", true],
+      portfolio: [60, "principal", false],
+      predictions: [20, "principal", false],
+      prices: [60, "principal", false],
+      tenant_api: [120, "principal", false],
+      default: [120, "ip", false],
     };
-    for (const [name, [limit, failClosed]] of Object.entries(expected)) {
-      expect(
-        allPolicies().find((p) => p.name === name),
+    expect(Object.keys(RATE_LIMIT_POLICIES).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, [limit, scope, failClosed]] of Object.entries(expected)) {
+      expect(RATE_LIMIT_POLICIES[name as keyof typeof RATE_LIMIT_POLICIES], name).toEqual({
         name,
-      ).toMatchObject({ limit, failClosed, windowSeconds: 60 });
+        limit,
+        windowSeconds: 60,
+        scope,
+        failClosed,
+      });
     }
+    expect(DEFAULT_POLICY.name).toBe("default");
+  });
+
+  it("resolves each request to the policy of the route it is dispatched to", () => {
+    const policyFor = contractPolicies(createApp());
+    expect(policyFor("POST", "/api/v1/auth/login").name).toBe("login");
+    expect(policyFor("POST", "/api/v1/auth/magic-link/verify").name).toBe("login");
     expect(policyFor("POST", "/api/v1/auth/login/2fa").name).toBe("login_2fa");
     expect(policyFor("POST", "/api/v1/auth/2fa/backup-code").name).toBe("login_2fa");
+    expect(policyFor("POST", "/api/v1/auth/2fa/backup-codes").name).toBe("two_factor");
     expect(policyFor("POST", "/api/v1/auth/2fa/enable").name).toBe("two_factor");
+    expect(policyFor("POST", "/api/v1/auth/magic-link").name).toBe("account_email");
+    expect(policyFor("POST", "/api/v1/invitations/abc/accept").name).toBe("invitation_accept");
+    expect(policyFor("DELETE", "/api/v1/invitations/abc").name).toBe("tenant_api");
+    expect(policyFor("POST", "/api/v1/portfolio/buy").name).toBe("portfolio");
     expect(policyFor("GET", "/api/v1/auth/me").scope).toBe("principal");
+    expect(policyFor("HEAD", "/api/v1/auth/me").name).toBe("account");
     expect(policyFor("GET", "/health").name).toBe("default");
+    // No route: the default, whatever the prefix or method.
+    expect(policyFor("GET", "/api/v1/auth/nothing").name).toBe("default");
+    expect(policyFor("GET", "/api/v1/transactions").name).toBe("default");
+    expect(policyFor("GET", "/api/v1/auth/login").name).toBe("default");
+  });
+});
+
+type Declared = {
+  "x-rate-limit"?: unknown;
+  responses: Record<string, { content?: Record<string, unknown> }>;
+};
+const declaredOf = (walked: WalkedOperation) => (walked.operation as Declared)["x-rate-limit"];
+const policyNamed = (name: unknown) =>
+  Object.values(RATE_LIMIT_POLICIES).find((policy: RateLimitPolicy) => policy.name === name);
+/** A concrete request path for a documented one (no route constrains its parameters' form). */
+const concrete = (path: string) => path.replace(/\{\w+\}/g, "00000000-0000-4000-8000-000000000000");
+const headerOf = (policy: RateLimitPolicy) => `"${policy.name}";q=${policy.limit};w=${policy.windowSeconds}`;
+
+describe("rate-limit policies on the route contracts", () => {
+  let document: OpenApiDocument;
+  let operations: WalkedOperation[];
+  beforeAll(async () => {
+    document = await fetchDocument();
+    operations = operationsOf(document);
+  });
+
+  it("are declared by every operation of the document, each a known policy with its 429 documented", () => {
+    expect(operations.length).toBeGreaterThan(50);
+    for (const walked of operations) {
+      const policy = policyNamed(declaredOf(walked));
+      expect(policy, `${nameOf(walked)} x-rate-limit`).toBeDefined();
+      expect(
+        (walked.operation as Declared).responses["429"]?.content,
+        `${nameOf(walked)} 429`,
+      ).toHaveProperty("application/problem+json");
+    }
+  });
+
+  it("count per user or key only where the route authenticates (else nothing would count them)", () => {
+    for (const walked of operations) {
+      if (policyNamed(declaredOf(walked))?.scope === "principal")
+        expect(isSecured(document, walked), nameOf(walked)).toBe(true);
+    }
+  });
+
+  it("are what the middleware enforces: each operation resolves to the policy it declares", () => {
+    const policyFor = contractPolicies(createApp());
+    for (const walked of operations) {
+      expect(policyFor(walked.method, concrete(walked.path)).name, nameOf(walked)).toBe(declaredOf(walked));
+    }
+  });
+
+  it("are on the wire: every anonymous operation answers with its policy, counted by address", async () => {
+    const anonymous = operations.filter((walked) => policyNamed(declaredOf(walked))?.scope === "ip");
+    expect(anonymous.length).toBeGreaterThan(10);
+    for (const walked of anonymous) {
+      const response = await request(
+        concrete(walked.path),
+        { method: walked.method, headers: { "cf-connecting-ip": ip() } },
+        limits,
+      );
+      await response.body?.cancel();
+      expect(response.headers.get("ratelimit-policy"), nameOf(walked)).toBe(
+        headerOf(policyNamed(declaredOf(walked)) as RateLimitPolicy),
+      );
+    }
+  });
+
+  it("are on the wire: every authenticated read answers with its policy, counted per user", async () => {
+    const { access_token: token } = await registerUser("limits");
+    const reads = operations.filter(
+      (walked) => walked.method === "GET" && policyNamed(declaredOf(walked))?.scope === "principal",
+    );
+    expect(reads.length).toBeGreaterThan(10);
+    for (const walked of reads) {
+      const response = await request(
+        concrete(walked.path),
+        { headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": ip() } },
+        limits,
+      );
+      await response.body?.cancel();
+      // Tenant routes list the tenant's quota after the endpoint's policy.
+      expect(response.headers.get("ratelimit-policy"), `${nameOf(walked)} ${response.status}`).toMatch(
+        new RegExp(`^${headerOf(policyNamed(declaredOf(walked)) as RateLimitPolicy)}(, |$)`),
+      );
+    }
   });
 });

@@ -24,6 +24,7 @@ export const ApiKeySchema = z
 export const createApiKey = defineRoute({
   method: "post",
   path: "/api/v1/api-keys",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("api_keys:manage"),
   summary: "Create an API key for a machine; the secret is in this response only.",
@@ -56,6 +57,7 @@ export const createApiKey = defineRoute({
 export const listApiKeys = defineRoute({
   method: "get",
   path: "/api/v1/api-keys",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("api_keys:read"),
   summary: "The tenant's API keys (never their secrets).",
@@ -73,6 +75,7 @@ export const listApiKeys = defineRoute({
 export const revokeApiKey = defineRoute({
   method: "delete",
   path: "/api/v1/api-keys/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("api_keys:manage"),
   summary: "Revoke an API key; it is refused from the next request on.",

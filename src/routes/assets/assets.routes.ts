@@ -47,6 +47,7 @@ export const AssetSchema = z
 export const listAssets = defineRoute({
   method: "get",
   path: "/api/v1/assets",
+  "x-rate-limit": "prices",
   tags,
   ...secured("assets:read"),
   summary: "The tenant's assets, newest first.",
@@ -68,6 +69,7 @@ export const listAssets = defineRoute({
 export const getAsset = defineRoute({
   method: "get",
   path: "/api/v1/assets/{id}",
+  "x-rate-limit": "prices",
   tags,
   ...secured("assets:read"),
   summary: "One asset.",
@@ -78,6 +80,7 @@ export const getAsset = defineRoute({
 export const createAsset = defineRoute({
   method: "post",
   path: "/api/v1/assets",
+  "x-rate-limit": "prices",
   tags,
   ...secured("assets:manage"),
   summary: "Create an asset; symbols are unique in the tenant.",
@@ -105,6 +108,7 @@ export const createAsset = defineRoute({
 export const updateAsset = defineRoute({
   method: "patch",
   path: "/api/v1/assets/{id}",
+  "x-rate-limit": "prices",
   tags,
   ...secured("assets:manage"),
   summary:

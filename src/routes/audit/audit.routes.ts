@@ -26,6 +26,7 @@ export const AuditEventSchema = z
 export const listAuditEvents = defineRoute({
   method: "get",
   path: "/api/v1/audit-events",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("audit:read"),
   summary: "Search the tenant's audit trail, newest first.",
@@ -45,6 +46,7 @@ export const listAuditEvents = defineRoute({
 export const verifyAuditEvents = defineRoute({
   method: "get",
   path: "/api/v1/audit-events/verify",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("audit:read"),
   summary: "Walk the hash chain and report the first broken link, if any.",
@@ -70,6 +72,7 @@ export const verifyAuditEvents = defineRoute({
 export const exportAuditEvents = defineRoute({
   method: "post",
   path: "/api/v1/audit-events/export",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("audit:export"),
   summary: "Export the trail (from a sequence number on) as NDJSON to long-term object storage.",

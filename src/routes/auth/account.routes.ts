@@ -36,6 +36,7 @@ const SecurityEventSchema = z
 export const getMe = defineRoute({
   method: "get",
   path: "/api/v1/auth/me",
+  "x-rate-limit": "account",
   ...secured,
   summary: "The signed-in user.",
   responses: { 200: { description: "The user.", ...jsonContent(UserSchema) }, 401: problems[401] },
@@ -44,6 +45,7 @@ export const getMe = defineRoute({
 export const patchMe = defineRoute({
   method: "patch",
   path: "/api/v1/auth/me",
+  "x-rate-limit": "account",
   ...secured,
   summary: "Update the signed-in user's profile.",
   request: {
@@ -55,6 +57,7 @@ export const patchMe = defineRoute({
 export const changePassword = defineRoute({
   method: "post",
   path: "/api/v1/auth/change-password",
+  "x-rate-limit": "account",
   ...secured,
   summary: "Change the password (current one required); every other session ends.",
   request: { body: jsonBody(z.object({ current_password: Password, new_password: Password }).strict()) },
@@ -67,6 +70,7 @@ export const changePassword = defineRoute({
 export const listSessions = defineRoute({
   method: "get",
   path: "/api/v1/auth/sessions",
+  "x-rate-limit": "account",
   ...secured,
   summary: "The user's live sessions: device, IP, location, times, and which is this one.",
   responses: {
@@ -78,6 +82,7 @@ export const listSessions = defineRoute({
 export const deleteSession = defineRoute({
   method: "delete",
   path: "/api/v1/auth/sessions/{id}",
+  "x-rate-limit": "account",
   ...secured,
   summary: "End one of the user's sessions now.",
   request: { params: z.object({ id: z.uuid() }) },
@@ -87,6 +92,7 @@ export const deleteSession = defineRoute({
 export const deleteOtherSessions = defineRoute({
   method: "delete",
   path: "/api/v1/auth/sessions",
+  "x-rate-limit": "account",
   ...secured,
   summary: "End every session except this one.",
   responses: {
@@ -98,6 +104,7 @@ export const deleteOtherSessions = defineRoute({
 export const listSecurityEvents = defineRoute({
   method: "get",
   path: "/api/v1/auth/security-events",
+  "x-rate-limit": "account",
   ...secured,
   summary: "The user's own security events, newest first.",
   request: {
@@ -121,6 +128,7 @@ export const listSecurityEvents = defineRoute({
 export const requestEmailVerification = defineRoute({
   method: "post",
   path: "/api/v1/auth/verify-email",
+  "x-rate-limit": "account",
   ...secured,
   summary: "Send a new verification link to the user's address.",
   responses: { 202: { description: "Sent." }, 401: problems[401], 409: problems[409] },

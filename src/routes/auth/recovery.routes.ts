@@ -8,6 +8,7 @@ const Token = z.string().min(16).max(512);
 export const confirmEmail = defineRoute({
   method: "post",
   path: "/api/v1/auth/verify-email/confirm",
+  "x-rate-limit": "account_email",
   tags,
   summary: "Confirm an e-mail address with the token from the verification link.",
   request: { body: jsonBody(z.object({ token: Token }).strict()) },
@@ -17,6 +18,7 @@ export const confirmEmail = defineRoute({
 export const forgotPassword = defineRoute({
   method: "post",
   path: "/api/v1/auth/password/forgot",
+  "x-rate-limit": "account_email",
   tags,
   summary: "Send a password-reset link; the answer is the same whether or not the account exists.",
   request: { body: jsonBody(z.object({ email: Email }).strict()) },
@@ -26,6 +28,7 @@ export const forgotPassword = defineRoute({
 export const resetPassword = defineRoute({
   method: "post",
   path: "/api/v1/auth/password/reset",
+  "x-rate-limit": "account_email",
   tags,
   summary:
     "Set a new password with a reset token; every session ends, and 2FA still applies at the next login.",
@@ -36,6 +39,7 @@ export const resetPassword = defineRoute({
 export const requestMagicLink = defineRoute({
   method: "post",
   path: "/api/v1/auth/magic-link",
+  "x-rate-limit": "account_email",
   tags,
   summary: "Send a sign-in link; the answer is the same whether or not the account exists.",
   request: { body: jsonBody(z.object({ email: Email }).strict()) },
@@ -45,6 +49,7 @@ export const requestMagicLink = defineRoute({
 export const verifyMagicLink = defineRoute({
   method: "post",
   path: "/api/v1/auth/magic-link/verify",
+  "x-rate-limit": "login",
   tags,
   summary: "Sign in with a magic-link token; a second factor is still asked for when enabled.",
   request: { headers: TokenDeliveryHeaders, body: jsonBody(z.object({ token: Token }).strict()) },

@@ -23,6 +23,7 @@ const Registered = z.object({ user: UserSchema, tenant: TenantSchema });
 export const register = defineRoute({
   method: "post",
   path: "/api/v1/auth/register",
+  "x-rate-limit": "register",
   tags,
   summary: "Create an account and its tenant; returns the user, the tenant and a token pair.",
   description: "Unknown fields (`role`, `tenant_id`, ...) are refused with 422. A taken e-mail is 409.",
@@ -54,6 +55,7 @@ export const register = defineRoute({
 export const login = defineRoute({
   method: "post",
   path: "/api/v1/auth/login",
+  "x-rate-limit": "login",
   tags,
   summary: "Sign in with e-mail and password; returns a token pair, or a second-factor challenge.",
   request: {
@@ -74,6 +76,7 @@ export const login = defineRoute({
 export const loginTotp = defineRoute({
   method: "post",
   path: "/api/v1/auth/login/2fa",
+  "x-rate-limit": "login_2fa",
   tags,
   summary: "Complete a sign-in with the challenge token and a TOTP code.",
   request: {
@@ -91,6 +94,7 @@ export const loginTotp = defineRoute({
 export const loginBackupCode = defineRoute({
   method: "post",
   path: "/api/v1/auth/2fa/backup-code",
+  "x-rate-limit": "login_2fa",
   tags,
   summary: "Complete a sign-in with the challenge token and a single-use backup code.",
   request: {
@@ -110,6 +114,7 @@ export const loginBackupCode = defineRoute({
 export const refresh = defineRoute({
   method: "post",
   path: "/api/v1/auth/refresh",
+  "x-rate-limit": "refresh",
   tags,
   summary: "Rotate a refresh token: a new pair; a reused token ends its whole session.",
   description:
@@ -142,6 +147,7 @@ export const refresh = defineRoute({
 export const logout = defineRoute({
   method: "post",
   path: "/api/v1/auth/logout",
+  "x-rate-limit": "logout",
   tags,
   summary: "End this session now: its tokens are refused from the next request on.",
   description: "In cookie mode the answer also deletes both cookies.",

@@ -8,6 +8,7 @@ const secured = { tags: ["Account"], security: [{ bearerAuth: [] }], middleware:
 export const stepUp = defineRoute({
   method: "post",
   path: "/api/v1/auth/step-up",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary: "Re-authenticate this session for 5 minutes with the strongest factor the user holds.",
   description:
@@ -43,6 +44,7 @@ export const stepUp = defineRoute({
 export const requestEmailChange = defineRoute({
   method: "post",
   path: "/api/v1/auth/change-email",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary: "Ask to change the e-mail address (fresh step-up needed); a link goes to the new address.",
   description:
@@ -60,6 +62,7 @@ export const requestEmailChange = defineRoute({
 export const confirmEmailChange = defineRoute({
   method: "post",
   path: "/api/v1/auth/change-email/confirm",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary: "Confirm an address change with the token from the link, signed in as the same account.",
   description:

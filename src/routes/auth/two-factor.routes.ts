@@ -9,6 +9,7 @@ const BackupCodes = z.object({ backup_codes: z.array(z.string()).length(10) }).o
 export const enableTotp = defineRoute({
   method: "post",
   path: "/api/v1/auth/2fa/enable",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary:
     "Start TOTP enrolment: a secret, its otpauth:// URI and a QR code (SVG). Not active until verified. Needs a fresh step-up.",
@@ -26,6 +27,7 @@ export const enableTotp = defineRoute({
 export const verifyTotp = defineRoute({
   method: "post",
   path: "/api/v1/auth/2fa/verify",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary:
     "Activate 2FA with a first code (fresh step-up needed); returns 10 single-use backup codes, shown once.",
@@ -42,6 +44,7 @@ export const verifyTotp = defineRoute({
 export const disableTotp = defineRoute({
   method: "post",
   path: "/api/v1/auth/2fa/disable",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary:
     "Turn 2FA off. Needs a fresh step-up with the second factor; a TOTP or backup code given here is checked too.",
@@ -58,6 +61,7 @@ export const disableTotp = defineRoute({
 export const regenerateBackupCodes = defineRoute({
   method: "post",
   path: "/api/v1/auth/2fa/backup-codes",
+  "x-rate-limit": "two_factor",
   ...secured,
   summary:
     "Replace the backup codes. Needs a fresh step-up with the second factor; a TOTP code given here is checked too.",

@@ -49,6 +49,7 @@ export const CompanySchema = z
 export const listCompanies = defineRoute({
   method: "get",
   path: "/api/v1/companies",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("companies:read"),
   summary: "The tenant's companies, newest first.",
@@ -63,6 +64,7 @@ export const listCompanies = defineRoute({
 export const createCompany = defineRoute({
   method: "post",
   path: "/api/v1/companies",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("companies:write"),
   summary: "Create a company; a ticker is unique in the tenant.",
@@ -85,6 +87,7 @@ export const createCompany = defineRoute({
 export const getCompany = defineRoute({
   method: "get",
   path: "/api/v1/companies/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("companies:read"),
   summary: "One company.",
@@ -95,6 +98,7 @@ export const getCompany = defineRoute({
 export const updateCompany = defineRoute({
   method: "patch",
   path: "/api/v1/companies/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("companies:write"),
   summary: "Rename or describe a company (`null` clears ticker, country or industry). The currency is fixed.",
@@ -117,6 +121,7 @@ export const updateCompany = defineRoute({
 export const fileStatements = defineRoute({
   method: "post",
   path: "/api/v1/companies/{id}/financials",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("companies:write"),
   summary:
@@ -133,6 +138,7 @@ export const fileStatements = defineRoute({
 export const listStatements = defineRoute({
   method: "get",
   path: "/api/v1/companies/{id}/financials",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("companies:read"),
   summary: "A company's statements, latest period first.",

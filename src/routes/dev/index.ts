@@ -8,6 +8,7 @@ import { openOutboxBody } from "../../services/email/outbox";
 const mailboxRoute = defineRoute({
   method: "get",
   path: "/api/v1/dev/mailbox",
+  "x-rate-limit": "default",
   tags: ["Local development"],
   summary: "Local development and tests only: the newest messages sent to an address (404 elsewhere).",
   request: { query: z.object({ to: z.email().transform((v) => v.toLowerCase()) }) },

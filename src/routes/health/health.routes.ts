@@ -30,6 +30,7 @@ export const ReadinessSchema = z
 export const liveness = defineRoute({
   method: "get",
   path: "/health",
+  "x-rate-limit": "default",
   tags: ["Health"],
   summary: "Liveness: the Worker answers. Checks no dependency.",
   responses: {
@@ -40,6 +41,7 @@ export const liveness = defineRoute({
 export const readiness = defineRoute({
   method: "get",
   path: "/health/ready",
+  "x-rate-limit": "default",
   tags: ["Health"],
   summary: "Readiness: every dependency probed, with its latency.",
   description:

@@ -39,6 +39,7 @@ export const InvitationSchema = z
 export const createInvitation = defineRoute({
   method: "post",
   path: "/api/v1/invitations",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("invitations:manage"),
   summary: "Invite an address by e-mail; the link works once, for 7 days.",
@@ -72,6 +73,7 @@ export const createInvitation = defineRoute({
 export const listInvitations = defineRoute({
   method: "get",
   path: "/api/v1/invitations",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("invitations:read"),
   summary: "Invitations the caller manages (org admins: those to their organizations), newest first.",
@@ -84,6 +86,7 @@ export const listInvitations = defineRoute({
 export const revokeInvitation = defineRoute({
   method: "delete",
   path: "/api/v1/invitations/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("invitations:manage"),
   summary: "Revoke an invitation; its link stops working.",
@@ -97,6 +100,7 @@ const Accepted = z.object({ user: UserSchema, tenant: TenantSchema, membership: 
 export const acceptInvitation = defineRoute({
   method: "post",
   path: "/api/v1/invitations/{token}/accept",
+  "x-rate-limit": "invitation_accept",
   tags,
   summary: "Accept an invitation with the token from its e-mail.",
   description:

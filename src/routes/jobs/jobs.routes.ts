@@ -60,6 +60,7 @@ export const JobDetailSchema = JobSchema.extend({
 export const listJobs = defineRoute({
   method: "get",
   path: "/api/v1/jobs",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("jobs:read"),
   summary: "The tenant's bulk scoring jobs, newest first.",
@@ -70,6 +71,7 @@ export const listJobs = defineRoute({
 export const getJob = defineRoute({
   method: "get",
   path: "/api/v1/jobs/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("jobs:read"),
   summary: "A job's status, progress, timings and first row errors (with their lines).",
@@ -80,6 +82,7 @@ export const getJob = defineRoute({
 export const getJobErrors = defineRoute({
   method: "get",
   path: "/api/v1/jobs/{id}/errors",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("jobs:read"),
   summary: "Every row of a job that could not be scored, in row order, with its line and reasons; paged.",
@@ -111,6 +114,7 @@ export const getJobErrors = defineRoute({
 export const cancelJob = defineRoute({
   method: "post",
   path: "/api/v1/jobs/{id}/cancel",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("jobs:write"),
   summary:
@@ -125,6 +129,7 @@ export const cancelJob = defineRoute({
 export const getJobResults = defineRoute({
   method: "get",
   path: "/api/v1/jobs/{id}/results",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("jobs:read"),
   summary:

@@ -38,6 +38,7 @@ export const ModelSchema = z
 export const listModels = defineRoute({
   method: "get",
   path: "/api/v1/models",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("models:read"),
   summary:
@@ -50,6 +51,7 @@ export const listModels = defineRoute({
 export const uploadModel = defineRoute({
   method: "post",
   path: "/api/v1/models",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("models:manage"),
   summary:
@@ -83,6 +85,7 @@ export const uploadModel = defineRoute({
 export const activateModel = defineRoute({
   method: "post",
   path: "/api/v1/models/{name}/versions/{version}/activate",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("models:manage"),
   summary:

@@ -41,6 +41,7 @@ export const MemberSchema = z
 export const listOrganizations = defineRoute({
   method: "get",
   path: "/api/v1/organizations",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("organizations:read"),
   summary: "The organizations the caller can see (tenant admins: all of the tenant's), newest first.",
@@ -65,6 +66,7 @@ export const listOrganizations = defineRoute({
 export const createOrganization = defineRoute({
   method: "post",
   path: "/api/v1/organizations",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("organizations:create"),
   summary: "Create an organization; names are unique in the tenant, ignoring case.",
@@ -75,6 +77,7 @@ export const createOrganization = defineRoute({
 export const getOrganization = defineRoute({
   method: "get",
   path: "/api/v1/organizations/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("organizations:read", organization),
   summary: "One organization the caller can see.",
@@ -85,6 +88,7 @@ export const getOrganization = defineRoute({
 export const updateOrganization = defineRoute({
   method: "patch",
   path: "/api/v1/organizations/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("organizations:update", organization),
   summary: "Rename or describe an organization (`description: null` clears it).",
@@ -100,6 +104,7 @@ export const updateOrganization = defineRoute({
 export const deleteOrganization = defineRoute({
   method: "delete",
   path: "/api/v1/organizations/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("organizations:delete"),
   summary:
@@ -111,6 +116,7 @@ export const deleteOrganization = defineRoute({
 export const listMembers = defineRoute({
   method: "get",
   path: "/api/v1/organizations/{id}/members",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("members:read", organization),
   summary: "The organization's members, most recently joined first.",
@@ -121,6 +127,7 @@ export const listMembers = defineRoute({
 export const addMember = defineRoute({
   method: "post",
   path: "/api/v1/organizations/{id}/members",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("members:manage", organization),
   summary: "Add a user of the tenant to the organization.",
@@ -131,6 +138,7 @@ export const addMember = defineRoute({
 export const changeMemberRole = defineRoute({
   method: "patch",
   path: "/api/v1/organizations/{id}/members/{userId}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("members:manage", organization),
   summary: "Change a member's role; the last org admin cannot be demoted except by a tenant admin.",
@@ -141,6 +149,7 @@ export const changeMemberRole = defineRoute({
 export const removeMember = defineRoute({
   method: "delete",
   path: "/api/v1/organizations/{id}/members/{userId}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("members:manage", organization),
   summary: "Remove a member; the last org admin cannot be removed except by a tenant admin.",

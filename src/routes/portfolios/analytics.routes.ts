@@ -35,6 +35,7 @@ const PositionSchema = z.object({
 export const getHoldings = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}/holdings",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary: "Positions at weighted average cost and latest price, with P&L and weights, and cash.",
@@ -63,6 +64,7 @@ export const getHoldings = defineRoute({
 export const getPerformance = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}/performance",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary:
@@ -120,6 +122,7 @@ const PostingSchema = z
 export const getLedger = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}/ledger",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary: "The portfolio's journal: every double-entry posting, newest first.",
@@ -130,6 +133,7 @@ export const getLedger = defineRoute({
 export const getLedgerAccounts = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}/ledger/accounts",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary:

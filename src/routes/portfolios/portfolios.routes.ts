@@ -11,6 +11,7 @@ const Name = z.string().trim().min(1).max(100).openapi({ example: "Growth fund" 
 export const listPortfolios = defineRoute({
   method: "get",
   path: "/api/v1/portfolios",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary: "The portfolios of the organizations the caller can see, newest first.",
@@ -26,6 +27,7 @@ export const listPortfolios = defineRoute({
 export const createPortfolio = defineRoute({
   method: "post",
   path: "/api/v1/portfolios",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:write"),
   summary: "Create a portfolio in an organization; the caller becomes its owner.",
@@ -47,6 +49,7 @@ export const createPortfolio = defineRoute({
 export const getPortfolio = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary: "One portfolio.",
@@ -57,6 +60,7 @@ export const getPortfolio = defineRoute({
 export const updatePortfolio = defineRoute({
   method: "patch",
   path: "/api/v1/portfolios/{id}",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:write"),
   summary:
@@ -82,6 +86,7 @@ export const updatePortfolio = defineRoute({
 export const deletePortfolio = defineRoute({
   method: "delete",
   path: "/api/v1/portfolios/{id}",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:write"),
   summary: "Delete a portfolio that has no transactions; one with history is archived instead (409).",

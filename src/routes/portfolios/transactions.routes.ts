@@ -14,6 +14,7 @@ const refusals = { 404: problems[404], 409: problems[409], 422: problems[422] };
 export const createTransaction = defineRoute({
   method: "post",
   path: "/api/v1/portfolios/{id}/transactions",
+  "x-rate-limit": "portfolio",
   tags,
   ...securedIdempotent("portfolios:write"),
   summary:
@@ -26,6 +27,7 @@ const order = (side: "buy" | "sell") =>
   defineRoute({
     method: "post",
     path: `/api/v1/portfolio/${side}`,
+    "x-rate-limit": "portfolio",
     tags,
     ...securedIdempotent("portfolios:write"),
     summary: `${side === "buy" ? "Buy" : "Sell"} an asset in the portfolio named by \`portfolio_id\`: the same as posting a ${side} transaction.`,
@@ -38,6 +40,7 @@ export const sell = order("sell");
 export const listTransactions = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}/transactions",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary: "The portfolio's transactions, most recently executed first.",
@@ -59,6 +62,7 @@ export const listTransactions = defineRoute({
 export const getTransaction = defineRoute({
   method: "get",
   path: "/api/v1/portfolios/{id}/transactions/{tid}",
+  "x-rate-limit": "portfolio",
   tags,
   ...secured("portfolios:read"),
   summary: "One transaction.",
@@ -70,6 +74,7 @@ const conclude = (action: "settle" | "cancel", summary: string) =>
   defineRoute({
     method: "post",
     path: `/api/v1/portfolios/{id}/transactions/{tid}/${action}`,
+    "x-rate-limit": "portfolio",
     tags,
     ...securedIdempotent("portfolios:write"),
     summary,
@@ -85,6 +90,7 @@ export const cancelTransaction = conclude(
 export const reverseTransaction = defineRoute({
   method: "post",
   path: "/api/v1/portfolios/{id}/transactions/{tid}/reverse",
+  "x-rate-limit": "portfolio",
   tags,
   ...securedIdempotent("portfolios:write"),
   summary:

@@ -19,6 +19,7 @@ const created = { 201: { description: "The prediction, as stored.", ...jsonConte
 export const predictAnnual = defineRoute({
   method: "post",
   path: "/api/v1/predictions/annual",
+  "x-rate-limit": "predictions",
   tags,
   ...secured("predictions:write"),
   summary:
@@ -30,6 +31,7 @@ export const predictAnnual = defineRoute({
 export const predictQuarterly = defineRoute({
   method: "post",
   path: "/api/v1/predictions/quarterly",
+  "x-rate-limit": "predictions",
   tags,
   ...secured("predictions:write"),
   summary:
@@ -41,6 +43,7 @@ export const predictQuarterly = defineRoute({
 export const predictCredit = defineRoute({
   method: "post",
   path: "/api/v1/predictions/credit",
+  "x-rate-limit": "predictions",
   tags,
   ...secured("predictions:write"),
   summary: "Retail credit default probability for one loan application.",
@@ -51,6 +54,7 @@ export const predictCredit = defineRoute({
 export const getPrediction = defineRoute({
   method: "get",
   path: "/api/v1/predictions/{id}",
+  "x-rate-limit": "predictions",
   tags,
   ...secured("predictions:read"),
   summary: "One stored prediction with its inputs, features and model: enough to explain it later.",
@@ -61,6 +65,7 @@ export const getPrediction = defineRoute({
 export const listCompanyPredictions = defineRoute({
   method: "get",
   path: "/api/v1/companies/{id}/predictions",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("predictions:read"),
   summary: "A company's predictions, newest first.",
@@ -81,6 +86,7 @@ const BulkIdempotencyHeaders = idempotencyHeaders(
 export const submitBulk = defineRoute({
   method: "post",
   path: "/api/v1/predictions/bulk",
+  "x-rate-limit": "predictions",
   tags,
   ...secured("jobs:write"),
   summary:

@@ -25,6 +25,7 @@ export const PricePointSchema = z
 export const ingestPrices = defineRoute({
   method: "post",
   path: "/api/v1/prices",
+  "x-rate-limit": "prices",
   tags,
   ...securedIdempotent("prices:write"),
   summary:
@@ -52,6 +53,7 @@ export const ingestPrices = defineRoute({
 export const getPrices = defineRoute({
   method: "get",
   path: "/api/v1/prices/{symbol}",
+  "x-rate-limit": "prices",
   tags,
   ...secured("assets:read"),
   summary:

@@ -20,6 +20,7 @@ export const TenantSecurityEventSchema = z
 export const listSecurityEvents = defineRoute({
   method: "get",
   path: "/api/v1/security-events",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("audit:read"),
   summary: "The tenant's authentication and account-security events, newest first.",

@@ -31,6 +31,7 @@ export const TenantDetailSchema = z
 export const listTenants = defineRoute({
   method: "get",
   path: "/api/v1/tenants",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("tenants:manage"),
   summary: "Every tenant on the platform, newest first (platform operators).",
@@ -41,6 +42,7 @@ export const listTenants = defineRoute({
 export const createTenant = defineRoute({
   method: "post",
   path: "/api/v1/tenants",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("tenants:manage"),
   summary: "Create a tenant (platform operators).",
@@ -66,6 +68,7 @@ export const createTenant = defineRoute({
 export const getTenant = defineRoute({
   method: "get",
   path: "/api/v1/tenants/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("tenants:read"),
   summary: "One tenant: any for platform operators, their own for tenant admins.",
@@ -76,6 +79,7 @@ export const getTenant = defineRoute({
 export const updateTenant = defineRoute({
   method: "patch",
   path: "/api/v1/tenants/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("tenants:update"),
   summary:

@@ -27,6 +27,7 @@ export const TenantUserSchema = z
 export const listUsers = defineRoute({
   method: "get",
   path: "/api/v1/users",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("users:read"),
   summary: "The tenant's users, newest first, with their organizations.",
@@ -50,6 +51,7 @@ export const listUsers = defineRoute({
 export const getUser = defineRoute({
   method: "get",
   path: "/api/v1/users/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("users:read"),
   summary: "One of the tenant's users.",
@@ -60,6 +62,7 @@ export const getUser = defineRoute({
 export const updateUser = defineRoute({
   method: "patch",
   path: "/api/v1/users/{id}",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("users:manage"),
   summary: "Change a user's role, status or display name.",
@@ -89,6 +92,7 @@ export const updateUser = defineRoute({
 export const unlockUser = defineRoute({
   method: "post",
   path: "/api/v1/users/{id}/unlock",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("users:manage"),
   summary: "Lift a sign-in lockout (too many failed attempts) at once.",
@@ -99,6 +103,7 @@ export const unlockUser = defineRoute({
 export const resetTwoFactor = defineRoute({
   method: "post",
   path: "/api/v1/users/{id}/2fa/reset",
+  "x-rate-limit": "tenant_api",
   tags,
   ...secured("users:manage"),
   summary: "Reset a user's two-factor authentication (a lost authenticator): secret and backup codes go.",

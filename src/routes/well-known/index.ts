@@ -5,6 +5,7 @@ import { signingKeys } from "../auth/deps";
 const jwksRoute = defineRoute({
   method: "get",
   path: "/.well-known/jwks.json",
+  "x-rate-limit": "default",
   tags: ["Auth"],
   summary: "The public keys that verify access tokens (current and previous), by `kid`.",
   responses: {

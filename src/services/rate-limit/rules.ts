@@ -1,8 +1,9 @@
 /**
- * Per-endpoint limits per minute (the seed's "11 security layers" numbers). `ip` rules key anonymous
- * endpoints by client address; `principal` rules key by the authenticated user or API key (enforced by
- * `authenticate` once it knows who is calling). `failClosed` endpoints refuse service (503) when the
- * limiter cannot answer: an outage must not open sign-in to unlimited guessing.
+ * Per-endpoint limits per minute (the seed's "11 security layers" numbers), defined once here and named by
+ * each route contract (`x-rate-limit`, see `defineRoute`). `ip` policies key anonymous endpoints by client
+ * address; `principal` policies key by the authenticated user or API key (enforced by `authenticate` once it
+ * knows who is calling). `failClosed` endpoints refuse service (503) when the limiter cannot answer: an
+ * outage must not open sign-in to unlimited guessing.
  */
 export interface RateLimitPolicy {
   name: string;
@@ -12,81 +13,50 @@ export interface RateLimitPolicy {
   failClosed: boolean;
 }
 
-interface Matcher {
-  method: string;
-  path: RegExp;
-  policy: RateLimitPolicy;
-}
+type Limits = Omit<RateLimitPolicy, "name">;
 
-const minute = (
-  name: string,
-  limit: number,
-  scope: RateLimitPolicy["scope"],
-  failClosed = false,
-): RateLimitPolicy => ({
-  name,
+const minute = (limit: number, scope: RateLimitPolicy["scope"], failClosed = false): Limits => ({
   limit,
   windowSeconds: 60,
   scope,
   failClosed,
 });
 
-const AUTH = "/api/v1/auth";
-
-const matchers: Matcher[] = [
-  { method: "POST", path: new RegExp(`^${AUTH}/register$`), policy: minute("register", 3, "ip", true) },
-  { method: "POST", path: new RegExp(`^${AUTH}/login$`), policy: minute("login", 5, "ip", true) },
-  { method: "POST", path: new RegExp(`^${AUTH}/magic-link/verify$`), policy: minute("login", 5, "ip", true) },
-  {
-    method: "POST",
-    path: new RegExp(`^${AUTH}/(login/2fa|2fa/backup-code)$`),
-    policy: minute("login_2fa", 5, "ip", true),
-  },
-  {
-    method: "POST",
-    path: new RegExp(`^${AUTH}/(2fa/(enable|verify|disable|backup-codes)|step-up|change-email(/confirm)?)$`),
-    policy: minute("two_factor", 10, "principal", true),
-  },
-  { method: "POST", path: new RegExp(`^${AUTH}/refresh$`), policy: minute("refresh", 10, "ip") },
-  { method: "POST", path: new RegExp(`^${AUTH}/logout$`), policy: minute("logout", 10, "principal") },
-  {
-    method: "POST",
-    path: new RegExp(`^${AUTH}/(password/(forgot|reset)|magic-link|verify-email/confirm)$`),
-    policy: minute("account_email", 5, "ip", true),
-  },
-  { method: "*", path: new RegExp(`^${AUTH}/`), policy: minute("account", 60, "principal") },
+const limits = {
+  register: minute(3, "ip", true),
+  // Password sign-in and magic-link verification: both turn a guess into a session.
+  login: minute(5, "ip", true),
+  // The second step of a sign-in (a TOTP or a backup code against the challenge token).
+  login_2fa: minute(5, "ip", true),
+  // Managing the second factor, stepping up and changing the address: a signed-in user guessing codes.
+  two_factor: minute(10, "principal", true),
+  refresh: minute(10, "ip"),
+  logout: minute(10, "principal"),
+  // Flows that send e-mail or spend an e-mailed token: forgot/reset password, magic link, address confirmation.
+  account_email: minute(5, "ip", true),
+  // The rest of a signed-in user's own account.
+  account: minute(60, "principal"),
   // Accepting an invitation can create an account: counted like registration, by address.
-  {
-    method: "POST",
-    path: /^\/api\/v1\/invitations\/[^/]+\/accept$/,
-    policy: minute("invitation_accept", 5, "ip", true),
-  },
-  {
-    method: "*",
-    path: /^\/api\/v1\/(portfolios?|transactions)(\/|$)/,
-    policy: minute("portfolio", 60, "principal"),
-  },
-  { method: "*", path: /^\/api\/v1\/predictions(\/|$)/, policy: minute("predictions", 20, "principal") },
-  { method: "*", path: /^\/api\/v1\/(prices|assets)(\/|$)/, policy: minute("prices", 60, "principal") },
-  {
-    method: "*",
-    path: /^\/api\/v1\/(tenants|organizations|users|invitations|api-keys|audit-events|security-events|companies|jobs|models)(\/|$)/,
-    policy: minute("tenant_api", 120, "principal"),
-  },
-];
+  invitation_accept: minute(5, "ip", true),
+  portfolio: minute(60, "principal"),
+  predictions: minute(20, "principal"),
+  prices: minute(60, "principal"),
+  tenant_api: minute(120, "principal"),
+  // Everything else (health, documents, public keys), and any request that matches no route: generous, by address.
+  default: minute(120, "ip"),
+} as const satisfies Record<string, Limits>;
 
-/** Everything else: generous, keyed by client address. */
-export const DEFAULT_POLICY = minute("default", 120, "ip");
+/** The name a route contract gives its policy (`x-rate-limit`). */
+export type RateLimitPolicyName = keyof typeof limits;
 
-/** The policy that governs a request. */
-export function policyFor(method: string, path: string): RateLimitPolicy {
-  for (const m of matchers) {
-    if ((m.method === "*" || m.method === method) && m.path.test(path)) return m.policy;
-  }
-  return DEFAULT_POLICY;
-}
+/** Every policy, by name. */
+export const RATE_LIMIT_POLICIES = Object.fromEntries(
+  Object.entries(limits).map(([name, policy]) => [name, { name, ...policy }]),
+) as { readonly [N in RateLimitPolicyName]: RateLimitPolicy & { name: N } };
 
-/** Every distinct policy (for documentation and tests). */
-export const allPolicies = (): RateLimitPolicy[] => [
-  ...new Map([...matchers.map((m) => m.policy), DEFAULT_POLICY].map((p) => [p.name, p])).values(),
-];
+/** The policy of requests that match no route, and of routes that name `default`. */
+export const DEFAULT_POLICY: RateLimitPolicy = RATE_LIMIT_POLICIES.default;
+
+/** Whether `name` names a policy. */
+export const isRateLimitPolicyName = (name: unknown): name is RateLimitPolicyName =>
+  typeof name === "string" && Object.hasOwn(RATE_LIMIT_POLICIES, name);
