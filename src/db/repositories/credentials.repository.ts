@@ -170,7 +170,7 @@ export async function createEmailChangeToken(
  * taken meanwhile fails the unique index and rolls the whole statement back (the token stays unused).
  */
 export async function confirmEmailChange(
-  db: Database,
+  db: Database | Transaction,
   input: { userId: string; tokenHash: string; now: Date },
 ): Promise<{ email: string } | undefined> {
   const result = await db.execute<{ email: string }>(sql`

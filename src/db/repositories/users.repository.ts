@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database } from "../client";
+import type { Database, Transaction } from "../client";
 import { type Role, tenants, users } from "../schema";
 
 export type UserRow = typeof users.$inferSelect;
@@ -53,7 +53,11 @@ export async function findTenantById(db: Database, id: string): Promise<TenantRo
 }
 
 /** Updates profile fields a user may change themselves. */
-export async function updateProfile(db: Database, id: string, fields: { displayName?: string | null }) {
+export async function updateProfile(
+  db: Database | Transaction,
+  id: string,
+  fields: { displayName?: string | null },
+) {
   const [row] = await db.update(users).set(fields).where(eq(users.id, id)).returning();
   return row;
 }

@@ -1,16 +1,16 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { listSecurityEvents as listEvents } from "../../db/repositories/credentials.repository";
-import { updateProfile } from "../../db/repositories/users.repository";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import {
   changePassword as changeAccountPassword,
   currentUser,
   listSessions as listUserSessions,
+  requestEmailVerification as requestVerificationLink,
   revokeOtherSessions,
   revokeOwnSession,
+  updateOwnProfile,
 } from "../../services/auth/account";
-import { sendVerificationEmail } from "../../services/auth/registration";
 import { afterResponse } from "../after-response";
 import type * as routes from "./account.routes";
 import { toUserView } from "./auth.schemas";
@@ -22,10 +22,13 @@ export const getMe: RouteHandler<typeof routes.getMe, AppEnv> = async (c) => {
 };
 
 export const patchMe: RouteHandler<typeof routes.patchMe, AppEnv> = async (c) => {
-  const deps = await authDeps(c);
-  const user = await currentUser(deps, authOf(c).userId);
-  const updated = await updateProfile(deps.db, user.id, { displayName: c.req.valid("json").display_name });
-  return c.json(toUserView(updated ?? user), 200);
+  const user = await updateOwnProfile(
+    await authDeps(c),
+    authOf(c).userId,
+    { displayName: c.req.valid("json").display_name },
+    clientOf(c),
+  );
+  return c.json(toUserView(user), 200);
 };
 
 export const changePassword: RouteHandler<typeof routes.changePassword, AppEnv> = async (c) => {
@@ -91,6 +94,6 @@ export const requestEmailVerification: RouteHandler<typeof routes.requestEmailVe
   const user = await currentUser(deps, authOf(c).userId);
   if (user.emailVerifiedAt) throw new AppError("conflict", "The e-mail address is already verified.");
   // The token and the e-mail follow the answer, as for the other links.
-  afterResponse(c, "verification link", () => sendVerificationEmail(deps, user));
+  afterResponse(c, "verification link", () => requestVerificationLink(deps, user, clientOf(c)));
   return c.body(null, 202);
 };

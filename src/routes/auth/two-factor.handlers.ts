@@ -10,7 +10,7 @@ import { authDeps, authOf, clientOf } from "./deps";
 import type * as routes from "./two-factor.routes";
 
 export const enableTotp: RouteHandler<typeof routes.enableTotp, AppEnv> = async (c) =>
-  c.json(await beginTotpEnrolment(await authDeps(c), authOf(c)), 200);
+  c.json(await beginTotpEnrolment(await authDeps(c), authOf(c), clientOf(c)), 200);
 
 export const verifyTotp: RouteHandler<typeof routes.verifyTotp, AppEnv> = async (c) => {
   const codes = await confirmTotpEnrolment(

@@ -1,14 +1,19 @@
 import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
 import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
-import { findUserById, markEmailVerified, type UserRow } from "../../db/repositories/users.repository";
+import {
+  findUserById,
+  markEmailVerified,
+  type UserRow,
+  updateProfile,
+} from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import type { AuthDeps, ClientContext } from "./context";
-import { recordSecurityEvent } from "./events";
+import { recordAccountAudit, recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashPassword, verifyPassword } from "./passwords";
-import { assertPasswordPolicy } from "./registration";
+import { assertPasswordPolicy, sendVerificationEmail } from "./registration";
 import { hashToken } from "./secrets";
 import { endAllSessions, endSession } from "./sessions";
 import { maySignIn } from "./unverified";
@@ -18,6 +23,47 @@ export async function currentUser(deps: AuthDeps, userId: string): Promise<UserR
   const user = await findUserById(deps.db, userId);
   if (!user || !maySignIn(user, deps.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
+}
+
+/**
+ * Changes the signed-in user's own profile. The change and its audit event - before and after of the
+ * fields named, in the tenant's trail, where an administrator's change to the same fields also goes -
+ * commit together.
+ */
+export async function updateOwnProfile(
+  deps: AuthDeps,
+  userId: string,
+  changes: { displayName?: string | null | undefined },
+  client: ClientContext,
+): Promise<UserRow> {
+  const user = await currentUser(deps, userId);
+  const fields: { displayName?: string | null } = {};
+  if (changes.displayName !== undefined) fields.displayName = changes.displayName;
+  if (Object.keys(fields).length === 0) return user;
+  return deps.db.transaction(async (tx) => {
+    const updated = (await updateProfile(tx, user.id, fields)) ?? user;
+    await recordAccountAudit(tx, user, client, {
+      action: "user.updated",
+      before: { email: user.email, displayName: user.displayName },
+      after: { displayName: updated.displayName },
+    });
+    return updated;
+  });
+}
+
+/** Sends a new verification link to the user's address, and records that one was asked for. */
+export async function requestEmailVerification(
+  deps: AuthDeps,
+  user: { id: string; tenantId: string; email: string },
+  client: ClientContext,
+) {
+  await sendVerificationEmail(deps, user);
+  await recordSecurityEvent(deps, {
+    type: "email_verification_requested",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { currentUser } from "./account";
 import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
-import { recordSecurityEvent } from "./events";
+import { recordAccountAudit, recordSecurityEvent } from "./events";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { endAllSessions } from "./sessions";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
@@ -76,13 +76,23 @@ export async function confirmEmailChangeRequest(
   client: ClientContext,
 ) {
   const user = await currentUser(deps, caller.userId);
-  const changed = await confirmEmailChange(deps.db, {
-    userId: user.id,
-    tokenHash: await hashToken(token),
-    now: deps.now(),
-  }).catch((error: unknown) => {
-    throw isUniqueViolation(error) ? taken() : error;
-  });
+  const tokenHash = await hashToken(token);
+  // The address is tenant data an administrator sees: the change and its audit event commit together.
+  const changed = await deps.db
+    .transaction(async (tx) => {
+      const replaced = await confirmEmailChange(tx, { userId: user.id, tokenHash, now: deps.now() });
+      if (replaced) {
+        await recordAccountAudit(tx, user, client, {
+          action: "user.email_changed",
+          before: { email: user.email },
+          after: { email: replaced.email },
+        });
+      }
+      return replaced;
+    })
+    .catch((error: unknown) => {
+      throw isUniqueViolation(error) ? taken() : error;
+    });
   if (!changed) throw new AppError("invalid_token", "The link is invalid, used or expired.");
   const ended = await endAllSessions(deps, user.id, "email_changed", caller.sessionId);
   await recordSecurityEvent(deps, {

@@ -1,5 +1,8 @@
+import type { Database, Transaction } from "../../db/client";
+import { appendAuditEvent } from "../../db/repositories/audit.repository";
 import { insertSecurityEvent } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
+import { redact } from "../tenancy/audit";
 import type { AuthDeps, ClientContext } from "./context";
 
 /** The security events recorded (ASVS 16.3.1): every authentication decision and account-security change. */
@@ -13,15 +16,18 @@ export type SecurityEventType =
   | "new_device"
   | "refresh_token_reuse"
   | "logout"
+  | "token_refreshed"
   | "session_revoked"
   | "sessions_revoked"
   | "password_changed"
   | "password_reset"
   | "password_reset_requested"
+  | "mfa_enrolment_started"
   | "mfa_enabled"
   | "mfa_disabled"
   | "backup_codes_regenerated"
   | "backup_code_used"
+  | "email_verification_requested"
   | "email_verified"
   | "magic_link_requested"
   | "step_up"
@@ -57,5 +63,29 @@ export async function recordSecurityEvent(
     tenantId,
     ip: client.ip,
     ...details,
+  });
+}
+
+/**
+ * Appends an event to the tenant's audit trail for a change the user made to their own account (a profile
+ * field, the address) - data the tenant's administrators see, so it belongs in the trail beside their own
+ * changes, with before and after of the fields changed. Run it in the transaction of the change.
+ */
+export async function recordAccountAudit(
+  tx: Transaction | Database,
+  user: { id: string; tenantId: string },
+  client: Pick<ClientContext, "requestId" | "ip">,
+  entry: { action: string; before: Record<string, unknown>; after: Record<string, unknown> },
+): Promise<void> {
+  await appendAuditEvent(tx, {
+    tenantId: user.tenantId,
+    actorType: "user",
+    actorId: user.id,
+    action: entry.action,
+    resourceType: "user",
+    resourceId: user.id,
+    summary: { before: redact(entry.before), after: redact(entry.after) },
+    requestId: client.requestId,
+    ip: client.ip,
   });
 }

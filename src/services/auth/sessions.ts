@@ -155,5 +155,12 @@ export async function refreshSession(
     expiresAt,
   });
   if (!rotated) throw await reuse();
+  await recordSecurityEvent(deps, {
+    type: "token_refreshed",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+    details: { sessionId: session.id },
+  });
   return tokenPair(deps, user, session.id, next);
 }

@@ -84,12 +84,18 @@ const factorOf = (code: string) => (/^\d{6}$/.test(code.trim()) ? "totp" : "back
  * Starts enrolment: a new secret (not yet active), its otpauth:// URI and a QR code. Needs a fresh
  * step-up, so a stolen access token alone cannot enrol its holder's authenticator.
  */
-export async function beginTotpEnrolment(deps: AuthDeps, caller: StepUpCaller) {
+export async function beginTotpEnrolment(deps: AuthDeps, caller: StepUpCaller, client: ClientContext) {
   const user = await currentUser(deps, caller.userId);
   if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is already on.");
   requireStepUp(caller, deps.now(), user);
   const secret = generateTotpSecret();
   await setPendingTotpSecret(deps.db, user.id, await sealTotpSecret(deps.secrets, user.id, secret));
+  await recordSecurityEvent(deps, {
+    type: "mfa_enrolment_started",
+    userId: user.id,
+    tenantId: user.tenantId,
+    client,
+  });
   const uri = totpKeyUri({ secret, accountName: user.email, issuer: ISSUER });
   return { secret, otpauth_uri: uri, qr_svg: totpQrSvg(uri) };
 }
