@@ -9,16 +9,12 @@ import type { Bindings } from "./env";
  */
 let app: Promise<ReturnType<typeof import("./app").createApp>> | undefined;
 
-function loadApp() {
-  if (!app) {
-    app = import("./app").then(({ createApp }) => createApp());
-    // A failed build is not remembered, so the next request tries again.
-    app.catch(() => {
-      app = undefined;
-    });
-  }
-  return app;
-}
+/**
+ * The application, built by the first request of the isolate; the requests that arrive meanwhile wait for the
+ * same build. A failure stays, as a failing top-level module would: a module whose evaluation threw is not
+ * evaluated again, so a second attempt could only find it half initialised.
+ */
+const loadApp = () => (app ??= import("./app").then(({ createApp }) => createApp()));
 
 export default {
   async fetch(request, env, ctx) {
