@@ -10,6 +10,13 @@
  * The rate-limit check's cost is measured by the same request against three otherwise identical Workers:
  * limiter off, the Durable Object limiter, and Upstash (through a local Upstash-compatible endpoint).
  *
+ * The password-hash row runs `verifyPassword` alone in a Worker of its own (test/bench/hash), the function and
+ * parameters login uses, and is printed beside the login row: login's figures read against the hash it must pay.
+ *
+ * The start-up part (test/bench/startup.ts) runs first, on a quiet machine: the CPU a fresh isolate spends
+ * evaluating the Worker before its first event (what `wrangler check startup` profiles), then its first and
+ * second request, for the API and the floor, medians of BENCH_STARTUP_RUNS (default 5) fresh isolates.
+ *
  * Two more parts follow the HTTP scenarios (whose Workers are stopped first), each with its own table and
  * key in the JSON report:
  * - inference (test/bench/inference.ts): microseconds per row of credit-lr and credit-gbdt, one row per run
@@ -18,7 +25,9 @@
  *   through a fresh API stack and its local queue, from upload to completion.
  * - oracle (test/bench/oracle.ts): forgot-password for a known and an unknown address, 50 requests each one
  *   at a time, their medians and the difference (the two must not be told apart), on a fresh API stack.
- * BENCH_PARTS (default "http,inference,bulk,oracle") picks the parts, e.g. `BENCH_PARTS=oracle npm run bench`.
+ * BENCH_PARTS (default "startup,http,inference,bulk,oracle") picks the parts, e.g. `BENCH_PARTS=oracle npm run bench`;
+ * BENCH_SCENARIOS (comma-separated parts of names, default all) picks HTTP scenarios, the floor always among them,
+ * and only their Workers start: `BENCH_SCENARIOS="auth/login,password hash" BENCH_PARTS=http npm run bench`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -31,11 +40,12 @@ import { startUpstashRestServer } from "../support/upstash-rest";
 import { type BulkReport, measureBulkJob } from "./bulk-job";
 import { type InferenceRow, measureInference } from "./inference";
 import { measureOracle, type OracleReport } from "./oracle";
-import { type RequestPlan, type Scenario, scenarios } from "./scenarios";
+import { HASH_SCENARIO, LOGIN_SCENARIO, type RequestPlan, type Scenario, scenarios } from "./scenarios";
+import { measureStartup, type StartupRow, startupRuns } from "./startup";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
-const PARTS = ["http", "inference", "bulk", "oracle"];
+const PARTS = ["startup", "http", "inference", "bulk", "oracle"];
 const parts = new Set((process.env.BENCH_PARTS ?? PARTS.join(",")).split(",").map((part) => part.trim()));
 for (const part of parts) {
   if (!PARTS.includes(part))
@@ -100,11 +110,28 @@ async function drive(url: string, scenario: Scenario, plan: RequestPlan, connect
   };
 }
 
+// First, before any other part starts a Worker: whatever else runs on the machine shows in the figures.
+const startup: StartupRow[] | undefined = parts.has("startup") ? await measureStartup() : undefined;
 const http = parts.has("http");
+const picks = process.env.BENCH_SCENARIOS?.split(",").map((pick) => pick.trim().toLowerCase());
+const selected = scenarios.filter(
+  (scenario) =>
+    scenario.target === "floor" || !picks || picks.some((pick) => scenario.name.toLowerCase().includes(pick)),
+);
+/** Whether a picked scenario runs against `target` (a Worker nothing runs against is not started). */
+const needs = (target: Scenario["target"]) => http && selected.some((scenario) => scenario.target === target);
 const floor = http
   ? await startWranglerDev({
       port: await freePort(),
       config: "test/bench/floor/wrangler.toml",
+      logLevel: "error",
+      stdio: "ignore",
+    })
+  : undefined;
+const hash = needs("hash")
+  ? await startWranglerDev({
+      port: await freePort(),
+      config: "test/bench/hash/wrangler.toml",
       logLevel: "error",
       stdio: "ignore",
     })
@@ -118,12 +145,13 @@ const stack = async (vars: Record<string, string>) =>
     wranglerLogLevel: "error",
     stdio: "ignore",
   });
-const api = http ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }) : undefined;
-const unlimited = http ? await stack({ RATE_LIMIT_BACKEND: "off" }) : undefined;
+const api = needs("api") ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }) : undefined;
+const unlimited = needs("api-unlimited") ? await stack({ RATE_LIMIT_BACKEND: "off" }) : undefined;
 const redisUrl = new URL(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379");
 const upstashToken = crypto.randomUUID();
-const redisUp = http && (await reachable(redisUrl.hostname, Number(redisUrl.port || 6379)));
-if (http && !redisUp) process.stderr.write(`no Redis at ${redisUrl.host}: the Upstash rows are skipped\n`);
+const redisUp = needs("api-upstash") && (await reachable(redisUrl.hostname, Number(redisUrl.port || 6379)));
+if (needs("api-upstash") && !redisUp)
+  process.stderr.write(`no Redis at ${redisUrl.host}: the Upstash rows are skipped\n`);
 const upstash = redisUp
   ? await startUpstashRestServer({ redisUrl: redisUrl.toString(), token: upstashToken })
   : undefined;
@@ -139,6 +167,7 @@ const targets: Record<Scenario["target"], string | undefined> = {
   api: api?.url,
   "api-unlimited": unlimited?.url,
   "api-upstash": apiUpstash?.url,
+  hash: hash?.url,
 };
 
 const rows: Row[] = [];
@@ -159,12 +188,13 @@ const stopHttp = async () => {
   await upstash?.close();
   await unlimited?.stop();
   await api?.stop();
+  await hash?.stop();
   await floor?.stop();
 };
 try {
   for (const connections of http ? concurrencies : []) {
     let floorRps: number | undefined;
-    for (const scenario of scenarios) {
+    for (const scenario of selected) {
       const target = targets[scenario.target];
       if (!target) continue;
       const prepare = () =>
@@ -211,7 +241,29 @@ const database = (api ?? bulkStack ?? oracleStack)?.database ?? null;
 console.log(
   `\nFinEdge bench - ${seconds}s per cell, ${machine.cpus} cores, Node ${machine.node}, database: ${database ?? "none"}`,
 );
-if (http) console.table(rows);
+if (startup) {
+  console.log(
+    "\nStart-up: CPU ms a fresh isolate spends evaluating the Worker (as `wrangler check startup` profiles it), " +
+      `then its first and second request (API: GET /health), medians of ${startupRuns} isolates`,
+  );
+  console.table(startup);
+}
+if (http) {
+  console.table(rows);
+  for (const connections of concurrencies) {
+    const login = rows.find((row) => row.scenario === LOGIN_SCENARIO && row.concurrency === connections);
+    const alone = rows.find((row) => row.scenario === HASH_SCENARIO && row.concurrency === connections);
+    if (!login || !alone) continue;
+    // Both run for the same time (minSeconds), so their request counts compare throughput unrounded.
+    const share = (part: number, whole: number) => (whole ? `${Math.round((part / whole) * 100)}%` : "-");
+    console.log(
+      `login c=${connections}: p50 ${login.p50_ms} ms, ${login.rps} req/s (${login.ratio_to_floor} of the floor); ` +
+        `the hash alone: p50 ${alone.p50_ms} ms, ${alone.rps} req/s (${alone.ratio_to_floor} of the floor); ` +
+        `the hash is ${share(alone.p50_ms, login.p50_ms)} of login's median, login's throughput ` +
+        `${share(login.requests, alone.requests)} of the hash's`,
+    );
+  }
+}
 if (inference) {
   console.log(
     "\nInference per row (us): onnxruntime-web in workerd against onnxruntime-node, one thread each",
@@ -239,6 +291,7 @@ const report = {
   seconds,
   machine,
   database,
+  ...(startup ? { startup } : {}),
   rows,
   ...(inference ? { inference } : {}),
   ...(bulk ? { bulk } : {}),

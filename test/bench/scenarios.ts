@@ -3,9 +3,10 @@ export interface Scenario {
   name: string;
   /**
    * `floor` is the empty Worker; `api` is FinEdge (Durable Object limiter); `api-unlimited` and
-   * `api-upstash` are the same Worker with the limiter off or counting in Upstash.
+   * `api-upstash` are the same Worker with the limiter off or counting in Upstash; `hash` verifies one
+   * password per request and does nothing else.
    */
-  target: "floor" | "api" | "api-unlimited" | "api-upstash";
+  target: "floor" | "api" | "api-unlimited" | "api-upstash" | "hash";
   expectStatus: number;
   /** A floor on the measuring time, for requests that take a large part of a second each. */
   minSeconds?: number;
@@ -22,6 +23,10 @@ export interface RequestPlan {
   setupRequest?: (request: Record<string, unknown>) => Record<string, unknown>;
   onResponse?: (status: number, body: string) => void;
 }
+
+/** The scenarios whose figures bench.ts sets side by side: a login, and the password hash it pays. */
+export const LOGIN_SCENARIO = "POST /api/v1/auth/login";
+export const HASH_SCENARIO = "password hash alone (verifyPassword, as login)";
 
 const json = { "content-type": "application/json" };
 const PASSWORD = "bench-orbit-lantern-42";
@@ -288,7 +293,7 @@ export const scenarios: Scenario[] = [
   },
   {
     // Dominated by one scrypt hash (N=2^14, r=8, p=5): its latency at c=1 is the hash's CPU cost.
-    name: "POST /api/v1/auth/login",
+    name: LOGIN_SCENARIO,
     target: "api",
     expectStatus: 200,
     minSeconds: 10,
@@ -301,5 +306,13 @@ export const scenarios: Scenario[] = [
         body: JSON.stringify({ email, password: PASSWORD }),
       };
     },
+  },
+  {
+    // The hash login must pay, alone: `verifyPassword` (same function and parameters) in a Worker of its own.
+    name: HASH_SCENARIO,
+    target: "hash",
+    expectStatus: 204,
+    minSeconds: 10,
+    plan: { path: "/" },
   },
 ];
