@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { PERIOD_TYPES } from "../../db/tables/risk";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
 import { FileStatementsBody, StatementSchema } from "../../services/risk/statement-schemas";
+import { PERIOD_TYPES } from "../../services/risk/types";
 import { secured } from "../secured";
 
 const tags = ["Companies"];

@@ -1,6 +1,5 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppConfig } from "../../config";
-import type { PredictionRow } from "../../db/repositories/predictions.repository";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
@@ -10,10 +9,11 @@ import { round, topReasons } from "../../ml/reasons";
 import { riskDeps } from "../../services/risk/deps";
 import { submitBulkJob } from "../../services/risk/jobs";
 import * as predictions from "../../services/risk/predictions";
+import type { Prediction } from "../../services/risk/types";
 import type * as routes from "./predictions.routes";
 import type { PredictionSchema } from "./predictions.schemas";
 
-export const toPredictionView = (row: PredictionRow): z.infer<typeof PredictionSchema> => ({
+export const toPredictionView = (row: Prediction): z.infer<typeof PredictionSchema> => ({
   id: row.id,
   kind: row.kind,
   company_id: row.companyId,
