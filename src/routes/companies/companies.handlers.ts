@@ -3,9 +3,9 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as companies from "../../services/risk/companies";
 import { STATEMENT_AMOUNTS, type StatementInput } from "../../services/risk/statement-rules";
-import type { StatementSchema } from "../../services/risk/statement-schemas";
 import type { Company, Statement } from "../../services/risk/types";
 import type * as routes from "./companies.routes";
+import type { StatementSchema } from "./statements.schemas";
 
 export const toCompanyView = (row: Company): z.infer<typeof routes.CompanySchema> => ({
   id: row.id,
