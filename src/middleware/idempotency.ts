@@ -1,10 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import type { Transaction } from "../db/client";
-import { findStoredResponse, storeResponse, tryClaimKey } from "../db/repositories/idempotency.repository";
 import type { AppEnv } from "../env";
 import { AppError, PROBLEM_CONTENT_TYPE } from "../errors";
-import { recordAudit } from "../services/tenancy/audit";
 import type { TenantContext } from "../services/tenancy/context";
+import { claimIdempotencyKey, recordIdempotentResponse } from "../services/tenancy/idempotency";
 import { tenantOf } from "./authorize";
 
 export interface IdempotencyOptions {
@@ -102,30 +101,12 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     let replay: Response | undefined;
     try {
       await ctx.transaction(async (tx) => {
-        if (!(await tryClaimKey(tx, name))) {
-          throw new AppError("idempotency_conflict", "A request with this Idempotency-Key is in flight.", {
-            headers: { "Retry-After": "1" },
-          });
-        }
-        const stored = await findStoredResponse(tx, name, ctx.now());
+        const stored = await claimIdempotencyKey(tx, ctx, name, requestHash);
         if (stored) {
-          if (stored.requestHash !== requestHash) {
-            throw new AppError(
-              "idempotency_key_reused",
-              "This Idempotency-Key was used for a different request; use a new key for a new request.",
-            );
-          }
-          // Audited as what it is - a retry answered from the record - so the trail shows every money request.
-          await recordAudit(tx, ctx, {
-            action: "idempotency.replayed",
-            resourceType: "idempotency_key",
-            resourceId: key,
-            after: { route: name.route, status: stored.responseStatus },
-          });
-          replay = new Response(stored.responseBody, {
-            status: stored.responseStatus,
+          replay = new Response(stored.body, {
+            status: stored.status,
             headers: {
-              ...(stored.responseContentType ? { "Content-Type": stored.responseContentType } : {}),
+              ...(stored.contentType ? { "Content-Type": stored.contentType } : {}),
               [REPLAYED_HEADER]: "true",
             },
           });
@@ -139,14 +120,12 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
         }
         // Not an outcome: undo whatever the handler wrote, so a retry starts afresh.
         if (!(await storable(c.res))) throw new Discard();
-        await storeResponse(tx, {
-          ...name,
-          requestHash,
-          responseStatus: c.res.status,
-          responseBody: await c.res.clone().text(),
-          responseContentType: c.res.headers.get("content-type"),
-          expiresAt: new Date(ctx.now().getTime() + ttlSeconds * 1000),
-        });
+        const response = {
+          status: c.res.status,
+          body: await c.res.clone().text(),
+          contentType: c.res.headers.get("content-type"),
+        };
+        await recordIdempotentResponse(tx, ctx, name, requestHash, response, ttlSeconds);
       });
     } catch (error) {
       if (!(error instanceof Discard)) throw error;

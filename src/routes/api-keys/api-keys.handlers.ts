@@ -1,5 +1,4 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { ApiKeyRow } from "../../db/repositories/api-keys.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { requireStepUp } from "../../services/auth/step-up-rule";
@@ -9,12 +8,13 @@ import {
   revokeTenantApiKey,
 } from "../../services/tenancy/api-keys";
 import type { ApiKeyScope } from "../../services/tenancy/permissions";
+import type { ApiKey } from "../../services/tenancy/types";
 import { authOf } from "../auth/deps";
 import type * as routes from "./api-keys.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-export const toApiKeyView = (row: ApiKeyRow): z.infer<typeof routes.ApiKeySchema> => ({
+export const toApiKeyView = (row: ApiKey): z.infer<typeof routes.ApiKeySchema> => ({
   id: row.id,
   name: row.name,
   prefix: row.prefix,

@@ -1,11 +1,11 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { AssetRow } from "../../db/repositories/assets.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as assets from "../../services/portfolios/assets";
+import type { Asset } from "../../services/portfolios/types";
 import type * as routes from "./assets.routes";
 
-export const toAssetView = (row: AssetRow): z.infer<typeof routes.AssetSchema> => ({
+export const toAssetView = (row: Asset): z.infer<typeof routes.AssetSchema> => ({
   id: row.id,
   symbol: row.symbol,
   name: row.name,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { ASSET_CLASSES } from "../../db/tables/portfolios";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { ASSET_CLASSES } from "../../services/portfolios/types";
 import { CurrencyCode } from "../decimal";
 import { secured } from "../secured";
 

@@ -1,13 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
-import {
-  auditEventView,
-  exportAuditTrail,
-  searchAuditTrail,
-  verifyAuditTrail,
-} from "../../services/tenancy/audit-trail";
+import { exportAuditTrail, searchAuditTrail, verifyAuditTrail } from "../../services/tenancy/audit-trail";
 import type * as routes from "./audit.routes";
+import { auditEventView } from "./views";
 
 export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv> = async (c) => {
   const q = c.req.valid("query");
@@ -32,5 +28,17 @@ export const verifyAuditEvents: RouteHandler<typeof routes.verifyAuditEvents, Ap
 export const exportAuditEvents: RouteHandler<typeof routes.exportAuditEvents, AppEnv> = async (c) => {
   const { from_seq } = c.req.valid("json");
   const result = await exportAuditTrail(tenantOf(c), c.env.FILES, from_seq);
-  return c.json({ bucket: "FILES", ...result }, 201);
+  return c.json(
+    {
+      bucket: "FILES",
+      key: result.key,
+      events: result.events,
+      first_seq: result.firstSeq,
+      last_seq: result.lastSeq,
+      last_hash: result.lastHash,
+      sha256: result.sha256,
+      next_from_seq: result.nextFromSeq,
+    },
+    201,
+  );
 };

@@ -1,14 +1,13 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { CompanyRow } from "../../db/repositories/companies.repository";
-import type { StatementRow } from "../../db/repositories/statements.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as companies from "../../services/risk/companies";
 import { STATEMENT_AMOUNTS, type StatementInput } from "../../services/risk/statement-rules";
-import type { StatementSchema } from "../../services/risk/statement-schemas";
+import type { Company, Statement } from "../../services/risk/types";
 import type * as routes from "./companies.routes";
+import type { StatementSchema } from "./statements.schemas";
 
-export const toCompanyView = (row: CompanyRow): z.infer<typeof routes.CompanySchema> => ({
+export const toCompanyView = (row: Company): z.infer<typeof routes.CompanySchema> => ({
   id: row.id,
   name: row.name,
   ticker: row.ticker,
@@ -21,7 +20,7 @@ export const toCompanyView = (row: CompanyRow): z.infer<typeof routes.CompanySch
 
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-export const toStatementView = (row: StatementRow): z.infer<typeof StatementSchema> => {
+export const toStatementView = (row: Statement): z.infer<typeof StatementSchema> => {
   const values = row as unknown as Record<string, string | null>;
   return {
     id: row.id,

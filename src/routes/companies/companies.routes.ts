@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { PERIOD_TYPES } from "../../db/tables/risk";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
-import { FileStatementsBody, StatementSchema } from "../../services/risk/statement-schemas";
+import { PERIOD_TYPES } from "../../services/risk/types";
 import { secured } from "../secured";
+import { FileStatementsBody, StatementSchema } from "./statements.schemas";
 
 const tags = ["Companies"];
 

@@ -1,9 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { latestEmailsTo } from "../../db/repositories/outbox.repository";
 import { AppError } from "../../errors";
 import { createRouter, defineRoute, problems } from "../../openapi";
-import { loadSecretsAtRest } from "../../services/crypto/secrets-at-rest";
-import { openOutboxBody } from "../../services/email/outbox";
+import { readMailbox } from "../../services/email/mailbox";
 
 const mailboxRoute = defineRoute({
   method: "get",
@@ -38,25 +36,21 @@ const mailboxRoute = defineRoute({
 
 /**
  * The local mailbox: without an e-mail provider, messages stay in the outbox, and this lets a developer
- * (or a test) read them. It does not exist outside development and test. Bodies are sealed in the table
- * and opened here, as the sender would.
+ * (or a test) read them. It does not exist outside development and test.
  */
 export const devRoutes = createRouter().openapi(mailboxRoute, async (c) => {
   const { ENVIRONMENT } = c.var.config;
   if (ENVIRONMENT !== "development" && ENVIRONMENT !== "test") {
     throw new AppError("not_found", `No route matches ${c.req.method} ${c.req.path}.`);
   }
-  const rows = await latestEmailsTo(c.var.database.db, c.req.valid("query").to, 20);
-  const { sealing } = await loadSecretsAtRest(c.var.config);
-  const messages = await Promise.all(
-    rows.map(async (m) => ({
-      id: m.id,
-      template: m.template,
-      subject: m.subject,
-      body_text: await openOutboxBody(sealing, m),
-      status: m.status,
-      created_at: m.createdAt.toISOString(),
-    })),
-  );
+  const mailbox = await readMailbox(c.var.database.db, c.var.config, c.req.valid("query").to, 20);
+  const messages = mailbox.map((m) => ({
+    id: m.id,
+    template: m.template,
+    subject: m.subject,
+    body_text: m.bodyText,
+    status: m.status,
+    created_at: m.createdAt.toISOString(),
+  }));
   return c.json({ messages }, 200);
 });

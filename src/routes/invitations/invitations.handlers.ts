@@ -1,6 +1,5 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { InvitationRow } from "../../db/repositories/invitations.repository";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
@@ -16,13 +15,14 @@ import {
   listManagedInvitations,
   revokeManagedInvitation,
 } from "../../services/tenancy/invitations";
+import type { Invitation } from "../../services/tenancy/types";
 import { toTenantView, toUserView } from "../auth/auth.schemas";
 import { authDeps, clientOf } from "../auth/deps";
 import type * as routes from "./invitations.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-export const toInvitationView = (row: InvitationRow, now: Date): z.infer<typeof routes.InvitationSchema> => ({
+export const toInvitationView = (row: Invitation, now: Date): z.infer<typeof routes.InvitationSchema> => ({
   id: row.id,
   tenant_id: row.tenantId,
   email: row.email,

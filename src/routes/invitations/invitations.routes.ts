@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { INVITATION_STATUSES } from "../../db/repositories/invitations.repository";
-import { ORG_ROLES } from "../../db/schema";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { INVITATION_STATUSES, ORG_ROLES } from "../../services/tenancy/types";
 import { Email, Password, TenantSchema, TokenPairSchema, UserSchema } from "../auth/auth.schemas";
 import { secured } from "../secured";
 

@@ -1,14 +1,14 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { JobErrorRow, JobRow } from "../../db/repositories/scoring-jobs.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { jobResults } from "../../services/risk/job-results";
 import * as jobs from "../../services/risk/jobs";
+import type { ScoringJob, ScoringJobError } from "../../services/risk/types";
 import type { TenantContext } from "../../services/tenancy/context";
 import type * as routes from "./jobs.routes";
 import { JOB_ERRORS_SHOWN, type JobErrorSchema } from "./jobs.routes";
 
-export const toJobView = (row: JobRow): z.infer<typeof routes.JobSchema> => ({
+export const toJobView = (row: ScoringJob): z.infer<typeof routes.JobSchema> => ({
   id: row.id,
   status: row.status,
   model: { name: row.modelName, version: row.modelVersion, sha256: row.modelSha256, source: row.modelSource },
@@ -28,7 +28,7 @@ export const toJobView = (row: JobRow): z.infer<typeof routes.JobSchema> => ({
   results_url: row.completedAt && row.chunksTotal !== null ? `/api/v1/jobs/${row.id}/results` : null,
 });
 
-const toErrorView = (row: JobErrorRow): z.infer<typeof JobErrorSchema> => ({
+const toErrorView = (row: ScoringJobError): z.infer<typeof JobErrorSchema> => ({
   row: row.row,
   line: row.line,
   reference: row.reference,

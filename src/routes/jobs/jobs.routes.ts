@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { JOB_STATUSES, MODEL_SOURCES } from "../../db/tables/risk";
 import { defineRoute, jsonContent, problems } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { JOB_STATUSES, MODEL_SOURCES } from "../../services/risk/types";
 import { IdParam } from "../companies/companies.routes";
 import { secured } from "../secured";
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { MODEL_SOURCES } from "../../db/tables/risk";
 import { defineRoute, jsonContent } from "../../openapi";
+import { MODEL_SOURCES } from "../../services/risk/types";
 import { ModelName, ModelVersion } from "../predictions/predictions.schemas";
 import { secured } from "../secured";
 

@@ -1,13 +1,12 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { MemberRow } from "../../db/repositories/memberships.repository";
-import type { OrganizationRow } from "../../db/repositories/organizations.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as members from "../../services/tenancy/members";
 import * as organizations from "../../services/tenancy/organizations";
+import type { Member, Organization } from "../../services/tenancy/types";
 import type * as routes from "./organizations.routes";
 
-export const toOrganizationView = (row: OrganizationRow): z.infer<typeof routes.OrganizationSchema> => ({
+export const toOrganizationView = (row: Organization): z.infer<typeof routes.OrganizationSchema> => ({
   id: row.id,
   name: row.name,
   description: row.description,
@@ -15,7 +14,7 @@ export const toOrganizationView = (row: OrganizationRow): z.infer<typeof routes.
   updated_at: row.updatedAt.toISOString(),
 });
 
-export const toMemberView = (row: MemberRow): z.infer<typeof routes.MemberSchema> => ({
+export const toMemberView = (row: Member): z.infer<typeof routes.MemberSchema> => ({
   user_id: row.userId,
   email: row.email,
   display_name: row.displayName,

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { ORG_ROLES } from "../../db/schema";
 import type { AuthorizeOptions } from "../../middleware/authorize";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { ORG_ROLES } from "../../services/tenancy/types";
 import { secured } from "../secured";
 
 const tags = ["Organizations"];

@@ -1,14 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
-import {
-  Dec,
-  formatMoney,
-  formatPrice,
-  formatQuantity,
-  formatRatio,
-  minorUnits,
-} from "../../services/money/decimal";
+import { Dec, formatMoney, formatPrice, formatQuantity, formatRatio } from "../../services/money/decimal";
 import { holdingsOf } from "../../services/portfolios/holdings";
 import { performanceOf } from "../../services/portfolios/performance";
 import { listLedger, listLedgerAccounts } from "../../services/portfolios/queries";
@@ -28,28 +21,26 @@ export const getHoldings: RouteHandler<typeof routes.getHoldings, AppEnv> = asyn
       cash: {
         balance: money(cash.balance),
         reserved: money(cash.reserved),
-        available: money(cash.balance.sub(cash.reserved)),
-        weight: ratio(totals.cashWeight),
+        available: money(cash.available),
+        weight: ratio(cash.weight),
       },
       positions: lines.map((line) => {
         const scale = line.asset.quantityScale;
-        const average = line.quantity.isZero() ? null : line.cost.div(line.quantity);
         return {
           asset_id: line.asset.id,
           symbol: line.asset.symbol,
           name: line.asset.name,
           quantity: formatQuantity(line.quantity, scale),
           reserved: formatQuantity(line.reserved, scale),
-          available: formatQuantity(line.quantity.sub(line.reserved), scale),
-          // Per-unit cost keeps four more places than the currency, so it multiplies back faithfully.
-          average_cost: average ? formatPrice(average.toDecimalPlaces(minorUnits(currency) + 4)) : null,
+          available: formatQuantity(line.available, scale),
+          average_cost: line.averageCost ? formatPrice(line.averageCost) : null,
           cost_basis: money(line.cost),
           price: line.price ? formatPrice(line.price.value) : null,
           price_at: line.price?.at.toISOString() ?? null,
           price_source: line.price?.source ?? null,
           market_value: line.marketValue ? money(line.marketValue) : null,
-          unrealized_pnl: line.marketValue ? money(line.marketValue.sub(line.cost)) : null,
-          weight: ratio(totals.weights.get(line.asset.id) ?? null),
+          unrealized_pnl: line.unrealized ? money(line.unrealized) : null,
+          weight: ratio(line.weight),
         };
       }),
       positions_value: money(totals.positions),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_KINDS } from "../../db/tables/portfolios";
 import { defineRoute, jsonContent } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { ACCOUNT_KINDS } from "../../services/portfolios/types";
 import { secured } from "../secured";
 import { IdParam } from "./schemas";
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../db/tables/portfolios";
+import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../services/portfolios/types";
 import { CurrencyCode, DecimalString, Instant, PositiveDecimal } from "../decimal";
 
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../db/tables/portfolios";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../services/portfolios/types";
 import { Instant } from "../decimal";
 import { IdempotencyHeaders, securedIdempotent } from "../idempotent";
 import { secured } from "../secured";

@@ -1,12 +1,12 @@
 import type { z } from "@hono/zod-openapi";
-import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import { Dec, formatMoney, formatPrice, formatQuantity } from "../../services/money/decimal";
 import type { PostedTransaction } from "../../services/portfolios/transactions";
+import type { Portfolio } from "../../services/portfolios/types";
 import type { PortfolioSchema, TransactionSchema } from "./schemas";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-export const toPortfolioView = (row: PortfolioRow): z.infer<typeof PortfolioSchema> => ({
+export const toPortfolioView = (row: Portfolio): z.infer<typeof PortfolioSchema> => ({
   id: row.id,
   organization_id: row.organizationId,
   owner_id: row.ownerId,

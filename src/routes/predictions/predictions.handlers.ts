@@ -1,6 +1,5 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppConfig } from "../../config";
-import type { PredictionRow } from "../../db/repositories/predictions.repository";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
@@ -10,10 +9,11 @@ import { round, topReasons } from "../../ml/reasons";
 import { riskDeps } from "../../services/risk/deps";
 import { submitBulkJob } from "../../services/risk/jobs";
 import * as predictions from "../../services/risk/predictions";
+import type { Prediction } from "../../services/risk/types";
 import type * as routes from "./predictions.routes";
-import type { PredictionSchema } from "./predictions.schemas";
+import type { AnnualBody, PredictionSchema, QuarterlyBody } from "./predictions.schemas";
 
-export const toPredictionView = (row: PredictionRow): z.infer<typeof PredictionSchema> => ({
+export const toPredictionView = (row: Prediction): z.infer<typeof PredictionSchema> => ({
   id: row.id,
   kind: row.kind,
   company_id: row.companyId,
@@ -30,20 +30,47 @@ export const toPredictionView = (row: PredictionRow): z.infer<typeof PredictionS
   created_at: row.createdAt.toISOString(),
 });
 
+/** The model choice of a request body, in the service's terms. */
+const choiceOf = (body: {
+  model: string;
+  model_version?: string | undefined;
+  reference?: string | undefined;
+}) => ({
+  model: body.model,
+  modelVersion: body.model_version,
+  reference: body.reference,
+});
+
+const annualRequest = (body: z.output<typeof AnnualBody>): predictions.AnnualRequest =>
+  "company_id" in body
+    ? { ...choiceOf(body), companyId: body.company_id, fiscalYear: body.fiscal_year }
+    : { ...choiceOf(body), statement: body.statement };
+
+const quarterlyRequest = (body: z.output<typeof QuarterlyBody>): predictions.QuarterlyRequest =>
+  "company_id" in body
+    ? {
+        ...choiceOf(body),
+        companyId: body.company_id,
+        fiscalYear: body.fiscal_year,
+        fiscalQuarter: body.fiscal_quarter,
+      }
+    : { ...choiceOf(body), quarters: body.quarters };
+
 const deps = (c: { env: AppEnv["Bindings"]; var: { config: AppConfig } }) => riskDeps(c.env, c.var.config);
 
 export const predictCredit: RouteHandler<typeof routes.predictCredit, AppEnv> = async (c) => {
-  const row = await predictions.predictCredit(tenantOf(c), deps(c), c.req.valid("json"));
+  const { application, ...choice } = c.req.valid("json");
+  const row = await predictions.predictCredit(tenantOf(c), deps(c), { ...choiceOf(choice), application });
   return c.json(toPredictionView(row), 201);
 };
 
 export const predictAnnual: RouteHandler<typeof routes.predictAnnual, AppEnv> = async (c) => {
-  const row = await predictions.predictAnnual(tenantOf(c), deps(c), c.req.valid("json"));
+  const row = await predictions.predictAnnual(tenantOf(c), deps(c), annualRequest(c.req.valid("json")));
   return c.json(toPredictionView(row), 201);
 };
 
 export const predictQuarterly: RouteHandler<typeof routes.predictQuarterly, AppEnv> = async (c) => {
-  const row = await predictions.predictQuarterly(tenantOf(c), deps(c), c.req.valid("json"));
+  const row = await predictions.predictQuarterly(tenantOf(c), deps(c), quarterlyRequest(c.req.valid("json")));
   return c.json(toPredictionView(row), 201);
 };
 

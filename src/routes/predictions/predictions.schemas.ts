@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { MODEL_SOURCES, PREDICTION_KINDS } from "../../db/tables/risk";
 import { InlineStatementSchema } from "../../services/risk/statement-schemas";
+import { MODEL_SOURCES, PREDICTION_KINDS } from "../../services/risk/types";
 
 export const ModelName = z
   .string()

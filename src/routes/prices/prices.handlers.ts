@@ -1,12 +1,12 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { PriceRow } from "../../db/repositories/prices.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { Dec, formatPrice } from "../../services/money/decimal";
 import * as prices from "../../services/portfolios/prices";
+import type { PricePoint } from "../../services/portfolios/types";
 import type * as routes from "./prices.routes";
 
-const toPointView = (row: Pick<PriceRow, "price" | "at" | "source">) => ({
+const toPointView = (row: Pick<PricePoint, "price" | "at" | "source">) => ({
   price: formatPrice(new Dec(row.price)),
   at: row.at.toISOString(),
   source: row.source,

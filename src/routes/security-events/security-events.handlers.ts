@@ -1,12 +1,12 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { SecurityEventRow } from "../../db/repositories/security-events.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { searchSecurityEvents } from "../../services/tenancy/security-events";
+import type { SecurityEvent } from "../../services/tenancy/types";
 import type * as routes from "./security-events.routes";
 
 export const toSecurityEventView = (
-  row: SecurityEventRow,
+  row: SecurityEvent,
 ): z.infer<typeof routes.TenantSecurityEventSchema> => ({
   id: row.id,
   user_id: row.userId,

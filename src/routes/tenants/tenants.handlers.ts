@@ -1,12 +1,11 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { TenantRow } from "../../db/repositories/tenants.repository";
-import type { TenantQuotas } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as tenants from "../../services/tenancy/tenants";
+import type { Tenant, TenantQuotas } from "../../services/tenancy/types";
 import type * as routes from "./tenants.routes";
 
-export const toTenantView = (row: TenantRow): z.infer<typeof routes.TenantDetailSchema> => ({
+export const toTenantView = (row: Tenant): z.infer<typeof routes.TenantDetailSchema> => ({
   id: row.id,
   name: row.name,
   status: row.status,

@@ -1,8 +1,8 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { TenantUser } from "../../db/repositories/tenant-users.repository";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { resetUserTwoFactor } from "../../services/tenancy/two-factor-reset";
+import type { TenantUser } from "../../services/tenancy/types";
 import { updateUser as update } from "../../services/tenancy/user-changes";
 import { getUser as find, listUsers as list, unlockUser as unlock } from "../../services/tenancy/users";
 import { authDeps, clientOf } from "../auth/deps";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { ORG_ROLES, ROLES } from "../../db/schema";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { PageQuery, pageSchema } from "../../services/pagination";
+import { ORG_ROLES, ROLES } from "../../services/tenancy/types";
 import { secured } from "../secured";
 
 const tags = ["Users"];

@@ -2,24 +2,51 @@ import { type AssetRow, findAssetsById } from "../../db/repositories/assets.repo
 import { portfolioAccounts } from "../../db/repositories/ledger.repository";
 import { latestPrices } from "../../db/repositories/prices.repository";
 import { bookTransactions } from "../../db/repositories/transactions.repository";
-import { Dec, ZERO } from "../money/decimal";
+import { Dec, minorUnits, ZERO } from "../money/decimal";
 import type { TenantContext } from "../tenancy/context";
 import { portfolioFor } from "./access";
 import { byExecution, isEffective, replay } from "./book";
 
 export interface HoldingLine {
   asset: AssetRow;
+  /** Units held (settled). */
   quantity: Dec;
+  /** Units pending sells have set aside. */
   reserved: Dec;
+  /** Units free to sell: held less reserved. */
+  available: Dec;
+  /** Cost basis at weighted average. */
   cost: Dec;
+  /**
+   * Cost per unit, kept to four more places than the currency so it multiplies back faithfully; null
+   * when nothing is held.
+   */
+  averageCost: Dec | null;
   price: { value: Dec; at: Date; source: "stored" | "trade" } | null;
+  /** Quantity at the price; null without a price. */
   marketValue: Dec | null;
+  /** Market value less cost; null without a price. */
+  unrealized: Dec | null;
+  /** Share of the portfolio's value; null without a price or when the portfolio is worth nothing. */
+  weight: Dec | null;
+}
+
+/** The portfolio's cash in its base currency. */
+export interface CashHolding {
+  balance: Dec;
+  /** What pending buys and withdrawals have set aside. */
+  reserved: Dec;
+  /** Free to spend: balance less reserved. */
+  available: Dec;
+  /** Share of the portfolio's value; null when the portfolio is worth nothing. */
+  weight: Dec | null;
 }
 
 /**
  * What the portfolio holds: quantities and cash from the ledger (settled balances, and what pending
  * transactions reserve), cost at weighted average from the books, each position at its latest stored
- * price (or, with none stored, its latest trade price).
+ * price (or, with none stored, its latest trade price), with what is free to use, average cost,
+ * unrealized gain and weight worked out.
  */
 export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
   return ctx.transaction(async (tx) => {
@@ -39,7 +66,8 @@ export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
       if (row.assetId && row.price)
         traded.set(row.assetId, { value: new Dec(row.price), at: row.executedAt });
     }
-    const lines: HoldingLine[] = held.flatMap((account) => {
+    const costScale = minorUnits(portfolio.baseCurrency) + 4;
+    const priced = held.flatMap((account) => {
       const asset = assets.get(account.unit);
       if (!asset) return [];
       const quantity = new Dec(account.balance);
@@ -50,39 +78,45 @@ export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
         : trade
           ? { ...trade, source: "trade" as const }
           : null;
+      const reserved = new Dec(account.reserved);
+      const cost = book.positions.get(asset.id)?.cost ?? ZERO;
+      const marketValue = price ? quantity.mul(price.value) : null;
       return [
         {
           asset,
           quantity,
-          reserved: new Dec(account.reserved),
-          cost: book.positions.get(asset.id)?.cost ?? ZERO,
+          reserved,
+          available: quantity.sub(reserved),
+          cost,
+          averageCost: quantity.isZero() ? null : cost.div(quantity).toDecimalPlaces(costScale),
           price,
-          marketValue: price ? quantity.mul(price.value) : null,
+          marketValue,
+          unrealized: marketValue ? marketValue.sub(cost) : null,
         },
       ];
     });
-    const cash = {
-      balance: new Dec(cashAccount?.balance ?? 0),
-      reserved: new Dec(cashAccount?.reserved ?? 0),
+    const balance = new Dec(cashAccount?.balance ?? 0);
+    const reserved = new Dec(cashAccount?.reserved ?? 0);
+    const totals = totalsOf(balance, priced);
+    const weight = (value: Dec | null) => (value && totals.total.gt(0) ? value.div(totals.total) : null);
+    const cash: CashHolding = {
+      balance,
+      reserved,
+      available: balance.sub(reserved),
+      weight: weight(balance),
     };
-    return { portfolio, cash, lines, totals: totalsOf(cash.balance, lines) };
+    const lines: HoldingLine[] = priced.map((line) => ({ ...line, weight: weight(line.marketValue) }));
+    return { portfolio, cash, lines, totals };
   });
 }
 
-/** Portfolio value (positions at market plus cash) and each part's weight in it (none when it is not positive). */
-function totalsOf(cash: Dec, lines: HoldingLine[]) {
+/** Portfolio value (positions at market plus cash), cost, and the gain not yet realized on priced positions. */
+function totalsOf(cash: Dec, lines: ReadonlyArray<Omit<HoldingLine, "weight">>) {
   const positions = lines.reduce((sum, line) => sum.add(line.marketValue ?? ZERO), ZERO);
-  const cost = lines.reduce((sum, line) => sum.add(line.cost), ZERO);
-  const total = positions.add(cash);
-  const weight = (value: Dec | null) => (value && total.gt(0) ? value.div(total) : null);
   return {
     positions,
-    cost,
-    total,
-    unrealized: positions.sub(
-      lines.reduce((sum, line) => sum.add(line.marketValue ? line.cost : ZERO), ZERO),
-    ),
-    cashWeight: weight(cash),
-    weights: new Map(lines.map((line) => [line.asset.id, weight(line.marketValue)])),
+    cost: lines.reduce((sum, line) => sum.add(line.cost), ZERO),
+    total: positions.add(cash),
+    unrealized: lines.reduce((sum, line) => sum.add(line.unrealized ?? ZERO), ZERO),
   };
 }

@@ -20,34 +20,50 @@ import {
 import type { RiskDeps } from "./deps";
 import { recordPrediction, scoreInput, servingModel } from "./scoring";
 
-interface ModelChoice {
+/** Which model scores (its active version unless one is named), and the caller's own reference. */
+export interface ModelChoice {
   model: string;
-  model_version?: string | undefined;
+  modelVersion?: string | undefined;
   reference?: string | undefined;
 }
 
-type Amounts = Partial<Record<string, string>>;
+/** Statement amounts by name, as decimal strings. */
+export type Amounts = Partial<Record<string, string>>;
+
+/** A company's stored statements as the input: the latest year, or the year named. */
+export interface FromCompany {
+  companyId: string;
+  fiscalYear?: number | undefined;
+}
+
+/** A corporate prediction from the company's stored quarters, up to the quarter named (Q4 by default). */
+export interface QuartersFromCompany extends FromCompany {
+  fiscalQuarter?: number | undefined;
+}
+
+export type AnnualRequest = ModelChoice & (FromCompany | { statement: Amounts });
+export type QuarterlyRequest = ModelChoice & (QuartersFromCompany | { quarters: Amounts[] });
 
 /** A retail credit prediction for one loan application. */
 export async function predictCredit(
   ctx: TenantContext,
   deps: RiskDeps,
-  body: ModelChoice & { application: Record<string, unknown> },
+  request: ModelChoice & { application: Record<string, unknown> },
 ): Promise<PredictionRow> {
   const serving = await servingModel(ctx, deps, {
-    name: body.model,
-    version: body.model_version,
+    name: request.model,
+    version: request.modelVersion,
     kind: "credit",
   });
-  const result = await scoreInput(serving, body.application, "/application");
+  const result = await scoreInput(serving, request.application, "/application");
   return ctx.transaction((tx) =>
     recordPrediction(tx, ctx, deps, serving, result, {
       kind: "credit",
       companyId: null,
       statementIds: null,
-      rawInput: body.application,
+      rawInput: request.application,
       ratios: null,
-      reference: body.reference ?? null,
+      reference: request.reference ?? null,
     }),
   );
 }
@@ -57,14 +73,14 @@ async function predictCorporate(
   ctx: TenantContext,
   deps: RiskDeps,
   kind: "annual" | "quarterly",
-  body: ModelChoice & { company_id?: string | undefined },
+  request: ModelChoice & { companyId?: string | undefined },
   gather: (tx: Transaction, manifest: Manifest) => Promise<CorporateInput>,
 ): Promise<PredictionRow> {
-  const serving = await servingModel(ctx, deps, { name: body.model, version: body.model_version, kind });
+  const serving = await servingModel(ctx, deps, { name: request.model, version: request.modelVersion, kind });
   return ctx.transaction(async (tx) => {
     const gathered = await gather(tx, serving.model.manifest);
     // Inline input is validated where the client put it; stored statements under the company.
-    const at = body.company_id ? "/company_id" : kind === "annual" ? "/statement" : "";
+    const at = request.companyId ? "/company_id" : kind === "annual" ? "/statement" : "";
     const result = await scoreInput(serving, gathered.input, at);
     const ratios =
       kind === "annual"
@@ -72,46 +88,34 @@ async function predictCorporate(
         : quarterlyRatios(trailingTwelveMonths(gathered.figures));
     return recordPrediction(tx, ctx, deps, serving, result, {
       kind,
-      companyId: body.company_id ?? null,
+      companyId: request.companyId ?? null,
       statementIds: gathered.statementIds,
       rawInput: gathered.input,
       ratios,
-      reference: body.reference ?? null,
+      reference: request.reference ?? null,
     });
   });
 }
 
-export function predictAnnual(
-  ctx: TenantContext,
-  deps: RiskDeps,
-  body: ModelChoice & ({ company_id: string; fiscal_year?: number | undefined } | { statement: Amounts }),
-) {
-  return predictCorporate(ctx, deps, "annual", body, async (tx, manifest) => {
-    if ("company_id" in body)
-      return annualFromCompany(tx, ctx.tenantId, manifest, body.company_id, body.fiscal_year);
-    const figures = figuresOfInline(body.statement);
+export function predictAnnual(ctx: TenantContext, deps: RiskDeps, request: AnnualRequest) {
+  return predictCorporate(ctx, deps, "annual", request, async (tx, manifest) => {
+    if ("companyId" in request)
+      return annualFromCompany(tx, ctx.tenantId, manifest, request.companyId, request.fiscalYear);
+    const figures = figuresOfInline(request.statement);
     return { input: { ...figures }, figures: [figures], statementIds: null };
   });
 }
 
-export function predictQuarterly(
-  ctx: TenantContext,
-  deps: RiskDeps,
-  body: ModelChoice &
-    (
-      | { company_id: string; fiscal_year?: number | undefined; fiscal_quarter?: number | undefined }
-      | { quarters: Amounts[] }
-    ),
-) {
-  return predictCorporate(ctx, deps, "quarterly", body, async (tx, manifest) => {
-    if ("company_id" in body) {
+export function predictQuarterly(ctx: TenantContext, deps: RiskDeps, request: QuarterlyRequest) {
+  return predictCorporate(ctx, deps, "quarterly", request, async (tx, manifest) => {
+    if ("companyId" in request) {
       const upTo =
-        body.fiscal_year !== undefined
-          ? { year: body.fiscal_year, quarter: body.fiscal_quarter ?? 4 }
+        request.fiscalYear !== undefined
+          ? { year: request.fiscalYear, quarter: request.fiscalQuarter ?? 4 }
           : undefined;
-      return quarterlyFromCompany(tx, ctx.tenantId, manifest, body.company_id, upTo);
+      return quarterlyFromCompany(tx, ctx.tenantId, manifest, request.companyId, upTo);
     }
-    const figures = body.quarters.map(figuresOfInline);
+    const figures = request.quarters.map(figuresOfInline);
     return { input: { quarters: figures }, figures, statementIds: null };
   });
 }

@@ -44,49 +44,68 @@ export async function verifyAuditTrail(ctx: TenantContext) {
 export const EXPORT_MAX_EVENTS = 50_000;
 const EXPORT_BATCH = 1_000;
 
-/** An audit event as the API shows it (the export adds its tenant). */
-export const auditEventView = (row: AuditEventRow) => ({
-  seq: row.seq,
-  id: row.id,
-  actor_type: row.actorType,
-  actor_id: row.actorId,
-  action: row.action,
-  resource_type: row.resourceType,
-  resource_id: row.resourceId,
-  summary: row.summary,
-  request_id: row.requestId,
-  ip: row.ip,
-  created_at: row.createdAt.toISOString(),
-  prev_hash: row.prevHash,
-  hash: row.hash,
-});
+/**
+ * One line of an export: the archive's own record format, fixed here with the export that writes it
+ * rather than borrowed from the API's view, so the files stay readable the same way whatever the API
+ * later shows. Every stored field, the tenant included, with snake_case names in a fixed order.
+ */
+export const auditLine = (row: AuditEventRow) =>
+  JSON.stringify({
+    seq: row.seq,
+    id: row.id,
+    tenant_id: row.tenantId,
+    actor_type: row.actorType,
+    actor_id: row.actorId,
+    action: row.action,
+    resource_type: row.resourceType,
+    resource_id: row.resourceId,
+    summary: row.summary,
+    request_id: row.requestId,
+    ip: row.ip,
+    created_at: row.createdAt.toISOString(),
+    prev_hash: row.prevHash,
+    hash: row.hash,
+  });
 
-/** One line of an export: the event with its tenant, fields in a fixed order. */
-export const auditLine = (row: AuditEventRow) => {
-  const { seq, id, ...rest } = auditEventView(row);
-  return JSON.stringify({ seq, id, tenant_id: row.tenantId, ...rest });
-};
+/** What an export wrote, and where the next one starts when the trail was longer than one export. */
+export interface AuditExport {
+  /** The object's key in the bucket. */
+  key: string;
+  events: number;
+  firstSeq: number;
+  lastSeq: number;
+  lastHash: string;
+  /** SHA-256 of the file, hex. */
+  sha256: string;
+  nextFromSeq: number | null;
+}
 
 /**
  * Writes the trail from `fromSeq` on as NDJSON to long-term storage, with the chain's hashes, so a copy
  * outside the database anchors the chain: rewriting history would have to rewrite the export as well.
  */
-export async function exportAuditTrail(ctx: TenantContext, bucket: R2Bucket, fromSeq: number) {
+export async function exportAuditTrail(
+  ctx: TenantContext,
+  bucket: R2Bucket,
+  fromSeq: number,
+): Promise<AuditExport> {
   const lines: string[] = [];
+  let first: AuditEventRow | undefined;
   let last: AuditEventRow | undefined;
   await ctx.transaction(async (tx) => {
     let after = fromSeq - 1;
     while (lines.length < EXPORT_MAX_EVENTS) {
       const rows = await auditEventsAfter(tx, ctx.tenantId, after, EXPORT_BATCH);
       for (const row of rows) lines.push(auditLine(row));
+      first ??= rows[0];
       last = rows.at(-1) ?? last;
       if (rows.length < EXPORT_BATCH) break;
       after = last?.seq ?? after;
     }
   });
-  if (!last) throw new AppError("not_found", "No audit events at or after that sequence number.");
+  if (!first || !last) throw new AppError("not_found", "No audit events at or after that sequence number.");
   const body = `${lines.join("\n")}\n`;
-  const firstSeq = Number(JSON.parse(lines[0] as string).seq);
+  const firstSeq = first.seq;
   const stamp = ctx.now().toISOString().replace(/[:.]/g, "-");
   const key = `audit/${ctx.tenantId}/${stamp}-${firstSeq}-${last.seq}.ndjson`;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
@@ -95,21 +114,21 @@ export async function exportAuditTrail(ctx: TenantContext, bucket: R2Bucket, fro
     httpMetadata: { contentType: "application/x-ndjson" },
     customMetadata: { tenant: ctx.tenantId, firstSeq: String(firstSeq), lastSeq: String(last.seq), sha256 },
   });
-  const result = {
+  const result: AuditExport = {
     key,
     events: lines.length,
-    first_seq: firstSeq,
-    last_seq: last.seq,
-    last_hash: last.hash,
+    firstSeq,
+    lastSeq: last.seq,
+    lastHash: last.hash,
     sha256,
-    next_from_seq: lines.length >= EXPORT_MAX_EVENTS ? last.seq + 1 : null,
+    nextFromSeq: lines.length >= EXPORT_MAX_EVENTS ? last.seq + 1 : null,
   };
   await ctx.transaction((tx) =>
     recordAudit(tx, ctx, {
       action: "audit.exported",
       resourceType: "audit_export",
       resourceId: key,
-      after: { events: result.events, firstSeq, lastSeq: last?.seq, sha256 },
+      after: { events: result.events, firstSeq, lastSeq: result.lastSeq, sha256 },
     }),
   );
   return result;
