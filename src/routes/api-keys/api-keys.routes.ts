@@ -1,11 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { API_KEY_SCOPES } from "../../services/tenancy/permissions";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["API keys"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 export const ApiKeySchema = z
   .object({

@@ -7,6 +7,7 @@ import {
   searchAuditTrail,
   verifyAuditTrail,
 } from "../../services/tenancy/audit-trail";
+import { pageBody } from "../page";
 import type * as routes from "./audit.routes";
 
 export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv> = async (c) => {
@@ -21,7 +22,7 @@ export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv
     limit: q.limit,
     cursor: q.cursor,
   });
-  return c.json({ items: page.items.map(auditEventView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, auditEventView), 200);
 };
 
 export const verifyAuditEvents: RouteHandler<typeof routes.verifyAuditEvents, AppEnv> = async (c) => {

@@ -1,13 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { PERIOD_TYPES } from "../../db/tables/risk";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { FileStatementsBody, StatementSchema } from "../../services/risk/statement-schemas";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["Companies"];
-
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 // Postgres text cannot hold NUL; refused here rather than failing in the query.
 const text = (max: number) =>

@@ -2,12 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { INVITATION_STATUSES } from "../../db/repositories/invitations.repository";
 import { ORG_ROLES } from "../../db/schema";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { Email, Password, TenantSchema, TokenPairSchema, UserSchema } from "../auth/auth.schemas";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["Invitations"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 // 43 base64url characters: 256 random bits, as the e-mailed link carries them.
 const TokenParam = z.object({
   token: z

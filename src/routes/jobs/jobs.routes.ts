@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_STATUSES, MODEL_SOURCES } from "../../db/tables/risk";
 import { defineRoute, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
-import { IdParam } from "../companies/companies.routes";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["Jobs"];

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as members from "../../services/tenancy/members";
 import * as organizations from "../../services/tenancy/organizations";
+import { pageBody } from "../page";
 import type * as routes from "./organizations.routes";
 
 export const toOrganizationView = (row: OrganizationRow): z.infer<typeof routes.OrganizationSchema> => ({
@@ -26,7 +27,7 @@ export const toMemberView = (row: MemberRow): z.infer<typeof routes.MemberSchema
 export const listOrganizations: RouteHandler<typeof routes.listOrganizations, AppEnv> = async (c) => {
   const { limit, cursor, q } = c.req.valid("query");
   const page = await organizations.listVisibleOrganizations(tenantOf(c), { limit, cursor, q });
-  return c.json({ items: page.items.map(toOrganizationView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toOrganizationView), 200);
 };
 
 export const createOrganization: RouteHandler<typeof routes.createOrganization, AppEnv> = async (c) => {
@@ -58,7 +59,7 @@ export const deleteOrganization: RouteHandler<typeof routes.deleteOrganization, 
 export const listMembers: RouteHandler<typeof routes.listMembers, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await members.listOrganizationMembers(tenantOf(c), c.req.valid("param").id, { limit, cursor });
-  return c.json({ items: page.items.map(toMemberView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toMemberView), 200);
 };
 
 export const addMember: RouteHandler<typeof routes.addMember, AppEnv> = async (c) => {

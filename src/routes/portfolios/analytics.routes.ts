@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ACCOUNT_KINDS } from "../../db/tables/portfolios";
 import { defineRoute, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
-import { IdParam } from "./schemas";
 
 const tags = ["Portfolio analytics"];
 const Money = z.string().openapi({ description: "Decimal string in the portfolio's currency." });

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { CurrencyCode } from "../decimal";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
-import { IdParam, PortfolioSchema } from "./schemas";
+import { PortfolioSchema } from "./schemas";
 
 const tags = ["Portfolios"];
 const Name = z.string().trim().min(1).max(100).openapi({ example: "Growth fund" });

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../db/tables/portfolios";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { Instant } from "../decimal";
 import { IdempotencyHeaders, securedIdempotent } from "../idempotent";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
-import { IdParam, NewTransaction, TradeOrder, TransactionParams, TransactionSchema } from "./schemas";
+import { NewTransaction, TradeOrder, TransactionParams, TransactionSchema } from "./schemas";
 
 const tags = ["Transactions"];
 const posted = { description: "The transaction.", ...jsonContent(TransactionSchema) };

@@ -1,11 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { ORG_ROLES, ROLES } from "../../db/schema";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
+import { IdParam, PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["Users"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const UserStatus = z.enum(["active", "disabled"]);
 /** `expired`: the tombstone of an account that never verified its address in time; it cannot be changed. */
 const AnyUserStatus = z.enum(["active", "disabled", "expired"]);

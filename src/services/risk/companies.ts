@@ -15,7 +15,7 @@ import {
 import { isUniqueViolation } from "../../db/repositories/users.repository";
 import type { PeriodType } from "../../db/tables/risk";
 import { AppError } from "../../errors";
-import { decodeCursor, pageOf, timeCursor } from "../pagination";
+import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { STATEMENT_AMOUNTS, type StatementInput, statementProblems } from "./statement-rules";
@@ -150,9 +150,7 @@ export async function listStatements(
   companyId: string,
   options: { limit: number; cursor?: string | undefined; periodType?: PeriodType | undefined },
 ) {
-  const position = decodeCursor(options.cursor);
-  if (position && "seq" in position) throw new AppError("invalid_parameters", "The cursor is not valid.");
-  const before = position && { periodEnd: position.createdAt.toISOString().slice(0, 10), id: position.id };
+  const before = timeCursor(options.cursor);
   const rows = await ctx.transaction(async (tx) => {
     if (!(await findCompany(tx, ctx.tenantId, companyId))) throw companyNotFound();
     return listStatementRows(tx, ctx.tenantId, companyId, {
