@@ -1,5 +1,6 @@
 import { confirmEmailChange, createEmailChangeToken } from "../../db/repositories/credentials.repository";
-import { findUserByEmail, isUniqueViolation } from "../../db/repositories/users.repository";
+import { findUserByEmail } from "../../db/repositories/users.repository";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
@@ -76,13 +77,10 @@ export async function confirmEmailChangeRequest(
   client: ClientContext,
 ) {
   const user = await currentUser(deps, caller.userId);
-  const changed = await confirmEmailChange(deps.db, {
-    userId: user.id,
-    tokenHash: await hashToken(token),
-    now: deps.now(),
-  }).catch((error: unknown) => {
-    throw isUniqueViolation(error) ? taken() : error;
-  });
+  const tokenHash = await hashToken(token);
+  const changed = await unlessDuplicate(["users_email_key"], taken, () =>
+    confirmEmailChange(deps.db, { userId: user.id, tokenHash, now: deps.now() }),
+  );
   if (!changed) throw new AppError("invalid_token", "The link is invalid, used or expired.");
   const ended = await endAllSessions(deps, user.id, "email_changed", caller.sessionId);
   await recordSecurityEvent(deps, {
