@@ -304,9 +304,9 @@ describe("paging through rows created within one millisecond", () => {
   it("GET /api/v1/jobs", async () => {
     const ids = await insert(sql`insert into scoring_jobs
         (tenant_id, status, input_format, input_key, input_bytes, model_name, model_version, model_sha256,
-         model_source, actor_type, error, created_at)
+         model_source, actor_type, error, created_at, completed_at)
       select ${tenant.id}, 'failed', 'csv', 'paged/' || g, 0, 'annual-distress', '1.0.0', repeat('0', 64),
-             'platform', 'system', 'paged fixture', ${at()} from ${series} returning id`);
+             'platform', 'system', 'paged fixture', ${at()}, ${at()} from ${series} returning id`);
     exactlyOnce(
       (await pageThrough("/api/v1/jobs", token)).map((j) => j.id),
       ids,
