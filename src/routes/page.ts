@@ -2,9 +2,9 @@ import { z } from "@hono/zod-openapi";
 import type { Page } from "../services/pagination";
 
 /**
- * The wire shapes every list shares: the page query (`limit`, `cursor`), the page envelope
- * (`{ items, next_cursor }`), and the path parameters that name a resource by its id. A service returns a
- * domain page; `pageBody` is the one place it becomes the envelope.
+ * The wire shapes every list shares: the page query (`limit`, `cursor`) and the page envelope
+ * (`{ items, next_cursor }`). A service returns a domain page; `pageBody` is the one place it becomes the
+ * envelope.
  */
 
 export const PageQuery = z.object({
@@ -29,9 +29,3 @@ export function pageBody<T, V>(
 ): { items: V[]; next_cursor: string | null } {
   return { items: page.items.map(view), next_cursor: page.nextCursor };
 }
-
-/** A path parameter that is a resource id: a UUID, or a 400 problem before the handler runs. */
-export const uuidParam = (name: string) => z.uuid().openapi({ param: { name, in: "path" } });
-
-/** `{id}` in a path. */
-export const IdParam = z.object({ id: uuidParam("id") });

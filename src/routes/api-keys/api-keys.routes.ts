@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { API_KEY_SCOPES } from "../../services/tenancy/permissions";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["API keys"];

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { ASSET_CLASSES } from "../../db/tables/portfolios";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { CurrencyCode } from "../decimal";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Assets"];

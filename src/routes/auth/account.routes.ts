@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { authenticate } from "../../middleware/authenticate";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { Password, UserSchema } from "./auth.schemas";
 
 const secured = { tags: ["Account"], security: [{ bearerAuth: [] }], middleware: authenticate() };

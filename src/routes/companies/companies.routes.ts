@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { PERIOD_TYPES } from "../../db/tables/risk";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { FileStatementsBody, StatementSchema } from "../../services/risk/statement-schemas";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Companies"];

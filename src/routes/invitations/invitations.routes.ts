@@ -3,7 +3,8 @@ import { INVITATION_STATUSES } from "../../db/repositories/invitations.repositor
 import { ORG_ROLES } from "../../db/schema";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { Email, Password, TenantSchema, TokenPairSchema, UserSchema } from "../auth/auth.schemas";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Invitations"];

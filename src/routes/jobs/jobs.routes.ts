@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_STATUSES, MODEL_SOURCES } from "../../db/tables/risk";
 import { defineRoute, jsonContent, problems } from "../../openapi";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Jobs"];

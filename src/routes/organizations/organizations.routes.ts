@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { ORG_ROLES } from "../../db/schema";
 import type { AuthorizeOptions } from "../../middleware/authorize";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { IdParam, PageQuery, pageSchema, uuidParam } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam, uuidParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Organizations"];

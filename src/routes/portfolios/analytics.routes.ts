@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ACCOUNT_KINDS } from "../../db/tables/portfolios";
 import { defineRoute, jsonContent } from "../../openapi";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Portfolio analytics"];

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { CurrencyCode } from "../decimal";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 import { PortfolioSchema } from "./schemas";
 

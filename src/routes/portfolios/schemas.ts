@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../db/tables/portfolios";
 import { CurrencyCode, DecimalString, Instant, PositiveDecimal } from "../decimal";
-import { IdParam, uuidParam } from "../page";
+import { IdParam, uuidParam } from "../params";
 
 export const TransactionParams = IdParam.extend({ tid: uuidParam("tid") });
 

@@ -3,7 +3,8 @@ import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../db/tables/portfol
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
 import { Instant } from "../decimal";
 import { IdempotencyHeaders, securedIdempotent } from "../idempotent";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 import { NewTransaction, TradeOrder, TransactionParams, TransactionSchema } from "./schemas";
 

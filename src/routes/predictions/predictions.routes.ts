@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { idempotencyHeaders } from "../idempotent";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 import {
   AnnualBody,

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Tenants"];

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ORG_ROLES, ROLES } from "../../db/schema";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { IdParam, PageQuery, pageSchema } from "../page";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Users"];
