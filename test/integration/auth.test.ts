@@ -115,8 +115,8 @@ describe("login", () => {
     await loginUser(account.email, "wrong-password-here");
     await loginUser(account.email, PASSWORD);
     const response = await api("/api/v1/auth/security-events?limit=10", { token: account.access_token });
-    const { events } = await response.json<{ events: { type: string }[] }>();
-    expect(events.map((e) => e.type).slice(0, 3)).toEqual(["login_success", "login_failure", "register"]);
+    const { items } = await response.json<{ items: { type: string }[] }>();
+    expect(items.map((e) => e.type).slice(0, 3)).toEqual(["login_success", "login_failure", "register"]);
   });
 });
 

@@ -59,7 +59,7 @@ describe("changing the e-mail address", () => {
     expect(again.status).toBe(400);
 
     const events = await api("/api/v1/auth/security-events", { token: user.access_token });
-    const types = (await events.json<{ events: Array<{ type: string }> }>()).events.map((e) => e.type);
+    const types = (await events.json<{ items: Array<{ type: string }> }>()).items.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["email_change_requested", "email_changed", "step_up"]));
   });
 

@@ -13,7 +13,7 @@ interface SecurityEvent {
 async function eventsOf(token: string): Promise<SecurityEvent[]> {
   const response = await api("/api/v1/auth/security-events?limit=100", { token });
   expect(response.status).toBe(200);
-  return (await response.json<{ events: SecurityEvent[] }>()).events;
+  return (await response.json<{ items: SecurityEvent[] }>()).items;
 }
 
 async function expectStepUpRequired(response: Response) {

@@ -49,8 +49,8 @@ describe("an administrator resets a user's 2FA", () => {
     expect((await me.json<{ two_factor_enabled: boolean }>()).two_factor_enabled).toBe(false);
 
     const events = await api("/api/v1/auth/security-events", { token: fresh });
-    const mine = (await events.json<{ events: Array<{ type: string; details: Record<string, unknown> }> }>())
-      .events;
+    const mine = (await events.json<{ items: Array<{ type: string; details: Record<string, unknown> }> }>())
+      .items;
     expect(mine.find((e) => e.type === "mfa_reset")?.details).toMatchObject({ by: tenant.admin.id });
     const mail = await api(`/api/v1/dev/mailbox?to=${encodeURIComponent(member.email)}`);
     const templates = (await mail.json<{ messages: Array<{ template: string }> }>()).messages.map(

@@ -1,12 +1,11 @@
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { apiKeys, tenants } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-// Cursors carry JavaScript's millisecond times; Postgres keeps microseconds. Sorting and comparing on the
-// millisecond keeps a page boundary from skipping rows created within the same millisecond.
-const createdMs = sql`date_trunc('milliseconds', ${apiKeys.createdAt})`;
+const page = keyset(apiKeys.createdAt, apiKeys.id);
 
 /**
  * The key with this secret hash, with its tenant's status. Platform scope: a key names its tenant, so the
@@ -48,20 +47,15 @@ export async function insertApiKey(tx: Transaction, values: typeof apiKeys.$infe
 export async function listApiKeys(
   tx: Transaction,
   tenantId: string,
-  options: { limit: number; before?: { createdAt: Date; id: string } | undefined; includeRevoked: boolean },
+  options: { limit: number; before?: TimePosition | undefined; includeRevoked: boolean },
 ): Promise<ApiKeyRow[]> {
-  const conditions = [eq(apiKeys.tenantId, tenantId)];
+  const conditions = [eq(apiKeys.tenantId, tenantId), page.before(options.before)];
   if (!options.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
-  if (options.before) {
-    conditions.push(
-      sql`(${createdMs}, ${apiKeys.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
   return tx
     .select()
     .from(apiKeys)
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(apiKeys.id))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

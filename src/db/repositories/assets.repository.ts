@@ -1,11 +1,12 @@
-import { and, desc, eq, ilike, inArray, isNotNull, or, sql } from "drizzle-orm";
+import { and, eq, ilike, inArray, isNotNull, or } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { assets } from "../tables/portfolios";
+import { keyset, type TimePosition } from "./keyset";
 
 export type AssetRow = typeof assets.$inferSelect;
 export type AssetValues = Omit<typeof assets.$inferInsert, "id" | "createdAt" | "updatedAt">;
 
-const createdMs = sql`date_trunc('milliseconds', ${assets.createdAt})`;
+const page = keyset(assets.createdAt, assets.id);
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 export async function findAsset(
@@ -45,24 +46,19 @@ export async function findAssetsById(tx: Transaction, tenantId: string, ids: str
 export async function listAssets(
   tx: Transaction,
   tenantId: string,
-  options: { q?: string | undefined; before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: { q?: string | undefined; before?: TimePosition | undefined; limit: number },
 ): Promise<AssetRow[]> {
-  const conditions = [eq(assets.tenantId, tenantId)];
+  const conditions = [eq(assets.tenantId, tenantId), page.before(options.before)];
   if (options.q) {
     const pattern = `%${likeLiteral(options.q)}%`;
     const match = or(ilike(assets.symbol, pattern), ilike(assets.name, pattern));
     if (match) conditions.push(match);
   }
-  if (options.before) {
-    conditions.push(
-      sql`(${createdMs}, ${assets.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
   return tx
     .select()
     .from(assets)
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(assets.id))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

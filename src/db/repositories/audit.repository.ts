@@ -1,6 +1,9 @@
-import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { and, eq, gte, lte, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { auditChainHeads, auditEvents } from "../schema";
+import { type SeqPosition, seqKeyset } from "./keyset";
+
+const page = seqKeyset(auditEvents.seq);
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<
@@ -45,8 +48,8 @@ export interface AuditFilter {
   resourceId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  /** Keyset: events with a lower sequence number than this. */
-  beforeSeq?: number | undefined;
+  /** Keyset: the events after this one, newest first. */
+  before?: SeqPosition | undefined;
   limit: number;
 }
 
@@ -59,12 +62,12 @@ export async function listAuditEvents(tx: Transaction, filter: AuditFilter): Pro
   if (filter.resourceId) conditions.push(eq(auditEvents.resourceId, filter.resourceId));
   if (filter.from) conditions.push(gte(auditEvents.createdAt, filter.from));
   if (filter.to) conditions.push(lte(auditEvents.createdAt, filter.to));
-  if (filter.beforeSeq !== undefined) conditions.push(lt(auditEvents.seq, filter.beforeSeq));
+  if (filter.before) conditions.push(page.before(filter.before));
   return tx
     .select()
     .from(auditEvents)
     .where(and(...conditions))
-    .orderBy(desc(auditEvents.seq))
+    .orderBy(...page.order)
     .limit(filter.limit);
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, ilike, type SQL } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { companies } from "../tables/risk";
-import { keyset } from "./keyset";
+import { keyset, type TimePosition } from "./keyset";
 
 export type CompanyRow = typeof companies.$inferSelect;
 export type CompanyFields = Pick<
@@ -46,7 +46,7 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${cha
 export async function listCompanies(
   tx: Transaction,
   tenantId: string,
-  options: { q?: string | undefined; before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: { q?: string | undefined; before?: TimePosition | undefined; limit: number },
 ): Promise<CompanyRow[]> {
   const conditions: SQL[] = [eq(companies.tenantId, tenantId)];
   if (options.q) conditions.push(ilike(companies.name, `%${likeLiteral(options.q)}%`) as SQL);

@@ -1,6 +1,7 @@
-import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 type TokenPurpose = (typeof oneTimeTokens.$inferInsert)["purpose"];
 
@@ -91,16 +92,20 @@ export async function insertSecurityEvent(db: Database, event: typeof securityEv
   await db.insert(securityEvents).values(event);
 }
 
-/** A user's own security events, newest first, before an optional cursor time. */
-export async function listSecurityEvents(db: Database, userId: string, limit: number, before?: Date) {
-  const conditions = [eq(securityEvents.userId, userId)];
-  if (before) conditions.push(lt(securityEvents.createdAt, before));
+const ownEvents = keyset(securityEvents.createdAt, securityEvents.id);
+
+/** A user's own security events, newest first, keyed by (created_at, id). */
+export async function listSecurityEvents(
+  db: Database,
+  userId: string,
+  options: { before?: TimePosition | undefined; limit: number },
+) {
   return db
     .select()
     .from(securityEvents)
-    .where(and(...conditions))
-    .orderBy(desc(securityEvents.createdAt))
-    .limit(limit);
+    .where(and(eq(securityEvents.userId, userId), ownEvents.before(options.before)))
+    .orderBy(...ownEvents.order)
+    .limit(options.limit);
 }
 
 /**

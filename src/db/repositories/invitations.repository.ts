@@ -1,6 +1,9 @@
-import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
+
+const page = keyset(invitations.createdAt, invitations.id);
 
 export type InvitationRow = typeof invitations.$inferSelect;
 export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
@@ -123,7 +126,7 @@ export interface InvitationFilter {
   organizations: "all" | string[];
   status?: InvitationStatus | undefined;
   now: Date;
-  before?: { createdAt: Date; id: string } | undefined;
+  before?: TimePosition | undefined;
   limit: number;
 }
 
@@ -138,16 +141,12 @@ export async function listInvitations(
   if (filter.organizations !== "all")
     conditions.push(inArray(invitations.organizationId, filter.organizations));
   if (filter.status) conditions.push(statusCondition(filter.status, filter.now));
-  if (filter.before) {
-    conditions.push(
-      sql`(${invitations.createdAt}, ${invitations.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id}::uuid)`,
-    );
-  }
+  if (filter.before) conditions.push(page.before(filter.before));
   return tx
     .select()
     .from(invitations)
     .where(and(...conditions))
-    .orderBy(desc(invitations.createdAt), desc(invitations.id))
+    .orderBy(...page.order)
     .limit(filter.limit);
 }
 

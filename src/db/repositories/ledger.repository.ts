@@ -1,6 +1,9 @@
-import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
+import { type SeqPosition, seqKeyset } from "./keyset";
+
+const journal = seqKeyset(ledgerPostings.seq);
 
 export type AccountRow = typeof ledgerAccounts.$inferSelect;
 export type PostingRow = typeof ledgerPostings.$inferSelect;
@@ -86,10 +89,10 @@ export async function listPostings(
   tx: Transaction,
   tenantId: string,
   portfolioId: string,
-  options: { beforeSeq?: number | undefined; transactionId?: string | undefined; limit: number },
+  options: { before?: SeqPosition | undefined; transactionId?: string | undefined; limit: number },
 ) {
   const conditions = [eq(ledgerPostings.tenantId, tenantId), eq(ledgerPostings.portfolioId, portfolioId)];
-  if (options.beforeSeq !== undefined) conditions.push(lt(ledgerPostings.seq, options.beforeSeq));
+  if (options.before) conditions.push(journal.before(options.before));
   if (options.transactionId) conditions.push(eq(ledgerPostings.transactionId, options.transactionId));
   return tx
     .select({
@@ -102,6 +105,6 @@ export async function listPostings(
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerPostings.accountId))
     .leftJoin(assets, eq(assets.id, ledgerAccounts.assetId))
     .where(and(...conditions))
-    .orderBy(desc(ledgerPostings.seq))
+    .orderBy(...journal.order)
     .limit(options.limit);
 }

@@ -1,6 +1,7 @@
-import { and, count, desc, eq, sql } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { memberships, type OrgRole, users } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 /** The membership of one user in one organization of the tenant. */
 const oneMembership = (tenantId: string, organizationId: string, userId: string) =>
@@ -12,9 +13,7 @@ const oneMembership = (tenantId: string, organizationId: string, userId: string)
 
 export type MembershipRow = typeof memberships.$inferSelect;
 
-// Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
-// it with microsecond timestamps would skip rows created within the cursor row's millisecond.
-const createdMs = sql`date_trunc('milliseconds', ${memberships.createdAt})`;
+const page = keyset(memberships.createdAt, memberships.userId);
 
 /** A membership with the member's identity, as listings show it. */
 export interface MemberRow {
@@ -38,20 +37,16 @@ export async function listMembers(
   tx: Transaction,
   tenantId: string,
   organizationId: string,
-  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: { before?: TimePosition | undefined; limit: number },
 ): Promise<MemberRow[]> {
   const conditions = [eq(memberships.tenantId, tenantId), eq(memberships.organizationId, organizationId)];
-  if (options.before) {
-    conditions.push(
-      sql`(${createdMs}, ${memberships.userId}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
+  if (options.before) conditions.push(page.before(options.before));
   return tx
     .select(memberColumns)
     .from(memberships)
     .innerJoin(users, and(eq(users.id, memberships.userId), eq(users.tenantId, memberships.tenantId)))
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(memberships.userId))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

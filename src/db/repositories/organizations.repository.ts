@@ -1,12 +1,11 @@
-import { and, count, desc, eq, gt, ilike, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, count, eq, gt, ilike, inArray, isNull, or } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { apiKeys, organizations } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 
-// Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
-// it with microsecond timestamps would skip rows created within the cursor row's millisecond.
-const createdMs = sql`date_trunc('milliseconds', ${organizations.createdAt})`;
+const page = keyset(organizations.createdAt, organizations.id);
 
 /** The tenant's organization with this id, if any. */
 export async function findOrganization(
@@ -52,7 +51,7 @@ export async function listOrganizations(
   options: {
     ids: "all" | string[];
     nameContains?: string | undefined;
-    before?: { createdAt: Date; id: string } | undefined;
+    before?: TimePosition | undefined;
     limit: number;
   },
 ): Promise<OrganizationRow[]> {
@@ -62,16 +61,12 @@ export async function listOrganizations(
   if (options.nameContains) {
     conditions.push(ilike(organizations.name, `%${likeLiteral(options.nameContains)}%`));
   }
-  if (options.before) {
-    conditions.push(
-      sql`(${createdMs}, ${organizations.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
+  if (options.before) conditions.push(page.before(options.before));
   return tx
     .select()
     .from(organizations)
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(organizations.id))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

@@ -1,10 +1,11 @@
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, count, eq, inArray } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { ledgerAccounts, portfolios, portfolioTransactions } from "../tables/portfolios";
+import { keyset, type TimePosition } from "./keyset";
 
 export type PortfolioRow = typeof portfolios.$inferSelect;
 
-const createdMs = sql`date_trunc('milliseconds', ${portfolios.createdAt})`;
+const page = keyset(portfolios.createdAt, portfolios.id);
 
 export async function findPortfolio(
   tx: Transaction,
@@ -45,7 +46,7 @@ export async function listPortfolios(
   options: {
     organizationIds: "all" | string[];
     status?: "active" | "archived" | undefined;
-    before?: { createdAt: Date; id: string } | undefined;
+    before?: TimePosition | undefined;
     limit: number;
   },
 ): Promise<PortfolioRow[]> {
@@ -55,16 +56,12 @@ export async function listPortfolios(
     conditions.push(inArray(portfolios.organizationId, options.organizationIds));
   }
   if (options.status) conditions.push(eq(portfolios.status, options.status));
-  if (options.before) {
-    conditions.push(
-      sql`(${createdMs}, ${portfolios.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
+  if (options.before) conditions.push(page.before(options.before));
   return tx
     .select()
     .from(portfolios)
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(portfolios.id))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, type SQL } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { predictions } from "../tables/risk";
-import { keyset } from "./keyset";
+import { keyset, type TimePosition } from "./keyset";
 
 export type PredictionRow = typeof predictions.$inferSelect;
 export type NewPrediction = typeof predictions.$inferInsert;
@@ -28,7 +28,7 @@ export async function listCompanyPredictions(
   tx: Transaction,
   tenantId: string,
   companyId: string,
-  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: { before?: TimePosition | undefined; limit: number },
 ): Promise<PredictionRow[]> {
   const conditions: SQL[] = [eq(predictions.tenantId, tenantId), eq(predictions.companyId, companyId)];
   if (options.before) conditions.push(page.before(options.before));

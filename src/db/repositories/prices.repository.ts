@@ -1,6 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { assetPrices } from "../tables/portfolios";
+import { keyset, type TimePosition } from "./keyset";
+
+const history = keyset(assetPrices.at, assetPrices.id);
 
 export type PriceRow = typeof assetPrices.$inferSelect;
 export interface PricePoint {
@@ -91,24 +94,19 @@ export async function priceHistory(
   options: {
     from?: Date | undefined;
     to?: Date | undefined;
-    before?: { at: Date; id: string };
+    before?: TimePosition | undefined;
     limit: number;
   },
 ): Promise<PriceRow[]> {
   const conditions = [eq(assetPrices.tenantId, tenantId), eq(assetPrices.assetId, assetId)];
   if (options.from) conditions.push(gte(assetPrices.at, options.from));
   if (options.to) conditions.push(lte(assetPrices.at, options.to));
-  if (options.before) {
-    // Prices are written with millisecond instants (JavaScript Dates), so the cursor compares exactly.
-    conditions.push(
-      sql`(${assetPrices.at}, ${assetPrices.id}) < (${options.before.at.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
+  if (options.before) conditions.push(history.before(options.before));
   return tx
     .select()
     .from(assetPrices)
     .where(and(...conditions))
-    .orderBy(desc(assetPrices.at), desc(assetPrices.id))
+    .orderBy(...history.order)
     .limit(options.limit);
 }
 

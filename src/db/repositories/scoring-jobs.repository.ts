@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { scoringJobChunks, scoringJobErrors, scoringJobs } from "../tables/risk";
-import { keyset } from "./keyset";
+import { keyset, type TimePosition } from "./keyset";
 
 export type JobRow = typeof scoringJobs.$inferSelect;
 export type NewJob = typeof scoringJobs.$inferInsert;
@@ -27,7 +27,7 @@ export async function findJob(tx: Transaction, tenantId: string, id: string, loc
 export async function listJobs(
   tx: Transaction,
   tenantId: string,
-  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: { before?: TimePosition | undefined; limit: number },
 ): Promise<JobRow[]> {
   const conditions: SQL[] = [eq(scoringJobs.tenantId, tenantId)];
   if (options.before) conditions.push(page.before(options.before));

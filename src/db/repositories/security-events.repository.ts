@@ -1,12 +1,11 @@
-import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { securityEvents } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 
-// Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
-// it with microsecond timestamps would skip rows created within the cursor row's millisecond.
-const createdMs = sql`date_trunc('milliseconds', ${securityEvents.createdAt})`;
+const page = keyset(securityEvents.createdAt, securityEvents.id);
 
 export interface SecurityEventFilter {
   tenantId: string;
@@ -14,7 +13,7 @@ export interface SecurityEventFilter {
   type?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  before?: { createdAt: Date; id: string } | undefined;
+  before?: TimePosition | undefined;
   limit: number;
 }
 
@@ -28,15 +27,11 @@ export async function listTenantSecurityEvents(
   if (filter.type) conditions.push(eq(securityEvents.type, filter.type));
   if (filter.from) conditions.push(gte(securityEvents.createdAt, filter.from));
   if (filter.to) conditions.push(lte(securityEvents.createdAt, filter.to));
-  if (filter.before) {
-    conditions.push(
-      sql`(${createdMs}, ${securityEvents.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id}::uuid)`,
-    );
-  }
+  if (filter.before) conditions.push(page.before(filter.before));
   return tx
     .select()
     .from(securityEvents)
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(securityEvents.id))
+    .orderBy(...page.order)
     .limit(filter.limit);
 }

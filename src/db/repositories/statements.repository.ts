@@ -1,6 +1,9 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { type PeriodType, financialStatements as statements } from "../tables/risk";
+import { keyset, type TimePosition } from "./keyset";
+
+const byPeriod = keyset(statements.periodEnd, statements.id, { unit: "day" });
 
 export type StatementRow = typeof statements.$inferSelect;
 export type NewStatement = typeof statements.$inferInsert;
@@ -19,22 +22,19 @@ export async function listStatements(
   companyId: string,
   options: {
     periodType?: PeriodType | undefined;
-    before?: { periodEnd: string; id: string } | undefined;
+    /** The period end is the position's time (midnight UTC). */
+    before?: TimePosition | undefined;
     limit: number;
   },
 ): Promise<StatementRow[]> {
   const conditions = [ofCompany(tenantId, companyId)];
   if (options.periodType) conditions.push(eq(statements.periodType, options.periodType));
-  if (options.before) {
-    conditions.push(
-      sql`(${statements.periodEnd}, ${statements.id}) < (${options.before.periodEnd}::date, ${options.before.id}::uuid)`,
-    );
-  }
+  if (options.before) conditions.push(byPeriod.before(options.before));
   return tx
     .select()
     .from(statements)
     .where(and(...conditions))
-    .orderBy(desc(statements.periodEnd), desc(statements.id))
+    .orderBy(...byPeriod.order)
     .limit(options.limit);
 }
 

@@ -1,7 +1,10 @@
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "../client";
 import { memberships, type OrgRole, users } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 import type { UserRow } from "./users.repository";
+
+const page = keyset(users.createdAt, users.id);
 
 /** A user as administrators see it: no credentials (password hash, TOTP secret) ever leave this query. */
 export interface TenantUser {
@@ -43,7 +46,7 @@ export interface TenantUserFilter {
   organizationId?: string | undefined;
   /** A fragment of the address; addresses are stored lower-cased. */
   email?: string | undefined;
-  before?: { createdAt: Date; id: string } | undefined;
+  before?: TimePosition | undefined;
   limit: number;
 }
 
@@ -62,16 +65,12 @@ export async function listTenantUsers(
   }
   // strpos, not LIKE: the fragment is matched literally, so "%" or "_" typed by the caller mean themselves.
   if (filter.email) conditions.push(sql`strpos(${users.email}, lower(${filter.email})) > 0`);
-  if (filter.before) {
-    conditions.push(
-      sql`(${users.createdAt}, ${users.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id}::uuid)`,
-    );
-  }
+  if (filter.before) conditions.push(page.before(filter.before));
   return tx
     .select(columns)
     .from(users)
     .where(and(...conditions))
-    .orderBy(desc(users.createdAt), desc(users.id))
+    .orderBy(...page.order)
     .limit(filter.limit);
 }
 

@@ -1,12 +1,11 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database, Transaction } from "../client";
 import { type TenantQuotas, tenants } from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 export type TenantRow = typeof tenants.$inferSelect;
 
-// Keyset order on the creation time cut to milliseconds: a cursor carries a JavaScript Date, and comparing
-// it with microsecond timestamps would skip rows created within the cursor row's millisecond.
-const createdMs = sql`date_trunc('milliseconds', ${tenants.createdAt})`;
+const page = keyset(tenants.createdAt, tenants.id);
 
 /**
  * Every tenant, newest first, keyed by (created_at, id). The one cross-tenant read: it takes the platform
@@ -14,17 +13,13 @@ const createdMs = sql`date_trunc('milliseconds', ${tenants.createdAt})`;
  */
 export async function listAllTenants(
   db: Database,
-  options: { before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: { before?: TimePosition | undefined; limit: number },
 ): Promise<TenantRow[]> {
   return db
     .select()
     .from(tenants)
-    .where(
-      options.before
-        ? sql`(${createdMs}, ${tenants.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`
-        : undefined,
-    )
-    .orderBy(desc(createdMs), desc(tenants.id))
+    .where(page.before(options.before))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

@@ -1,7 +1,10 @@
-import { and, asc, desc, eq, getTableColumns, gte, lt, lte, max, ne, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gte, lt, lte, max, ne } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Transaction } from "../client";
 import { portfolioTransactions, type TransactionStatus, type TransactionType } from "../tables/portfolios";
+import { keyset, type TimePosition } from "./keyset";
+
+const page = keyset(portfolioTransactions.executedAt, portfolioTransactions.id);
 
 export type TransactionRow = typeof portfolioTransactions.$inferSelect;
 /** A transaction with the id of the transaction that reversed it, if any. */
@@ -79,7 +82,7 @@ export async function listTransactions(
   tx: Transaction,
   tenantId: string,
   portfolioId: string,
-  options: TransactionFilters & { before?: { createdAt: Date; id: string } | undefined; limit: number },
+  options: TransactionFilters & { before?: TimePosition | undefined; limit: number },
 ): Promise<TransactionRecord[]> {
   const t = portfolioTransactions;
   const conditions = [scoped(tenantId, portfolioId)];
@@ -88,18 +91,13 @@ export async function listTransactions(
   if (options.status) conditions.push(eq(t.status, options.status));
   if (options.from) conditions.push(gte(t.executedAt, options.from));
   if (options.to) conditions.push(lte(t.executedAt, options.to));
-  if (options.before) {
-    // executed_at is written from JavaScript Dates (milliseconds), so the cursor compares exactly.
-    conditions.push(
-      sql`(${t.executedAt}, ${t.id}) < (${options.before.createdAt.toISOString()}::timestamptz, ${options.before.id}::uuid)`,
-    );
-  }
+  if (options.before) conditions.push(page.before(options.before));
   return tx
     .select(withReversal)
     .from(t)
     .leftJoin(reversal, eq(reversal.reversalOf, t.id))
     .where(and(...conditions))
-    .orderBy(desc(t.executedAt), desc(t.id))
+    .orderBy(...page.order)
     .limit(options.limit);
 }
 

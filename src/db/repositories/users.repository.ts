@@ -5,11 +5,6 @@ import { type Role, tenants, users } from "../schema";
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 
-/** Postgres unique_violation, as drizzle surfaces it (the driver error is the cause). */
-export const isUniqueViolation = (error: unknown): boolean =>
-  (error as { code?: string })?.code === "23505" ||
-  ((error as { cause?: { code?: string } })?.cause?.code ?? "") === "23505";
-
 /** Creates a tenant and its first user (its tenant_admin) in one transaction. */
 export async function createTenantWithAdmin(
   db: Database,

@@ -10,6 +10,7 @@ import {
 import type { ApiKeyScope } from "../../services/tenancy/permissions";
 import type { ApiKey } from "../../services/tenancy/types";
 import { authOf } from "../auth/deps";
+import { pageBody } from "../page";
 import type * as routes from "./api-keys.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -42,7 +43,7 @@ export const createApiKey: RouteHandler<typeof routes.createApiKey, AppEnv> = as
 export const listApiKeys: RouteHandler<typeof routes.listApiKeys, AppEnv> = async (c) => {
   const { limit, cursor, include_revoked } = c.req.valid("query");
   const page = await listTenantApiKeys(tenantOf(c), { limit, cursor, includeRevoked: include_revoked });
-  return c.json({ items: page.items.map(toApiKeyView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toApiKeyView), 200);
 };
 
 export const revokeApiKey: RouteHandler<typeof routes.revokeApiKey, AppEnv> = async (c) => {

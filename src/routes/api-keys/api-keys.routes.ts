@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { API_KEY_SCOPES } from "../../services/tenancy/permissions";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["API keys"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 export const ApiKeySchema = z
   .object({

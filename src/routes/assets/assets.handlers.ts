@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as assets from "../../services/portfolios/assets";
 import type { Asset } from "../../services/portfolios/types";
+import { pageBody } from "../page";
 import type * as routes from "./assets.routes";
 
 export const toAssetView = (row: Asset): z.infer<typeof routes.AssetSchema> => ({
@@ -21,7 +22,7 @@ export const toAssetView = (row: Asset): z.infer<typeof routes.AssetSchema> => (
 export const listAssets: RouteHandler<typeof routes.listAssets, AppEnv> = async (c) => {
   const { limit, cursor, q } = c.req.valid("query");
   const page = await assets.listTenantAssets(tenantOf(c), { limit, cursor, q });
-  return c.json({ items: page.items.map(toAssetView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toAssetView), 200);
 };
 
 export const getAsset: RouteHandler<typeof routes.getAsset, AppEnv> = async (c) =>

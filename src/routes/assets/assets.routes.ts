@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { ASSET_CLASSES } from "../../services/portfolios/types";
 import { CurrencyCode } from "../decimal";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Assets"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 /** Tickers as exchanges and providers write them: BRK.B, BTC-USD, ^GSPC, EURUSD=X. Stored upper-case. */
 export const Ticker = z

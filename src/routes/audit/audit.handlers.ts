@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { exportAuditTrail, searchAuditTrail, verifyAuditTrail } from "../../services/tenancy/audit-trail";
+import { pageBody } from "../page";
 import type * as routes from "./audit.routes";
 import { auditEventView } from "./views";
 
@@ -17,7 +18,7 @@ export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv
     limit: q.limit,
     cursor: q.cursor,
   });
-  return c.json({ items: page.items.map(auditEventView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, auditEventView), 200);
 };
 
 export const verifyAuditEvents: RouteHandler<typeof routes.verifyAuditEvents, AppEnv> = async (c) => {

@@ -11,7 +11,9 @@ import {
   revokeOwnSession,
   updateOwnProfile,
 } from "../../services/auth/account";
+import { pageOf, timeCursor } from "../../services/pagination";
 import { afterResponse } from "../after-response";
+import { pageBody } from "../page";
 import type * as routes from "./account.routes";
 import { toUserView } from "./auth.schemas";
 import { authDeps, authOf, clientOf } from "./deps";
@@ -72,19 +74,21 @@ export const deleteOtherSessions: RouteHandler<typeof routes.deleteOtherSessions
 };
 
 export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, AppEnv> = async (c) => {
-  const { limit, before } = c.req.valid("query");
+  const { limit, cursor } = c.req.valid("query");
   const deps = await authDeps(c);
-  const rows = await listEvents(deps.db, authOf(c).userId, limit, before ? new Date(before) : undefined);
-  const events = rows.map((e) => ({
-    id: e.id,
-    type: e.type,
-    ip: e.ip,
-    user_agent: e.userAgent,
-    details: e.details,
-    created_at: e.createdAt.toISOString(),
-  }));
-  const last = events.at(-1);
-  return c.json({ events, next_cursor: events.length === limit && last ? last.created_at : null }, 200);
+  const rows = await listEvents(deps.db, authOf(c).userId, { before: timeCursor(cursor), limit: limit + 1 });
+  const page = pageOf(rows, limit, (e) => ({ createdAt: e.createdAt, id: e.id }));
+  return c.json(
+    pageBody(page, (e) => ({
+      id: e.id,
+      type: e.type,
+      ip: e.ip,
+      user_agent: e.userAgent,
+      details: e.details,
+      created_at: e.createdAt.toISOString(),
+    })),
+    200,
+  );
 };
 
 export const requestEmailVerification: RouteHandler<typeof routes.requestEmailVerification, AppEnv> = async (

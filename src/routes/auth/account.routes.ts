@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { authenticate } from "../../middleware/authenticate";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { Password, UserSchema } from "./auth.schemas";
 
 const secured = { tags: ["Account"], security: [{ bearerAuth: [] }], middleware: authenticate() };
@@ -85,7 +87,7 @@ export const deleteSession = defineRoute({
   "x-rate-limit": "account",
   ...secured,
   summary: "End one of the user's sessions now.",
-  request: { params: z.object({ id: z.uuid() }) },
+  request: { params: IdParam },
   responses: { 204: { description: "Ended." }, 401: problems[401], 404: problems[404] },
 });
 
@@ -107,20 +109,9 @@ export const listSecurityEvents = defineRoute({
   "x-rate-limit": "account",
   ...secured,
   summary: "The user's own security events, newest first.",
-  request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-      before: z.iso
-        .datetime()
-        .optional()
-        .openapi({ description: "Cursor: the `created_at` of the last event seen." }),
-    }),
-  },
+  request: { query: PageQuery },
   responses: {
-    200: {
-      description: "Events.",
-      ...jsonContent(z.object({ events: z.array(SecurityEventSchema), next_cursor: z.string().nullable() })),
-    },
+    200: { description: "A page of events.", ...jsonContent(pageSchema(SecurityEventSchema)) },
     401: problems[401],
   },
 });

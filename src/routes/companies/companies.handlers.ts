@@ -4,6 +4,7 @@ import { tenantOf } from "../../middleware/authorize";
 import * as companies from "../../services/risk/companies";
 import { STATEMENT_AMOUNTS, type StatementInput } from "../../services/risk/statement-rules";
 import type { Company, Statement } from "../../services/risk/types";
+import { pageBody } from "../page";
 import type * as routes from "./companies.routes";
 import type { StatementSchema } from "./statements.schemas";
 
@@ -41,7 +42,7 @@ export const toStatementView = (row: Statement): z.infer<typeof StatementSchema>
 export const listCompanies: RouteHandler<typeof routes.listCompanies, AppEnv> = async (c) => {
   const { limit, cursor, q } = c.req.valid("query");
   const page = await companies.listCompanies(tenantOf(c), { limit, cursor, q });
-  return c.json({ items: page.items.map(toCompanyView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toCompanyView), 200);
 };
 
 export const createCompany: RouteHandler<typeof routes.createCompany, AppEnv> = async (c) => {
@@ -84,5 +85,5 @@ export const listStatements: RouteHandler<typeof routes.listStatements, AppEnv> 
     cursor,
     periodType: period_type,
   });
-  return c.json({ items: page.items.map(toStatementView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toStatementView), 200);
 };

@@ -1,13 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { PERIOD_TYPES } from "../../services/risk/types";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 import { FileStatementsBody, StatementSchema } from "./statements.schemas";
 
 const tags = ["Companies"];
-
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 // Postgres text cannot hold NUL; refused here rather than failing in the query.
 const text = (max: number) =>

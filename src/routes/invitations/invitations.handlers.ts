@@ -18,6 +18,7 @@ import {
 import type { Invitation } from "../../services/tenancy/types";
 import { toTenantView, toUserView } from "../auth/auth.schemas";
 import { authDeps, clientOf } from "../auth/deps";
+import { pageBody } from "../page";
 import type * as routes from "./invitations.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -54,7 +55,7 @@ export const listInvitations: RouteHandler<typeof routes.listInvitations, AppEnv
   const page = await listManagedInvitations(ctx, { status, limit, cursor });
   const now = ctx.now();
   return c.json(
-    { items: page.items.map((row) => toInvitationView(row, now)), next_cursor: page.next_cursor },
+    pageBody(page, (row) => toInvitationView(row, now)),
     200,
   );
 };

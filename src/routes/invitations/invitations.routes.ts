@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { INVITATION_STATUSES, ORG_ROLES } from "../../services/tenancy/types";
 import { Email, Password, TenantSchema, TokenPairSchema, UserSchema } from "../auth/auth.schemas";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Invitations"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 // 43 base64url characters: 256 random bits, as the e-mailed link carries them.
 const TokenParam = z.object({
   token: z

@@ -5,6 +5,7 @@ import { jobResults } from "../../services/risk/job-results";
 import * as jobs from "../../services/risk/jobs";
 import type { ScoringJob, ScoringJobError } from "../../services/risk/types";
 import type { TenantContext } from "../../services/tenancy/context";
+import { pageBody } from "../page";
 import type * as routes from "./jobs.routes";
 import { JOB_ERRORS_SHOWN, type JobErrorSchema } from "./jobs.routes";
 
@@ -44,7 +45,7 @@ async function detail(ctx: TenantContext, id: string): Promise<z.infer<typeof ro
 export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await jobs.listJobs(tenantOf(c), { limit, cursor });
-  return c.json({ items: page.items.map(toJobView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toJobView), 200);
 };
 
 export const getJob: RouteHandler<typeof routes.getJob, AppEnv> = async (c) => {

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { JOB_STATUSES, MODEL_SOURCES } from "../../services/risk/types";
-import { IdParam } from "../companies/companies.routes";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Jobs"];

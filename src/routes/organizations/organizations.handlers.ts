@@ -4,6 +4,7 @@ import { tenantOf } from "../../middleware/authorize";
 import * as members from "../../services/tenancy/members";
 import * as organizations from "../../services/tenancy/organizations";
 import type { Member, Organization } from "../../services/tenancy/types";
+import { pageBody } from "../page";
 import type * as routes from "./organizations.routes";
 
 export const toOrganizationView = (row: Organization): z.infer<typeof routes.OrganizationSchema> => ({
@@ -25,7 +26,7 @@ export const toMemberView = (row: Member): z.infer<typeof routes.MemberSchema> =
 export const listOrganizations: RouteHandler<typeof routes.listOrganizations, AppEnv> = async (c) => {
   const { limit, cursor, q } = c.req.valid("query");
   const page = await organizations.listVisibleOrganizations(tenantOf(c), { limit, cursor, q });
-  return c.json({ items: page.items.map(toOrganizationView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toOrganizationView), 200);
 };
 
 export const createOrganization: RouteHandler<typeof routes.createOrganization, AppEnv> = async (c) => {
@@ -57,7 +58,7 @@ export const deleteOrganization: RouteHandler<typeof routes.deleteOrganization, 
 export const listMembers: RouteHandler<typeof routes.listMembers, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await members.listOrganizationMembers(tenantOf(c), c.req.valid("param").id, { limit, cursor });
-  return c.json({ items: page.items.map(toMemberView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toMemberView), 200);
 };
 
 export const addMember: RouteHandler<typeof routes.addMember, AppEnv> = async (c) => {

@@ -1,18 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import type { AuthorizeOptions } from "../../middleware/authorize";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { ORG_ROLES } from "../../services/tenancy/types";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam, uuidParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Organizations"];
 // The organization is named by the path: authorize answers 404 when the caller cannot see it.
 const organization: AuthorizeOptions = { organization: (c) => c.req.param("id") };
 
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
-export const MemberParams = IdParam.extend({
-  userId: z.uuid().openapi({ param: { name: "userId", in: "path" } }),
-});
+export const MemberParams = IdParam.extend({ userId: uuidParam("userId") });
 
 const Name = z.string().trim().min(1).max(100).openapi({ example: "Fixed income desk" });
 const Description = z.string().trim().max(1000);

@@ -5,6 +5,7 @@ import { Dec, formatMoney, formatPrice, formatQuantity, formatRatio } from "../.
 import { holdingsOf } from "../../services/portfolios/holdings";
 import { performanceOf } from "../../services/portfolios/performance";
 import { listLedger, listLedgerAccounts } from "../../services/portfolios/queries";
+import { pageBody } from "../page";
 import type * as routes from "./analytics.routes";
 
 const ratio = (value: Dec | null) => (value === null ? null : formatRatio(value));
@@ -87,7 +88,7 @@ export const getLedger: RouteHandler<typeof routes.getLedger, AppEnv> = async (c
     cursor,
     transactionId: transaction_id,
   });
-  const items = page.items.map(({ posting, kind, quantityScale }) => {
+  const view = ({ posting, kind, quantityScale }: (typeof page.items)[number]) => {
     const amount = new Dec(posting.amount);
     return {
       seq: posting.seq,
@@ -102,8 +103,8 @@ export const getLedger: RouteHandler<typeof routes.getLedger, AppEnv> = async (c
           : formatQuantity(amount.abs(), quantityScale),
       created_at: posting.createdAt.toISOString(),
     };
-  });
-  return c.json({ items, next_cursor: page.next_cursor }, 200);
+  };
+  return c.json(pageBody(page, view), 200);
 };
 
 export const getLedgerAccounts: RouteHandler<typeof routes.getLedgerAccounts, AppEnv> = async (c) => {

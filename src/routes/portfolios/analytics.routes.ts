@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { ACCOUNT_KINDS } from "../../services/portfolios/types";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
-import { IdParam } from "./schemas";
 
 const tags = ["Portfolio analytics"];
 const Money = z.string().openapi({ description: "Decimal string in the portfolio's currency." });

@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as portfolios from "../../services/portfolios/portfolios";
+import { pageBody } from "../page";
 import type * as routes from "./portfolios.routes";
 import { toPortfolioView } from "./views";
 
@@ -13,7 +14,7 @@ export const listPortfolios: RouteHandler<typeof routes.listPortfolios, AppEnv> 
     status,
     organizationId: organization_id,
   });
-  return c.json({ items: page.items.map(toPortfolioView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toPortfolioView), 200);
 };
 
 export const createPortfolio: RouteHandler<typeof routes.createPortfolio, AppEnv> = async (c) => {

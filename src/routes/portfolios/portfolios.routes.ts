@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { CurrencyCode } from "../decimal";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
-import { IdParam, PortfolioSchema } from "./schemas";
+import { PortfolioSchema } from "./schemas";
 
 const tags = ["Portfolios"];
 const Name = z.string().trim().min(1).max(100).openapi({ example: "Growth fund" });

@@ -1,11 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../services/portfolios/types";
 import { CurrencyCode, DecimalString, Instant, PositiveDecimal } from "../decimal";
+import { IdParam, uuidParam } from "../params";
 
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
-export const TransactionParams = IdParam.extend({
-  tid: z.uuid().openapi({ param: { name: "tid", in: "path" } }),
-});
+export const TransactionParams = IdParam.extend({ tid: uuidParam("tid") });
 
 export const PortfolioSchema = z
   .object({

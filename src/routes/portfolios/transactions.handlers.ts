@@ -5,6 +5,7 @@ import { tenantOf } from "../../middleware/authorize";
 import { concludePending, reverseTransaction as reverse } from "../../services/portfolios/lifecycle";
 import { getPortfolioTransaction, listPortfolioTransactions } from "../../services/portfolios/queries";
 import { createTransaction as create, type TransactionInput } from "../../services/portfolios/transactions";
+import { pageBody } from "../page";
 import { pendingAsked } from "./schemas";
 import type * as routes from "./transactions.routes";
 import { toTransactionView } from "./views";
@@ -65,7 +66,7 @@ export const listTransactions: RouteHandler<typeof routes.listTransactions, AppE
     from: from ? new Date(from) : undefined,
     to: to ? new Date(to) : undefined,
   });
-  return c.json({ items: page.items.map(toTransactionView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toTransactionView), 200);
 };
 
 export const getTransaction: RouteHandler<typeof routes.getTransaction, AppEnv> = async (c) => {

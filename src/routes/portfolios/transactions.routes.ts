@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from "../../services/portfolios/types";
 import { Instant } from "../decimal";
 import { IdempotencyHeaders, securedIdempotent } from "../idempotent";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
-import { IdParam, NewTransaction, TradeOrder, TransactionParams, TransactionSchema } from "./schemas";
+import { NewTransaction, TradeOrder, TransactionParams, TransactionSchema } from "./schemas";
 
 const tags = ["Transactions"];
 const posted = { description: "The transaction.", ...jsonContent(TransactionSchema) };

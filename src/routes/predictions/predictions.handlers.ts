@@ -10,6 +10,7 @@ import { riskDeps } from "../../services/risk/deps";
 import { submitBulkJob } from "../../services/risk/jobs";
 import * as predictions from "../../services/risk/predictions";
 import type { Prediction } from "../../services/risk/types";
+import { pageBody } from "../page";
 import type * as routes from "./predictions.routes";
 import type { AnnualBody, PredictionSchema, QuarterlyBody } from "./predictions.schemas";
 
@@ -86,7 +87,7 @@ export const listCompanyPredictions: RouteHandler<typeof routes.listCompanyPredi
     limit,
     cursor,
   });
-  return c.json({ items: page.items.map(toPredictionView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toPredictionView), 200);
 };
 
 const FORMATS = { "text/csv": "csv", "application/x-ndjson": "ndjson" } as const;

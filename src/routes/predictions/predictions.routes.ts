@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
-import { IdParam } from "../companies/companies.routes";
 import { idempotencyHeaders } from "../idempotent";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 import {
   AnnualBody,

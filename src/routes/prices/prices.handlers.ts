@@ -4,6 +4,7 @@ import { tenantOf } from "../../middleware/authorize";
 import { Dec, formatPrice } from "../../services/money/decimal";
 import * as prices from "../../services/portfolios/prices";
 import type { PricePoint } from "../../services/portfolios/types";
+import { pageBody } from "../page";
 import type * as routes from "./prices.routes";
 
 const toPointView = (row: Pick<PricePoint, "price" | "at" | "source">) => ({
@@ -36,8 +37,7 @@ export const getPrices: RouteHandler<typeof routes.getPrices, AppEnv> = async (c
       asset_id: result.asset.id,
       currency: result.asset.currency,
       latest: result.latest ? toPointView(result.latest) : null,
-      items: result.history.items.map(toPointView),
-      next_cursor: result.history.next_cursor,
+      ...pageBody(result.history, toPointView),
     },
     200,
   );

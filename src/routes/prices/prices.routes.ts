@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery } from "../../services/pagination";
 import { Ticker } from "../assets/assets.routes";
 import { CurrencyCode, Instant, PositiveDecimal } from "../decimal";
 import { IdempotencyHeaders, securedIdempotent } from "../idempotent";
+import { PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["Prices"];
@@ -66,14 +66,12 @@ export const getPrices = defineRoute({
     200: {
       description: "The latest price (null if none) and a page of the range's history.",
       ...jsonContent(
-        z
-          .object({
+        pageSchema(PricePointSchema)
+          .extend({
             symbol: z.string(),
             asset_id: z.uuid(),
             currency: z.string(),
             latest: PricePointSchema.nullable(),
-            items: z.array(PricePointSchema),
-            next_cursor: z.string().nullable(),
           })
           .openapi("Prices"),
       ),

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { searchSecurityEvents } from "../../services/tenancy/security-events";
 import type { SecurityEvent } from "../../services/tenancy/types";
+import { pageBody } from "../page";
 import type * as routes from "./security-events.routes";
 
 export const toSecurityEventView = (
@@ -27,5 +28,5 @@ export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, 
     limit: q.limit,
     cursor: q.cursor,
   });
-  return c.json({ items: page.items.map(toSecurityEventView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toSecurityEventView), 200);
 };

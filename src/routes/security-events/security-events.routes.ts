@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
+import { PageQuery, pageSchema } from "../page";
 import { secured } from "../secured";
 
 const tags = ["Audit"];

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import * as tenants from "../../services/tenancy/tenants";
 import type { Tenant, TenantQuotas } from "../../services/tenancy/types";
+import { pageBody } from "../page";
 import type * as routes from "./tenants.routes";
 
 export const toTenantView = (row: Tenant): z.infer<typeof routes.TenantDetailSchema> => ({
@@ -31,7 +32,7 @@ function quotasOf<T extends number | null>(wire: {
 export const listTenants: RouteHandler<typeof routes.listTenants, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await tenants.listTenants(tenantOf(c), { limit, cursor });
-  return c.json({ items: page.items.map(toTenantView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toTenantView), 200);
 };
 
 export const createTenant: RouteHandler<typeof routes.createTenant, AppEnv> = async (c) => {

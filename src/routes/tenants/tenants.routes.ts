@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Tenants"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 const Name = z.string().trim().min(1).max(100).openapi({ example: "Northwind Capital" });
 const Status = z.enum(["active", "suspended"]);

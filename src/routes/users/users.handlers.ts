@@ -6,6 +6,7 @@ import type { TenantUser } from "../../services/tenancy/types";
 import { updateUser as update } from "../../services/tenancy/user-changes";
 import { getUser as find, listUsers as list, unlockUser as unlock } from "../../services/tenancy/users";
 import { authDeps, clientOf } from "../auth/deps";
+import { pageBody } from "../page";
 import type * as routes from "./users.routes";
 
 export const toTenantUserView = (user: TenantUser): z.infer<typeof routes.TenantUserSchema> => ({
@@ -30,7 +31,7 @@ export const listUsers: RouteHandler<typeof routes.listUsers, AppEnv> = async (c
     limit: q.limit,
     cursor: q.cursor,
   });
-  return c.json({ items: page.items.map(toTenantUserView), next_cursor: page.next_cursor }, 200);
+  return c.json(pageBody(page, toTenantUserView), 200);
 };
 
 export const getUser: RouteHandler<typeof routes.getUser, AppEnv> = async (c) => {

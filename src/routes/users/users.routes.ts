@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { PageQuery, pageSchema } from "../../services/pagination";
 import { ORG_ROLES, ROLES } from "../../services/tenancy/types";
+import { PageQuery, pageSchema } from "../page";
+import { IdParam } from "../params";
 import { secured } from "../secured";
 
 const tags = ["Users"];
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const UserStatus = z.enum(["active", "disabled"]);
 /** `expired`: the tombstone of an account that never verified its address in time; it cannot be changed. */
 const AnyUserStatus = z.enum(["active", "disabled", "expired"]);

@@ -1,5 +1,6 @@
 import { confirmEmailChange, createEmailChangeToken } from "../../db/repositories/credentials.repository";
-import { findUserByEmail, isUniqueViolation } from "../../db/repositories/users.repository";
+import { findUserByEmail } from "../../db/repositories/users.repository";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
@@ -78,8 +79,8 @@ export async function confirmEmailChangeRequest(
   const user = await currentUser(deps, caller.userId);
   const tokenHash = await hashToken(token);
   // The address is tenant data an administrator sees: the change and its audit event commit together.
-  const changed = await deps.db
-    .transaction(async (tx) => {
+  const changed = await unlessDuplicate(["users_email_key"], taken, () =>
+    deps.db.transaction(async (tx) => {
       const replaced = await confirmEmailChange(tx, { userId: user.id, tokenHash, now: deps.now() });
       if (replaced) {
         await recordAccountAudit(tx, user, client, {
@@ -89,10 +90,8 @@ export async function confirmEmailChangeRequest(
         });
       }
       return replaced;
-    })
-    .catch((error: unknown) => {
-      throw isUniqueViolation(error) ? taken() : error;
-    });
+    }),
+  );
   if (!changed) throw new AppError("invalid_token", "The link is invalid, used or expired.");
   const ended = await endAllSessions(deps, user.id, "email_changed", caller.sessionId);
   await recordSecurityEvent(deps, {

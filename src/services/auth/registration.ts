@@ -1,5 +1,6 @@
 import { createOneTimeToken, rememberDevice } from "../../db/repositories/credentials.repository";
-import { createTenantWithAdmin, isUniqueViolation } from "../../db/repositories/users.repository";
+import { createTenantWithAdmin } from "../../db/repositories/users.repository";
+import { isUniqueViolation, unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
@@ -10,6 +11,8 @@ import { checkPasswordPolicy, hashPassword } from "./passwords";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { startSession } from "./sessions";
 import { releaseExpiredHolder } from "./unverified";
+
+const EMAIL_KEY = ["users_email_key"];
 
 const emailTaken = () => new AppError("email_taken", "An account with this e-mail already exists.");
 
@@ -67,12 +70,10 @@ export async function register(
   try {
     created = await createTenantWithAdmin(deps.db, account);
   } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
+    if (!isUniqueViolation(error, EMAIL_KEY)) throw error;
     // Taken - unless only by an account that never verified it in time: that one is released, once.
     if (!(await releaseExpiredHolder(deps, input.email, client, "registration"))) throw emailTaken();
-    created = await createTenantWithAdmin(deps.db, account).catch((retry: unknown) => {
-      throw isUniqueViolation(retry) ? emailTaken() : retry;
-    });
+    created = await unlessDuplicate(EMAIL_KEY, emailTaken, () => createTenantWithAdmin(deps.db, account));
   }
   const { tenant, user } = created;
   await rememberDevice(deps.db, user.id, await deviceFingerprint(client), deps.now());

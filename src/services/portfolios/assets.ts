@@ -6,7 +6,7 @@ import {
   listAssets,
   updateAsset as updateRow,
 } from "../../db/repositories/assets.repository";
-import { isUniqueViolation } from "../../db/repositories/users.repository";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
@@ -46,22 +46,21 @@ export async function createAsset(
   ctx: TenantContext,
   input: Omit<AssetValues, "tenantId">,
 ): Promise<AssetRow> {
-  try {
-    return await ctx.transaction(async (tx) => {
-      const row = await insertAsset(tx, { ...input, tenantId: ctx.tenantId });
-      await recordAudit(tx, ctx, {
-        action: "asset.created",
-        resourceType: "asset",
-        resourceId: row.id,
-        after: summaryOf(row),
-      });
-      return row;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw new AppError("conflict", `An asset with symbol ${input.symbol} exists.`);
-    throw error;
-  }
+  return unlessDuplicate(
+    ["assets_tenant_symbol_key"],
+    () => new AppError("conflict", `An asset with symbol ${input.symbol} exists.`),
+    () =>
+      ctx.transaction(async (tx) => {
+        const row = await insertAsset(tx, { ...input, tenantId: ctx.tenantId });
+        await recordAudit(tx, ctx, {
+          action: "asset.created",
+          resourceType: "asset",
+          resourceId: row.id,
+          after: summaryOf(row),
+        });
+        return row;
+      }),
+  );
 }
 
 /**

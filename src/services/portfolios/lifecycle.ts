@@ -12,7 +12,7 @@ import {
   setTransactionStatus,
   type TransactionRecord,
 } from "../../db/repositories/transactions.repository";
-import { isUniqueViolation } from "../../db/repositories/users.repository";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { Dec } from "../money/decimal";
 import { recordAudit } from "../tenancy/audit";
@@ -87,65 +87,66 @@ export async function reverseTransaction(
   portfolioId: string,
   id: string,
 ): Promise<PostedTransaction> {
-  try {
-    return await guardingOverdrafts(() =>
-      ctx.transaction(async (tx) => {
-        const { portfolio, record } = await lockedTransaction(tx, ctx, portfolioId, id);
-        assertActive(portfolio);
-        if (record.status !== "settled")
-          throw conflict(`A ${record.status} transaction is not reversed; cancel it.`);
-        if (record.reversalOf) throw conflict("A reversal is not reversed; post a new transaction instead.");
-        if (record.reversedBy)
-          throw conflict(`The transaction was already reversed by ${record.reversedBy}.`);
+  // Two reversals racing past the checks: the unique index on reversal_of lets one through.
+  return unlessDuplicate(
+    ["portfolio_transactions_reversal_of_key"],
+    () => conflict("The transaction was already reversed."),
+    () =>
+      guardingOverdrafts(() =>
+        ctx.transaction(async (tx) => {
+          const { portfolio, record } = await lockedTransaction(tx, ctx, portfolioId, id);
+          assertActive(portfolio);
+          if (record.status !== "settled")
+            throw conflict(`A ${record.status} transaction is not reversed; cancel it.`);
+          if (record.reversalOf)
+            throw conflict("A reversal is not reversed; post a new transaction instead.");
+          if (record.reversedBy)
+            throw conflict(`The transaction was already reversed by ${record.reversedBy}.`);
 
-        const original = await postingsOfTransaction(tx, ctx.tenantId, record.id);
-        const entries: Entry[] = original.map(({ posting, account }) => ({
-          account: {
-            kind: account.kind,
-            unit: account.unit,
-            assetId: account.assetId,
-            mayGoNegative: account.mayGoNegative,
-          },
-          amount: new Dec(posting.amount).neg(),
-        }));
-        const accounts = await accountsFor(tx, ctx.tenantId, portfolio.id, entries);
-        assertCovered(accounts, entries, null);
-        await assertCoveredWithout(tx, ctx, portfolio, record);
+          const original = await postingsOfTransaction(tx, ctx.tenantId, record.id);
+          const entries: Entry[] = original.map(({ posting, account }) => ({
+            account: {
+              kind: account.kind,
+              unit: account.unit,
+              assetId: account.assetId,
+              mayGoNegative: account.mayGoNegative,
+            },
+            amount: new Dec(posting.amount).neg(),
+          }));
+          const accounts = await accountsFor(tx, ctx.tenantId, portfolio.id, entries);
+          assertCovered(accounts, entries, null);
+          await assertCoveredWithout(tx, ctx, portfolio, record);
 
-        const reversal = await insertTransaction(
-          tx,
-          {
-            ...pick(record),
-            tenantId: ctx.tenantId,
-            status: "settled",
-            executedAt: ctx.now(),
-            note: `Reversal of ${record.id}`,
-            reversalOf: record.id,
-            createdByType: ctx.actor.type,
-            createdBy: ctx.actor.id,
-          },
-          ctx.now(),
-        );
-        await post(
-          tx,
-          { tenantId: ctx.tenantId, portfolioId: portfolio.id, transactionId: reversal.id },
-          accounts,
-          entries,
-        );
-        await recordAudit(tx, ctx, {
-          action: "transaction.reversed",
-          resourceType: "portfolio_transaction",
-          resourceId: record.id,
-          after: { reversedBy: reversal.id, ...transactionSummary(reversal) },
-        });
-        return withAsset(tx, ctx, reversal);
-      }),
-    );
-  } catch (error) {
-    // Two reversals racing past the checks: the unique index on reversal_of lets one through.
-    if (isUniqueViolation(error)) throw conflict("The transaction was already reversed.");
-    throw error;
-  }
+          const reversal = await insertTransaction(
+            tx,
+            {
+              ...pick(record),
+              tenantId: ctx.tenantId,
+              status: "settled",
+              executedAt: ctx.now(),
+              note: `Reversal of ${record.id}`,
+              reversalOf: record.id,
+              createdByType: ctx.actor.type,
+              createdBy: ctx.actor.id,
+            },
+            ctx.now(),
+          );
+          await post(
+            tx,
+            { tenantId: ctx.tenantId, portfolioId: portfolio.id, transactionId: reversal.id },
+            accounts,
+            entries,
+          );
+          await recordAudit(tx, ctx, {
+            action: "transaction.reversed",
+            resourceType: "portfolio_transaction",
+            resourceId: record.id,
+            after: { reversedBy: reversal.id, ...transactionSummary(reversal) },
+          });
+          return withAsset(tx, ctx, reversal);
+        }),
+      ),
+  );
 }
 
 const pick = (record: TransactionRecord) => ({

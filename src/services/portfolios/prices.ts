@@ -1,9 +1,15 @@
 import type { Transaction } from "../../db/client";
 import { findAssetsBySymbol } from "../../db/repositories/assets.repository";
-import { insertPrices, latestPrices, priceHistory, pricesAt } from "../../db/repositories/prices.repository";
+import {
+  insertPrices,
+  latestPrices,
+  type PriceRow,
+  priceHistory,
+  pricesAt,
+} from "../../db/repositories/prices.repository";
 import { AppError, type FieldError } from "../../errors";
 import { Dec } from "../money/decimal";
-import { pageOf, timeCursor } from "../pagination";
+import { emptyPage, pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 
@@ -131,11 +137,11 @@ export async function pricesOf(
     const [asset] = await findAssetsBySymbol(tx, ctx.tenantId, [symbol]);
     if (!asset) throw new AppError("not_found", "No asset has this symbol.");
     const [latest] = await latestPrices(tx, ctx.tenantId, [asset.id]);
-    if (!options.from && !options.to) return { asset, latest, history: { items: [], next_cursor: null } };
+    if (!options.from && !options.to) return { asset, latest, history: emptyPage<PriceRow>() };
     const rows = await priceHistory(tx, ctx.tenantId, asset.id, {
       from: options.from,
       to: options.to,
-      ...(position ? { before: { at: position.createdAt, id: position.id } } : {}),
+      before: position,
       limit: options.limit + 1,
     });
     return {

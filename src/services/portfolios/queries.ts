@@ -6,7 +6,7 @@ import {
   type TransactionFilters,
 } from "../../db/repositories/transactions.repository";
 import { AppError } from "../../errors";
-import { decodeCursor, pageOf, timeCursor } from "../pagination";
+import { mapPage, pageOf, seqCursor, timeCursor } from "../pagination";
 import type { TenantContext } from "../tenancy/context";
 import { portfolioFor } from "./access";
 import type { PostedTransaction } from "./transactions";
@@ -28,11 +28,13 @@ export async function listPortfolioTransactions(
     const page = pageOf(rows, options.limit, (row) => ({ createdAt: row.executedAt, id: row.id }));
     const ids = [...new Set(page.items.flatMap((row) => (row.assetId ? [row.assetId] : [])))];
     const assets = new Map((await findAssetsById(tx, ctx.tenantId, ids)).map((asset) => [asset.id, asset]));
-    const items: PostedTransaction[] = page.items.map((record) => ({
-      record,
-      asset: record.assetId ? (assets.get(record.assetId) ?? null) : null,
-    }));
-    return { items, next_cursor: page.next_cursor };
+    return mapPage(
+      page,
+      (record): PostedTransaction => ({
+        record,
+        asset: record.assetId ? (assets.get(record.assetId) ?? null) : null,
+      }),
+    );
   });
 }
 
@@ -56,12 +58,11 @@ export async function listLedger(
   portfolioId: string,
   options: { limit: number; cursor: string | undefined; transactionId: string | undefined },
 ) {
-  const position = decodeCursor(options.cursor);
-  if (position && !("seq" in position)) throw new AppError("invalid_parameters", "The cursor is not valid.");
+  const before = seqCursor(options.cursor);
   return ctx.transaction(async (tx) => {
     const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
     const rows = await listPostings(tx, ctx.tenantId, portfolio.id, {
-      beforeSeq: position?.seq,
+      before,
       transactionId: options.transactionId,
       limit: options.limit + 1,
     });

@@ -12,10 +12,10 @@ import {
   type NewStatement,
   type StatementRow,
 } from "../../db/repositories/statements.repository";
-import { isUniqueViolation } from "../../db/repositories/users.repository";
 import type { PeriodType } from "../../db/tables/risk";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
-import { decodeCursor, pageOf, timeCursor } from "../pagination";
+import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { STATEMENT_AMOUNTS, type StatementInput, statementProblems } from "./statement-rules";
@@ -25,15 +25,12 @@ export const companyNotFound = () => new AppError("not_found", "No such company.
 const summaryOf = (row: CompanyRow) => ({ name: row.name, ticker: row.ticker, currency: row.currency });
 
 /** Runs a write whose ticker may collide with another company's: the unique index is the judge. */
-async function uniqueTicker<T>(ticker: string | null | undefined, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (ticker && isUniqueViolation(error))
-      throw new AppError("conflict", `A company with ticker ${ticker} exists.`);
-    throw error;
-  }
-}
+const uniqueTicker = <T>(ticker: string | null | undefined, work: () => Promise<T>): Promise<T> =>
+  unlessDuplicate(
+    ["companies_tenant_ticker_key"],
+    () => new AppError("conflict", `A company with ticker ${ticker} exists.`),
+    work,
+  );
 
 export async function listCompanies(
   ctx: TenantContext,
@@ -99,49 +96,48 @@ export async function fileStatements(
   inputs: StatementInput[],
 ): Promise<StatementRow[]> {
   const today = ctx.now().toISOString().slice(0, 10);
-  try {
-    return await ctx.transaction(async (tx) => {
-      const company = await findCompany(tx, ctx.tenantId, companyId, true);
-      if (!company) throw companyNotFound();
-      const errors = inputs.flatMap((s, i) =>
-        statementProblems(s, `/statements/${i}`, today, company.currency),
-      );
-      if (errors.length > 0)
-        throw new AppError("validation_failed", "The statements are not consistent.", { errors });
-      const values = inputs.map((s): NewStatement => {
-        const amounts = Object.fromEntries(STATEMENT_AMOUNTS.map((name) => [camel(name), s[name] ?? null]));
-        return {
-          ...(amounts as unknown as Pick<
-            NewStatement,
-            "totalAssets" | "totalLiabilities" | "currentAssets" | "currentLiabilities" | "netIncome"
-          >),
-          tenantId: ctx.tenantId,
-          companyId,
-          periodType: s.period_type,
-          fiscalYear: s.fiscal_year,
-          fiscalQuarter: s.fiscal_quarter ?? null,
-          periodEnd: s.period_end,
-          currency: s.currency,
-        } as NewStatement;
-      });
-      const rows = await insertStatements(tx, values);
-      await recordAudit(tx, ctx, {
-        action: "statements.filed",
-        resourceType: "company",
-        resourceId: companyId,
-        after: {
-          periods: rows.map(
-            (r) => `${r.periodType} ${r.fiscalYear}${r.fiscalQuarter ? ` Q${r.fiscalQuarter}` : ""}`,
-          ),
-        },
-      });
-      return rows;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw new AppError("conflict", "A statement for one of these periods is already on file.");
-    throw error;
-  }
+  return unlessDuplicate(
+    ["financial_statements_period_key", "financial_statements_period_end_key"],
+    () => new AppError("conflict", "A statement for one of these periods is already on file."),
+    () =>
+      ctx.transaction(async (tx) => {
+        const company = await findCompany(tx, ctx.tenantId, companyId, true);
+        if (!company) throw companyNotFound();
+        const errors = inputs.flatMap((s, i) =>
+          statementProblems(s, `/statements/${i}`, today, company.currency),
+        );
+        if (errors.length > 0)
+          throw new AppError("validation_failed", "The statements are not consistent.", { errors });
+        const values = inputs.map((s): NewStatement => {
+          const amounts = Object.fromEntries(STATEMENT_AMOUNTS.map((name) => [camel(name), s[name] ?? null]));
+          return {
+            ...(amounts as unknown as Pick<
+              NewStatement,
+              "totalAssets" | "totalLiabilities" | "currentAssets" | "currentLiabilities" | "netIncome"
+            >),
+            tenantId: ctx.tenantId,
+            companyId,
+            periodType: s.period_type,
+            fiscalYear: s.fiscal_year,
+            fiscalQuarter: s.fiscal_quarter ?? null,
+            periodEnd: s.period_end,
+            currency: s.currency,
+          } as NewStatement;
+        });
+        const rows = await insertStatements(tx, values);
+        await recordAudit(tx, ctx, {
+          action: "statements.filed",
+          resourceType: "company",
+          resourceId: companyId,
+          after: {
+            periods: rows.map(
+              (r) => `${r.periodType} ${r.fiscalYear}${r.fiscalQuarter ? ` Q${r.fiscalQuarter}` : ""}`,
+            ),
+          },
+        });
+        return rows;
+      }),
+  );
 }
 
 /** A company's statements, latest period first. */
@@ -150,9 +146,7 @@ export async function listStatements(
   companyId: string,
   options: { limit: number; cursor?: string | undefined; periodType?: PeriodType | undefined },
 ) {
-  const position = decodeCursor(options.cursor);
-  if (position && "seq" in position) throw new AppError("invalid_parameters", "The cursor is not valid.");
-  const before = position && { periodEnd: position.createdAt.toISOString().slice(0, 10), id: position.id };
+  const before = timeCursor(options.cursor);
   const rows = await ctx.transaction(async (tx) => {
     if (!(await findCompany(tx, ctx.tenantId, companyId))) throw companyNotFound();
     return listStatementRows(tx, ctx.tenantId, companyId, {

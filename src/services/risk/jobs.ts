@@ -13,7 +13,7 @@ import {
   settleJob,
   updateJob,
 } from "../../db/repositories/scoring-jobs.repository";
-import { isUniqueViolation } from "../../db/repositories/users.repository";
+import { isUniqueViolation } from "../../db/unique";
 import { AppError } from "../../errors";
 import { log } from "../../logger";
 import { pageOf, timeCursor } from "../pagination";
@@ -244,7 +244,14 @@ async function recordJob(
     })
     .catch(async (error: unknown) => {
       // Two copies inserted at once: the unique key let one through; the other answers with it.
-      if (!(idempotencyKey !== undefined && requestSha256 !== null && isUniqueViolation(error))) throw error;
+      if (
+        !(
+          idempotencyKey !== undefined &&
+          requestSha256 !== null &&
+          isUniqueViolation(error, ["scoring_jobs_idempotency_key"])
+        )
+      )
+        throw error;
       const winner = await ctx.transaction((tx) => jobUnderKey(tx, ctx, idempotencyKey));
       if (!winner) throw error;
       return { job: replayOf(winner, requestSha256), replayed: true };

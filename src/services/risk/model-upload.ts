@@ -4,7 +4,7 @@
  * input and output, and a dry run reproduces every sample. It then waits to be activated.
  */
 import { insertModelVersion, type ModelVersionRow } from "../../db/repositories/model-versions.repository";
-import { isUniqueViolation } from "../../db/repositories/users.repository";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError, type FieldError } from "../../errors";
 import { fileKey, type ModelRef } from "../../ml/layout";
 import { PREDICTION_KIND_OF } from "../../ml/manifest";
@@ -83,39 +83,38 @@ export async function uploadModel(
     );
   }
   const ref: ModelRef = { tenantId: ctx.tenantId, name: manifest.name, version: manifest.version };
-  try {
-    return await ctx.transaction(async (tx) => {
-      // The row first: a concurrent upload of the same version conflicts here, before any file is written.
-      const row = await insertModelVersion(tx, {
-        tenantId: ctx.tenantId,
-        name: manifest.name,
-        version: manifest.version,
-        kind: manifest.kind,
-        inputKind: manifest.rawInput.kind,
-        description: manifest.description,
-        sha256,
-        manifestSha256: await sha256Hex(upload.manifest),
-        sizeBytes: upload.model.byteLength,
-        validation: { passed: true, checks: result.checks },
-        metrics: manifest.metrics ?? null,
-        card: upload.card,
-        actorType: ctx.actor.type,
-        actorId: ctx.actor.id,
-      });
-      await deps.models.put(fileKey(ref, "model.onnx"), upload.model, { sha256 });
-      await deps.models.put(fileKey(ref, "manifest.json"), upload.manifest);
-      if (upload.card !== null) await deps.models.put(fileKey(ref, "MODEL_CARD.md"), upload.card);
-      await recordAudit(tx, ctx, {
-        action: "model.uploaded",
-        resourceType: "model",
-        resourceId: manifest.name,
-        after: { version: manifest.version, sha256, kind: PREDICTION_KIND_OF[manifest.rawInput.kind] },
-      });
-      return row;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw new AppError("conflict", `${manifest.name} ${manifest.version} already exists.`);
-    throw error;
-  }
+  return unlessDuplicate(
+    ["model_versions_tenant_name_version_key"],
+    () => new AppError("conflict", `${manifest.name} ${manifest.version} already exists.`),
+    () =>
+      ctx.transaction(async (tx) => {
+        // The row first: a concurrent upload of the same version conflicts here, before any file is written.
+        const row = await insertModelVersion(tx, {
+          tenantId: ctx.tenantId,
+          name: manifest.name,
+          version: manifest.version,
+          kind: manifest.kind,
+          inputKind: manifest.rawInput.kind,
+          description: manifest.description,
+          sha256,
+          manifestSha256: await sha256Hex(upload.manifest),
+          sizeBytes: upload.model.byteLength,
+          validation: { passed: true, checks: result.checks },
+          metrics: manifest.metrics ?? null,
+          card: upload.card,
+          actorType: ctx.actor.type,
+          actorId: ctx.actor.id,
+        });
+        await deps.models.put(fileKey(ref, "model.onnx"), upload.model, { sha256 });
+        await deps.models.put(fileKey(ref, "manifest.json"), upload.manifest);
+        if (upload.card !== null) await deps.models.put(fileKey(ref, "MODEL_CARD.md"), upload.card);
+        await recordAudit(tx, ctx, {
+          action: "model.uploaded",
+          resourceType: "model",
+          resourceId: manifest.name,
+          after: { version: manifest.version, sha256, kind: PREDICTION_KIND_OF[manifest.rawInput.kind] },
+        });
+        return row;
+      }),
+  );
 }

@@ -5,7 +5,7 @@ import {
   verifyAuditChain,
 } from "../../db/repositories/audit.repository";
 import { AppError } from "../../errors";
-import { decodeCursor, pageOf } from "../pagination";
+import { pageOf, seqCursor } from "../pagination";
 import { recordAudit } from "./audit";
 import type { TenantContext } from "./context";
 
@@ -22,13 +22,12 @@ export interface AuditQuery {
 
 /** A page of the tenant's trail, newest first. */
 export async function searchAuditTrail(ctx: TenantContext, query: AuditQuery) {
-  const position = decodeCursor(query.cursor);
-  if (position && !("seq" in position)) throw new AppError("invalid_parameters", "The cursor is not valid.");
+  const before = seqCursor(query.cursor);
   const rows = await ctx.transaction((tx) =>
     listAuditEvents(tx, {
       ...query,
       tenantId: ctx.tenantId,
-      beforeSeq: position?.seq,
+      before,
       limit: query.limit + 1,
     }),
   );

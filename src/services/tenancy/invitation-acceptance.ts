@@ -9,11 +9,11 @@ import { addMembership, insertTenantUser } from "../../db/repositories/tenant-us
 import {
   findTenantById,
   findUserById,
-  isUniqueViolation,
   type TenantRow,
   type UserRow,
 } from "../../db/repositories/users.repository";
 import type { OrgRole, Role } from "../../db/schema";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import type { AuthDeps, ClientContext } from "../auth/context";
 import { deviceFingerprint } from "../auth/devices";
@@ -116,19 +116,21 @@ async function createAccount(
   const ctx = contextFor(invitation.tenantId, { id: crypto.randomUUID(), role });
   return ctx.transaction(async (tx) => {
     if (!(await claimInvitation(tx, invitation.tenantId, tokenHash, now))) throw invalidToken();
-    const user = await insertTenantUser(tx, {
-      id: ctx.actor.id,
-      tenantId: invitation.tenantId,
-      email: invitation.email,
-      displayName: input.displayName ?? null,
-      passwordHash,
-      passwordChangedAt: now,
-      emailVerifiedAt: now,
-      role,
-    }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new AppError("email_taken", "An account with this e-mail exists.");
-      throw error;
-    });
+    const user = await unlessDuplicate(
+      ["users_email_key"],
+      () => new AppError("email_taken", "An account with this e-mail exists."),
+      () =>
+        insertTenantUser(tx, {
+          id: ctx.actor.id,
+          tenantId: invitation.tenantId,
+          email: invitation.email,
+          displayName: input.displayName ?? null,
+          passwordHash,
+          passwordChangedAt: now,
+          emailVerifiedAt: now,
+          role,
+        }),
+    );
     const membership = membershipOf(invitation);
     if (membership)
       await addMembership(tx, { tenantId: invitation.tenantId, userId: user.id, ...membership });

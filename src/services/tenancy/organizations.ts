@@ -9,7 +9,7 @@ import {
   updateOrganization as updateRow,
 } from "../../db/repositories/organizations.repository";
 import { countPortfoliosOf } from "../../db/repositories/portfolios.repository";
-import { isUniqueViolation } from "../../db/repositories/users.repository";
+import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "./audit";
@@ -25,16 +25,12 @@ const summaryOf = (row: OrganizationRow) => ({ name: row.name, description: row.
  * concurrent creations of one name cannot both succeed. The violation aborts the transaction; it is
  * translated only once the transaction has rolled back.
  */
-async function naming<T>(name: string | undefined, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (name !== undefined && isUniqueViolation(error)) {
-      throw new AppError("conflict", `An organization named "${name}" already exists.`);
-    }
-    throw error;
-  }
-}
+const naming = <T>(name: string | undefined, work: () => Promise<T>): Promise<T> =>
+  unlessDuplicate(
+    ["organizations_tenant_name_key"],
+    () => new AppError("conflict", `An organization named "${name}" already exists.`),
+    work,
+  );
 
 /** The organizations the caller can see (all for tenant admins, else their memberships), newest first. */
 export async function listVisibleOrganizations(

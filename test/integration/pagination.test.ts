@@ -1,0 +1,347 @@
+/**
+ * Every paginated list, paged with a small limit through more rows than a page that were created within
+ * one millisecond: each row must appear exactly once. Postgres keeps microseconds while a cursor carries a
+ * JavaScript Date, so a list that compares the raw timestamp with its cursor skips or repeats the rows of
+ * the cursor row's millisecond. Rows are written straight to the database with microsecond-apart times in
+ * one millisecond (or, where the database refuses such writes, through the API with one shared instant).
+ * The document is read too: a paginated list added later without a case here fails the first test.
+ */
+
+import { type SQL, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api } from "./auth-helpers";
+import { call } from "./helpers";
+import { createAsset, portfolioIn, transact, uniqueSymbol } from "./portfolio-fixtures";
+import { annualStatement, createCompany, eightQuarters, fileStatements } from "./risk-fixtures";
+import { addUser, createTenant, query, type TenantFixture, tokenFor } from "./tenancy-fixtures";
+
+/** More rows than a page of LIMIT, all within the millisecond MS. */
+const ROWS = 7;
+const LIMIT = 2;
+const MS = "2026-01-01T00:00:00.123Z";
+/** Row g's time: g microseconds into MS. */
+const at = (base = MS) => sql`(${base}::timestamptz + g * interval '1 microsecond')`;
+
+type Item = Record<string, unknown>;
+type Body = { items: Item[]; next_cursor: string | null };
+
+/** Pages through a list to its end, LIMIT at a time; every page's items in order. */
+async function pageThrough(path: string, token: string, stop?: (items: Item[]) => boolean): Promise<Item[]> {
+  const items: Item[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 500; pages++) {
+    const url = `${path}${path.includes("?") ? "&" : "?"}limit=${LIMIT}${cursor ? `&cursor=${cursor}` : ""}`;
+    const response = await api(url, { token });
+    expect(response.status, `${url}: ${await response.clone().text()}`).toBe(200);
+    const body = await response.json<Body>();
+    expect(body.items.length).toBeLessThanOrEqual(LIMIT);
+    items.push(...body.items);
+    if (body.next_cursor === null || stop?.(items)) return items;
+    cursor = body.next_cursor;
+  }
+  throw new Error(`${path}: no last page`);
+}
+
+/** Each of `expected` appears exactly once among the keys paged through, and no key appears twice. */
+function exactlyOnce(keys: unknown[], expected: unknown[]) {
+  expect(expected.length).toBeGreaterThan(LIMIT);
+  expect(new Set(keys).size, `repeated: ${JSON.stringify(keys)}`).toBe(keys.length);
+  const seen = keys.filter((key) => expected.includes(key));
+  expect([...seen].sort()).toEqual([...expected].sort());
+}
+
+/** Inserts ROWS rows (g = 1..ROWS in `select`) and returns a column of them. */
+async function insert(statement: SQL, column = "id"): Promise<string[]> {
+  const rows = await query<Record<string, string>>(statement);
+  expect(rows).toHaveLength(ROWS);
+  return rows.map((row) => String(row[column]));
+}
+
+const series = sql`generate_series(1, ${ROWS}) as g`;
+const tag = () => crypto.randomUUID().slice(0, 8);
+
+/** The GET paths whose 200 answer is a page (has `next_cursor`), as the OpenAPI document declares them. */
+async function paginatedPaths(): Promise<string[]> {
+  type Schema = { $ref?: string; properties?: Record<string, unknown>; allOf?: Schema[] };
+  const document = await (await call("/openapi.json")).json<{
+    paths: Record<
+      string,
+      Record<string, { responses?: Record<string, { content?: Record<string, { schema: Schema }> }> }>
+    >;
+    components?: { schemas?: Record<string, Schema> };
+  }>();
+  const resolve = (schema: Schema): Schema =>
+    schema.$ref
+      ? resolve(document.components?.schemas?.[schema.$ref.split("/").at(-1) as string] ?? {})
+      : schema;
+  const isPage = (schema: Schema): boolean => {
+    const s = resolve(schema);
+    return Boolean(s.properties && "next_cursor" in s.properties) || (s.allOf ?? []).some(isPage);
+  };
+  return Object.entries(document.paths)
+    .filter(([, operations]) => {
+      const schema = operations.get?.responses?.["200"]?.content?.["application/json"]?.schema;
+      return schema !== undefined && isPage(schema);
+    })
+    .map(([path]) => path)
+    .sort();
+}
+
+/** The list endpoints this suite pages through. */
+const COVERED = [
+  "/api/v1/api-keys",
+  "/api/v1/assets",
+  "/api/v1/audit-events",
+  "/api/v1/auth/security-events",
+  "/api/v1/companies",
+  "/api/v1/companies/{id}/financials",
+  "/api/v1/companies/{id}/predictions",
+  "/api/v1/invitations",
+  "/api/v1/jobs",
+  "/api/v1/organizations",
+  "/api/v1/organizations/{id}/members",
+  "/api/v1/portfolios",
+  "/api/v1/portfolios/{id}/ledger",
+  "/api/v1/portfolios/{id}/transactions",
+  "/api/v1/prices/{symbol}",
+  "/api/v1/security-events",
+  "/api/v1/tenants",
+  "/api/v1/users",
+].sort();
+
+let tenant: TenantFixture;
+let token: string;
+
+beforeAll(async () => {
+  tenant = await createTenant("paging");
+  token = tenant.admin.token;
+});
+
+describe("paging through rows created within one millisecond", () => {
+  it("covers every paginated list of the API document", async () => {
+    expect(await paginatedPaths()).toEqual(COVERED);
+  });
+
+  it("GET /api/v1/users", async () => {
+    const ids = await insert(sql`insert into users (tenant_id, email, role, created_at)
+      select ${tenant.id}, 'paged-' || g || '-' || ${tag()} || '@example.com', 'viewer', ${at()} from ${series}
+      returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/users", token)).map((u) => u.id),
+      ids,
+    );
+  });
+
+  it("GET /api/v1/organizations and /organizations/{id}/members", async () => {
+    const orgs = await insert(sql`insert into organizations (tenant_id, name, created_at)
+      select ${tenant.id}, 'paged ' || g || ' ' || ${tag()}, ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/organizations", token)).map((o) => o.id),
+      orgs,
+    );
+
+    const org = orgs[0] as string;
+    const members = await insert(
+      sql`with people as (
+            insert into users (tenant_id, email, role)
+            select ${tenant.id}, 'member-' || g || '-' || ${tag()} || '@example.com', 'viewer' from ${series}
+            returning id, email)
+          insert into memberships (organization_id, user_id, tenant_id, role, created_at)
+          select ${org}, p.id, ${tenant.id}, 'viewer', ${MS}::timestamptz + g * interval '1 microsecond'
+            from (select id, row_number() over (order by email) as g from people) p
+          returning user_id`,
+      "user_id",
+    );
+    const paged = await pageThrough(`/api/v1/organizations/${org}/members`, token);
+    exactlyOnce(
+      paged.map((m) => m.user_id),
+      members,
+    );
+  });
+
+  it("GET /api/v1/invitations", async () => {
+    const ids =
+      await insert(sql`insert into invitations (tenant_id, email, role, token_hash, expires_at, created_at)
+      select ${tenant.id}, 'invitee-' || g || '-' || ${tag()} || '@example.com', 'viewer',
+             md5(random()::text || g), now() + interval '7 days', ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/invitations", token)).map((i) => i.id),
+      ids,
+    );
+  });
+
+  it("GET /api/v1/api-keys", async () => {
+    const ids =
+      await insert(sql`insert into api_keys (tenant_id, name, prefix, secret_hash, scopes, created_at)
+      select ${tenant.id}, 'paged key ' || g, 'fe_' || substr(md5(g::text), 1, 8), md5(random()::text || g),
+             array['portfolios:read'], ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/api-keys", token)).map((k) => k.id),
+      ids,
+    );
+  });
+
+  it("GET /api/v1/security-events and /api/v1/auth/security-events", async () => {
+    const ids = await insert(sql`insert into security_events (tenant_id, user_id, type, created_at)
+      select ${tenant.id}, ${tenant.admin.id}, 'login_success', ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/security-events", token)).map((e) => e.id),
+      ids,
+    );
+    exactlyOnce(
+      (await pageThrough("/api/v1/auth/security-events", token)).map((e) => e.id),
+      ids,
+    );
+  });
+
+  it("GET /api/v1/audit-events (one statement: one transaction time, chained by sequence)", async () => {
+    const action = `paged.${tag()}`;
+    const ids =
+      await insert(sql`insert into audit_events (tenant_id, seq, actor_type, action, resource_type, prev_hash, hash)
+      select ${tenant.id}, 0, 'system', ${action}, 'test', '', '' from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough(`/api/v1/audit-events?action=${action}`, token)).map((e) => e.id),
+      ids,
+    );
+  });
+
+  it("GET /api/v1/portfolios, /portfolios/{id}/transactions and /portfolios/{id}/ledger", async () => {
+    const { org, portfolio } = await portfolioIn(tenant);
+    const ids =
+      await insert(sql`insert into portfolios (tenant_id, organization_id, name, base_currency, created_at)
+      select ${tenant.id}, ${org.id}, 'paged ' || g, 'USD', ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/portfolios", token)).map((p) => p.id),
+      [...ids],
+    );
+
+    // A transaction's time cannot be rewritten in the database: the API is given one instant for all.
+    const transactions: string[] = [];
+    for (let i = 1; i <= ROWS; i++) {
+      const posted = await transact(token, portfolio.id, {
+        type: "deposit",
+        amount: `${i}.00`,
+        executed_at: MS,
+      });
+      transactions.push(posted.id);
+    }
+    const paged = await pageThrough(`/api/v1/portfolios/${portfolio.id}/transactions`, token);
+    exactlyOnce(
+      paged.map((t) => t.id),
+      transactions,
+    );
+
+    const journal = await pageThrough(`/api/v1/portfolios/${portfolio.id}/ledger`, token);
+    const postings = await query<{ seq: string }>(
+      sql`select seq from ledger_postings where portfolio_id = ${portfolio.id}`,
+    );
+    expect(postings.length).toBeGreaterThanOrEqual(2 * ROWS);
+    exactlyOnce(
+      journal.map((p) => String(p.seq)),
+      postings.map((p) => String(p.seq)),
+    );
+  });
+
+  it("GET /api/v1/assets and /api/v1/prices/{symbol}", async () => {
+    const ids =
+      await insert(sql`insert into assets (tenant_id, symbol, name, asset_class, currency, quantity_scale, created_at)
+      select ${tenant.id}, ${uniqueSymbol("P")} || g, 'Paged asset', 'stock', 'USD', 0, ${at()} from ${series}
+      returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/assets", token)).map((a) => a.id),
+      ids,
+    );
+
+    // A price point is named by its value here: the wire shows the instant only to the millisecond.
+    const asset = await createAsset(tenant);
+    await insert(sql`insert into asset_prices (tenant_id, asset_id, at, price, source)
+      select ${tenant.id}, ${asset.id}, ${at()}, g * 10, 'api' from ${series} returning id`);
+    const paged = await pageThrough(`/api/v1/prices/${asset.symbol}?from=2025-12-31T00:00:00Z`, token);
+    exactlyOnce(
+      paged.map((p) => Number(p.price)),
+      Array.from({ length: ROWS }, (_, i) => (i + 1) * 10),
+    );
+  });
+
+  it("GET /api/v1/companies, /companies/{id}/predictions and /companies/{id}/financials", async () => {
+    const ids = await insert(sql`insert into companies (tenant_id, name, currency, created_at)
+      select ${tenant.id}, 'Paged company ' || g, 'USD', ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/companies", token)).map((c) => c.id),
+      ids,
+    );
+
+    const company = ids[0] as string;
+    const predictions = await insert(sql`insert into predictions
+        (tenant_id, kind, company_id, model_name, model_version, model_sha256, model_source, probability, band,
+         contributions, features, raw_input, actor_type, created_at)
+      select ${tenant.id}, 'annual', ${company}, 'annual-distress', '1.0.0', repeat('0', 64), 'platform', 0.25,
+             'low', '{}'::jsonb, '{}'::jsonb, '{}'::jsonb, 'system', ${at()} from ${series} returning id`);
+    const paged = await pageThrough(`/api/v1/companies/${company}/predictions`, token);
+    exactlyOnce(
+      paged.map((p) => p.id),
+      predictions,
+    );
+
+    // Statements page by period end: an annual statement and the fourth quarter end on the same day.
+    const filer = await createCompany(token);
+    const filed = await fileStatements(token, filer.id, [
+      annualStatement(2023),
+      annualStatement(2024),
+      ...eightQuarters(2024),
+    ]);
+    expect(filed.status, await filed.clone().text()).toBe(201);
+    const rows = await query<{ id: string }>(
+      sql`select id from financial_statements where company_id = ${filer.id}`,
+    );
+    const statements = await pageThrough(`/api/v1/companies/${filer.id}/financials`, token);
+    exactlyOnce(
+      statements.map((s) => s.id),
+      rows.map((r) => r.id),
+    );
+  });
+
+  it("GET /api/v1/jobs", async () => {
+    const ids = await insert(sql`insert into scoring_jobs
+        (tenant_id, status, input_format, input_key, input_bytes, model_name, model_version, model_sha256,
+         model_source, actor_type, error, created_at, completed_at)
+      select ${tenant.id}, 'failed', 'csv', 'paged/' || g, 0, 'annual-distress', '1.0.0', repeat('0', 64),
+             'platform', 'system', 'paged fixture', ${at()}, ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/jobs", token)).map((j) => j.id),
+      ids,
+    );
+  });
+
+  describe("GET /api/v1/tenants", () => {
+    // Dated ahead of every other tenant, so they lead the platform-wide list; removed afterwards.
+    const FUTURE = "2999-01-01T00:00:00.123Z";
+    let ids: string[] = [];
+    afterAll(async () => {
+      if (ids.length > 0)
+        await query(
+          sql`delete from tenants where id in (${sql.join(
+            ids.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )})`,
+        );
+    });
+
+    it("pages through tenants created within one millisecond", async () => {
+      ids = await insert(sql`insert into tenants (name, created_at)
+        select 'paged tenant ' || g, ${at(FUTURE)} from ${series} returning id`);
+      const operator = await addUser(tenant, "tenant_admin");
+      await query(sql`update users set role = 'super_admin' where id = ${operator.id}`);
+      const platformToken = await tokenFor({ id: operator.id, role: "super_admin" }, tenant.id);
+      const paged = await pageThrough(
+        "/api/v1/tenants",
+        platformToken,
+        (items) => ids.every((id) => items.some((t) => t.id === id)) && items.length > ROWS + LIMIT,
+      );
+      exactlyOnce(
+        paged.map((t) => t.id),
+        ids,
+      );
+    });
+  });
+});
