@@ -131,11 +131,11 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
           });
           return;
         }
-        c.set("tenant", within(ctx, tx));
+        c.var.context.tenant = within(ctx, tx);
         try {
           await next();
         } finally {
-          c.set("tenant", ctx);
+          c.var.context.tenant = ctx;
         }
         // Not an outcome: undo whatever the handler wrote, so a retry starts afresh.
         if (!(await storable(c.res))) throw new Discard();

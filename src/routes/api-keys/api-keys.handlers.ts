@@ -1,6 +1,7 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { ApiKeyRow } from "../../db/repositories/api-keys.repository";
 import type { AppEnv } from "../../env";
+import { authOf } from "../../middleware/authenticate";
 import { tenantOf } from "../../middleware/authorize";
 import { requireStepUp } from "../../services/auth/step-up-rule";
 import {
@@ -9,7 +10,6 @@ import {
   revokeTenantApiKey,
 } from "../../services/tenancy/api-keys";
 import type { ApiKeyScope } from "../../services/tenancy/permissions";
-import { authOf } from "../auth/deps";
 import type * as routes from "./api-keys.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;

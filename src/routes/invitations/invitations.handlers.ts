@@ -4,6 +4,7 @@ import type { InvitationRow } from "../../db/repositories/invitations.repository
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
 import { Access } from "../../services/tenancy/access";
 import type { TenantContext } from "../../services/tenancy/context";
 import {
@@ -17,7 +18,6 @@ import {
   revokeManagedInvitation,
 } from "../../services/tenancy/invitations";
 import { toTenantView, toUserView } from "../auth/auth.schemas";
-import { authDeps, clientOf } from "../auth/deps";
 import type * as routes from "./invitations.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -39,7 +39,7 @@ export const toInvitationView = (row: InvitationRow, now: Date): z.infer<typeof 
 export const createInvitation: RouteHandler<typeof routes.createInvitation, AppEnv> = async (c) => {
   const input = c.req.valid("json");
   const ctx = tenantOf(c);
-  const invitation = await create(ctx, await authDeps(c), {
+  const invitation = await create(ctx, contextOf(c), {
     email: input.email,
     role: input.role,
     organizationId: input.organization_id ?? null,
@@ -78,7 +78,7 @@ const acceptorContext =
       access,
       actor: access.actor,
       requestId,
-      ip: clientOf(c).ip,
+      ip: contextOf(c).client.ip,
       now: () => new Date(),
       db: database.db,
       transaction: (work) => database.tenant(tenantId, work),
@@ -92,16 +92,10 @@ const acceptorContext =
 
 export const acceptInvitation: RouteHandler<typeof routes.acceptInvitation, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  const result = await accept(
-    await authDeps(c),
-    clientOf(c),
-    acceptorContext(c),
-    c.req.valid("param").token,
-    {
-      password: input.password,
-      displayName: input.display_name,
-    },
-  );
+  const result = await accept(contextOf(c), acceptorContext(c), c.req.valid("param").token, {
+    password: input.password,
+    displayName: input.display_name,
+  });
   const body = {
     user: toUserView(result.user),
     tenant: toTenantView(result.tenant),

@@ -4,7 +4,7 @@ import { findUserById, markEmailVerified, type UserRow } from "../../db/reposito
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 import { recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashPassword, verifyPassword } from "./passwords";
@@ -14,9 +14,9 @@ import { endAllSessions, endSession } from "./sessions";
 import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
-export async function currentUser(deps: AuthDeps, userId: string): Promise<UserRow> {
-  const user = await findUserById(deps.db, userId);
-  if (!user || !maySignIn(user, deps.now())) throw new AppError("unauthorized", "The account is not active.");
+export async function currentUser(ctx: AuthServices, userId: string): Promise<UserRow> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }
 
@@ -25,28 +25,20 @@ export async function currentUser(deps: AuthDeps, userId: string): Promise<UserR
  * the current one stays signed in. A wrong current password counts towards lockout; a locked account gets 423.
  */
 export async function changePassword(
-  deps: AuthDeps,
+  ctx: AuthServices,
   auth: { userId: string; sessionId: string },
   input: { currentPassword: string; newPassword: string },
-  client: ClientContext,
 ) {
-  const user = await currentUser(deps, auth.userId);
-  await refuseIfLocked(deps, lockoutKey(user, user.email));
+  const user = await currentUser(ctx, auth.userId);
+  await refuseIfLocked(ctx, lockoutKey(user, user.email));
   const { valid } = await verifyPassword(input.currentPassword, user.passwordHash);
   if (!valid) {
-    return failAttempt(deps, user.email, user, client, "password", {
+    return failAttempt(ctx, user.email, user, "password", {
       path: "change-password",
       detail: "The current password is wrong.",
     });
   }
-  const ended = await replacePassword(
-    deps,
-    user,
-    input.newPassword,
-    "password_changed",
-    client,
-    auth.sessionId,
-  );
+  const ended = await replacePassword(ctx, user, input.newPassword, "password_changed", auth.sessionId);
   return { sessionsEnded: ended };
 }
 
@@ -56,80 +48,74 @@ export async function changePassword(
  * the owner by e-mail. Returns how many sessions ended.
  */
 export async function replacePassword(
-  deps: AuthDeps,
+  ctx: AuthServices,
   user: UserRow,
   newPassword: string,
   event: "password_changed" | "password_reset",
-  client: ClientContext,
   keepSessionId?: string,
 ): Promise<number> {
   assertPasswordPolicy(newPassword, user.email, "/new_password");
-  await setPasswordRevokingTokens(deps.db, user.id, await hashPassword(newPassword), deps.now());
-  const ended = await endAllSessions(deps, user.id, event, keepSessionId);
-  await recordSecurityEvent(deps, {
+  await setPasswordRevokingTokens(ctx.db, user.id, await hashPassword(newPassword), ctx.now());
+  const ended = await endAllSessions(ctx, user.id, event, keepSessionId);
+  await recordSecurityEvent(ctx, {
     type: event,
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { sessionsEnded: ended },
   });
-  await sendEmail(deps.db, deps.email, {
+  await sendEmail(ctx.db, await ctx.mailer(), {
     tenantId: user.tenantId,
     userId: user.id,
     to: user.email,
     template: "password_changed",
-    ...renderEmail("password_changed", { at: deps.now() }),
+    ...renderEmail("password_changed", { at: ctx.now() }),
   });
   return ended;
 }
 
 /** The user's live sessions, the calling one marked. */
-export async function listSessions(deps: AuthDeps, auth: { userId: string; sessionId: string }) {
-  const rows = await listActiveSessions(deps.db, auth.userId, deps.now());
+export async function listSessions(ctx: AuthServices, auth: { userId: string; sessionId: string }) {
+  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.now());
   return rows.map((row) => ({ ...row, current: row.id === auth.sessionId }));
 }
 
 /** Ends one of the user's own sessions; another user's session id is simply not found (404). */
 export async function revokeOwnSession(
-  deps: AuthDeps,
+  ctx: AuthServices,
   auth: { userId: string; tenantId: string },
   sessionId: string,
-  client: ClientContext,
 ) {
-  const session = await findUserSession(deps.db, auth.userId, sessionId);
+  const session = await findUserSession(ctx.db, auth.userId, sessionId);
   if (!session || session.revokedAt) throw new AppError("not_found", "No such session.");
-  await endSession(deps, auth.userId, sessionId, "revoked_by_user");
-  await recordSecurityEvent(deps, {
+  await endSession(ctx, auth.userId, sessionId, "revoked_by_user");
+  await recordSecurityEvent(ctx, {
     type: "session_revoked",
     userId: auth.userId,
     tenantId: auth.tenantId,
-    client,
     details: { sessionId },
   });
 }
 
 /** Ends every session but the calling one. */
 export async function revokeOtherSessions(
-  deps: AuthDeps,
+  ctx: AuthServices,
   auth: { userId: string; tenantId: string; sessionId: string },
-  client: ClientContext,
 ) {
-  const ended = await endAllSessions(deps, auth.userId, "revoked_by_user", auth.sessionId);
-  await recordSecurityEvent(deps, {
+  const ended = await endAllSessions(ctx, auth.userId, "revoked_by_user", auth.sessionId);
+  await recordSecurityEvent(ctx, {
     type: "sessions_revoked",
     userId: auth.userId,
     tenantId: auth.tenantId,
-    client,
     details: { sessionsEnded: ended },
   });
   return ended;
 }
 
 /** Confirms an e-mail address with the single-use token sent to it. */
-export async function confirmEmail(deps: AuthDeps, token: string, client: ClientContext) {
-  const userId = await consumeOneTimeToken(deps.db, "verify_email", await hashToken(token), deps.now());
+export async function confirmEmail(ctx: AuthServices, token: string) {
+  const userId = await consumeOneTimeToken(ctx.db, "verify_email", await hashToken(token), ctx.now());
   if (!userId) throw new AppError("invalid_token", "The verification link is invalid, used or expired.");
-  await markEmailVerified(deps.db, userId, deps.now());
-  const user = await findUserById(deps.db, userId);
-  await recordSecurityEvent(deps, { type: "email_verified", userId, tenantId: user?.tenantId, client });
+  await markEmailVerified(ctx.db, userId, ctx.now());
+  const user = await findUserById(ctx.db, userId);
+  await recordSecurityEvent(ctx, { type: "email_verified", userId, tenantId: user?.tenantId });
 }

@@ -3,7 +3,7 @@ import type { AppConfig } from "../../config";
 import { findRefreshToken } from "../../db/repositories/sessions.repository";
 import { AppError } from "../../errors";
 import { fromBase64Url, toBase64Url } from "../crypto/base64url";
-import { type AuthDeps, REFRESH_SLIDING_SECONDS } from "./context";
+import { type AuthServices, REFRESH_SLIDING_SECONDS } from "./context";
 import { loadSigningKeys } from "./keys";
 import { generateOpaqueToken, hashToken } from "./secrets";
 
@@ -132,9 +132,9 @@ export async function verifyCsrfToken(keys: CsrfKeys, token: string): Promise<st
  * The session a refresh token belongs to (read only; rotation still decides everything), with the Max-Age its
  * cookie gets once rotated: the sliding lifetime, never past the session's absolute expiry.
  */
-export async function refreshTokenSession(deps: AuthDeps, refreshToken: string) {
-  const found = await findRefreshToken(deps.db, await hashToken(refreshToken));
+export async function refreshTokenSession(ctx: AuthServices, refreshToken: string) {
+  const found = await findRefreshToken(ctx.db, await hashToken(refreshToken));
   if (!found) return undefined;
-  const remaining = (found.session.absoluteExpiresAt.getTime() - deps.now().getTime()) / 1000;
+  const remaining = (found.session.absoluteExpiresAt.getTime() - ctx.now().getTime()) / 1000;
   return { sessionId: found.session.id, maxAgeSeconds: Math.min(REFRESH_SLIDING_SECONDS, remaining) };
 }

@@ -1,6 +1,6 @@
 import { insertSecurityEvent } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 
 /** The security events recorded (ASVS 16.3.1): every authentication decision and account-security change. */
 export type SecurityEventType =
@@ -31,17 +31,17 @@ export type SecurityEventType =
 
 /** Appends a security event and writes the same as a JSON log line; never includes secrets. */
 export async function recordSecurityEvent(
-  deps: Pick<AuthDeps, "db" | "config">,
+  ctx: Pick<AuthServices, "db" | "config" | "requestId" | "client">,
   event: {
     type: SecurityEventType;
     userId?: string | null;
     tenantId?: string | null;
-    client: ClientContext;
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
-  const { type, userId = null, tenantId = null, client, details = {} } = event;
-  await insertSecurityEvent(deps.db, {
+  const { type, userId = null, tenantId = null, details = {} } = event;
+  const { client } = ctx;
+  await insertSecurityEvent(ctx.db, {
     type,
     userId,
     tenantId,
@@ -49,10 +49,10 @@ export async function recordSecurityEvent(
     userAgent: client.userAgent?.slice(0, 512) ?? null,
     details,
   });
-  log(deps.config.LOG_LEVEL, type.endsWith("failure") || type.includes("reuse") ? "warn" : "info", {
+  log(ctx.config.LOG_LEVEL, type.endsWith("failure") || type.includes("reuse") ? "warn" : "info", {
     msg: "security event",
     event: type,
-    requestId: client.requestId,
+    requestId: ctx.requestId,
     userId,
     tenantId,
     ip: client.ip,

@@ -15,7 +15,7 @@ import {
 } from "../../db/repositories/users.repository";
 import type { OrgRole, Role } from "../../db/schema";
 import { AppError } from "../../errors";
-import type { AuthDeps, ClientContext } from "../auth/context";
+import type { AuthServices } from "../auth/context";
 import { deviceFingerprint } from "../auth/devices";
 import { recordSecurityEvent } from "../auth/events";
 import { hashPassword } from "../auth/passwords";
@@ -53,8 +53,7 @@ const membershipOf = (invitation: InvitationRow) =>
  * the same tenant joins the organization; an account of another tenant is 409 (a user has one tenant).
  */
 export async function acceptInvitation(
-  deps: AuthDeps,
-  client: ClientContext,
+  deps: AuthServices,
   contextFor: AcceptorContext,
   token: string,
   input: { password?: string | undefined; displayName?: string | null | undefined },
@@ -68,7 +67,7 @@ export async function acceptInvitation(
   if (tenant?.status !== "active") throw invalidToken();
   // Judged now, not only when sent: the sender must still hold what the invitation grants.
   await upholdInvitation(contextFor, invitation);
-  const existing = await findAddressHolder(deps, invitation.email, client, "invitation_accepted");
+  const existing = await findAddressHolder(deps, invitation.email, "invitation_accepted");
   if (existing && existing.tenantId !== invitation.tenantId)
     throw new AppError("conflict", "This address already has an account in another tenant.");
   if (existing) {
@@ -78,15 +77,14 @@ export async function acceptInvitation(
   }
   const user = await createAccount(contextFor, invitation, tokenHash, deps, input);
   // After the commit: the request's one connection is the transaction's until then.
-  await rememberDevice(deps.db, user.id, await deviceFingerprint(client), deps.now());
+  await rememberDevice(deps.db, user.id, await deviceFingerprint(deps.client), deps.now());
   await recordSecurityEvent(deps, {
     type: "register",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { via: "invitation", invitationId: invitation.id },
   });
-  const tokens = await startSession(deps, user, client);
+  const tokens = await startSession(deps, user);
   return { user, tenant, membership: membershipOf(invitation), tokens };
 }
 
@@ -98,7 +96,7 @@ async function createAccount(
   contextFor: AcceptorContext,
   invitation: InvitationRow,
   tokenHash: string,
-  deps: AuthDeps,
+  deps: AuthServices,
   input: { password?: string | undefined; displayName?: string | null | undefined },
 ): Promise<UserRow> {
   if (!input.password) {
