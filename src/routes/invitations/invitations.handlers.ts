@@ -1,16 +1,9 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { InvitationRow } from "../../db/repositories/invitations.repository";
 import type { AppEnv } from "../../env";
-import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
 import { contextOf } from "../../middleware/request-context";
-import { Access } from "../../services/tenancy/access";
-import type { TenantContext } from "../../services/tenancy/context";
-import {
-  type AcceptorContext,
-  acceptInvitation as accept,
-} from "../../services/tenancy/invitation-acceptance";
+import { acceptInvitation as accept } from "../../services/tenancy/invitation-acceptance";
 import { statusOf } from "../../services/tenancy/invitation-rules";
 import {
   createInvitation as create,
@@ -64,35 +57,9 @@ export const revokeInvitation: RouteHandler<typeof routes.revokeInvitation, AppE
   return c.body(null, 204);
 };
 
-/**
- * The tenant context of an invitee: the route is anonymous (the token is the credential), so there is no
- * `authorize` to build one. The accepting user is the actor of the audit event in the inviting tenant.
- */
-const acceptorContext =
-  (c: Context<AppEnv>): AcceptorContext =>
-  (tenantId, user) => {
-    const { database, requestId } = c.var;
-    const access = Access.forUser(user.id, { role: user.role, memberships: new Map() });
-    const context: TenantContext = {
-      tenantId,
-      access,
-      actor: access.actor,
-      requestId,
-      ip: contextOf(c).client.ip,
-      now: () => new Date(),
-      db: database.db,
-      transaction: (work) => database.tenant(tenantId, work),
-      inTenant: () => {
-        throw new AppError("forbidden", "An invitation acts in its own tenant only.");
-      },
-      audited: 0,
-    };
-    return context;
-  };
-
 export const acceptInvitation: RouteHandler<typeof routes.acceptInvitation, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  const result = await accept(contextOf(c), acceptorContext(c), c.req.valid("param").token, {
+  const result = await accept(contextOf(c), c.req.valid("param").token, {
     password: input.password,
     displayName: input.display_name,
   });

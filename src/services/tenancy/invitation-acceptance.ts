@@ -23,13 +23,20 @@ import { assertPasswordPolicy } from "../auth/registration";
 import { hashToken } from "../auth/secrets";
 import { startSession, type TokenPair } from "../auth/sessions";
 import { findAddressHolder } from "../auth/unverified";
+import { Access } from "./access";
 import { recordAudit } from "./audit";
 import { tenantRoleOf, upholdInvitation } from "./authority";
-import type { TenantContext } from "./context";
+import { createTenantContext, type TenantContext, type TenantContextSource } from "./context";
 import { statusOf } from "./invitation-rules";
 
-/** The tenant context of the accepting user, built by the route (the invitee has no token yet). */
-export type AcceptorContext = (tenantId: string, user: { id: string; role: Role }) => TenantContext;
+/** What accepting an invitation uses of the request: the account services and tenant transactions. */
+export type AcceptanceContext = AuthServices & TenantContextSource;
+
+/**
+ * A tenant context for the invitee, who has no token yet (so no `authorize`): the accepting user, with the
+ * role at hand, is the actor of the audit events in the inviting tenant.
+ */
+type ContextFor = (tenantId: string, user: { id: string; role: Role }) => TenantContext;
 
 export interface Acceptance {
   user: UserRow;
@@ -53,11 +60,12 @@ const membershipOf = (invitation: InvitationRow) =>
  * the same tenant joins the organization; an account of another tenant is 409 (a user has one tenant).
  */
 export async function acceptInvitation(
-  deps: AuthServices,
-  contextFor: AcceptorContext,
+  deps: AcceptanceContext,
   token: string,
   input: { password?: string | undefined; displayName?: string | null | undefined },
 ): Promise<Acceptance> {
+  const contextFor: ContextFor = (tenantId, user) =>
+    createTenantContext(deps, tenantId, Access.forUser(user.id, { role: user.role, memberships: new Map() }));
   const tokenHash = await hashToken(token);
   const invitation = await findInvitationByTokenHash(deps.db, tokenHash);
   // Checked before any password hashing, so a guessed token costs a lookup and nothing more.
@@ -93,7 +101,7 @@ export async function acceptInvitation(
  * membership - created only if the claim succeeds.
  */
 async function createAccount(
-  contextFor: AcceptorContext,
+  contextFor: ContextFor,
   invitation: InvitationRow,
   tokenHash: string,
   deps: AuthServices,
@@ -143,7 +151,7 @@ async function createAccount(
 
 /** An existing account of the tenant joins the invitation's organization; nothing to join is 409. */
 async function joinOrganization(
-  contextFor: AcceptorContext,
+  contextFor: ContextFor,
   invitation: InvitationRow,
   tokenHash: string,
   user: UserRow,
