@@ -1,5 +1,5 @@
 import type { AppConfig } from "../config";
-import type { Database, RequestDatabase } from "../db/client";
+import { type Database, RequestDatabase } from "../db/client";
 import type { TenantQuotas } from "../db/schema";
 import type { AccountGuard } from "../durable-objects/account-guard";
 import type { SessionAuthority, StepUpProof } from "../durable-objects/session-authority";
@@ -104,11 +104,16 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** The dependencies every invocation of the Worker shares, request or not. */
+/**
+ * The dependencies every invocation of the Worker shares, request or not. A request passes the database
+ * its middleware opened; the queue consumer and the cron get one from the configuration, and close it.
+ */
 export function createServiceContext(
   env: Bindings,
   config: AppConfig,
-  database: RequestDatabase,
+  database = new RequestDatabase(
+    config.DATABASE_URL ? { url: config.DATABASE_URL, relay: config.WS_RELAY } : undefined,
+  ),
 ): ServiceContext {
   const secretsAtRest = once(() => loadSecretsAtRest(config));
   return {

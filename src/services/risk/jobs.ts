@@ -15,6 +15,7 @@ import {
 import { isUniqueViolation } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { log } from "../../logger";
+import type { RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
@@ -22,7 +23,6 @@ import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
 import type { BulkFormat } from "./bulk-format";
 import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
-import type { RiskDeps } from "./deps";
 import { requireQuotaLeft } from "./quota";
 import { servingModel } from "./scoring";
 
@@ -60,10 +60,10 @@ export interface Submitted {
 const SEND_BATCH = 100;
 
 /** Queues every chunk of a job (in batches of the queue's maximum). */
-export async function queueChunks(deps: RiskDeps, tenantId: string, jobId: string, chunks: ChunkPlan[]) {
+export async function queueChunks(deps: RiskServices, tenantId: string, jobId: string, chunks: ChunkPlan[]) {
   for (let at = 0; at < chunks.length; at += SEND_BATCH) {
     const batch = chunks.slice(at, at + SEND_BATCH);
-    await deps.queue.sendBatch(
+    await deps.scoringQueue.sendBatch(
       batch.map((plan) => ({ body: { type: "score" as const, tenantId, jobId, ...plan } })),
     );
   }
@@ -92,7 +92,7 @@ async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Sub
 /** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
 async function replayed(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
   job: JobRow,
   key: string,
@@ -111,7 +111,7 @@ async function replayed(
  */
 export async function submitBulkJob(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
 ): Promise<Submitted> {
   if (!submission.body || submission.contentLength === 0) throw emptyUpload("no rows");

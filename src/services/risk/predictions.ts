@@ -8,6 +8,7 @@ import {
 import { AppError } from "../../errors";
 import type { Manifest } from "../../ml/manifest";
 import { annualRatios, quarterlyRatios, trailingTwelveMonths } from "../../ml/ratios";
+import type { RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import type { TenantContext } from "../tenancy/context";
 import { companyNotFound } from "./companies";
@@ -17,7 +18,6 @@ import {
   figuresOfInline,
   quarterlyFromCompany,
 } from "./corporate-inputs";
-import type { RiskDeps } from "./deps";
 import { recordPrediction, scoreInput, servingModel } from "./scoring";
 
 interface ModelChoice {
@@ -31,7 +31,7 @@ type Amounts = Partial<Record<string, string>>;
 /** A retail credit prediction for one loan application. */
 export async function predictCredit(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   body: ModelChoice & { application: Record<string, unknown> },
 ): Promise<PredictionRow> {
   const serving = await servingModel(ctx, deps, {
@@ -55,7 +55,7 @@ export async function predictCredit(
 /** Annual or quarterly corporate prediction, from a company's statements or inline ones. */
 async function predictCorporate(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   kind: "annual" | "quarterly",
   body: ModelChoice & { company_id?: string | undefined },
   gather: (tx: Transaction, manifest: Manifest) => Promise<CorporateInput>,
@@ -83,7 +83,7 @@ async function predictCorporate(
 
 export function predictAnnual(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   body: ModelChoice & ({ company_id: string; fiscal_year?: number | undefined } | { statement: Amounts }),
 ) {
   return predictCorporate(ctx, deps, "annual", body, async (tx, manifest) => {
@@ -96,7 +96,7 @@ export function predictAnnual(
 
 export function predictQuarterly(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   body: ModelChoice &
     (
       | { company_id: string; fiscal_year?: number | undefined; fiscal_quarter?: number | undefined }
