@@ -1,6 +1,4 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { listSecurityEvents as listEvents } from "../../db/repositories/credentials.repository";
-import { updateProfile } from "../../db/repositories/users.repository";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { authOf } from "../../middleware/authenticate";
@@ -11,7 +9,9 @@ import {
   listSessions as listUserSessions,
   revokeOtherSessions,
   revokeOwnSession,
+  updateOwnProfile,
 } from "../../services/auth/account";
+import { listOwnSecurityEvents } from "../../services/auth/events";
 import { sendVerificationEmail } from "../../services/auth/registration";
 import { afterResponse } from "../after-response";
 import type * as routes from "./account.routes";
@@ -23,10 +23,10 @@ export const getMe: RouteHandler<typeof routes.getMe, AppEnv> = async (c) => {
 };
 
 export const patchMe: RouteHandler<typeof routes.patchMe, AppEnv> = async (c) => {
-  const ctx = contextOf(c);
-  const user = await currentUser(ctx, authOf(c).userId);
-  const updated = await updateProfile(ctx.db, user.id, { displayName: c.req.valid("json").display_name });
-  return c.json(toUserView(updated ?? user), 200);
+  const user = await updateOwnProfile(contextOf(c), authOf(c).userId, {
+    displayName: c.req.valid("json").display_name,
+  });
+  return c.json(toUserView(user), 200);
 };
 
 export const changePassword: RouteHandler<typeof routes.changePassword, AppEnv> = async (c) => {
@@ -69,8 +69,10 @@ export const deleteOtherSessions: RouteHandler<typeof routes.deleteOtherSessions
 
 export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, AppEnv> = async (c) => {
   const { limit, before } = c.req.valid("query");
-  const ctx = contextOf(c);
-  const rows = await listEvents(ctx.db, authOf(c).userId, limit, before ? new Date(before) : undefined);
+  const rows = await listOwnSecurityEvents(contextOf(c), authOf(c).userId, {
+    limit,
+    before: before ? new Date(before) : undefined,
+  });
   const events = rows.map((e) => ({
     id: e.id,
     type: e.type,

@@ -1,6 +1,11 @@
 import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
 import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
-import { findUserById, markEmailVerified, type UserRow } from "../../db/repositories/users.repository";
+import {
+  findUserById,
+  markEmailVerified,
+  type UserRow,
+  updateProfile,
+} from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
@@ -118,4 +123,14 @@ export async function confirmEmail(ctx: AuthServices, token: string) {
   await markEmailVerified(ctx.db, userId, ctx.now());
   const user = await findUserById(ctx.db, userId);
   await recordSecurityEvent(ctx, { type: "email_verified", userId, tenantId: user?.tenantId });
+}
+
+/** Changes the signed-in user's own profile (the display name); the account must still be able to act. */
+export async function updateOwnProfile(
+  ctx: AuthServices,
+  userId: string,
+  changes: { displayName?: string | null },
+): Promise<UserRow> {
+  const user = await currentUser(ctx, userId);
+  return (await updateProfile(ctx.db, user.id, changes)) ?? user;
 }

@@ -1,4 +1,4 @@
-import { insertSecurityEvent } from "../../db/repositories/credentials.repository";
+import { insertSecurityEvent, listSecurityEvents } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
 import type { AuthServices } from "./context";
 
@@ -58,4 +58,13 @@ export async function recordSecurityEvent(
     ip: client.ip,
     ...details,
   });
+}
+
+/** A page of the user's own security events, newest first, older than `before` when given. */
+export function listOwnSecurityEvents(
+  ctx: Pick<AuthServices, "db">,
+  userId: string,
+  page: { limit: number; before?: Date | undefined },
+) {
+  return listSecurityEvents(ctx.db, userId, page.limit, page.before);
 }
