@@ -6,19 +6,13 @@ import { authOf } from "../../middleware/authenticate";
 import { authCookies, inCookieMode, verifiedCsrfSession } from "../../middleware/csrf";
 import { contextOf } from "../../middleware/request-context";
 import { REFRESH_SLIDING_SECONDS } from "../../services/auth/context";
-import {
-  clearedCookies,
-  csrfCookie,
-  csrfKeys,
-  issueCsrfToken,
-  refreshCookie,
-  refreshTokenSession,
-} from "../../services/auth/cookies";
+import { csrfKeys, issueCsrfToken, refreshTokenSession } from "../../services/auth/cookies";
 import { recordSecurityEvent } from "../../services/auth/events";
 import { type LoginResult, login, loginSecondFactor } from "../../services/auth/login";
 import { register as registerAccount } from "../../services/auth/registration";
 import { endSession, refreshSession, type TokenPair } from "../../services/auth/sessions";
 import { toLoginView, toTenantView, toUserView } from "./auth.schemas";
+import { clearedCookies, csrfCookie, refreshCookie } from "./cookies";
 import type * as routes from "./session.routes";
 
 const wantsCookies = (c: Context<AppEnv>) => c.req.header("x-token-delivery") === "cookie";
