@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { latestEmailsTo } from "../../db/repositories/outbox.repository";
 import { AppError } from "../../errors";
+import { contextOf } from "../../middleware/request-context";
 import { createRouter, defineRoute, problems } from "../../openapi";
-import { loadSecretsAtRest } from "../../services/crypto/secrets-at-rest";
 import { openOutboxBody } from "../../services/email/outbox";
 
 const mailboxRoute = defineRoute({
@@ -46,7 +46,7 @@ export const devRoutes = createRouter().openapi(mailboxRoute, async (c) => {
     throw new AppError("not_found", `No route matches ${c.req.method} ${c.req.path}.`);
   }
   const rows = await latestEmailsTo(c.var.database.db, c.req.valid("query").to, 20);
-  const { sealing } = await loadSecretsAtRest(c.var.config);
+  const { sealing } = await contextOf(c).secretsAtRest();
   const messages = await Promise.all(
     rows.map(async (m) => ({
       id: m.id,
