@@ -1,10 +1,9 @@
 import type { MiddlewareHandler } from "hono";
-import type { Transaction } from "../db/client";
-import { findStoredResponse, storeResponse, tryClaimKey } from "../db/repositories/idempotency.repository";
 import type { AppEnv } from "../env";
 import { AppError, PROBLEM_CONTENT_TYPE } from "../errors";
-import { recordAudit } from "../services/tenancy/audit";
+import type { Transaction } from "../services/context";
 import type { TenantContext } from "../services/tenancy/context";
+import { claimIdempotencyKey, rememberResponse } from "../services/tenancy/idempotency";
 import { tenantOf } from "./authorize";
 
 export interface IdempotencyOptions {
@@ -102,26 +101,8 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     let replay: Response | undefined;
     try {
       await ctx.transaction(async (tx) => {
-        if (!(await tryClaimKey(tx, name))) {
-          throw new AppError("idempotency_conflict", "A request with this Idempotency-Key is in flight.", {
-            headers: { "Retry-After": "1" },
-          });
-        }
-        const stored = await findStoredResponse(tx, name, ctx.now());
+        const stored = await claimIdempotencyKey(tx, ctx, name, requestHash);
         if (stored) {
-          if (stored.requestHash !== requestHash) {
-            throw new AppError(
-              "idempotency_key_reused",
-              "This Idempotency-Key was used for a different request; use a new key for a new request.",
-            );
-          }
-          // Audited as what it is - a retry answered from the record - so the trail shows every money request.
-          await recordAudit(tx, ctx, {
-            action: "idempotency.replayed",
-            resourceType: "idempotency_key",
-            resourceId: key,
-            after: { route: name.route, status: stored.responseStatus },
-          });
           replay = new Response(stored.responseBody, {
             status: stored.responseStatus,
             headers: {
@@ -139,7 +120,7 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
         }
         // Not an outcome: undo whatever the handler wrote, so a retry starts afresh.
         if (!(await storable(c.res))) throw new Discard();
-        await storeResponse(tx, {
+        await rememberResponse(tx, {
           ...name,
           requestHash,
           responseStatus: c.res.status,

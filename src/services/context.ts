@@ -1,5 +1,6 @@
 import type { AppConfig } from "../config";
 import { type Database, RequestDatabase } from "../db/client";
+
 import type { TenantQuotas } from "../db/schema";
 import type { AccountGuard } from "../durable-objects/account-guard";
 import type { SessionAuthority, StepUpProof } from "../durable-objects/session-authority";
@@ -11,6 +12,8 @@ import { loadSecretsAtRest, type SecretsAtRest } from "./crypto/secrets-at-rest"
 import type { Mailer } from "./email/outbox";
 import { createEmailSender } from "./email/senders";
 import type { TenantContext } from "./tenancy/context";
+
+export type { Database, RequestDatabase, Transaction } from "../db/client";
 
 /**
  * The dependencies of the services, assembled in one place: `createServiceContext` for work without a
@@ -104,6 +107,10 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/** The configured database, connecting on first use; the caller closes it (`settle` or `close`). */
+export const openDatabase = (config: Pick<AppConfig, "DATABASE_URL" | "WS_RELAY">) =>
+  new RequestDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, relay: config.WS_RELAY } : undefined);
+
 /**
  * The dependencies every invocation of the Worker shares, request or not. A request passes the database
  * its middleware opened; the queue consumer and the cron get one from the configuration, and close it.
@@ -111,9 +118,7 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
 export function createServiceContext(
   env: Bindings,
   config: AppConfig,
-  database = new RequestDatabase(
-    config.DATABASE_URL ? { url: config.DATABASE_URL, relay: config.WS_RELAY } : undefined,
-  ),
+  database = openDatabase(config),
 ): ServiceContext {
   const secretsAtRest = once(() => loadSecretsAtRest(config));
   return {
