@@ -11,6 +11,7 @@ import { deadline } from "./middleware/deadline";
 import { jsonBody } from "./middleware/json-body";
 import { handleError, handleNotFound, validationHook } from "./middleware/problems";
 import { rateLimit } from "./middleware/rate-limit";
+import { requestContext } from "./middleware/request-context";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
@@ -44,7 +45,8 @@ import { wellKnownRoutes } from "./routes/well-known";
  * 5. 405 detection - turns the not-found answer for a known path into 405 with `Allow`;
  * 6. rate limit - anonymous endpoints by client address here, authenticated ones per user in `authenticate`;
  * 7. deadline, then body limit, then JSON body - cheap refusals before any handler runs;
- * 8. database - opened lazily, closed after the response.
+ * 8. database - opened lazily, closed after the response;
+ * 9. request context - the services' dependencies, built once; authentication adds the caller to it.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -74,6 +76,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(jsonBody({ except: ["/api/v1/predictions/bulk", "/api/v1/models"] }));
   app.use(csrf());
   app.use(database());
+  app.use(requestContext());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

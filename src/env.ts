@@ -1,9 +1,7 @@
 import type { AppConfig } from "./config";
 import type { RequestDatabase } from "./db/client";
-import type { TenantQuotas } from "./db/schema";
-import type { StepUpProof } from "./durable-objects/session-authority";
+import type { RequestContext } from "./services/context";
 import type { RateLimitPolicy } from "./services/rate-limit/rules";
-import type { TenantContext } from "./services/tenancy/context";
 
 /** Worker bindings: the generated `Cloudflare.Env` plus secrets, which `wrangler types` cannot see. */
 export interface Bindings extends Cloudflare.Env {
@@ -33,44 +31,16 @@ export interface Variables {
   requestId: string;
   config: AppConfig;
   database: RequestDatabase;
+  /** The services' dependencies, the client and, once known, the caller and its tenant (middleware/request-context). */
+  context: RequestContext;
   /** Set by authentication once known; read by the request log. */
   tenantId?: string;
   userId?: string;
-  /** The verified user behind an access token, set by the `authenticate` middleware. */
-  auth?: AuthContext;
-  /** The verified caller - a user or an API key - set by the `authenticate` middleware. */
-  principal?: Principal;
-  /** The caller's tenant, access and audit context, set by the `authorize` middleware. */
-  tenant?: TenantContext;
   /** A principal-scoped rate-limit policy awaiting the caller's identity (see middleware/rate-limit). */
   rateLimitPolicy?: RateLimitPolicy;
   /** The `RateLimit-Policy` / `RateLimit` headers of the decision taken for this request. */
   rateLimitHeaders?: Record<string, string>;
 }
-
-/** Who is calling, from a verified access token that its session authority still accepts. */
-export interface AuthContext {
-  userId: string;
-  tenantId: string;
-  role: string;
-  sessionId: string;
-  tokenId: string;
-  expiresAt: number;
-  /** This session's live step-up proof (a re-authentication in the last few minutes), if it has one. */
-  stepUp?: StepUpProof | undefined;
-}
-
-/** A verified caller: a user (access token) or a machine (API key). */
-export type Principal =
-  | { kind: "user"; tenantId: string; userId: string }
-  | {
-      kind: "api_key";
-      tenantId: string;
-      apiKeyId: string;
-      scopes: readonly string[];
-      organizationId: string | null;
-      quotas: TenantQuotas;
-    };
 
 /** The Hono environment of every router in the app. */
 export interface AppEnv {

@@ -1,14 +1,12 @@
 import { loadConfig } from "./config";
-import { RequestDatabase } from "./db/client";
+import type { RequestDatabase } from "./db/client";
 import type { Bindings } from "./env";
 import { describeError, type LogLevel, log } from "./logger";
+import { createServiceContext } from "./services/context";
 import { resealAll } from "./services/crypto/reseal";
 import type { SealingKeys } from "./services/crypto/sealed";
-import { loadSecretsAtRest } from "./services/crypto/secrets-at-rest";
 import { deliverPending } from "./services/email/outbox";
-import { createEmailSender } from "./services/email/senders";
 import { runPortfolioChores } from "./services/portfolios/chores";
-import { riskDeps } from "./services/risk/deps";
 import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 
 /**
@@ -19,11 +17,11 @@ import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 export async function runScheduled(env: Bindings): Promise<{ sent: number; failed: number }> {
   const config = loadConfig(env);
   if (!config.DATABASE_URL) return { sent: 0, failed: 0 };
-  const database = new RequestDatabase({ url: config.DATABASE_URL, relay: config.WS_RELAY });
-  const secrets = await loadSecretsAtRest(config);
+  const context = createServiceContext(env, config);
+  const { database } = context;
+  const secrets = await context.secretsAtRest();
   try {
-    const mailer = { sender: createEmailSender(config), sealing: secrets.sealing };
-    const result = await deliverPending(database.db, mailer, { limit: 100 });
+    const result = await deliverPending(database.db, await context.mailer(), { limit: 100 });
     log(config.LOG_LEVEL, result.failed > 0 ? "warn" : "info", { msg: "outbox drained", ...result });
     return result;
   } catch (error) {
@@ -31,8 +29,8 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
     throw error;
   } finally {
     // Prices from the feed and idempotency upkeep: never throws, so it runs whether or not e-mail went out.
-    await runPortfolioChores(config, database, new Date());
-    await resumeStalledJobs(database, riskDeps(env, config), new Date()).catch((error: unknown) =>
+    await runPortfolioChores(config, database, context.now());
+    await resumeStalledJobs(database, context, context.now()).catch((error: unknown) =>
       log(config.LOG_LEVEL, "error", { msg: "stalled job sweep failed", error: describeError(error) }),
     );
     if (secrets.sealing) await sealPlaintext(config.LOG_LEVEL, database, secrets.sealing);

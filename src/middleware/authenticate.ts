@@ -2,9 +2,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { verifyAccessToken } from "../services/auth/jwt";
+import type { UserCaller } from "../services/context";
 import { API_KEY_PATTERN, resolveApiKey } from "../services/tenancy/api-keys";
 import { enforceRateLimit } from "./rate-limit";
-import { signingKeys } from "./request-edge";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|fek_[A-Za-z0-9_-]{43})$/;
 
@@ -44,21 +44,21 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
 }
 
 async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void> {
-  const { config } = c.var;
-  const keys = await signingKeys(c);
+  const { context } = c.var;
+  const { config } = context;
+  const keys = await context.signingKeys();
   const claims = await verifyAccessToken(keys, token, {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   }).catch((error: unknown) => {
     throw refused("The access token is invalid or expired.", true, error);
   });
-  const authority = c.env.SESSION_AUTHORITY.get(c.env.SESSION_AUTHORITY.idFromName(claims.sub));
-  const verdict = await authority.check(
-    { jti: claims.jti, sid: claims.sid, iat: claims.iat },
-    Math.floor(Date.now() / 1000),
-  );
+  const verdict = await context
+    .sessionAuthority(claims.sub)
+    .check({ jti: claims.jti, sid: claims.sid, iat: claims.iat }, Math.floor(context.now().getTime() / 1000));
   if (!verdict.valid) throw refused("The access token is invalid or expired.", true);
-  c.set("auth", {
+  context.caller = {
+    kind: "user",
     userId: claims.sub,
     tenantId: claims.tid,
     role: claims.role,
@@ -66,8 +66,7 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
     tokenId: claims.jti,
     expiresAt: claims.exp,
     stepUp: verdict.stepUp,
-  });
-  c.set("principal", { kind: "user", tenantId: claims.tid, userId: claims.sub });
+  };
   c.set("userId", claims.sub);
   c.set("tenantId", claims.tid);
   const policy = c.var.rateLimitPolicy;
@@ -75,18 +74,26 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
 }
 
 async function authenticateKey(c: Context<AppEnv>, secret: string): Promise<void> {
-  const resolved = await resolveApiKey(c.var.database.db, secret, new Date());
+  const { context } = c.var;
+  const resolved = await resolveApiKey(context.db, secret, context.now());
   if (!resolved) throw refused("The API key is invalid, expired or revoked.", true);
   const { key, quotas } = resolved;
-  c.set("principal", {
+  context.caller = {
     kind: "api_key",
     tenantId: key.tenantId,
     apiKeyId: key.id,
     scopes: key.scopes,
     organizationId: key.organizationId,
     quotas,
-  });
+  };
   c.set("tenantId", key.tenantId);
   const policy = c.var.rateLimitPolicy;
   if (policy) await enforceRateLimit(c, policy, `key:${key.id}`);
+}
+
+/** The signed-in user of a route behind `authenticate` (users only: an API key is 401 here). */
+export function authOf(c: Context<AppEnv>): UserCaller {
+  const caller = c.var.context.caller;
+  if (caller?.kind !== "user") throw new AppError("unauthorized", "Authentication is required.");
+  return caller;
 }

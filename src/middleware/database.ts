@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { RequestDatabase } from "../db/client";
 import type { AppEnv } from "../env";
+import { openDatabase } from "../services/context";
 
 /**
  * Gives the request a lazily-opened database (`c.var.database`) and closes it once the response is
@@ -9,8 +9,7 @@ import type { AppEnv } from "../env";
  */
 export function database(): MiddlewareHandler<AppEnv> {
   return async function database(c, next) {
-    const { DATABASE_URL, WS_RELAY } = c.var.config;
-    const handle = new RequestDatabase(DATABASE_URL ? { url: DATABASE_URL, relay: WS_RELAY } : undefined);
+    const handle = openDatabase(c.var.config);
     c.set("database", handle);
     try {
       await next();

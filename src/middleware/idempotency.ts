@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import type { Transaction } from "../db/client";
 import type { AppEnv } from "../env";
 import { AppError, PROBLEM_CONTENT_TYPE } from "../errors";
+import type { Transaction } from "../services/context";
 import type { TenantContext } from "../services/tenancy/context";
 import { claimIdempotencyKey, recordIdempotentResponse } from "../services/tenancy/idempotency";
 import { tenantOf } from "./authorize";
@@ -112,11 +112,11 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
           });
           return;
         }
-        c.set("tenant", within(ctx, tx));
+        c.var.context.tenant = within(ctx, tx);
         try {
           await next();
         } finally {
-          c.set("tenant", ctx);
+          c.var.context.tenant = ctx;
         }
         // Not an outcome: undo whatever the handler wrote, so a retry starts afresh.
         if (!(await storable(c.res))) throw new Discard();

@@ -1,13 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { AppError } from "../errors";
-import type { ClientContext } from "../services/auth/context";
-import { loadSigningKeys } from "../services/auth/keys";
+import type { ClientContext } from "../services/context";
 
-/**
- * What a request tells about where it came from, and the keys it is verified with: read by the
- * authentication middleware and by the handlers alike, so it lives below both.
- */
+/** What a request tells about where it came from: read once, into the request context. */
 
 interface CfProperties {
   country?: string;
@@ -35,13 +30,5 @@ export function clientOf(c: Context<AppEnv>): ClientContext {
     country: cf?.country ?? null,
     city: cf?.city ?? null,
     asn: typeof cf?.asn === "number" ? cf.asn : null,
-    requestId: c.var.requestId,
   };
-}
-
-/** The signing keys, or 503 when the Worker has none (only possible in local development). */
-export async function signingKeys(c: Context<AppEnv>) {
-  const json = c.var.config.JWT_SIGNING_KEYS;
-  if (!json) throw new AppError("service_unavailable", "Token signing keys are not configured.");
-  return loadSigningKeys(json);
 }

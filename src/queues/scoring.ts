@@ -5,11 +5,10 @@
  * consumer records the chunk's rows as failed so that the job still finishes.
  */
 import { loadConfig } from "../config";
-import { RequestDatabase } from "../db/client";
 import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
+import { createServiceContext } from "../services/context";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";
-import { riskDeps } from "../services/risk/deps";
 import { ScoringMessageSchema } from "./messages";
 
 /** Whether a batch comes from the dead-letter queue (`finedge-scoring-dlq`, `-dlq-dev`). */
@@ -17,15 +16,13 @@ export const isDeadLetterQueue = (queue: string) => /-dlq(-|$)/.test(queue);
 
 export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const config = loadConfig(env);
-  const deps = riskDeps(env, config);
   const deadLetter = isDeadLetterQueue(batch.queue);
-  const database = config.DATABASE_URL
-    ? new RequestDatabase({ url: config.DATABASE_URL, relay: config.WS_RELAY })
-    : null;
+  const context = createServiceContext(env, config);
+  const { database } = context;
   try {
     for (const message of batch.messages) {
       const parsed = ScoringMessageSchema.safeParse(message.body);
-      if (!parsed.success || !database) {
+      if (!parsed.success || !database.configured) {
         // Retrying cannot fix a malformed message (or a Worker without a database): drop it, loudly.
         log(config.LOG_LEVEL, "error", {
           msg: "scoring message dropped",
@@ -39,10 +36,10 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
       const scope: JobScope = {
         tenantId,
         transaction: (work) => database.tenant(tenantId, work),
-        now: () => new Date(),
+        now: context.now,
       };
       try {
-        await (deadLetter ? abandonChunk : scoreChunk)(scope, deps, parsed.data);
+        await (deadLetter ? abandonChunk : scoreChunk)(scope, context, parsed.data);
         message.ack();
       } catch (error) {
         log(config.LOG_LEVEL, "error", {
@@ -57,6 +54,6 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
       }
     }
   } finally {
-    await database?.close();
+    await database.close();
   }
 }

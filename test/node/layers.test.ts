@@ -83,18 +83,6 @@ const NAMED_EXCEPTIONS: ReadonlyArray<{ from: string; to: string; why: string }>
   },
 ];
 
-/**
- * Imports still waiting for a change in progress elsewhere in the tree: the sign-in routes and the
- * authorization middleware are being moved onto services. Each entry is `from -> to`; an entry that no
- * longer matches a violation fails the test, so the list only shrinks. Remove it when it is empty.
- */
-const PENDING: ReadonlySet<string> = new Set<string>([
-  "middleware/authorize.ts -> db/repositories/access.repository.ts",
-  "middleware/authorize.ts -> db/schema.ts",
-  "routes/auth/account.handlers.ts -> db/repositories/credentials.repository.ts",
-  "routes/auth/auth.schemas.ts -> db/repositories/users.repository.ts",
-]);
-
 interface Import {
   from: string;
   to: string;
@@ -222,13 +210,7 @@ describe("the import direction", () => {
   });
 
   it("has no import against the direction routes -> middleware -> services -> db -> base", () => {
-    const found = violations().filter(({ key }) => !PENDING.has(key));
-    expect(found.map(({ text }) => text)).toEqual([]);
-  });
-
-  it("lists as pending only imports that still break the rules", () => {
-    const current = new Set(violations().map(({ key }) => key));
-    expect([...PENDING].filter((key) => !current.has(key))).toEqual([]);
+    expect(violations().map(({ text }) => text)).toEqual([]);
   });
 
   it("allows named exceptions only for leaf modules", () => {

@@ -1,5 +1,6 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { authOf } from "../../middleware/authenticate";
 import { tenantOf } from "../../middleware/authorize";
 import { requireStepUp } from "../../services/auth/step-up-rule";
 import {
@@ -9,7 +10,6 @@ import {
 } from "../../services/tenancy/api-keys";
 import type { ApiKeyScope } from "../../services/tenancy/permissions";
 import type { ApiKey } from "../../services/tenancy/types";
-import { authOf } from "../auth/deps";
 import { pageBody } from "../page";
 import type * as routes from "./api-keys.routes";
 

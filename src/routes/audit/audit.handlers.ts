@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
 import { exportAuditTrail, searchAuditTrail, verifyAuditTrail } from "../../services/tenancy/audit-trail";
 import { pageBody } from "../page";
 import type * as routes from "./audit.routes";
@@ -28,7 +29,7 @@ export const verifyAuditEvents: RouteHandler<typeof routes.verifyAuditEvents, Ap
 
 export const exportAuditEvents: RouteHandler<typeof routes.exportAuditEvents, AppEnv> = async (c) => {
   const { from_seq } = c.req.valid("json");
-  const result = await exportAuditTrail(tenantOf(c), c.env.FILES, from_seq);
+  const result = await exportAuditTrail(tenantOf(c), contextOf(c).files, from_seq);
   return c.json(
     {
       bucket: "FILES",

@@ -1,7 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { listSecurityEvents as listEvents } from "../../db/repositories/credentials.repository";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
+import { authOf } from "../../middleware/authenticate";
+import { contextOf } from "../../middleware/request-context";
 import {
   changePassword as changeAccountPassword,
   currentUser,
@@ -11,41 +12,35 @@ import {
   revokeOwnSession,
   updateOwnProfile,
 } from "../../services/auth/account";
-import { pageOf, timeCursor } from "../../services/pagination";
+import { listOwnSecurityEvents } from "../../services/auth/events";
 import { afterResponse } from "../after-response";
 import { pageBody } from "../page";
 import type * as routes from "./account.routes";
 import { toUserView } from "./auth.schemas";
-import { authDeps, authOf, clientOf } from "./deps";
 
 export const getMe: RouteHandler<typeof routes.getMe, AppEnv> = async (c) => {
-  const user = await currentUser(await authDeps(c), authOf(c).userId);
+  const user = await currentUser(contextOf(c), authOf(c).userId);
   return c.json(toUserView(user), 200);
 };
 
 export const patchMe: RouteHandler<typeof routes.patchMe, AppEnv> = async (c) => {
-  const user = await updateOwnProfile(
-    await authDeps(c),
-    authOf(c).userId,
-    { displayName: c.req.valid("json").display_name },
-    clientOf(c),
-  );
+  const user = await updateOwnProfile(contextOf(c), authOf(c).userId, {
+    displayName: c.req.valid("json").display_name,
+  });
   return c.json(toUserView(user), 200);
 };
 
 export const changePassword: RouteHandler<typeof routes.changePassword, AppEnv> = async (c) => {
   const { current_password, new_password } = c.req.valid("json");
-  const { sessionsEnded } = await changeAccountPassword(
-    await authDeps(c),
-    authOf(c),
-    { currentPassword: current_password, newPassword: new_password },
-    clientOf(c),
-  );
+  const { sessionsEnded } = await changeAccountPassword(contextOf(c), authOf(c), {
+    currentPassword: current_password,
+    newPassword: new_password,
+  });
   return c.json({ sessions_ended: sessionsEnded }, 200);
 };
 
 export const listSessions: RouteHandler<typeof routes.listSessions, AppEnv> = async (c) => {
-  const sessions = await listUserSessions(await authDeps(c), authOf(c));
+  const sessions = await listUserSessions(contextOf(c), authOf(c));
   return c.json(
     {
       sessions: sessions.map((s) => ({
@@ -64,20 +59,18 @@ export const listSessions: RouteHandler<typeof routes.listSessions, AppEnv> = as
 };
 
 export const deleteSession: RouteHandler<typeof routes.deleteSession, AppEnv> = async (c) => {
-  await revokeOwnSession(await authDeps(c), authOf(c), c.req.valid("param").id, clientOf(c));
+  await revokeOwnSession(contextOf(c), authOf(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 
 export const deleteOtherSessions: RouteHandler<typeof routes.deleteOtherSessions, AppEnv> = async (c) => {
-  const ended = await revokeOtherSessions(await authDeps(c), authOf(c), clientOf(c));
+  const ended = await revokeOtherSessions(contextOf(c), authOf(c));
   return c.json({ sessions_ended: ended }, 200);
 };
 
 export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const deps = await authDeps(c);
-  const rows = await listEvents(deps.db, authOf(c).userId, { before: timeCursor(cursor), limit: limit + 1 });
-  const page = pageOf(rows, limit, (e) => ({ createdAt: e.createdAt, id: e.id }));
+  const page = await listOwnSecurityEvents(contextOf(c), authOf(c).userId, { limit, cursor });
   return c.json(
     pageBody(page, (e) => ({
       id: e.id,
@@ -94,10 +87,10 @@ export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, 
 export const requestEmailVerification: RouteHandler<typeof routes.requestEmailVerification, AppEnv> = async (
   c,
 ) => {
-  const deps = await authDeps(c);
-  const user = await currentUser(deps, authOf(c).userId);
+  const ctx = contextOf(c);
+  const user = await currentUser(ctx, authOf(c).userId);
   if (user.emailVerifiedAt) throw new AppError("conflict", "The e-mail address is already verified.");
   // The token and the e-mail follow the answer, as for the other links.
-  afterResponse(c, "verification link", () => requestVerificationLink(deps, user, clientOf(c)));
+  afterResponse(c, "verification link", () => requestVerificationLink(ctx, user));
   return c.body(null, 202);
 };

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { TenantRow, UserRow } from "../../db/repositories/users.repository";
 import { problems } from "../../openapi";
+import type { Tenant, User } from "../../services/tenancy/types";
 
 /** E-mail addresses are compared and stored lower-cased. */
 export const Email = z
@@ -110,7 +110,7 @@ export const TotpCode = z
   .openapi({ example: "123456" });
 
 /** The public view of a user: never the password hash or the TOTP secret. */
-export const toUserView = (user: UserRow) => ({
+export const toUserView = (user: User) => ({
   id: user.id,
   tenant_id: user.tenantId,
   email: user.email,
@@ -121,7 +121,7 @@ export const toUserView = (user: UserRow) => ({
   created_at: user.createdAt.toISOString(),
 });
 
-export const toTenantView = (tenant: TenantRow) => ({
+export const toTenantView = (tenant: Tenant) => ({
   id: tenant.id,
   name: tenant.name,
   created_at: tenant.createdAt.toISOString(),
@@ -133,7 +133,7 @@ export function toLoginView(
     | { mfa_required: true; mfa_token: string; methods: ["totp", "backup_code"]; expires_in: number }
     | ({
         mfa_required?: undefined;
-        user: UserRow;
+        user: User;
       } & z.infer<typeof TokenPairSchema>),
 ) {
   if (result.mfa_required) return result;

@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { contextOf } from "../../middleware/request-context";
 import { confirmEmail as confirmAddress } from "../../services/auth/account";
 import {
   type LinkPurpose,
@@ -9,12 +10,11 @@ import {
   sendAccountLink,
 } from "../../services/auth/recovery";
 import { afterResponse } from "../after-response";
-import { authDeps, clientOf } from "./deps";
 import type * as routes from "./recovery.routes";
 import { loginView } from "./session.handlers";
 
 export const confirmEmail: RouteHandler<typeof routes.confirmEmail, AppEnv> = async (c) => {
-  await confirmAddress(await authDeps(c), c.req.valid("json").token, clientOf(c));
+  await confirmAddress(contextOf(c), c.req.valid("json").token);
   return c.body(null, 204);
 };
 
@@ -24,9 +24,8 @@ export const confirmEmail: RouteHandler<typeof routes.confirmEmail, AppEnv> = as
  * oracle, ASVS 6.3.8).
  */
 async function sendLinkAfterResponse(c: Context<AppEnv>, purpose: LinkPurpose, email: string) {
-  const deps = await authDeps(c);
-  const client = clientOf(c);
-  afterResponse(c, `${purpose} link`, () => sendAccountLink(deps, purpose, email, client));
+  const ctx = contextOf(c);
+  afterResponse(c, `${purpose} link`, () => sendAccountLink(ctx, purpose, email));
 }
 
 export const forgotPassword: RouteHandler<typeof routes.forgotPassword, AppEnv> = async (c) => {
@@ -36,7 +35,7 @@ export const forgotPassword: RouteHandler<typeof routes.forgotPassword, AppEnv> 
 
 export const resetPassword: RouteHandler<typeof routes.resetPassword, AppEnv> = async (c) => {
   const { token, new_password } = c.req.valid("json");
-  await resetAccountPassword(await authDeps(c), token, new_password, clientOf(c));
+  await resetAccountPassword(contextOf(c), token, new_password);
   return c.body(null, 204);
 };
 
@@ -46,6 +45,6 @@ export const requestMagicLink: RouteHandler<typeof routes.requestMagicLink, AppE
 };
 
 export const verifyMagicLink: RouteHandler<typeof routes.verifyMagicLink, AppEnv> = async (c) => {
-  const result = await redeemMagicLink(await authDeps(c), c.req.valid("json").token, clientOf(c));
+  const result = await redeemMagicLink(contextOf(c), c.req.valid("json").token);
   return c.json(await loginView(c, result), 200);
 };

@@ -2,22 +2,17 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
+import { authOf } from "../../middleware/authenticate";
 import { authCookies, inCookieMode, verifiedCsrfSession } from "../../middleware/csrf";
+import { contextOf } from "../../middleware/request-context";
 import { REFRESH_SLIDING_SECONDS } from "../../services/auth/context";
-import {
-  clearedCookies,
-  csrfCookie,
-  csrfKeys,
-  issueCsrfToken,
-  refreshCookie,
-  refreshTokenSession,
-} from "../../services/auth/cookies";
+import { csrfKeys, issueCsrfToken, refreshTokenSession } from "../../services/auth/cookies";
 import { recordSecurityEvent } from "../../services/auth/events";
 import { type LoginResult, login, loginSecondFactor } from "../../services/auth/login";
 import { register as registerAccount } from "../../services/auth/registration";
 import { endSession, refreshSession, type TokenPair } from "../../services/auth/sessions";
 import { toLoginView, toTenantView, toUserView } from "./auth.schemas";
-import { authDeps, authOf, clientOf } from "./deps";
+import { clearedCookies, csrfCookie, refreshCookie } from "./cookies";
 import type * as routes from "./session.routes";
 
 const wantsCookies = (c: Context<AppEnv>) => c.req.header("x-token-delivery") === "cookie";
@@ -47,16 +42,12 @@ export async function loginView(c: Context<AppEnv>, result: LoginResult) {
 
 export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  const { user, tenant, tokens } = await registerAccount(
-    await authDeps(c),
-    {
-      email: input.email,
-      password: input.password,
-      displayName: input.display_name ?? null,
-      tenantName: input.tenant_name ?? null,
-    },
-    clientOf(c),
-  );
+  const { user, tenant, tokens } = await registerAccount(contextOf(c), {
+    email: input.email,
+    password: input.password,
+    displayName: input.display_name ?? null,
+    tenantName: input.tenant_name ?? null,
+  });
   return c.json(
     { user: toUserView(user), tenant: toTenantView(tenant), ...(await signedIn(c, tokens)) },
     201,
@@ -65,23 +56,18 @@ export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) 
 
 export const loginWithPassword: RouteHandler<typeof routes.login, AppEnv> = async (c) => {
   const { email, password } = c.req.valid("json");
-  return c.json(await loginView(c, await login(await authDeps(c), email, password, clientOf(c))), 200);
+  return c.json(await loginView(c, await login(contextOf(c), email, password)), 200);
 };
 
 export const loginWithTotp: RouteHandler<typeof routes.loginTotp, AppEnv> = async (c) => {
   const { mfa_token, code } = c.req.valid("json");
-  const result = await loginSecondFactor(await authDeps(c), mfa_token, { totp: code }, clientOf(c));
+  const result = await loginSecondFactor(contextOf(c), mfa_token, { totp: code });
   return c.json(await loginView(c, result), 200);
 };
 
 export const loginWithBackupCode: RouteHandler<typeof routes.loginBackupCode, AppEnv> = async (c) => {
   const { mfa_token, backup_code } = c.req.valid("json");
-  const result = await loginSecondFactor(
-    await authDeps(c),
-    mfa_token,
-    { backupCode: backup_code },
-    clientOf(c),
-  );
+  const result = await loginSecondFactor(contextOf(c), mfa_token, { backupCode: backup_code });
   return c.json(await loginView(c, result), 200);
 };
 
@@ -105,7 +91,7 @@ export const rotateRefreshToken: RouteHandler<typeof routes.refresh, AppEnv> = a
       ],
     });
   }
-  const deps = await authDeps(c);
+  const ctx = contextOf(c);
   if (fromCookie === undefined) {
     if (fromBody === undefined) {
       throw new AppError(
@@ -113,28 +99,27 @@ export const rotateRefreshToken: RouteHandler<typeof routes.refresh, AppEnv> = a
         "A refresh token is required, in the body or as the refresh cookie.",
       );
     }
-    return c.json(await refreshSession(deps, fromBody, clientOf(c)), 200);
+    return c.json(await refreshSession(ctx, fromBody), 200);
   }
   // The middleware has checked this too; the refresh route relies on it alone, so it asks again.
   const csrfSession = await verifiedCsrfSession(c);
-  const session = await refreshTokenSession(deps, fromCookie);
+  const session = await refreshTokenSession(ctx, fromCookie);
   if (session && session.sessionId !== csrfSession) {
     throw new AppError("csrf_failed", "The CSRF token belongs to another session.");
   }
-  const pair = await refreshSession(deps, fromCookie, clientOf(c));
+  const pair = await refreshSession(ctx, fromCookie);
   return c.json(await deliverToCookies(c, pair, session?.maxAgeSeconds ?? REFRESH_SLIDING_SECONDS), 200);
 };
 
 export const logout: RouteHandler<typeof routes.logout, AppEnv> = async (c) => {
   const auth = authOf(c);
-  const deps = await authDeps(c);
-  await endSession(deps, auth.userId, auth.sessionId, "logout");
-  await deps.sessionAuthority(auth.userId).revokeToken(auth.tokenId, auth.expiresAt);
-  await recordSecurityEvent(deps, {
+  const ctx = contextOf(c);
+  await endSession(ctx, auth.userId, auth.sessionId, "logout");
+  await ctx.sessionAuthority(auth.userId).revokeToken(auth.tokenId, auth.expiresAt);
+  await recordSecurityEvent(ctx, {
     type: "logout",
     userId: auth.userId,
     tenantId: auth.tenantId,
-    client: clientOf(c),
     details: { sessionId: auth.sessionId },
   });
   if (inCookieMode(c))

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AppError } from "../../errors";
+import { contextOf } from "../../middleware/request-context";
 import { createRouter, defineRoute, problems } from "../../openapi";
 import { readMailbox } from "../../services/email/mailbox";
 
@@ -43,7 +44,7 @@ export const devRoutes = createRouter().openapi(mailboxRoute, async (c) => {
   if (ENVIRONMENT !== "development" && ENVIRONMENT !== "test") {
     throw new AppError("not_found", `No route matches ${c.req.method} ${c.req.path}.`);
   }
-  const mailbox = await readMailbox(c.var.database.db, c.var.config, c.req.valid("query").to, 20);
+  const mailbox = await readMailbox(contextOf(c), c.req.valid("query").to, 20);
   const messages = mailbox.map((m) => ({
     id: m.id,
     template: m.template,

@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import packageJson from "../../../package.json";
 import type { AppEnv } from "../../env";
 import { describeError, log } from "../../logger";
+import { contextOf } from "../../middleware/request-context";
 import { databaseCheck, modelsCheck, signingKeysCheck, storageCheck } from "../../services/dependency-checks";
 import { checkReadiness } from "../../services/readiness";
 import type { liveness, readiness } from "./health.routes";
@@ -16,12 +17,13 @@ export const getLiveness: RouteHandler<typeof liveness, AppEnv> = (c) =>
 
 export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) => {
   const { config, database } = c.var;
+  const { models, files } = contextOf(c);
   const report = await checkReadiness(
     [
       databaseCheck(() => database.db),
       signingKeysCheck(config.JWT_SIGNING_KEYS),
-      storageCheck({ MODELS: c.env.MODELS, FILES: c.env.FILES }),
-      modelsCheck(c.env.MODELS),
+      storageCheck({ MODELS: models, FILES: files }),
+      modelsCheck(models),
     ],
     {
       version: packageJson.version,

@@ -1,14 +1,8 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
-import { Access } from "../../services/tenancy/access";
-import type { TenantContext } from "../../services/tenancy/context";
-import {
-  type AcceptorContext,
-  acceptInvitation as accept,
-} from "../../services/tenancy/invitation-acceptance";
+import { contextOf } from "../../middleware/request-context";
+import { acceptInvitation as accept } from "../../services/tenancy/invitation-acceptance";
 import { statusOf } from "../../services/tenancy/invitation-rules";
 import {
   createInvitation as create,
@@ -17,7 +11,6 @@ import {
 } from "../../services/tenancy/invitations";
 import type { Invitation } from "../../services/tenancy/types";
 import { toTenantView, toUserView } from "../auth/auth.schemas";
-import { authDeps, clientOf } from "../auth/deps";
 import { pageBody } from "../page";
 import type * as routes from "./invitations.routes";
 
@@ -40,7 +33,7 @@ export const toInvitationView = (row: Invitation, now: Date): z.infer<typeof rou
 export const createInvitation: RouteHandler<typeof routes.createInvitation, AppEnv> = async (c) => {
   const input = c.req.valid("json");
   const ctx = tenantOf(c);
-  const invitation = await create(ctx, await authDeps(c), {
+  const invitation = await create(ctx, contextOf(c), {
     email: input.email,
     role: input.role,
     organizationId: input.organization_id ?? null,
@@ -65,44 +58,12 @@ export const revokeInvitation: RouteHandler<typeof routes.revokeInvitation, AppE
   return c.body(null, 204);
 };
 
-/**
- * The tenant context of an invitee: the route is anonymous (the token is the credential), so there is no
- * `authorize` to build one. The accepting user is the actor of the audit event in the inviting tenant.
- */
-const acceptorContext =
-  (c: Context<AppEnv>): AcceptorContext =>
-  (tenantId, user) => {
-    const { database, requestId } = c.var;
-    const access = Access.forUser(user.id, { role: user.role, memberships: new Map() });
-    const context: TenantContext = {
-      tenantId,
-      access,
-      actor: access.actor,
-      requestId,
-      ip: clientOf(c).ip,
-      now: () => new Date(),
-      db: database.db,
-      transaction: (work) => database.tenant(tenantId, work),
-      inTenant: () => {
-        throw new AppError("forbidden", "An invitation acts in its own tenant only.");
-      },
-      audited: 0,
-    };
-    return context;
-  };
-
 export const acceptInvitation: RouteHandler<typeof routes.acceptInvitation, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  const result = await accept(
-    await authDeps(c),
-    clientOf(c),
-    acceptorContext(c),
-    c.req.valid("param").token,
-    {
-      password: input.password,
-      displayName: input.display_name,
-    },
-  );
+  const result = await accept(contextOf(c), c.req.valid("param").token, {
+    password: input.password,
+    displayName: input.display_name,
+  });
   const body = {
     user: toUserView(result.user),
     tenant: toTenantView(result.tenant),

@@ -1,6 +1,7 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
 import { jobResults } from "../../services/risk/job-results";
 import * as jobs from "../../services/risk/jobs";
 import type { ScoringJob, ScoringJobError } from "../../services/risk/types";
@@ -69,7 +70,7 @@ const MEDIA_TYPES = { ndjson: "application/x-ndjson", csv: "text/csv; charset=ut
 
 export const getJobResults: RouteHandler<typeof routes.getJobResults, AppEnv> = async (c) => {
   const { format } = c.req.valid("query");
-  const { job, stream } = await jobResults(tenantOf(c), c.env.FILES, c.req.valid("param").id, format);
+  const { job, stream } = await jobResults(tenantOf(c), contextOf(c).files, c.req.valid("param").id, format);
   return c.body(stream, 200, {
     "Content-Type": MEDIA_TYPES[format],
     "Content-Disposition": `attachment; filename="job-${job.id}.${format}"`,

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
-import { riskDeps } from "../../services/risk/deps";
+import { contextOf } from "../../middleware/request-context";
 import { listModels as listAll, type VersionSummary } from "../../services/risk/model-listing";
 import { activateModel as activate } from "../../services/risk/model-registry";
 import { uploadModel as upload } from "../../services/risk/model-upload";
@@ -22,7 +22,7 @@ const toVersionView = (v: VersionSummary, active: boolean) => ({
 });
 
 export const listModels: RouteHandler<typeof routes.listModels, AppEnv> = async (c) => {
-  const models = await listAll(tenantOf(c), riskDeps(c.env, c.var.config));
+  const models = await listAll(tenantOf(c), contextOf(c));
   const items = models.map((m) => ({
     name: m.name,
     source: m.source,
@@ -56,7 +56,7 @@ export const uploadModel: RouteHandler<typeof routes.uploadModel, AppEnv> = asyn
   if (!model) throw missing("model");
   if (!manifest) throw missing("manifest");
   const card = await bytesOf(form.get("card"));
-  const row = await upload(tenantOf(c), riskDeps(c.env, c.var.config), {
+  const row = await upload(tenantOf(c), contextOf(c), {
     model,
     manifest,
     card: card && new TextDecoder().decode(card),
@@ -80,7 +80,7 @@ export const uploadModel: RouteHandler<typeof routes.uploadModel, AppEnv> = asyn
 
 export const activateModel: RouteHandler<typeof routes.activateModel, AppEnv> = async (c) => {
   const { name, version } = c.req.valid("param");
-  const result = await activate(tenantOf(c), riskDeps(c.env, c.var.config), name, version);
+  const result = await activate(tenantOf(c), contextOf(c), name, version);
   return c.json(
     {
       name,

@@ -1,12 +1,11 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { AppConfig } from "../../config";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
 import { REPLAYED_HEADER } from "../../middleware/idempotency";
+import { contextOf } from "../../middleware/request-context";
 import { formatProbability } from "../../ml/bands";
 import { round, topReasons } from "../../ml/reasons";
-import { riskDeps } from "../../services/risk/deps";
 import { submitBulkJob } from "../../services/risk/jobs";
 import * as predictions from "../../services/risk/predictions";
 import type { Prediction } from "../../services/risk/types";
@@ -57,21 +56,26 @@ const quarterlyRequest = (body: z.output<typeof QuarterlyBody>): predictions.Qua
       }
     : { ...choiceOf(body), quarters: body.quarters };
 
-const deps = (c: { env: AppEnv["Bindings"]; var: { config: AppConfig } }) => riskDeps(c.env, c.var.config);
-
 export const predictCredit: RouteHandler<typeof routes.predictCredit, AppEnv> = async (c) => {
   const { application, ...choice } = c.req.valid("json");
-  const row = await predictions.predictCredit(tenantOf(c), deps(c), { ...choiceOf(choice), application });
+  const row = await predictions.predictCredit(tenantOf(c), contextOf(c), {
+    ...choiceOf(choice),
+    application,
+  });
   return c.json(toPredictionView(row), 201);
 };
 
 export const predictAnnual: RouteHandler<typeof routes.predictAnnual, AppEnv> = async (c) => {
-  const row = await predictions.predictAnnual(tenantOf(c), deps(c), annualRequest(c.req.valid("json")));
+  const row = await predictions.predictAnnual(tenantOf(c), contextOf(c), annualRequest(c.req.valid("json")));
   return c.json(toPredictionView(row), 201);
 };
 
 export const predictQuarterly: RouteHandler<typeof routes.predictQuarterly, AppEnv> = async (c) => {
-  const row = await predictions.predictQuarterly(tenantOf(c), deps(c), quarterlyRequest(c.req.valid("json")));
+  const row = await predictions.predictQuarterly(
+    tenantOf(c),
+    contextOf(c),
+    quarterlyRequest(c.req.valid("json")),
+  );
   return c.json(toPredictionView(row), 201);
 };
 
@@ -102,7 +106,7 @@ export const submitBulk: RouteHandler<typeof routes.submitBulk, AppEnv> = async 
   }
   const length = c.req.header("content-length");
   const { model, model_version } = c.req.valid("query");
-  const { job, replayed } = await submitBulkJob(tenantOf(c), deps(c), {
+  const { job, replayed } = await submitBulkJob(tenantOf(c), contextOf(c), {
     format,
     body: c.req.raw.body,
     contentLength: length === undefined ? null : Number(length),

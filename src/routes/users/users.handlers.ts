@@ -1,11 +1,11 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
 import { resetUserTwoFactor } from "../../services/tenancy/two-factor-reset";
 import type { TenantUser } from "../../services/tenancy/types";
 import { updateUser as update } from "../../services/tenancy/user-changes";
 import { getUser as find, listUsers as list, unlockUser as unlock } from "../../services/tenancy/users";
-import { authDeps, clientOf } from "../auth/deps";
 import { pageBody } from "../page";
 import type * as routes from "./users.routes";
 
@@ -40,7 +40,7 @@ export const getUser: RouteHandler<typeof routes.getUser, AppEnv> = async (c) =>
 
 export const updateUser: RouteHandler<typeof routes.updateUser, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  const user = await update(tenantOf(c), await authDeps(c), clientOf(c), c.req.valid("param").id, {
+  const user = await update(tenantOf(c), contextOf(c), c.req.valid("param").id, {
     role: input.role,
     status: input.status,
     displayName: input.display_name,
@@ -49,11 +49,11 @@ export const updateUser: RouteHandler<typeof routes.updateUser, AppEnv> = async 
 };
 
 export const unlockUser: RouteHandler<typeof routes.unlockUser, AppEnv> = async (c) => {
-  await unlock(tenantOf(c), await authDeps(c), c.req.valid("param").id);
+  await unlock(tenantOf(c), contextOf(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 
 export const resetTwoFactor: RouteHandler<typeof routes.resetTwoFactor, AppEnv> = async (c) => {
-  await resetUserTwoFactor(tenantOf(c), await authDeps(c), clientOf(c), c.req.valid("param").id);
+  await resetUserTwoFactor(tenantOf(c), contextOf(c), c.req.valid("param").id);
   return c.body(null, 204);
 };

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { contextOf } from "../../middleware/request-context";
 import { createRouter, defineRoute } from "../../openapi";
-import { signingKeys } from "../auth/deps";
 
 const jwksRoute = defineRoute({
   method: "get",
@@ -20,7 +20,7 @@ const jwksRoute = defineRoute({
 
 /** `GET /.well-known/jwks.json`. Public keys only; clients may cache them briefly. */
 export const wellKnownRoutes = createRouter().openapi(jwksRoute, async (c) => {
-  const keys = await signingKeys(c);
+  const keys = await contextOf(c).signingKeys();
   c.header("Cache-Control", "public, max-age=300");
   return c.json(keys.jwks, 200);
 });

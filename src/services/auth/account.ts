@@ -9,7 +9,7 @@ import {
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 import { recordAccountAudit, recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashPassword, verifyPassword } from "./passwords";
@@ -19,30 +19,129 @@ import { endAllSessions, endSession } from "./sessions";
 import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
-export async function currentUser(deps: AuthDeps, userId: string): Promise<UserRow> {
-  const user = await findUserById(deps.db, userId);
-  if (!user || !maySignIn(user, deps.now())) throw new AppError("unauthorized", "The account is not active.");
+export async function currentUser(ctx: AuthServices, userId: string): Promise<UserRow> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }
 
 /**
- * Changes the signed-in user's own profile. The change and its audit event - before and after of the
- * fields named, in the tenant's trail, where an administrator's change to the same fields also goes -
- * commit together.
+ * Changes the password after re-authentication (ASVS 7.5.1) and ends every other session (ASVS 7.4.3);
+ * the current one stays signed in. A wrong current password counts towards lockout; a locked account gets 423.
+ */
+export async function changePassword(
+  ctx: AuthServices,
+  auth: { userId: string; sessionId: string },
+  input: { currentPassword: string; newPassword: string },
+) {
+  const user = await currentUser(ctx, auth.userId);
+  await refuseIfLocked(ctx, lockoutKey(user, user.email));
+  const { valid } = await verifyPassword(input.currentPassword, user.passwordHash);
+  if (!valid) {
+    return failAttempt(ctx, user.email, user, "password", {
+      path: "change-password",
+      detail: "The current password is wrong.",
+    });
+  }
+  const ended = await replacePassword(ctx, user, input.newPassword, "password_changed", auth.sessionId);
+  return { sessionsEnded: ended };
+}
+
+/**
+ * Sets a new password (policy checked) - spending every outstanding e-mailed link and sign-in challenge of
+ * the account in the same statement - ends every session but `keepSessionId`, records the event and tells
+ * the owner by e-mail. Returns how many sessions ended.
+ */
+export async function replacePassword(
+  ctx: AuthServices,
+  user: UserRow,
+  newPassword: string,
+  event: "password_changed" | "password_reset",
+  keepSessionId?: string,
+): Promise<number> {
+  assertPasswordPolicy(newPassword, user.email, "/new_password");
+  await setPasswordRevokingTokens(ctx.db, user.id, await hashPassword(newPassword), ctx.now());
+  const ended = await endAllSessions(ctx, user.id, event, keepSessionId);
+  await recordSecurityEvent(ctx, {
+    type: event,
+    userId: user.id,
+    tenantId: user.tenantId,
+    details: { sessionsEnded: ended },
+  });
+  await sendEmail(ctx.db, await ctx.mailer(), {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: "password_changed",
+    ...renderEmail("password_changed", { at: ctx.now() }),
+  });
+  return ended;
+}
+
+/** The user's live sessions, the calling one marked. */
+export async function listSessions(ctx: AuthServices, auth: { userId: string; sessionId: string }) {
+  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.now());
+  return rows.map((row) => ({ ...row, current: row.id === auth.sessionId }));
+}
+
+/** Ends one of the user's own sessions; another user's session id is simply not found (404). */
+export async function revokeOwnSession(
+  ctx: AuthServices,
+  auth: { userId: string; tenantId: string },
+  sessionId: string,
+) {
+  const session = await findUserSession(ctx.db, auth.userId, sessionId);
+  if (!session || session.revokedAt) throw new AppError("not_found", "No such session.");
+  await endSession(ctx, auth.userId, sessionId, "revoked_by_user");
+  await recordSecurityEvent(ctx, {
+    type: "session_revoked",
+    userId: auth.userId,
+    tenantId: auth.tenantId,
+    details: { sessionId },
+  });
+}
+
+/** Ends every session but the calling one. */
+export async function revokeOtherSessions(
+  ctx: AuthServices,
+  auth: { userId: string; tenantId: string; sessionId: string },
+) {
+  const ended = await endAllSessions(ctx, auth.userId, "revoked_by_user", auth.sessionId);
+  await recordSecurityEvent(ctx, {
+    type: "sessions_revoked",
+    userId: auth.userId,
+    tenantId: auth.tenantId,
+    details: { sessionsEnded: ended },
+  });
+  return ended;
+}
+
+/** Confirms an e-mail address with the single-use token sent to it. */
+export async function confirmEmail(ctx: AuthServices, token: string) {
+  const userId = await consumeOneTimeToken(ctx.db, "verify_email", await hashToken(token), ctx.now());
+  if (!userId) throw new AppError("invalid_token", "The verification link is invalid, used or expired.");
+  await markEmailVerified(ctx.db, userId, ctx.now());
+  const user = await findUserById(ctx.db, userId);
+  await recordSecurityEvent(ctx, { type: "email_verified", userId, tenantId: user?.tenantId });
+}
+
+/**
+ * Changes the signed-in user's own profile (the display name); the account must still be able to act. The
+ * change and its audit event - before and after of the fields named, in the tenant's trail, where an
+ * administrator's change to the same fields also goes - commit together.
  */
 export async function updateOwnProfile(
-  deps: AuthDeps,
+  ctx: AuthServices,
   userId: string,
   changes: { displayName?: string | null | undefined },
-  client: ClientContext,
 ): Promise<UserRow> {
-  const user = await currentUser(deps, userId);
+  const user = await currentUser(ctx, userId);
   const fields: { displayName?: string | null } = {};
   if (changes.displayName !== undefined) fields.displayName = changes.displayName;
   if (Object.keys(fields).length === 0) return user;
-  return deps.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const updated = (await updateProfile(tx, user.id, fields)) ?? user;
-    await recordAccountAudit(tx, user, client, {
+    await recordAccountAudit(tx, user, ctx, {
       action: "user.updated",
       before: { email: user.email, displayName: user.displayName },
       after: { displayName: updated.displayName },
@@ -53,129 +152,13 @@ export async function updateOwnProfile(
 
 /** Sends a new verification link to the user's address, and records that one was asked for. */
 export async function requestEmailVerification(
-  deps: AuthDeps,
+  ctx: AuthServices,
   user: { id: string; tenantId: string; email: string },
-  client: ClientContext,
 ) {
-  await sendVerificationEmail(deps, user);
-  await recordSecurityEvent(deps, {
+  await sendVerificationEmail(ctx, user);
+  await recordSecurityEvent(ctx, {
     type: "email_verification_requested",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
   });
-}
-
-/**
- * Changes the password after re-authentication (ASVS 7.5.1) and ends every other session (ASVS 7.4.3);
- * the current one stays signed in. A wrong current password counts towards lockout; a locked account gets 423.
- */
-export async function changePassword(
-  deps: AuthDeps,
-  auth: { userId: string; sessionId: string },
-  input: { currentPassword: string; newPassword: string },
-  client: ClientContext,
-) {
-  const user = await currentUser(deps, auth.userId);
-  await refuseIfLocked(deps, lockoutKey(user, user.email));
-  const { valid } = await verifyPassword(input.currentPassword, user.passwordHash);
-  if (!valid) {
-    return failAttempt(deps, user.email, user, client, "password", {
-      path: "change-password",
-      detail: "The current password is wrong.",
-    });
-  }
-  const ended = await replacePassword(
-    deps,
-    user,
-    input.newPassword,
-    "password_changed",
-    client,
-    auth.sessionId,
-  );
-  return { sessionsEnded: ended };
-}
-
-/**
- * Sets a new password (policy checked) - spending every outstanding e-mailed link and sign-in challenge of
- * the account in the same statement - ends every session but `keepSessionId`, records the event and tells
- * the owner by e-mail. Returns how many sessions ended.
- */
-export async function replacePassword(
-  deps: AuthDeps,
-  user: UserRow,
-  newPassword: string,
-  event: "password_changed" | "password_reset",
-  client: ClientContext,
-  keepSessionId?: string,
-): Promise<number> {
-  assertPasswordPolicy(newPassword, user.email, "/new_password");
-  await setPasswordRevokingTokens(deps.db, user.id, await hashPassword(newPassword), deps.now());
-  const ended = await endAllSessions(deps, user.id, event, keepSessionId);
-  await recordSecurityEvent(deps, {
-    type: event,
-    userId: user.id,
-    tenantId: user.tenantId,
-    client,
-    details: { sessionsEnded: ended },
-  });
-  await sendEmail(deps.db, deps.email, {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "password_changed",
-    ...renderEmail("password_changed", { at: deps.now() }),
-  });
-  return ended;
-}
-
-/** The user's live sessions, the calling one marked. */
-export async function listSessions(deps: AuthDeps, auth: { userId: string; sessionId: string }) {
-  const rows = await listActiveSessions(deps.db, auth.userId, deps.now());
-  return rows.map((row) => ({ ...row, current: row.id === auth.sessionId }));
-}
-
-/** Ends one of the user's own sessions; another user's session id is simply not found (404). */
-export async function revokeOwnSession(
-  deps: AuthDeps,
-  auth: { userId: string; tenantId: string },
-  sessionId: string,
-  client: ClientContext,
-) {
-  const session = await findUserSession(deps.db, auth.userId, sessionId);
-  if (!session || session.revokedAt) throw new AppError("not_found", "No such session.");
-  await endSession(deps, auth.userId, sessionId, "revoked_by_user");
-  await recordSecurityEvent(deps, {
-    type: "session_revoked",
-    userId: auth.userId,
-    tenantId: auth.tenantId,
-    client,
-    details: { sessionId },
-  });
-}
-
-/** Ends every session but the calling one. */
-export async function revokeOtherSessions(
-  deps: AuthDeps,
-  auth: { userId: string; tenantId: string; sessionId: string },
-  client: ClientContext,
-) {
-  const ended = await endAllSessions(deps, auth.userId, "revoked_by_user", auth.sessionId);
-  await recordSecurityEvent(deps, {
-    type: "sessions_revoked",
-    userId: auth.userId,
-    tenantId: auth.tenantId,
-    client,
-    details: { sessionsEnded: ended },
-  });
-  return ended;
-}
-
-/** Confirms an e-mail address with the single-use token sent to it. */
-export async function confirmEmail(deps: AuthDeps, token: string, client: ClientContext) {
-  const userId = await consumeOneTimeToken(deps.db, "verify_email", await hashToken(token), deps.now());
-  if (!userId) throw new AppError("invalid_token", "The verification link is invalid, used or expired.");
-  await markEmailVerified(deps.db, userId, deps.now());
-  const user = await findUserById(deps.db, userId);
-  await recordSecurityEvent(deps, { type: "email_verified", userId, tenantId: user?.tenantId, client });
 }

@@ -1,48 +1,20 @@
-import { generateCookie } from "hono/cookie";
 import type { AppConfig } from "../../config";
 import { findRefreshToken } from "../../db/repositories/sessions.repository";
 import { AppError } from "../../errors";
 import { fromBase64Url, toBase64Url } from "../crypto/base64url";
-import { type AuthDeps, REFRESH_SLIDING_SECONDS } from "./context";
+import { type AuthServices, REFRESH_SLIDING_SECONDS } from "./context";
 import { loadSigningKeys } from "./keys";
 import { generateOpaqueToken, hashToken } from "./secrets";
-
-/** The refresh route: the only path the refresh cookie is ever sent to. */
-const REFRESH_PATH = "/api/v1/auth/refresh";
 
 /**
  * Cookie names without their prefix; `hono/cookie` adds it and enforces its rules. The refresh cookie is
  * `__Secure-` (its Path is not `/`, so it cannot be `__Host-`); the CSRF cookie is `__Host-`, so no sibling
- * subdomain can set or shadow it (a `__Host-` cookie cannot carry a Domain).
+ * subdomain can set or shadow it (a `__Host-` cookie cannot carry a Domain). The CSRF middleware reads them;
+ * the auth routes set them (routes/auth/cookies).
  */
 export const REFRESH_COOKIE = "finedge_refresh";
 export const CSRF_COOKIE = "finedge_csrf";
 export const REFRESH_COOKIE_NAME = `__Secure-${REFRESH_COOKIE}`;
-
-// Secure always, even in local development: browsers accept Secure cookies from http://localhost and 127.0.0.1.
-const refreshOptions = {
-  prefix: "secure",
-  path: REFRESH_PATH,
-  httpOnly: true,
-  secure: true,
-  sameSite: "Strict",
-} as const;
-// Readable by the page (not HttpOnly): that is what lets a same-origin client echo it in X-CSRF-Token.
-const csrfOptions = { prefix: "host", path: "/", secure: true, sameSite: "Strict" } as const;
-
-/** `Set-Cookie` for the refresh token, living as long as the session can still be refreshed. */
-export const refreshCookie = (token: string, maxAgeSeconds: number) =>
-  generateCookie(REFRESH_COOKIE, token, {
-    ...refreshOptions,
-    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
-  });
-
-/** `Set-Cookie` for the CSRF token; same lifetime as the refresh cookie, so refreshing never lacks it. */
-export const csrfCookie = (token: string, maxAgeSeconds: number) =>
-  generateCookie(CSRF_COOKIE, token, { ...csrfOptions, maxAge: Math.max(0, Math.floor(maxAgeSeconds)) });
-
-/** `Set-Cookie` headers that delete both cookies: empty, Max-Age=0, the same name, Path and attributes. */
-export const clearedCookies = () => [refreshCookie("", 0), csrfCookie("", 0)];
 
 const encoder = new TextEncoder();
 
@@ -132,9 +104,9 @@ export async function verifyCsrfToken(keys: CsrfKeys, token: string): Promise<st
  * The session a refresh token belongs to (read only; rotation still decides everything), with the Max-Age its
  * cookie gets once rotated: the sliding lifetime, never past the session's absolute expiry.
  */
-export async function refreshTokenSession(deps: AuthDeps, refreshToken: string) {
-  const found = await findRefreshToken(deps.db, await hashToken(refreshToken));
+export async function refreshTokenSession(ctx: AuthServices, refreshToken: string) {
+  const found = await findRefreshToken(ctx.db, await hashToken(refreshToken));
   if (!found) return undefined;
-  const remaining = (found.session.absoluteExpiresAt.getTime() - deps.now().getTime()) / 1000;
+  const remaining = (found.session.absoluteExpiresAt.getTime() - ctx.now().getTime()) / 1000;
   return { sessionId: found.session.id, maxAgeSeconds: Math.min(REFRESH_SLIDING_SECONDS, remaining) };
 }

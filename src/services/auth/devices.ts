@@ -1,4 +1,4 @@
-import type { ClientContext } from "./context";
+import type { ClientContext } from "../context";
 
 /** The network a client is in: /24 for IPv4, /48 for IPv6, so a DHCP renewal is not a new device. */
 export function ipPrefix(ip: string | null): string {

@@ -5,7 +5,7 @@ import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { currentUser } from "./account";
-import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
+import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
 import { recordAccountAudit, recordSecurityEvent } from "./events";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { endAllSessions } from "./sessions";
@@ -18,49 +18,43 @@ const taken = () => new AppError("email_taken", "Another account uses this e-mai
  * can confirm it, and a notice to the current one, so its owner learns of a change they did not ask for.
  * A newer request replaces an unconfirmed one. Nothing changes until the link is confirmed.
  */
-export async function requestEmailChange(
-  deps: AuthDeps,
-  caller: StepUpCaller,
-  newEmail: string,
-  client: ClientContext,
-) {
-  const user = await currentUser(deps, caller.userId);
-  requireStepUp(caller, deps.now(), user);
+export async function requestEmailChange(ctx: AuthServices, caller: StepUpCaller, newEmail: string) {
+  const user = await currentUser(ctx, caller.userId);
+  requireStepUp(caller, ctx.now(), user);
   if (newEmail === user.email) throw new AppError("conflict", "This is already the account's address.");
   // Registration answers 409 for a taken address too; this is a signed-in, stepped-up caller.
-  if (await findUserByEmail(deps.db, newEmail)) throw taken();
+  if (await findUserByEmail(ctx.db, newEmail)) throw taken();
   const token = generateOpaqueToken();
-  const now = deps.now();
-  await createEmailChangeToken(deps.db, {
+  const now = ctx.now();
+  await createEmailChangeToken(ctx.db, {
     userId: user.id,
     tokenHash: await hashToken(token),
     newEmail,
     expiresAt: new Date(now.getTime() + EMAIL_TOKEN_SECONDS.change_email * 1000),
     now,
   });
-  await sendEmail(deps.db, deps.email, {
+  await sendEmail(ctx.db, await ctx.mailer(), {
     tenantId: user.tenantId,
     userId: user.id,
     to: newEmail,
     template: "change_email",
     ...renderEmail("change_email", {
-      appUrl: deps.config.APP_URL,
+      appUrl: ctx.config.APP_URL,
       token,
       expiresInMinutes: EMAIL_TOKEN_SECONDS.change_email / 60,
     }),
   });
-  await sendEmail(deps.db, deps.email, {
+  await sendEmail(ctx.db, await ctx.mailer(), {
     tenantId: user.tenantId,
     userId: user.id,
     to: user.email,
     template: "email_change_requested",
     ...renderEmail("email_change_requested", { at: now, newEmail }),
   });
-  await recordSecurityEvent(deps, {
+  await recordSecurityEvent(ctx, {
     type: "email_change_requested",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
   });
 }
 
@@ -71,19 +65,18 @@ export async function requestEmailChange(
  * the meantime. The lockout is keyed by user id, so it carries over unchanged.
  */
 export async function confirmEmailChangeRequest(
-  deps: AuthDeps,
+  ctx: AuthServices,
   caller: { userId: string; sessionId: string },
   token: string,
-  client: ClientContext,
 ) {
-  const user = await currentUser(deps, caller.userId);
+  const user = await currentUser(ctx, caller.userId);
   const tokenHash = await hashToken(token);
   // The address is tenant data an administrator sees: the change and its audit event commit together.
   const changed = await unlessDuplicate(["users_email_key"], taken, () =>
-    deps.db.transaction(async (tx) => {
-      const replaced = await confirmEmailChange(tx, { userId: user.id, tokenHash, now: deps.now() });
+    ctx.db.transaction(async (tx) => {
+      const replaced = await confirmEmailChange(tx, { userId: user.id, tokenHash, now: ctx.now() });
       if (replaced) {
-        await recordAccountAudit(tx, user, client, {
+        await recordAccountAudit(tx, user, ctx, {
           action: "user.email_changed",
           before: { email: user.email },
           after: { email: replaced.email },
@@ -93,13 +86,12 @@ export async function confirmEmailChangeRequest(
     }),
   );
   if (!changed) throw new AppError("invalid_token", "The link is invalid, used or expired.");
-  const ended = await endAllSessions(deps, user.id, "email_changed", caller.sessionId);
-  await recordSecurityEvent(deps, {
+  const ended = await endAllSessions(ctx, user.id, "email_changed", caller.sessionId);
+  await recordSecurityEvent(ctx, {
     type: "email_changed",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { sessionsEnded: ended },
   });
-  return { ...user, email: changed.email, emailVerifiedAt: deps.now() };
+  return { ...user, email: changed.email, emailVerifiedAt: ctx.now() };
 }

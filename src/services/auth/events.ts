@@ -1,9 +1,10 @@
 import type { Database, Transaction } from "../../db/client";
 import { appendAuditEvent } from "../../db/repositories/audit.repository";
-import { insertSecurityEvent } from "../../db/repositories/credentials.repository";
+import { insertSecurityEvent, listSecurityEvents } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
+import { pageOf, timeCursor } from "../pagination";
 import { redact } from "../tenancy/audit";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 
 /** The security events recorded (ASVS 16.3.1): every authentication decision and account-security change. */
 export type SecurityEventType =
@@ -37,17 +38,17 @@ export type SecurityEventType =
 
 /** Appends a security event and writes the same as a JSON log line; never includes secrets. */
 export async function recordSecurityEvent(
-  deps: Pick<AuthDeps, "db" | "config">,
+  ctx: Pick<AuthServices, "db" | "config" | "requestId" | "client">,
   event: {
     type: SecurityEventType;
     userId?: string | null;
     tenantId?: string | null;
-    client: ClientContext;
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
-  const { type, userId = null, tenantId = null, client, details = {} } = event;
-  await insertSecurityEvent(deps.db, {
+  const { type, userId = null, tenantId = null, details = {} } = event;
+  const { client } = ctx;
+  await insertSecurityEvent(ctx.db, {
     type,
     userId,
     tenantId,
@@ -55,15 +56,28 @@ export async function recordSecurityEvent(
     userAgent: client.userAgent?.slice(0, 512) ?? null,
     details,
   });
-  log(deps.config.LOG_LEVEL, type.endsWith("failure") || type.includes("reuse") ? "warn" : "info", {
+  log(ctx.config.LOG_LEVEL, type.endsWith("failure") || type.includes("reuse") ? "warn" : "info", {
     msg: "security event",
     event: type,
-    requestId: client.requestId,
+    requestId: ctx.requestId,
     userId,
     tenantId,
     ip: client.ip,
     ...details,
   });
+}
+
+/** A page of the user's own security events, newest first; `cursor` is the previous page's position. */
+export async function listOwnSecurityEvents(
+  ctx: Pick<AuthServices, "db">,
+  userId: string,
+  page: { limit: number; cursor?: string | undefined },
+) {
+  const rows = await listSecurityEvents(ctx.db, userId, {
+    before: timeCursor(page.cursor),
+    limit: page.limit + 1,
+  });
+  return pageOf(rows, page.limit, (e) => ({ createdAt: e.createdAt, id: e.id }));
 }
 
 /**
@@ -74,7 +88,7 @@ export async function recordSecurityEvent(
 export async function recordAccountAudit(
   tx: Transaction | Database,
   user: { id: string; tenantId: string },
-  client: Pick<ClientContext, "requestId" | "ip">,
+  ctx: Pick<AuthServices, "requestId" | "client">,
   entry: { action: string; before: Record<string, unknown>; after: Record<string, unknown> },
 ): Promise<void> {
   await appendAuditEvent(tx, {
@@ -85,7 +99,7 @@ export async function recordAccountAudit(
     resourceType: "user",
     resourceId: user.id,
     summary: { before: redact(entry.before), after: redact(entry.after) },
-    requestId: client.requestId,
-    ip: client.ip,
+    requestId: ctx.requestId,
+    ip: ctx.client.ip,
   });
 }

@@ -2,7 +2,7 @@ import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 import { recordSecurityEvent } from "./events";
 
 /**
@@ -21,15 +21,15 @@ export const lockedError = (retryAfterSeconds: number) =>
     headers: { "Retry-After": String(Math.max(1, retryAfterSeconds)) },
   });
 
-const policy = (deps: AuthDeps) => ({
-  threshold: deps.config.LOCKOUT_THRESHOLD,
-  lockSeconds: deps.config.LOCKOUT_SECONDS,
-  windowSeconds: deps.config.LOCKOUT_WINDOW_SECONDS,
+const policy = (ctx: AuthServices) => ({
+  threshold: ctx.config.LOCKOUT_THRESHOLD,
+  lockSeconds: ctx.config.LOCKOUT_SECONDS,
+  windowSeconds: ctx.config.LOCKOUT_WINDOW_SECONDS,
 });
 
 /** 423 while the guard at `key` holds a lock. */
-export async function refuseIfLocked(deps: AuthDeps, key: string): Promise<void> {
-  const status = await deps.accountGuard(key).status(deps.now().getTime());
+export async function refuseIfLocked(ctx: AuthServices, key: string): Promise<void> {
+  const status = await ctx.accountGuard(key).status(ctx.now().getTime());
   if (status.locked) throw lockedError(status.retryAfterSeconds);
 }
 
@@ -39,34 +39,31 @@ export async function refuseIfLocked(deps: AuthDeps, key: string): Promise<void>
  * and alerts the owner on the failure that reaches the threshold, and answers 401 - or 423 once locked.
  */
 export async function failAttempt(
-  deps: AuthDeps,
+  ctx: AuthServices,
   email: string,
   user: UserRow | undefined,
-  client: ClientContext,
   factor: FailedFactor,
   context: { path: string; detail?: string },
 ): Promise<never> {
-  const result = await deps
+  const result = await ctx
     .accountGuard(lockoutKey(user, email))
-    .recordFailure(deps.now().getTime(), policy(deps));
-  await recordSecurityEvent(deps, {
+    .recordFailure(ctx.now().getTime(), policy(ctx));
+  await recordSecurityEvent(ctx, {
     type: factor === "password" ? "login_failure" : "mfa_failure",
     userId: user?.id,
     tenantId: user?.tenantId,
-    client,
     details: { factor, path: context.path, failures: result.failures },
   });
   if (result.justLocked) {
-    await recordSecurityEvent(deps, {
+    await recordSecurityEvent(ctx, {
       type: "account_locked",
       userId: user?.id,
       tenantId: user?.tenantId,
-      client,
       details: { path: context.path },
     });
     if (user) {
-      const until = new Date(deps.now().getTime() + result.retryAfterSeconds * 1000);
-      await sendEmail(deps.db, deps.email, {
+      const until = new Date(ctx.now().getTime() + result.retryAfterSeconds * 1000);
+      await sendEmail(ctx.db, await ctx.mailer(), {
         tenantId: user.tenantId,
         userId: user.id,
         to: user.email,

@@ -14,7 +14,7 @@ import {
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 import { describeDevice, deviceFingerprint } from "./devices";
 import { recordSecurityEvent } from "./events";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
@@ -34,70 +34,63 @@ export type LoginResult =
 const MFA_TOKEN_SECONDS = 300;
 
 /** The last step of every sign-in: reset the failure count, notice a new device, open the session. */
-export async function completeLogin(deps: AuthDeps, user: UserRow, client: ClientContext, method: string) {
-  await deps.accountGuard(lockoutKey(user, user.email)).recordSuccess();
-  const fingerprint = await deviceFingerprint(client);
-  if (await rememberDevice(deps.db, user.id, fingerprint, deps.now())) {
-    const device = describeDevice(client);
-    await recordSecurityEvent(deps, {
+export async function completeLogin(ctx: AuthServices, user: UserRow, method: string) {
+  await ctx.accountGuard(lockoutKey(user, user.email)).recordSuccess();
+  const fingerprint = await deviceFingerprint(ctx.client);
+  if (await rememberDevice(ctx.db, user.id, fingerprint, ctx.now())) {
+    const device = describeDevice(ctx.client);
+    await recordSecurityEvent(ctx, {
       type: "new_device",
       userId: user.id,
       tenantId: user.tenantId,
-      client,
       details: { device },
     });
-    await sendEmail(deps.db, deps.email, {
+    await sendEmail(ctx.db, await ctx.mailer(), {
       tenantId: user.tenantId,
       userId: user.id,
       to: user.email,
       template: "new_device",
       ...renderEmail("new_device", {
-        userAgent: client.userAgent,
-        ip: client.ip,
-        country: client.country,
-        city: client.city,
-        at: deps.now(),
+        userAgent: ctx.client.userAgent,
+        ip: ctx.client.ip,
+        country: ctx.client.country,
+        city: ctx.client.city,
+        at: ctx.now(),
       }),
     });
   }
-  const pair = await startSession(deps, user, client);
-  await recordSecurityEvent(deps, {
+  const pair = await startSession(ctx, user);
+  await recordSecurityEvent(ctx, {
     type: "login_success",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { method, sessionId: pair.session_id },
   });
   return { ...pair, user };
 }
 
 /** Issues the second-factor challenge; its id is stored hashed so the token works once. */
-export async function challengeSecondFactor(
-  deps: AuthDeps,
-  user: UserRow,
-  client: ClientContext,
-): Promise<LoginResult> {
+export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): Promise<LoginResult> {
   const mfa = await issueMfaToken(
-    deps.keys,
+    await ctx.signingKeys(),
     { userId: user.id, tenantId: user.tenantId },
     {
-      issuer: deps.config.JWT_ISSUER,
-      audience: deps.config.JWT_AUDIENCE,
-      now: deps.now(),
+      issuer: ctx.config.JWT_ISSUER,
+      audience: ctx.config.JWT_AUDIENCE,
+      now: ctx.now(),
       ttlSeconds: MFA_TOKEN_SECONDS,
     },
   );
-  await createOneTimeToken(deps.db, {
+  await createOneTimeToken(ctx.db, {
     userId: user.id,
     purpose: "mfa",
     tokenHash: await hashToken(mfa.jti),
     expiresAt: mfa.expiresAt,
   });
-  await recordSecurityEvent(deps, {
+  await recordSecurityEvent(ctx, {
     type: "mfa_challenge",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
   });
   return {
     mfa_required: true,
@@ -108,70 +101,63 @@ export async function challengeSecondFactor(
 }
 
 /** Password sign-in (ASVS 6.3): lockout first, the same work and answer for unknown and known e-mails. */
-export async function login(
-  deps: AuthDeps,
-  email: string,
-  password: string,
-  client: ClientContext,
-): Promise<LoginResult> {
-  const user = await findUserByEmail(deps.db, email);
-  await refuseIfLocked(deps, lockoutKey(user, email));
+export async function login(ctx: AuthServices, email: string, password: string): Promise<LoginResult> {
+  const user = await findUserByEmail(ctx.db, email);
+  await refuseIfLocked(ctx, lockoutKey(user, email));
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null);
-  if (!user || !valid || !maySignIn(user, deps.now()))
-    return failAttempt(deps, email, user, client, "password", { path: "login" });
-  if (needsRehash) await setPasswordHash(deps.db, user.id, await hashPassword(password), false);
-  if (user.totpEnabledAt) return challengeSecondFactor(deps, user, client);
-  return completeLogin(deps, user, client, "password");
+  if (!user || !valid || !maySignIn(user, ctx.now()))
+    return failAttempt(ctx, email, user, "password", { path: "login" });
+  if (needsRehash) await setPasswordHash(ctx.db, user.id, await hashPassword(password), false);
+  if (user.totpEnabledAt) return challengeSecondFactor(ctx, user);
+  return completeLogin(ctx, user, "password");
 }
 
 /** The second factor: a TOTP code (never the same step twice) or a single-use backup code. */
 export async function loginSecondFactor(
-  deps: AuthDeps,
+  ctx: AuthServices,
   mfaToken: string,
   factor: { totp: string } | { backupCode: string },
-  client: ClientContext,
 ) {
-  const claims = await verifyMfaToken(deps.keys, mfaToken, {
-    issuer: deps.config.JWT_ISSUER,
-    audience: deps.config.JWT_AUDIENCE,
-    now: deps.now(),
+  const claims = await verifyMfaToken(await ctx.signingKeys(), mfaToken, {
+    issuer: ctx.config.JWT_ISSUER,
+    audience: ctx.config.JWT_AUDIENCE,
+    now: ctx.now(),
   });
-  const user = await findUserById(deps.db, claims.sub);
+  const user = await findUserById(ctx.db, claims.sub);
   if (user?.status !== "active" || !user.totpEnabledAt || !user.totpSecret) {
     throw new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
   }
-  await refuseIfLocked(deps, lockoutKey(user, user.email));
-  const now = deps.now();
+  await refuseIfLocked(ctx, lockoutKey(user, user.email));
+  const now = ctx.now();
   let accepted = false;
   if ("totp" in factor) {
     const result = verifyTotp({
-      secret: (await readTotpSecret(deps.secrets, user)) ?? "",
+      secret: (await readTotpSecret(await ctx.secretsAtRest(), user)) ?? "",
       code: factor.totp,
       now: now.getTime(),
       lastUsedStep: user.totpLastStep,
     });
-    accepted = result.valid && (await claimTotpStep(deps.db, user.id, result.step));
+    accepted = result.valid && (await claimTotpStep(ctx.db, user.id, result.step));
   } else {
     accepted = await consumeBackupCode(
-      deps.db,
+      ctx.db,
       user.id,
-      await backupCodeCandidates(deps.secrets, user.id, factor.backupCode),
+      await backupCodeCandidates(await ctx.secretsAtRest(), user.id, factor.backupCode),
       now,
     );
     if (accepted)
-      await recordSecurityEvent(deps, {
+      await recordSecurityEvent(ctx, {
         type: "backup_code_used",
         userId: user.id,
         tenantId: user.tenantId,
-        client,
       });
   }
   if (!accepted)
-    return failAttempt(deps, user.email, user, client, "totp" in factor ? "totp" : "backup_code", {
+    return failAttempt(ctx, user.email, user, "totp" in factor ? "totp" : "backup_code", {
       path: "totp" in factor ? "login/2fa" : "2fa/backup-code",
     });
-  if (!(await consumeOneTimeToken(deps.db, "mfa", await hashToken(claims.jti), now))) {
+  if (!(await consumeOneTimeToken(ctx.db, "mfa", await hashToken(claims.jti), now))) {
     throw new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
   }
-  return completeLogin(deps, user, client, "totp" in factor ? "totp" : "backup_code");
+  return completeLogin(ctx, user, "totp" in factor ? "totp" : "backup_code");
 }

@@ -4,7 +4,7 @@ import { isUniqueViolation, unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import { type AuthDeps, type ClientContext, EMAIL_TOKEN_SECONDS } from "./context";
+import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
 import { deviceFingerprint } from "./devices";
 import { recordSecurityEvent } from "./events";
 import { checkPasswordPolicy, hashPassword } from "./passwords";
@@ -28,22 +28,22 @@ export function assertPasswordPolicy(password: string, email: string, pointer = 
 
 /** Sends a fresh e-mail verification link. */
 export async function sendVerificationEmail(
-  deps: AuthDeps,
+  ctx: AuthServices,
   user: { id: string; tenantId: string; email: string },
 ) {
   const token = generateOpaqueToken();
-  await createOneTimeToken(deps.db, {
+  await createOneTimeToken(ctx.db, {
     userId: user.id,
     purpose: "verify_email",
     tokenHash: await hashToken(token),
-    expiresAt: new Date(deps.now().getTime() + EMAIL_TOKEN_SECONDS.verify_email * 1000),
+    expiresAt: new Date(ctx.now().getTime() + EMAIL_TOKEN_SECONDS.verify_email * 1000),
   });
-  await sendEmail(deps.db, deps.email, {
+  await sendEmail(ctx.db, await ctx.mailer(), {
     tenantId: user.tenantId,
     userId: user.id,
     to: user.email,
     template: "verify_email",
-    ...renderEmail("verify_email", { appUrl: deps.config.APP_URL, token }),
+    ...renderEmail("verify_email", { appUrl: ctx.config.APP_URL, token }),
   });
 }
 
@@ -53,9 +53,8 @@ export async function sendVerificationEmail(
  * unless the account holding it never verified it within a day: that one is released and replaced.
  */
 export async function register(
-  deps: AuthDeps,
+  ctx: AuthServices,
   input: { email: string; password: string; displayName: string | null; tenantName: string | null },
-  client: ClientContext,
 ) {
   assertPasswordPolicy(input.password, input.email);
   const passwordHash = await hashPassword(input.password);
@@ -68,17 +67,17 @@ export async function register(
   };
   let created: Awaited<ReturnType<typeof createTenantWithAdmin>>;
   try {
-    created = await createTenantWithAdmin(deps.db, account);
+    created = await createTenantWithAdmin(ctx.db, account);
   } catch (error) {
     if (!isUniqueViolation(error, EMAIL_KEY)) throw error;
     // Taken - unless only by an account that never verified it in time: that one is released, once.
-    if (!(await releaseExpiredHolder(deps, input.email, client, "registration"))) throw emailTaken();
-    created = await unlessDuplicate(EMAIL_KEY, emailTaken, () => createTenantWithAdmin(deps.db, account));
+    if (!(await releaseExpiredHolder(ctx, input.email, "registration"))) throw emailTaken();
+    created = await unlessDuplicate(EMAIL_KEY, emailTaken, () => createTenantWithAdmin(ctx.db, account));
   }
   const { tenant, user } = created;
-  await rememberDevice(deps.db, user.id, await deviceFingerprint(client), deps.now());
-  await recordSecurityEvent(deps, { type: "register", userId: user.id, tenantId: tenant.id, client });
-  await sendVerificationEmail(deps, user);
-  const pair = await startSession(deps, user, client);
+  await rememberDevice(ctx.db, user.id, await deviceFingerprint(ctx.client), ctx.now());
+  await recordSecurityEvent(ctx, { type: "register", userId: user.id, tenantId: tenant.id });
+  await sendVerificationEmail(ctx, user);
+  const pair = await startSession(ctx, user);
   return { user, tenant, tokens: pair };
 }

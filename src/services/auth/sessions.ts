@@ -9,8 +9,7 @@ import { findUserById, type UserRow } from "../../db/repositories/users.reposito
 import { AppError } from "../../errors";
 import {
   ACCESS_TOKEN_SECONDS,
-  type AuthDeps,
-  type ClientContext,
+  type AuthServices,
   REFRESH_ABSOLUTE_SECONDS,
   REFRESH_SLIDING_SECONDS,
 } from "./context";
@@ -35,12 +34,12 @@ const invalidRefresh = () => new AppError("unauthorized", "The refresh token is 
 
 /** A fresh access token for the session, paired with the refresh token the client now holds. */
 async function tokenPair(
-  deps: AuthDeps,
+  ctx: AuthServices,
   user: UserRow,
   sessionId: string,
   refreshToken: string,
 ): Promise<TokenPair> {
-  const access = await accessTokenFor(deps, user, sessionId);
+  const access = await accessTokenFor(ctx, user, sessionId);
   return {
     access_token: access.token,
     refresh_token: refreshToken,
@@ -50,29 +49,30 @@ async function tokenPair(
   };
 }
 
-async function accessTokenFor(deps: AuthDeps, user: UserRow, sessionId: string) {
+async function accessTokenFor(ctx: AuthServices, user: UserRow, sessionId: string) {
   return issueAccessToken(
-    deps.keys,
+    await ctx.signingKeys(),
     { userId: user.id, tenantId: user.tenantId, role: user.role, sessionId },
     {
-      issuer: deps.config.JWT_ISSUER,
-      audience: deps.config.JWT_AUDIENCE,
-      now: deps.now(),
+      issuer: ctx.config.JWT_ISSUER,
+      audience: ctx.config.JWT_AUDIENCE,
+      now: ctx.now(),
       ttlSeconds: ACCESS_TOKEN_SECONDS,
     },
   );
 }
 
 /** Opens a session (a new refresh-token family) on this device and issues its first token pair. */
-export async function startSession(deps: AuthDeps, user: UserRow, client: ClientContext): Promise<TokenPair> {
-  const now = deps.now();
+export async function startSession(ctx: AuthServices, user: UserRow): Promise<TokenPair> {
+  const now = ctx.now();
+  const { client } = ctx;
   const refreshToken = generateOpaqueToken();
   const session = await createSession(
-    deps.db,
+    ctx.db,
     {
       userId: user.id,
       tenantId: user.tenantId,
-      deviceFingerprint: await deviceFingerprint(client),
+      deviceFingerprint: await deviceFingerprint(ctx.client),
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip,
       country: client.country,
@@ -83,14 +83,14 @@ export async function startSession(deps: AuthDeps, user: UserRow, client: Client
     },
     await hashToken(refreshToken),
   );
-  return tokenPair(deps, user, session.id, refreshToken);
+  return tokenPair(ctx, user, session.id, refreshToken);
 }
 
 /** Ends one session now: in the database and in the user's session authority (checked on every request). */
-export async function endSession(deps: AuthDeps, userId: string, sessionId: string, reason: string) {
-  const row = await revokeSession(deps.db, sessionId, reason, deps.now());
-  const until = row ? seconds(row.absoluteExpiresAt) : seconds(deps.now()) + REFRESH_ABSOLUTE_SECONDS;
-  await deps.sessionAuthority(userId).revokeSession(sessionId, until);
+export async function endSession(ctx: AuthServices, userId: string, sessionId: string, reason: string) {
+  const row = await revokeSession(ctx.db, sessionId, reason, ctx.now());
+  const until = row ? seconds(row.absoluteExpiresAt) : seconds(ctx.now()) + REFRESH_ABSOLUTE_SECONDS;
+  await ctx.sessionAuthority(userId).revokeSession(sessionId, until);
   return row;
 }
 
@@ -100,17 +100,17 @@ export async function endSession(deps: AuthDeps, userId: string, sessionId: stri
  * recorded as a safety net for any token whose session was not live in the database.
  */
 export async function endAllSessions(
-  deps: AuthDeps,
+  ctx: AuthServices,
   userId: string,
   reason: string,
   exceptSessionId?: string,
 ) {
-  const revoked = await revokeUserSessions(deps.db, userId, reason, deps.now(), exceptSessionId);
-  const authority = deps.sessionAuthority(userId);
+  const revoked = await revokeUserSessions(ctx.db, userId, reason, ctx.now(), exceptSessionId);
+  const authority = ctx.sessionAuthority(userId);
   await Promise.all(
     revoked.map((session) => authority.revokeSession(session.id, seconds(session.absoluteExpiresAt))),
   );
-  await authority.revokeAll(seconds(deps.now()), exceptSessionId);
+  await authority.revokeAll(seconds(ctx.now()), exceptSessionId);
   return revoked.length;
 }
 
@@ -118,22 +118,17 @@ export async function endAllSessions(
  * Rotates a refresh token (ASVS 10.4.5). A token presented twice means it leaked: the whole family (the
  * session) is revoked and the event recorded (RFC 9700 s4.14.2).
  */
-export async function refreshSession(
-  deps: AuthDeps,
-  refreshToken: string,
-  client: ClientContext,
-): Promise<TokenPair> {
-  const now = deps.now();
-  const found = await findRefreshToken(deps.db, await hashToken(refreshToken));
+export async function refreshSession(ctx: AuthServices, refreshToken: string): Promise<TokenPair> {
+  const now = ctx.now();
+  const found = await findRefreshToken(ctx.db, await hashToken(refreshToken));
   if (!found) throw invalidRefresh();
   const { token, session } = found;
   const reuse = async () => {
-    await endSession(deps, session.userId, session.id, "refresh_token_reuse");
-    await recordSecurityEvent(deps, {
+    await endSession(ctx, session.userId, session.id, "refresh_token_reuse");
+    await recordSecurityEvent(ctx, {
       type: "refresh_token_reuse",
       userId: session.userId,
       tenantId: session.tenantId,
-      client,
       details: { sessionId: session.id },
     });
     return invalidRefresh();
@@ -141,13 +136,13 @@ export async function refreshSession(
   if (token.usedAt) throw await reuse();
   if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now)
     throw invalidRefresh();
-  const user = await findUserById(deps.db, session.userId);
+  const user = await findUserById(ctx.db, session.userId);
   if (!user || !maySignIn(user, now)) throw invalidRefresh();
 
   const next = generateOpaqueToken();
   const slid = addSeconds(now, REFRESH_SLIDING_SECONDS);
   const expiresAt = new Date(Math.min(slid.getTime(), session.absoluteExpiresAt.getTime()));
-  const rotated = await rotateRefreshToken(deps.db, {
+  const rotated = await rotateRefreshToken(ctx.db, {
     tokenId: token.id,
     sessionId: session.id,
     nextHash: await hashToken(next),
@@ -155,12 +150,11 @@ export async function refreshSession(
     expiresAt,
   });
   if (!rotated) throw await reuse();
-  await recordSecurityEvent(deps, {
+  await recordSecurityEvent(ctx, {
     type: "token_refreshed",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { sessionId: session.id },
   });
-  return tokenPair(deps, user, session.id, next);
+  return tokenPair(ctx, user, session.id, next);
 }

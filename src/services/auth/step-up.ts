@@ -1,7 +1,7 @@
 import type { StepUpFactor } from "../../durable-objects/session-authority";
 import { AppError } from "../../errors";
 import { currentUser } from "./account";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 import { recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { verifyPassword } from "./passwords";
@@ -24,12 +24,11 @@ const wrongFactor = (pointer: string, message: string) =>
  * locked account gets 423. The proof is kept by the user's session authority for this session only.
  */
 export async function stepUp(
-  deps: AuthDeps,
+  ctx: AuthServices,
   caller: { userId: string; sessionId: string },
   input: StepUpInput,
-  client: ClientContext,
 ): Promise<{ expiresIn: number; factor: StepUpFactor }> {
-  const user = await currentUser(deps, caller.userId);
+  const user = await currentUser(ctx, caller.userId);
   const twoFactor = user.totpEnabledAt !== null;
   if (twoFactor && !("code" in input))
     throw wrongFactor(
@@ -38,38 +37,36 @@ export async function stepUp(
     );
   if (!twoFactor && !("password" in input))
     throw wrongFactor("/password", "Two-factor authentication is off: step up with your password.");
-  await refuseIfLocked(deps, lockoutKey(user, user.email));
+  await refuseIfLocked(ctx, lockoutKey(user, user.email));
 
   let factor: StepUpFactor;
   if ("code" in input) {
     factor = /^\d{6}$/.test(input.code.trim()) ? "totp" : "backup_code";
-    if (!(await acceptEitherFactor(deps, user, input.code)))
-      return failAttempt(deps, user.email, user, client, factor, { path: PATH });
+    if (!(await acceptEitherFactor(ctx, user, input.code)))
+      return failAttempt(ctx, user.email, user, factor, { path: PATH });
     if (factor === "backup_code")
-      await recordSecurityEvent(deps, {
+      await recordSecurityEvent(ctx, {
         type: "backup_code_used",
         userId: user.id,
         tenantId: user.tenantId,
-        client,
         details: { path: PATH },
       });
   } else {
     const { valid } = await verifyPassword(input.password, user.passwordHash);
     if (!valid)
-      return failAttempt(deps, user.email, user, client, "password", {
+      return failAttempt(ctx, user.email, user, "password", {
         path: PATH,
         detail: "The password is wrong.",
       });
     factor = "password";
   }
 
-  const until = Math.floor(deps.now().getTime() / 1000) + STEP_UP_SECONDS;
-  await deps.sessionAuthority(user.id).stepUp(caller.sessionId, until, factor);
-  await recordSecurityEvent(deps, {
+  const until = Math.floor(ctx.now().getTime() / 1000) + STEP_UP_SECONDS;
+  await ctx.sessionAuthority(user.id).stepUp(caller.sessionId, until, factor);
+  await recordSecurityEvent(ctx, {
     type: "step_up",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { factor, sessionId: caller.sessionId },
   });
   return { expiresIn: STEP_UP_SECONDS, factor };

@@ -4,7 +4,7 @@ import {
   type UserRow,
 } from "../../db/repositories/users.repository";
 import { log } from "../../logger";
-import type { AuthDeps, ClientContext } from "./context";
+import type { AuthServices } from "./context";
 
 /**
  * An account whose address was never verified lasts this long. Registration proves nothing about the
@@ -32,28 +32,27 @@ export type AddressClaim = "registration" | "invitation_created" | "invitation_a
  * account is left alone: the caller's own conflict rules then apply.
  */
 export async function releaseExpiredHolder(
-  deps: AuthDeps,
+  ctx: AuthServices,
   email: string,
-  client: Pick<ClientContext, "requestId" | "ip"> & { userAgent?: string | null },
   claimedBy: AddressClaim,
 ): Promise<boolean> {
-  const now = deps.now();
-  const released = await releaseUnverifiedAddress(deps.db, {
+  const now = ctx.now();
+  const released = await releaseUnverifiedAddress(ctx.db, {
     email,
     createdBefore: new Date(now.getTime() - UNVERIFIED_ACCOUNT_SECONDS * 1000),
     now,
     claimedBy,
-    requestId: client.requestId,
-    ip: client.ip,
-    userAgent: client.userAgent?.slice(0, 512) ?? null,
+    requestId: ctx.requestId,
+    ip: ctx.client.ip,
+    userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
   });
   if (!released) return false;
   // Its sessions are revoked in the database; the authority refuses their access tokens from now on too.
-  await deps.sessionAuthority(released.id).revokeAll(Math.floor(now.getTime() / 1000));
-  log(deps.config.LOG_LEVEL, "info", {
+  await ctx.sessionAuthority(released.id).revokeAll(Math.floor(now.getTime() / 1000));
+  log(ctx.config.LOG_LEVEL, "info", {
     msg: "security event",
     event: "account_expired",
-    requestId: client.requestId,
+    requestId: ctx.requestId,
     userId: released.id,
     tenantId: released.tenantId,
     claimedBy,
@@ -68,15 +67,14 @@ export async function releaseExpiredHolder(
  * and reported as no holder: the address is free for the caller.
  */
 export async function findAddressHolder(
-  deps: AuthDeps,
+  ctx: AuthServices,
   email: string,
-  client: ClientContext,
   claimedBy: AddressClaim,
 ): Promise<UserRow | undefined> {
-  const holder = await findUserByEmail(deps.db, email);
-  if (!holder || !isExpiredUnverified(holder, deps.now())) return holder;
+  const holder = await findUserByEmail(ctx.db, email);
+  if (!holder || !isExpiredUnverified(holder, ctx.now())) return holder;
   // Released here or by a concurrent claim. Had it been verified meanwhile, nothing is released and the
   // caller's insert meets the unique index (409), as for any taken address.
-  await releaseExpiredHolder(deps, email, client, claimedBy);
+  await releaseExpiredHolder(ctx, email, claimedBy);
   return undefined;
 }

@@ -2,10 +2,8 @@
  * The local mailbox: without an e-mail provider, messages stay in the outbox; a developer (or a test)
  * reads the newest ones sent to an address, with their bodies opened as the sender would open them.
  */
-import type { AppConfig } from "../../config";
-import type { Database } from "../../db/client";
 import { latestEmailsTo } from "../../db/repositories/outbox.repository";
-import { loadSecretsAtRest } from "../crypto/secrets-at-rest";
+import type { ServiceContext } from "../context";
 import { openOutboxBody } from "./outbox";
 
 /** A message as the outbox holds it, its body readable. */
@@ -20,13 +18,12 @@ export interface MailboxMessage {
 
 /** The newest messages sent to `to`, newest first. */
 export async function readMailbox(
-  db: Database,
-  config: Pick<AppConfig, "SECRETS_ENCRYPTION_KEYS" | "BACKUP_CODE_PEPPER">,
+  ctx: Pick<ServiceContext, "db" | "secretsAtRest">,
   to: string,
   limit = 20,
 ): Promise<MailboxMessage[]> {
-  const rows = await latestEmailsTo(db, to, limit);
-  const { sealing } = await loadSecretsAtRest(config);
+  const rows = await latestEmailsTo(ctx.db, to, limit);
+  const { sealing } = await ctx.secretsAtRest();
   return Promise.all(
     rows.map(async (row) => ({
       id: row.id,

@@ -22,9 +22,9 @@ import type { Manifest } from "../../ml/manifest";
 import { annualRatios, type Figures } from "../../ml/ratios";
 import { topReasons } from "../../ml/reasons";
 import type { ScoringMessage } from "../../queues/messages";
+import type { RiskServices } from "../context";
 import { type BulkRow, RecordScanner, type RecordSpan, readRecord } from "./bulk-format";
 import { figuresOfInline } from "./corporate-inputs";
-import type { RiskDeps } from "./deps";
 import type { ResultLine } from "./job-results";
 import { BULK_KINDS, resultKey } from "./jobs";
 import { engine } from "./model-loading";
@@ -79,7 +79,7 @@ const failed = (row: BulkRow, errors: ResultLine["errors"]): ResultLine => ({
 /** Writes the chunk's results and counts it, once; `lines` get the rows past the quota marked failed. */
 async function recordResults(
   scope: JobScope,
-  deps: RiskDeps,
+  deps: RiskServices,
   message: ScoringMessage,
   lines: ResultLine[],
   scorable: number,
@@ -138,7 +138,7 @@ const firstLineOf = (message: ScoringMessage, format: "csv" | "ndjson") =>
 
 /** Reads the chunk's records back from the upload (its byte range only). */
 async function readChunk(
-  deps: RiskDeps,
+  deps: RiskServices,
   key: string,
   message: ScoringMessage,
   format: "csv" | "ndjson",
@@ -162,7 +162,11 @@ async function readChunk(
   );
 }
 
-export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: ScoringMessage): Promise<void> {
+export async function scoreChunk(
+  scope: JobScope,
+  deps: RiskServices,
+  message: ScoringMessage,
+): Promise<void> {
   const startedAt = scope.now();
   const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
   if (!open(job)) return;
@@ -226,7 +230,11 @@ export async function scoreChunk(scope: JobScope, deps: RiskDeps, message: Scori
  * A chunk that exhausted its retries: its rows are recorded as failed, so the job still finishes - with
  * their lines and references when the upload can still be read, which is what a resubmission needs.
  */
-export async function abandonChunk(scope: JobScope, deps: RiskDeps, message: ScoringMessage): Promise<void> {
+export async function abandonChunk(
+  scope: JobScope,
+  deps: RiskServices,
+  message: ScoringMessage,
+): Promise<void> {
   const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
   if (!open(job)) return;
   const records = await readChunk(deps, job.inputKey, message, job.inputFormat, job.columns).catch(

@@ -16,6 +16,7 @@ import {
 import { isUniqueViolation } from "../../db/unique";
 import { AppError } from "../../errors";
 import { log } from "../../logger";
+import type { RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
@@ -23,7 +24,6 @@ import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
 import type { BulkFormat } from "./bulk-format";
 import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
-import type { RiskDeps } from "./deps";
 import { requireQuotaLeft } from "./quota";
 import { type ServingModel, servingModel } from "./scoring";
 
@@ -61,10 +61,10 @@ export interface Submitted {
 const SEND_BATCH = 100;
 
 /** Queues every chunk of a job (in batches of the queue's maximum). */
-export async function queueChunks(deps: RiskDeps, tenantId: string, jobId: string, chunks: ChunkPlan[]) {
+export async function queueChunks(deps: RiskServices, tenantId: string, jobId: string, chunks: ChunkPlan[]) {
   for (let at = 0; at < chunks.length; at += SEND_BATCH) {
     const batch = chunks.slice(at, at + SEND_BATCH);
-    await deps.queue.sendBatch(
+    await deps.scoringQueue.sendBatch(
       batch.map((plan) => ({ body: { type: "score" as const, tenantId, jobId, ...plan } })),
     );
   }
@@ -103,7 +103,7 @@ const liveJobUnderKey = (ctx: TenantContext, key: string) =>
 /** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
 async function replayEarlier(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
   body: ReadableStream<Uint8Array>,
   job: JobRow,
@@ -114,10 +114,10 @@ async function replayEarlier(
 }
 
 /** The model version every chunk of the job will use, fixed now. */
-const resolveJobModel = (ctx: TenantContext, deps: RiskDeps, submission: BulkSubmission) =>
+const resolveJobModel = (ctx: TenantContext, deps: RiskServices, submission: BulkSubmission) =>
   servingModel(ctx, deps, { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS });
 
-const requireQuota = (ctx: TenantContext, deps: RiskDeps) =>
+const requireQuota = (ctx: TenantContext, deps: RiskServices) =>
   ctx.transaction((tx) => requireQuotaLeft(tx, ctx.tenantId, ctx.now(), deps.config));
 
 /** An upload in FILES under the id its job will have, with the job's chunks planned. */
@@ -139,7 +139,7 @@ interface ReceivedUpload {
  */
 async function receiveUpload(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
   body: ReadableStream<Uint8Array>,
 ): Promise<ReceivedUpload> {
@@ -180,7 +180,7 @@ async function receiveUpload(
 async function insertAcceptedJob(
   tx: Transaction,
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
   serving: ServingModel,
   upload: ReceivedUpload,
@@ -226,7 +226,7 @@ async function insertAcceptedJob(
  */
 async function recordJob(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
   serving: ServingModel,
   upload: ReceivedUpload,
@@ -265,7 +265,7 @@ async function recordJob(
 /** Another copy of the request became the job: this upload is dropped and the retry answered with that job. */
 async function replayWinner(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   upload: ReceivedUpload,
   winner: JobRow,
   key: string,
@@ -275,7 +275,7 @@ async function replayWinner(
 }
 
 /** Queues the job's chunks; if the queue refuses them, the job fails and gives its key up (503). */
-async function enqueueJob(ctx: TenantContext, deps: RiskDeps, job: JobRow, chunks: ChunkPlan[]) {
+async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: JobRow, chunks: ChunkPlan[]) {
   try {
     await queueChunks(deps, ctx.tenantId, job.id, chunks);
   } catch (error) {
@@ -305,7 +305,7 @@ async function enqueueJob(ctx: TenantContext, deps: RiskDeps, job: JobRow, chunk
  */
 export async function submitBulkJob(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   submission: BulkSubmission,
 ): Promise<Submitted> {
   const body = requireBody(submission);

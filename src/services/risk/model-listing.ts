@@ -5,9 +5,9 @@ import {
 } from "../../db/repositories/model-versions.repository";
 import type { ModelSource } from "../../db/tables/risk";
 import type { CatalogueVersion } from "../../ml/layout";
+import type { RiskServices } from "../context";
 import type { TenantContext } from "../tenancy/context";
 import { activePointer, platformCatalogue } from "./catalogue";
-import type { RiskDeps } from "./deps";
 import { compareVersions } from "./model-registry";
 
 /** One version as listings show it. */
@@ -44,7 +44,7 @@ const fromRow = (v: ModelVersionRow): VersionSummary => ({
 });
 
 /** The platform's models and the tenant's own, each with its versions (newest first) and the one in use. */
-export async function listModels(ctx: TenantContext, deps: RiskDeps): Promise<ModelSummary[]> {
+export async function listModels(ctx: TenantContext, deps: RiskServices): Promise<ModelSummary[]> {
   const catalogue = await platformCatalogue(deps.models);
   const { own, activations } = await ctx.transaction(async (tx) => ({
     own: await listModelVersions(tx, ctx.tenantId),

@@ -5,7 +5,7 @@
 import { AppError } from "../../errors";
 import { log } from "../../logger";
 import type { LoadedModel } from "../../ml/engine";
-import type { RiskDeps } from "./deps";
+import type { RiskServices } from "../context";
 import type { ResolvedModel } from "./model-registry";
 
 /** The engine module, imported on first use only. */
@@ -27,7 +27,7 @@ export class UnservableModel extends AppError {
 }
 
 /** Loads and verifies a resolved version; a failure is logged in full and thrown as UnservableModel (503). */
-export async function loadVerified(deps: RiskDeps, resolved: ResolvedModel): Promise<LoadedModel> {
+export async function loadVerified(deps: RiskServices, resolved: ResolvedModel): Promise<LoadedModel> {
   const { loadModel, ModelUnavailableError } = await engine();
   const { name, version } = resolved.located.ref;
   return loadModel(deps.models, resolved.located).catch((error: unknown) => {

@@ -13,10 +13,10 @@ import {
 import type { ModelSource } from "../../db/tables/risk";
 import { AppError } from "../../errors";
 import type { LocatedModel } from "../../ml/engine";
+import type { RiskServices } from "../context";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { activePointer, platformCatalogue, platformVersion } from "./catalogue";
-import type { RiskDeps } from "./deps";
 import { loadVerified, UnservableModel } from "./model-loading";
 
 /**
@@ -45,7 +45,7 @@ export function compareVersions(a: string, b: string): number {
 export async function resolveModel(
   tx: Transaction,
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   name: string,
   version?: string,
 ): Promise<ResolvedModel> {
@@ -83,7 +83,7 @@ export async function resolveModel(
 
 /** A published platform version, with the digests the catalogue holds for it. */
 async function publishedVersion(
-  deps: RiskDeps,
+  deps: RiskServices,
   name: string,
   version: string,
 ): Promise<ResolvedModel | undefined> {
@@ -97,7 +97,7 @@ async function publishedVersion(
 }
 
 /** The platform's active version of `name`, with the version its pointer replaced as the fallback. */
-async function pointerVersion(deps: RiskDeps, name: string): Promise<ResolvedModel | undefined> {
+async function pointerVersion(deps: RiskServices, name: string): Promise<ResolvedModel | undefined> {
   const pointer = await activePointer(deps.models, name);
   if (!pointer) return undefined;
   const at = (version: string, sha256: { "model.onnx": string; "manifest.json": string }) => ({
@@ -120,7 +120,7 @@ async function pointerVersion(deps: RiskDeps, name: string): Promise<ResolvedMod
  * load - a version that does not is refused, and the current one keeps serving. An earlier version than
  * the current one is a rollback, and the audit trail says so.
  */
-export async function activateModel(ctx: TenantContext, deps: RiskDeps, name: string, version: string) {
+export async function activateModel(ctx: TenantContext, deps: RiskServices, name: string, version: string) {
   const platform = (await platformCatalogue(deps.models)).models.find((m) => m.name === name);
   const pointer = platform ? await activePointer(deps.models, name) : null;
   const target = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, name, version));

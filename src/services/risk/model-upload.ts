@@ -10,10 +10,10 @@ import { fileKey, type ModelRef } from "../../ml/layout";
 import { PREDICTION_KIND_OF } from "../../ml/manifest";
 import { type Issue, parseManifest } from "../../ml/manifest-rules";
 import { sha256Hex } from "../../ml/sha256";
+import type { RiskServices } from "../context";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { isPlatformModel } from "./catalogue";
-import type { RiskDeps } from "./deps";
 
 export interface ModelUpload {
   manifest: Uint8Array;
@@ -45,7 +45,7 @@ function readManifest(bytes: Uint8Array) {
 /** Validates, dry-runs and stores a model version; 422 with the reasons when any check fails. */
 export async function uploadModel(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   upload: ModelUpload,
 ): Promise<ModelVersionRow> {
   const manifest = readManifest(upload.manifest);

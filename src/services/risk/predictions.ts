@@ -8,6 +8,7 @@ import {
 import { AppError } from "../../errors";
 import type { Manifest } from "../../ml/manifest";
 import { annualRatios, quarterlyRatios, trailingTwelveMonths } from "../../ml/ratios";
+import type { RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import type { TenantContext } from "../tenancy/context";
 import { companyNotFound } from "./companies";
@@ -17,7 +18,6 @@ import {
   figuresOfInline,
   quarterlyFromCompany,
 } from "./corporate-inputs";
-import type { RiskDeps } from "./deps";
 import { recordPrediction, scoreInput, servingModel } from "./scoring";
 
 /** Which model scores (its active version unless one is named), and the caller's own reference. */
@@ -47,7 +47,7 @@ export type QuarterlyRequest = ModelChoice & (QuartersFromCompany | { quarters: 
 /** A retail credit prediction for one loan application. */
 export async function predictCredit(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   request: ModelChoice & { application: Record<string, unknown> },
 ): Promise<PredictionRow> {
   const serving = await servingModel(ctx, deps, {
@@ -71,7 +71,7 @@ export async function predictCredit(
 /** Annual or quarterly corporate prediction, from a company's statements or inline ones. */
 async function predictCorporate(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   kind: "annual" | "quarterly",
   request: ModelChoice & { companyId?: string | undefined },
   gather: (tx: Transaction, manifest: Manifest) => Promise<CorporateInput>,
@@ -97,7 +97,7 @@ async function predictCorporate(
   });
 }
 
-export function predictAnnual(ctx: TenantContext, deps: RiskDeps, request: AnnualRequest) {
+export function predictAnnual(ctx: TenantContext, deps: RiskServices, request: AnnualRequest) {
   return predictCorporate(ctx, deps, "annual", request, async (tx, manifest) => {
     if ("companyId" in request)
       return annualFromCompany(tx, ctx.tenantId, manifest, request.companyId, request.fiscalYear);
@@ -106,7 +106,7 @@ export function predictAnnual(ctx: TenantContext, deps: RiskDeps, request: Annua
   });
 }
 
-export function predictQuarterly(ctx: TenantContext, deps: RiskDeps, request: QuarterlyRequest) {
+export function predictQuarterly(ctx: TenantContext, deps: RiskServices, request: QuarterlyRequest) {
   return predictCorporate(ctx, deps, "quarterly", request, async (tx, manifest) => {
     if ("companyId" in request) {
       const upTo =

@@ -12,9 +12,9 @@ import type { LoadedModel, Scored } from "../../ml/engine";
 import { namedVector, type PreparedInput, prepareInput } from "../../ml/features";
 import { PREDICTION_KIND_OF } from "../../ml/manifest";
 import type { Ratio } from "../../ml/ratios";
+import type { RiskServices } from "../context";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import type { RiskDeps } from "./deps";
 import { engine, loadVerified, UnservableModel } from "./model-loading";
 import { type ResolvedModel, resolveModel } from "./model-registry";
 import { takeQuota } from "./quota";
@@ -28,7 +28,7 @@ export interface ServingModel {
 export type KindWanted = PredictionKind | readonly PredictionKind[];
 
 /** Loads a resolved version and checks that it makes predictions of the `kind` wanted. */
-export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind: KindWanted) {
+export async function loadResolved(deps: RiskServices, resolved: ResolvedModel, kind: KindWanted) {
   const model = await loadVerified(deps, resolved);
   const { name } = resolved.located.ref;
   const kinds: readonly PredictionKind[] = typeof kind === "string" ? [kind] : kind;
@@ -58,7 +58,7 @@ export async function loadResolved(deps: RiskDeps, resolved: ResolvedModel, kind
  */
 export async function servingModel(
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   request: { name: string; version?: string | undefined; kind: KindWanted },
 ): Promise<ServingModel> {
   const resolved = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, request.name, request.version));
@@ -109,7 +109,7 @@ export interface PredictionRecord {
 export async function recordPrediction(
   tx: Transaction,
   ctx: TenantContext,
-  deps: RiskDeps,
+  deps: RiskServices,
   serving: ServingModel,
   result: { prepared: PreparedInput; scored: Scored },
   record: PredictionRecord,

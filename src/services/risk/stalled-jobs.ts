@@ -13,8 +13,8 @@ import {
   updateJob,
 } from "../../db/repositories/scoring-jobs.repository";
 import { describeError, log } from "../../logger";
+import type { RiskServices } from "../context";
 import { ChunkPlanner } from "./bulk-chunks";
-import type { RiskDeps } from "./deps";
 import { queueChunks } from "./jobs";
 
 /** Jobs looked at per run: each may mean reading its whole upload back. */
@@ -25,7 +25,7 @@ export interface ResumeResult {
   chunks: number;
 }
 
-async function resumeJob(database: RequestDatabase, deps: RiskDeps, tenantId: string, jobId: string) {
+async function resumeJob(database: RequestDatabase, deps: RiskServices, tenantId: string, jobId: string) {
   const job = await database.tenant(tenantId, (tx) => findJob(tx, tenantId, jobId));
   if (!job || (job.status !== "queued" && job.status !== "running")) return 0;
   const object = await deps.files.get(job.inputKey);
@@ -47,7 +47,7 @@ async function resumeJob(database: RequestDatabase, deps: RiskDeps, tenantId: st
 
 export async function resumeStalledJobs(
   database: RequestDatabase,
-  deps: RiskDeps,
+  deps: RiskServices,
   now: Date,
   limit = JOBS_PER_RUN,
 ): Promise<ResumeResult> {

@@ -15,7 +15,7 @@ import {
 import type { OrgRole, Role } from "../../db/schema";
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
-import type { AuthDeps, ClientContext } from "../auth/context";
+import type { AuthServices } from "../auth/context";
 import { deviceFingerprint } from "../auth/devices";
 import { recordSecurityEvent } from "../auth/events";
 import { hashPassword } from "../auth/passwords";
@@ -23,13 +23,20 @@ import { assertPasswordPolicy } from "../auth/registration";
 import { hashToken } from "../auth/secrets";
 import { startSession, type TokenPair } from "../auth/sessions";
 import { findAddressHolder } from "../auth/unverified";
+import { Access } from "./access";
 import { recordAudit } from "./audit";
 import { tenantRoleOf, upholdInvitation } from "./authority";
-import type { TenantContext } from "./context";
+import { createTenantContext, type TenantContext, type TenantContextSource } from "./context";
 import { statusOf } from "./invitation-rules";
 
-/** The tenant context of the accepting user, built by the route (the invitee has no token yet). */
-export type AcceptorContext = (tenantId: string, user: { id: string; role: Role }) => TenantContext;
+/** What accepting an invitation uses of the request: the account services and tenant transactions. */
+export type AcceptanceContext = AuthServices & TenantContextSource;
+
+/**
+ * A tenant context for the invitee, who has no token yet (so no `authorize`): the accepting user, with the
+ * role at hand, is the actor of the audit events in the inviting tenant.
+ */
+type ContextFor = (tenantId: string, user: { id: string; role: Role }) => TenantContext;
 
 export interface Acceptance {
   user: UserRow;
@@ -53,12 +60,12 @@ const membershipOf = (invitation: InvitationRow) =>
  * the same tenant joins the organization; an account of another tenant is 409 (a user has one tenant).
  */
 export async function acceptInvitation(
-  deps: AuthDeps,
-  client: ClientContext,
-  contextFor: AcceptorContext,
+  deps: AcceptanceContext,
   token: string,
   input: { password?: string | undefined; displayName?: string | null | undefined },
 ): Promise<Acceptance> {
+  const contextFor: ContextFor = (tenantId, user) =>
+    createTenantContext(deps, tenantId, Access.forUser(user.id, { role: user.role, memberships: new Map() }));
   const tokenHash = await hashToken(token);
   const invitation = await findInvitationByTokenHash(deps.db, tokenHash);
   // Checked before any password hashing, so a guessed token costs a lookup and nothing more.
@@ -68,7 +75,7 @@ export async function acceptInvitation(
   if (tenant?.status !== "active") throw invalidToken();
   // Judged now, not only when sent: the sender must still hold what the invitation grants.
   await upholdInvitation(contextFor, invitation);
-  const existing = await findAddressHolder(deps, invitation.email, client, "invitation_accepted");
+  const existing = await findAddressHolder(deps, invitation.email, "invitation_accepted");
   if (existing && existing.tenantId !== invitation.tenantId)
     throw new AppError("conflict", "This address already has an account in another tenant.");
   if (existing) {
@@ -78,15 +85,14 @@ export async function acceptInvitation(
   }
   const user = await createAccount(contextFor, invitation, tokenHash, deps, input);
   // After the commit: the request's one connection is the transaction's until then.
-  await rememberDevice(deps.db, user.id, await deviceFingerprint(client), deps.now());
+  await rememberDevice(deps.db, user.id, await deviceFingerprint(deps.client), deps.now());
   await recordSecurityEvent(deps, {
     type: "register",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { via: "invitation", invitationId: invitation.id },
   });
-  const tokens = await startSession(deps, user, client);
+  const tokens = await startSession(deps, user);
   return { user, tenant, membership: membershipOf(invitation), tokens };
 }
 
@@ -95,10 +101,10 @@ export async function acceptInvitation(
  * membership - created only if the claim succeeds.
  */
 async function createAccount(
-  contextFor: AcceptorContext,
+  contextFor: ContextFor,
   invitation: InvitationRow,
   tokenHash: string,
-  deps: AuthDeps,
+  deps: AuthServices,
   input: { password?: string | undefined; displayName?: string | null | undefined },
 ): Promise<UserRow> {
   if (!input.password) {
@@ -147,7 +153,7 @@ async function createAccount(
 
 /** An existing account of the tenant joins the invitation's organization; nothing to join is 409. */
 async function joinOrganization(
-  contextFor: AcceptorContext,
+  contextFor: ContextFor,
   invitation: InvitationRow,
   tokenHash: string,
   user: UserRow,

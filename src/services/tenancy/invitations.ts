@@ -10,7 +10,7 @@ import {
 import { findOrganization } from "../../db/repositories/organizations.repository";
 import { findTenantUserByEmail } from "../../db/repositories/tenant-users.repository";
 import { AppError } from "../../errors";
-import type { AuthDeps } from "../auth/context";
+import type { AuthServices } from "../auth/context";
 import { generateOpaqueToken, hashToken } from "../auth/secrets";
 import { releaseExpiredHolder } from "../auth/unverified";
 import { sendEmail } from "../email/outbox";
@@ -35,10 +35,10 @@ export const INVITATION_SECONDS = 7 * 24 * 3600;
  * Invites an address: a single-use token (only its hash is stored) valid for a week, sent by e-mail. A
  * newer invitation to the same place replaces an open one, so only the latest link works.
  */
-export async function createInvitation(ctx: TenantContext, deps: AuthDeps, input: NewInvitation) {
+export async function createInvitation(ctx: TenantContext, request: AuthServices, input: NewInvitation) {
   const { target, tenant } = await targetOf(ctx, input.tenantId);
   assertMayInvite(target, input);
-  await releaseExpiredHolder(deps, input.email, target, "invitation_created");
+  await releaseExpiredHolder(request, input.email, "invitation_created");
   const token = generateOpaqueToken();
   const expiresAt = new Date(target.now().getTime() + INVITATION_SECONDS * 1000);
   const { invitation, organizationName } = await target.transaction(async (tx) => {
@@ -71,12 +71,12 @@ export async function createInvitation(ctx: TenantContext, deps: AuthDeps, input
     return { invitation: row, organizationName: organization?.name ?? null };
   });
   // After the commit: the request's one connection is the transaction's until then.
-  await sendEmail(deps.db, deps.email, {
+  await sendEmail(request.db, await request.mailer(), {
     tenantId: invitation.tenantId,
     to: invitation.email,
     template: "invitation",
     ...renderEmail("invitation", {
-      appUrl: deps.config.APP_URL,
+      appUrl: request.config.APP_URL,
       token,
       tenantName: tenant.name,
       organizationName,

@@ -1,7 +1,7 @@
 import { clearSecondFactor } from "../../db/repositories/credentials.repository";
 import { findTenantUser } from "../../db/repositories/tenant-users.repository";
 import { AppError } from "../../errors";
-import type { AuthDeps, ClientContext } from "../auth/context";
+import type { AuthServices } from "../auth/context";
 import { recordSecurityEvent } from "../auth/events";
 import { endAllSessions } from "../auth/sessions";
 import { sendEmail } from "../email/outbox";
@@ -18,12 +18,7 @@ import { noSuchUser } from "./users";
  * stands, so the next sign-in is by password and the user can enrol again. Not on oneself (the self-service
  * route asks for the second factor), and a super admin only by a super admin.
  */
-export async function resetUserTwoFactor(
-  ctx: TenantContext,
-  deps: AuthDeps,
-  client: ClientContext,
-  id: string,
-) {
+export async function resetUserTwoFactor(ctx: TenantContext, request: AuthServices, id: string) {
   if (ctx.actor.type === "user" && ctx.actor.id === id)
     throw new AppError(
       "forbidden",
@@ -47,19 +42,18 @@ export async function resetUserTwoFactor(
     return found;
   });
   // After the commit: the request's single connection is held by the transaction until then.
-  const ended = await endAllSessions(deps, user.id, "mfa_reset");
-  await recordSecurityEvent(deps, {
+  const ended = await endAllSessions(request, user.id, "mfa_reset");
+  await recordSecurityEvent(request, {
     type: "mfa_reset",
     userId: user.id,
     tenantId: user.tenantId,
-    client,
     details: { by: ctx.actor.id, sessionsEnded: ended },
   });
-  await sendEmail(deps.db, deps.email, {
+  await sendEmail(request.db, await request.mailer(), {
     tenantId: user.tenantId,
     userId: user.id,
     to: user.email,
     template: "mfa_reset",
-    ...renderEmail("mfa_reset", { at: deps.now() }),
+    ...renderEmail("mfa_reset", { at: request.now() }),
   });
 }

@@ -12,10 +12,13 @@ import type { OrganizationRow } from "../../db/repositories/organizations.reposi
 import type { SecurityEventRow } from "../../db/repositories/security-events.repository";
 import type { TenantUser as TenantUserRow } from "../../db/repositories/tenant-users.repository";
 import type { TenantRow } from "../../db/repositories/tenants.repository";
+import type { UserRow } from "../../db/repositories/users.repository";
 
 export { INVITATION_STATUSES, type InvitationStatus } from "../../db/repositories/invitations.repository";
 export { ORG_ROLES, type OrgRole, ROLES, type Role, type TenantQuotas } from "../../db/schema";
 
+/** A user account as stored (never its password hash on the wire: views pick their fields). */
+export type User = UserRow;
 /** A tenant: its name, status and quotas. */
 export type Tenant = TenantRow;
 /** A user of a tenant with the tenant role and organization roles they hold. */

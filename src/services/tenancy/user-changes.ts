@@ -6,7 +6,7 @@ import {
 } from "../../db/repositories/tenant-users.repository";
 import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
-import type { AuthDeps, ClientContext } from "../auth/context";
+import type { AuthServices } from "../auth/context";
 import { recordSecurityEvent } from "../auth/events";
 import { endAllSessions } from "../auth/sessions";
 import { recordAudit } from "./audit";
@@ -56,8 +56,7 @@ const removesAdmin = (user: TenantUser, changes: UserChanges) =>
  */
 export async function updateUser(
   ctx: TenantContext,
-  deps: AuthDeps,
-  client: ClientContext,
+  request: AuthServices,
   id: string,
   changes: UserChanges,
 ): Promise<TenantUser> {
@@ -107,12 +106,11 @@ export async function updateUser(
   if (!updated) throw noSuchUser();
   if (fields.status === "disabled") {
     // After the commit: the request's single connection is held by the transaction until then.
-    const ended = await endAllSessions(deps, updated.id, "account_disabled");
-    await recordSecurityEvent(deps, {
+    const ended = await endAllSessions(request, updated.id, "account_disabled");
+    await recordSecurityEvent(request, {
       type: "sessions_revoked",
       userId: updated.id,
       tenantId: updated.tenantId,
-      client,
       details: { reason: "account_disabled", by: ctx.actor.id, sessions: ended },
     });
   }

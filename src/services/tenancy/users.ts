@@ -5,7 +5,7 @@ import {
   type TenantUserFilter,
 } from "../../db/repositories/tenant-users.repository";
 import { AppError } from "../../errors";
-import type { AuthDeps } from "../auth/context";
+import type { AuthServices } from "../auth/context";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "./audit";
 import type { TenantContext } from "./context";
@@ -38,7 +38,11 @@ export async function getUser(ctx: TenantContext, id: string): Promise<TenantUse
  * it; the audit event is written first and the unlock is the transaction's last step, so a failed unlock
  * leaves no record of an unlock that did not happen.
  */
-export async function unlockUser(ctx: TenantContext, deps: Pick<AuthDeps, "accountGuard">, id: string) {
+export async function unlockUser(
+  ctx: TenantContext,
+  request: Pick<AuthServices, "accountGuard">,
+  id: string,
+) {
   await ctx.transaction(async (tx) => {
     const user = await findTenantUser(tx, ctx.tenantId, id);
     if (!user) throw noSuchUser();
@@ -48,6 +52,6 @@ export async function unlockUser(ctx: TenantContext, deps: Pick<AuthDeps, "accou
       resourceId: user.id,
       after: { email: user.email },
     });
-    await deps.accountGuard(user.id).unlock();
+    await request.accountGuard(user.id).unlock();
   });
 }

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AppConfig } from "../../../src/config";
 import { AppError } from "../../../src/errors";
-import {
-  clearedCookies,
-  csrfCookie,
-  csrfKeys,
-  issueCsrfToken,
-  refreshCookie,
-  verifyCsrfToken,
-} from "../../../src/services/auth/cookies";
+import { clearedCookies, csrfCookie, refreshCookie } from "../../../src/routes/auth/cookies";
+import { csrfKeys, issueCsrfToken, verifyCsrfToken } from "../../../src/services/auth/cookies";
 import { generateSigningKey } from "../../../src/services/auth/keys";
 
 const configWith = (keys: unknown[]) => ({ JWT_SIGNING_KEYS: JSON.stringify(keys) }) as AppConfig;
