@@ -12,6 +12,8 @@ export default defineConfig({
             main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // Never written to: stands in for a bucket where nothing has been published.
+              r2Buckets: { EMPTY_BUCKET: "finedge-test-empty" },
               bindings: {
                 ENVIRONMENT: "test",
                 LOG_LEVEL: "error",
@@ -40,7 +42,12 @@ export default defineConfig({
           name: "workers",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
           globalSetup: ["./test/setup/global-setup.ts"],
-          // The first request of a file pays the module load inside workerd.
+          // One runtime and one module graph for every file. With isolation each file started its own workerd
+          // and loaded the whole Worker again (most of the run); suites must therefore not depend on a fresh
+          // isolate or fresh storage. One worker, so Vitest hands it all files in a single run: given them one
+          // at a time, vitest-pool-workers 0.15 wraps the module runner's transport once more per file.
+          isolate: false,
+          maxWorkers: 1,
           testTimeout: 30_000,
         },
       },
@@ -49,6 +56,9 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/node/**/*.test.ts"],
+          // After the workers project, in its own group: a shared group would need the same maxWorkers, and
+          // Vitest only hands the workers project all its files at once when they lead their group.
+          sequence: { groupOrder: 1 },
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
