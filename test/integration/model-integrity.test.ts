@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelActivations } from "../../src/db/schema";
 import { activePointerKey, CATALOGUE_KEY } from "../../src/ml/layout";
 import { fileObjects, mergeCatalogue, type PublishableModel, pointerOf } from "../../src/ml/publication";
@@ -11,6 +11,7 @@ import {
   publishTrainedModels,
   SETUP_TIMEOUT_MS,
   trainedModels,
+  untilServed,
   waitForJob,
 } from "./risk-fixtures";
 import { createTenant, platformDatabase, type TenantFixture } from "./tenancy-fixtures";
@@ -66,8 +67,16 @@ beforeAll(async () => {
       mergeCatalogue(null, [...trainedModels(), ...canary, ...pinned], "2026-02-01T00:00:00.000Z"),
     ),
   );
+  await untilServed({
+    ...Object.fromEntries(trainedModels().map((m) => [m.name, m.version])),
+    "credit-canary": "1.1.0",
+    "credit-pinned": "1.2.0",
+  });
   tenant = await createTenant("integrity");
 }, SETUP_TIMEOUT_MS);
+
+// Leave the bucket as the other suites expect it: only the trained models published.
+afterAll(() => publishTrainedModels(), SETUP_TIMEOUT_MS);
 
 describe("a model whose files fail their sha256 check", () => {
   it("is not served when it is the active version: the version it replaced keeps serving", async () => {

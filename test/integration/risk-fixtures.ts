@@ -66,6 +66,29 @@ export async function publishTrainedModels(): Promise<void> {
     await bindings.MODELS.put(activePointerKey(model.name), JSON.stringify(pointerOf(model, at, null)));
   }
   await bindings.MODELS.put(CATALOGUE_KEY, JSON.stringify(mergeCatalogue(null, models, at)));
+  await untilServed(Object.fromEntries(models.map((m) => [m.name, m.version])));
+}
+
+/**
+ * Waits until the Worker serves exactly `active` (model name to version) as the published models. An isolate
+ * keeps what it read of the catalogue and the active pointers for a few seconds, and the suites share one
+ * isolate: a suite that published other models just before would otherwise still be seen.
+ */
+export async function untilServed(active: Record<string, string>): Promise<void> {
+  const canonical = (versions: Record<string, string> | undefined) =>
+    JSON.stringify(Object.entries(versions ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const report = await (await call("/health/ready")).json<{
+      services: { models?: { active?: Record<string, string> } };
+    }>();
+    const served = report.services.models?.active;
+    if (canonical(served) === canonical(active)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`the Worker serves ${canonical(served)}, not the published ${canonical(active)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** A sound annual statement (O-score and ratio fields), amounts as decimal strings. */

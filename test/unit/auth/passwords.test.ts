@@ -1,18 +1,23 @@
 import { Buffer } from "node:buffer";
 import * as nodeCrypto from "node:crypto";
 import { scryptSync } from "node:crypto";
-import { describe, expect, it, vi } from "vitest";
-import {
-  checkPasswordPolicy,
-  hashPassword,
-  PASSWORD_HASH_PARAMS,
-  verifyPassword,
-} from "../../../src/services/auth/passwords";
+import { afterAll, describe, expect, it, vi } from "vitest";
 
 // A pass-through spy, so tests can see how much scrypt work each path asks for.
 vi.mock("node:crypto", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:crypto")>();
   return { ...actual, scrypt: vi.fn(actual.scrypt) };
+});
+
+// The suites share one module graph, so passwords.ts may already have been loaded with the real
+// node:crypto: load it afresh, after the mock, and leave the graph unmocked for the files after this one.
+vi.resetModules();
+const { checkPasswordPolicy, hashPassword, PASSWORD_HASH_PARAMS, verifyPassword } = await import(
+  "../../../src/services/auth/passwords"
+);
+afterAll(() => {
+  vi.doUnmock("node:crypto");
+  vi.resetModules();
 });
 
 const STRONG = "correct horse battery staple";
