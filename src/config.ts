@@ -52,6 +52,11 @@ const ConfigSchema = z
     RATE_LIMIT_BACKEND: z.enum(["auto", "upstash", "durable_object", "off"]).default("auto"),
     /** A tenant's authenticated requests per minute, across all its users and keys, unless its quotas say otherwise. */
     TENANT_REQUESTS_PER_MINUTE: positiveInt(6000),
+    /**
+     * How long a rate-limit check may take before the limiter counts as down (fail-closed endpoints then
+     * answer 503, the rest go on). A test run raises it: its one isolate hashes many passwords at once.
+     */
+    RATE_LIMIT_TIMEOUT_MS: positiveInt(1000),
     /** Multiplies every per-minute limit (e.g. 100 for a load test); 1 in production. */
     RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
     /** A trade without a price takes the latest stored one only if it is at most this old. */

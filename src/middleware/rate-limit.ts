@@ -20,11 +20,12 @@ export function limiterFor(config: AppConfig, env: Bindings): RateLimiter {
       UPSTASH_REDIS_REST_URL: url,
       UPSTASH_REDIS_REST_TOKEN: token,
       RATE_LIMIT_BACKEND: backend,
+      RATE_LIMIT_TIMEOUT_MS: timeoutMs,
     } = config;
     limiter =
       url && token && backend !== "durable_object"
-        ? createUpstashLimiter({ url, token })
-        : createDurableObjectLimiter(env.RATE_LIMITER);
+        ? createUpstashLimiter({ url, token, timeoutMs })
+        : createDurableObjectLimiter(env.RATE_LIMITER, { timeoutMs });
     limiters.set(config, limiter);
   }
   return limiter;
