@@ -28,6 +28,9 @@ export default defineConfig({
                 // Two test files run at once on a small machine, each hashing passwords in its one isolate:
                 // a limiter check can wait seconds for the CPU without the limiter being down.
                 RATE_LIMIT_TIMEOUT_MS: "10000",
+                // The same scrypt at 2^10 instead of 2^14: the suites sign up thousands of accounts (the
+                // production cost is held by test/unit/auth/passwords.test.ts and refused outside a test run).
+                PASSWORD_HASH_LOG2_N: "10",
                 WS_RELAY: inject("wsRelay"),
                 DATABASE_URL: inject("databaseUrl"),
                 JWT_SIGNING_KEYS: inject("signingKeys"),

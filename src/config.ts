@@ -57,6 +57,11 @@ const ConfigSchema = z
      * answer 503, the rest go on). A test run raises it: its one isolate hashes many passwords at once.
      */
     RATE_LIMIT_TIMEOUT_MS: positiveInt(1000),
+    /**
+     * log2 of scrypt's N for new password hashes: 14 (OWASP's N=2^14, r=8, p=5). Only a test run may lower
+     * it (10-13), to sign up thousands of accounts quickly; stored hashes carry their own parameters.
+     */
+    PASSWORD_HASH_LOG2_N: z.coerce.number().int().min(10).max(14).default(14),
     /** Multiplies every per-minute limit (e.g. 100 for a load test); 1 in production. */
     RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
     /** A trade without a price takes the latest stored one only if it is at most this old. */
@@ -80,6 +85,13 @@ const ConfigSchema = z
     const local = config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test";
     if (!local && !config.DATABASE_URL) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "required outside local development" });
+    }
+    if (config.ENVIRONMENT !== "test" && config.PASSWORD_HASH_LOG2_N !== 14) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PASSWORD_HASH_LOG2_N"],
+        message: "only a test run may lower the password hashing cost",
+      });
     }
     if (!local && config.RATE_LIMIT_BACKEND === "off") {
       ctx.addIssue({

@@ -85,6 +85,19 @@ describe("loadConfig", () => {
     expect(load({ ...production }).RATE_LIMIT_BACKEND).toBe("auto");
   });
 
+  it("hashes passwords at the standard cost everywhere but a test run", () => {
+    expect(load({}).PASSWORD_HASH_LOG2_N).toBe(14);
+    expect(load({ ENVIRONMENT: "test", PASSWORD_HASH_LOG2_N: "10" }).PASSWORD_HASH_LOG2_N).toBe(10);
+    expect(() => load({ PASSWORD_HASH_LOG2_N: "10" })).toThrow("PASSWORD_HASH_LOG2_N");
+    expect(() => load({ ENVIRONMENT: "test", PASSWORD_HASH_LOG2_N: "9" })).toThrow("PASSWORD_HASH_LOG2_N");
+    expect(() => load({ ENVIRONMENT: "test", PASSWORD_HASH_LOG2_N: "15" })).toThrow("PASSWORD_HASH_LOG2_N");
+  });
+
+  it("holds the limiter to a one-second answer unless told otherwise", () => {
+    expect(load({}).RATE_LIMIT_TIMEOUT_MS).toBe(1000);
+    expect(load({ RATE_LIMIT_TIMEOUT_MS: "5000" }).RATE_LIMIT_TIMEOUT_MS).toBe(5000);
+  });
+
   it("parses once per bindings object", () => {
     const env = { ...base, LOG_LEVEL: "warn" } as Bindings;
     expect(loadConfig(env)).toBe(loadConfig(env));

@@ -12,7 +12,7 @@ import { renderEmail } from "../email/templates";
 import type { AuthServices } from "./context";
 import { recordAccountAudit, recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
-import { hashPassword, verifyPassword } from "./passwords";
+import { hashingOf, hashPassword, verifyPassword } from "./passwords";
 import { assertPasswordPolicy, sendVerificationEmail } from "./registration";
 import { hashToken } from "./secrets";
 import { endAllSessions, endSession } from "./sessions";
@@ -36,7 +36,7 @@ export async function changePassword(
 ) {
   const user = await currentUser(ctx, auth.userId);
   await refuseIfLocked(ctx, lockoutKey(user, user.email));
-  const { valid } = await verifyPassword(input.currentPassword, user.passwordHash);
+  const { valid } = await verifyPassword(input.currentPassword, user.passwordHash, hashingOf(ctx.config));
   if (!valid) {
     return failAttempt(ctx, user.email, user, "password", {
       path: "change-password",
@@ -60,7 +60,12 @@ export async function replacePassword(
   keepSessionId?: string,
 ): Promise<number> {
   assertPasswordPolicy(newPassword, user.email, "/new_password");
-  await setPasswordRevokingTokens(ctx.db, user.id, await hashPassword(newPassword), ctx.now());
+  await setPasswordRevokingTokens(
+    ctx.db,
+    user.id,
+    await hashPassword(newPassword, hashingOf(ctx.config)),
+    ctx.now(),
+  );
   const ended = await endAllSessions(ctx, user.id, event, keepSessionId);
   await recordSecurityEvent(ctx, {
     type: event,

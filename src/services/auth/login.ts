@@ -19,7 +19,7 @@ import { describeDevice, deviceFingerprint } from "./devices";
 import { recordSecurityEvent } from "./events";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
-import { hashPassword, verifyPassword } from "./passwords";
+import { hashingOf, hashPassword, verifyPassword } from "./passwords";
 import { hashToken } from "./secrets";
 import { startSession, type TokenPair } from "./sessions";
 import { backupCodeCandidates, readTotpSecret } from "./stored-factors";
@@ -104,10 +104,11 @@ export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): P
 export async function login(ctx: AuthServices, email: string, password: string): Promise<LoginResult> {
   const user = await findUserByEmail(ctx.db, email);
   await refuseIfLocked(ctx, lockoutKey(user, email));
-  const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null);
+  const hashing = hashingOf(ctx.config);
+  const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null, hashing);
   if (!user || !valid || !maySignIn(user, ctx.now()))
     return failAttempt(ctx, email, user, "password", { path: "login" });
-  if (needsRehash) await setPasswordHash(ctx.db, user.id, await hashPassword(password), false);
+  if (needsRehash) await setPasswordHash(ctx.db, user.id, await hashPassword(password, hashing), false);
   if (user.totpEnabledAt) return challengeSecondFactor(ctx, user);
   return completeLogin(ctx, user, "password");
 }

@@ -14,6 +14,32 @@ export type PasswordVerification = { valid: boolean; needsRehash: boolean };
 /** scrypt parameters for new hashes: OWASP's N=2^14 r=8 p=5 (N*r*p within workerd's 2^20 cap). */
 export const PASSWORD_HASH_PARAMS = Object.freeze({ ln: 14, r: 8, p: 5, saltBytes: 16, keyBytes: 32 });
 
+/** The parameters new hashes are made with (and older ones upgraded to on sign-in). */
+export type PasswordHashParams = Readonly<{
+  ln: number;
+  r: number;
+  p: number;
+  saltBytes: number;
+  keyBytes: number;
+}>;
+
+const byCost = new Map<number, PasswordHashParams>([[PASSWORD_HASH_PARAMS.ln, PASSWORD_HASH_PARAMS]]);
+
+/**
+ * The parameters a deployment hashes with: always the standard ones, except that a test run may lower the
+ * cost (`PASSWORD_HASH_LOG2_N`, refused outside ENVIRONMENT=test by the configuration) - its suites sign up
+ * thousands of accounts on a small machine, and the algorithm, the encoding and the checks stay the same.
+ */
+export function hashingOf(config: { PASSWORD_HASH_LOG2_N: number }): PasswordHashParams {
+  const ln = config.PASSWORD_HASH_LOG2_N;
+  let params = byCost.get(ln);
+  if (!params) {
+    params = Object.freeze({ ...PASSWORD_HASH_PARAMS, ln });
+    byCost.set(ln, params);
+  }
+  return params;
+}
+
 // ASVS 6.2.1 / 6.2.9: at least 8, and well over 64 allowed; the cap bounds the KDF input.
 const MIN_LENGTH = 8;
 const MAX_LENGTH = 128;
@@ -89,28 +115,35 @@ function derive(password: string, salt: Uint8Array, ln: number, r: number, p: nu
 }
 
 /** Hashes a password with scrypt and returns a PHC string carrying algorithm, parameters and salt. */
-export async function hashPassword(password: string): Promise<string> {
-  const { ln, r, p, saltBytes, keyBytes } = PASSWORD_HASH_PARAMS;
+export async function hashPassword(
+  password: string,
+  params: PasswordHashParams = PASSWORD_HASH_PARAMS,
+): Promise<string> {
+  const { ln, r, p, saltBytes, keyBytes } = params;
   const salt = randomBytes(saltBytes);
   const hash = await derive(password, salt, ln, r, p, keyBytes);
   return encode({ ln, r, p, salt, hash });
 }
 
 // Same parameters as real hashes, so an unknown account costs the same scrypt work (ASVS 6.3.8).
-const DUMMY_HASH: ScryptHash = {
-  ...PASSWORD_HASH_PARAMS,
-  salt: Buffer.alloc(PASSWORD_HASH_PARAMS.saltBytes, 0x5a),
-  hash: Buffer.alloc(PASSWORD_HASH_PARAMS.keyBytes, 0xa5),
-};
+const dummyHash = (params: PasswordHashParams): ScryptHash => ({
+  ...params,
+  salt: Buffer.alloc(params.saltBytes, 0x5a),
+  hash: Buffer.alloc(params.keyBytes, 0xa5),
+});
 
 /** Verifies a password in constant time; a null or malformed `stored` does the same work and fails. */
-export async function verifyPassword(password: string, stored: string | null): Promise<PasswordVerification> {
+export async function verifyPassword(
+  password: string,
+  stored: string | null,
+  params: PasswordHashParams = PASSWORD_HASH_PARAMS,
+): Promise<PasswordVerification> {
   const parsed = stored === null ? null : decode(stored);
-  const target = parsed ?? DUMMY_HASH;
+  const target = parsed ?? dummyHash(params);
   const key = await derive(password, target.salt, target.ln, target.r, target.p, target.hash.length);
   const matches = timingSafeEqual(key, target.hash);
   if (!parsed || !matches) return { valid: false, needsRehash: false };
-  const current = PASSWORD_HASH_PARAMS;
+  const current = params;
   const needsRehash =
     parsed.ln !== current.ln ||
     parsed.r !== current.r ||

@@ -7,7 +7,7 @@ import { renderEmail } from "../email/templates";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
 import { deviceFingerprint } from "./devices";
 import { recordSecurityEvent } from "./events";
-import { checkPasswordPolicy, hashPassword } from "./passwords";
+import { checkPasswordPolicy, hashingOf, hashPassword } from "./passwords";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { startSession } from "./sessions";
 import { releaseExpiredHolder } from "./unverified";
@@ -57,7 +57,7 @@ export async function register(
   input: { email: string; password: string; displayName: string | null; tenantName: string | null },
 ) {
   assertPasswordPolicy(input.password, input.email);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, hashingOf(ctx.config));
   const account = {
     tenantName: input.tenantName ?? `${input.email.split("@")[1] ?? "new"} workspace`,
     email: input.email,

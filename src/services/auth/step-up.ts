@@ -4,7 +4,7 @@ import { currentUser } from "./account";
 import type { AuthServices } from "./context";
 import { recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
-import { verifyPassword } from "./passwords";
+import { hashingOf, verifyPassword } from "./passwords";
 import { STEP_UP_SECONDS } from "./step-up-rule";
 import { acceptEitherFactor } from "./two-factor";
 
@@ -52,7 +52,7 @@ export async function stepUp(
         details: { path: PATH },
       });
   } else {
-    const { valid } = await verifyPassword(input.password, user.passwordHash);
+    const { valid } = await verifyPassword(input.password, user.passwordHash, hashingOf(ctx.config));
     if (!valid)
       return failAttempt(ctx, user.email, user, "password", {
         path: PATH,

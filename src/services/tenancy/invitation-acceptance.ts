@@ -18,7 +18,7 @@ import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { deviceFingerprint } from "../auth/devices";
 import { recordSecurityEvent } from "../auth/events";
-import { hashPassword } from "../auth/passwords";
+import { hashingOf, hashPassword } from "../auth/passwords";
 import { assertPasswordPolicy } from "../auth/registration";
 import { hashToken } from "../auth/secrets";
 import { startSession, type TokenPair } from "../auth/sessions";
@@ -114,7 +114,7 @@ async function createAccount(
     });
   }
   assertPasswordPolicy(input.password, invitation.email);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, hashingOf(deps.config));
   const now = deps.now();
   // The id is chosen here so the audit event can name the new user as its actor.
   // An organization's role stays in the organization: the account itself is a viewer of the tenant.

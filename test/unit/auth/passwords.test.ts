@@ -12,7 +12,7 @@ vi.mock("node:crypto", async (importOriginal) => {
 // The suites share one module graph, so passwords.ts may already have been loaded with the real
 // node:crypto: load it afresh, after the mock, and leave the graph unmocked for the files after this one.
 vi.resetModules();
-const { checkPasswordPolicy, hashPassword, PASSWORD_HASH_PARAMS, verifyPassword } = await import(
+const { checkPasswordPolicy, hashingOf, hashPassword, PASSWORD_HASH_PARAMS, verifyPassword } = await import(
   "../../../src/services/auth/passwords"
 );
 afterAll(() => {
@@ -124,6 +124,16 @@ describe("hashPassword / verifyPassword", () => {
     const legacy = `$scrypt$ln=13,r=8,p=5$${b64(salt)}$${b64(hash)}`;
     expect(await verifyPassword(STRONG, legacy)).toEqual({ valid: true, needsRehash: true });
     expect(await verifyPassword("wrong password!", legacy)).toEqual({ valid: false, needsRehash: false });
+  });
+
+  it("hashes at a configured test cost that the standard parameters then upgrade", async () => {
+    expect(hashingOf({ PASSWORD_HASH_LOG2_N: 14 })).toBe(PASSWORD_HASH_PARAMS);
+    const cheap = hashingOf({ PASSWORD_HASH_LOG2_N: 10 });
+    const stored = await hashPassword(STRONG, cheap);
+    expect(stored).toMatch(/^\$scrypt\$ln=10,r=8,p=5\$/);
+    expect(await verifyPassword(STRONG, stored, cheap)).toEqual({ valid: true, needsRehash: false });
+    expect(await verifyPassword(STRONG, stored)).toEqual({ valid: true, needsRehash: true });
+    expect((await verifyPassword("wrong password!", stored, cheap)).valid).toBe(false);
   });
 
   it("costs an unknown account (null) the same scrypt work as a wrong password (ASVS 6.3.8)", async () => {
