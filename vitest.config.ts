@@ -49,7 +49,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
           globalSetup: ["./test/setup/global-setup.ts"],
           // Each file gets its own workerd and module graph (Vitest's default isolation). A single shared runtime
           // (isolate: false, maxWorkers: 1) cuts the import phase by more than half, but requests through the
@@ -57,6 +57,27 @@ export default defineConfig({
           // Suites must not rely on per-file isolation either way, so the option can be tried again.
           // The first request of a file pays the module load inside workerd.
           testTimeout: 30_000,
+        },
+      },
+      {
+        // Unit suites: the services, the engine and the renderers inside workerd, without the Worker's bindings.
+        // They keep no state between files, so one runtime and one module graph serve them all: per file, a
+        // fresh workerd costs more than the file's tests.
+        plugins: [
+          cloudflareTest({
+            main: "./src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ENVIRONMENT: "test", LOG_LEVEL: "error" } },
+          }),
+        ],
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          globalSetup: ["./test/setup/unit-setup.ts"],
+          isolate: false,
+          maxWorkers: 1,
+          // A project with its own worker count runs as its own group, after the others.
+          sequence: { groupOrder: 1 },
         },
       },
       {
