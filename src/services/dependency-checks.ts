@@ -17,7 +17,7 @@ export function databaseCheck(connect: () => Database): DependencyCheck {
       const latest = appliedMigrations.at(-1);
       return {
         status: pending.length > 0 ? "unhealthy" : "healthy",
-        server_version: serverVersion,
+        serverVersion,
         migrations: {
           applied: appliedMigrations.length,
           current: latest === undefined ? null : (migrationTag(latest) ?? "unknown"),
@@ -49,7 +49,7 @@ export function signingKeysCheck(json: string | undefined): DependencyCheck {
     async probe() {
       if (!json) throw new Error("JWT_SIGNING_KEYS is not set");
       const keys = await loadSigningKeys(json);
-      return { current_kid: keys.current.kid, kids: [...keys.byKid.keys()] };
+      return { currentKid: keys.current.kid, kids: [...keys.byKid.keys()] };
     },
   };
 }

@@ -1,20 +1,26 @@
 /** Readiness of each dependency, in the shape of the AccuNode health response (minus host metrics). */
 export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 
+/** What a probe found out about its dependency (a server version, the key ids...), named in camelCase. */
+export type DependencyDetails = Record<string, unknown>;
+
 /** One dependency probe. It throws when the dependency is unreachable; it may also report itself unhealthy. */
 export interface DependencyCheck {
   name: string;
   /** A required dependency that is down makes the whole service unhealthy (503). */
   required: boolean;
-  probe: () => Promise<{ status?: HealthStatus } & Record<string, unknown>>;
+  probe: () => Promise<{ status?: HealthStatus } & DependencyDetails>;
 }
 
 export interface DependencyReport {
   status: HealthStatus;
   required: boolean;
-  response_time_ms: number;
-  error?: string;
-  [detail: string]: unknown;
+  /** Milliseconds the probe took (to 0.01 ms), timed out or not. */
+  responseTimeMs: number;
+  /** Why an unhealthy probe failed, without its detail (that goes to `onFailure`). */
+  error?: "unreachable" | "timeout";
+  /** What the probe reported; empty when it failed. */
+  details: DependencyDetails;
 }
 
 export interface ReadinessReport {
@@ -47,16 +53,17 @@ async function runCheck(check: DependencyCheck, options: ReadinessOptions): Prom
     return {
       status: status ?? "healthy",
       required: check.required,
-      response_time_ms: elapsed(started),
-      ...details,
+      responseTimeMs: elapsed(started),
+      details,
     };
   } catch (error) {
     options.onFailure?.(check.name, error);
     return {
       status: "unhealthy",
       required: check.required,
-      response_time_ms: elapsed(started),
+      responseTimeMs: elapsed(started),
       error: error instanceof ProbeTimeout ? "timeout" : "unreachable",
+      details: {},
     };
   } finally {
     clearTimeout(timer);

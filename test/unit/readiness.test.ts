@@ -17,7 +17,7 @@ describe("checkReadiness", () => {
   it("is healthy when every probe succeeds, with details and latency", async () => {
     const report = await checkReadiness(
       [
-        check("database", true, async () => ({ server_version: "15" })),
+        check("database", true, async () => ({ serverVersion: "15" })),
         check("storage", false, async () => ({})),
       ],
       options,
@@ -26,9 +26,9 @@ describe("checkReadiness", () => {
       status: "healthy",
       timestamp: "2026-01-02T03:04:05.000Z",
       version: "1.2.3",
-      services: { database: { status: "healthy", required: true, server_version: "15" } },
+      services: { database: { status: "healthy", required: true, details: { serverVersion: "15" } } },
     });
-    expect(report.services.database?.response_time_ms).toBeGreaterThanOrEqual(0);
+    expect(report.services.database?.responseTimeMs).toBeGreaterThanOrEqual(0);
   });
 
   it("is degraded when only an optional dependency fails", async () => {
@@ -66,7 +66,8 @@ describe("overallStatus", () => {
   const r = (status: "healthy" | "degraded" | "unhealthy", required: boolean) => ({
     status,
     required,
-    response_time_ms: 1,
+    responseTimeMs: 1,
+    details: {},
   });
   it.each([
     [[r("healthy", true), r("healthy", false)], "healthy"],

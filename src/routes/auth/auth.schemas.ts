@@ -126,17 +126,3 @@ export const toTenantView = (tenant: Tenant) => ({
   name: tenant.name,
   created_at: tenant.createdAt.toISOString(),
 });
-
-/** A login result for the wire: a token pair with the user, or the second-factor challenge. */
-export function toLoginView(
-  result:
-    | { mfa_required: true; mfa_token: string; methods: ["totp", "backup_code"]; expires_in: number }
-    | ({
-        mfa_required?: undefined;
-        user: User;
-      } & z.infer<typeof TokenPairSchema>),
-) {
-  if (result.mfa_required) return result;
-  const { user, ...pair } = result;
-  return { ...pair, user: toUserView(user) };
-}

@@ -11,33 +11,40 @@ import { recordSecurityEvent } from "../../services/auth/events";
 import { type LoginResult, login, loginSecondFactor } from "../../services/auth/login";
 import { register as registerAccount } from "../../services/auth/registration";
 import { endSession, refreshSession, type TokenPair } from "../../services/auth/sessions";
-import { toLoginView, toTenantView, toUserView } from "./auth.schemas";
+import { toTenantView, toUserView } from "./auth.schemas";
 import { clearedCookies, csrfCookie, refreshCookie } from "./cookies";
 import type * as routes from "./session.routes";
+import { toCookieTokenPairView, toMfaChallengeView, toTokenPairView } from "./views";
 
 const wantsCookies = (c: Context<AppEnv>) => c.req.header("x-token-delivery") === "cookie";
 
 /**
  * Cookie mode: the refresh token leaves only as its HttpOnly cookie, and a CSRF token signed for the session
- * is set as a readable cookie and returned in the body. Both cookies live as long as the session can refresh.
+ * is set as a readable cookie (and returned, for the body too). Both cookies live as long as the session can
+ * refresh.
  */
-async function deliverToCookies<P extends TokenPair>(c: Context<AppEnv>, pair: P, maxAgeSeconds: number) {
-  const { refresh_token, ...rest } = pair;
-  const csrfToken = await issueCsrfToken(await csrfKeys(c.var.config), pair.session_id);
-  c.header("Set-Cookie", refreshCookie(refresh_token, maxAgeSeconds), { append: true });
+async function deliverToCookies(c: Context<AppEnv>, pair: TokenPair, maxAgeSeconds: number) {
+  const csrfToken = await issueCsrfToken(await csrfKeys(c.var.config), pair.sessionId);
+  c.header("Set-Cookie", refreshCookie(pair.refreshToken, maxAgeSeconds), { append: true });
   c.header("Set-Cookie", csrfCookie(csrfToken, maxAgeSeconds), { append: true });
-  return { ...rest, csrf_token: csrfToken };
+  return csrfToken;
 }
 
-/** The answer to a completed sign-in: tokens in JSON, or in cookies when the client opted in at sign-in. */
-async function signedIn<P extends TokenPair>(c: Context<AppEnv>, pair: P) {
-  return wantsCookies(c) ? deliverToCookies(c, pair, REFRESH_SLIDING_SECONDS) : pair;
+/**
+ * The answer to a completed sign-in: tokens in JSON, or in cookies when the client opted in at sign-in.
+ * `extra` (the user, on sign-in) follows the tokens; in cookie mode the CSRF token comes last.
+ */
+async function signedIn<E extends object>(c: Context<AppEnv>, pair: TokenPair, extra: E) {
+  if (!wantsCookies(c)) return { ...toTokenPairView(pair), ...extra };
+  const csrfToken = await deliverToCookies(c, pair, REFRESH_SLIDING_SECONDS);
+  return { ...toCookieTokenPairView(pair), ...extra, csrf_token: csrfToken };
 }
 
 /** A login result for the wire; a second-factor challenge sets no cookie (the completing call opts in again). */
 export async function loginView(c: Context<AppEnv>, result: LoginResult) {
-  const view = toLoginView(result);
-  return view.mfa_required ? view : signedIn(c, view);
+  if (result.mfaRequired) return toMfaChallengeView(result);
+  const { user, ...pair } = result;
+  return signedIn(c, pair, { user: toUserView(user) });
 }
 
 export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) => {
@@ -49,7 +56,7 @@ export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) 
     tenantName: input.tenant_name ?? null,
   });
   return c.json(
-    { user: toUserView(user), tenant: toTenantView(tenant), ...(await signedIn(c, tokens)) },
+    { user: toUserView(user), tenant: toTenantView(tenant), ...(await signedIn(c, tokens, {})) },
     201,
   );
 };
@@ -99,7 +106,7 @@ export const rotateRefreshToken: RouteHandler<typeof routes.refresh, AppEnv> = a
         "A refresh token is required, in the body or as the refresh cookie.",
       );
     }
-    return c.json(await refreshSession(ctx, fromBody), 200);
+    return c.json(toTokenPairView(await refreshSession(ctx, fromBody)), 200);
   }
   // The middleware has checked this too; the refresh route relies on it alone, so it asks again.
   const csrfSession = await verifiedCsrfSession(c);
@@ -108,7 +115,8 @@ export const rotateRefreshToken: RouteHandler<typeof routes.refresh, AppEnv> = a
     throw new AppError("csrf_failed", "The CSRF token belongs to another session.");
   }
   const pair = await refreshSession(ctx, fromCookie);
-  return c.json(await deliverToCookies(c, pair, session?.maxAgeSeconds ?? REFRESH_SLIDING_SECONDS), 200);
+  const csrfToken = await deliverToCookies(c, pair, session?.maxAgeSeconds ?? REFRESH_SLIDING_SECONDS);
+  return c.json({ ...toCookieTokenPairView(pair), csrf_token: csrfToken }, 200);
 };
 
 export const logout: RouteHandler<typeof routes.logout, AppEnv> = async (c) => {

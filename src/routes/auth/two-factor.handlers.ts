@@ -9,9 +9,10 @@ import {
   disableTotp as turnOffTotp,
 } from "../../services/auth/two-factor";
 import type * as routes from "./two-factor.routes";
+import { toTotpEnrolmentView } from "./views";
 
 export const enableTotp: RouteHandler<typeof routes.enableTotp, AppEnv> = async (c) =>
-  c.json(await beginTotpEnrolment(contextOf(c), authOf(c)), 200);
+  c.json(toTotpEnrolmentView(await beginTotpEnrolment(contextOf(c), authOf(c))), 200);
 
 export const verifyTotp: RouteHandler<typeof routes.verifyTotp, AppEnv> = async (c) => {
   const codes = await confirmTotpEnrolment(contextOf(c), authOf(c), c.req.valid("json").code);

@@ -6,6 +6,7 @@ import { contextOf } from "../../middleware/request-context";
 import { databaseCheck, modelsCheck, signingKeysCheck, storageCheck } from "../../services/dependency-checks";
 import { checkReadiness } from "../../services/readiness";
 import type { liveness, readiness } from "./health.routes";
+import { toReadinessView } from "./views";
 
 const PROBE_TIMEOUT_MS = 3_000;
 
@@ -38,5 +39,5 @@ export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) =>
         }),
     },
   );
-  return c.json(report, report.status === "unhealthy" ? 503 : 200);
+  return c.json(toReadinessView(report), report.status === "unhealthy" ? 503 : 200);
 };

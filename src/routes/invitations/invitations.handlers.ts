@@ -11,6 +11,7 @@ import {
 } from "../../services/tenancy/invitations";
 import type { Invitation } from "../../services/tenancy/types";
 import { toTenantView, toUserView } from "../auth/auth.schemas";
+import { toTokenPairView } from "../auth/views";
 import { pageBody } from "../page";
 import type * as routes from "./invitations.routes";
 
@@ -72,5 +73,5 @@ export const acceptInvitation: RouteHandler<typeof routes.acceptInvitation, AppE
       role: result.membership.role,
     },
   };
-  return result.tokens ? c.json({ ...body, ...result.tokens }, 201) : c.json(body, 200);
+  return result.tokens ? c.json({ ...body, ...toTokenPairView(result.tokens) }, 201) : c.json(body, 200);
 };

@@ -26,10 +26,17 @@ import { backupCodeCandidates, readTotpSecret } from "./stored-factors";
 import { verifyTotp } from "./totp";
 import { maySignIn } from "./unverified";
 
-/** A login either completes or asks for the second factor (a short-lived, single-use, typed token). */
-export type LoginResult =
-  | ({ mfa_required?: undefined } & TokenPair & { user: UserRow })
-  | { mfa_required: true; mfa_token: string; methods: ["totp", "backup_code"]; expires_in: number };
+/** The second-factor challenge: a short-lived, single-use, typed token and the factors that answer it. */
+export interface MfaChallenge {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: ["totp", "backup_code"];
+  /** Seconds the challenge token lives. */
+  expiresIn: number;
+}
+
+/** A login either completes (a token pair and the user) or asks for the second factor. */
+export type LoginResult = ({ mfaRequired?: undefined } & TokenPair & { user: UserRow }) | MfaChallenge;
 
 const MFA_TOKEN_SECONDS = 300;
 
@@ -64,7 +71,7 @@ export async function completeLogin(ctx: AuthServices, user: UserRow, method: st
     type: "login_success",
     userId: user.id,
     tenantId: user.tenantId,
-    details: { method, sessionId: pair.session_id },
+    details: { method, sessionId: pair.sessionId },
   });
   return { ...pair, user };
 }
@@ -93,10 +100,10 @@ export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): P
     tenantId: user.tenantId,
   });
   return {
-    mfa_required: true,
-    mfa_token: mfa.token,
+    mfaRequired: true,
+    mfaToken: mfa.token,
     methods: ["totp", "backup_code"],
-    expires_in: MFA_TOKEN_SECONDS,
+    expiresIn: MFA_TOKEN_SECONDS,
   };
 }
 

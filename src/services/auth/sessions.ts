@@ -19,13 +19,14 @@ import { issueAccessToken } from "./jwt";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { maySignIn } from "./unverified";
 
-/** What a client receives on sign-in and refresh. */
+/** What a sign-in or refresh hands the client: the session's access token and its current refresh token. */
 export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-  session_id: string;
+  accessToken: string;
+  refreshToken: string;
+  tokenType: "Bearer";
+  /** Seconds the access token lives. */
+  expiresIn: number;
+  sessionId: string;
 }
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -41,11 +42,11 @@ async function tokenPair(
 ): Promise<TokenPair> {
   const access = await accessTokenFor(ctx, user, sessionId);
   return {
-    access_token: access.token,
-    refresh_token: refreshToken,
-    token_type: "Bearer",
-    expires_in: access.expiresIn,
-    session_id: sessionId,
+    accessToken: access.token,
+    refreshToken,
+    tokenType: "Bearer",
+    expiresIn: access.expiresIn,
+    sessionId,
   };
 }
 

@@ -80,11 +80,18 @@ async function checkCode(
 
 const factorOf = (code: string) => (/^\d{6}$/.test(code.trim()) ? "totp" : "backup_code");
 
+/** A started enrolment: the new secret, its otpauth:// URI and that URI as an SVG QR code. */
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
 /**
  * Starts enrolment: a new secret (not yet active), its otpauth:// URI and a QR code. Needs a fresh
  * step-up, so a stolen access token alone cannot enrol its holder's authenticator.
  */
-export async function beginTotpEnrolment(ctx: AuthServices, caller: StepUpCaller) {
+export async function beginTotpEnrolment(ctx: AuthServices, caller: StepUpCaller): Promise<TotpEnrolment> {
   const user = await currentUser(ctx, caller.userId);
   if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is already on.");
   requireStepUp(caller, ctx.now(), user);
@@ -96,7 +103,7 @@ export async function beginTotpEnrolment(ctx: AuthServices, caller: StepUpCaller
   );
   await recordSecurityEvent(ctx, { type: "mfa_enrolment_started", userId: user.id, tenantId: user.tenantId });
   const uri = totpKeyUri({ secret, accountName: user.email, issuer: ISSUER });
-  return { secret, otpauth_uri: uri, qr_svg: totpQrSvg(uri) };
+  return { secret, otpauthUri: uri, qrSvg: totpQrSvg(uri) };
 }
 
 /**

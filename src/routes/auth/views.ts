@@ -1,0 +1,37 @@
+import type { MfaChallenge } from "../../services/auth/login";
+import type { TokenPair } from "../../services/auth/sessions";
+import type { TotpEnrolment } from "../../services/auth/two-factor";
+
+/** The wire forms of the sign-in results: snake_case, in the field order the API has always sent. */
+
+/** A token pair in the body (bearer delivery). */
+export const toTokenPairView = (pair: TokenPair) => ({
+  access_token: pair.accessToken,
+  refresh_token: pair.refreshToken,
+  token_type: pair.tokenType,
+  expires_in: pair.expiresIn,
+  session_id: pair.sessionId,
+});
+
+/** Cookie delivery: the same pair without the refresh token, which leaves only as its HttpOnly cookie. */
+export const toCookieTokenPairView = (pair: TokenPair) => ({
+  access_token: pair.accessToken,
+  token_type: pair.tokenType,
+  expires_in: pair.expiresIn,
+  session_id: pair.sessionId,
+});
+
+/** The second-factor challenge a sign-in answers with when the account has TOTP on. */
+export const toMfaChallengeView = (challenge: MfaChallenge) => ({
+  mfa_required: challenge.mfaRequired,
+  mfa_token: challenge.mfaToken,
+  methods: challenge.methods,
+  expires_in: challenge.expiresIn,
+});
+
+/** A started TOTP enrolment. */
+export const toTotpEnrolmentView = (enrolment: TotpEnrolment) => ({
+  secret: enrolment.secret,
+  otpauth_uri: enrolment.otpauthUri,
+  qr_svg: enrolment.qrSvg,
+});
