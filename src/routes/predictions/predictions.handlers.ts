@@ -6,7 +6,7 @@ import { REPLAYED_HEADER } from "../../middleware/idempotency";
 import { contextOf } from "../../middleware/request-context";
 import { formatProbability } from "../../ml/bands";
 import { round, topReasons } from "../../ml/reasons";
-import { submitBulkJob } from "../../services/risk/jobs";
+import { submitBulkJob } from "../../services/risk/job-submission";
 import * as predictions from "../../services/risk/predictions";
 import type { Prediction } from "../../services/risk/types";
 import { pageBody } from "../page";

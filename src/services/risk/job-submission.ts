@@ -1,0 +1,299 @@
+/**
+ * Submitting a bulk scoring job: the upload is streamed to R2 and split into chunks of rows on the way, then
+ * answered at once (202); the queue scores each chunk in one batched inference call (src/queues/scoring.ts).
+ */
+import type { Transaction } from "../../db/client";
+import {
+  findJob,
+  insertJob,
+  type JobRow,
+  settleJob,
+  updateJob,
+} from "../../db/repositories/scoring-jobs.repository";
+import { isUniqueViolation } from "../../db/unique";
+import { AppError } from "../../errors";
+import { log } from "../../logger";
+import type { RiskServices } from "../context";
+import { recordAudit } from "../tenancy/audit";
+import type { TenantContext } from "../tenancy/context";
+import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
+import type { BulkFormat } from "./bulk-format";
+import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
+import { storeUpload } from "./bulk-upload";
+import { BULK_KINDS, inputKey, queueChunks } from "./jobs";
+import { requireQuotaLeft } from "./quota";
+import { type ServingModel, servingModel } from "./scoring";
+
+const emptyUpload = (message: string) =>
+  new AppError("validation_failed", `The upload cannot be scored: ${message}.`, {
+    errors: [{ location: "body", pointer: "", message, code: "invalid_upload" }],
+  });
+
+export interface BulkSubmission {
+  format: BulkFormat;
+  body: ReadableStream<Uint8Array> | null;
+  contentLength: number | null;
+  model: string;
+  modelVersion?: string | undefined;
+  /** The client's Idempotency-Key, already checked for shape. */
+  idempotencyKey?: string | undefined;
+}
+
+/** A submission's job, and whether it was an earlier submission's (a retry under the same key). */
+export interface Submitted {
+  job: JobRow;
+  replayed: boolean;
+}
+
+const digestParts = (submission: BulkSubmission, fileSha256: string) => ({
+  format: submission.format,
+  model: submission.model,
+  modelVersion: submission.modelVersion ?? null,
+  fileSha256,
+});
+
+/** A retry answered with its job, audited as what it is. */
+async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Submitted> {
+  await ctx.transaction((tx) =>
+    recordAudit(tx, ctx, {
+      action: "idempotency.replayed",
+      resourceType: "scoring_job",
+      resourceId: job.id,
+      after: { idempotency_key: key },
+    }),
+  );
+  return { job, replayed: true };
+}
+
+/** The body to store; a request without one (or declared empty) has no rows to score. */
+function requireBody(submission: BulkSubmission): ReadableStream<Uint8Array> {
+  if (!submission.body || submission.contentLength === 0) throw emptyUpload("no rows");
+  return submission.body;
+}
+
+/** The live job already accepted under the Idempotency-Key, if any. */
+const liveJobUnderKey = (ctx: TenantContext, key: string) =>
+  ctx.transaction((tx) => jobUnderKey(tx, ctx, key));
+
+/** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
+async function replayEarlier(
+  ctx: TenantContext,
+  deps: RiskServices,
+  submission: BulkSubmission,
+  body: ReadableStream<Uint8Array>,
+  job: JobRow,
+  key: string,
+) {
+  const fileSha256 = await digestOfBody(body, deps.config.MAX_BULK_BYTES);
+  return replay(ctx, replayOf(job, await submissionDigest(ctx, digestParts(submission, fileSha256))), key);
+}
+
+/** The model version every chunk of the job will use, fixed now. */
+const resolveJobModel = (ctx: TenantContext, deps: RiskServices, submission: BulkSubmission) =>
+  servingModel(ctx, deps, { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS });
+
+const requireQuota = (ctx: TenantContext, deps: RiskServices) =>
+  ctx.transaction((tx) => requireQuotaLeft(tx, ctx.tenantId, ctx.now(), deps.config));
+
+/** An upload in FILES under the id its job will have, with the job's chunks planned. */
+interface ReceivedUpload {
+  id: string;
+  key: string;
+  bytes: number;
+  /** CSV: the header's column names; NDJSON: null. */
+  columns: string[] | null;
+  rows: number;
+  chunks: ChunkPlan[];
+  /** Under an Idempotency-Key: the digest a retry is compared with; otherwise null. */
+  requestSha256: string | null;
+}
+
+/**
+ * Streams the file to R2, planning its chunks (and hashing it, under a key) on the way. A CSV whose header
+ * cannot be used is deleted again and refused.
+ */
+async function receiveUpload(
+  ctx: TenantContext,
+  deps: RiskServices,
+  submission: BulkSubmission,
+  body: ReadableStream<Uint8Array>,
+): Promise<ReceivedUpload> {
+  const id = crypto.randomUUID();
+  const key = inputKey(ctx.tenantId, id, submission.format);
+  const planner = new ChunkPlanner(submission.format, deps.config.BULK_CHUNK_ROWS);
+  const digest = submission.idempotencyKey === undefined ? null : new UploadDigest();
+  const bytes = await storeUpload(deps.files, key, body, {
+    contentLength: submission.contentLength,
+    limit: deps.config.MAX_BULK_BYTES,
+    contentType: submission.format === "csv" ? "text/csv" : "application/x-ndjson",
+    observe: (piece) => {
+      planner.push(piece);
+      digest?.push(piece);
+    },
+  });
+  planner.end();
+  const header = planner.columns();
+  if ("problem" in header) {
+    await deps.files.delete(key);
+    throw emptyUpload(header.problem);
+  }
+  const requestSha256 = digest
+    ? await submissionDigest(ctx, digestParts(submission, await digest.hex()))
+    : null;
+  return {
+    id,
+    key,
+    bytes,
+    columns: header.columns,
+    rows: planner.rows,
+    chunks: planner.chunks,
+    requestSha256,
+  };
+}
+
+/** Inserts the job with its audit entry; a file with no rows is done as soon as it is accepted. */
+async function insertAcceptedJob(
+  tx: Transaction,
+  ctx: TenantContext,
+  deps: RiskServices,
+  submission: BulkSubmission,
+  serving: ServingModel,
+  upload: ReceivedUpload,
+): Promise<JobRow> {
+  const { ref, sha256 } = serving.resolved.located;
+  await insertJob(tx, {
+    id: upload.id,
+    tenantId: ctx.tenantId,
+    inputFormat: submission.format,
+    inputKey: upload.key,
+    inputBytes: upload.bytes,
+    columns: upload.columns,
+    rowsTotal: upload.rows,
+    chunksTotal: upload.chunks.length,
+    chunkRows: deps.config.BULK_CHUNK_ROWS,
+    modelName: ref.name,
+    modelVersion: ref.version,
+    modelSha256: sha256,
+    modelSource: serving.resolved.source,
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.id,
+    idempotencyKey: submission.idempotencyKey ?? null,
+    requestSha256: upload.requestSha256,
+  });
+  await recordAudit(tx, ctx, {
+    action: "job.submitted",
+    resourceType: "scoring_job",
+    resourceId: upload.id,
+    after: {
+      format: submission.format,
+      bytes: upload.bytes,
+      rows: upload.rows,
+      model: `${ref.name}@${ref.version}`,
+    },
+  });
+  await settleJob(tx, ctx.tenantId, upload.id);
+  return (await findJob(tx, ctx.tenantId, upload.id)) as JobRow;
+}
+
+/**
+ * Records the job. Under a key, a copy of this request that got there first is the job instead
+ * (`replayed`). If nothing is recorded, the upload is deleted.
+ */
+async function recordJob(
+  ctx: TenantContext,
+  deps: RiskServices,
+  submission: BulkSubmission,
+  serving: ServingModel,
+  upload: ReceivedUpload,
+): Promise<Submitted> {
+  const { idempotencyKey } = submission;
+  const { requestSha256 } = upload;
+  return ctx
+    .transaction(async (tx): Promise<Submitted> => {
+      if (idempotencyKey !== undefined && requestSha256 !== null) {
+        // A copy of this request that finished uploading first is the job; this upload is dropped.
+        const winner = await jobUnderKey(tx, ctx, idempotencyKey);
+        if (winner) return { job: replayOf(winner, requestSha256), replayed: true };
+      }
+      return { job: await insertAcceptedJob(tx, ctx, deps, submission, serving, upload), replayed: false };
+    })
+    .catch(async (error: unknown) => {
+      // Two copies inserted at once: the unique key let one through; the other answers with it.
+      if (
+        !(
+          idempotencyKey !== undefined &&
+          requestSha256 !== null &&
+          isUniqueViolation(error, ["scoring_jobs_idempotency_key"])
+        )
+      )
+        throw error;
+      const winner = await ctx.transaction((tx) => jobUnderKey(tx, ctx, idempotencyKey));
+      if (!winner) throw error;
+      return { job: replayOf(winner, requestSha256), replayed: true };
+    })
+    .catch(async (error: unknown) => {
+      await deps.files.delete(upload.key);
+      throw error;
+    });
+}
+
+/** Another copy of the request became the job: this upload is dropped and the retry answered with that job. */
+async function replayWinner(
+  ctx: TenantContext,
+  deps: RiskServices,
+  upload: ReceivedUpload,
+  winner: JobRow,
+  key: string,
+): Promise<Submitted> {
+  await deps.files.delete(upload.key);
+  return replay(ctx, winner, key);
+}
+
+/** Queues the job's chunks; if the queue refuses them, the job fails and gives its key up (503). */
+async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: JobRow, chunks: ChunkPlan[]) {
+  try {
+    await queueChunks(deps, ctx.tenantId, job.id, chunks);
+  } catch (error) {
+    log(deps.config.LOG_LEVEL, "error", {
+      msg: "scoring queue refused a job",
+      jobId: job.id,
+      error: String(error),
+    });
+    await ctx.transaction((tx) =>
+      // The key is given up with the job, so a retry under it starts afresh.
+      updateJob(tx, ctx.tenantId, job.id, {
+        status: "failed",
+        error: "the scoring queue is unavailable",
+        completedAt: ctx.now(),
+        idempotencyKey: null,
+        requestSha256: null,
+      }),
+    );
+    throw new AppError("service_unavailable", "The scoring queue is unavailable; try again later.");
+  }
+}
+
+/**
+ * Accepts a bulk file of loan applications or annual statements, as the model takes. The model is fixed
+ * now, so every chunk uses the same version; the chunks are planned while the file streams to R2, so the
+ * job knows its size at once.
+ */
+export async function submitBulkJob(
+  ctx: TenantContext,
+  deps: RiskServices,
+  submission: BulkSubmission,
+): Promise<Submitted> {
+  const body = requireBody(submission);
+  const key = submission.idempotencyKey;
+  if (key !== undefined) {
+    const earlier = await liveJobUnderKey(ctx, key);
+    if (earlier) return replayEarlier(ctx, deps, submission, body, earlier, key);
+  }
+  const serving = await resolveJobModel(ctx, deps, submission);
+  await requireQuota(ctx, deps);
+  const upload = await receiveUpload(ctx, deps, submission, body);
+  const accepted = await recordJob(ctx, deps, submission, serving, upload);
+  if (accepted.replayed && key !== undefined) return replayWinner(ctx, deps, upload, accepted.job, key);
+  await enqueueJob(ctx, deps, accepted.job, upload.chunks);
+  return accepted;
+}
