@@ -215,6 +215,7 @@ const RECIPES: Record<string, Recipe | Exempt> = {
   },
   "post /api/v1/auth/refresh": {
     security: ["token_refreshed"],
+    afterResponse: true,
     run: async () => {
       const user = await member();
       const { refresh_token } = await signIn(user);

@@ -13,6 +13,7 @@ export type AuthServices = Pick<
   | "mailer"
   | "accountGuard"
   | "sessionAuthority"
+  | "database"
 >;
 
 /** Token lifetimes (ASVS 7.3, 10.4.8): refresh tokens slide for 7 days within an absolute 30. */
