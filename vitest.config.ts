@@ -6,6 +6,9 @@ export default defineConfig({
     // Vitest's default on two cores is one file at a time; a test file mostly waits (workerd start-up, the
     // database, hashing in another process), so two at once use the machine's second core.
     maxWorkers: 2,
+    // What a passing test printed is not shown (suites provoke failures on purpose, and the Worker logs them);
+    // a failing test's output is.
+    silent: "passed-only",
     projects: [
       {
         // Unit and integration suites run inside workerd, against the Worker's real bindings.

@@ -56,10 +56,11 @@ export async function submit(
   return accepted.id;
 }
 
-export async function results(token: string, id: string, format = "ndjson") {
+/** A job's results as text, decoded as UTF-8 from the bytes as a client would (NDJSON has no text/* type). */
+export async function resultText(token: string, id: string, format = "ndjson") {
   const response = await api(`/api/v1/jobs/${id}/results?format=${format}`, { token });
   expect(response.status).toBe(200);
-  return response;
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await response.arrayBuffer());
 }
 
 export const parseLines = (text: string) =>

@@ -6,7 +6,7 @@ import { runScheduled } from "../../src/scheduled";
 import { ChunkPlanner } from "../../src/services/risk/bulk-chunks";
 import { inputKey } from "../../src/services/risk/jobs";
 import { api } from "./auth-helpers";
-import { FIELDS, parseLines, results, upload } from "./bulk-fixtures";
+import { FIELDS, parseLines, resultText, upload } from "./bulk-fixtures";
 import { bindings, problemOf } from "./helpers";
 import {
   type JobView,
@@ -182,7 +182,7 @@ describe("cancelling a bulk job", () => {
     // The rest arrive after the cancellation: acknowledged, and nothing more is scored or counted.
     expect((await deliver(messages.slice(1))).explicitAcks).toHaveLength(2);
     expect((await job(token, id)).progress).toEqual(view.progress);
-    const out = parseLines(await (await results(token, id)).text());
+    const out = parseLines(await resultText(token, id));
     expect(out.map((l) => [l.row, l.reference, l.status])).toEqual([
       [1, "r1", "scored"],
       [2, "r2", "scored"],
@@ -238,15 +238,28 @@ describe("bulk job delivery", () => {
       status: "completed",
       progress: { rows_scored: 3, rows_failed: 0, chunks_done: 1 },
     });
-    expect(parseLines(await (await results(token, id)).text()).map((l) => l.reference)).toEqual([
-      "r1",
-      "r2",
-      "r3",
-    ]);
+    expect(parseLines(await resultText(token, id)).map((l) => l.reference)).toEqual(["r1", "r2", "r3"]);
   });
 });
 
 describe("stalled bulk jobs", () => {
+  const stalling = { ...bindings, BULK_STALL_SECONDS: "1" } as typeof bindings;
+
+  it("fail with the reason when their upload is gone, instead of waiting for ever", async () => {
+    const token = tenant.admin.token;
+    const { id } = await acceptedJob(tenant.id, applications(3), 2, { store: false });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    for (let sweep = 0; sweep < 10 && (await job(token, id)).status === "queued"; sweep++) {
+      await runScheduled(stalling);
+    }
+    const failed = await job(token, id);
+    expect(failed).toMatchObject({
+      status: "failed",
+      error: "the job cannot be resumed: its upload is missing",
+    });
+    expect(failed.completed_at).not.toBeNull();
+  });
+
   it("the cron sends a stalled job's unrecorded chunks again; it completes with every row once", async () => {
     const token = tenant.admin.token;
     const { id, messages } = await acceptedJob(tenant.id, applications(5), 2);
@@ -255,13 +268,17 @@ describe("stalled bulk jobs", () => {
     expect((await job(token, id)).progress).toMatchObject({ chunks_total: 3, chunks_done: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1100));
 
-    await runScheduled({ ...bindings, BULK_STALL_SECONDS: "1" } as typeof bindings);
+    // Each sweep takes the 20 jobs that have waited longest; other suites' stalled jobs may come first.
+    for (let sweep = 0; sweep < 10 && (await job(token, id)).progress.chunks_done < 3; sweep++) {
+      await runScheduled(stalling);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const done = await waitForJob(token, id);
     expect(done).toMatchObject({
       status: "completed",
       progress: { rows_total: 5, rows_scored: 5, rows_failed: 0, chunks_done: 3 },
     });
-    const out = parseLines(await (await results(token, id)).text());
+    const out = parseLines(await resultText(token, id));
     expect(out.map((l) => l.reference)).toEqual(["r1", "r2", "r3", "r4", "r5"]);
   });
 });

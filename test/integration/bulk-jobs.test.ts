@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { api } from "./auth-helpers";
-import { FIELDS, parseLines, results, submit, upload } from "./bulk-fixtures";
+import { FIELDS, parseLines, resultText, submit, upload } from "./bulk-fixtures";
 import { bindings, call, problemOf } from "./helpers";
 import {
   type JobView,
@@ -80,7 +80,7 @@ describe("bulk scoring", () => {
     ).json<{ items: JobView["errors"]; next_after: number | null }>();
     expect(rest).toEqual({ items: [job.errors[3]], next_after: null });
 
-    const out = parseLines(await (await results(tenant.admin.token, id)).text());
+    const out = parseLines(await resultText(tenant.admin.token, id));
     expect(out.map((l) => l.row)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(out.map((l) => l.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 11]);
     for (const [i, sample] of samples.entries()) {
@@ -104,7 +104,7 @@ describe("bulk scoring", () => {
       errors: [{ field: "income", message: "expected a finite number" }],
     });
 
-    const csv = await (await results(tenant.admin.token, id, "csv")).text();
+    const csv = await resultText(tenant.admin.token, id, "csv");
     const csvLines = csv.trim().split("\n");
     expect(csvLines[0]).toBe("row,line,reference,status,probability,band,reason_1,reason_2,reason_3,errors");
     expect(csvLines).toHaveLength(10);
@@ -138,7 +138,7 @@ describe("bulk scoring", () => {
       chunks_done: 3,
     });
     expect(job.status).toBe("partially_failed");
-    const out = parseLines(await (await results(key.key, id)).text());
+    const out = parseLines(await resultText(key.key, id));
     expect(out).toHaveLength(1204);
     expect(out.map((l) => l.row)).toEqual(Array.from({ length: 1204 }, (_, i) => i + 1));
     // Lines stay right across chunk boundaries (a chunk is 500 rows).
@@ -189,7 +189,7 @@ describe("bulk scoring", () => {
       ["fractional", 4, "revenue"],
       ["no-assets", 5, "total_assets"],
     ]);
-    const out = parseLines(await (await results(tenant.admin.token, id)).text());
+    const out = parseLines(await resultText(tenant.admin.token, id));
     for (const [i, input] of [statement, distressed].entries()) {
       const single = await api("/api/v1/predictions/annual", {
         token: tenant.admin.token,
@@ -257,7 +257,7 @@ describe("bulk scoring through redelivery and the dead-letter queue", () => {
     const id = await submit(tenant.admin.token, header + rows, "text/csv");
     const done = await waitForJob(tenant.admin.token, id);
     expect(done.progress).toMatchObject({ rows_scored: 2, rows_failed: 0, chunks_done: 1 });
-    const before = await (await results(tenant.admin.token, id)).text();
+    const before = await resultText(tenant.admin.token, id);
 
     const message = {
       type: "score",
@@ -277,7 +277,7 @@ describe("bulk scoring through redelivery and the dead-letter queue", () => {
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["again"]);
     const after = await waitForJob(tenant.admin.token, id);
     expect(after.progress).toEqual(done.progress);
-    expect(await (await results(tenant.admin.token, id)).text()).toBe(before);
+    expect(await resultText(tenant.admin.token, id)).toBe(before);
   });
 
   it("a chunk that exhausted its retries is recorded as failed rows, so the job still finishes", async () => {
@@ -308,7 +308,7 @@ describe("bulk scoring through redelivery and the dead-letter queue", () => {
       status: "failed",
       progress: { rows_scored: 0, rows_failed: 3, chunks_done: 1 },
     });
-    const out = parseLines(await (await results(tenant.admin.token, job?.id as string)).text());
+    const out = parseLines(await resultText(tenant.admin.token, job?.id as string));
     expect(out.map((l) => [l.row, l.status])).toEqual([
       [1, "failed"],
       [2, "failed"],

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "./auth-helpers";
+import { resultText } from "./bulk-fixtures";
 import { call, problemOf } from "./helpers";
 import { publishTrainedModels, SETUP_TIMEOUT_MS, waitForJob } from "./risk-fixtures";
 import { addUser, createTenant, query, type TenantFixture, tokenFor } from "./tenancy-fixtures";
@@ -72,7 +73,7 @@ describe("the daily inference quota", () => {
     const { id } = await submitted.json<{ id: string }>();
     const job = await waitForJob(tenant.admin.token, id);
     expect(job).toMatchObject({ status: "partially_failed", progress: { rows_scored: 3, rows_failed: 2 } });
-    const lines = (await (await api(`/api/v1/jobs/${id}/results`, { token: tenant.admin.token })).text())
+    const lines = (await resultText(tenant.admin.token, id))
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as { status: string; errors?: Array<{ message: string }> });

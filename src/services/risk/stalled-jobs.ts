@@ -25,17 +25,20 @@ export interface ResumeResult {
   chunks: number;
 }
 
+/** A job that can never finish: its upload is gone or is no longer the one it was accepted with. */
+class Unresumable extends Error {}
+
 async function resumeJob(database: RequestDatabase, deps: RiskServices, tenantId: string, jobId: string) {
   const job = await database.tenant(tenantId, (tx) => findJob(tx, tenantId, jobId));
   if (!job || (job.status !== "queued" && job.status !== "running")) return 0;
   const object = await deps.files.get(job.inputKey);
-  if (!object) throw new Error(`${job.inputKey} is missing`);
+  if (!object) throw new Unresumable("its upload is missing");
   const planner = new ChunkPlanner(job.inputFormat, job.chunkRows ?? deps.config.BULK_CHUNK_ROWS);
   for await (const piece of object.body as unknown as AsyncIterable<Uint8Array>) planner.push(piece);
   planner.end();
   // The split must be the one the job was accepted with, or chunk numbers would mean other rows.
   if (planner.chunks.length !== job.chunksTotal || planner.rows !== job.rowsTotal) {
-    throw new Error("the upload no longer splits as it did when the job was accepted");
+    throw new Unresumable("its upload no longer splits as it did when the job was accepted");
   }
   const done = await database.tenant(tenantId, (tx) => recordedChunks(tx, tenantId, jobId));
   const missing = planner.chunks.filter((plan) => !done.has(plan.chunk));
@@ -72,6 +75,27 @@ export async function resumeStalledJobs(
         tenantId,
         error: describeError(error),
       });
+      // Either way the job is touched, so the oldest jobs that cannot move do not take every run's turn: one
+      // that never can fails with the reason; after any other error it waits for a later run.
+      const permanent = error instanceof Unresumable;
+      await database
+        .tenant(tenantId, (tx) =>
+          updateJob(
+            tx,
+            tenantId,
+            id,
+            permanent
+              ? { status: "failed", error: `the job cannot be resumed: ${error.message}`, completedAt: now }
+              : { error: "a stalled job sweep could not resume it; a later one will try again" },
+          ),
+        )
+        .catch((failure: unknown) =>
+          log(deps.config.LOG_LEVEL, "error", {
+            msg: "stalled bulk job not updated",
+            jobId: id,
+            error: describeError(failure),
+          }),
+        );
     }
   }
   return result;
