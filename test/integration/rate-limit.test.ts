@@ -16,7 +16,7 @@ import {
   type WalkedOperation,
 } from "../security/openapi-walk";
 import { registerUser } from "./auth-helpers";
-import { appWith, problemOf } from "./helpers";
+import { appWith, problemOf, startInsideOneWindow } from "./helpers";
 
 // Real limits (scale 1) through the Durable Object limiter; each test uses its own client address.
 const request = appWith();
@@ -33,6 +33,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("rate limits", () => {
   it("allows 5 logins a minute per address, then 429 problem+json with Retry-After and RateLimit headers", async () => {
+    await startInsideOneWindow();
     const address = ip();
     const statuses: number[] = [];
     let last: Response | undefined;
@@ -54,6 +55,7 @@ describe("rate limits", () => {
   });
 
   it("counts each address separately and each endpoint under its own policy", async () => {
+    await startInsideOneWindow();
     const first = ip();
     for (let i = 0; i < 3; i++) await request("/api/v1/auth/register", json({ email: "bad" }, first), limits);
     const blocked = await request("/api/v1/auth/register", json({ email: "bad" }, first), limits);

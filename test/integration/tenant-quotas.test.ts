@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Bindings } from "../../src/env";
-import { appWith, problemOf } from "./helpers";
+import { appWith, problemOf, startInsideOneWindow } from "./helpers";
 import { addUser, createApiKey, createTenant, query } from "./tenancy-fixtures";
 
 // Limits as production counts them (the suites otherwise scale them up).
@@ -12,6 +12,7 @@ const get = (path: string, token: string) =>
 
 describe("per-tenant quotas", () => {
   it("count every user and key of the tenant together, on top of each endpoint's limit", async () => {
+    await startInsideOneWindow();
     const tenant = await createTenant("quota");
     const other = await createTenant("quota");
     const colleague = await addUser(tenant, "tenant_admin");
