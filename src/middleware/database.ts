@@ -5,7 +5,7 @@ import { openDatabase } from "../services/context";
 /**
  * Gives the request a lazily-opened database (`c.var.database`) and closes it once the response is
  * ready, through `waitUntil` so closing does not delay the response. Work a handler queued for after the
- * response (`afterResponse` in routes/after-response) runs first, on the same connection.
+ * response (`afterResponse` in services/after-response) runs first, on the same connection.
  */
 export function database(): MiddlewareHandler<AppEnv> {
   return async function database(c, next) {

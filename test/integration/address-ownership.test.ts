@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { verifyAuditChain } from "../../src/db/repositories/audit.repository";
-import { afterResponse } from "../../src/routes/after-response";
+import { contextOf } from "../../src/middleware/request-context";
+import { afterResponse } from "../../src/services/after-response";
 import {
   api,
   loginUser,
@@ -103,11 +104,11 @@ describe("work after the response", () => {
     const ran: string[] = [];
     const app = createApp();
     app.get("/chassis/after", (c) => {
-      afterResponse(c, "failing chore", async () => {
+      afterResponse(contextOf(c), "failing chore", async () => {
         await gate;
         throw new Error("the chore broke");
       });
-      afterResponse(c, "query chore", async () => {
+      afterResponse(contextOf(c), "query chore", async () => {
         const result = await c.var.database.db.execute<{ answer: number }>(sql`select 42 as answer`);
         ran.push(`answer ${result.rows[0]?.answer}`);
       });

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { authOf } from "../../middleware/authenticate";
 import { contextOf } from "../../middleware/request-context";
+import { afterResponse } from "../../services/after-response";
 import {
   changePassword as changeAccountPassword,
   currentUser,
@@ -13,7 +14,6 @@ import {
   updateOwnProfile,
 } from "../../services/auth/account";
 import { listOwnSecurityEvents } from "../../services/auth/events";
-import { afterResponse } from "../after-response";
 import { pageBody } from "../page";
 import type * as routes from "./account.routes";
 import { toUserView } from "./auth.schemas";
@@ -91,6 +91,6 @@ export const requestEmailVerification: RouteHandler<typeof routes.requestEmailVe
   const user = await currentUser(ctx, authOf(c).userId);
   if (user.emailVerifiedAt) throw new AppError("conflict", "The e-mail address is already verified.");
   // The token and the e-mail follow the answer, as for the other links.
-  afterResponse(c, "verification link", () => requestVerificationLink(ctx, user));
+  afterResponse(ctx, "verification link", () => requestVerificationLink(ctx, user));
   return c.body(null, 202);
 };

@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { contextOf } from "../../middleware/request-context";
+import { afterResponse } from "../../services/after-response";
 import { confirmEmail as confirmAddress } from "../../services/auth/account";
 import {
   type LinkPurpose,
@@ -9,7 +10,6 @@ import {
   resetPassword as resetAccountPassword,
   sendAccountLink,
 } from "../../services/auth/recovery";
-import { afterResponse } from "../after-response";
 import type * as routes from "./recovery.routes";
 import { loginView } from "./session.handlers";
 
@@ -25,7 +25,7 @@ export const confirmEmail: RouteHandler<typeof routes.confirmEmail, AppEnv> = as
  */
 async function sendLinkAfterResponse(c: Context<AppEnv>, purpose: LinkPurpose, email: string) {
   const ctx = contextOf(c);
-  afterResponse(c, `${purpose} link`, () => sendAccountLink(ctx, purpose, email));
+  afterResponse(ctx, `${purpose} link`, () => sendAccountLink(ctx, purpose, email));
 }
 
 export const forgotPassword: RouteHandler<typeof routes.forgotPassword, AppEnv> = async (c) => {

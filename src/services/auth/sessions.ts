@@ -7,7 +7,7 @@ import {
 } from "../../db/repositories/sessions.repository";
 import { findUserById, type UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
-import { describeError, log } from "../../logger";
+import { afterResponse } from "../after-response";
 import {
   ACCESS_TOKEN_SECONDS,
   type AuthServices,
@@ -153,19 +153,13 @@ export async function refreshSession(ctx: AuthServices, refreshToken: string): P
   });
   if (!rotated) throw await reuse();
   // Recorded once the answer is out: a routine refresh should not cost a distant caller another round trip.
-  ctx.database.afterResponse(() =>
+  afterResponse(ctx, "token_refreshed event", () =>
     recordSecurityEvent(ctx, {
       type: "token_refreshed",
       userId: user.id,
       tenantId: user.tenantId,
       details: { sessionId: session.id },
-    }).catch((error: unknown) =>
-      log(ctx.config.LOG_LEVEL, "error", {
-        msg: "token_refreshed event failed",
-        requestId: ctx.requestId,
-        error: describeError(error),
-      }),
-    ),
+    }),
   );
   return tokenPair(ctx, user, session.id, next);
 }
