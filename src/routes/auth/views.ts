@@ -14,12 +14,10 @@ export const toTokenPairView = (pair: TokenPair) => ({
 });
 
 /** Cookie delivery: the same pair without the refresh token, which leaves only as its HttpOnly cookie. */
-export const toCookieTokenPairView = (pair: TokenPair) => ({
-  access_token: pair.accessToken,
-  token_type: pair.tokenType,
-  expires_in: pair.expiresIn,
-  session_id: pair.sessionId,
-});
+export function toCookieTokenPairView(pair: TokenPair) {
+  const { refresh_token: _, ...view } = toTokenPairView(pair);
+  return view;
+}
 
 /** The second-factor challenge a sign-in answers with when the account has TOTP on. */
 export const toMfaChallengeView = (challenge: MfaChallenge) => ({
