@@ -54,10 +54,11 @@ export default defineConfig({
           name: "workers",
           include: ["test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
           globalSetup: ["./test/setup/global-setup.ts"],
-          // Each file gets its own workerd and module graph (Vitest's default isolation). A single shared runtime
-          // (isolate: false, maxWorkers: 1) cuts the import phase by more than half, but requests through the
-          // Worker slow down as the run accumulates state - some files ten times over - so a full run takes longer.
-          // Suites must not rely on per-file isolation either way, so the option can be tried again.
+          // Each file gets its own workerd and module graph (Vitest's default isolation). A runtime shared by
+          // the files (isolate: false) cuts the import phase by more than half, but `exports.default.fetch` gets
+          // slower with every call the runtime has served (workers-sdk#15446), and with the handler called
+          // directly instead, files share the Worker's queue and some requests stall for 10-30 s (not yet
+          // explained). Suites must not rely on per-file isolation either way, so the option can be tried again.
           // The first request of a file pays the module load inside workerd.
           testTimeout: 30_000,
         },
