@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { expectedMigrations } from "../../src/db/migrations";
 import { publishTrainedModels, SETUP_TIMEOUT_MS, trainedModels } from "./risk-fixtures";
 
+// Through the Worker's entry, as the runtime calls it (the other suites call the app the entry builds).
 const call = (path: string, init?: RequestInit) => exports.default.fetch(`https://api.test${path}`, init);
 
 describe("GET /health", () => {
