@@ -50,7 +50,8 @@ export class RateLimitCounter extends DurableObject<Bindings> {
       resetSeconds: Math.max(0, Math.ceil((slotFreesAt(at, windowMs, limit, previous, current) - at) / 1000)),
     };
     // Only a record of a new window needs a later expiry; issued after the write, so it belongs to it.
-    if (allowed && state?.window !== window) await this.ctx.storage.setAlarm(expiryOf(window, windowMs));
+    if (allowed && state?.window !== window)
+      await this.ctx.storage.setAlarm(cleanupAt(expiryOf(window, windowMs)));
     return decision;
   }
 
@@ -64,9 +65,19 @@ export class RateLimitCounter extends DurableObject<Bindings> {
     const state = this.ctx.storage.kv.get<CounterState>(STATE);
     if (!state) return;
     const expiry = expiryOf(state.window, state.windowMs);
-    if (expiry > Date.now()) await this.ctx.storage.setAlarm(expiry);
+    if (expiry > Date.now()) await this.ctx.storage.setAlarm(cleanupAt(expiry));
     else this.ctx.storage.kv.delete(STATE);
   }
+}
+
+// Windows are aligned to the epoch, so every record counted in one window expires at the same instant: deleting
+// them all then would be a burst of alarms at every window's end (in one workerd process - `wrangler dev`, the
+// test runtime - requests stalled for seconds behind it). A record deleted up to an hour late weighs nothing.
+const CLEANUP_SPREAD_MS = 3_600_000;
+
+/** When to delete a record that weighs nothing from `expiry` on: a random moment in the hour after it. */
+function cleanupAt(expiry: number): number {
+  return expiry + Math.floor(Math.random() * CLEANUP_SPREAD_MS);
 }
 
 /** The end of the window after `window`: from then on its counts weigh nothing. */

@@ -109,6 +109,23 @@ describe("Durable Object rate limiter", () => {
     expect(await keys(stale)).toEqual([]);
   });
 
+  it("spreads the deletion of one window's records over the hour after they stop weighing", async () => {
+    const now = Date.now();
+    const window = Math.floor(now / 60_000);
+    const stubs = Array.from({ length: 12 }, counter);
+    await Promise.all(stubs.map((stub) => stub.hit(now, 5, 60)));
+    const alarms = await Promise.all(
+      stubs.map((stub) => runInDurableObject(stub, (_, state) => state.storage.getAlarm())),
+    );
+    const expiry = (window + 2) * 60_000;
+    for (const alarm of alarms) {
+      expect(alarm).toBeGreaterThanOrEqual(expiry);
+      expect(alarm).toBeLessThan(expiry + 3_600_000);
+    }
+    // Epoch-aligned windows would otherwise send every record of a window to its alarm at the same instant.
+    expect(new Set(alarms).size).toBeGreaterThan(1);
+  });
+
   it("rejects a malformed rule as a programming error, not as unavailability", async () => {
     await expect(limiter.check({ name: "bad", limit: 0, windowSeconds: 60 }, "k")).rejects.toThrow(
       RangeError,
