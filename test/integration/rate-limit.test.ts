@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import type { Bindings } from "../../src/env";
 import { contractPolicies } from "../../src/middleware/rate-limit";
@@ -77,14 +77,15 @@ describe("rate limits", () => {
     expect(response.headers.get("ratelimit")).toMatch(/^"default";r=119;t=\d+$/);
   });
 
-  it("fails closed on sign-in and open elsewhere when the limiter is unreachable", async () => {
+  it("fails closed on sign-in and open elsewhere when the limiter does not answer", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     vi.spyOn(console, "warn").mockImplementation(() => {});
-    // An Upstash endpoint where nothing listens: every check fails.
+    // An Upstash endpoint that accepts connections and never answers: every check misses its deadline.
     const broken = {
       ...limits,
-      UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1",
+      UPSTASH_REDIS_REST_URL: inject("silentUrl"),
       UPSTASH_REDIS_REST_TOKEN: "t",
+      RATE_LIMIT_TIMEOUT_MS: "300",
     } as Partial<Bindings>;
     const login = await request(
       "/api/v1/auth/login",

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { IDEMPOTENCY_KEY_PATTERN } from "../../src/middleware/idempotency";
 import { registerUser } from "../integration/auth-helpers";
 import { query, tokenFor } from "../integration/tenancy-fixtures";
 import { hostileValidBodies, invalidBodies, malformedBodies, nastyBodies } from "./bad-input";
@@ -354,7 +355,14 @@ describe("the Idempotency-Key header itself", () => {
     return { attempt, response: send(attempt.url, { method: walked.method, headers, body: attempt.body }) };
   };
 
-  it("is refused with 400 when malformed (empty, blank, too long, control characters, not ASCII) where honoured", async () => {
+  it("allows printable ASCII only, as the contract and the middleware check it", () => {
+    expect(IDEMPOTENCY_KEY_PATTERN.test("order-2026-12-03_01")).toBe(true);
+    for (const key of ["clé", "ключ", "key\u00a0nbsp", "emoji-\u{1F600}"]) {
+      expect(IDEMPOTENCY_KEY_PATTERN.test(key), key).toBe(false);
+    }
+  });
+
+  it("is refused with 400 when malformed (empty, blank, too long, control characters) where honoured", async () => {
     for (const walked of honouring) {
       for (const key of MALFORMED_IDEMPOTENCY_KEYS) {
         const { attempt, response } = withKey(walked, key);

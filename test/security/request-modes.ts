@@ -116,7 +116,8 @@ export function tamperedCsrf(token: string): string {
 
 /**
  * Idempotency-Key values the header's grammar refuses (1-255 printable ASCII): empty, blank, too long,
- * control characters (those a Fetch `Headers` lets through), DEL and a byte above ASCII.
+ * control characters (those a Fetch `Headers` lets through), DEL. Characters above ASCII are refused by the same
+ * pattern (checked on it in fuzz.test.ts): workerd prints a notice for every request built with one in a header.
  */
 export const MALFORMED_IDEMPOTENCY_KEYS = [
   "",
@@ -126,7 +127,6 @@ export const MALFORMED_IDEMPOTENCY_KEYS = [
   "key\u0001ctl",
   "key\u001bescape",
   "key\u007fdel",
-  "clé",
   "two words",
 ];
 

@@ -14,6 +14,7 @@ import { generateKeyRingJson } from "../../tools/secret-keys";
 import { generateSigningKeySet } from "../../tools/signing-keys";
 import { provideModelArtefacts } from "./model-artefacts";
 import { provideQuoteServer } from "./quote-server";
+import { provideSilentServer } from "./silent-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -73,6 +74,7 @@ export default async function setup(project: TestProject) {
   project.provide("backupCodePepper", generateKeyRingJson());
   await provideModelArtefacts(project);
   cleanups.push(await provideQuoteServer(project));
+  cleanups.push(await provideSilentServer(project));
 
   // Optional: the Upstash-backed suites run only when a Redis is named, so `npm test` needs none.
   const redisUrl = process.env.TEST_REDIS_URL;
