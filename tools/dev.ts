@@ -3,6 +3,7 @@
  * (kept in .data/), the relay the Neon driver needs, migrations, and `wrangler dev`. With DATABASE_URL
  * set, that Postgres is used instead. Ctrl-C stops every process it started.
  */
+import { rttFromEnvironment } from "./relay";
 import { startLocalStack } from "./stack";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -11,10 +12,19 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   process.exit(2);
 }
 
+let dbRttMs: number;
+try {
+  dbRttMs = rttFromEnvironment();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+
 const log = (line: string) => console.log(`[finedge] ${line}`);
 const stack = await startLocalStack({
   port,
   databaseUrl: process.env.DATABASE_URL,
+  dbRttMs,
   dataDir: process.env.FINEDGE_DATA_DIR ?? ".data",
   log,
 });

@@ -15,7 +15,33 @@ export interface RelayOptions {
   port?: number;
   /** Postgres hosts the relay may reach; anything else is refused (it must not become an open proxy). */
   allowedHosts: string[];
+  /**
+   * Extra round-trip time in ms (`LOCAL_DB_RTT_MS`), to see locally what distance to the database costs: the
+   * WebSocket handshake waits one round trip, and every message waits half of it in each direction.
+   */
+  rttMs?: number;
 }
+
+/** `LOCAL_DB_RTT_MS` from the environment: a whole number of milliseconds, 0 when unset. */
+export function rttFromEnvironment(value = process.env.LOCAL_DB_RTT_MS): number {
+  if (value === undefined || value === "") return 0;
+  const rtt = Number(value);
+  if (!Number.isInteger(rtt) || rtt < 0 || rtt > 10_000) {
+    throw new RangeError(
+      `LOCAL_DB_RTT_MS must be a whole number of milliseconds from 0 to 10000, got "${value}"`,
+    );
+  }
+  return rtt;
+}
+
+/**
+ * Runs `send` after `delayMs`, or at once when there is no delay. Node fires timers of one duration in the order
+ * they were set, so a stream delayed this way keeps its order.
+ */
+const later = (delayMs: number, send: () => void): void => {
+  if (delayMs > 0) setTimeout(send, delayMs);
+  else send();
+};
 
 // Postgres frontend 'Terminate' message: type 'X' and length 4.
 const isTerminate = (data: Buffer): boolean =>
@@ -29,9 +55,16 @@ const isTerminate = (data: Buffer): boolean =>
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const allowed = new Set(options.allowedHosts);
+  const rtt = options.rttMs ?? 0;
+  const oneWay = rtt / 2;
   const upstreams = new Set<Socket>();
   const server: Server = createServer((_req, res) => res.writeHead(426).end("WebSocket only\n"));
-  const wss = new WebSocketServer({ server, path: "/v1" });
+  const wss = new WebSocketServer({
+    server,
+    path: "/v1",
+    // The handshake is a round trip of its own (Neon's adds TLS and the startup's).
+    verifyClient: (_info, accept) => later(rtt, () => accept(true)),
+  });
 
   wss.on("connection", (ws, request) => {
     const target = new URL(request.url ?? "", "http://relay").searchParams.get("address") ?? "";
@@ -45,7 +78,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const upstream = connect({ host, port });
     upstreams.add(upstream);
     upstream.setNoDelay(true);
-    upstream.on("data", (chunk) => ws.readyState === ws.OPEN && ws.send(chunk));
+    upstream.on("data", (chunk) => later(oneWay, () => ws.readyState === ws.OPEN && ws.send(chunk)));
     let terminating = false;
     upstream.on("close", () => {
       upstreams.delete(upstream);
@@ -55,13 +88,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     });
     upstream.on("error", () => ws.terminate());
     ws.on("message", (data: Buffer) => {
-      upstream.write(data);
-      // The session is over: release the server's connection now rather than when the WebSocket
-      // close handshake finishes (PGlite's socket server counts connections until then).
-      if (isTerminate(data)) {
-        terminating = true;
-        upstream.end();
-      }
+      if (isTerminate(data)) terminating = true;
+      later(oneWay, () => {
+        if (upstream.destroyed) return;
+        upstream.write(data);
+        // The session is over: release the server's connection now rather than when the WebSocket
+        // close handshake finishes (PGlite's socket server counts connections until then).
+        if (isTerminate(data)) upstream.end();
+      });
     });
     ws.on("close", () => upstream.destroy());
     ws.on("error", () => upstream.destroy());

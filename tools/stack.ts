@@ -13,6 +13,8 @@ export interface LocalStackOptions {
   databaseUrl?: string | undefined;
   /** Where the embedded Postgres and local R2/DO state persist; in memory when omitted. */
   dataDir?: string | undefined;
+  /** Extra round-trip time to the database in ms (`LOCAL_DB_RTT_MS`), added by the relay. */
+  dbRttMs?: number;
   /** Extra `--var NAME:value` bindings for the Worker. */
   vars?: Record<string, string>;
   /** Wrangler's own log level; `error` keeps benchmarks quiet. */
@@ -56,7 +58,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const relay = await startRelay({
       allowedHosts: [new URL(databaseUrl).hostname, "127.0.0.1", "localhost"],
+      rttMs: options.dbRttMs,
     });
+    if (options.dbRttMs) database += `, ${options.dbRttMs} ms away`;
     cleanups.push(relay.close);
     await applyMigrations(databaseUrl, relay.address);
     log("migrations applied");

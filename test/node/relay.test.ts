@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import { routeThroughRelay } from "../../src/db/driver";
 import { type LocalPostgres, startEmbeddedPostgres } from "../../tools/embedded-postgres";
-import { type Relay, startRelay } from "../../tools/relay";
+import { type Relay, rttFromEnvironment, startRelay } from "../../tools/relay";
 
 let postgres: LocalPostgres;
 let relay: Relay;
@@ -44,6 +44,34 @@ describe("WebSocket relay", () => {
     pool.on("error", () => {});
     await expect(pool.query("select 1")).rejects.toThrow();
     await pool.end().catch(() => {});
+  });
+
+  it("puts the database LOCAL_DB_RTT_MS away: each statement waits a round trip, results unchanged", async () => {
+    const far = await startRelay({ allowedHosts: ["127.0.0.1"], rttMs: 60 });
+    try {
+      routeThroughRelay(far.address);
+      const pool = new Pool({ connectionString: postgres.url, max: 1 });
+      const client = await pool.connect();
+      const started = performance.now();
+      const { rows } = await client.query("select 40 + 2 as answer");
+      const elapsed = performance.now() - started;
+      expect(rows).toEqual([{ answer: 42 }]);
+      // Half the round trip out, half back (timers may fire a millisecond early).
+      expect(elapsed).toBeGreaterThanOrEqual(58);
+      client.release();
+      await pool.end();
+    } finally {
+      routeThroughRelay(relay.address);
+      await far.close();
+    }
+  });
+
+  it("reads LOCAL_DB_RTT_MS as whole milliseconds and refuses anything else", () => {
+    expect(rttFromEnvironment(undefined)).toBe(0);
+    expect(rttFromEnvironment("")).toBe(0);
+    expect(rttFromEnvironment("25")).toBe(25);
+    for (const bad of ["-1", "2.5", "25ms", "10001"])
+      expect(() => rttFromEnvironment(bad), bad).toThrow(RangeError);
   });
 
   it("ends live connections when it closes", async () => {
