@@ -7,6 +7,13 @@
  * BENCH_DATABASE_URL to run against a real Postgres instead of the embedded one; BENCH_REDIS_URL (default
  * redis://127.0.0.1:6379) for the Upstash-backed rows, which are skipped when no Redis answers there.
  *
+ * Two floors: hello-world, and hello plus one fetch to a local echo server (under `wrangler dev` any outbound
+ * fetch costs a few milliseconds locally, so a route that makes one database call reads against the second).
+ *
+ * Distance to the database: every API scenario also runs at concurrency 1 against a second API stack whose
+ * database is BENCH_DB_RTT_MS (default 25; 0 skips it) further away (the relay's LOCAL_DB_RTT_MS). Its column
+ * "db_round_trips" is (p50 there - p50 here) / BENCH_DB_RTT_MS: the sequential round trips a request makes.
+ *
  * The rate-limit check's cost is measured by the same request against three otherwise identical Workers:
  * limiter off, the Durable Object limiter, and Upstash (through a local Upstash-compatible endpoint).
  *
@@ -30,6 +37,7 @@
  * and only their Workers start: `BENCH_SCENARIOS="auth/login,password hash" BENCH_PARTS=http npm run bench`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { connect } from "node:net";
 import { availableParallelism, cpus } from "node:os";
 import autocannon from "autocannon";
@@ -52,6 +60,7 @@ for (const part of parts) {
     throw new Error(`BENCH_PARTS: unknown part "${part}" (parts: ${PARTS.join(", ")})`);
 }
 const bulkRows = Number(process.env.BENCH_BULK_ROWS ?? 100_000);
+const dbRttMs = Number(process.env.BENCH_DB_RTT_MS ?? 25);
 /** TENANT_INFERENCE_ROWS_PER_DAY's default: a larger bulk job needs the quota raised to be scored whole. */
 const DAILY_ROWS = 100_000;
 
@@ -78,6 +87,10 @@ interface Row {
   p50_ms: number;
   p99_ms: number;
   ratio_to_floor: number | null;
+  /** p50 against the far database (API scenarios, concurrency 1). */
+  p50_far_ms: number | null;
+  /** (p50_far_ms - p50_ms) / BENCH_DB_RTT_MS, one decimal. */
+  db_round_trips: number | null;
 }
 
 async function drive(url: string, scenario: Scenario, plan: RequestPlan, connections: number) {
@@ -116,7 +129,9 @@ const http = parts.has("http");
 const picks = process.env.BENCH_SCENARIOS?.split(",").map((pick) => pick.trim().toLowerCase());
 const selected = scenarios.filter(
   (scenario) =>
-    scenario.target === "floor" || !picks || picks.some((pick) => scenario.name.toLowerCase().includes(pick)),
+    scenario.target.startsWith("floor") ||
+    !picks ||
+    picks.some((pick) => scenario.name.toLowerCase().includes(pick)),
 );
 /** Whether a picked scenario runs against `target` (a Worker nothing runs against is not started). */
 const needs = (target: Scenario["target"]) => http && selected.some((scenario) => scenario.target === target);
@@ -124,6 +139,28 @@ const floor = http
   ? await startWranglerDev({
       port: await freePort(),
       config: "test/bench/floor/wrangler.toml",
+      logLevel: "error",
+      stdio: "ignore",
+    })
+  : undefined;
+// The echo server the second floor fetches: as small an answer as a server can give.
+const echo = http
+  ? await new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+      const server = createServer((_request, response) => response.end("ok"));
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        resolve({
+          url: `http://127.0.0.1:${port}/`,
+          close: () => new Promise<void>((done) => server.close(() => done())),
+        });
+      });
+    })
+  : undefined;
+const floorFetch = echo
+  ? await startWranglerDev({
+      port: await freePort(),
+      config: "test/bench/floor-fetch/wrangler.toml",
+      vars: { ECHO_URL: echo.url },
       logLevel: "error",
       stdio: "ignore",
     })
@@ -137,15 +174,18 @@ const hash = needs("hash")
     })
   : undefined;
 // Limits stay on (their check is part of every request) but scaled far above the load.
-const stack = async (vars: Record<string, string>) =>
+const stack = async (vars: Record<string, string>, dbRttMs = 0) =>
   startLocalStack({
     port: await freePort(),
     databaseUrl: process.env.BENCH_DATABASE_URL,
+    dbRttMs,
     vars: { LOG_LEVEL: "error", RATE_LIMIT_SCALE: "1000000", ...vars },
     wranglerLogLevel: "error",
     stdio: "ignore",
   });
 const api = needs("api") ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }) : undefined;
+const far =
+  needs("api") && dbRttMs > 0 ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }, dbRttMs) : undefined;
 const unlimited = needs("api-unlimited") ? await stack({ RATE_LIMIT_BACKEND: "off" }) : undefined;
 const redisUrl = new URL(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379");
 const upstashToken = crypto.randomUUID();
@@ -164,6 +204,7 @@ const apiUpstash = upstash
   : undefined;
 const targets: Record<Scenario["target"], string | undefined> = {
   floor: floor?.url,
+  "floor-fetch": floorFetch?.url,
   api: api?.url,
   "api-unlimited": unlimited?.url,
   "api-upstash": apiUpstash?.url,
@@ -188,7 +229,10 @@ const stopHttp = async () => {
   await upstash?.close();
   await unlimited?.stop();
   await api?.stop();
+  await far?.stop();
   await hash?.stop();
+  await floorFetch?.stop();
+  await echo?.close();
   await floor?.stop();
 };
 try {
@@ -202,6 +246,14 @@ try {
       await drive(target, scenario, await prepare(), connections).catch(() => undefined); // warm-up, discarded
       const measured = await drive(target, scenario, await prepare(), connections);
       if (scenario.target === "floor") floorRps = measured.rps;
+      // The same request with the database further away, one at a time: the p50 difference counts round trips.
+      let farP50: number | null = null;
+      if (far && scenario.target === "api" && connections === 1) {
+        const prepareFar = () =>
+          scenario.prepare?.(far.url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
+        await drive(far.url, scenario, await prepareFar(), connections).catch(() => undefined);
+        farP50 = (await drive(far.url, scenario, await prepareFar(), connections)).p50;
+      }
       rows.push({
         scenario: scenario.name,
         concurrency: connections,
@@ -211,6 +263,8 @@ try {
         p50_ms: measured.p50,
         p99_ms: measured.p99,
         ratio_to_floor: floorRps ? Math.round((measured.rps / floorRps) * 1000) / 1000 : null,
+        p50_far_ms: farP50,
+        db_round_trips: farP50 === null ? null : Math.round(((farP50 - measured.p50) / dbRttMs) * 10) / 10,
       });
       process.stderr.write(`  ${scenario.name} c=${connections}: ${Math.round(measured.rps)} req/s\n`);
     }
@@ -249,6 +303,8 @@ if (startup) {
   console.table(startup);
 }
 if (http) {
+  if (far)
+    console.log(`p50_far_ms, db_round_trips: the API with its database ${dbRttMs} ms further away (c=1)`);
   console.table(rows);
   for (const connections of concurrencies) {
     const login = rows.find((row) => row.scenario === LOGIN_SCENARIO && row.concurrency === connections);
@@ -291,6 +347,7 @@ const report = {
   seconds,
   machine,
   database,
+  dbRttMs: far ? dbRttMs : null,
   ...(startup ? { startup } : {}),
   rows,
   ...(inference ? { inference } : {}),

@@ -2,11 +2,11 @@
 export interface Scenario {
   name: string;
   /**
-   * `floor` is the empty Worker; `api` is FinEdge (Durable Object limiter); `api-unlimited` and
+   * `floor` is the empty Worker, `floor-fetch` the same plus one fetch to a local echo server; `api` is FinEdge (Durable Object limiter); `api-unlimited` and
    * `api-upstash` are the same Worker with the limiter off or counting in Upstash; `hash` verifies one
    * password per request and does nothing else.
    */
-  target: "floor" | "api" | "api-unlimited" | "api-upstash" | "hash";
+  target: "floor" | "floor-fetch" | "api" | "api-unlimited" | "api-upstash" | "hash";
   expectStatus: number;
   /** A floor on the measuring time, for requests that take a large part of a second each. */
   minSeconds?: number;
@@ -149,6 +149,12 @@ async function scoringPlan(apiUrl: string, path: string, body: unknown): Promise
 
 export const scenarios: Scenario[] = [
   { name: "floor", target: "floor", expectStatus: 204, plan: { path: "/" } },
+  {
+    name: "floor + one fetch (local echo server)",
+    target: "floor-fetch",
+    expectStatus: 204,
+    plan: { path: "/" },
+  },
   // The rate-limit check's cost: the same cheap request with the limiter off, in a Durable Object, in Upstash.
   {
     name: "GET /health (limiter off)",
