@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, Handler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { PROBLEM_CONTENT_TYPE, type ProblemCode, problemCatalogue } from "./errors";
-import { validationHook } from "./middleware/problems";
+import { handleError, validationHook } from "./middleware/problems";
 import { RATE_LIMIT_POLICIES, type RateLimitPolicyName } from "./services/rate-limit/rules";
 
 /** The RFC 9457 problem document every error response carries. */
@@ -99,7 +100,55 @@ export function defineRoute<const R extends RouteConfig & { "x-rate-limit": Rate
   return createRoute({ ...config, responses: { ...implied, ...config.responses } });
 }
 
-/** A router whose request validation failures become problem responses. */
+const AFTER_VALIDATION = Symbol("runs after the route's validators");
+
+/**
+ * Marks a route middleware to run after the contract's validators instead of before them: malformed input is
+ * refused (400, 415, 422) at the edge, before a permission check or an idempotency claim reads the database.
+ */
+export function afterValidation(middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return Object.assign(middleware, { [AFTER_VALIDATION]: true });
+}
+
+const deferred = (middleware: MiddlewareHandler<AppEnv>) => AFTER_VALIDATION in middleware;
+
+/**
+ * Runs `chain` around `handler` as Hono's compose would have: each middleware gets `next`, may answer instead of
+ * calling it, and sees in `c.res` what the rest answered - an error included, rendered as a problem, so the
+ * idempotency middleware stores a business refusal like any outcome.
+ */
+async function runAround(chain: MiddlewareHandler<AppEnv>[], c: Context<AppEnv>, handler: Handler<AppEnv>) {
+  const step = async (index: number): Promise<void> => {
+    const middleware = chain[index];
+    try {
+      const answer = middleware
+        ? await middleware(c, () => step(index + 1))
+        : await handler(c, async () => undefined);
+      if (answer instanceof Response) c.res = answer;
+    } catch (error) {
+      c.res = await handleError(error as Error, c);
+    }
+  };
+  await step(0);
+  return c.res;
+}
+
+/**
+ * A router whose request validation failures become problem responses, and whose routes run the middleware
+ * marked `afterValidation` between their validators and their handler.
+ */
 export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const register = router.openapi;
+  router.openapi = ((route: RouteConfig, handler: Handler<AppEnv>, hook?: unknown) => {
+    const middleware = [route.middleware ?? []].flat() as MiddlewareHandler<AppEnv>[];
+    const late = middleware.filter(deferred);
+    if (late.length === 0) return register(route as never, handler as never, hook as never);
+    return register(
+      { ...route, middleware: middleware.filter((m) => !deferred(m)) } as never,
+      ((c: Context<AppEnv>) => runAround(late, c, handler)) as never,
+      hook as never,
+    );
+  }) as typeof router.openapi;
+  return router;
 }

@@ -1,12 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { IDEMPOTENCY_KEY_PATTERN, idempotency } from "../middleware/idempotency";
+import { afterValidation } from "../openapi";
 import type { Permission } from "../services/tenancy/permissions";
 import { secured } from "./secured";
 
 /** The security part of a contract for a route that moves money: `secured`, then Idempotency-Key. */
 export function securedIdempotent(permission: Permission) {
   const security = secured(permission);
-  return { ...security, middleware: [...security.middleware, idempotency()] };
+  return { ...security, middleware: [...security.middleware, afterValidation(idempotency())] };
 }
 
 /** The documented Idempotency-Key header with its semantics on this route (checked before the contract is). */

@@ -1,5 +1,6 @@
 import { authenticate } from "../middleware/authenticate";
 import { type AuthorizeOptions, authorize } from "../middleware/authorize";
+import { afterValidation } from "../openapi";
 import type { Permission } from "../services/tenancy/permissions";
 
 /**
@@ -10,7 +11,7 @@ import type { Permission } from "../services/tenancy/permissions";
  */
 export function secured(permission: Permission, options: AuthorizeOptions = {}) {
   return {
-    middleware: [authenticate({ apiKeys: true }), authorize(permission, options)],
+    middleware: [authenticate({ apiKeys: true }), afterValidation(authorize(permission, options))],
     security: [{ bearerAuth: [] }],
     "x-permission": permission,
   };
