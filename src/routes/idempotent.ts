@@ -10,7 +10,7 @@ export function securedIdempotent(permission: Permission) {
   return { ...security, middleware: [...security.middleware, afterValidation(idempotency())] };
 }
 
-/** The documented Idempotency-Key header with its semantics on this route (checked before the contract is). */
+/** The documented Idempotency-Key header with its semantics on this route (the contract checks its form). */
 export const idempotencyHeaders = (description: string) =>
   z.object({
     "idempotency-key": z
