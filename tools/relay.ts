@@ -83,21 +83,26 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     upstream.on("close", () => {
       upstreams.delete(upstream);
       // After Terminate the driver closes the WebSocket itself; closing it from here as well races that
-      // close, and workerd reports the crossing as a lost connection. Only an unexpected close is ours to report.
-      if (!terminating && ws.readyState === ws.OPEN) ws.close(1011, "upstream closed");
+      // close, and workerd reports the crossing as a lost connection. Only an unexpected close is ours to report,
+      // after the data the server sent before it (which may still be on its way).
+      later(oneWay, () => {
+        if (!terminating && ws.readyState === ws.OPEN) ws.close(1011, "upstream closed");
+      });
     });
     upstream.on("error", () => ws.terminate());
     ws.on("message", (data: Buffer) => {
-      if (isTerminate(data)) terminating = true;
+      const terminate = isTerminate(data);
+      if (terminate) terminating = true;
       later(oneWay, () => {
         if (upstream.destroyed) return;
         upstream.write(data);
         // The session is over: release the server's connection now rather than when the WebSocket
         // close handshake finishes (PGlite's socket server counts connections until then).
-        if (isTerminate(data)) upstream.end();
+        if (terminate) upstream.end();
       });
     });
-    ws.on("close", () => upstream.destroy());
+    // Closing follows the messages sent before it, in the same order.
+    ws.on("close", () => later(oneWay, () => upstream.destroy()));
     ws.on("error", () => upstream.destroy());
   });
 

@@ -174,11 +174,11 @@ const hash = needs("hash")
     })
   : undefined;
 // Limits stay on (their check is part of every request) but scaled far above the load.
-const stack = async (vars: Record<string, string>, dbRttMs = 0) =>
+const stack = async (vars: Record<string, string>, rttMs = 0) =>
   startLocalStack({
     port: await freePort(),
     databaseUrl: process.env.BENCH_DATABASE_URL,
-    dbRttMs,
+    dbRttMs: rttMs,
     vars: { LOG_LEVEL: "error", RATE_LIMIT_SCALE: "1000000", ...vars },
     wranglerLogLevel: "error",
     stdio: "ignore",
@@ -241,19 +241,18 @@ try {
     for (const scenario of selected) {
       const target = targets[scenario.target];
       if (!target) continue;
-      const prepare = () =>
-        scenario.prepare?.(target, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
-      await drive(target, scenario, await prepare(), connections).catch(() => undefined); // warm-up, discarded
-      const measured = await drive(target, scenario, await prepare(), connections);
+      /** A discarded warm-up pass, then the measured one, each with its own preparation. */
+      const measure = async (url: string) => {
+        const prepare = () =>
+          scenario.prepare?.(url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
+        await drive(url, scenario, await prepare(), connections).catch(() => undefined);
+        return drive(url, scenario, await prepare(), connections);
+      };
+      const measured = await measure(target);
       if (scenario.target === "floor") floorRps = measured.rps;
       // The same request with the database further away, one at a time: the p50 difference counts round trips.
-      let farP50: number | null = null;
-      if (far && scenario.target === "api" && connections === 1) {
-        const prepareFar = () =>
-          scenario.prepare?.(far.url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
-        await drive(far.url, scenario, await prepareFar(), connections).catch(() => undefined);
-        farP50 = (await drive(far.url, scenario, await prepareFar(), connections)).p50;
-      }
+      const farP50 =
+        far && scenario.target === "api" && connections === 1 ? (await measure(far.url)).p50 : null;
       rows.push({
         scenario: scenario.name,
         concurrency: connections,

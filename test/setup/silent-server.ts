@@ -4,8 +4,7 @@
  * but workerd logs every refused connection as an uncaught exception, which would read as a broken run.)
  */
 
-import type { AddressInfo } from "node:net";
-import { createServer, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
