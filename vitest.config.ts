@@ -35,6 +35,7 @@ export default defineConfig({
                 // production cost is held by test/unit/auth/passwords.test.ts and refused outside a test run).
                 PASSWORD_HASH_LOG2_N: "10",
                 WS_RELAY: inject("wsRelay"),
+                SQL_HTTP_ENDPOINT: inject("sqlHttpEndpoint"),
                 DATABASE_URL: inject("databaseUrl"),
                 JWT_SIGNING_KEYS: inject("signingKeys"),
                 SECRETS_ENCRYPTION_KEYS: inject("encryptionKeys"),

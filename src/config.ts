@@ -23,6 +23,13 @@ const ConfigSchema = z
     REQUEST_TIMEOUT_MS: positiveInt(30_000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     WS_RELAY: z.string().min(1).optional(),
+    /**
+     * The connection string reads and single-batch work use over Neon's SQL-over-HTTP endpoint: Neon's
+     * pooled host. Defaults to `DATABASE_URL`. A secret.
+     */
+    DATABASE_HTTP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Local only: the SQL-over-HTTP server standing in for Neon's endpoint (`tools/sql-over-http.ts`). */
+    SQL_HTTP_ENDPOINT: z.url({ protocol: /^http$/ }).optional(),
     /** JSON array of private Ed25519 JWKs, current first (src/services/auth/keys.ts). A secret. */
     JWT_SIGNING_KEYS: z.string().min(2).optional(),
     /**
@@ -141,6 +148,13 @@ const ConfigSchema = z
         code: "custom",
         path: ["WS_RELAY"],
         message: "the local relay is for development only",
+      });
+    }
+    if (!local && config.SQL_HTTP_ENDPOINT) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SQL_HTTP_ENDPOINT"],
+        message: "the local SQL-over-HTTP server is for development only",
       });
     }
   });

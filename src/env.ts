@@ -9,6 +9,10 @@ export interface Bindings extends Cloudflare.Env {
   DATABASE_URL?: string;
   /** Local only: address of the WebSocket-to-TCP relay that lets the Neon driver reach a plain Postgres. */
   WS_RELAY?: string;
+  /** Postgres connection string for the SQL-over-HTTP path (Neon's pooled host); defaults to DATABASE_URL. A secret. */
+  DATABASE_HTTP_URL?: string;
+  /** Local only: URL of the server standing in for Neon's SQL-over-HTTP endpoint. */
+  SQL_HTTP_ENDPOINT?: string;
   /** Access-token signing keys: a JSON array of private Ed25519 JWKs, current first. A secret. */
   JWT_SIGNING_KEYS?: string;
   /** Key ring (JSON) that encrypts secrets at rest: TOTP secrets, e-mail bodies. A secret. */

@@ -8,6 +8,8 @@ export interface Relay {
   /** `host:port`, the form the Worker's `WS_RELAY` binding takes. */
   address: string;
   port: number;
+  /** WebSocket connections opened so far for one request id (the `request` query parameter the Worker adds). */
+  connections: (requestId: string) => number;
   close: () => Promise<void>;
 }
 
@@ -58,7 +60,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const rtt = options.rttMs ?? 0;
   const oneWay = rtt / 2;
   const upstreams = new Set<Socket>();
-  const server: Server = createServer((_req, res) => res.writeHead(426).end("WebSocket only\n"));
+  const opened = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    // Tests ask how many connections a request opened: `GET /connections/<request id>`.
+    if (req.method === "GET" && req.url?.startsWith("/connections/")) {
+      const id = decodeURIComponent(req.url.slice("/connections/".length));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requestId: id, connections: opened.get(id) ?? 0 }));
+      return;
+    }
+    res.writeHead(426).end("WebSocket only\n");
+  });
   const wss = new WebSocketServer({
     server,
     path: "/v1",
@@ -67,7 +79,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   });
 
   wss.on("connection", (ws, request) => {
-    const target = new URL(request.url ?? "", "http://relay").searchParams.get("address") ?? "";
+    const query = new URL(request.url ?? "", "http://relay").searchParams;
+    const target = query.get("address") ?? "";
+    const requestId = query.get("request");
+    if (requestId) {
+      if (opened.size >= 100_000) opened.clear();
+      opened.set(requestId, (opened.get(requestId) ?? 0) + 1);
+    }
     const separator = target.lastIndexOf(":");
     const host = target.slice(0, separator).replace(/^\[|\]$/g, "");
     const port = Number(target.slice(separator + 1));
@@ -115,6 +133,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   return {
     address: `127.0.0.1:${port}`,
     port,
+    connections: (requestId) => opened.get(requestId) ?? 0,
     async close() {
       // ws v8's close() leaves client sockets open: end them ourselves.
       for (const client of wss.clients) client.terminate();

@@ -4,6 +4,7 @@ import { publishLocalInChild } from "./model-publisher";
 import { startRelay } from "./relay";
 import { ensureDevKeyRing, generateKeyRingJson } from "./secret-keys";
 import { ensureDevSigningKeys, generateSigningKeySet } from "./signing-keys";
+import { startSqlOverHttp } from "./sql-over-http";
 import { startWranglerDev } from "./wrangler";
 
 /** Options of {@link startLocalStack}. */
@@ -34,8 +35,8 @@ export interface LocalStack {
 }
 
 /**
- * Postgres (embedded unless a URL is given) + the WebSocket relay + migrations + `wrangler dev`, on the
- * given port. Every process it starts is stopped by `stop()`.
+ * Postgres (embedded unless a URL is given) + the WebSocket relay + the SQL-over-HTTP server + migrations +
+ * `wrangler dev`, on the given port. Every process it starts is stopped by `stop()`.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -64,6 +65,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(relay.close);
     await applyMigrations(databaseUrl, relay.address);
     log("migrations applied");
+    const sqlHttp = await startSqlOverHttp({ databaseUrl, rttMs: options.dbRttMs });
+    cleanups.push(sqlHttp.close);
 
     // Local runs sign tokens with their own keys: kept in the data folder, or fresh for an in-memory run.
     const signingKeys = options.dataDir
@@ -85,6 +88,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       vars: {
         ...options.vars,
         WS_RELAY: relay.address,
+        SQL_HTTP_ENDPOINT: sqlHttp.endpoint,
         DATABASE_URL: databaseUrl,
         JWT_SIGNING_KEYS: signingKeys,
         SECRETS_ENCRYPTION_KEYS: encryptionKeys,

@@ -1,8 +1,12 @@
-import { type Client, Pool } from "@neondatabase/serverless";
-import { sql } from "drizzle-orm";
+import { Client, neon, Pool } from "@neondatabase/serverless";
+import { type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { drizzle as drizzleHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { AppError } from "../errors";
-import { routeThroughRelay } from "./driver";
+import type { ReadResults, Reads } from "./batch";
+import { routeThroughLocalHttp, routeThroughRelay } from "./driver";
 import * as schema from "./schema";
 
 /** The drizzle database handle used by repositories. */
@@ -19,15 +23,60 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
  */
 const CONNECTION_SETUP = "SET ROLE finedge_app; SET finedge.scope = 'platform'";
 
+/**
+ * What a read-only repository function builds its statement on: a transaction, the WebSocket handle or the
+ * HTTP one. It returns the unawaited statement, so the same function serves an awaited query and a batch.
+ */
+export type Querier = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** The drizzle handle over Neon's SQL-over-HTTP endpoint: one fetch per statement or batch. */
+export type HttpDatabase = NeonHttpDatabase<typeof schema>;
+
+/** Whose rows a batch sees: every tenant's (authentication, before a tenant is known) or one tenant's. */
+export type Scope = "platform" | { tenantId: string };
+
 /** Where the database is and how to reach it. */
 export interface DatabaseSettings {
   url: string;
   /** Local only: `host:port` of the WebSocket-to-TCP relay standing in for Neon's WebSocket proxy. */
   relay?: string | undefined;
+  /** The connection string of the HTTP path (Neon's pooled host); `url` when unset. */
+  httpUrl?: string | undefined;
+  /** Local only: the server standing in for Neon's SQL-over-HTTP endpoint. */
+  httpEndpoint?: string | undefined;
+  /** Sent with every HTTP call locally, so the local server can count a request's round trips. */
+  requestId?: string | undefined;
   connectTimeoutMs?: number;
 }
 
+/**
+ * The statements that open every batch. Neon's HTTP pool keeps no per-request session, and does not reset
+ * what a previous batch set, so each batch sets its own role and scope, for its transaction only.
+ */
+function scopeStatements(db: HttpDatabase, scope: Scope): [BatchItem<"pg">, BatchItem<"pg">] {
+  const setScope: SQL =
+    scope === "platform"
+      ? sql`select set_config('finedge.scope', 'platform', true), set_config('finedge.tenant_id', '', true)`
+      : sql`select set_config('finedge.scope', 'tenant', true), set_config('finedge.tenant_id', ${scope.tenantId}, true)`;
+  return [db.execute(sql`set local role finedge_app`), db.execute(setScope)];
+}
+
 let configuredRelay: string | undefined;
+let configuredEndpoint: string | undefined;
+
+/**
+ * Locally, a client whose WebSocket names the request it serves, so the relay can count the connections a
+ * request opens (tests hold reads to none).
+ */
+function taggedClient(relay: string, requestId: string): typeof Client {
+  return class RequestClient extends Client {
+    constructor(config?: ConstructorParameters<typeof Client>[0]) {
+      super(config);
+      this.neonConfig.wsProxy = (host, port) =>
+        `${relay}/v1?address=${host}:${port}&request=${encodeURIComponent(requestId)}`;
+    }
+  };
+}
 
 /** Production leaves the driver's defaults (Neon's endpoint, TLS); only local runs set a relay. */
 function configureDriver(relay: string | undefined): void {
@@ -44,6 +93,7 @@ function configureDriver(relay: string | undefined): void {
 export class RequestDatabase {
   #pool: Pool | undefined;
   #db: Database | undefined;
+  #http: HttpDatabase | undefined;
   #clients = new Set<Client>();
   #afterResponse: Array<() => Promise<void>> = [];
 
@@ -63,6 +113,9 @@ export class RequestDatabase {
         connectionString: this.settings.url,
         max: 1,
         connectionTimeoutMillis: this.settings.connectTimeoutMs ?? 10_000,
+        ...(this.settings.relay && this.settings.requestId
+          ? { Client: taggedClient(this.settings.relay, this.settings.requestId) }
+          : {}),
       });
       this.#pool.on("connect", (client: Client) => {
         this.#clients.add(client);
@@ -73,6 +126,43 @@ export class RequestDatabase {
       this.#db = drizzle({ client: this.#pool, schema });
     }
     return this.#db;
+  }
+
+  /** The handle over HTTP (no connection to open: the runtime reuses its HTTP connections across requests). */
+  get http(): HttpDatabase {
+    if (!this.#http) {
+      const settings = this.settings;
+      if (!settings) throw new AppError("service_unavailable", "No database is configured.");
+      if (settings.httpEndpoint && settings.httpEndpoint !== configuredEndpoint) {
+        routeThroughLocalHttp(settings.httpEndpoint);
+        configuredEndpoint = settings.httpEndpoint;
+      }
+      const client = neon(settings.httpUrl ?? settings.url, {
+        // Read by the local fetch wrapper (db/driver.ts); `fetch` itself ignores it.
+        fetchOptions: settings.requestId ? { requestId: settings.requestId } : {},
+      });
+      this.#http = drizzleHttp({ client, schema });
+    }
+    return this.#http;
+  }
+
+  /**
+   * Runs the statements `build` makes in one batch - one transaction in one round trip - in `scope`, as the
+   * application role, and gives back each statement's result by name. The statements must not depend on
+   * each other's results in the Worker (see db/batch.ts).
+   */
+  async read<R extends Reads>(scope: Scope, build: (db: HttpDatabase) => R): Promise<ReadResults<R>> {
+    const db = this.http;
+    const reads = build(db);
+    const names = Object.keys(reads);
+    const items = [
+      ...scopeStatements(db, scope),
+      ...names.map((name) => (reads[name] as Reads[string]).item),
+    ];
+    const results = (await db.batch(items as [BatchItem<"pg">, ...BatchItem<"pg">[]])) as unknown[];
+    return Object.fromEntries(
+      names.map((name, index) => [name, (reads[name] as Reads[string]).map(results[index + 2])]),
+    ) as ReadResults<R>;
   }
 
   /**
@@ -115,6 +205,7 @@ export class RequestDatabase {
     const clients = [...this.#clients];
     this.#pool = undefined;
     this.#db = undefined;
+    this.#http = undefined;
     this.#clients.clear();
     if (!pool) return;
     await pool.end();

@@ -11,3 +11,18 @@ export function routeThroughRelay(relay: string): void {
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
 }
+
+/**
+ * Points the driver's HTTP queries at a local server speaking Neon's SQL-over-HTTP protocol
+ * (tools/sql-over-http.ts), and forwards each call's request id (`fetchOptions.requestId`, set per request
+ * in db/client.ts) as `X-Request-Id`, so the local server can count a request's round trips.
+ */
+export function routeThroughLocalHttp(endpoint: string): void {
+  neonConfig.fetchEndpoint = endpoint;
+  neonConfig.fetchFunction = (url: string, init: RequestInit & { requestId?: string }) => {
+    const { requestId, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (requestId) headers.set("X-Request-Id", requestId);
+    return fetch(url, { ...rest, headers });
+  };
+}

@@ -108,8 +108,21 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
 }
 
 /** The configured database, connecting on first use; the caller closes it (`settle` or `close`). */
-export const openDatabase = (config: Pick<AppConfig, "DATABASE_URL" | "WS_RELAY">) =>
-  new RequestDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, relay: config.WS_RELAY } : undefined);
+export const openDatabase = (
+  config: Pick<AppConfig, "DATABASE_URL" | "WS_RELAY" | "DATABASE_HTTP_URL" | "SQL_HTTP_ENDPOINT">,
+  requestId?: string,
+) =>
+  new RequestDatabase(
+    config.DATABASE_URL
+      ? {
+          url: config.DATABASE_URL,
+          relay: config.WS_RELAY,
+          httpUrl: config.DATABASE_HTTP_URL,
+          httpEndpoint: config.SQL_HTTP_ENDPOINT,
+          requestId,
+        }
+      : undefined,
+  );
 
 /**
  * The dependencies every invocation of the Worker shares, request or not. A request passes the database

@@ -1,17 +1,19 @@
-import type { Database } from "../db/client";
+import type { RequestDatabase } from "../db/client";
 import { expectedMigrations, migrationTag } from "../db/migrations";
-import { readDatabaseStatus } from "../db/repositories/health.repository";
+import { databaseStatus } from "../db/repositories/health.repository";
 import { loadSigningKeys } from "./auth/keys";
 import type { DependencyCheck } from "./readiness";
 import { activePointer, platformCatalogue } from "./risk/catalogue";
 
 /** The database answers, and has every migration this build expects (a schema behind the code is unhealthy). */
-export function databaseCheck(connect: () => Database): DependencyCheck {
+export function databaseCheck(database: RequestDatabase): DependencyCheck {
   return {
     name: "database",
     required: true,
     async probe() {
-      const { serverVersion, appliedMigrations } = await readDatabaseStatus(connect());
+      const { serverVersion, appliedMigrations } = (
+        await database.read("platform", (db) => ({ status: databaseStatus(db) }))
+      ).status;
       const applied = new Set(appliedMigrations);
       const pending = expectedMigrations.filter((m) => !applied.has(m.when)).map((m) => m.tag);
       const latest = appliedMigrations.at(-1);

@@ -62,3 +62,19 @@ export async function startInsideOneWindow(windowMs = 60_000, margin = 15_000): 
   const left = windowMs - (Date.now() % windowMs);
   if (left < margin) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
+
+/**
+ * The database calls one request made, by its `X-Request-Id`: calls to the SQL-over-HTTP server (one round
+ * trip each) and WebSocket connections opened through the relay (each a handshake plus one round trip per
+ * statement after it). Read from the local servers, which count what the Worker forwards.
+ */
+export async function databaseCalls(requestId: string): Promise<{ http: number; websocket: number }> {
+  const origin = new URL(bindings.SQL_HTTP_ENDPOINT as string).origin;
+  const [http, websocket] = await Promise.all([
+    fetch(`${origin}/calls/${encodeURIComponent(requestId)}`).then((r) => r.json<{ calls: number }>()),
+    fetch(`http://${bindings.WS_RELAY}/connections/${encodeURIComponent(requestId)}`).then((r) =>
+      r.json<{ connections: number }>(),
+    ),
+  ]);
+  return { http: http.calls, websocket: websocket.connections };
+}

@@ -1,6 +1,6 @@
 /**
  * Runs in Node before the workerd suites: a database (embedded PGlite in memory, or a fresh database on
- * TEST_DATABASE_URL's server, dropped afterwards), the WebSocket relay, and the migrations - handed to the
+ * TEST_DATABASE_URL's server, dropped afterwards), the WebSocket relay, the SQL-over-HTTP server, and the migrations - handed to the
  * Worker as bindings through `provide`.
  */
 import { neonConfig, Pool } from "@neondatabase/serverless";
@@ -12,6 +12,7 @@ import { applyMigrations } from "../../tools/migrate";
 import { rttFromEnvironment, startRelay } from "../../tools/relay";
 import { generateKeyRingJson } from "../../tools/secret-keys";
 import { generateSigningKeySet } from "../../tools/signing-keys";
+import { startSqlOverHttp } from "../../tools/sql-over-http";
 import { provideModelArtefacts } from "./model-artefacts";
 import { provideQuoteServer } from "./quote-server";
 import { provideSilentServer } from "./silent-server";
@@ -19,6 +20,8 @@ import { provideSilentServer } from "./silent-server";
 declare module "vitest" {
   export interface ProvidedContext {
     wsRelay: string;
+    /** The local SQL-over-HTTP endpoint (`SQL_HTTP_ENDPOINT`); `GET <origin>/calls/<request id>` counts a request's calls. */
+    sqlHttpEndpoint: string;
     databaseUrl: string;
     signingKeys: string;
     /** Key rings for secrets at rest: `SECRETS_ENCRYPTION_KEYS` and `BACKUP_CODE_PEPPER`. */
@@ -68,7 +71,10 @@ export default async function setup(project: TestProject) {
   }
 
   await applyMigrations(databaseUrl, relay.address);
+  const sqlHttp = await startSqlOverHttp({ databaseUrl, rttMs: rttFromEnvironment() });
+  cleanups.push(sqlHttp.close);
   project.provide("wsRelay", relay.address);
+  project.provide("sqlHttpEndpoint", sqlHttp.endpoint);
   project.provide("databaseUrl", databaseUrl);
   project.provide("signingKeys", await generateSigningKeySet());
   project.provide("encryptionKeys", generateKeyRingJson());

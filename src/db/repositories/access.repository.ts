@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../client";
+import { firstRow, type Read, read } from "../batch";
+import type { HttpDatabase } from "../client";
 import type { OrgRole, Role, TenantQuotas } from "../schema";
 
 export type StandingRow = {
@@ -11,22 +12,21 @@ export type StandingRow = {
 };
 
 /**
- * A user's current role, status, tenant status and memberships in one round trip: permission checks read
- * these on every request, so a role change or removal applies to the very next one (ASVS 8.3.2).
+ * A user's current role, status, tenant status and memberships in one statement: permission checks read
+ * these on every request, so a role change or removal applies to the very next one (ASVS 8.3.2). It rides
+ * in the batch of the request's own reads where it can, so checking costs no round trip of its own.
  */
-export async function loadStanding(
-  db: Database,
-  userId: string,
-  tenantId: string,
-): Promise<StandingRow | undefined> {
-  const result = await db.execute<StandingRow>(sql`
-    select u.role, u.status, t.status as "tenantStatus", t.quotas,
-           coalesce(json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role))
-                      filter (where m.organization_id is not null), '[]') as memberships
-      from users u
-      join tenants t on t.id = u.tenant_id
-      left join memberships m on m.user_id = u.id and m.tenant_id = u.tenant_id
-     where u.id = ${userId} and u.tenant_id = ${tenantId}
-     group by u.id, t.id`);
-  return result.rows[0];
+export function standing(db: HttpDatabase, userId: string, tenantId: string): Read<StandingRow | undefined> {
+  return read(
+    db.execute(sql`
+      select u.role, u.status, t.status as "tenantStatus", t.quotas,
+             coalesce(json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role))
+                        filter (where m.organization_id is not null), '[]') as memberships
+        from users u
+        join tenants t on t.id = u.tenant_id
+        left join memberships m on m.user_id = u.id and m.tenant_id = u.tenant_id
+       where u.id = ${userId} and u.tenant_id = ${tenantId}
+       group by u.id, t.id`),
+    firstRow<StandingRow>(),
+  );
 }

@@ -1,5 +1,5 @@
-import { and, eq, ilike, inArray, isNotNull, or } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import { and, eq, ilike, inArray, isNotNull, or, type SQLWrapper } from "drizzle-orm";
+import type { Database, Querier, Transaction } from "../client";
 import { assets } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -36,7 +36,12 @@ export async function findAssetsBySymbol(
 
 export async function findAssetsById(tx: Transaction, tenantId: string, ids: string[]): Promise<AssetRow[]> {
   if (ids.length === 0) return [];
-  return tx
+  return assetsAmong(tx, tenantId, ids);
+}
+
+/** The tenant's assets among `ids`: a list, or a subquery giving them. */
+export function assetsAmong(db: Querier, tenantId: string, ids: string[] | SQLWrapper) {
+  return db
     .select()
     .from(assets)
     .where(and(eq(assets.tenantId, tenantId), inArray(assets.id, ids)));

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../client";
+import { firstRow, type Read, read } from "../batch";
+import type { HttpDatabase } from "../client";
 
 /** What the database says about itself for the readiness check. */
 export interface DatabaseStatus {
@@ -8,17 +9,26 @@ export interface DatabaseStatus {
   appliedMigrations: number[];
 }
 
-/** Reads the server version and the applied migrations; the first query doubles as the round-trip probe. */
-export async function readDatabaseStatus(db: Database): Promise<DatabaseStatus> {
-  const probe = await db.execute<{ version: string; recorded: boolean }>(
-    sql`select current_setting('server_version') as version,
-               to_regclass('drizzle.__drizzle_migrations') is not null as recorded`,
+/**
+ * The server version and the applied migrations in one statement, which doubles as the round-trip probe. The
+ * migrations table is read through `query_to_xml` only when it exists: named directly, a missing table would
+ * fail the whole statement instead of reporting every migration pending.
+ */
+export function databaseStatus(db: HttpDatabase): Read<DatabaseStatus> {
+  return read(
+    db.execute(
+      sql`select current_setting('server_version') as version,
+                 case when to_regclass('drizzle.__drizzle_migrations') is null then null
+                      else query_to_xml('select created_at from drizzle.__drizzle_migrations order by created_at',
+                                        false, false, '')::text end as applied`,
+    ),
+    (raw) => {
+      const row = firstRow<{ version: string; applied: string | null }>()(raw);
+      if (!row) throw new Error("database probe returned no row");
+      const applied = [...(row.applied ?? "").matchAll(/<created_at>(\d+)<\/created_at>/g)].map((m) =>
+        Number(m[1]),
+      );
+      return { serverVersion: row.version, appliedMigrations: applied };
+    },
   );
-  const row = probe.rows[0];
-  if (!row) throw new Error("database probe returned no row");
-  if (!row.recorded) return { serverVersion: row.version, appliedMigrations: [] };
-  const applied = await db.execute<{ created_at: string }>(
-    sql`select created_at from drizzle.__drizzle_migrations order by created_at`,
-  );
-  return { serverVersion: row.version, appliedMigrations: applied.rows.map((r) => Number(r.created_at)) };
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
 import { type SeqPosition, seqKeyset } from "./keyset";
 
@@ -18,16 +18,26 @@ export interface AccountSpec {
 
 export const accountKey = (account: { kind: string; unit: string }) => `${account.kind}:${account.unit}`;
 
-export async function portfolioAccounts(
-  tx: Transaction,
-  tenantId: string,
-  portfolioId: string,
-): Promise<AccountRow[]> {
-  return tx
+export function portfolioAccounts(db: Querier, tenantId: string, portfolioId: string) {
+  return db
     .select()
     .from(ledgerAccounts)
     .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, portfolioId)))
     .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
+}
+
+/** The assets the portfolio has a position account in, as a subquery. */
+export function positionAssets(db: Querier, tenantId: string, portfolioId: string) {
+  return db
+    .select({ id: ledgerAccounts.assetId })
+    .from(ledgerAccounts)
+    .where(
+      and(
+        eq(ledgerAccounts.tenantId, tenantId),
+        eq(ledgerAccounts.portfolioId, portfolioId),
+        eq(ledgerAccounts.kind, "position"),
+      ),
+    );
 }
 
 /** Opens the accounts that do not exist yet and returns all of the portfolio's, by `accountKey`. */

@@ -1,5 +1,5 @@
 import { and, count, eq, inArray } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { ledgerAccounts, portfolios, portfolioTransactions } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -12,12 +12,17 @@ export async function findPortfolio(
   tenantId: string,
   id: string,
 ): Promise<PortfolioRow | undefined> {
-  const [row] = await tx
+  const [row] = await portfolioById(tx, tenantId, id);
+  return row;
+}
+
+/** The portfolio with this id (a list of one row, or none). */
+export function portfolioById(db: Querier, tenantId: string, id: string) {
+  return db
     .select()
     .from(portfolios)
     .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
     .limit(1);
-  return row;
 }
 
 /**

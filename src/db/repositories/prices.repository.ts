@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
-import type { Transaction } from "../client";
+import { and, desc, eq, gte, inArray, lt, lte, type SQLWrapper, sql } from "drizzle-orm";
+import type { Querier, Transaction } from "../client";
 import { assetPrices } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -74,7 +74,12 @@ export async function latestPrices(
   assetIds: string[],
 ): Promise<Array<PricePoint & { source: PriceRow["source"] }>> {
   if (assetIds.length === 0) return [];
-  return tx
+  return latestPricesAmong(tx, tenantId, assetIds);
+}
+
+/** The latest stored price of each asset among `assetIds`: a list, or a subquery giving them. */
+export function latestPricesAmong(db: Querier, tenantId: string, assetIds: string[] | SQLWrapper) {
+  return db
     .selectDistinctOn([assetPrices.assetId], {
       assetId: assetPrices.assetId,
       at: assetPrices.at,

@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns, gte, lt, lte, max, ne } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { portfolioTransactions, type TransactionStatus, type TransactionType } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -102,12 +102,12 @@ export async function listTransactions(
 }
 
 /** Every transaction that is or may become part of the books (all but cancelled), oldest first. */
-export async function bookTransactions(
-  tx: Transaction,
+export function bookTransactions(
+  tx: Querier,
   tenantId: string,
   portfolioId: string,
   options: { executedBefore?: Date } = {},
-): Promise<TransactionRecord[]> {
+) {
   const t = portfolioTransactions;
   const conditions = [scoped(tenantId, portfolioId), ne(t.status, "cancelled")];
   if (options.executedBefore) conditions.push(lt(t.executedAt, options.executedBefore));

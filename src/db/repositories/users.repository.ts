@@ -1,5 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import { type Read, read } from "../batch";
+import type { Database, HttpDatabase, Transaction } from "../client";
 import { type Role, tenants, users } from "../schema";
 
 export type UserRow = typeof users.$inferSelect;
@@ -39,6 +40,11 @@ export async function findUserByEmail(db: Database, email: string): Promise<User
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row;
+}
+
+/** The user with this id, if any, as one statement of a batch. */
+export function userById(db: HttpDatabase, id: string): Read<UserRow | undefined> {
+  return read(db.select().from(users).where(eq(users.id, id)).limit(1), (rows) => rows[0]);
 }
 
 /** The tenant with this id, if any. */

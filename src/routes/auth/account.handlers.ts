@@ -19,7 +19,8 @@ import type * as routes from "./account.routes";
 import { toUserView } from "./auth.schemas";
 
 export const getMe: RouteHandler<typeof routes.getMe, AppEnv> = async (c) => {
-  const user = await currentUser(contextOf(c), authOf(c).userId);
+  const { userId, tenantId } = authOf(c);
+  const user = await currentUser(contextOf(c), userId, tenantId);
   return c.json(toUserView(user), 200);
 };
 

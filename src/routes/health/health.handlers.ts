@@ -21,7 +21,7 @@ export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) =>
   const { models, files } = contextOf(c);
   const report = await checkReadiness(
     [
-      databaseCheck(() => database.db),
+      databaseCheck(database),
       signingKeysCheck(config.JWT_SIGNING_KEYS),
       storageCheck({ MODELS: models, FILES: files }),
       modelsCheck(models),

@@ -37,7 +37,7 @@ export const getHoldings = defineRoute({
   path: "/api/v1/portfolios/{id}/holdings",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary: "Positions at weighted average cost and latest price, with P&L and weights, and cash.",
   request: { params: IdParam },
   responses: {

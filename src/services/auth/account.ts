@@ -5,6 +5,7 @@ import {
   markEmailVerified,
   type UserRow,
   updateProfile,
+  userById,
 } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
@@ -19,8 +20,11 @@ import { endAllSessions, endSession } from "./sessions";
 import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
-export async function currentUser(ctx: AuthServices, userId: string): Promise<UserRow> {
-  const user = await findUserById(ctx.db, userId);
+export async function currentUser(ctx: AuthServices, userId: string, tenantId?: string): Promise<UserRow> {
+  // In the token's tenant when the caller gives it: the row is then read under that tenant's row security.
+  const { user } = await ctx.database.read(tenantId ? { tenantId } : "platform", (db) => ({
+    user: userById(db, userId),
+  }));
   if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }

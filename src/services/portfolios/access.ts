@@ -20,6 +20,15 @@ export async function portfolioFor(
   const row = options.lock
     ? await lockPortfolio(tx, ctx.tenantId, id)
     : await findPortfolio(tx, ctx.tenantId, id);
+  return visiblePortfolio(ctx, row, permission);
+}
+
+/** The portfolio a read found, judged as `portfolioFor` judges it. */
+export function visiblePortfolio(
+  ctx: TenantContext,
+  row: PortfolioRow | undefined,
+  permission: "portfolios:read" | "portfolios:write",
+): PortfolioRow {
   if (!row || !ctx.access.canSee(row.organizationId)) throw noSuchPortfolio();
   ctx.access.requireIn(permission, row.organizationId);
   return row;

@@ -1,10 +1,12 @@
-import { type AssetRow, findAssetsById } from "../../db/repositories/assets.repository";
-import { portfolioAccounts } from "../../db/repositories/ledger.repository";
-import { latestPrices } from "../../db/repositories/prices.repository";
+import { read } from "../../db/batch";
+import { type AssetRow, assetsAmong } from "../../db/repositories/assets.repository";
+import { portfolioAccounts, positionAssets } from "../../db/repositories/ledger.repository";
+import { portfolioById } from "../../db/repositories/portfolios.repository";
+import { latestPricesAmong } from "../../db/repositories/prices.repository";
 import { bookTransactions } from "../../db/repositories/transactions.repository";
 import { Dec, minorUnits, ZERO } from "../money/decimal";
 import type { TenantContext } from "../tenancy/context";
-import { portfolioFor } from "./access";
+import { visiblePortfolio } from "./access";
 import { byExecution, isEffective, replay } from "./book";
 
 export interface HoldingLine {
@@ -49,65 +51,69 @@ export interface CashHolding {
  * unrealized gain and weight worked out.
  */
 export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
-  return ctx.transaction(async (tx) => {
-    const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
-    const accounts = await portfolioAccounts(tx, ctx.tenantId, portfolio.id);
-    const rows = await bookTransactions(tx, ctx.tenantId, portfolio.id);
-    const { book } = replay(rows);
-    const cashAccount = accounts.find((a) => a.kind === "cash" && a.unit === portfolio.baseCurrency);
-    const held = accounts.filter(
-      (a) => a.kind === "position" && !(new Dec(a.balance).isZero() && new Dec(a.reserved).isZero()),
-    );
-    const ids = held.map((a) => a.unit);
-    const assets = new Map((await findAssetsById(tx, ctx.tenantId, ids)).map((a) => [a.id, a]));
-    const stored = new Map((await latestPrices(tx, ctx.tenantId, ids)).map((p) => [p.assetId, p]));
-    const traded = new Map<string, { value: Dec; at: Date }>();
-    for (const row of rows.filter(isEffective).sort(byExecution)) {
-      if (row.assetId && row.price)
-        traded.set(row.assetId, { value: new Dec(row.price), at: row.executedAt });
-    }
-    const costScale = minorUnits(portfolio.baseCurrency) + 4;
-    const priced = held.flatMap((account) => {
-      const asset = assets.get(account.unit);
-      if (!asset) return [];
-      const quantity = new Dec(account.balance);
-      const point = stored.get(asset.id);
-      const trade = traded.get(asset.id);
-      const price = point
-        ? { value: new Dec(point.price), at: point.at, source: "stored" as const }
-        : trade
-          ? { ...trade, source: "trade" as const }
-          : null;
-      const reserved = new Dec(account.reserved);
-      const cost = book.positions.get(asset.id)?.cost ?? ZERO;
-      const marketValue = price ? quantity.mul(price.value) : null;
-      return [
-        {
-          asset,
-          quantity,
-          reserved,
-          available: quantity.sub(reserved),
-          cost,
-          averageCost: quantity.isZero() ? null : cost.div(quantity).toDecimalPlaces(costScale),
-          price,
-          marketValue,
-          unrealized: marketValue ? marketValue.sub(cost) : null,
-        },
-      ];
-    });
-    const balance = new Dec(cashAccount?.balance ?? 0);
-    const reserved = new Dec(cashAccount?.reserved ?? 0);
-    const totals = totalsOf(balance, priced);
-    const weight = (value: Dec | null) => (value && totals.total.gt(0) ? value.div(totals.total) : null);
-    const cash: CashHolding = {
-      balance,
-      reserved,
-      available: balance.sub(reserved),
-      weight: weight(balance),
-    };
-    const lines: HoldingLine[] = priced.map((line) => ({ ...line, weight: weight(line.marketValue) }));
-    return { portfolio, cash, lines, totals };
+  const { tenantId } = ctx;
+  // One batch: every statement is keyed by the portfolio, so none waits on another's answer.
+  const found = await ctx.read((db) => ({
+    portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+    accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
+    rows: read(bookTransactions(db, tenantId, portfolioId)),
+    assets: read(assetsAmong(db, tenantId, positionAssets(db, tenantId, portfolioId))),
+    prices: read(latestPricesAmong(db, tenantId, positionAssets(db, tenantId, portfolioId))),
+  }));
+  const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
+  const { accounts, rows } = found;
+  const { book } = replay(rows);
+  const cashAccount = accounts.find((a) => a.kind === "cash" && a.unit === portfolio.baseCurrency);
+  const held = accounts.filter(
+    (a) => a.kind === "position" && !(new Dec(a.balance).isZero() && new Dec(a.reserved).isZero()),
+  );
+  const assets = new Map(found.assets.map((a) => [a.id, a]));
+  const stored = new Map(found.prices.map((p) => [p.assetId, p]));
+  const traded = new Map<string, { value: Dec; at: Date }>();
+  for (const row of rows.filter(isEffective).sort(byExecution)) {
+    if (row.assetId && row.price) traded.set(row.assetId, { value: new Dec(row.price), at: row.executedAt });
+  }
+  const costScale = minorUnits(portfolio.baseCurrency) + 4;
+  const priced = held.flatMap((account) => {
+    const asset = assets.get(account.unit);
+    if (!asset) return [];
+    const quantity = new Dec(account.balance);
+    const point = stored.get(asset.id);
+    const trade = traded.get(asset.id);
+    const price = point
+      ? { value: new Dec(point.price), at: point.at, source: "stored" as const }
+      : trade
+        ? { ...trade, source: "trade" as const }
+        : null;
+    const reserved = new Dec(account.reserved);
+    const cost = book.positions.get(asset.id)?.cost ?? ZERO;
+    const marketValue = price ? quantity.mul(price.value) : null;
+    return [
+      {
+        asset,
+        quantity,
+        reserved,
+        available: quantity.sub(reserved),
+        cost,
+        averageCost: quantity.isZero() ? null : cost.div(quantity).toDecimalPlaces(costScale),
+        price,
+        marketValue,
+        unrealized: marketValue ? marketValue.sub(cost) : null,
+      },
+    ];
   });
+  const balance = new Dec(cashAccount?.balance ?? 0);
+  const reserved = new Dec(cashAccount?.reserved ?? 0);
+  const totals = totalsOf(balance, priced);
+  const weight = (value: Dec | null) => (value && totals.total.gt(0) ? value.div(totals.total) : null);
+  const cash: CashHolding = {
+    balance,
+    reserved,
+    available: balance.sub(reserved),
+    weight: weight(balance),
+  };
+  const lines: HoldingLine[] = priced.map((line) => ({ ...line, weight: weight(line.marketValue) }));
+  return { portfolio, cash, lines, totals };
 }
 
 /** Portfolio value (positions at market plus cash), cost, and the gain not yet realized on priced positions. */

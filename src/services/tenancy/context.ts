@@ -1,20 +1,31 @@
-import type { Database, Transaction } from "../../db/client";
-import { loadStanding } from "../../db/repositories/access.repository";
+import type { ReadResults, Reads } from "../../db/batch";
+import type { Database, HttpDatabase, Transaction } from "../../db/client";
+import { type StandingRow, standing } from "../../db/repositories/access.repository";
 import type { TenantQuotas } from "../../db/schema";
+
+export type { TenantQuotas };
+
 import { AppError } from "../../errors";
-import type { Caller, RequestContext } from "../context";
+import type { Caller, RequestContext, UserCaller } from "../context";
 import { Access, type Actor } from "./access";
 
 /** Everything a tenant-scoped service needs, passed in explicitly (services never see the Hono context). */
 export interface TenantContext {
   tenantId: string;
-  access: Access;
-  actor: Actor;
+  /** What the caller may do; known once the caller's standing is read (`read` and `transaction` read it first). */
+  readonly access: Access;
+  readonly actor: Actor;
   requestId: string;
   ip: string | null;
   now: () => Date;
   /** Platform-scoped handle, for the few lookups that precede or span tenants. */
   db: Database;
+  /**
+   * Runs the statements `build` makes in one batch - one round trip - confined to this tenant by row-level
+   * security. When the caller's standing is still to be read, it rides in the same batch and is checked
+   * before anything read is returned.
+   */
+  read<R extends Reads>(build: (db: HttpDatabase) => R): Promise<ReadResults<R>>;
   /** Runs `work` in a transaction confined to this tenant by row-level security. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
@@ -24,34 +35,92 @@ export interface TenantContext {
   inTenant(tenantId: string): TenantContext;
   /** Audit events appended through this context and those `inTenant` derived from it (see middleware/authorize). */
   audited: number;
+  /** Whether the caller's standing has been read and checked (middleware/authorize reads it if a handler did not). */
+  readonly standingChecked: boolean;
+  /** Reads and checks the caller's standing now, if it is still pending (one round trip). */
+  checkStanding(): Promise<void>;
 }
 
 /** What of the request a tenant context is made from. */
 export type TenantContextSource = Pick<RequestContext, "requestId" | "client" | "now" | "database">;
 
 /**
+ * A user's standing not yet read: it is read in the batch of the request's first database work and
+ * `accept`ed there (which throws the refusal, or the route's permission check) before any result is used.
+ */
+export interface PendingStanding {
+  caller: UserCaller;
+  accept: (access: Access, quotas: TenantQuotas) => void;
+}
+
+/**
  * The one way a tenant context is made: for the authorized caller (middleware/authorize) and for an
  * invitee accepting an invitation (who has no token yet). Contexts derived with `inTenant` share one audit
- * count, so a request's events are counted whichever tenant they land in.
+ * count, so a request's events are counted whichever tenant they land in, and the caller's standing.
  */
 export function createTenantContext(
   request: TenantContextSource,
   tenantId: string,
-  access: Access,
+  known: Access | PendingStanding,
 ): TenantContext {
   const { database } = request;
   const counter = { audited: 0 };
+  let access = known instanceof Access ? known : undefined;
+  const pending = known instanceof Access ? undefined : known;
+
+  const settle = (row: StandingRow | undefined) => {
+    if (!pending) throw new Error("no standing is pending");
+    const settled = accessFromStanding(pending.caller, row);
+    pending.accept(settled.access, settled.quotas);
+    access = settled.access;
+  };
+  const checkStanding = async () => {
+    if (access || !pending) return;
+    const { caller } = pending;
+    const result = await database.read({ tenantId: caller.tenantId }, (db) => ({
+      standing: standing(db, caller.userId, caller.tenantId),
+    }));
+    settle(result.standing);
+  };
+  const known_ = () => {
+    if (!access) throw new Error("the caller's standing is read with the request's first database work");
+    return access;
+  };
+
   const contextFor = (id: string): TenantContext => ({
     tenantId: id,
-    access,
-    actor: access.actor,
+    get access() {
+      return known_();
+    },
+    get actor() {
+      return known_().actor;
+    },
     requestId: request.requestId,
     ip: request.client.ip,
     now: request.now,
     get db() {
       return database.db;
     },
-    transaction: (work) => database.tenant(id, work),
+    async read(build) {
+      if (access || !pending) return database.read({ tenantId: id }, build);
+      const { caller } = pending;
+      // The standing is read in the caller's own tenant; an operator acting elsewhere (`inTenant`) has it
+      // checked on its own first.
+      if (id !== caller.tenantId) {
+        await checkStanding();
+        return database.read({ tenantId: id }, build);
+      }
+      const { [STANDING]: row, ...rest } = await database.read({ tenantId: id }, (db) => ({
+        ...build(db),
+        [STANDING]: standing(db, caller.userId, caller.tenantId),
+      }));
+      settle(row as StandingRow | undefined);
+      return rest as ReadResults<typeof build extends (db: HttpDatabase) => infer R ? R : never>;
+    },
+    async transaction(work) {
+      await checkStanding();
+      return database.tenant(id, work);
+    },
     inTenant: contextFor,
     get audited() {
       return counter.audited;
@@ -59,39 +128,47 @@ export function createTenantContext(
     set audited(value: number) {
       counter.audited = value;
     },
+    get standingChecked() {
+      return access !== undefined;
+    },
+    checkStanding,
   });
   return contextFor(tenantId);
 }
 
+// The batch key of the standing statement; no route's read is named so.
+const STANDING = "__standing";
+
+/** An API key's grant came with the key; it has no standing to read. */
+export function keyAccess(caller: Extract<Caller, { kind: "api_key" }>): {
+  access: Access;
+  quotas: TenantQuotas;
+} {
+  return {
+    access: Access.forKey(caller.apiKeyId, { scopes: caller.scopes, organizationId: caller.organizationId }),
+    quotas: caller.quotas,
+  };
+}
+
 /**
- * What the caller may do in its tenant, and the tenant's quotas: a user's standing is read from the
- * database on every request (never from the token's claims), an API key's grant came with the key.
+ * What a user may do in its tenant, and the tenant's quotas, from the standing just read (never from the
+ * token's claims): a disabled account is 401, a suspended tenant 403.
  */
-export async function standingOf(
-  request: Pick<RequestContext, "db">,
-  caller: Caller,
-): Promise<{ access: Access; quotas: TenantQuotas }> {
-  if (caller.kind === "api_key") {
-    return {
-      access: Access.forKey(caller.apiKeyId, {
-        scopes: caller.scopes,
-        organizationId: caller.organizationId,
-      }),
-      quotas: caller.quotas,
-    };
-  }
-  const standing = await loadStanding(request.db, caller.userId, caller.tenantId);
-  if (standing?.status !== "active") {
+export function accessFromStanding(
+  caller: UserCaller,
+  row: StandingRow | undefined,
+): { access: Access; quotas: TenantQuotas } {
+  if (row?.status !== "active") {
     throw new AppError("unauthorized", "The account is not active.", {
       headers: { "WWW-Authenticate": 'Bearer realm="finedge", error="invalid_token"' },
     });
   }
-  if (standing.tenantStatus !== "active") throw new AppError("forbidden", "The tenant is suspended.");
+  if (row.tenantStatus !== "active") throw new AppError("forbidden", "The tenant is suspended.");
   return {
     access: Access.forUser(caller.userId, {
-      role: standing.role,
-      memberships: new Map(standing.memberships.map((m) => [m.organizationId, m.role])),
+      role: row.role,
+      memberships: new Map(row.memberships.map((m) => [m.organizationId, m.role])),
     }),
-    quotas: standing.quotas,
+    quotas: row.quotas,
   };
 }

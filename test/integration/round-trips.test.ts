@@ -1,0 +1,77 @@
+/**
+ * Round trips to the database per request, counted by the local servers from the request id the Worker
+ * forwards: a read makes one call over HTTP and opens no WebSocket; what the edge can refuse alone makes
+ * none. Each budget here is one the README promises; a regression fails here, not only in the bench.
+ */
+import { describe, expect, it } from "vitest";
+import { api } from "./auth-helpers";
+import { databaseCalls } from "./helpers";
+import { funded, transact } from "./portfolio-fixtures";
+import { createTenant } from "./tenancy-fixtures";
+
+const tagged = (headers: Record<string, string> = {}) => {
+  const requestId = `rt-${crypto.randomUUID()}`;
+  return { requestId, headers: { ...headers, "X-Request-Id": requestId } };
+};
+
+async function counted(path: string, init: Parameters<typeof api>[1] = {}) {
+  const { requestId, headers } = tagged(init.headers);
+  const response = await api(path, { ...init, headers });
+  expect(response.headers.get("x-request-id")).toBe(requestId);
+  return { response, calls: await databaseCalls(requestId) };
+}
+
+describe("database round trips per request", () => {
+  it("readiness reads the database in one call", async () => {
+    const { response, calls } = await counted("/health/ready");
+    expect(response.status).toBe(200);
+    expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("GET /auth/me makes one call", async () => {
+    const tenant = await createTenant("rt");
+    const { response, calls } = await counted("/api/v1/auth/me", { token: tenant.admin.token });
+    expect(response.status).toBe(200);
+    expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("holdings make one call, the caller's standing checked in it", async () => {
+    const { asset, portfolio, token } = await funded("500.00");
+    await transact(token, portfolio.id, {
+      type: "buy",
+      asset_id: asset.id,
+      quantity: "2",
+      price: "10",
+      executed_at: "2025-02-01T00:00:00Z",
+    });
+    const { response, calls } = await counted(`/api/v1/portfolios/${portfolio.id}/holdings`, { token });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const body = await response.json<{ cash: { balance: string }; positions: Array<{ quantity: string }> }>();
+    expect(body.cash.balance).toBe("480.00");
+    expect(body.positions.map((p) => p.quantity)).toEqual(["2"]);
+    expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("refuses a bad token and malformed input without touching the database", async () => {
+    const tenant = await createTenant("rt");
+    const bad = await counted("/api/v1/auth/me", { token: "e30.e30.sig" });
+    expect(bad.response.status).toBe(401);
+    expect(bad.calls).toEqual({ http: 0, websocket: 0 });
+
+    const malformed = await counted("/api/v1/portfolios", {
+      token: tenant.admin.token,
+      body: { name: "", base_currency: "usd" },
+    });
+    expect(malformed.response.status).toBe(422);
+    expect(malformed.calls).toEqual({ http: 0, websocket: 0 });
+  });
+
+  it("refuses a revoked token without touching the database", async () => {
+    const tenant = await createTenant("rt");
+    const logout = await api("/api/v1/auth/logout", { token: tenant.admin.token, method: "POST" });
+    expect(logout.status).toBeLessThan(300);
+    const { response, calls } = await counted("/api/v1/auth/me", { token: tenant.admin.token });
+    expect(response.status).toBe(401);
+    expect(calls).toEqual({ http: 0, websocket: 0 });
+  });
+});
