@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
 import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
 import { type SeqPosition, seqKeyset } from "./keyset";
@@ -26,8 +26,8 @@ export function portfolioAccounts(db: Querier, tenantId: string, portfolioId: st
     .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
 }
 
-/** The assets the portfolio has a position account in, as a subquery. */
-export function positionAssets(db: Querier, tenantId: string, portfolioId: string) {
+/** The assets the portfolio has an account in, as a subquery. */
+export function accountAssets(db: Querier, tenantId: string, portfolioId: string) {
   return db
     .select({ id: ledgerAccounts.assetId })
     .from(ledgerAccounts)
@@ -35,7 +35,7 @@ export function positionAssets(db: Querier, tenantId: string, portfolioId: strin
       and(
         eq(ledgerAccounts.tenantId, tenantId),
         eq(ledgerAccounts.portfolioId, portfolioId),
-        eq(ledgerAccounts.kind, "position"),
+        isNotNull(ledgerAccounts.assetId),
       ),
     );
 }
@@ -95,8 +95,8 @@ export async function postingsOfTransaction(tx: Transaction, tenantId: string, t
 }
 
 /** The portfolio's journal, newest first, keyed by sequence number. */
-export async function listPostings(
-  tx: Transaction,
+export function listPostings(
+  tx: Querier,
   tenantId: string,
   portfolioId: string,
   options: { before?: SeqPosition | undefined; transactionId?: string | undefined; limit: number },

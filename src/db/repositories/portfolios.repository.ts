@@ -1,4 +1,4 @@
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, eq, inArray, type SQLWrapper } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
 import { ledgerAccounts, portfolios, portfolioTransactions } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
@@ -45,24 +45,27 @@ export async function lockPortfolio(
 }
 
 /** The tenant's portfolios in the given organizations (or all), newest first. */
-export async function listPortfolios(
-  tx: Transaction,
+export function listPortfolios(
+  db: Querier,
   tenantId: string,
   options: {
-    organizationIds: "all" | string[];
+    /** Every organization, these, or a subquery giving them. */
+    organizationIds: "all" | string[] | SQLWrapper;
+    /** Only this organization's (still within `organizationIds`). */
+    organizationId?: string | undefined;
     status?: "active" | "archived" | undefined;
     before?: TimePosition | undefined;
     limit: number;
   },
-): Promise<PortfolioRow[]> {
-  if (options.organizationIds !== "all" && options.organizationIds.length === 0) return [];
+) {
   const conditions = [eq(portfolios.tenantId, tenantId)];
   if (options.organizationIds !== "all") {
     conditions.push(inArray(portfolios.organizationId, options.organizationIds));
   }
+  if (options.organizationId) conditions.push(eq(portfolios.organizationId, options.organizationId));
   if (options.status) conditions.push(eq(portfolios.status, options.status));
   if (options.before) conditions.push(page.before(options.before));
-  return tx
+  return db
     .select()
     .from(portfolios)
     .where(and(...conditions))

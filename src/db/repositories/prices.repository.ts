@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, lte, type SQLWrapper, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, lte, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
 import { assetPrices } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
@@ -116,29 +116,30 @@ export async function priceHistory(
 }
 
 /**
- * For valuations over [from, to): each asset's last price before `from`, and its last price of each UTC
- * day inside the range - one point per asset and day, whatever the feed's frequency.
+ * The prices a daily valuation from `from` to `to` (exclusive) needs, as two statements: each asset's last
+ * price before `from` (`opening`), and its last price of each UTC day in the range (`closes`). `assetIds` and
+ * `from` may be subqueries, so both can ride in one batch with what decides them.
  */
-export async function dailyCloses(
-  tx: Transaction,
+export function dailyCloses(
+  db: Querier,
   tenantId: string,
-  assetIds: string[],
-  from: Date,
+  assetIds: string[] | SQLWrapper,
+  from: Date | SQL,
   to: Date,
-): Promise<PricePoint[]> {
-  if (assetIds.length === 0) return [];
+) {
   const scope = and(eq(assetPrices.tenantId, tenantId), inArray(assetPrices.assetId, assetIds));
   const fields = { assetId: assetPrices.assetId, at: assetPrices.at, price: assetPrices.price };
-  const opening = await tx
-    .selectDistinctOn([assetPrices.assetId], fields)
-    .from(assetPrices)
-    .where(and(scope, lt(assetPrices.at, from)))
-    .orderBy(assetPrices.assetId, desc(assetPrices.at));
   const day = sql`(${assetPrices.at} at time zone 'UTC')::date`;
-  const closes = await tx
-    .selectDistinctOn([assetPrices.assetId, day], fields)
-    .from(assetPrices)
-    .where(and(scope, gte(assetPrices.at, from), lt(assetPrices.at, to)))
-    .orderBy(assetPrices.assetId, day, desc(assetPrices.at));
-  return [...opening, ...closes];
+  return {
+    opening: db
+      .selectDistinctOn([assetPrices.assetId], fields)
+      .from(assetPrices)
+      .where(and(scope, lt(assetPrices.at, from)))
+      .orderBy(assetPrices.assetId, desc(assetPrices.at)),
+    closes: db
+      .selectDistinctOn([assetPrices.assetId, day], fields)
+      .from(assetPrices)
+      .where(and(scope, gte(assetPrices.at, from), lt(assetPrices.at, to)))
+      .orderBy(assetPrices.assetId, day, desc(assetPrices.at)),
+  };
 }

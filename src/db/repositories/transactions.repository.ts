@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, gte, lt, lte, max, ne } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gte, isNotNull, lt, lte, max, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Querier, Transaction } from "../client";
 import { portfolioTransactions, type TransactionStatus, type TransactionType } from "../tables/portfolios";
@@ -38,13 +38,28 @@ export async function findTransaction(
   portfolioId: string,
   id: string,
 ): Promise<TransactionRecord | undefined> {
-  const [row] = await tx
+  const [row] = await transactionById(tx, tenantId, portfolioId, id);
+  return row;
+}
+
+/** The transaction with this id in the portfolio (a list of one row, or none). */
+export function transactionById(db: Querier, tenantId: string, portfolioId: string, id: string) {
+  return db
     .select(withReversal)
     .from(portfolioTransactions)
     .leftJoin(reversal, eq(reversal.reversalOf, portfolioTransactions.id))
     .where(and(scoped(tenantId, portfolioId), eq(portfolioTransactions.id, id)))
     .limit(1);
-  return row;
+}
+
+/** The assets the portfolio's transactions name (all of them, or transaction `id`'s), as a subquery. */
+export function transactionAssets(db: Querier, tenantId: string, portfolioId: string, id?: string) {
+  const conditions = [scoped(tenantId, portfolioId), isNotNull(portfolioTransactions.assetId)];
+  if (id) conditions.push(eq(portfolioTransactions.id, id));
+  return db
+    .selectDistinct({ id: portfolioTransactions.assetId })
+    .from(portfolioTransactions)
+    .where(and(...conditions));
 }
 
 /** Moves a pending transaction on (the database refuses any other change). */
@@ -78,12 +93,12 @@ export interface TransactionFilters {
 }
 
 /** The portfolio's transactions, most recently executed first, keyed by (executed_at, id). */
-export async function listTransactions(
-  tx: Transaction,
+export function listTransactions(
+  tx: Querier,
   tenantId: string,
   portfolioId: string,
   options: TransactionFilters & { before?: TimePosition | undefined; limit: number },
-): Promise<TransactionRecord[]> {
+) {
   const t = portfolioTransactions;
   const conditions = [scoped(tenantId, portfolioId)];
   if (options.type) conditions.push(eq(t.type, options.type));
@@ -117,6 +132,13 @@ export function bookTransactions(
     .leftJoin(reversal, eq(reversal.reversalOf, t.id))
     .where(and(...conditions))
     .orderBy(asc(t.executedAt), asc(t.seq));
+}
+
+/** The UTC midnight starting the day of the portfolio's first transaction on the books, as a subquery. */
+export function firstBookDay(tenantId: string, portfolioId: string): SQL {
+  const t = portfolioTransactions;
+  return sql`(select date_trunc('day', min(${t.executedAt}) at time zone 'UTC') at time zone 'UTC'
+                from ${t} where ${and(scoped(tenantId, portfolioId), ne(t.status, "cancelled"))})`;
 }
 
 /** When the latest transaction still on the books was executed. */

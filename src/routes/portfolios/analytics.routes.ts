@@ -66,7 +66,7 @@ export const getPerformance = defineRoute({
   path: "/api/v1/portfolios/{id}/performance",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary:
     "Time-weighted and money-weighted (XIRR, annual) returns, realized and unrealized P&L, dividends and fees over whole UTC days.",
   request: {
@@ -124,7 +124,7 @@ export const getLedger = defineRoute({
   path: "/api/v1/portfolios/{id}/ledger",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary: "The portfolio's journal: every double-entry posting, newest first.",
   request: { params: IdParam, query: PageQuery.extend({ transaction_id: z.uuid().optional() }) },
   responses: { 200: { description: "A page of postings.", ...jsonContent(pageSchema(PostingSchema)) } },
@@ -135,7 +135,7 @@ export const getLedgerAccounts = defineRoute({
   path: "/api/v1/portfolios/{id}/ledger/accounts",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary:
     "The portfolio's ledger accounts: balance (debits minus credits) and what pending transactions hold.",
   request: { params: IdParam },

@@ -14,7 +14,7 @@ export const listPortfolios = defineRoute({
   path: "/api/v1/portfolios",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary: "The portfolios of the organizations the caller can see, newest first.",
   request: {
     query: PageQuery.extend({
@@ -52,7 +52,7 @@ export const getPortfolio = defineRoute({
   path: "/api/v1/portfolios/{id}",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary: "One portfolio.",
   request: { params: IdParam },
   responses: { 200: { description: "The portfolio.", ...jsonContent(PortfolioSchema) } },

@@ -43,7 +43,7 @@ export const listTransactions = defineRoute({
   path: "/api/v1/portfolios/{id}/transactions",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary: "The portfolio's transactions, most recently executed first.",
   request: {
     params: IdParam,
@@ -65,7 +65,7 @@ export const getTransaction = defineRoute({
   path: "/api/v1/portfolios/{id}/transactions/{tid}",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:read"),
+  ...secured("portfolios:read", { standingInBatch: true }),
   summary: "One transaction.",
   request: { params: TransactionParams },
   responses: { 200: posted },

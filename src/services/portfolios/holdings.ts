@@ -1,6 +1,6 @@
 import { read } from "../../db/batch";
 import { type AssetRow, assetsAmong } from "../../db/repositories/assets.repository";
-import { portfolioAccounts, positionAssets } from "../../db/repositories/ledger.repository";
+import { accountAssets, portfolioAccounts } from "../../db/repositories/ledger.repository";
 import { portfolioById } from "../../db/repositories/portfolios.repository";
 import { latestPricesAmong } from "../../db/repositories/prices.repository";
 import { bookTransactions } from "../../db/repositories/transactions.repository";
@@ -57,8 +57,8 @@ export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
     portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
     accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
     rows: read(bookTransactions(db, tenantId, portfolioId)),
-    assets: read(assetsAmong(db, tenantId, positionAssets(db, tenantId, portfolioId))),
-    prices: read(latestPricesAmong(db, tenantId, positionAssets(db, tenantId, portfolioId))),
+    assets: read(assetsAmong(db, tenantId, accountAssets(db, tenantId, portfolioId))),
+    prices: read(latestPricesAmong(db, tenantId, accountAssets(db, tenantId, portfolioId))),
   }));
   const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
   const { accounts, rows } = found;

@@ -1,8 +1,15 @@
+import { sql } from "drizzle-orm";
+import { read } from "../../db/batch";
+import { portfolioById } from "../../db/repositories/portfolios.repository";
 import { dailyCloses } from "../../db/repositories/prices.repository";
-import { bookTransactions } from "../../db/repositories/transactions.repository";
+import {
+  bookTransactions,
+  firstBookDay,
+  transactionAssets,
+} from "../../db/repositories/transactions.repository";
 import { AppError } from "../../errors";
 import type { TenantContext } from "../tenancy/context";
-import { portfolioFor } from "./access";
+import { visiblePortfolio } from "./access";
 import { isEffective } from "./book";
 import { measure } from "./valuation";
 
@@ -23,19 +30,36 @@ export async function performanceOf(
   portfolioId: string,
   range: { from?: Date | undefined; to?: Date | undefined },
 ) {
-  return ctx.transaction(async (tx) => {
-    const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
-    const to = midnight(range.to ?? ctx.now());
-    const end = new Date(to.getTime() + DAY_MS);
-    const rows = await bookTransactions(tx, ctx.tenantId, portfolio.id, { executedBefore: end });
-    const first = rows.find(isEffective)?.executedAt;
-    const from = midnight(range.from ?? (first && first < to ? first : to));
-    if (from > to) throw new AppError("invalid_parameters", "`from` is after `to`.");
-    if ((to.getTime() - from.getTime()) / DAY_MS >= MAX_PERFORMANCE_DAYS) {
-      throw new AppError("invalid_parameters", `At most ${MAX_PERFORMANCE_DAYS} days per request.`);
-    }
-    const assetIds = [...new Set(rows.flatMap((row) => (row.assetId && row.quantity ? [row.assetId] : [])))];
-    const prices = await dailyCloses(tx, ctx.tenantId, assetIds, from, end);
-    return { portfolio, from, to, ...measure(rows, prices, from, to) };
+  const { tenantId } = ctx;
+  const to = midnight(range.to ?? ctx.now());
+  const end = new Date(to.getTime() + DAY_MS);
+  const tooLong = () =>
+    new AppError("invalid_parameters", `At most ${MAX_PERFORMANCE_DAYS} days per request.`);
+  const earliest = new Date(to.getTime() - (MAX_PERFORMANCE_DAYS - 1) * DAY_MS);
+  if (range.from && midnight(range.from) > to)
+    throw new AppError("invalid_parameters", "`from` is after `to`.");
+  if (range.from && midnight(range.from) < earliest) throw tooLong();
+  // One batch. Without `from`, the valuation starts at the first effective transaction, known only once the
+  // books are read: prices are read from the first transaction of any status, which is no later, and the
+  // valuation ignores closes before its start beyond the last one (the opening mark).
+  const found = await ctx.read((db) => {
+    const prices = dailyCloses(
+      db,
+      tenantId,
+      transactionAssets(db, tenantId, portfolioId),
+      range.from ? midnight(range.from) : sql`greatest(${firstBookDay(tenantId, portfolioId)}, ${earliest})`,
+      end,
+    );
+    return {
+      portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+      rows: read(bookTransactions(db, tenantId, portfolioId, { executedBefore: end })),
+      opening: read(prices.opening),
+      closes: read(prices.closes),
+    };
   });
+  const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
+  const first = found.rows.find(isEffective)?.executedAt;
+  const from = midnight(range.from ?? (first && first < to ? first : to));
+  if (from < earliest) throw tooLong();
+  return { portfolio, from, to, ...measure(found.rows, [...found.opening, ...found.closes], from, to) };
 }

@@ -1,3 +1,4 @@
+import { read } from "../../db/batch";
 import { findOrganization } from "../../db/repositories/organizations.repository";
 import {
   countTransactions,
@@ -5,13 +6,14 @@ import {
   insertPortfolio,
   listPortfolios,
   type PortfolioRow,
+  portfolioById,
   updatePortfolio as updateRow,
 } from "../../db/repositories/portfolios.repository";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import { bodyError, portfolioFor } from "./access";
+import { bodyError, portfolioFor, visiblePortfolio } from "./access";
 
 const summaryOf = (row: PortfolioRow) => ({
   name: row.name,
@@ -57,24 +59,27 @@ export async function listVisiblePortfolios(
   },
 ) {
   const before = timeCursor(options.cursor);
-  const visible = ctx.access.visibleOrganizations();
-  let organizationIds = visible;
-  if (options.organizationId) {
-    organizationIds = ctx.access.canSee(options.organizationId) ? [options.organizationId] : [];
-  }
-  const rows = await ctx.transaction((tx) =>
-    listPortfolios(tx, ctx.tenantId, {
-      organizationIds,
-      status: options.status,
-      before,
-      limit: options.limit + 1,
-    }),
-  );
+  const visible = ctx.visibleOrganizations();
+  const { rows } = await ctx.read((db) => ({
+    rows: read(
+      listPortfolios(db, ctx.tenantId, {
+        organizationIds: visible,
+        // One organization asked for: among the visible ones (an invisible one answers like an empty one).
+        organizationId: options.organizationId,
+        status: options.status,
+        before,
+        limit: options.limit + 1,
+      }),
+    ),
+  }));
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
 export async function getPortfolio(ctx: TenantContext, id: string): Promise<PortfolioRow> {
-  return ctx.transaction((tx) => portfolioFor(tx, ctx, id, "portfolios:read"));
+  const { row } = await ctx.read((db) => ({
+    row: read(portfolioById(db, ctx.tenantId, id), (rows) => rows[0]),
+  }));
+  return visiblePortfolio(ctx, row, "portfolios:read");
 }
 
 const isCashCheck = (error: unknown): boolean => {

@@ -1,15 +1,21 @@
-import { findAssetsById } from "../../db/repositories/assets.repository";
-import { listPostings, portfolioAccounts } from "../../db/repositories/ledger.repository";
+import { read } from "../../db/batch";
+import { assetsAmong } from "../../db/repositories/assets.repository";
+import { accountAssets, listPostings, portfolioAccounts } from "../../db/repositories/ledger.repository";
+import { portfolioById } from "../../db/repositories/portfolios.repository";
 import {
-  findTransaction,
   listTransactions,
   type TransactionFilters,
+  transactionAssets,
+  transactionById,
 } from "../../db/repositories/transactions.repository";
 import { AppError } from "../../errors";
 import { mapPage, pageOf, seqCursor, timeCursor } from "../pagination";
 import type { TenantContext } from "../tenancy/context";
-import { portfolioFor } from "./access";
+import { visiblePortfolio } from "./access";
 import type { PostedTransaction } from "./transactions";
+
+// Each read below is one batch: its statements are all keyed by the portfolio (assets through a subquery), so
+// none waits on another's answer, and the portfolio is judged on what the same batch read.
 
 /** The portfolio's transactions, most recently executed first, filtered. */
 export async function listPortfolioTransactions(
@@ -18,24 +24,22 @@ export async function listPortfolioTransactions(
   options: TransactionFilters & { limit: number; cursor: string | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  return ctx.transaction(async (tx) => {
-    const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
-    const rows = await listTransactions(tx, ctx.tenantId, portfolio.id, {
-      ...options,
-      before,
-      limit: options.limit + 1,
-    });
-    const page = pageOf(rows, options.limit, (row) => ({ createdAt: row.executedAt, id: row.id }));
-    const ids = [...new Set(page.items.flatMap((row) => (row.assetId ? [row.assetId] : [])))];
-    const assets = new Map((await findAssetsById(tx, ctx.tenantId, ids)).map((asset) => [asset.id, asset]));
-    return mapPage(
-      page,
-      (record): PostedTransaction => ({
-        record,
-        asset: record.assetId ? (assets.get(record.assetId) ?? null) : null,
-      }),
-    );
-  });
+  const { tenantId } = ctx;
+  const found = await ctx.read((db) => ({
+    portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+    rows: read(listTransactions(db, tenantId, portfolioId, { ...options, before, limit: options.limit + 1 })),
+    assets: read(assetsAmong(db, tenantId, transactionAssets(db, tenantId, portfolioId))),
+  }));
+  visiblePortfolio(ctx, found.portfolio, "portfolios:read");
+  const page = pageOf(found.rows, options.limit, (row) => ({ createdAt: row.executedAt, id: row.id }));
+  const assets = new Map(found.assets.map((asset) => [asset.id, asset]));
+  return mapPage(
+    page,
+    (record): PostedTransaction => ({
+      record,
+      asset: record.assetId ? (assets.get(record.assetId) ?? null) : null,
+    }),
+  );
 }
 
 export async function getPortfolioTransaction(
@@ -43,13 +47,15 @@ export async function getPortfolioTransaction(
   portfolioId: string,
   id: string,
 ): Promise<PostedTransaction> {
-  return ctx.transaction(async (tx) => {
-    const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
-    const record = await findTransaction(tx, ctx.tenantId, portfolio.id, id);
-    if (!record) throw new AppError("not_found", "No such transaction.");
-    const [asset] = record.assetId ? await findAssetsById(tx, ctx.tenantId, [record.assetId]) : [];
-    return { record, asset: asset ?? null };
-  });
+  const { tenantId } = ctx;
+  const found = await ctx.read((db) => ({
+    portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+    record: read(transactionById(db, tenantId, portfolioId, id), (rows) => rows[0]),
+    assets: read(assetsAmong(db, tenantId, transactionAssets(db, tenantId, portfolioId, id))),
+  }));
+  visiblePortfolio(ctx, found.portfolio, "portfolios:read");
+  if (!found.record) throw new AppError("not_found", "No such transaction.");
+  return { record: found.record, asset: found.assets[0] ?? null };
 }
 
 /** The portfolio's journal, newest entry first. */
@@ -59,24 +65,33 @@ export async function listLedger(
   options: { limit: number; cursor: string | undefined; transactionId: string | undefined },
 ) {
   const before = seqCursor(options.cursor);
-  return ctx.transaction(async (tx) => {
-    const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
-    const rows = await listPostings(tx, ctx.tenantId, portfolio.id, {
-      before,
-      transactionId: options.transactionId,
-      limit: options.limit + 1,
-    });
-    return { portfolio, ...pageOf(rows, options.limit, (row) => ({ seq: row.posting.seq })) };
-  });
+  const { tenantId } = ctx;
+  const found = await ctx.read((db) => ({
+    portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+    rows: read(
+      listPostings(db, tenantId, portfolioId, {
+        before,
+        transactionId: options.transactionId,
+        limit: options.limit + 1,
+      }),
+    ),
+  }));
+  const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
+  return { portfolio, ...pageOf(found.rows, options.limit, (row) => ({ seq: row.posting.seq })) };
 }
 
 /** The portfolio's ledger accounts with their balances. */
 export async function listLedgerAccounts(ctx: TenantContext, portfolioId: string) {
-  return ctx.transaction(async (tx) => {
-    const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:read");
-    const accounts = await portfolioAccounts(tx, ctx.tenantId, portfolio.id);
-    const ids = [...new Set(accounts.flatMap((a) => (a.assetId ? [a.assetId] : [])))];
-    const assets = new Map((await findAssetsById(tx, ctx.tenantId, ids)).map((asset) => [asset.id, asset]));
-    return { portfolio, accounts, assets };
-  });
+  const { tenantId } = ctx;
+  const found = await ctx.read((db) => ({
+    portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+    accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
+    assets: read(assetsAmong(db, tenantId, accountAssets(db, tenantId, portfolioId))),
+  }));
+  const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
+  return {
+    portfolio,
+    accounts: found.accounts,
+    assets: new Map(found.assets.map((asset) => [asset.id, asset])),
+  };
 }

@@ -1,13 +1,15 @@
+import { type SQLWrapper, sql } from "drizzle-orm";
 import type { ReadResults, Reads } from "../../db/batch";
 import type { Database, HttpDatabase, Transaction } from "../../db/client";
 import { type StandingRow, standing } from "../../db/repositories/access.repository";
-import type { TenantQuotas } from "../../db/schema";
+import { memberships, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
 
 export type { TenantQuotas };
 
 import { AppError } from "../../errors";
 import type { Caller, RequestContext, UserCaller } from "../context";
 import { Access, type Actor } from "./access";
+import { isTenantWide, ROLE_RANK } from "./permissions";
 
 /** Everything a tenant-scoped service needs, passed in explicitly (services never see the Hono context). */
 export interface TenantContext {
@@ -35,6 +37,12 @@ export interface TenantContext {
   inTenant(tenantId: string): TenantContext;
   /** Audit events appended through this context and those `inTenant` derived from it (see middleware/authorize). */
   audited: number;
+  /**
+   * The organizations the caller can see, for a query's filter: from its standing once known; while the
+   * standing is still to be read (it rides in the same batch), the same rule as a condition in SQL, judged on
+   * the rows that batch reads.
+   */
+  visibleOrganizations(): "all" | string[] | SQLWrapper;
   /** Whether the caller's standing has been read and checked (middleware/authorize reads it if a handler did not). */
   readonly standingChecked: boolean;
   /** Reads and checks the caller's standing now, if it is still pending (one round trip). */
@@ -128,6 +136,16 @@ export function createTenantContext(
     set audited(value: number) {
       counter.audited = value;
     },
+    visibleOrganizations() {
+      if (access || !pending) return known_().visibleOrganizations();
+      const { userId } = pending.caller;
+      // Access.visibleOrganizations as SQL: every organization for a tenant-wide role, else the memberships.
+      return sql`(select ${organizations.id} from ${organizations}
+                   where exists (select 1 from ${users} where ${users.id} = ${userId}
+                                    and ${users.role} in ${TENANT_WIDE_ROLES})
+                      or exists (select 1 from ${memberships} where ${memberships.organizationId} = ${organizations.id}
+                                    and ${memberships.userId} = ${userId}))`;
+    },
     get standingChecked() {
       return access !== undefined;
     },
@@ -135,6 +153,8 @@ export function createTenantContext(
   });
   return contextFor(tenantId);
 }
+
+const TENANT_WIDE_ROLES = (Object.keys(ROLE_RANK) as Role[]).filter(isTenantWide);
 
 // The batch key of the standing statement; no route's read is named so.
 const STANDING = "__standing";
