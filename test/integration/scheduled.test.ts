@@ -16,8 +16,10 @@ describe("cron trigger", () => {
         subject: "Your password was changed",
         bodyText: "It was changed.",
       });
+      // Files running alongside deliver the outbox too (their own cron runs, the request path's after-response
+      // work), so this run may find the message already claimed: what counts is that it ends up sent.
       const result = await runScheduled(bindings);
-      expect(result.sent).toBeGreaterThanOrEqual(1);
+      expect(result.failed).toBe(0);
       const [row] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.id, id));
       expect(row?.status).toBe("sent");
     } finally {

@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import type { Database, Querier, Transaction } from "../client";
 import { apiKeys, tenants } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -44,11 +44,11 @@ export async function insertApiKey(tx: Transaction, values: typeof apiKeys.$infe
 }
 
 /** The tenant's keys, newest first, keyed by (created_at, id) for cursor pagination. */
-export async function listApiKeys(
-  tx: Transaction,
+export function listApiKeys(
+  tx: Querier,
   tenantId: string,
   options: { limit: number; before?: TimePosition | undefined; includeRevoked: boolean },
-): Promise<ApiKeyRow[]> {
+) {
   const conditions = [eq(apiKeys.tenantId, tenantId), page.before(options.before)];
   if (!options.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
   return tx

@@ -14,12 +14,17 @@ export async function findAsset(
   tenantId: string,
   id: string,
 ): Promise<AssetRow | undefined> {
-  const [row] = await tx
+  const [row] = await assetById(tx, tenantId, id);
+  return row;
+}
+
+/** The asset with this id (a list of one row, or none). */
+export function assetById(db: Querier, tenantId: string, id: string) {
+  return db
     .select()
     .from(assets)
     .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
     .limit(1);
-  return row;
 }
 
 export async function findAssetsBySymbol(
@@ -48,11 +53,11 @@ export function assetsAmong(db: Querier, tenantId: string, ids: string[] | SQLWr
 }
 
 /** The tenant's assets, newest first; `q` matches the symbol or the name, ignoring case. */
-export async function listAssets(
-  tx: Transaction,
+export function listAssets(
+  tx: Querier,
   tenantId: string,
   options: { q?: string | undefined; before?: TimePosition | undefined; limit: number },
-): Promise<AssetRow[]> {
+) {
   const conditions = [eq(assets.tenantId, tenantId), page.before(options.before)];
   if (options.q) {
     const pattern = `%${likeLiteral(options.q)}%`;

@@ -1,5 +1,5 @@
 import { and, eq, gte, lte, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import type { Database, Querier, Transaction } from "../client";
 import { auditChainHeads, auditEvents } from "../schema";
 import { type SeqPosition, seqKeyset } from "./keyset";
 
@@ -54,7 +54,7 @@ export interface AuditFilter {
 }
 
 /** Newest first, by chain position. */
-export async function listAuditEvents(tx: Transaction, filter: AuditFilter): Promise<AuditEventRow[]> {
+export function listAuditEvents(tx: Querier, filter: AuditFilter) {
   const conditions = [eq(auditEvents.tenantId, filter.tenantId)];
   if (filter.actorId) conditions.push(eq(auditEvents.actorId, filter.actorId));
   if (filter.action) conditions.push(eq(auditEvents.action, filter.action));

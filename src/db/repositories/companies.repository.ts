@@ -1,5 +1,5 @@
 import { and, eq, ilike, type SQL } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { companies } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -25,17 +25,22 @@ export async function insertCompany(
 }
 
 /** The tenant's company; `lock` holds it until the transaction ends (statements filed meanwhile wait). */
+/** The company with this id (a list of one row, or none). */
+export function companyById(db: Querier, tenantId: string, id: string) {
+  return db
+    .select()
+    .from(companies)
+    .where(and(eq(companies.tenantId, tenantId), eq(companies.id, id)))
+    .limit(1);
+}
+
 export async function findCompany(
   tx: Transaction,
   tenantId: string,
   id: string,
   lock = false,
 ): Promise<CompanyRow | undefined> {
-  const query = tx
-    .select()
-    .from(companies)
-    .where(and(eq(companies.tenantId, tenantId), eq(companies.id, id)))
-    .limit(1);
+  const query = companyById(tx, tenantId, id);
   const [row] = lock ? await query.for("no key update") : await query;
   return row;
 }
@@ -43,11 +48,11 @@ export async function findCompany(
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 /** The tenant's companies, newest first, optionally those whose name contains `q`. */
-export async function listCompanies(
-  tx: Transaction,
+export function listCompanies(
+  tx: Querier,
   tenantId: string,
   options: { q?: string | undefined; before?: TimePosition | undefined; limit: number },
-): Promise<CompanyRow[]> {
+) {
   const conditions: SQL[] = [eq(companies.tenantId, tenantId)];
   if (options.q) conditions.push(ilike(companies.name, `%${likeLiteral(options.q)}%`) as SQL);
   if (options.before) conditions.push(page.before(options.before));

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import type { Database, Querier, Transaction } from "../client";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -131,12 +131,7 @@ export interface InvitationFilter {
 }
 
 /** The tenant's invitations, newest first, keyed by (created_at, id) for cursor pagination. */
-export async function listInvitations(
-  tx: Transaction,
-  tenantId: string,
-  filter: InvitationFilter,
-): Promise<InvitationRow[]> {
-  if (filter.organizations !== "all" && filter.organizations.length === 0) return [];
+export function listInvitations(tx: Querier, tenantId: string, filter: InvitationFilter) {
   const conditions: SQL[] = [eq(invitations.tenantId, tenantId)];
   if (filter.organizations !== "all")
     conditions.push(inArray(invitations.organizationId, filter.organizations));

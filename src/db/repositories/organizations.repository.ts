@@ -1,5 +1,5 @@
-import { and, count, eq, gt, ilike, inArray, isNull, or } from "drizzle-orm";
-import type { Transaction } from "../client";
+import { and, count, eq, gt, ilike, inArray, isNull, or, type SQLWrapper } from "drizzle-orm";
+import type { Querier, Transaction } from "../client";
 import { apiKeys, organizations } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -13,12 +13,17 @@ export async function findOrganization(
   tenantId: string,
   id: string,
 ): Promise<OrganizationRow | undefined> {
-  const [row] = await tx
+  const [row] = await organizationById(tx, tenantId, id);
+  return row;
+}
+
+/** The organization with this id (a list of one row, or none). */
+export function organizationById(db: Querier, tenantId: string, id: string) {
+  return db
     .select()
     .from(organizations)
     .where(and(eq(organizations.tenantId, tenantId), eq(organizations.id, id)))
     .limit(1);
-  return row;
 }
 
 /**
@@ -45,17 +50,17 @@ export async function lockOrganization(
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 /** The tenant's organizations among `ids` (or all), newest first, keyed by (created_at, id). */
-export async function listOrganizations(
-  tx: Transaction,
+export function listOrganizations(
+  tx: Querier,
   tenantId: string,
   options: {
-    ids: "all" | string[];
+    /** Every organization, these, or a subquery giving them. */
+    ids: "all" | string[] | SQLWrapper;
     nameContains?: string | undefined;
     before?: TimePosition | undefined;
     limit: number;
   },
-): Promise<OrganizationRow[]> {
-  if (options.ids !== "all" && options.ids.length === 0) return [];
+) {
   const conditions = [eq(organizations.tenantId, tenantId)];
   if (options.ids !== "all") conditions.push(inArray(organizations.id, options.ids));
   if (options.nameContains) {

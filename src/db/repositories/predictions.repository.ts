@@ -1,5 +1,5 @@
 import { and, eq, type SQL } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { predictions } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -14,22 +14,21 @@ export async function insertPrediction(tx: Transaction, values: NewPrediction): 
   return row;
 }
 
-export async function findPrediction(tx: Transaction, tenantId: string, id: string) {
-  const [row] = await tx
+export function predictionById(db: Querier, tenantId: string, id: string) {
+  return db
     .select()
     .from(predictions)
     .where(and(eq(predictions.tenantId, tenantId), eq(predictions.id, id)))
     .limit(1);
-  return row;
 }
 
 /** A company's predictions, newest first. */
-export async function listCompanyPredictions(
-  tx: Transaction,
+export function listCompanyPredictions(
+  tx: Querier,
   tenantId: string,
   companyId: string,
   options: { before?: TimePosition | undefined; limit: number },
-): Promise<PredictionRow[]> {
+) {
   const conditions: SQL[] = [eq(predictions.tenantId, tenantId), eq(predictions.companyId, companyId)];
   if (options.before) conditions.push(page.before(options.before));
   return tx

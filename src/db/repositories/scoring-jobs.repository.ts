@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import type { Database, Querier, Transaction } from "../client";
 import { scoringJobChunks, scoringJobErrors, scoringJobs } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -19,16 +19,21 @@ export async function insertJob(tx: Transaction, values: NewJob): Promise<JobRow
 
 /** The tenant's job; `lock` serialises the chunk and split transactions that move its counters. */
 export async function findJob(tx: Transaction, tenantId: string, id: string, lock = false) {
-  const query = tx.select().from(scoringJobs).where(ofTenant(tenantId, id)).limit(1);
+  const query = jobById(tx, tenantId, id);
   const [row] = lock ? await query.for("update") : await query;
   return row;
 }
 
-export async function listJobs(
-  tx: Transaction,
+/** The job with this id (a list of one row, or none). */
+export function jobById(db: Querier, tenantId: string, id: string) {
+  return db.select().from(scoringJobs).where(ofTenant(tenantId, id)).limit(1);
+}
+
+export function listJobs(
+  tx: Querier,
   tenantId: string,
   options: { before?: TimePosition | undefined; limit: number },
-): Promise<JobRow[]> {
+) {
   const conditions: SQL[] = [eq(scoringJobs.tenantId, tenantId)];
   if (options.before) conditions.push(page.before(options.before));
   return tx
@@ -151,12 +156,12 @@ export async function insertJobErrors(tx: Transaction, rows: Array<typeof scorin
 }
 
 /** A page of a job's row errors in row order, after row `after`. */
-export async function listJobErrors(
-  tx: Transaction,
+export function listJobErrors(
+  tx: Querier,
   tenantId: string,
   jobId: string,
   options: { after: number; limit: number },
-): Promise<JobErrorRow[]> {
+) {
   return tx
     .select()
     .from(scoringJobErrors)

@@ -1,5 +1,5 @@
 import { and, eq, gte, lte } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier } from "../client";
 import { securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -18,10 +18,7 @@ export interface SecurityEventFilter {
 }
 
 /** The tenant's security events, newest first, keyed by (created_at, id). */
-export async function listTenantSecurityEvents(
-  tx: Transaction,
-  filter: SecurityEventFilter,
-): Promise<SecurityEventRow[]> {
+export function listTenantSecurityEvents(tx: Querier, filter: SecurityEventFilter) {
   const conditions = [eq(securityEvents.tenantId, filter.tenantId)];
   if (filter.userId) conditions.push(eq(securityEvents.userId, filter.userId));
   if (filter.type) conditions.push(eq(securityEvents.type, filter.type));

@@ -1,5 +1,5 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { memberships, type OrgRole, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 import type { UserRow } from "./users.repository";
@@ -51,11 +51,7 @@ export interface TenantUserFilter {
 }
 
 /** The tenant's users, newest first, keyed by (created_at, id) for cursor pagination. */
-export async function listTenantUsers(
-  tx: Transaction,
-  tenantId: string,
-  filter: TenantUserFilter,
-): Promise<TenantUser[]> {
+export function listTenantUsers(tx: Querier, tenantId: string, filter: TenantUserFilter) {
   const conditions: SQL[] = [eq(users.tenantId, tenantId)];
   if (filter.role) conditions.push(eq(users.role, filter.role));
   if (filter.status) conditions.push(eq(users.status, filter.status));
@@ -81,13 +77,18 @@ export async function findTenantUser(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<TenantUser | undefined> {
-  const query = tx
+  const query = tenantUserById(tx, tenantId, id);
+  const [row] = options.forUpdate ? await query.for("update") : await query;
+  return row;
+}
+
+/** The tenant's user with this id (a list of one row, or none). */
+export function tenantUserById(db: Querier, tenantId: string, id: string) {
+  return db
     .select(columns)
     .from(users)
     .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
     .limit(1);
-  const [row] = options.forUpdate ? await query.for("update") : await query;
-  return row;
 }
 
 /** The tenant's user with this (lower-cased) e-mail, if any. */

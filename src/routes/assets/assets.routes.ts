@@ -49,7 +49,7 @@ export const listAssets = defineRoute({
   path: "/api/v1/assets",
   "x-rate-limit": "prices",
   tags,
-  ...secured("assets:read"),
+  ...secured("assets:read", { standingInBatch: true }),
   summary: "The tenant's assets, newest first.",
   request: {
     query: PageQuery.extend({
@@ -71,7 +71,7 @@ export const getAsset = defineRoute({
   path: "/api/v1/assets/{id}",
   "x-rate-limit": "prices",
   tags,
-  ...secured("assets:read"),
+  ...secured("assets:read", { standingInBatch: true }),
   summary: "One asset.",
   request: { params: IdParam },
   responses: { 200: { description: "The asset.", ...jsonContent(AssetSchema) } },

@@ -28,7 +28,7 @@ export const listAuditEvents = defineRoute({
   path: "/api/v1/audit-events",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("audit:read"),
+  ...secured("audit:read", { standingInBatch: true }),
   summary: "Search the tenant's audit trail, newest first.",
   request: {
     query: PageQuery.extend({

@@ -50,7 +50,7 @@ export const listCompanies = defineRoute({
   path: "/api/v1/companies",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("companies:read"),
+  ...secured("companies:read", { standingInBatch: true }),
   summary: "The tenant's companies, newest first.",
   request: {
     query: PageQuery.extend({
@@ -88,7 +88,7 @@ export const getCompany = defineRoute({
   path: "/api/v1/companies/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("companies:read"),
+  ...secured("companies:read", { standingInBatch: true }),
   summary: "One company.",
   request: { params: IdParam },
   responses: { 200: { description: "The company.", ...jsonContent(CompanySchema) } },

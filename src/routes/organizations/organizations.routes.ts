@@ -41,7 +41,7 @@ export const listOrganizations = defineRoute({
   path: "/api/v1/organizations",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("organizations:read"),
+  ...secured("organizations:read", { standingInBatch: true }),
   summary: "The organizations the caller can see (tenant admins: all of the tenant's), newest first.",
   request: {
     query: PageQuery.extend({
@@ -77,7 +77,7 @@ export const getOrganization = defineRoute({
   path: "/api/v1/organizations/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("organizations:read", organization),
+  ...secured("organizations:read", { ...organization, standingInBatch: true }),
   summary: "One organization the caller can see.",
   request: { params: IdParam },
   responses: { 200: { description: "The organization.", ...jsonContent(OrganizationSchema) } },

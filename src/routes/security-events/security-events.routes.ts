@@ -22,7 +22,7 @@ export const listSecurityEvents = defineRoute({
   path: "/api/v1/security-events",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("audit:read"),
+  ...secured("audit:read", { standingInBatch: true }),
   summary: "The tenant's authentication and account-security events, newest first.",
   request: {
     query: PageQuery.extend({

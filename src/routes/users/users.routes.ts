@@ -29,7 +29,7 @@ export const listUsers = defineRoute({
   path: "/api/v1/users",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("users:read"),
+  ...secured("users:read", { standingInBatch: true }),
   summary: "The tenant's users, newest first, with their organizations.",
   request: {
     query: PageQuery.extend({
@@ -53,7 +53,7 @@ export const getUser = defineRoute({
   path: "/api/v1/users/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("users:read"),
+  ...secured("users:read", { standingInBatch: true }),
   summary: "One of the tenant's users.",
   request: { params: IdParam },
   responses: { 200: { description: "The user.", ...jsonContent(TenantUserSchema) }, 404: problems[404] },

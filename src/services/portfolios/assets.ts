@@ -1,6 +1,7 @@
 import {
   type AssetRow,
   type AssetValues,
+  assetById,
   findAsset,
   insertAsset,
   listAssets,
@@ -29,14 +30,14 @@ export async function listTenantAssets(
   options: { limit: number; cursor: string | undefined; q: string | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listAssets(tx, ctx.tenantId, { q: options.q, before, limit: options.limit + 1 }),
+  const rows = await ctx.readOne((db) =>
+    listAssets(db, ctx.tenantId, { q: options.q, before, limit: options.limit + 1 }),
   );
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
 export async function getAsset(ctx: TenantContext, id: string): Promise<AssetRow> {
-  const row = await ctx.transaction((tx) => findAsset(tx, ctx.tenantId, id));
+  const [row] = await ctx.readOne((db) => assetById(db, ctx.tenantId, id));
   if (!row) throw noSuchAsset();
   return row;
 }

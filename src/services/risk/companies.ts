@@ -1,6 +1,7 @@
 import {
   type CompanyFields,
   type CompanyRow,
+  companyById,
   findCompany,
   insertCompany,
   listCompanies as listRows,
@@ -37,8 +38,8 @@ export async function listCompanies(
   options: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listRows(tx, ctx.tenantId, { q: options.q, before, limit: options.limit + 1 }),
+  const rows = await ctx.readOne((db) =>
+    listRows(db, ctx.tenantId, { q: options.q, before, limit: options.limit + 1 }),
   );
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
@@ -59,7 +60,7 @@ export async function createCompany(ctx: TenantContext, fields: CompanyFields): 
 }
 
 export async function getCompany(ctx: TenantContext, id: string): Promise<CompanyRow> {
-  const row = await ctx.transaction((tx) => findCompany(tx, ctx.tenantId, id));
+  const [row] = await ctx.readOne((db) => companyById(db, ctx.tenantId, id));
   if (!row) throw companyNotFound();
   return row;
 }

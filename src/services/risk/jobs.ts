@@ -2,10 +2,12 @@
  * Bulk scoring jobs: their storage keys, queueing their chunks, reading, listing and cancelling them. Submission -
  * streaming the upload to R2, recording the job and queueing its chunks - is in job-submission.ts.
  */
+import { read } from "../../db/batch";
 import {
   findJob,
   type JobErrorRow,
   type JobRow,
+  jobById,
   listJobErrors,
   listJobs as listRows,
   updateJob,
@@ -84,23 +86,22 @@ export async function jobErrors(
   id: string,
   options: { after: number; limit: number },
 ): Promise<{ job: JobRow; errors: JobErrorRow[] }> {
-  return ctx.transaction(async (tx) => {
-    const job = await findJob(tx, ctx.tenantId, id);
-    if (!job) throw jobNotFound();
-    return { job, errors: await listJobErrors(tx, ctx.tenantId, id, options) };
-  });
+  const found = await ctx.read((db) => ({
+    job: read(jobById(db, ctx.tenantId, id), (rows) => rows[0]),
+    errors: read(listJobErrors(db, ctx.tenantId, id, options)),
+  }));
+  if (!found.job) throw jobNotFound();
+  return { job: found.job, errors: found.errors };
 }
 
 export async function getJob(ctx: TenantContext, id: string): Promise<JobRow> {
-  const row = await ctx.transaction((tx) => findJob(tx, ctx.tenantId, id));
+  const [row] = await ctx.readOne((db) => jobById(db, ctx.tenantId, id));
   if (!row) throw jobNotFound();
   return row;
 }
 
 export async function listJobs(ctx: TenantContext, options: { limit: number; cursor?: string | undefined }) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listRows(tx, ctx.tenantId, { before, limit: options.limit + 1 }),
-  );
+  const rows = await ctx.readOne((db) => listRows(db, ctx.tenantId, { before, limit: options.limit + 1 }));
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }

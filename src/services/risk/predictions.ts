@@ -1,9 +1,10 @@
+import { read } from "../../db/batch";
 import type { Transaction } from "../../db/client";
-import { findCompany } from "../../db/repositories/companies.repository";
+import { companyById } from "../../db/repositories/companies.repository";
 import {
-  findPrediction,
   listCompanyPredictions as listRows,
   type PredictionRow,
+  predictionById,
 } from "../../db/repositories/predictions.repository";
 import { AppError } from "../../errors";
 import type { Manifest } from "../../ml/manifest";
@@ -121,7 +122,7 @@ export function predictQuarterly(ctx: TenantContext, deps: RiskServices, request
 }
 
 export async function getPrediction(ctx: TenantContext, id: string): Promise<PredictionRow> {
-  const row = await ctx.transaction((tx) => findPrediction(tx, ctx.tenantId, id));
+  const [row] = await ctx.readOne((db) => predictionById(db, ctx.tenantId, id));
   if (!row) throw new AppError("not_found", "No such prediction.");
   return row;
 }
@@ -133,9 +134,11 @@ export async function listCompanyPredictions(
   options: { limit: number; cursor?: string | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction(async (tx) => {
-    if (!(await findCompany(tx, ctx.tenantId, companyId))) throw companyNotFound();
-    return listRows(tx, ctx.tenantId, companyId, { before, limit: options.limit + 1 });
-  });
+  const found = await ctx.read((db) => ({
+    company: read(companyById(db, ctx.tenantId, companyId), (rows) => rows[0]),
+    rows: read(listRows(db, ctx.tenantId, companyId, { before, limit: options.limit + 1 })),
+  }));
+  if (!found.company) throw companyNotFound();
+  const { rows } = found;
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }

@@ -92,8 +92,8 @@ export async function listTenantApiKeys(
   ctx: TenantContext,
   options: { limit: number; cursor: string | undefined; includeRevoked: boolean },
 ) {
-  const rows = await ctx.transaction((tx) =>
-    listApiKeys(tx, ctx.tenantId, {
+  const rows = await ctx.readOne((db) =>
+    listApiKeys(db, ctx.tenantId, {
       limit: options.limit + 1,
       before: timeCursor(options.cursor),
       includeRevoked: options.includeRevoked,

@@ -23,8 +23,8 @@ export interface AuditQuery {
 /** A page of the tenant's trail, newest first. */
 export async function searchAuditTrail(ctx: TenantContext, query: AuditQuery) {
   const before = seqCursor(query.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listAuditEvents(tx, {
+  const rows = await ctx.readOne((db) =>
+    listAuditEvents(db, {
       ...query,
       tenantId: ctx.tenantId,
       before,

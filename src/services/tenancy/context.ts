@@ -1,5 +1,6 @@
 import { type SQLWrapper, sql } from "drizzle-orm";
-import type { ReadResults, Reads } from "../../db/batch";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type ReadResults, type Reads, read } from "../../db/batch";
 import type { Database, HttpDatabase, Transaction } from "../../db/client";
 import { type StandingRow, standing } from "../../db/repositories/access.repository";
 import { memberships, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
@@ -28,6 +29,8 @@ export interface TenantContext {
    * before anything read is returned.
    */
   read<R extends Reads>(build: (db: HttpDatabase) => R): Promise<ReadResults<R>>;
+  /** `read` with one statement: its result as drizzle gives it. */
+  readOne<Q extends BatchItem<"pg">>(build: (db: HttpDatabase) => Q): Promise<Awaited<Q>>;
   /** Runs `work` in a transaction confined to this tenant by row-level security. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
@@ -124,6 +127,10 @@ export function createTenantContext(
       }));
       settle(row as StandingRow | undefined);
       return rest as ReadResults<typeof build extends (db: HttpDatabase) => infer R ? R : never>;
+    },
+    async readOne(build) {
+      const { only } = await this.read((db) => ({ only: read(build(db)) }));
+      return only as never;
     },
     async transaction(work) {
       await checkStanding();

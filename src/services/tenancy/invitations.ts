@@ -93,8 +93,8 @@ export async function listManagedInvitations(
   query: { status?: InvitationStatus | undefined; limit: number; cursor: string | undefined },
 ) {
   const before = timeCursor(query.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listInvitations(tx, ctx.tenantId, {
+  const rows = await ctx.readOne((db) =>
+    listInvitations(db, ctx.tenantId, {
       organizations: managedOrganizations(ctx),
       status: query.status,
       now: ctx.now(),

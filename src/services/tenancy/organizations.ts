@@ -6,6 +6,7 @@ import {
   listOrganizations,
   lockOrganization,
   type OrganizationRow,
+  organizationById,
   updateOrganization as updateRow,
 } from "../../db/repositories/organizations.repository";
 import { countPortfoliosOf } from "../../db/repositories/portfolios.repository";
@@ -38,9 +39,9 @@ export async function listVisibleOrganizations(
   options: { limit: number; cursor: string | undefined; q: string | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listOrganizations(tx, ctx.tenantId, {
-      ids: ctx.access.visibleOrganizations(),
+  const rows = await ctx.readOne((db) =>
+    listOrganizations(db, ctx.tenantId, {
+      ids: ctx.visibleOrganizations(),
       nameContains: options.q,
       before,
       limit: options.limit + 1,
@@ -69,7 +70,7 @@ export async function createOrganization(
 
 /** One organization; visibility was checked by `authorize`, existence in the tenant is checked here. */
 export async function getOrganization(ctx: TenantContext, id: string): Promise<OrganizationRow> {
-  const row = await ctx.transaction((tx) => findOrganization(tx, ctx.tenantId, id));
+  const [row] = await ctx.readOne((db) => organizationById(db, ctx.tenantId, id));
   if (!row) throw notFound();
   return row;
 }

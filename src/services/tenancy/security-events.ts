@@ -18,8 +18,8 @@ export interface SecurityEventQuery {
  */
 export async function searchSecurityEvents(ctx: TenantContext, query: SecurityEventQuery) {
   const before = timeCursor(query.cursor);
-  const rows = await ctx.transaction((tx) =>
-    listTenantSecurityEvents(tx, {
+  const rows = await ctx.readOne((db) =>
+    listTenantSecurityEvents(db, {
       tenantId: ctx.tenantId,
       userId: query.userId,
       type: query.type,

@@ -3,6 +3,7 @@ import {
   listTenantUsers,
   type TenantUser,
   type TenantUserFilter,
+  tenantUserById,
 } from "../../db/repositories/tenant-users.repository";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
@@ -20,15 +21,15 @@ export const noSuchUser = () => new AppError("not_found", "No such user.");
 /** A page of the tenant's users, newest first; another tenant's users are neither shown nor counted. */
 export async function listUsers(ctx: TenantContext, query: UserQuery) {
   const { limit, cursor, ...filter } = query;
-  const rows = await ctx.transaction((tx) =>
-    listTenantUsers(tx, ctx.tenantId, { ...filter, before: timeCursor(cursor), limit: limit + 1 }),
+  const rows = await ctx.readOne((db) =>
+    listTenantUsers(db, ctx.tenantId, { ...filter, before: timeCursor(cursor), limit: limit + 1 }),
   );
   return pageOf(rows, limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
 /** One of the tenant's users; any other id (another tenant's included) is 404. */
 export async function getUser(ctx: TenantContext, id: string): Promise<TenantUser> {
-  const user = await ctx.transaction((tx) => findTenantUser(tx, ctx.tenantId, id));
+  const [user] = await ctx.readOne((db) => tenantUserById(db, ctx.tenantId, id));
   if (!user) throw noSuchUser();
   return user;
 }
