@@ -1,7 +1,6 @@
 import {
   countLiveKeysConfinedTo,
   deleteOrganization as deleteRow,
-  findOrganization,
   insertOrganization,
   listOrganizations,
   lockOrganization,
