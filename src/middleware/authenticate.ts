@@ -75,7 +75,7 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
 
 async function authenticateKey(c: Context<AppEnv>, secret: string): Promise<void> {
   const { context } = c.var;
-  const resolved = await resolveApiKey(context.db, secret, context.now());
+  const resolved = await resolveApiKey(context.database, secret, context.now());
   if (!resolved) throw refused("The API key is invalid, expired or revoked.", true);
   const { key, quotas } = resolved;
   context.caller = {

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { api } from "./auth-helpers";
 import { databaseCalls } from "./helpers";
-import { funded, transact } from "./portfolio-fixtures";
-import { createTenant } from "./tenancy-fixtures";
+import { createPortfolio, funded, transact } from "./portfolio-fixtures";
+import { addOrganization, addUser, createTenant } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
   const requestId = `rt-${crypto.randomUUID()}`;
@@ -49,6 +49,31 @@ describe("database round trips per request", () => {
     const body = await response.json<{ cash: { balance: string }; positions: Array<{ quantity: string }> }>();
     expect(body.cash.balance).toBe("480.00");
     expect(body.positions.map((p) => p.quantity)).toEqual(["2"]);
+    expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("lists make one call each, for a tenant admin and for a member who sees one organization", async () => {
+    const tenant = await createTenant("rt");
+    const org = await addOrganization(tenant);
+    await createPortfolio(tenant.admin.token, { organization_id: org.id });
+    const analyst = await addUser(tenant, "viewer", [{ organizationId: org.id, role: "analyst" }]);
+    await createPortfolio(tenant.admin.token, { organization_id: (await addOrganization(tenant)).id });
+    for (const path of [
+      "/api/v1/portfolios",
+      "/api/v1/organizations",
+      "/api/v1/audit-events",
+      "/api/v1/security-events",
+      "/api/v1/jobs",
+      "/api/v1/auth/sessions",
+      "/api/v1/auth/security-events",
+    ]) {
+      const { response, calls } = await counted(path, { token: tenant.admin.token });
+      expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);
+      expect(calls, path).toEqual({ http: 1, websocket: 0 });
+    }
+    const { response, calls } = await counted("/api/v1/portfolios", { token: analyst.token });
+    expect(response.status).toBe(200);
+    expect((await response.json<{ items: unknown[] }>()).items).toHaveLength(1);
     expect(calls).toEqual({ http: 1, websocket: 0 });
   });
 

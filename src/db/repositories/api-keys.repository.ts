@@ -11,19 +11,18 @@ const page = keyset(apiKeys.createdAt, apiKeys.id);
  * The key with this secret hash, with its tenant's status. Platform scope: a key names its tenant, so the
  * lookup necessarily precedes tenant scoping.
  */
-export async function findApiKeyByHash(db: Database, secretHash: string) {
-  const [row] = await db
+export function apiKeyByHash(db: Querier, secretHash: string) {
+  return db
     .select({ key: apiKeys, tenantStatus: tenants.status, quotas: tenants.quotas })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(eq(apiKeys.secretHash, secretHash))
     .limit(1);
-  return row;
 }
 
 /** Records use at most once a minute per key, so a busy key does not write on every request. */
-export async function touchApiKey(db: Database, id: string, now: Date): Promise<void> {
-  await db
+export function touchApiKey(db: Querier, id: string, now: Date) {
+  return db
     .update(apiKeys)
     .set({ lastUsedAt: now })
     .where(

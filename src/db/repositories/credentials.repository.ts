@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
+import type { Database, Querier, Transaction } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -95,8 +95,8 @@ export async function insertSecurityEvent(db: Database, event: typeof securityEv
 const ownEvents = keyset(securityEvents.createdAt, securityEvents.id);
 
 /** A user's own security events, newest first, keyed by (created_at, id). */
-export async function listSecurityEvents(
-  db: Database,
+export function listSecurityEvents(
+  db: Querier,
   userId: string,
   options: { before?: TimePosition | undefined; limit: number },
 ) {

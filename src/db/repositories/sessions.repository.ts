@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
-import type { Database } from "../client";
+import type { Database, Querier } from "../client";
 import { refreshTokens, sessions } from "../schema";
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -90,7 +90,7 @@ export async function revokeUserSessions(
 }
 
 /** A user's sessions that are neither revoked nor expired, newest use first. */
-export async function listActiveSessions(db: Database, userId: string, now: Date) {
+export function listActiveSessions(db: Querier, userId: string, now: Date) {
   return db
     .select()
     .from(sessions)

@@ -71,7 +71,7 @@ export const deleteOtherSessions: RouteHandler<typeof routes.deleteOtherSessions
 
 export const listSecurityEvents: RouteHandler<typeof routes.listSecurityEvents, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await listOwnSecurityEvents(contextOf(c), authOf(c).userId, { limit, cursor });
+  const page = await listOwnSecurityEvents(contextOf(c), authOf(c), { limit, cursor });
   return c.json(
     pageBody(page, (e) => ({
       id: e.id,

@@ -1,3 +1,4 @@
+import { read } from "../../db/batch";
 import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
 import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
 import {
@@ -88,8 +89,13 @@ export async function replacePassword(
 }
 
 /** The user's live sessions, the calling one marked. */
-export async function listSessions(ctx: AuthServices, auth: { userId: string; sessionId: string }) {
-  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.now());
+export async function listSessions(
+  ctx: AuthServices,
+  auth: { userId: string; tenantId: string; sessionId: string },
+) {
+  const { rows } = await ctx.database.read({ tenantId: auth.tenantId }, (db) => ({
+    rows: read(listActiveSessions(db, auth.userId, ctx.now())),
+  }));
   return rows.map((row) => ({ ...row, current: row.id === auth.sessionId }));
 }
 

@@ -1,3 +1,4 @@
+import { read } from "../../db/batch";
 import type { Database, Transaction } from "../../db/client";
 import { appendAuditEvent } from "../../db/repositories/audit.repository";
 import { insertSecurityEvent, listSecurityEvents } from "../../db/repositories/credentials.repository";
@@ -69,14 +70,14 @@ export async function recordSecurityEvent(
 
 /** A page of the user's own security events, newest first; `cursor` is the previous page's position. */
 export async function listOwnSecurityEvents(
-  ctx: Pick<AuthServices, "db">,
-  userId: string,
+  ctx: Pick<AuthServices, "database">,
+  caller: { userId: string; tenantId: string },
   page: { limit: number; cursor?: string | undefined },
 ) {
-  const rows = await listSecurityEvents(ctx.db, userId, {
-    before: timeCursor(page.cursor),
-    limit: page.limit + 1,
-  });
+  const before = timeCursor(page.cursor);
+  const { rows } = await ctx.database.read({ tenantId: caller.tenantId }, (db) => ({
+    rows: read(listSecurityEvents(db, caller.userId, { before, limit: page.limit + 1 })),
+  }));
   return pageOf(rows, page.limit, (e) => ({ createdAt: e.createdAt, id: e.id }));
 }
 

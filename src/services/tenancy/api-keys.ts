@@ -1,7 +1,8 @@
-import type { Database } from "../../db/client";
+import { read } from "../../db/batch";
+import type { Database, RequestDatabase } from "../../db/client";
 import {
   type ApiKeyRow,
-  findApiKeyByHash,
+  apiKeyByHash,
   insertApiKey,
   listApiKeys,
   revokeApiKey,
@@ -35,16 +36,23 @@ export async function generateApiKey(): Promise<{ secret: string; prefix: string
  * Revocation is read from the database on every request, so it takes effect at once.
  */
 export async function resolveApiKey(
-  db: Database,
+  database: RequestDatabase,
   secret: string,
   now: Date,
 ): Promise<{ key: ApiKeyRow; quotas: TenantQuotas } | null> {
-  const found = await findApiKeyByHash(db, await hashToken(secret));
+  const secretHash = await hashToken(secret);
+  const { found } = await database.read("platform", (db) => ({
+    found: read(apiKeyByHash(db, secretHash), (rows) => rows[0]),
+  }));
   if (found?.tenantStatus !== "active") return null;
   const { key } = found;
   if (key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000)
-    await touchApiKey(db, key.id, now);
+  // The last use is recorded after the response, so it costs the caller no round trip.
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
+    database.afterResponse(async () => {
+      await database.read("platform", (db) => ({ touched: read(touchApiKey(db, key.id, now)) }));
+    });
+  }
   return { key, quotas: found.quotas };
 }
 
