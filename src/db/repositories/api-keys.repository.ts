@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database, Querier, Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { apiKeys, tenants } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 

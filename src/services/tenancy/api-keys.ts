@@ -1,5 +1,5 @@
 import { read } from "../../db/batch";
-import type { Database, RequestDatabase } from "../../db/client";
+import type { RequestDatabase } from "../../db/client";
 import {
   type ApiKeyRow,
   apiKeyByHash,
