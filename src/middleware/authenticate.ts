@@ -1,16 +1,20 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { StepUpProof } from "../durable-objects/session-authority";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { verifyAccessToken } from "../services/auth/jwt";
 import type { UserCaller } from "../services/context";
+import type { RateLimitPolicy } from "../services/rate-limit/rules";
 import { API_KEY_PATTERN, resolveApiKey } from "../services/tenancy/api-keys";
-import { enforceRateLimit } from "./rate-limit";
+import { enforceRateLimits, knownQuotasOf, tenantQuota } from "./rate-limit";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|fek_[A-Za-z0-9_-]{43})$/;
 
 export interface AuthenticateOptions {
   /** Accept API keys as well as access tokens (account routes take users only). */
   apiKeys?: boolean;
+  /** Count the request against the tenant's quota too (tenant-scoped routes). */
+  tenantQuota?: boolean;
 }
 
 // RFC 6750 s3: every 401 for a bearer credential carries the challenge.
@@ -35,15 +39,55 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     if (!credential) throw refused("A bearer access token is required.", false);
     if (API_KEY_PATTERN.test(credential)) {
       if (!options.apiKeys) throw refused("This endpoint needs a user's access token, not an API key.", true);
-      await authenticateKey(c, credential);
+      await authenticateKey(c, credential, options);
     } else {
-      await authenticateUser(c, credential);
+      await authenticateUser(c, credential, options);
     }
     await next();
   };
 }
 
-async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void> {
+/**
+ * The remote checks of a verified credential, side by side rather than one after another: each is a hop
+ * (a Durable Object, the rate limiter), and none needs another's answer. A refused token wins over a 429.
+ */
+async function alongside(
+  check: Promise<boolean>,
+  limits: Promise<void>,
+  refusal: () => AppError,
+): Promise<void> {
+  const [verdict, counted] = await Promise.allSettled([check, limits]);
+  if (verdict.status === "rejected") throw verdict.reason;
+  if (!verdict.value) throw refusal();
+  if (counted.status === "rejected") throw counted.reason;
+}
+
+/**
+ * The rate-limit counts of a verified caller: its own limit (the route's policy) and, on tenant-scoped routes,
+ * its tenant's quota - when this isolate knows the quota; otherwise `authorize` counts it once the caller's
+ * standing (which carries it) is read.
+ */
+function limitsOf(
+  c: Context<AppEnv>,
+  options: AuthenticateOptions,
+  caller: string,
+  tenantId: string,
+  quotas = knownQuotasOf(tenantId),
+) {
+  const policy = c.var.rateLimitPolicy;
+  const counts: Array<[RateLimitPolicy, string] | undefined> = [policy && [policy, caller]];
+  if (options.tenantQuota && quotas) {
+    counts.push(tenantQuota(c, tenantId, quotas));
+    c.set("tenantQuotaCounted", true);
+  }
+  return enforceRateLimits(c, counts);
+}
+
+async function authenticateUser(
+  c: Context<AppEnv>,
+  token: string,
+  options: AuthenticateOptions,
+): Promise<void> {
   const { context } = c.var;
   const { config } = context;
   const keys = await context.signingKeys();
@@ -53,10 +97,21 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
   }).catch((error: unknown) => {
     throw refused("The access token is invalid or expired.", true, error);
   });
-  const verdict = await context
-    .sessionAuthority(claims.sub)
-    .check({ jti: claims.jti, sid: claims.sid, iat: claims.iat }, Math.floor(context.now().getTime() / 1000));
-  if (!verdict.valid) throw refused("The access token is invalid or expired.", true);
+  let stepUp: StepUpProof | undefined;
+  await alongside(
+    (async () => {
+      const verdict = await context
+        .sessionAuthority(claims.sub)
+        .check(
+          { jti: claims.jti, sid: claims.sid, iat: claims.iat },
+          Math.floor(context.now().getTime() / 1000),
+        );
+      if (verdict.valid) stepUp = verdict.stepUp;
+      return verdict.valid;
+    })(),
+    limitsOf(c, options, `user:${claims.sub}`, claims.tid),
+    () => refused("The access token is invalid or expired.", true),
+  );
   context.caller = {
     kind: "user",
     userId: claims.sub,
@@ -65,15 +120,17 @@ async function authenticateUser(c: Context<AppEnv>, token: string): Promise<void
     sessionId: claims.sid,
     tokenId: claims.jti,
     expiresAt: claims.exp,
-    stepUp: verdict.stepUp,
+    stepUp,
   };
   c.set("userId", claims.sub);
   c.set("tenantId", claims.tid);
-  const policy = c.var.rateLimitPolicy;
-  if (policy) await enforceRateLimit(c, policy, `user:${claims.sub}`);
 }
 
-async function authenticateKey(c: Context<AppEnv>, secret: string): Promise<void> {
+async function authenticateKey(
+  c: Context<AppEnv>,
+  secret: string,
+  options: AuthenticateOptions,
+): Promise<void> {
   const { context } = c.var;
   const resolved = await resolveApiKey(context.database, secret, context.now());
   if (!resolved) throw refused("The API key is invalid, expired or revoked.", true);
@@ -87,8 +144,7 @@ async function authenticateKey(c: Context<AppEnv>, secret: string): Promise<void
     quotas,
   };
   c.set("tenantId", key.tenantId);
-  const policy = c.var.rateLimitPolicy;
-  if (policy) await enforceRateLimit(c, policy, `key:${key.id}`);
+  await limitsOf(c, options, `key:${key.id}`, key.tenantId, quotas);
 }
 
 /** The signed-in user of a route behind `authenticate` (users only: an API key is 401 here). */

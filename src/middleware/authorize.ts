@@ -4,14 +4,15 @@ import { AppError } from "../errors";
 import { log } from "../logger";
 import type { Access } from "../services/tenancy/access";
 import { recordAudit } from "../services/tenancy/audit";
-import {
-  createTenantContext,
-  keyAccess,
-  type TenantContext,
-  type TenantQuotas,
-} from "../services/tenancy/context";
+import { createTenantContext, keyAccess, type TenantContext } from "../services/tenancy/context";
 import type { Permission } from "../services/tenancy/permissions";
-import { enforceRateLimit } from "./rate-limit";
+import {
+  enforceRateLimit,
+  knownQuotasOf,
+  rejudgeTenantQuota,
+  rememberQuotas,
+  tenantQuota,
+} from "./rate-limit";
 
 export interface AuthorizeOptions {
   /** Where the organization concerned is named (a path parameter): checked here, 404 or 403. */
@@ -24,15 +25,6 @@ export interface AuthorizeOptions {
    */
   standingInBatch?: boolean;
 }
-
-// The tenants' request quotas as last read, per isolate: a read that checks its caller's standing in its own
-// batch counts against the tenant's quota before that batch, so it goes by the quota the isolate last saw
-// (the configured default until then).
-const knownQuotas = new Map<string, TenantQuotas>();
-const rememberQuotas = (tenantId: string, quotas: TenantQuotas) => {
-  if (knownQuotas.size >= 10_000 && !knownQuotas.has(tenantId)) knownQuotas.clear();
-  knownQuotas.set(tenantId, quotas);
-};
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -54,38 +46,29 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
       if (organizationId) access.requireIn(permission, organizationId);
     };
     let tenant: TenantContext;
-    let quotas: TenantQuotas | undefined;
     if (principal.kind === "api_key") {
       const granted = keyAccess(principal);
       tenant = createTenantContext(context, principal.tenantId, granted.access);
-      quotas = granted.quotas;
       check(granted.access);
     } else {
       tenant = createTenantContext(context, principal.tenantId, {
         caller: principal,
-        accept: (access, read) => {
-          rememberQuotas(principal.tenantId, read);
-          quotas = read;
+        accept: (access, quotas) => {
+          rememberQuotas(principal.tenantId, quotas);
+          rejudgeTenantQuota(c, quotas);
           check(access);
         },
       });
-      const deferred = options.standingInBatch && !UNSAFE.has(c.req.method);
-      if (deferred) quotas = knownQuotas.get(principal.tenantId);
-      else await tenant.checkStanding();
+      if (!options.standingInBatch || UNSAFE.has(c.req.method)) await tenant.checkStanding();
+      if (!c.var.tenantQuotaCounted) {
+        // The tenant's quota was not known here yet: it came with the standing, read first for it.
+        await tenant.checkStanding();
+        await enforceRateLimit(
+          c,
+          ...tenantQuota(c, principal.tenantId, knownQuotasOf(principal.tenantId) ?? {}),
+        );
+      }
     }
-    // The tenant's quota on top of the endpoint's limit: one busy user or key cannot starve its
-    // institution's others of the platform, nor one institution the rest.
-    await enforceRateLimit(
-      c,
-      {
-        name: "tenant",
-        limit: quotas?.requestsPerMinute ?? c.var.config.TENANT_REQUESTS_PER_MINUTE,
-        windowSeconds: 60,
-        scope: "principal",
-        failClosed: false,
-      },
-      `tenant:${principal.tenantId}`,
-    );
     context.tenant = tenant;
     await next();
     // A handler that read nothing in the tenant has not had its caller checked yet: check now, and let a

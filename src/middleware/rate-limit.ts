@@ -41,6 +41,29 @@ export async function enforceRateLimit(
   policy: RateLimitPolicy,
   key: string,
 ): Promise<void> {
+  (await countRateLimit(c, policy, key))?.();
+}
+
+/** Several counts at once (each is a hop to the limiter), then their verdicts in the given order. */
+export async function enforceRateLimits(
+  c: Context<AppEnv>,
+  counts: Array<[RateLimitPolicy, string] | undefined | false>,
+): Promise<void> {
+  const verdicts = await Promise.all(
+    counts.map((count) => (count ? countRateLimit(c, count[0], count[1]) : undefined)),
+  );
+  for (const verdict of verdicts) verdict?.();
+}
+
+/**
+ * Counts this request against `policy` for `key` and gives back its verdict, to apply when the request's
+ * other counts are in: it adds the policy's headers and throws the 429 (or 503) if there is one.
+ */
+async function countRateLimit(
+  c: Context<AppEnv>,
+  policy: RateLimitPolicy,
+  key: string,
+): Promise<(() => void) | undefined> {
   const { config } = c.var;
   if (config.RATE_LIMIT_BACKEND === "off") return;
   const rule = {
@@ -66,16 +89,28 @@ export async function enforceRateLimit(
       error: describeError(error),
     });
     if (policy.failClosed) {
-      throw new AppError(
-        "service_unavailable",
-        "This endpoint is temporarily unavailable; try again shortly.",
-        {
-          headers: { "Retry-After": "5" },
-        },
-      );
+      return () => {
+        throw new AppError(
+          "service_unavailable",
+          "This endpoint is temporarily unavailable; try again shortly.",
+          {
+            headers: { "Retry-After": "5" },
+          },
+        );
+      };
     }
     return;
   }
+  return () => applyDecision(c, policy.name, rule, decision);
+}
+
+function applyDecision(
+  c: Context<AppEnv>,
+  name: string,
+  rule: { limit: number; windowSeconds: number },
+  decision: Awaited<ReturnType<RateLimiter["check"]>>,
+): void {
+  const policy = { name };
   // IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it frees up. A
   // request counted by more than one policy (endpoint, then tenant quota) lists each, as the draft allows.
   const previous = c.var.rateLimitHeaders;
@@ -91,6 +126,7 @@ export async function enforceRateLimit(
     ),
   };
   c.set("rateLimitHeaders", headers);
+  if (name === "tenant") c.set("tenantDecision", { limit: rule.limit, remaining: decision.remaining });
   if (!decision.allowed) {
     throw new AppError(
       "rate_limited",
@@ -101,6 +137,74 @@ export async function enforceRateLimit(
     );
   }
 }
+
+// The tenants' request quotas as last read, per isolate. The tenant's quota is counted beside the caller's own
+// limit and the token check, before the caller's standing (which carries the quota) is read, so it goes by the
+// quota this isolate last saw for the tenant - the configured default until then.
+const knownQuotas = new Map<string, { requestsPerMinute?: number | undefined }>();
+
+/** Remembers a tenant's quotas as just read (authorize calls it with every standing it reads). */
+export function rememberQuotas(tenantId: string, quotas: { requestsPerMinute?: number | undefined }): void {
+  if (knownQuotas.size >= 10_000 && !knownQuotas.has(tenantId)) knownQuotas.clear();
+  knownQuotas.set(tenantId, quotas);
+}
+
+/**
+ * The count of the request against its tenant's quota, on top of the endpoint's limit: one busy user or key
+ * cannot starve its institution's others of the platform, nor one institution the rest.
+ */
+export function tenantQuota(
+  c: Context<AppEnv>,
+  tenantId: string,
+  quotas: { requestsPerMinute?: number | undefined },
+): [RateLimitPolicy, string] {
+  const limit = quotas.requestsPerMinute ?? c.var.config.TENANT_REQUESTS_PER_MINUTE;
+  return [
+    { name: "tenant", limit, windowSeconds: 60, scope: "principal", failClosed: false },
+    `tenant:${tenantId}`,
+  ];
+}
+
+/**
+ * Judges the tenant's count again by its quota as just read, when the count went by another (the quota this
+ * isolate had seen changed since): the limiter's answer says how many requests the window holds, whatever
+ * limit it was asked against, so the verdict and headers are those the right quota gives - 429 if it is spent.
+ */
+export function rejudgeTenantQuota(
+  c: Context<AppEnv>,
+  quotas: { requestsPerMinute?: number | undefined },
+): void {
+  const counted = c.var.tenantDecision;
+  if (!counted) return;
+  const { config } = c.var;
+  const per = quotas.requestsPerMinute ?? config.TENANT_REQUESTS_PER_MINUTE;
+  const limit = Math.max(1, Math.round(per * config.RATE_LIMIT_SCALE));
+  if (limit === counted.limit) return;
+  const used = counted.limit - counted.remaining;
+  const remaining = Math.max(0, limit - used);
+  const headers = c.var.rateLimitHeaders;
+  if (headers) {
+    c.set("rateLimitHeaders", {
+      "RateLimit-Policy": (headers["RateLimit-Policy"] ?? "").replace(
+        `"tenant";q=${counted.limit};`,
+        `"tenant";q=${limit};`,
+      ),
+      RateLimit: (headers.RateLimit ?? "").replace(
+        `"tenant";r=${counted.remaining};`,
+        `"tenant";r=${remaining};`,
+      ),
+    });
+  }
+  c.set("tenantDecision", { limit, remaining });
+  if (used > limit) {
+    throw new AppError("rate_limited", `Too many requests: at most ${limit} per 60 s here.`, {
+      headers: { ...c.var.rateLimitHeaders, "Retry-After": "60" },
+    });
+  }
+}
+
+/** The tenant's quotas as this isolate last read them, if it has. */
+export const knownQuotasOf = (tenantId: string) => knownQuotas.get(tenantId);
 
 /**
  * The policy resolver for `app`: its route contracts, as registered for the OpenAPI document, each with

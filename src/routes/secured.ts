@@ -11,7 +11,10 @@ import type { Permission } from "../services/tenancy/permissions";
  */
 export function secured(permission: Permission, options: AuthorizeOptions = {}) {
   return {
-    middleware: [authenticate({ apiKeys: true }), afterValidation(authorize(permission, options))],
+    middleware: [
+      authenticate({ apiKeys: true, tenantQuota: true }),
+      afterValidation(authorize(permission, options)),
+    ],
     security: [{ bearerAuth: [] }],
     "x-permission": permission,
   };

@@ -64,6 +64,7 @@ describe("database round trips per request", () => {
       "/api/v1/audit-events",
       "/api/v1/security-events",
       "/api/v1/jobs",
+      "/api/v1/api-keys",
       "/api/v1/auth/sessions",
       "/api/v1/auth/security-events",
     ]) {

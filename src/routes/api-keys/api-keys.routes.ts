@@ -26,7 +26,7 @@ export const createApiKey = defineRoute({
   path: "/api/v1/api-keys",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("api_keys:manage", { standingInBatch: true }),
+  ...secured("api_keys:manage"),
   summary: "Create an API key for a machine; the secret is in this response only.",
   description:
     "Needs a recent step-up of the calling session (`POST /api/v1/auth/step-up`), else 403 `step_up_required`. " +
@@ -59,7 +59,7 @@ export const listApiKeys = defineRoute({
   path: "/api/v1/api-keys",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("api_keys:read"),
+  ...secured("api_keys:read", { standingInBatch: true }),
   summary: "The tenant's API keys (never their secrets).",
   request: {
     query: PageQuery.extend({
