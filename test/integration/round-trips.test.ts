@@ -67,6 +67,9 @@ describe("database round trips per request", () => {
       "/api/v1/api-keys",
       "/api/v1/auth/sessions",
       "/api/v1/auth/security-events",
+      "/api/v1/models",
+      `/api/v1/organizations/${org.id}/members`,
+      `/api/v1/organizations/${org.id}`,
     ]) {
       const { response, calls } = await counted(path, { token: tenant.admin.token });
       expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);

@@ -33,15 +33,23 @@ export async function findAssetsBySymbol(
   symbols: string[],
 ): Promise<AssetRow[]> {
   if (symbols.length === 0) return [];
-  return tx
+  return assetsBySymbol(tx, tenantId, symbols);
+}
+
+/** The tenant's assets with these symbols. */
+export function assetsBySymbol(db: Querier, tenantId: string, symbols: string[]) {
+  return db
     .select()
     .from(assets)
     .where(and(eq(assets.tenantId, tenantId), inArray(assets.symbol, symbols)));
 }
 
-export async function findAssetsById(tx: Transaction, tenantId: string, ids: string[]): Promise<AssetRow[]> {
-  if (ids.length === 0) return [];
-  return assetsAmong(tx, tenantId, ids);
+/** The ids of the tenant's assets with these symbols, as a subquery. */
+export function assetIdsBySymbol(db: Querier, tenantId: string, symbols: string[]) {
+  return db
+    .select({ id: assets.id })
+    .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.symbol, symbols)));
 }
 
 /** The tenant's assets among `ids`: a list, or a subquery giving them. */

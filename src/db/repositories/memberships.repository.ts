@@ -1,5 +1,5 @@
 import { and, count, eq } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { memberships, type OrgRole, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -33,12 +33,12 @@ const memberColumns = {
 };
 
 /** The organization's members, newest first, keyed by (joined at, user id). */
-export async function listMembers(
-  tx: Transaction,
+export function listMembers(
+  tx: Querier,
   tenantId: string,
   organizationId: string,
   options: { before?: TimePosition | undefined; limit: number },
-): Promise<MemberRow[]> {
+) {
   const conditions = [eq(memberships.tenantId, tenantId), eq(memberships.organizationId, organizationId)];
   if (options.before) conditions.push(page.before(options.before));
   return tx

@@ -1,5 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { modelActivations, modelVersions } from "../tables/risk";
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
@@ -15,7 +15,7 @@ export async function insertModelVersion(
 }
 
 /** The tenant's own versions of every model (or of one), oldest first. */
-export async function listModelVersions(tx: Transaction, tenantId: string, name?: string) {
+export function listModelVersions(tx: Querier, tenantId: string, name?: string) {
   const conditions = [eq(modelVersions.tenantId, tenantId)];
   if (name !== undefined) conditions.push(eq(modelVersions.name, name));
   return tx
@@ -41,7 +41,7 @@ export async function findModelVersion(tx: Transaction, tenantId: string, name: 
 }
 
 /** The tenant's activations (its choice of version per model). */
-export async function listActivations(tx: Transaction, tenantId: string): Promise<ActivationRow[]> {
+export function listActivations(tx: Querier, tenantId: string) {
   return tx.select().from(modelActivations).where(eq(modelActivations.tenantId, tenantId));
 }
 

@@ -67,16 +67,6 @@ export async function latestPriceAtOrBefore(
   return row;
 }
 
-/** The newest price of each asset. */
-export async function latestPrices(
-  tx: Transaction,
-  tenantId: string,
-  assetIds: string[],
-): Promise<Array<PricePoint & { source: PriceRow["source"] }>> {
-  if (assetIds.length === 0) return [];
-  return latestPricesAmong(tx, tenantId, assetIds);
-}
-
 /** The latest stored price of each asset among `assetIds`: a list, or a subquery giving them. */
 export function latestPricesAmong(db: Querier, tenantId: string, assetIds: string[] | SQLWrapper) {
   return db
@@ -92,18 +82,18 @@ export function latestPricesAmong(db: Querier, tenantId: string, assetIds: strin
 }
 
 /** One asset's prices in [from, to], newest first, keyed by (at, id). */
-export async function priceHistory(
-  tx: Transaction,
+export function priceHistory(
+  tx: Querier,
   tenantId: string,
-  assetId: string,
+  assetIds: string[] | SQLWrapper,
   options: {
     from?: Date | undefined;
     to?: Date | undefined;
     before?: TimePosition | undefined;
     limit: number;
   },
-): Promise<PriceRow[]> {
-  const conditions = [eq(assetPrices.tenantId, tenantId), eq(assetPrices.assetId, assetId)];
+) {
+  const conditions = [eq(assetPrices.tenantId, tenantId), inArray(assetPrices.assetId, assetIds)];
   if (options.from) conditions.push(gte(assetPrices.at, options.from));
   if (options.to) conditions.push(lte(assetPrices.at, options.to));
   if (options.before) conditions.push(history.before(options.before));

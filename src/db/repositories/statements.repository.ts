@@ -1,5 +1,5 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { type PeriodType, financialStatements as statements } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -16,8 +16,8 @@ const ofCompany = (tenantId: string, companyId: string) =>
   and(eq(statements.tenantId, tenantId), eq(statements.companyId, companyId)) as SQL;
 
 /** A company's statements, latest period first, keyed by (period_end, id). */
-export async function listStatements(
-  tx: Transaction,
+export function listStatements(
+  tx: Querier,
   tenantId: string,
   companyId: string,
   options: {
@@ -26,7 +26,7 @@ export async function listStatements(
     before?: TimePosition | undefined;
     limit: number;
   },
-): Promise<StatementRow[]> {
+) {
   const conditions = [ofCompany(tenantId, companyId)];
   if (options.periodType) conditions.push(eq(statements.periodType, options.periodType));
   if (options.before) conditions.push(byPeriod.before(options.before));

@@ -139,7 +139,7 @@ export const listStatements = defineRoute({
   path: "/api/v1/companies/{id}/financials",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("companies:read"),
+  ...secured("companies:read", { standingInBatch: true }),
   summary: "A company's statements, latest period first.",
   request: { params: IdParam, query: PageQuery.extend({ period_type: z.enum(PERIOD_TYPES).optional() }) },
   responses: { 200: { description: "A page of statements.", ...jsonContent(pageSchema(StatementSchema)) } },

@@ -40,7 +40,7 @@ export const listModels = defineRoute({
   path: "/api/v1/models",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("models:read"),
+  ...secured("models:read", { standingInBatch: true }),
   summary:
     "The platform's models and the tenant's own, each version with its card; `active_version` is the one scored with.",
   responses: {

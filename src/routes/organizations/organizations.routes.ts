@@ -116,7 +116,7 @@ export const listMembers = defineRoute({
   path: "/api/v1/organizations/{id}/members",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("members:read", organization),
+  ...secured("members:read", { ...organization, standingInBatch: true }),
   summary: "The organization's members, most recently joined first.",
   request: { params: IdParam, query: PageQuery },
   responses: { 200: { description: "A page of members.", ...jsonContent(pageSchema(MemberSchema)) } },

@@ -55,7 +55,7 @@ export const getPrices = defineRoute({
   path: "/api/v1/prices/{symbol}",
   "x-rate-limit": "prices",
   tags,
-  ...secured("assets:read"),
+  ...secured("assets:read", { standingInBatch: true }),
   summary:
     "An asset's latest price and, when `from` or `to` is given, its prices in that range (newest first).",
   request: {

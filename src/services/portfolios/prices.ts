@@ -1,8 +1,13 @@
+import { read } from "../../db/batch";
 import type { Transaction } from "../../db/client";
-import { findAssetsBySymbol } from "../../db/repositories/assets.repository";
+import {
+  assetIdsBySymbol,
+  assetsBySymbol,
+  findAssetsBySymbol,
+} from "../../db/repositories/assets.repository";
 import {
   insertPrices,
-  latestPrices,
+  latestPricesAmong,
   type PriceRow,
   priceHistory,
   pricesAt,
@@ -133,21 +138,31 @@ export async function pricesOf(
   options: { from?: Date | undefined; to?: Date | undefined; limit: number; cursor?: string | undefined },
 ) {
   const position = timeCursor(options.cursor);
-  return ctx.transaction(async (tx) => {
-    const [asset] = await findAssetsBySymbol(tx, ctx.tenantId, [symbol]);
-    if (!asset) throw new AppError("not_found", "No asset has this symbol.");
-    const [latest] = await latestPrices(tx, ctx.tenantId, [asset.id]);
-    if (!options.from && !options.to) return { asset, latest, history: emptyPage<PriceRow>() };
-    const rows = await priceHistory(tx, ctx.tenantId, asset.id, {
-      from: options.from,
-      to: options.to,
-      before: position,
-      limit: options.limit + 1,
-    });
-    return {
-      asset,
-      latest,
-      history: pageOf(rows, options.limit, (row) => ({ createdAt: row.at, id: row.id })),
-    };
-  });
+  const { tenantId } = ctx;
+  const ranged = Boolean(options.from || options.to);
+  // One batch: the price statements find the asset by its symbol themselves.
+  const found = await ctx.read((db) => ({
+    asset: read(assetsBySymbol(db, tenantId, [symbol]), (rows) => rows[0]),
+    latest: read(
+      latestPricesAmong(db, tenantId, assetIdsBySymbol(db, tenantId, [symbol])),
+      (rows) => rows[0],
+    ),
+    rows: read(
+      priceHistory(db, tenantId, assetIdsBySymbol(db, tenantId, [symbol]), {
+        from: options.from,
+        to: options.to,
+        before: position,
+        // Without a range no history is asked for: the statement reads nothing.
+        limit: ranged ? options.limit + 1 : 0,
+      }),
+    ),
+  }));
+  const { asset, latest } = found;
+  if (!asset) throw new AppError("not_found", "No asset has this symbol.");
+  if (!ranged) return { asset, latest, history: emptyPage<PriceRow>() };
+  return {
+    asset,
+    latest,
+    history: pageOf(found.rows, options.limit, (row) => ({ createdAt: row.at, id: row.id })),
+  };
 }

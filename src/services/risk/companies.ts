@@ -1,3 +1,4 @@
+import { read } from "../../db/batch";
 import {
   type CompanyFields,
   type CompanyRow,
@@ -148,14 +149,18 @@ export async function listStatements(
   options: { limit: number; cursor?: string | undefined; periodType?: PeriodType | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction(async (tx) => {
-    if (!(await findCompany(tx, ctx.tenantId, companyId))) throw companyNotFound();
-    return listStatementRows(tx, ctx.tenantId, companyId, {
-      periodType: options.periodType,
-      before,
-      limit: options.limit + 1,
-    });
-  });
+  const found = await ctx.read((db) => ({
+    company: read(companyById(db, ctx.tenantId, companyId), (rows) => rows[0]),
+    rows: read(
+      listStatementRows(db, ctx.tenantId, companyId, {
+        periodType: options.periodType,
+        before,
+        limit: options.limit + 1,
+      }),
+    ),
+  }));
+  if (!found.company) throw companyNotFound();
+  const { rows } = found;
   // The cursor's time is the period end (midnight UTC): statements page by period, not by filing time.
   return pageOf(rows, options.limit, (row) => ({
     createdAt: new Date(`${row.periodEnd}T00:00:00Z`),

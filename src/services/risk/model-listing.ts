@@ -1,3 +1,4 @@
+import { read } from "../../db/batch";
 import {
   listActivations,
   listModelVersions,
@@ -45,11 +46,14 @@ const fromRow = (v: ModelVersionRow): VersionSummary => ({
 
 /** The platform's models and the tenant's own, each with its versions (newest first) and the one in use. */
 export async function listModels(ctx: TenantContext, deps: RiskServices): Promise<ModelSummary[]> {
-  const catalogue = await platformCatalogue(deps.models);
-  const { own, activations } = await ctx.transaction(async (tx) => ({
-    own: await listModelVersions(tx, ctx.tenantId),
-    activations: await listActivations(tx, ctx.tenantId),
-  }));
+  // The catalogue (R2) and the tenant's versions (one batch) side by side.
+  const [catalogue, { own, activations }] = await Promise.all([
+    platformCatalogue(deps.models),
+    ctx.read((db) => ({
+      own: read(listModelVersions(db, ctx.tenantId)),
+      activations: read(listActivations(db, ctx.tenantId)),
+    })),
+  ]);
   const chosen = new Map(activations.map((a) => [a.name, a.version]));
   const models: ModelSummary[] = [];
   for (const model of catalogue.models) {

@@ -1,3 +1,4 @@
+import { read } from "../../db/batch";
 import type { Transaction } from "../../db/client";
 import {
   countMembersWithRole,
@@ -10,7 +11,7 @@ import {
   type MemberStandingRow,
   updateMembershipRole,
 } from "../../db/repositories/memberships.repository";
-import { findOrganization, lockOrganization } from "../../db/repositories/organizations.repository";
+import { lockOrganization, organizationById } from "../../db/repositories/organizations.repository";
 import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
@@ -80,11 +81,12 @@ export async function listOrganizationMembers(
   options: { limit: number; cursor: string | undefined },
 ) {
   const before = timeCursor(options.cursor);
-  const rows = await ctx.transaction(async (tx) => {
-    if (!(await findOrganization(tx, ctx.tenantId, organizationId))) throw noOrganization();
-    return listMembers(tx, ctx.tenantId, organizationId, { before, limit: options.limit + 1 });
-  });
-  return pageOf(rows, options.limit, (row) => ({ createdAt: row.joinedAt, id: row.userId }));
+  const found = await ctx.read((db) => ({
+    organization: read(organizationById(db, ctx.tenantId, organizationId), (rows) => rows[0]),
+    rows: read(listMembers(db, ctx.tenantId, organizationId, { before, limit: options.limit + 1 })),
+  }));
+  if (!found.organization) throw noOrganization();
+  return pageOf(found.rows, options.limit, (row) => ({ createdAt: row.joinedAt, id: row.userId }));
 }
 
 /** Adds a user of the same tenant; a user of another tenant is as unknown as one that does not exist. */
