@@ -18,10 +18,11 @@ export interface AuthorizeOptions {
   /** Where the organization concerned is named (a path parameter): checked here, 404 or 403. */
   organization?: (c: Context<AppEnv>) => string | undefined;
   /**
-   * A read whose handler does its database work in one `tenant.read` batch: a user's standing is read in
-   * that batch and checked before its results are used, instead of in a round trip of its own first. Only
-   * for safe methods: should the handler not read at all, the standing is read after it and its response
-   * replaced by the refusal.
+   * A route whose handler's first database work is a `tenant.read` batch: a user's standing is read in that
+   * batch and checked before its results are used, instead of in a round trip of its own first (a
+   * `tenant.transaction` checks it first too). Should the handler not touch the database at all, the standing
+   * is read after it and its response replaced by the refusal - so a route that changes anything elsewhere
+   * (R2, a queue) before its first read must not take this option.
    */
   standingInBatch?: boolean;
 }
@@ -59,7 +60,7 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
           check(access);
         },
       });
-      if (!options.standingInBatch || UNSAFE.has(c.req.method)) await tenant.checkStanding();
+      if (!options.standingInBatch) await tenant.checkStanding();
       if (!c.var.tenantQuotaCounted) {
         // The tenant's quota was not known here yet: it came with the standing, read first for it.
         await tenant.checkStanding();

@@ -17,3 +17,41 @@ export const ScoringMessageSchema = z
   .strict();
 
 export type ScoringMessage = z.infer<typeof ScoringMessageSchema>;
+
+/**
+ * Write a prediction that was answered but whose write after the response failed: the row and its audit
+ * event as the request built them (ids and times chosen then), written once whatever the retries.
+ */
+export const PredictionMessageSchema = z
+  .object({
+    type: z.literal("prediction"),
+    tenantId: z.uuid(),
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    row: z.record(z.string(), z.unknown()),
+    audit: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+export type PredictionMessage = z.infer<typeof PredictionMessageSchema>;
+
+/** Every message the scoring queue carries. */
+export const QueueMessageSchema = z.discriminatedUnion("type", [
+  ScoringMessageSchema,
+  PredictionMessageSchema,
+]);
+export type QueueMessage = z.infer<typeof QueueMessageSchema>;
+
+/** The queue's form of a prediction write (dates as ISO strings). */
+export function predictionMessage(write: {
+  row: { tenantId: string; createdAt: Date } & Record<string, unknown>;
+  audit: object;
+  day: string;
+}): PredictionMessage {
+  return {
+    type: "prediction",
+    tenantId: write.row.tenantId,
+    day: write.day,
+    row: { ...write.row, createdAt: write.row.createdAt.toISOString() },
+    audit: { ...write.audit },
+  };
+}

@@ -9,7 +9,15 @@ import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
 import { createServiceContext } from "../services/context";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";
-import { ScoringMessageSchema } from "./messages";
+import { type PredictionWrite, writeOnce } from "../services/risk/scoring";
+import { type PredictionMessage, QueueMessageSchema } from "./messages";
+
+/** A queued prediction write as `writeOnce` takes it (the request built it; the queue only carried it). */
+const writeOf = (message: PredictionMessage): PredictionWrite => ({
+  row: { ...message.row, createdAt: new Date(String(message.row.createdAt)) } as PredictionWrite["row"],
+  audit: message.audit as PredictionWrite["audit"],
+  day: message.day,
+});
 
 /** Whether a batch comes from the dead-letter queue (`finedge-scoring-dlq`, `-dlq-dev`). */
 export const isDeadLetterQueue = (queue: string) => /-dlq(-|$)/.test(queue);
@@ -21,7 +29,7 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
   const { database } = context;
   try {
     for (const message of batch.messages) {
-      const parsed = ScoringMessageSchema.safeParse(message.body);
+      const parsed = QueueMessageSchema.safeParse(message.body);
       if (!parsed.success || !database.configured) {
         // Retrying cannot fix a malformed message (or a Worker without a database): drop it, loudly.
         log(config.LOG_LEVEL, "error", {
@@ -30,6 +38,23 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
           id: message.id,
         });
         message.ack();
+        continue;
+      }
+      if (parsed.data.type === "prediction") {
+        const { data } = parsed;
+        try {
+          await database.read({ tenantId: data.tenantId }, (db) => writeOnce(db, writeOf(data)));
+          message.ack();
+        } catch (error) {
+          log(config.LOG_LEVEL, "error", {
+            msg: "prediction write failed; retrying",
+            queue: batch.queue,
+            prediction: data.row.id,
+            attempts: message.attempts,
+            error: describeError(error),
+          });
+          message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+        }
         continue;
       }
       const { tenantId } = parsed.data;

@@ -6,7 +6,7 @@ import type { AccountGuard } from "../durable-objects/account-guard";
 import type { SessionAuthority, StepUpProof } from "../durable-objects/session-authority";
 import type { Bindings } from "../env";
 import { AppError } from "../errors";
-import type { ScoringMessage } from "../queues/messages";
+import type { QueueMessage } from "../queues/messages";
 import { loadSigningKeys, type SigningKeys } from "./auth/keys";
 import { loadSecretsAtRest, type SecretsAtRest } from "./crypto/secrets-at-rest";
 import type { Mailer } from "./email/outbox";
@@ -42,7 +42,7 @@ export interface ServiceContext {
   readonly models: R2Bucket;
   /** Bulk uploads and their results. */
   readonly files: R2Bucket;
-  readonly scoringQueue: Queue<ScoringMessage>;
+  readonly scoringQueue: Queue<QueueMessage>;
 }
 
 /** Where a request came from, as far as the edge can tell (from headers and `request.cf`). */
@@ -155,7 +155,7 @@ export function createServiceContext(
     sessionAuthority: (userId) => env.SESSION_AUTHORITY.get(env.SESSION_AUTHORITY.idFromName(userId)),
     models: env.MODELS,
     files: env.FILES,
-    scoringQueue: env.SCORING_QUEUE as Queue<ScoringMessage>,
+    scoringQueue: env.SCORING_QUEUE as Queue<QueueMessage>,
   };
 }
 

@@ -185,3 +185,50 @@ describe("credit predictions", () => {
     expect(denied.status).toBe(403);
   });
 });
+
+describe("a prediction answered before it is written", () => {
+  it("is written after the response, once, with one audit event and one row of quota - through the queue when that write fails", async () => {
+    const own = await createTenant("write-after");
+    const reference = `fail-once-${crypto.randomUUID()}`;
+    // A failure the database makes once: the first insert of a prediction with this reference raises (a
+    // sequence, which a rolled-back transaction does not rewind, counts the attempts). Test-only, in the test
+    // database; removed below.
+    const name = `fail_once_${crypto.randomUUID().replaceAll("-", "")}`;
+    // As the database's owner: the suites' connections act as the application role, which may not create these.
+    await query(
+      sql.raw(`reset role;
+        create sequence ${name};
+        create function ${name}() returns trigger language plpgsql security definer as $$
+        begin
+          if new.reference = '${reference}' and nextval('${name}') = 1 then
+            raise exception 'the first write of this prediction fails';
+          end if;
+          return new;
+        end $$;
+        create trigger ${name} before insert on predictions for each row execute function ${name}();`),
+    );
+    try {
+      const answered = await predict("credit", { application: { age: 40 }, reference }, own.admin.token);
+      // The write after the response failed and went to the queue; its consumer writes it.
+      let found: Response | undefined;
+      for (let attempt = 0; attempt < 150; attempt++) {
+        found = await api(`/api/v1/predictions/${answered.id}`, { token: own.admin.token });
+        if (found.status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(found?.status).toBe(200);
+      expect(await found?.json<PredictionView>()).toEqual(answered);
+      const [counts] = await query<{ predictions: string; events: string; rows: string }>(sql`
+        select (select count(*) from predictions where id = ${answered.id}) as predictions,
+               (select count(*) from audit_events where resource_id = ${answered.id}) as events,
+               (select coalesce(sum(rows), 0) from inference_usage where tenant_id = ${own.id}) as rows`);
+      expect(counts).toEqual({ predictions: "1", events: "1", rows: "1" });
+    } finally {
+      await query(
+        sql.raw(
+          `reset role; drop trigger ${name} on predictions; drop function ${name}(); drop sequence ${name};`,
+        ),
+      );
+    }
+  });
+});

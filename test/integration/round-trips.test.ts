@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { api } from "./auth-helpers";
 import { databaseCalls } from "./helpers";
 import { createPortfolio, funded, transact } from "./portfolio-fixtures";
+import { publishTrainedModels } from "./risk-fixtures";
 import { addOrganization, addUser, createTenant } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
@@ -79,6 +80,21 @@ describe("database round trips per request", () => {
     expect(response.status).toBe(200);
     expect((await response.json<{ items: unknown[] }>()).items).toHaveLength(1);
     expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("a credit prediction reads once before its answer and writes once after it", async () => {
+    await publishTrainedModels();
+    const tenant = await createTenant("rt");
+    // Once the isolate knows the tenant's quotas (the first request of a tenant in an isolate reads them first).
+    expect((await api("/api/v1/jobs", { token: tenant.admin.token })).status).toBe(200);
+    const { response, calls } = await counted("/api/v1/predictions/credit", {
+      token: tenant.admin.token,
+      body: { application: { age: 40 } },
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    // One batch before the answer (the caller's standing, the model's versions, the day's quota), one
+    // statement after it (the prediction, its audit event and its quota count).
+    expect(calls).toEqual({ http: 2, websocket: 0 });
   });
 
   it("refuses a bad token and malformed input without touching the database", async () => {

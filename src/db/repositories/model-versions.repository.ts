@@ -56,13 +56,12 @@ export async function lockActivation(tx: Transaction, tenantId: string, name: st
   return row;
 }
 
-export async function findActivation(tx: Transaction, tenantId: string, name: string) {
-  const [row] = await tx
+export function activationOf(db: Querier, tenantId: string, name: string) {
+  return db
     .select()
     .from(modelActivations)
     .where(and(eq(modelActivations.tenantId, tenantId), eq(modelActivations.name, name)))
     .limit(1);
-  return row;
 }
 
 export async function upsertActivation(

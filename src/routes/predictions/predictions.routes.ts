@@ -21,7 +21,7 @@ export const predictAnnual = defineRoute({
   path: "/api/v1/predictions/annual",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("predictions:write"),
+  ...secured("predictions:write", { standingInBatch: true }),
   summary:
     "Corporate default probability from one annual statement: a company's (latest, or `fiscal_year`'s) or one sent inline; with the credit ratios.",
   request: { body: jsonBody(AnnualBody) },
@@ -33,7 +33,7 @@ export const predictQuarterly = defineRoute({
   path: "/api/v1/predictions/quarterly",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("predictions:write"),
+  ...secured("predictions:write", { standingInBatch: true }),
   summary:
     "Corporate default probability from the last 8 quarterly statements (a company's, ending at the given quarter or the latest, or inline, most recent first).",
   request: { body: jsonBody(QuarterlyBody) },
@@ -45,7 +45,7 @@ export const predictCredit = defineRoute({
   path: "/api/v1/predictions/credit",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("predictions:write"),
+  ...secured("predictions:write", { standingInBatch: true }),
   summary: "Retail credit default probability for one loan application.",
   request: { body: jsonBody(CreditBody) },
   responses: created,

@@ -30,6 +30,10 @@ export function createUpstashLimiter({ url, token, timeoutMs = 1000 }: UpstashLi
     // A function (not a signal) makes an aborted call throw; a plain signal turns it into a fake result.
     signal: () => AbortSignal.timeout(timeoutMs),
     enableTelemetry: false,
+    // The client lives as long as the isolate and serves every request in it: auto-pipelining would put one
+    // request's command in a fetch another request made, which workerd cancels when that request ends ("Network
+    // connection lost" for the first). Each check makes its own call.
+    enableAutoPipelining: false,
   });
   const limiters = new Map<string, Ratelimit>();
 

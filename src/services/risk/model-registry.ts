@@ -3,9 +3,11 @@
  * a tenant may pin another published version (activation). A tenant's own models live in its R2 prefix
  * and score only once one of their versions is activated. Rolling back is activating an earlier version.
  */
-import type { Transaction } from "../../db/client";
+
+import { type ReadResults, read } from "../../db/batch";
+import type { Querier } from "../../db/client";
 import {
-  findActivation,
+  activationOf,
   listModelVersions,
   lockActivation,
   upsertActivation,
@@ -41,16 +43,24 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** What `resolveModel` reads: the tenant's own versions of a model and its activation, as batch statements. */
+export const modelStatements = (db: Querier, tenantId: string, name: string) => ({
+  own: read(listModelVersions(db, tenantId, name)),
+  activation: read(activationOf(db, tenantId, name), (rows) => rows[0]),
+});
+
+/** The rows `modelStatements` read. */
+export type ModelRows = ReadResults<ReturnType<typeof modelStatements>>;
+
 /** The version of `name` to score with: `version` when given, else the tenant's activation, else the platform's. */
 export async function resolveModel(
-  tx: Transaction,
   ctx: TenantContext,
   deps: RiskServices,
   name: string,
   version?: string,
+  rows?: ModelRows,
 ): Promise<ResolvedModel> {
-  const own = await listModelVersions(tx, ctx.tenantId, name);
-  const activation = await findActivation(tx, ctx.tenantId, name);
+  const { own, activation } = rows ?? (await ctx.read((db) => modelStatements(db, ctx.tenantId, name)));
   // Only the active version has a predecessor to fall back on; a version asked for by number has none.
   const previous = version === undefined ? (activation?.previousVersion ?? null) : null;
   if (own.length > 0) {
@@ -123,7 +133,7 @@ async function pointerVersion(deps: RiskServices, name: string): Promise<Resolve
 export async function activateModel(ctx: TenantContext, deps: RiskServices, name: string, version: string) {
   const platform = (await platformCatalogue(deps.models)).models.find((m) => m.name === name);
   const pointer = platform ? await activePointer(deps.models, name) : null;
-  const target = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, name, version));
+  const target = await resolveModel(ctx, deps, name, version);
   await loadVerified(deps, target).catch((error: unknown) => {
     if (!(error instanceof UnservableModel)) throw error;
     throw new AppError(

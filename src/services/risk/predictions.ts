@@ -19,7 +19,7 @@ import {
   figuresOfInline,
   quarterlyFromCompany,
 } from "./corporate-inputs";
-import { recordPrediction, scoreInput, servingModel } from "./scoring";
+import { predictionWrite, recordAfterResponse, recordPrediction, scoreInput, servingModel } from "./scoring";
 
 /** Which model scores (its active version unless one is named), and the caller's own reference. */
 export interface ModelChoice {
@@ -51,14 +51,17 @@ export async function predictCredit(
   deps: RiskServices,
   request: ModelChoice & { application: Record<string, unknown> },
 ): Promise<PredictionRow> {
-  const serving = await servingModel(ctx, deps, {
-    name: request.model,
-    version: request.modelVersion,
-    kind: "credit",
-  });
+  const serving = await servingModel(
+    ctx,
+    deps,
+    { name: request.model, version: request.modelVersion, kind: "credit" },
+    { quota: true },
+  );
   const result = await scoreInput(serving, request.application, "/application");
-  return ctx.transaction((tx) =>
-    recordPrediction(tx, ctx, deps, serving, result, {
+  return recordAfterResponse(
+    ctx,
+    deps,
+    predictionWrite(ctx, serving, result, {
       kind: "credit",
       companyId: null,
       statementIds: null,
@@ -75,11 +78,17 @@ async function predictCorporate(
   deps: RiskServices,
   kind: "annual" | "quarterly",
   request: ModelChoice & { companyId?: string | undefined },
-  gather: (tx: Transaction, manifest: Manifest) => Promise<CorporateInput>,
+  gather: (tx: Transaction | undefined, manifest: Manifest) => Promise<CorporateInput>,
 ): Promise<PredictionRow> {
-  const serving = await servingModel(ctx, deps, { name: request.model, version: request.modelVersion, kind });
-  return ctx.transaction(async (tx) => {
-    const gathered = await gather(tx, serving.model.manifest);
+  // Inline input needs nothing more from the database: it is answered before it is written.
+  const inline = !request.companyId;
+  const serving = await servingModel(
+    ctx,
+    deps,
+    { name: request.model, version: request.modelVersion, kind },
+    { quota: inline },
+  );
+  const score = async (gathered: CorporateInput) => {
     // Inline input is validated where the client put it; stored statements under the company.
     const at = request.companyId ? "/company_id" : kind === "annual" ? "/statement" : "";
     const result = await scoreInput(serving, gathered.input, at);
@@ -87,21 +96,44 @@ async function predictCorporate(
       kind === "annual"
         ? annualRatios(gathered.figures[0] ?? {})
         : quarterlyRatios(trailingTwelveMonths(gathered.figures));
-    return recordPrediction(tx, ctx, deps, serving, result, {
-      kind,
-      companyId: request.companyId ?? null,
-      statementIds: gathered.statementIds,
-      rawInput: gathered.input,
-      ratios,
-      reference: request.reference ?? null,
-    });
+    return {
+      result,
+      record: {
+        kind,
+        companyId: request.companyId ?? null,
+        statementIds: gathered.statementIds,
+        rawInput: gathered.input,
+        ratios,
+        reference: request.reference ?? null,
+      },
+    };
+  };
+  if (inline) {
+    const { result, record } = await score(await gather(undefined, serving.model.manifest));
+    return recordAfterResponse(ctx, deps, predictionWrite(ctx, serving, result, record));
+  }
+  return ctx.transaction(async (tx) => {
+    const { result, record } = await score(await gather(tx, serving.model.manifest));
+    return recordPrediction(tx, ctx, deps, serving, result, record);
   });
 }
+
+/** Stored statements are read in the prediction's transaction; only inline input comes without one. */
+const inTransaction = (tx: Transaction | undefined): Transaction => {
+  if (!tx) throw new Error("stored statements are read in a transaction");
+  return tx;
+};
 
 export function predictAnnual(ctx: TenantContext, deps: RiskServices, request: AnnualRequest) {
   return predictCorporate(ctx, deps, "annual", request, async (tx, manifest) => {
     if ("companyId" in request)
-      return annualFromCompany(tx, ctx.tenantId, manifest, request.companyId, request.fiscalYear);
+      return annualFromCompany(
+        inTransaction(tx),
+        ctx.tenantId,
+        manifest,
+        request.companyId,
+        request.fiscalYear,
+      );
     const figures = figuresOfInline(request.statement);
     return { input: { ...figures }, figures: [figures], statementIds: null };
   });
@@ -114,7 +146,7 @@ export function predictQuarterly(ctx: TenantContext, deps: RiskServices, request
         request.fiscalYear !== undefined
           ? { year: request.fiscalYear, quarter: request.fiscalQuarter ?? 4 }
           : undefined;
-      return quarterlyFromCompany(tx, ctx.tenantId, manifest, request.companyId, upTo);
+      return quarterlyFromCompany(inTransaction(tx), ctx.tenantId, manifest, request.companyId, upTo);
     }
     const figures = request.quarters.map(figuresOfInline);
     return { input: { quarters: figures }, figures, statementIds: null };

@@ -1,9 +1,11 @@
 import type { AppConfig } from "../../config";
-import type { Transaction } from "../../db/client";
+import { read } from "../../db/batch";
+import type { Querier, Transaction } from "../../db/client";
 import {
   inferenceRowsUsed,
   takeInferenceRows,
   tenantQuotas,
+  usageStatements,
 } from "../../db/repositories/inference-usage.repository";
 import { AppError } from "../../errors";
 
@@ -56,6 +58,25 @@ export async function takePartialQuota(
 ) {
   const limit = await limitOf(tx, tenantId, config);
   return (await takeInferenceRows(tx, tenantId, utcDay(now), rows, limit)).granted;
+}
+
+/** The day's usage and the tenant's quotas, as statements of a batch. */
+export const quotaStatements = (db: Querier, tenantId: string, now: Date) => {
+  const { used, quotas } = usageStatements(db, tenantId, utcDay(now));
+  return {
+    used: read(used, (rows) => Number(rows[0]?.rows ?? 0)),
+    quotas: read(quotas, (rows) => rows[0]?.quotas ?? {}),
+  };
+};
+
+/** Refuses (429) when what `quotaStatements` read leaves nothing today. */
+export function requireQuotaLeftOf(
+  state: { used: number; quotas: { inferenceRowsPerDay?: number | undefined } },
+  now: Date,
+  config: AppConfig,
+) {
+  const limit = state.quotas.inferenceRowsPerDay ?? config.TENANT_INFERENCE_ROWS_PER_DAY;
+  if (state.used >= limit) throw exhausted(limit, now);
 }
 
 /** Refuses (429) when nothing is left today: a bulk job is not even accepted then. */

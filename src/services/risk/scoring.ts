@@ -3,21 +3,30 @@
  * imported here, lazily, so other routes never start it), turn the request into the model's input, score
  * it, and record the result with its inputs inside the quota-counting transaction.
  */
-import type { Transaction } from "../../db/client";
-import { insertPrediction, type PredictionRow } from "../../db/repositories/predictions.repository";
+import { read } from "../../db/batch";
+import type { Querier, Transaction } from "../../db/client";
+import { appendAuditEvent, type NewAuditEvent } from "../../db/repositories/audit.repository";
+import { chargeInferenceRows } from "../../db/repositories/inference-usage.repository";
+import {
+  insertPredictionIfNew,
+  type NewPrediction,
+  type PredictionRow,
+  writePredictionOnce,
+} from "../../db/repositories/predictions.repository";
 import type { PredictionKind } from "../../db/tables/risk";
 import { AppError, type FieldError } from "../../errors";
-import { log } from "../../logger";
+import { describeError, log } from "../../logger";
 import type { LoadedModel, Scored } from "../../ml/engine";
 import { namedVector, type PreparedInput, prepareInput } from "../../ml/features";
 import { PREDICTION_KIND_OF } from "../../ml/manifest";
 import type { Ratio } from "../../ml/ratios";
+import { predictionMessage } from "../../queues/messages";
 import type { RiskServices } from "../context";
-import { recordAudit } from "../tenancy/audit";
+import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { engine, loadVerified, UnservableModel } from "./model-loading";
-import { type ResolvedModel, resolveModel } from "./model-registry";
-import { takeQuota } from "./quota";
+import { modelStatements, type ResolvedModel, resolveModel } from "./model-registry";
+import { quotaStatements, requireQuotaLeftOf, takeQuota, utcDay } from "./quota";
 
 export interface ServingModel {
   resolved: ResolvedModel;
@@ -60,8 +69,18 @@ export async function servingModel(
   ctx: TenantContext,
   deps: RiskServices,
   request: { name: string; version?: string | undefined; kind: KindWanted },
+  options: { quota?: boolean } = {},
 ): Promise<ServingModel> {
-  const resolved = await ctx.transaction((tx) => resolveModel(tx, ctx, deps, request.name, request.version));
+  // The model's rows and, when asked, the day's quota, in one batch (with the caller's standing, if pending).
+  const found = await ctx.read((db) => ({
+    ...modelStatements(db, ctx.tenantId, request.name),
+    ...(options.quota ? quotaStatements(db, ctx.tenantId, ctx.now()) : {}),
+  }));
+  if (options.quota) {
+    const state = found as unknown as { used: number; quotas: { inferenceRowsPerDay?: number } };
+    requireQuotaLeftOf(state, ctx.now(), deps.config);
+  }
+  const resolved = await resolveModel(ctx, deps, request.name, request.version, found);
   try {
     return { resolved, model: await loadResolved(deps, resolved, request.kind) };
   } catch (error) {
@@ -105,18 +124,26 @@ export interface PredictionRecord {
   reference: string | null;
 }
 
-/** Counts the row against the quota, stores the prediction and its audit event, in the caller's transaction. */
-export async function recordPrediction(
-  tx: Transaction,
+/**
+ * A prediction as it will be stored, with its audit event: its id and time are chosen here, at the edge, so
+ * the response can be given before it is written and a retried write lands the same row once.
+ */
+export interface PredictionWrite {
+  row: NewPrediction & { id: string; createdAt: Date };
+  audit: NewAuditEvent;
+  day: string;
+}
+
+export function predictionWrite(
   ctx: TenantContext,
-  deps: RiskServices,
   serving: ServingModel,
   result: { prepared: PreparedInput; scored: Scored },
   record: PredictionRecord,
-): Promise<PredictionRow> {
-  await takeQuota(tx, ctx.tenantId, 1, ctx.now(), deps.config);
+): PredictionWrite {
   const { ref, sha256 } = serving.resolved.located;
-  const row = await insertPrediction(tx, {
+  const now = ctx.now();
+  const row = {
+    id: crypto.randomUUID(),
     tenantId: ctx.tenantId,
     kind: record.kind,
     companyId: record.companyId,
@@ -135,12 +162,90 @@ export async function recordPrediction(
     actorType: ctx.actor.type,
     actorId: ctx.actor.id,
     requestId: ctx.requestId,
-  });
-  await recordAudit(tx, ctx, {
+    createdAt: now,
+  };
+  const audit = eventOf(ctx, {
     action: "prediction.created",
     resourceType: "prediction",
     resourceId: row.id,
     after: { kind: row.kind, model: `${ref.name}@${ref.version}`, band: row.band, company_id: row.companyId },
   });
-  return row;
+  return { row, audit, day: utcDay(now) };
+}
+
+/** The stored row a write makes, as the response shows it. */
+export const storedRow = (write: PredictionWrite): PredictionRow => ({
+  companyId: null,
+  statementIds: null,
+  ratios: null,
+  reference: null,
+  actorId: null,
+  requestId: null,
+  ...write.row,
+});
+
+/**
+ * Stores a prediction and its audit event once: a write that finds the row already there (a retry) changes
+ * nothing. With `charge`, the row is counted against the day's quota here (a prediction answered before it
+ * was written); without, the caller took the quota in the same transaction.
+ */
+export async function persistPrediction(
+  tx: Transaction,
+  write: PredictionWrite,
+  options: { charge: boolean },
+): Promise<boolean> {
+  if (!(await insertPredictionIfNew(tx, write.row))) return false;
+  if (options.charge) await chargeInferenceRows(tx, write.row.tenantId, write.day, 1);
+  await appendAuditEvent(tx, write.audit);
+  return true;
+}
+
+/** The one-statement write of a prediction answered first (`writePredictionOnce`), as a batch. */
+export const writeOnce = (db: Querier, write: PredictionWrite) => ({
+  written: read(writePredictionOnce(db, write.row, write.day, write.audit)),
+});
+
+/** Counts the row against the quota, stores the prediction and its audit event, in the caller's transaction. */
+export async function recordPrediction(
+  tx: Transaction,
+  ctx: TenantContext,
+  deps: RiskServices,
+  serving: ServingModel,
+  result: { prepared: PreparedInput; scored: Scored },
+  record: PredictionRecord,
+): Promise<PredictionRow> {
+  await takeQuota(tx, ctx.tenantId, 1, ctx.now(), deps.config);
+  const write = predictionWrite(ctx, serving, result, record);
+  await persistPrediction(tx, write, { charge: false });
+  ctx.audited += 1;
+  return storedRow(write);
+}
+
+/**
+ * Answers first, writes after: the prediction, its audit event and its quota count are written once the
+ * response is out (`waitUntil`); should that write fail, it goes to the queue, whose consumer writes it the
+ * same way - idempotently, by the id chosen here - so it is never lost, only late.
+ */
+export function recordAfterResponse(
+  ctx: TenantContext,
+  deps: RiskServices,
+  write: PredictionWrite,
+): PredictionRow {
+  // The event is promised now; the request's audit count says so.
+  ctx.audited += 1;
+  ctx.afterResponse(async () => {
+    try {
+      // One statement in one batch: a write, though the batch runs through `read`.
+      await ctx.read((db) => writeOnce(db, write));
+    } catch (error) {
+      log(deps.config.LOG_LEVEL, "warn", {
+        msg: "prediction write failed; queued",
+        requestId: ctx.requestId,
+        prediction: write.row.id,
+        error: describeError(error),
+      });
+      await deps.scoringQueue.send(predictionMessage(write));
+    }
+  });
+  return storedRow(write);
 }

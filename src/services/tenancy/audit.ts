@@ -35,7 +35,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** The row an entry becomes: scrubbed summary, the context's actor (or the system), request id and IP. */
-function eventOf(ctx: TenantContext, entry: AuditEntry): NewAuditEvent {
+export function eventOf(ctx: TenantContext, entry: AuditEntry): NewAuditEvent {
   const summary: { before?: unknown; after?: unknown } = {};
   if (entry.before) summary.before = redact(entry.before);
   if (entry.after) summary.after = redact(entry.after);

@@ -31,6 +31,8 @@ export interface TenantContext {
   read<R extends Reads>(build: (db: HttpDatabase) => R): Promise<ReadResults<R>>;
   /** `read` with one statement: its result as drizzle gives it. */
   readOne<Q extends BatchItem<"pg">>(build: (db: HttpDatabase) => Q): Promise<Awaited<Q>>;
+  /** Queues work for after the response (it must handle its own errors). */
+  afterResponse(work: () => Promise<void>): void;
   /** Runs `work` in a transaction confined to this tenant by row-level security. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
@@ -132,6 +134,7 @@ export function createTenantContext(
       const { only } = await this.read((db) => ({ only: read(build(db)) }));
       return only as never;
     },
+    afterResponse: (work) => database.afterResponse(work),
     async transaction(work) {
       await checkStanding();
       return database.tenant(id, work);
