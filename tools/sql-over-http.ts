@@ -203,7 +203,9 @@ export async function startSqlOverHttp(options: SqlOverHttpOptions): Promise<Sql
       response.end();
     });
   });
-  server.keepAliveTimeout = 60_000;
+  // Node closes an idle kept-alive connection after 5 s by default; a client that reuses it at that moment
+  // (workerd pools them) sees "Network connection lost". Neon's endpoint keeps them far longer.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", resolve);

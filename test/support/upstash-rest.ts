@@ -159,6 +159,9 @@ export async function startUpstashRestServer({
   }
 
   const server = createServer((request, response) => void handle(request, response));
+  // Node closes an idle kept-alive connection after 5 s by default; a client that reuses it at that moment
+  // (workerd pools them) sees "Network connection lost". Upstash's own endpoint keeps them far longer.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
