@@ -28,9 +28,3 @@ export const firstRow =
   <T>() =>
   (raw: unknown): T | undefined =>
     (raw as { rows: T[] }).rows[0];
-
-/** The rows of a raw `execute` result. */
-export const allRows =
-  <T>() =>
-  (raw: unknown): T[] =>
-    (raw as { rows: T[] }).rows;

@@ -27,6 +27,16 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
   const deadLetter = isDeadLetterQueue(batch.queue);
   const context = createServiceContext(env, config);
   const { database } = context;
+  // A failed message is logged and retried with exponential back-off (at most a minute).
+  const retry = (message: Message<unknown>, error: unknown, fields: Record<string, unknown>) => {
+    log(config.LOG_LEVEL, "error", {
+      ...fields,
+      queue: batch.queue,
+      attempts: message.attempts,
+      error: describeError(error),
+    });
+    message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+  };
   try {
     for (const message of batch.messages) {
       const parsed = QueueMessageSchema.safeParse(message.body);
@@ -46,14 +56,7 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
           await database.read({ tenantId: data.tenantId }, (db) => writeOnce(db, writeOf(data)));
           message.ack();
         } catch (error) {
-          log(config.LOG_LEVEL, "error", {
-            msg: "prediction write failed; retrying",
-            queue: batch.queue,
-            prediction: data.row.id,
-            attempts: message.attempts,
-            error: describeError(error),
-          });
-          message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+          retry(message, error, { msg: "prediction write failed; retrying", prediction: data.row.id });
         }
         continue;
       }
@@ -67,15 +70,11 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
         await (deadLetter ? abandonChunk : scoreChunk)(scope, context, parsed.data);
         message.ack();
       } catch (error) {
-        log(config.LOG_LEVEL, "error", {
+        retry(message, error, {
           msg: "scoring message failed; retrying",
-          queue: batch.queue,
           chunk: parsed.data.chunk,
           jobId: parsed.data.jobId,
-          attempts: message.attempts,
-          error: describeError(error),
         });
-        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
       }
     }
   } finally {

@@ -42,17 +42,6 @@ export async function takeInferenceRows(
   return { granted, used: used + granted };
 }
 
-/** Adds `rows` to the day's count, whatever the allowance (the count of work already answered). */
-export async function chargeInferenceRows(tx: Transaction, tenantId: string, day: string, rows: number) {
-  await tx
-    .insert(inferenceUsage)
-    .values({ tenantId, day, rows })
-    .onConflictDoUpdate({
-      target: [inferenceUsage.tenantId, inferenceUsage.day],
-      set: { rows: sql`${inferenceUsage.rows} + ${rows}` },
-    });
-}
-
 /** The day's count and the tenant's quotas, as two statements of a batch. */
 export function usageStatements(db: Querier, tenantId: string, day: string) {
   return {
@@ -62,13 +51,4 @@ export function usageStatements(db: Querier, tenantId: string, day: string) {
       .where(and(eq(inferenceUsage.tenantId, tenantId), eq(inferenceUsage.day, day))),
     quotas: db.select({ quotas: tenants.quotas }).from(tenants).where(eq(tenants.id, tenantId)).limit(1),
   };
-}
-
-/** Rows used so far on `day`. */
-export async function inferenceRowsUsed(tx: Transaction, tenantId: string, day: string): Promise<number> {
-  const [row] = await tx
-    .select({ rows: inferenceUsage.rows })
-    .from(inferenceUsage)
-    .where(and(eq(inferenceUsage.tenantId, tenantId), eq(inferenceUsage.day, day)));
-  return row?.rows ?? 0;
 }

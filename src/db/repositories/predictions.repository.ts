@@ -16,16 +16,6 @@ export async function insertPrediction(tx: Transaction, values: NewPrediction): 
   return row;
 }
 
-/** Inserts a prediction whose id was chosen before; false when it is already there (a retried write). */
-export async function insertPredictionIfNew(tx: Transaction, values: NewPrediction): Promise<boolean> {
-  const rows = await tx
-    .insert(predictions)
-    .values(values)
-    .onConflictDoNothing({ target: predictions.id })
-    .returning({ id: predictions.id });
-  return rows.length > 0;
-}
-
 /**
  * A prediction, its quota count and its audit event, written once as one statement (so one round trip on the
  * HTTP path): the prediction is inserted unless its id is there already, and the count and the event follow

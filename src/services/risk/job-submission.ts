@@ -21,7 +21,6 @@ import type { BulkFormat } from "./bulk-format";
 import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
 import { BULK_KINDS, inputKey, queueChunks } from "./jobs";
-import { requireQuotaLeft } from "./quota";
 import { type ServingModel, servingModel } from "./scoring";
 
 const emptyUpload = (message: string) =>
@@ -88,12 +87,17 @@ async function replayEarlier(
   return replay(ctx, replayOf(job, await submissionDigest(ctx, digestParts(submission, fileSha256))), key);
 }
 
-/** The model version every chunk of the job will use, fixed now. */
+/**
+ * The model version every chunk of the job will use, fixed now; read in one batch with the day's quota, and
+ * refused (429) when nothing of it is left.
+ */
 const resolveJobModel = (ctx: TenantContext, deps: RiskServices, submission: BulkSubmission) =>
-  servingModel(ctx, deps, { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS });
-
-const requireQuota = (ctx: TenantContext, deps: RiskServices) =>
-  ctx.transaction((tx) => requireQuotaLeft(tx, ctx.tenantId, ctx.now(), deps.config));
+  servingModel(
+    ctx,
+    deps,
+    { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS },
+    { quota: true },
+  );
 
 /** An upload in FILES under the id its job will have, with the job's chunks planned. */
 interface ReceivedUpload {
@@ -290,7 +294,6 @@ export async function submitBulkJob(
     if (earlier) return replayEarlier(ctx, deps, submission, body, earlier, key);
   }
   const serving = await resolveJobModel(ctx, deps, submission);
-  await requireQuota(ctx, deps);
   const upload = await receiveUpload(ctx, deps, submission, body);
   const accepted = await recordJob(ctx, deps, submission, serving, upload);
   if (accepted.replayed && key !== undefined) return replayWinner(ctx, deps, upload, accepted.job, key);

@@ -2,7 +2,6 @@ import type { AppConfig } from "../../config";
 import { read } from "../../db/batch";
 import type { Querier, Transaction } from "../../db/client";
 import {
-  inferenceRowsUsed,
   takeInferenceRows,
   tenantQuotas,
   usageStatements,
@@ -77,10 +76,4 @@ export function requireQuotaLeftOf(
 ) {
   const limit = state.quotas.inferenceRowsPerDay ?? config.TENANT_INFERENCE_ROWS_PER_DAY;
   if (state.used >= limit) throw exhausted(limit, now);
-}
-
-/** Refuses (429) when nothing is left today: a bulk job is not even accepted then. */
-export async function requireQuotaLeft(tx: Transaction, tenantId: string, now: Date, config: AppConfig) {
-  const limit = await limitOf(tx, tenantId, config);
-  if ((await inferenceRowsUsed(tx, tenantId, utcDay(now))) >= limit) throw exhausted(limit, now);
 }

@@ -6,9 +6,8 @@
 import { read } from "../../db/batch";
 import type { Querier, Transaction } from "../../db/client";
 import { appendAuditEvent, type NewAuditEvent } from "../../db/repositories/audit.repository";
-import { chargeInferenceRows } from "../../db/repositories/inference-usage.repository";
 import {
-  insertPredictionIfNew,
+  insertPrediction,
   type NewPrediction,
   type PredictionRow,
   writePredictionOnce,
@@ -76,11 +75,10 @@ export async function servingModel(
     ...modelStatements(db, ctx.tenantId, request.name),
     ...(options.quota ? quotaStatements(db, ctx.tenantId, ctx.now()) : {}),
   }));
-  if (options.quota) {
-    const state = found as unknown as { used: number; quotas: { inferenceRowsPerDay?: number } };
-    requireQuotaLeftOf(state, ctx.now(), deps.config);
-  }
   const resolved = await resolveModel(ctx, deps, request.name, request.version, found);
+  // A model that does not exist is 404 before a spent quota is 429.
+  const { used, quotas } = found;
+  if (used !== undefined && quotas) requireQuotaLeftOf({ used, quotas }, ctx.now(), deps.config);
   try {
     return { resolved, model: await loadResolved(deps, resolved, request.kind) };
   } catch (error) {
@@ -184,22 +182,6 @@ export const storedRow = (write: PredictionWrite): PredictionRow => ({
   ...write.row,
 });
 
-/**
- * Stores a prediction and its audit event once: a write that finds the row already there (a retry) changes
- * nothing. With `charge`, the row is counted against the day's quota here (a prediction answered before it
- * was written); without, the caller took the quota in the same transaction.
- */
-export async function persistPrediction(
-  tx: Transaction,
-  write: PredictionWrite,
-  options: { charge: boolean },
-): Promise<boolean> {
-  if (!(await insertPredictionIfNew(tx, write.row))) return false;
-  if (options.charge) await chargeInferenceRows(tx, write.row.tenantId, write.day, 1);
-  await appendAuditEvent(tx, write.audit);
-  return true;
-}
-
 /** The one-statement write of a prediction answered first (`writePredictionOnce`), as a batch. */
 export const writeOnce = (db: Querier, write: PredictionWrite) => ({
   written: read(writePredictionOnce(db, write.row, write.day, write.audit)),
@@ -216,7 +198,8 @@ export async function recordPrediction(
 ): Promise<PredictionRow> {
   await takeQuota(tx, ctx.tenantId, 1, ctx.now(), deps.config);
   const write = predictionWrite(ctx, serving, result, record);
-  await persistPrediction(tx, write, { charge: false });
+  await insertPrediction(tx, write.row);
+  await appendAuditEvent(tx, write.audit);
   ctx.audited += 1;
   return storedRow(write);
 }
