@@ -4,7 +4,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "AccountGuard" | "SessionAuthority" | "RateLimitCounter";
+		durableNamespaces: "AccountGuard" | "SessionAuthority" | "RateLimitCounter" | "TenantAuthority";
 	}
 	interface ProductionEnv {
 		MODELS: R2Bucket;
@@ -18,6 +18,7 @@ declare namespace Cloudflare {
 		ACCOUNT_GUARD: DurableObjectNamespace<import("./src/index").AccountGuard>;
 		SESSION_AUTHORITY: DurableObjectNamespace<import("./src/index").SessionAuthority>;
 		RATE_LIMITER: DurableObjectNamespace<import("./src/index").RateLimitCounter>;
+		TENANT_AUTHORITY: DurableObjectNamespace<import("./src/index").TenantAuthority>;
 	}
 	interface Env {
 		MODELS: R2Bucket;
@@ -31,6 +32,7 @@ declare namespace Cloudflare {
 		ACCOUNT_GUARD: DurableObjectNamespace<import("./src/index").AccountGuard>;
 		SESSION_AUTHORITY: DurableObjectNamespace<import("./src/index").SessionAuthority>;
 		RATE_LIMITER: DurableObjectNamespace<import("./src/index").RateLimitCounter>;
+		TENANT_AUTHORITY: DurableObjectNamespace<import("./src/index").TenantAuthority>;
 	}
 }
 interface Env extends Cloudflare.Env {}

@@ -32,3 +32,4 @@ export default {
 export { AccountGuard } from "./durable-objects/account-guard";
 export { RateLimitCounter } from "./durable-objects/rate-limiter";
 export { SessionAuthority } from "./durable-objects/session-authority";
+export { TenantAuthority } from "./durable-objects/tenant-authority";

@@ -8,6 +8,7 @@ import type { SealingKeys } from "./services/crypto/sealed";
 import { deliverPending } from "./services/email/outbox";
 import { runPortfolioChores } from "./services/portfolios/chores";
 import { resumeStalledJobs } from "./services/risk/stalled-jobs";
+import { deliverOutbox } from "./services/tenancy/edge-standing";
 
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
@@ -30,6 +31,12 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
   } finally {
     // Prices from the feed and idempotency upkeep: never throws, so it runs whether or not e-mail went out.
     await runPortfolioChores(config, database, context.now());
+    await deliverOutbox(context).catch((error: unknown) =>
+      log(config.LOG_LEVEL, "error", {
+        msg: "authority outbox delivery failed",
+        error: describeError(error),
+      }),
+    );
     await resumeStalledJobs(database, context, context.now()).catch((error: unknown) =>
       log(config.LOG_LEVEL, "error", { msg: "stalled job sweep failed", error: describeError(error) }),
     );

@@ -120,7 +120,8 @@ export async function startSqlOverHttp(options: SqlOverHttpOptions): Promise<Sql
     return pool;
   };
   const oneWay = (options.rttMs ?? 0) / 2;
-  const counts = new Map<string, number>();
+  // Per request id, each call's statements (their SQL, for tests that tell reads from writes).
+  const counts = new Map<string, string[][]>();
 
   const run = (client: pg.ClientBase, query: Query) =>
     client.query<unknown[]>({ text: query.query, values: (query.params ?? []).map(param), rowMode: "array" });
@@ -166,22 +167,32 @@ export async function startSqlOverHttp(options: SqlOverHttpOptions): Promise<Sql
     if (request.method === "GET" && request.url?.startsWith("/calls/")) {
       const id = decodeURIComponent(request.url.slice("/calls/".length));
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ requestId: id, calls: counts.get(id) ?? 0 }));
+      const calls = counts.get(id) ?? [];
+      response.end(JSON.stringify({ requestId: id, calls: calls.length, statements: calls }));
       return;
     }
     if (request.method !== "POST" || !request.url?.startsWith("/sql")) {
       response.writeHead(404).end();
       return;
     }
+    let body: { queries?: Query[] } & Partial<Query>;
+    try {
+      body = JSON.parse(await readBody(request));
+    } catch {
+      response.writeHead(400, { "content-type": "application/json" });
+      response.end(JSON.stringify({ message: "the body is not JSON" }));
+      return;
+    }
     if (typeof requestId === "string") {
       if (counts.size >= MAX_TRACKED_REQUESTS) counts.clear();
-      counts.set(requestId, (counts.get(requestId) ?? 0) + 1);
+      const statements = (body.queries ?? [body]).map((q) => String(q.query ?? ""));
+      counts.set(requestId, [...(counts.get(requestId) ?? []), statements]);
     }
     await sleep(oneWay);
     let status = 200;
     let payload: unknown;
     try {
-      payload = await execute(request, JSON.parse(await readBody(request)));
+      payload = await execute(request, body);
     } catch (error) {
       status = 400;
       const fields = error as Record<string, unknown>;
@@ -214,7 +225,7 @@ export async function startSqlOverHttp(options: SqlOverHttpOptions): Promise<Sql
   return {
     endpoint: `http://127.0.0.1:${port}/sql`,
     port,
-    calls: (requestId) => counts.get(requestId) ?? 0,
+    calls: (requestId) => counts.get(requestId)?.length ?? 0,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { OrgRole, Role } from "../db/schema";
 import type { Bindings } from "../env";
 
 /** The claims of an access token that revocation is decided on (`iat` in epoch seconds, may be fractional). */
@@ -20,8 +21,21 @@ export interface StepUpProof {
   factor: StepUpFactor;
 }
 
-/** The answer of `SessionAuthority.check`; a valid token carries its session's live step-up proof, if any. */
-export type TokenCheck = { valid: true; stepUp?: StepUpProof } | { valid: false; reason: RevocationReason };
+/** A user's standing in its tenant as the edge keeps a copy of it (the user's part of a standing row). */
+export interface UserFacts {
+  role: Role;
+  status: "active" | "disabled" | "expired";
+  memberships: { organizationId: string; role: OrgRole }[];
+}
+
+/**
+ * The answer of `SessionAuthority.check`; a valid token carries its session's live step-up proof, if any,
+ * and - when asked for - the user's standing if this object holds a copy, and the generation a copy read now
+ * must be stored under (`learnStanding`).
+ */
+export type TokenCheck =
+  | { valid: true; stepUp?: StepUpProof; standing?: UserFacts | undefined; generation?: number }
+  | { valid: false; reason: RevocationReason };
 
 /** "Every token issued before `after` is dead", except those of the session that asked for it. */
 interface AllRevoked {
@@ -35,16 +49,30 @@ const TOKEN = "token:";
 const SESSION = "session:";
 const STEP_UP = "stepup:";
 const ALL = "all";
+const STANDING = "standing";
+const GENERATION = "generation";
+
+/** A copy of the user's standing and until when it may be used (epoch seconds). */
+interface KnownStanding {
+  facts: UserFacts;
+  until: number;
+}
 
 /**
  * Revocations of one user (`idFromName(userId)`): access-token ids, session ids and "everything before";
  * and each session's step-up proof (a recent re-authentication). Consulted on every authenticated request,
  * so `check` is four point reads and never writes: the step-up proof rides along with the revocation check
  * that every request already makes, and a protected operation costs no extra round trip to decide it.
+ *
+ * It also keeps a copy of the user's standing (role, status, memberships) for routes answered at the edge:
+ * filled from the database by a request that found none (`learnStanding`), dropped whenever the standing
+ * changes (`forgetStanding`, sent by the request that changed it and, should that fail, by the cron from the
+ * outbox), and never used past a bound no longer than an access token's life. A fill carries the generation
+ * the object had when the request found no copy: a change in between bumps it, so an older read is refused.
  */
 export class SessionAuthority extends DurableObject<Bindings> {
-  /** Whether an access token may still be used at `nowSeconds`. */
-  check(token: TokenClaims, nowSeconds: number): TokenCheck {
+  /** Whether an access token may still be used at `nowSeconds` (and, when asked, the user's standing). */
+  check(token: TokenClaims, nowSeconds: number, options: { standing?: boolean } = {}): TokenCheck {
     const kv = this.ctx.storage.kv;
     // An entry past its expiry only awaits pruning: the token or session it names has expired on its own.
     const tokenExp = kv.get<number>(TOKEN + token.jti);
@@ -62,7 +90,35 @@ export class SessionAuthority extends DurableObject<Bindings> {
       return { valid: false, reason: "all_revoked" };
     }
     const proof = kv.get<StepUpProof>(STEP_UP + token.sid);
-    return proof && nowSeconds < proof.until ? { valid: true, stepUp: proof } : { valid: true };
+    const valid: TokenCheck =
+      proof && nowSeconds < proof.until ? { valid: true, stepUp: proof } : { valid: true };
+    if (!options.standing) return valid;
+    const known = kv.get<KnownStanding>(STANDING);
+    return {
+      ...valid,
+      standing: known && nowSeconds < known.until ? known.facts : undefined,
+      generation: kv.get<number>(GENERATION) ?? 0,
+    };
+  }
+
+  /**
+   * Keeps `facts`, read from the database after `check` found no copy under `generation`, until
+   * `untilSeconds`; refused (false) when the standing changed since.
+   */
+  learnStanding(generation: number, facts: UserFacts, untilSeconds: number): boolean {
+    const kv = this.ctx.storage.kv;
+    if ((kv.get<number>(GENERATION) ?? 0) !== generation) return false;
+    kv.put<KnownStanding>(STANDING, { facts, until: untilSeconds });
+    return true;
+  }
+
+  /** Drops the copy of the standing: it changed. */
+  forgetStanding(): void {
+    const kv = this.ctx.storage.kv;
+    this.ctx.storage.transactionSync(() => {
+      kv.put(GENERATION, (kv.get<number>(GENERATION) ?? 0) + 1);
+      kv.delete(STANDING);
+    });
   }
 
   /** Records that session `sid` re-authenticated with `factor`; the proof counts until `untilSeconds`. */

@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { StepUpProof } from "../durable-objects/session-authority";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { verifyAccessToken } from "../services/auth/jwt";
@@ -15,6 +14,12 @@ export interface AuthenticateOptions {
   apiKeys?: boolean;
   /** Count the request against the tenant's quota too (tenant-scoped routes). */
   tenantQuota?: boolean;
+  /**
+   * A route answered at the edge: the session authority is asked for the user's standing too, and the request
+   * is validated while that hop is out - `authorize` awaits it, alongside its own hop to the tenant's
+   * authority, and a refusal still replaces whatever validation answered.
+   */
+  atEdge?: boolean;
 }
 
 // RFC 6750 s3: every 401 for a bearer credential carries the challenge.
@@ -41,7 +46,16 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       if (!options.apiKeys) throw refused("This endpoint needs a user's access token, not an API key.", true);
       await authenticateKey(c, credential, options);
     } else {
-      await authenticateUser(c, credential, options);
+      const { admission } = await authenticateUser(c, credential, options);
+      if (options.atEdge) {
+        // Handled here too, so a request that never reaches `authorize` leaves no rejection unobserved.
+        admission.catch(() => undefined);
+        c.var.context.admission = admission;
+        await next();
+        await admission;
+        return;
+      }
+      await admission;
     }
     await next();
   };
@@ -83,11 +97,12 @@ function limitsOf(
   return enforceRateLimits(c, counts);
 }
 
+/** Verifies an access token and sets the caller; returns its remote checks, still out. */
 async function authenticateUser(
   c: Context<AppEnv>,
   token: string,
   options: AuthenticateOptions,
-): Promise<void> {
+): Promise<{ admission: Promise<void> }> {
   const { context } = c.var;
   const { config } = context;
   const keys = await context.signingKeys();
@@ -97,22 +112,7 @@ async function authenticateUser(
   }).catch((error: unknown) => {
     throw refused("The access token is invalid or expired.", true, error);
   });
-  let stepUp: StepUpProof | undefined;
-  await alongside(
-    (async () => {
-      const verdict = await context
-        .sessionAuthority(claims.sub)
-        .check(
-          { jti: claims.jti, sid: claims.sid, iat: claims.iat },
-          Math.floor(context.now().getTime() / 1000),
-        );
-      if (verdict.valid) stepUp = verdict.stepUp;
-      return verdict.valid;
-    })(),
-    limitsOf(c, options, `user:${claims.sub}`, claims.tid),
-    () => refused("The access token is invalid or expired.", true),
-  );
-  context.caller = {
+  const caller: UserCaller = {
     kind: "user",
     userId: claims.sub,
     tenantId: claims.tid,
@@ -120,10 +120,31 @@ async function authenticateUser(
     sessionId: claims.sid,
     tokenId: claims.jti,
     expiresAt: claims.exp,
-    stepUp,
   };
+  context.caller = caller;
   c.set("userId", claims.sub);
   c.set("tenantId", claims.tid);
+  const admission = alongside(
+    (async () => {
+      const verdict = await context
+        .sessionAuthority(claims.sub)
+        .check(
+          { jti: claims.jti, sid: claims.sid, iat: claims.iat },
+          Math.floor(context.now().getTime() / 1000),
+          { standing: options.atEdge === true },
+        );
+      if (verdict.valid) {
+        caller.stepUp = verdict.stepUp;
+        if (verdict.generation !== undefined) {
+          caller.edge = { standing: verdict.standing, generation: verdict.generation };
+        }
+      }
+      return verdict.valid;
+    })(),
+    limitsOf(c, options, `user:${claims.sub}`, claims.tid),
+    () => refused("The access token is invalid or expired.", true),
+  );
+  return { admission };
 }
 
 async function authenticateKey(

@@ -4,7 +4,14 @@ import { AppError } from "../errors";
 import { log } from "../logger";
 import type { Access } from "../services/tenancy/access";
 import { recordAudit } from "../services/tenancy/audit";
-import { createTenantContext, keyAccess, type TenantContext } from "../services/tenancy/context";
+import {
+  accessFromStanding,
+  createTenantContext,
+  keyAccess,
+  type TenantContext,
+  type TenantQuotas,
+} from "../services/tenancy/context";
+import { consultTenant, learnStanding } from "../services/tenancy/edge-standing";
 import type { Permission } from "../services/tenancy/permissions";
 import {
   enforceRateLimit,
@@ -25,6 +32,13 @@ export interface AuthorizeOptions {
    * (R2, a queue) before its first read must not take this option.
    */
   standingInBatch?: boolean;
+  /**
+   * A route answered at the edge (with `standingInBatch`): what to ask the tenant's authority - the model the
+   * request names and the inference rows it takes - sent alongside the caller's own checks. When the user's
+   * session authority and the tenant's authority both hold copies of the standing, it is checked here without
+   * the database; what they miss is read in the handler's first batch and given back to them.
+   */
+  atEdge?: (c: Context<AppEnv>) => { model?: string | undefined; rows?: number | undefined };
 }
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -46,18 +60,40 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
       const organizationId = options.organization?.(c);
       if (organizationId) access.requireIn(permission, organizationId);
     };
+    const consulting = options.atEdge
+      ? consultTenant(context, principal.tenantId, options.atEdge(c))
+      : undefined;
+    // The caller's own checks went out before validation (`authenticate`'s atEdge); they decide first.
+    await Promise.all([context.admission, consulting?.catch(() => undefined)]);
+    const consultation = await consulting;
+    context.consultation = consultation;
     let tenant: TenantContext;
+    const accept = (access: Access, quotas: TenantQuotas) => {
+      rememberQuotas(principal.tenantId, quotas);
+      rejudgeTenantQuota(c, quotas);
+      check(access);
+    };
     if (principal.kind === "api_key") {
       const granted = keyAccess(principal);
       tenant = createTenantContext(context, principal.tenantId, granted.access);
       check(granted.access);
+    } else if (principal.edge?.standing && consultation?.tenant) {
+      // Both halves of the standing are held at the edge: no database work to check it.
+      const { access, quotas } = accessFromStanding(principal, {
+        ...principal.edge.standing,
+        tenantStatus: consultation.tenant.status,
+        quotas: consultation.tenant.quotas,
+      });
+      accept(access, quotas);
+      tenant = createTenantContext(context, principal.tenantId, access);
     } else {
+      const edge = principal.edge;
       tenant = createTenantContext(context, principal.tenantId, {
         caller: principal,
-        accept: (access, quotas) => {
-          rememberQuotas(principal.tenantId, quotas);
-          rejudgeTenantQuota(c, quotas);
-          check(access);
+        accept: (access, quotas, row) => {
+          // A standing read because the session authority held no copy is given to it, after the response.
+          if (edge && !edge.standing && row) learnStanding(context, principal, edge.generation, row);
+          accept(access, quotas);
         },
       });
       if (!options.standingInBatch) await tenant.checkStanding();

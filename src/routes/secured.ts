@@ -12,7 +12,7 @@ import type { Permission } from "../services/tenancy/permissions";
 export function secured(permission: Permission, options: AuthorizeOptions = {}) {
   return {
     middleware: [
-      authenticate({ apiKeys: true, tenantQuota: true }),
+      authenticate({ apiKeys: true, tenantQuota: true, atEdge: options.atEdge !== undefined }),
       afterValidation(authorize(permission, options)),
     ],
     security: [{ bearerAuth: [] }],

@@ -3,7 +3,8 @@ import { type Database, RequestDatabase } from "../db/client";
 
 import type { TenantQuotas } from "../db/schema";
 import type { AccountGuard } from "../durable-objects/account-guard";
-import type { SessionAuthority, StepUpProof } from "../durable-objects/session-authority";
+import type { SessionAuthority, StepUpProof, UserFacts } from "../durable-objects/session-authority";
+import type { Consultation, TenantAuthority } from "../durable-objects/tenant-authority";
 import type { Bindings } from "../env";
 import { AppError } from "../errors";
 import type { QueueMessage } from "../queues/messages";
@@ -38,6 +39,8 @@ export interface ServiceContext {
   /** The lockout guard of one account: keyed by user id, or by the normalised address when none has it. */
   accountGuard(key: string): DurableObjectStub<AccountGuard>;
   sessionAuthority(userId: string): DurableObjectStub<SessionAuthority>;
+  /** A tenant's status, quotas and models as the edge keeps them, and its daily inference count. */
+  tenantAuthority(tenantId: string): DurableObjectStub<TenantAuthority>;
   /** Model files, pointers and the catalogue. */
   readonly models: R2Bucket;
   /** Bulk uploads and their results. */
@@ -65,6 +68,11 @@ export interface UserCaller {
   expiresAt: number;
   /** This session's live step-up proof (a re-authentication in the last few minutes), if it has one. */
   stepUp?: StepUpProof | undefined;
+  /**
+   * On routes answered at the edge: the user's standing as its session authority holds a copy of it (absent
+   * when it holds none), and the generation a copy read from the database is stored under.
+   */
+  edge?: { standing?: UserFacts | undefined; generation: number } | undefined;
 }
 
 /** A machine holding a live API key. */
@@ -86,12 +94,22 @@ export interface RequestContext extends ServiceContext {
   readonly client: ClientContext;
   /** Set by the `authenticate` middleware. */
   caller?: Caller;
+  /**
+   * On routes answered at the edge, the caller's remote checks (token revocation, rate limits) still out while
+   * the request is validated; `authorize` awaits them before anything else.
+   */
+  admission?: Promise<void>;
+  /** On routes answered at the edge, what the tenant's authority knew and granted (set by `authorize`). */
+  consultation?: Consultation;
   /** The caller's tenant, access and audit context, set by the `authorize` middleware. */
   tenant?: TenantContext;
 }
 
-/** What the risk services use: model and upload storage, the scoring queue and the configuration. */
-export type RiskServices = Pick<ServiceContext, "models" | "files" | "scoringQueue" | "config">;
+/** What the risk services use: model and upload storage, the scoring queue, the quota counter, the configuration. */
+export type RiskServices = Pick<
+  ServiceContext,
+  "models" | "files" | "scoringQueue" | "config" | "tenantAuthority"
+>;
 
 /** Memoises an async load for the life of one context (a failure is not kept: the next call retries). */
 function once<T>(load: () => Promise<T>): () => Promise<T> {
@@ -153,6 +171,7 @@ export function createServiceContext(
     })),
     accountGuard: (key) => env.ACCOUNT_GUARD.get(env.ACCOUNT_GUARD.idFromName(key)),
     sessionAuthority: (userId) => env.SESSION_AUTHORITY.get(env.SESSION_AUTHORITY.idFromName(userId)),
+    tenantAuthority: (tenantId) => env.TENANT_AUTHORITY.get(env.TENANT_AUTHORITY.idFromName(tenantId)),
     models: env.MODELS,
     files: env.FILES,
     scoringQueue: env.SCORING_QUEUE as Queue<QueueMessage>,

@@ -69,12 +69,22 @@ export async function startInsideOneWindow(windowMs = 60_000, margin = 15_000): 
  * statement after it). Read from the local servers, which count what the Worker forwards.
  */
 export async function databaseCalls(requestId: string): Promise<{ http: number; websocket: number }> {
+  const { http, websocket } = await databaseStatements(requestId);
+  return { http: http.length, websocket };
+}
+
+/** Each HTTP call a request made with its statements' SQL (to tell reads from writes), and its WebSockets. */
+export async function databaseStatements(
+  requestId: string,
+): Promise<{ http: string[][]; websocket: number }> {
   const origin = new URL(bindings.SQL_HTTP_ENDPOINT as string).origin;
   const [http, websocket] = await Promise.all([
-    fetch(`${origin}/calls/${encodeURIComponent(requestId)}`).then((r) => r.json<{ calls: number }>()),
+    fetch(`${origin}/calls/${encodeURIComponent(requestId)}`).then((r) =>
+      r.json<{ statements: string[][] }>(),
+    ),
     fetch(`http://${bindings.WS_RELAY}/connections/${encodeURIComponent(requestId)}`).then((r) =>
       r.json<{ connections: number }>(),
     ),
   ]);
-  return { http: http.calls, websocket: websocket.connections };
+  return { http: http.statements, websocket: websocket.connections };
 }

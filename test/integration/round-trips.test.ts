@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { api } from "./auth-helpers";
-import { databaseCalls } from "./helpers";
+import { databaseCalls, databaseStatements } from "./helpers";
 import { createPortfolio, funded, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
 import { addOrganization, addUser, createTenant } from "./tenancy-fixtures";
@@ -20,6 +20,23 @@ async function counted(path: string, init: Parameters<typeof api>[1] = {}) {
   const response = await api(path, { ...init, headers });
   expect(response.headers.get("x-request-id")).toBe(requestId);
   return { response, calls: await databaseCalls(requestId) };
+}
+
+/** A call's kind, by its statements: the prediction's one write after the response, or a read. */
+const kindOf = (statements: string[]) =>
+  statements.some((sql) => sql.includes('insert into "predictions"')) ? "write" : "read";
+
+/** The calls of a request once `count` of them have arrived (after-response work lands a moment later). */
+async function untilCalls(requestId: string, count: number) {
+  for (let waited = 0; ; waited += 25) {
+    const calls = await databaseStatements(requestId);
+    if (calls.http.length >= count || waited > 5_000) {
+      // A moment more, so a call beyond the budget would be seen too.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return databaseStatements(requestId);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 describe("database round trips per request", () => {
@@ -82,19 +99,34 @@ describe("database round trips per request", () => {
     expect(calls).toEqual({ http: 1, websocket: 0 });
   });
 
-  it("a credit prediction reads once before its answer and writes once after it", async () => {
+  it("a credit prediction is answered without the database once the edge holds the standing; written once after", async () => {
     await publishTrainedModels();
     const tenant = await createTenant("rt");
     // Once the isolate knows the tenant's quotas (the first request of a tenant in an isolate reads them first).
     expect((await api("/api/v1/jobs", { token: tenant.admin.token })).status).toBe(200);
-    const { response, calls } = await counted("/api/v1/predictions/credit", {
-      token: tenant.admin.token,
-      body: { application: { age: 40 } },
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    // One batch before the answer (the caller's standing, the model's versions, the day's quota), one
-    // statement after it (the prediction, its audit event and its quota count).
-    expect(calls).toEqual({ http: 2, websocket: 0 });
+    const credit = () => {
+      const { requestId, headers } = tagged();
+      const response = api("/api/v1/predictions/credit", {
+        token: tenant.admin.token,
+        headers,
+        body: { application: { age: 40 } },
+      });
+      return { requestId, response };
+    };
+    // The first finds no copy at the edge: one batch before the answer (the caller's standing, the model's
+    // versions, the tenant and its day's quota), given to the Durable Objects; one statement after it.
+    const first = credit();
+    expect((await first.response).status).toBe(201);
+    const firstCalls = await untilCalls(first.requestId, 2);
+    expect(firstCalls.http.map(kindOf)).toEqual(["read", "write"]);
+
+    // The next is answered from the edge's copies: its only call is the write after the response.
+    const second = credit();
+    const answered = await second.response;
+    expect(answered.status, await answered.clone().text()).toBe(201);
+    const secondCalls = await untilCalls(second.requestId, 1);
+    expect(secondCalls.http.map(kindOf)).toEqual(["write"]);
+    expect(secondCalls.websocket).toBe(0);
   });
 
   it("refuses a bad token and malformed input without touching the database", async () => {

@@ -38,38 +38,40 @@ export function listStatements(
     .limit(options.limit);
 }
 
-/** The annual statement of `fiscalYear`, or the latest one when no year is given. */
-export async function findAnnualStatement(
-  tx: Transaction,
+/**
+ * A company's two latest annual statements up to `fiscalYear` (or the latest): the year asked for and the
+ * one before it, which may supply its prior net income - one statement of a batch.
+ */
+export function latestAnnualStatements(
+  db: Querier,
   tenantId: string,
   companyId: string,
   fiscalYear?: number,
-): Promise<StatementRow | undefined> {
+) {
   const conditions = [ofCompany(tenantId, companyId), eq(statements.periodType, "annual")];
-  if (fiscalYear !== undefined) conditions.push(eq(statements.fiscalYear, fiscalYear));
-  const [row] = await tx
+  if (fiscalYear !== undefined) conditions.push(sql`${statements.fiscalYear} <= ${fiscalYear}`);
+  return db
     .select()
     .from(statements)
     .where(and(...conditions))
     .orderBy(desc(statements.fiscalYear))
-    .limit(1);
-  return row;
+    .limit(2);
 }
 
 /** Up to `count` quarterly statements ending with the given quarter (or the latest), most recent first. */
-export async function recentQuarters(
-  tx: Transaction,
+export function recentQuarters(
+  db: Querier,
   tenantId: string,
   companyId: string,
   options: { upTo?: { year: number; quarter: number } | undefined; count: number },
-): Promise<StatementRow[]> {
+) {
   const conditions = [ofCompany(tenantId, companyId), eq(statements.periodType, "quarterly")];
   if (options.upTo) {
     conditions.push(
       sql`(${statements.fiscalYear}, ${statements.fiscalQuarter}) <= (${options.upTo.year}, ${options.upTo.quarter})`,
     );
   }
-  return tx
+  return db
     .select()
     .from(statements)
     .where(and(...conditions))

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  bigserial,
   index,
   inet,
   jsonb,
@@ -155,3 +156,19 @@ export const auditChainHeads = pgTable("audit_chain_heads", {
   lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
   lastHash: text("last_hash").notNull(),
 });
+
+/**
+ * Changes to what the edge's Durable Objects keep a copy of (a user's standing, a tenant's status, quotas and
+ * models), written by triggers (migrations/0011_authority_outbox.sql) and deleted once the object is told.
+ */
+export const authorityOutbox = pgTable(
+  "authority_outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind", { enum: ["user", "tenant"] }).notNull(),
+    target: uuid("target").notNull(),
+    tenantId: uuid("tenant_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("authority_outbox_target_idx").on(t.kind, t.target)],
+);

@@ -2,6 +2,7 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { contextOf } from "../../middleware/request-context";
+import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import { acceptInvitation as accept } from "../../services/tenancy/invitation-acceptance";
 import { statusOf } from "../../services/tenancy/invitation-rules";
 import {
@@ -65,6 +66,7 @@ export const acceptInvitation: RouteHandler<typeof routes.acceptInvitation, AppE
     password: input.password,
     displayName: input.display_name,
   });
+  await tellAuthorities(contextOf(c), { users: [result.user.id] });
   const body = {
     user: toUserView(result.user),
     tenant: toTenantView(result.tenant),

@@ -6,6 +6,7 @@ import { contextOf } from "../../middleware/request-context";
 import { listModels as listAll, type VersionSummary } from "../../services/risk/model-listing";
 import { activateModel as activate } from "../../services/risk/model-registry";
 import { uploadModel as upload } from "../../services/risk/model-upload";
+import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import type * as routes from "./models.routes";
 
 const toVersionView = (v: VersionSummary, active: boolean) => ({
@@ -56,11 +57,13 @@ export const uploadModel: RouteHandler<typeof routes.uploadModel, AppEnv> = asyn
   if (!model) throw missing("model");
   if (!manifest) throw missing("manifest");
   const card = await bytesOf(form.get("card"));
-  const row = await upload(tenantOf(c), contextOf(c), {
+  const tenant = tenantOf(c);
+  const row = await upload(tenant, contextOf(c), {
     model,
     manifest,
     card: card && new TextDecoder().decode(card),
   });
+  await tellAuthorities(contextOf(c), { tenants: [tenant.tenantId] });
   const view = toVersionView(
     {
       version: row.version,
@@ -80,7 +83,9 @@ export const uploadModel: RouteHandler<typeof routes.uploadModel, AppEnv> = asyn
 
 export const activateModel: RouteHandler<typeof routes.activateModel, AppEnv> = async (c) => {
   const { name, version } = c.req.valid("param");
-  const result = await activate(tenantOf(c), contextOf(c), name, version);
+  const tenant = tenantOf(c);
+  const result = await activate(tenant, contextOf(c), name, version);
+  await tellAuthorities(contextOf(c), { tenants: [tenant.tenantId] });
   return c.json(
     {
       name,

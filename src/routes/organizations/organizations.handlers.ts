@@ -1,6 +1,8 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
+import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import * as members from "../../services/tenancy/members";
 import * as organizations from "../../services/tenancy/organizations";
 import type { Member, Organization } from "../../services/tenancy/types";
@@ -51,7 +53,10 @@ export const updateOrganization: RouteHandler<typeof routes.updateOrganization, 
 };
 
 export const deleteOrganization: RouteHandler<typeof routes.deleteOrganization, AppEnv> = async (c) => {
-  await organizations.deleteOrganization(tenantOf(c), c.req.valid("param").id);
+  const tenant = tenantOf(c);
+  await organizations.deleteOrganization(tenant, c.req.valid("param").id);
+  // Its members' standing changed with it; who they were, the outbox knows.
+  await tellAuthorities(contextOf(c), { tenantOutbox: tenant.tenantId });
   return c.body(null, 204);
 };
 
@@ -64,17 +69,20 @@ export const listMembers: RouteHandler<typeof routes.listMembers, AppEnv> = asyn
 export const addMember: RouteHandler<typeof routes.addMember, AppEnv> = async (c) => {
   const { user_id, role } = c.req.valid("json");
   const row = await members.addMember(tenantOf(c), c.req.valid("param").id, { userId: user_id, role });
+  await tellAuthorities(contextOf(c), { users: [user_id] });
   return c.json(toMemberView(row), 201);
 };
 
 export const changeMemberRole: RouteHandler<typeof routes.changeMemberRole, AppEnv> = async (c) => {
   const { id, userId } = c.req.valid("param");
   const row = await members.changeMemberRole(tenantOf(c), id, userId, c.req.valid("json").role);
+  await tellAuthorities(contextOf(c), { users: [userId] });
   return c.json(toMemberView(row), 200);
 };
 
 export const removeMember: RouteHandler<typeof routes.removeMember, AppEnv> = async (c) => {
   const { id, userId } = c.req.valid("param");
   await members.removeMember(tenantOf(c), id, userId);
+  await tellAuthorities(contextOf(c), { users: [userId] });
   return c.body(null, 204);
 };

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { idempotencyHeaders } from "../idempotent";
 import { PageQuery, pageSchema } from "../page";
@@ -14,6 +16,15 @@ import {
 } from "./predictions.schemas";
 
 const tags = ["Predictions"];
+
+/**
+ * A single prediction is answered at the edge: the tenant's authority is asked for the model's rows and one
+ * row of the day's quota while the request is validated.
+ */
+const scoresOneRow = (c: Context<AppEnv>) => {
+  const body = (c.req as unknown as { valid(target: "json"): { model?: unknown } }).valid("json");
+  return { model: typeof body.model === "string" ? body.model : undefined, rows: 1 };
+};
 const created = { 201: { description: "The prediction, as stored.", ...jsonContent(PredictionSchema) } };
 
 export const predictAnnual = defineRoute({
@@ -21,7 +32,7 @@ export const predictAnnual = defineRoute({
   path: "/api/v1/predictions/annual",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("predictions:write", { standingInBatch: true }),
+  ...secured("predictions:write", { standingInBatch: true, atEdge: scoresOneRow }),
   summary:
     "Corporate default probability from one annual statement: a company's (latest, or `fiscal_year`'s) or one sent inline; with the credit ratios.",
   request: { body: jsonBody(AnnualBody) },
@@ -33,7 +44,7 @@ export const predictQuarterly = defineRoute({
   path: "/api/v1/predictions/quarterly",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("predictions:write", { standingInBatch: true }),
+  ...secured("predictions:write", { standingInBatch: true, atEdge: scoresOneRow }),
   summary:
     "Corporate default probability from the last 8 quarterly statements (a company's, ending at the given quarter or the latest, or inline, most recent first).",
   request: { body: jsonBody(QuarterlyBody) },
@@ -45,7 +56,7 @@ export const predictCredit = defineRoute({
   path: "/api/v1/predictions/credit",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("predictions:write", { standingInBatch: true }),
+  ...secured("predictions:write", { standingInBatch: true, atEdge: scoresOneRow }),
   summary: "Retail credit default probability for one loan application.",
   request: { body: jsonBody(CreditBody) },
   responses: created,

@@ -1,6 +1,8 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
+import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import * as tenants from "../../services/tenancy/tenants";
 import type { Tenant, TenantQuotas } from "../../services/tenancy/types";
 import { pageBody } from "../page";
@@ -52,5 +54,7 @@ export const updateTenant: RouteHandler<typeof routes.updateTenant, AppEnv> = as
     status,
     quotas: quotas === undefined ? undefined : quotasOf(quotas),
   });
+  if (status !== undefined || quotas !== undefined)
+    await tellAuthorities(contextOf(c), { tenants: [row.id] });
   return c.json(toTenantView(row), 200);
 };

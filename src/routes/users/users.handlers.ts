@@ -2,6 +2,7 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { contextOf } from "../../middleware/request-context";
+import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import { resetUserTwoFactor } from "../../services/tenancy/two-factor-reset";
 import type { TenantUser } from "../../services/tenancy/types";
 import { updateUser as update } from "../../services/tenancy/user-changes";
@@ -45,6 +46,9 @@ export const updateUser: RouteHandler<typeof routes.updateUser, AppEnv> = async 
     status: input.status,
     displayName: input.display_name,
   });
+  if (input.role !== undefined || input.status !== undefined) {
+    await tellAuthorities(contextOf(c), { users: [user.id] });
+  }
   return c.json(toTenantUserView(user), 200);
 };
 

@@ -5,6 +5,7 @@
  */
 
 import type { Transaction } from "../../db/client";
+import { addInferenceRows } from "../../db/repositories/inference-usage.repository";
 import {
   addChunkCounts,
   chunkRecorded,
@@ -23,12 +24,13 @@ import { annualRatios, type Figures } from "../../ml/ratios";
 import { topReasons } from "../../ml/reasons";
 import type { ScoringMessage } from "../../queues/messages";
 import type { RiskServices } from "../context";
+import { copyUntil } from "../tenancy/edge-standing";
 import { type BulkRow, RecordScanner, type RecordSpan, readRecord } from "./bulk-format";
 import { figuresOfInline } from "./corporate-inputs";
 import type { ResultLine } from "./job-results";
 import { BULK_KINDS, resultKey } from "./jobs";
 import { engine } from "./model-loading";
-import { takePartialQuota } from "./quota";
+import { takeRows, utcDay } from "./quota";
 import { loadResolved } from "./scoring";
 import { InlineStatementSchema } from "./statement-schemas";
 
@@ -88,8 +90,26 @@ async function recordResults(
   await scope.transaction(async (tx) => {
     const job = await findJob(tx, scope.tenantId, message.jobId, true);
     if (!open(job) || (await chunkRecorded(tx, scope.tenantId, message.jobId, message.chunk))) return;
+    // Taken under the chunk's key: a retried transaction or a redelivered chunk is granted the same rows.
+    const now = scope.now();
+    const day = utcDay(now);
     const granted =
-      scorable > 0 ? await takePartialQuota(tx, scope.tenantId, scorable, scope.now(), deps.config) : 0;
+      scorable > 0
+        ? await takeRows(
+            deps,
+            tx,
+            scope.tenantId,
+            {
+              day,
+              rows: scorable,
+              partial: true,
+              key: `${message.jobId}:${message.chunk}`,
+              defaultLimit: deps.config.TENANT_INFERENCE_ROWS_PER_DAY,
+            },
+            now,
+            copyUntil(now),
+          )
+        : 0;
     let left = granted;
     const final = lines.map((line) => {
       if (line.status !== "scored") return line;
@@ -127,6 +147,7 @@ async function recordResults(
           errors: l.errors ?? [],
         })),
     );
+    if (granted > 0) await addInferenceRows(tx, scope.tenantId, day, granted);
     await addChunkCounts(tx, scope.tenantId, message.jobId, { ...counts, startedAt });
     await settleJob(tx, scope.tenantId, message.jobId);
   });

@@ -3,10 +3,11 @@
  * manifest's feature builder reads (amounts as numbers), the figures the credit ratios are computed from,
  * and which stored statements were used.
  */
-import type { Transaction } from "../../db/client";
-import { findCompany } from "../../db/repositories/companies.repository";
+import { read } from "../../db/batch";
+import type { Querier } from "../../db/client";
+import { companyById } from "../../db/repositories/companies.repository";
 import {
-  findAnnualStatement,
+  latestAnnualStatements,
   recentQuarters,
   type StatementRow,
 } from "../../db/repositories/statements.repository";
@@ -61,18 +62,32 @@ function requireCurrency(manifest: Manifest, currency: string) {
   }
 }
 
-/** A company's annual statement (the latest, or `fiscalYear`'s), with the prior year's net income. */
-export async function annualFromCompany(
-  tx: Transaction,
+/** The company and its statements a prediction reads, as statements of one batch. */
+export interface StoredStatements {
+  company: unknown;
+  statements: StatementRow[];
+}
+
+/** What `annualFromCompany` needs: the company and its latest two annual statements (up to `fiscalYear`). */
+export const annualReads = (
+  db: Querier,
   tenantId: string,
-  manifest: Manifest,
   companyId: string,
   fiscalYear: number | undefined,
-): Promise<CorporateInput> {
-  const company = await findCompany(tx, tenantId, companyId);
-  if (!company) throw companyNotFound();
-  const row = await findAnnualStatement(tx, tenantId, companyId, fiscalYear);
-  if (!row)
+) => ({
+  company: read(companyById(db, tenantId, companyId), (rows) => rows[0]),
+  statements: read(latestAnnualStatements(db, tenantId, companyId, fiscalYear)),
+});
+
+/** A company's annual statement (the latest, or `fiscalYear`'s), with the prior year's net income. */
+export function annualFromCompany(
+  found: StoredStatements,
+  manifest: Manifest,
+  fiscalYear: number | undefined,
+): CorporateInput {
+  if (!found.company) throw companyNotFound();
+  const [row, before] = found.statements;
+  if (!row || (fiscalYear !== undefined && row.fiscalYear !== fiscalYear))
     throw unprocessable(
       "/company_id",
       `No annual statement${fiscalYear ? ` for ${fiscalYear}` : ""} is on file.`,
@@ -81,7 +96,7 @@ export async function annualFromCompany(
   const figures = figuresOf(row);
   const ids = [row.id];
   if (figures.net_income_prior === undefined) {
-    const prior = await findAnnualStatement(tx, tenantId, companyId, row.fiscalYear - 1);
+    const prior = before?.fiscalYear === row.fiscalYear - 1 ? before : undefined;
     if (!prior) {
       throw unprocessable(
         "/company_id",
@@ -96,19 +111,29 @@ export async function annualFromCompany(
 
 const quarterIndex = (row: StatementRow) => row.fiscalYear * 4 + (row.fiscalQuarter ?? 0);
 
-/** A company's last `count` consecutive quarters (ending at `upTo`, or the latest), most recent first. */
-export async function quarterlyFromCompany(
-  tx: Transaction,
+/** The number of quarters a quarterly model reads. */
+export function quartersOf(manifest: Manifest): number {
+  if (manifest.rawInput.kind !== "quarterly-statements") throw new Error("not a quarterly model");
+  return manifest.rawInput.quarters;
+}
+
+/** What `quarterlyFromCompany` needs: the company and its last `count` quarters (ending at `upTo`). */
+export const quarterlyReads = (
+  db: Querier,
   tenantId: string,
-  manifest: Manifest,
   companyId: string,
   upTo: { year: number; quarter: number } | undefined,
-): Promise<CorporateInput> {
-  if (manifest.rawInput.kind !== "quarterly-statements") throw new Error("not a quarterly model");
-  const count = manifest.rawInput.quarters;
-  const company = await findCompany(tx, tenantId, companyId);
-  if (!company) throw companyNotFound();
-  const rows = await recentQuarters(tx, tenantId, companyId, { upTo, count });
+  count: number,
+) => ({
+  company: read(companyById(db, tenantId, companyId), (rows) => rows[0]),
+  statements: read(recentQuarters(db, tenantId, companyId, { upTo, count })),
+});
+
+/** A company's last consecutive quarters (as many as the model reads), most recent first. */
+export function quarterlyFromCompany(found: StoredStatements, manifest: Manifest): CorporateInput {
+  const count = quartersOf(manifest);
+  if (!found.company) throw companyNotFound();
+  const rows = found.statements;
   const gap = rows.findIndex(
     (row, i) => i > 0 && quarterIndex(rows[i - 1] as StatementRow) - quarterIndex(row) !== 1,
   );

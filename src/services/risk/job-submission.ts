@@ -96,7 +96,7 @@ const resolveJobModel = (ctx: TenantContext, deps: RiskServices, submission: Bul
     ctx,
     deps,
     { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS },
-    { quota: true },
+    { requireLeft: true },
   );
 
 /** An upload in FILES under the id its job will have, with the job's chunks planned. */

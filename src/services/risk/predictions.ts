@@ -1,11 +1,12 @@
 import { read } from "../../db/batch";
-import type { Transaction } from "../../db/client";
 import { companyById } from "../../db/repositories/companies.repository";
 import {
   listCompanyPredictions as listRows,
   type PredictionRow,
   predictionById,
 } from "../../db/repositories/predictions.repository";
+import type { PredictionKind } from "../../db/tables/risk";
+import type { Consultation } from "../../durable-objects/tenant-authority";
 import { AppError } from "../../errors";
 import type { Manifest } from "../../ml/manifest";
 import { annualRatios, quarterlyRatios, trailingTwelveMonths } from "../../ml/ratios";
@@ -15,11 +16,21 @@ import type { TenantContext } from "../tenancy/context";
 import { companyNotFound } from "./companies";
 import {
   annualFromCompany,
+  annualReads,
   type CorporateInput,
   figuresOfInline,
   quarterlyFromCompany,
+  quarterlyReads,
+  quartersOf,
 } from "./corporate-inputs";
-import { predictionWrite, recordAfterResponse, recordPrediction, scoreInput, servingModel } from "./scoring";
+import {
+  type AdmittedModel,
+  type PredictionRecord,
+  predictionWrite,
+  recordAfterResponse,
+  scoreInput,
+  servingModel,
+} from "./scoring";
 
 /** Which model scores (its active version unless one is named), and the caller's own reference. */
 export interface ModelChoice {
@@ -45,50 +56,65 @@ export interface QuartersFromCompany extends FromCompany {
 export type AnnualRequest = ModelChoice & (FromCompany | { statement: Amounts });
 export type QuarterlyRequest = ModelChoice & (QuartersFromCompany | { quarters: Amounts[] });
 
+/**
+ * Scores with the model a request names, its row of the day's quota taken first and given back should
+ * anything after fail; the prediction is answered first and written after the response.
+ */
+async function predictWith(
+  ctx: TenantContext,
+  deps: RiskServices,
+  model: { name: string; version?: string | undefined; kind: PredictionKind },
+  consultation: Consultation | undefined,
+  score: (serving: AdmittedModel) => Promise<{ result: Scored; record: PredictionRecord }>,
+): Promise<PredictionRow> {
+  const serving = await servingModel(ctx, deps, model, { take: 1, consultation });
+  try {
+    const { result, record } = await score(serving);
+    return recordAfterResponse(ctx, deps, predictionWrite(ctx, serving, result, record));
+  } catch (error) {
+    serving.release();
+    throw error;
+  }
+}
+
+type Scored = Awaited<ReturnType<typeof scoreInput>>;
+
 /** A retail credit prediction for one loan application. */
-export async function predictCredit(
+export function predictCredit(
   ctx: TenantContext,
   deps: RiskServices,
   request: ModelChoice & { application: Record<string, unknown> },
+  consultation?: Consultation,
 ): Promise<PredictionRow> {
-  const serving = await servingModel(
-    ctx,
-    deps,
-    { name: request.model, version: request.modelVersion, kind: "credit" },
-    { quota: true },
-  );
-  const result = await scoreInput(serving, request.application, "/application");
-  return recordAfterResponse(
-    ctx,
-    deps,
-    predictionWrite(ctx, serving, result, {
+  const model = { name: request.model, version: request.modelVersion, kind: "credit" as const };
+  return predictWith(ctx, deps, model, consultation, async (serving) => ({
+    result: await scoreInput(serving, request.application, "/application"),
+    record: {
       kind: "credit",
       companyId: null,
       statementIds: null,
       rawInput: request.application,
       ratios: null,
       reference: request.reference ?? null,
-    }),
-  );
+    },
+  }));
 }
 
-/** Annual or quarterly corporate prediction, from a company's statements or inline ones. */
-async function predictCorporate(
+/**
+ * Annual or quarterly corporate prediction, from a company's statements (read in one batch once the model
+ * is known) or inline ones (nothing more from the database).
+ */
+function predictCorporate(
   ctx: TenantContext,
   deps: RiskServices,
   kind: "annual" | "quarterly",
   request: ModelChoice & { companyId?: string | undefined },
-  gather: (tx: Transaction | undefined, manifest: Manifest) => Promise<CorporateInput>,
+  consultation: Consultation | undefined,
+  gather: (manifest: Manifest) => Promise<CorporateInput>,
 ): Promise<PredictionRow> {
-  // Inline input needs nothing more from the database: it is answered before it is written.
-  const inline = !request.companyId;
-  const serving = await servingModel(
-    ctx,
-    deps,
-    { name: request.model, version: request.modelVersion, kind },
-    { quota: inline },
-  );
-  const score = async (gathered: CorporateInput) => {
+  const model = { name: request.model, version: request.modelVersion, kind };
+  return predictWith(ctx, deps, model, consultation, async (serving) => {
+    const gathered = await gather(serving.model.manifest);
     // Inline input is validated where the client put it; stored statements under the company.
     const at = request.companyId ? "/company_id" : kind === "annual" ? "/statement" : "";
     const result = await scoreInput(serving, gathered.input, at);
@@ -107,46 +133,42 @@ async function predictCorporate(
         reference: request.reference ?? null,
       },
     };
-  };
-  if (inline) {
-    const { result, record } = await score(await gather(undefined, serving.model.manifest));
-    return recordAfterResponse(ctx, deps, predictionWrite(ctx, serving, result, record));
-  }
-  return ctx.transaction(async (tx) => {
-    const { result, record } = await score(await gather(tx, serving.model.manifest));
-    return recordPrediction(tx, ctx, deps, serving, result, record);
   });
 }
 
-/** Stored statements are read in the prediction's transaction; only inline input comes without one. */
-const inTransaction = (tx: Transaction | undefined): Transaction => {
-  if (!tx) throw new Error("stored statements are read in a transaction");
-  return tx;
-};
-
-export function predictAnnual(ctx: TenantContext, deps: RiskServices, request: AnnualRequest) {
-  return predictCorporate(ctx, deps, "annual", request, async (tx, manifest) => {
-    if ("companyId" in request)
-      return annualFromCompany(
-        inTransaction(tx),
-        ctx.tenantId,
-        manifest,
-        request.companyId,
-        request.fiscalYear,
-      );
+export function predictAnnual(
+  ctx: TenantContext,
+  deps: RiskServices,
+  request: AnnualRequest,
+  consultation?: Consultation,
+) {
+  return predictCorporate(ctx, deps, "annual", request, consultation, async (manifest) => {
+    if ("companyId" in request) {
+      const { companyId, fiscalYear } = request;
+      const found = await ctx.read((db) => annualReads(db, ctx.tenantId, companyId, fiscalYear));
+      return annualFromCompany(found, manifest, fiscalYear);
+    }
     const figures = figuresOfInline(request.statement);
     return { input: { ...figures }, figures: [figures], statementIds: null };
   });
 }
 
-export function predictQuarterly(ctx: TenantContext, deps: RiskServices, request: QuarterlyRequest) {
-  return predictCorporate(ctx, deps, "quarterly", request, async (tx, manifest) => {
+export function predictQuarterly(
+  ctx: TenantContext,
+  deps: RiskServices,
+  request: QuarterlyRequest,
+  consultation?: Consultation,
+) {
+  return predictCorporate(ctx, deps, "quarterly", request, consultation, async (manifest) => {
     if ("companyId" in request) {
+      const { companyId } = request;
       const upTo =
         request.fiscalYear !== undefined
           ? { year: request.fiscalYear, quarter: request.fiscalQuarter ?? 4 }
           : undefined;
-      return quarterlyFromCompany(inTransaction(tx), ctx.tenantId, manifest, request.companyId, upTo);
+      const count = quartersOf(manifest);
+      const found = await ctx.read((db) => quarterlyReads(db, ctx.tenantId, companyId, upTo, count));
+      return quarterlyFromCompany(found, manifest);
     }
     const figures = request.quarters.map(figuresOfInline);
     return { input: { quarters: figures }, figures, statementIds: null };

@@ -1,17 +1,18 @@
 import type { AppConfig } from "../../config";
 import { read } from "../../db/batch";
-import type { Querier, Transaction } from "../../db/client";
-import {
-  takeInferenceRows,
-  tenantQuotas,
-  usageStatements,
-} from "../../db/repositories/inference-usage.repository";
+import type { Querier } from "../../db/client";
+import { usageStatements } from "../../db/repositories/inference-usage.repository";
+import type { Consultation, InferenceTake, TenantFacts } from "../../durable-objects/tenant-authority";
 import { AppError } from "../../errors";
+import { describeError, log } from "../../logger";
+import type { ServiceContext } from "../context";
 
 /**
  * The daily inference quota: rows scored per tenant per UTC day, single and bulk alike (an application
- * explained by substitution is still one row). Counted in the transaction that records the scores, so a
- * failed request costs nothing and concurrent requests cannot overspend it.
+ * explained by substitution is still one row). One counter decides it - the tenant's TenantAuthority, which
+ * single predictions take from before they score and bulk chunks before they record - so concurrent requests
+ * cannot overspend it; a request refused after its take gives the rows back. The database's
+ * `inference_usage` is the record of what was scored, written with the predictions and chunks.
  */
 export const utcDay = (now: Date) => now.toISOString().slice(0, 10);
 
@@ -20,11 +21,8 @@ const secondsToMidnight = (now: Date) => {
   return Math.max(1, Math.ceil((midnight - now.getTime()) / 1000));
 };
 
-async function limitOf(tx: Transaction, tenantId: string, config: AppConfig) {
-  return (await tenantQuotas(tx, tenantId)).inferenceRowsPerDay ?? config.TENANT_INFERENCE_ROWS_PER_DAY;
-}
-
-const exhausted = (limit: number, now: Date) =>
+/** 429: the day's rows are used up. */
+export const exhausted = (limit: number, now: Date) =>
   new AppError(
     "rate_limited",
     `The daily inference quota of ${limit} rows is used up; it resets at 00:00 UTC.`,
@@ -33,47 +31,85 @@ const exhausted = (limit: number, now: Date) =>
     },
   );
 
-/** Takes `rows` of today's allowance, all or none (429 when they do not fit). */
-export async function takeQuota(
-  tx: Transaction,
-  tenantId: string,
-  rows: number,
-  now: Date,
-  config: AppConfig,
-) {
-  const limit = await limitOf(tx, tenantId, config);
-  const { granted } = await takeInferenceRows(tx, tenantId, utcDay(now), rows, limit);
-  // Throwing rolls the transaction back, returning any partial grant.
-  if (granted < rows) throw exhausted(limit, now);
-}
-
-/** Takes as many of `rows` as today's allowance still has; bulk chunks score that many and fail the rest. */
-export async function takePartialQuota(
-  tx: Transaction,
-  tenantId: string,
-  rows: number,
-  now: Date,
-  config: AppConfig,
-) {
-  const limit = await limitOf(tx, tenantId, config);
-  return (await takeInferenceRows(tx, tenantId, utcDay(now), rows, limit)).granted;
-}
-
-/** The day's usage and the tenant's quotas, as statements of a batch. */
-export const quotaStatements = (db: Querier, tenantId: string, now: Date) => {
-  const { used, quotas } = usageStatements(db, tenantId, utcDay(now));
+/** The tenant's status and quotas and the day's recorded usage, as statements of a batch. */
+export const tenantStatements = (db: Querier, tenantId: string, now: Date) => {
+  const { used, tenant } = usageStatements(db, tenantId, utcDay(now));
   return {
     used: read(used, (rows) => Number(rows[0]?.rows ?? 0)),
-    quotas: read(quotas, (rows) => rows[0]?.quotas ?? {}),
+    tenant: read(tenant, (rows): TenantFacts => rows[0] ?? { status: "suspended", quotas: {} }),
   };
 };
 
-/** Refuses (429) when what `quotaStatements` read leaves nothing today. */
-export function requireQuotaLeftOf(
-  state: { used: number; quotas: { inferenceRowsPerDay?: number | undefined } },
+/** What the tenant's authority knew and granted; `tenant` is always known here. */
+export type Judged = Consultation & { tenant: TenantFacts };
+
+/**
+ * Gives the tenant's authority the facts a request read because it held none (under the generation it
+ * answered with) and makes the take it could not judge then. Should the object be unreachable, the facts
+ * just read judge the take on their own - a degraded count, logged, rather than a failed request.
+ */
+export async function learnTenant(
+  deps: Pick<ServiceContext, "tenantAuthority"> & { config: AppConfig },
+  tenantId: string,
+  generation: number,
+  knowledge: Parameters<ReturnType<ServiceContext["tenantAuthority"]>["learn"]>[1],
+  take?: InferenceTake,
+): Promise<Judged> {
+  try {
+    return (await deps.tenantAuthority(tenantId).learn(generation, knowledge, take)) as Judged;
+  } catch (error) {
+    log(deps.config.LOG_LEVEL, "error", {
+      msg: "tenant authority unreachable; the quota is judged by the database's record",
+      tenantId,
+      error: describeError(error),
+    });
+    const limit = knowledge.tenant.quotas.inferenceRowsPerDay ?? deps.config.TENANT_INFERENCE_ROWS_PER_DAY;
+    const used = knowledge.used?.rows ?? 0;
+    const left = Math.max(0, limit - used);
+    const granted = take
+      ? take.partial
+        ? Math.min(take.rows, left)
+        : take.rows <= left
+          ? take.rows
+          : 0
+      : undefined;
+    return { generation, tenant: knowledge.tenant, models: knowledge.model?.rows, granted, used, limit };
+  }
+}
+
+/** The limit a judgment counted against (the platform default when the tenant has none). */
+export const limitOfJudged = (judged: Judged, config: AppConfig) =>
+  judged.tenant.quotas.inferenceRowsPerDay ?? config.TENANT_INFERENCE_ROWS_PER_DAY;
+
+/**
+ * Takes `take` from the tenant's counter outside a request (a bulk chunk): when the object holds no copy of
+ * the tenant's facts, they are read with `db` (the chunk's transaction) and given to it.
+ */
+export async function takeRows(
+  deps: Pick<ServiceContext, "tenantAuthority"> & { config: AppConfig },
+  db: Querier,
+  tenantId: string,
+  take: InferenceTake,
   now: Date,
-  config: AppConfig,
-) {
-  const limit = state.quotas.inferenceRowsPerDay ?? config.TENANT_INFERENCE_ROWS_PER_DAY;
-  if (state.used >= limit) throw exhausted(limit, now);
+  until: number,
+): Promise<number> {
+  let consulted: Consultation | undefined;
+  try {
+    consulted = await deps.tenantAuthority(tenantId).consult({ day: take.day, take });
+  } catch {
+    // Unreachable: the database's facts judge it (`learnTenant` logs it).
+  }
+  if (consulted?.granted !== undefined) return consulted.granted;
+  const { used, tenant } = tenantStatements(db, tenantId, now);
+  // One after the other: a transaction's statements share its connection.
+  const usedRows: unknown = await used.item;
+  const tenantRows: unknown = await tenant.item;
+  const judged = await learnTenant(
+    deps,
+    tenantId,
+    consulted?.generation ?? -1,
+    { tenant: tenant.map(tenantRows), used: { day: take.day, rows: used.map(usedRows) }, until },
+    take,
+  );
+  return judged.granted ?? 0;
 }

@@ -4,15 +4,15 @@
  * it, and record the result with its inputs inside the quota-counting transaction.
  */
 import { read } from "../../db/batch";
-import type { Querier, Transaction } from "../../db/client";
-import { appendAuditEvent, type NewAuditEvent } from "../../db/repositories/audit.repository";
+import type { Querier } from "../../db/client";
+import type { NewAuditEvent } from "../../db/repositories/audit.repository";
 import {
-  insertPrediction,
   type NewPrediction,
   type PredictionRow,
   writePredictionOnce,
 } from "../../db/repositories/predictions.repository";
 import type { PredictionKind } from "../../db/tables/risk";
+import type { Consultation } from "../../durable-objects/tenant-authority";
 import { AppError, type FieldError } from "../../errors";
 import { describeError, log } from "../../logger";
 import type { LoadedModel, Scored } from "../../ml/engine";
@@ -23,14 +23,10 @@ import { predictionMessage } from "../../queues/messages";
 import type { RiskServices } from "../context";
 import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
+import { copyUntil } from "../tenancy/edge-standing";
 import { engine, loadVerified, UnservableModel } from "./model-loading";
 import { modelStatements, type ResolvedModel, resolveModel } from "./model-registry";
-import { quotaStatements, requireQuotaLeftOf, takeQuota, utcDay } from "./quota";
-
-export interface ServingModel {
-  resolved: ResolvedModel;
-  model: LoadedModel;
-}
+import { exhausted, type Judged, learnTenant, limitOfJudged, tenantStatements, utcDay } from "./quota";
 
 /** The kinds of prediction a caller takes: one, or any of several (bulk jobs). */
 export type KindWanted = PredictionKind | readonly PredictionKind[];
@@ -59,26 +55,102 @@ export async function loadResolved(deps: RiskServices, resolved: ResolvedModel, 
   return model;
 }
 
+/** What a request knows before it scores: the model, and the rows it took of the day's quota. */
+export interface ServingModel {
+  resolved: ResolvedModel;
+  model: LoadedModel;
+}
+
+/** A serving model admitted with rows of the day's quota, which `release` gives back should the request fail. */
+export type AdmittedModel = ServingModel & { release: () => void };
+
+export interface AdmissionOptions {
+  /** Rows of the day's quota to take, all or none (429 when they do not fit). */
+  take?: number;
+  /** Refuse (429) when nothing of the day's quota is left, taking none (a bulk submission). */
+  requireLeft?: boolean;
+  /** What the tenant's authority answered before validation (`authorize`'s atEdge), if it was asked. */
+  consultation?: Consultation | undefined;
+}
+
 /**
- * Resolves (in its own short transaction) and loads the model a request names. When the active version
- * cannot be served - its files altered or gone - the version it replaced keeps serving, and the failure
- * is logged as an error for operators; a version asked for by number is served as itself or not at all.
+ * Finds and loads the model a request names, and takes its rows of the day's quota. What the edge holds (the
+ * caller's standing, the tenant's facts and model rows, consulted alongside the token check) decides without
+ * the database; what it misses is read in one batch and given back to it. When the active version cannot be
+ * served - its files altered or gone - the version it replaced keeps serving, and the failure is logged as
+ * an error for operators; a version asked for by number is served as itself or not at all.
  */
 export async function servingModel(
   ctx: TenantContext,
   deps: RiskServices,
   request: { name: string; version?: string | undefined; kind: KindWanted },
-  options: { quota?: boolean } = {},
+  options: AdmissionOptions = {},
+): Promise<AdmittedModel> {
+  const now = ctx.now();
+  const day = utcDay(now);
+  const take = options.take
+    ? { day, rows: options.take, defaultLimit: deps.config.TENANT_INFERENCE_ROWS_PER_DAY }
+    : undefined;
+  const consulted = options.consultation;
+  let judged = consulted?.tenant && consulted.models ? (consulted as Judged) : undefined;
+  if (!judged || !ctx.standingChecked) {
+    // One batch for whatever the edge did not hold (with the caller's standing, if pending).
+    const found = await ctx.read((db) => ({
+      ...modelStatements(db, ctx.tenantId, request.name),
+      ...tenantStatements(db, ctx.tenantId, now),
+    }));
+    judged ??= await learnTenant(
+      deps,
+      ctx.tenantId,
+      consulted?.generation ?? -1,
+      {
+        tenant: found.tenant,
+        model: { name: request.name, rows: { own: found.own, activation: found.activation } },
+        used: { day, rows: found.used },
+        until: copyUntil(now),
+      },
+      take,
+    );
+  }
+  const granted = take ? (judged.granted ?? 0) : 0;
+  const release = () => {
+    if (granted > 0) giveBack(ctx, deps, day, granted);
+  };
+  try {
+    if (judged.tenant.status !== "active") throw new AppError("forbidden", "The tenant is suspended.");
+    const resolved = await resolveModel(ctx, deps, request.name, request.version, judged.models);
+    // A model that does not exist is 404 before a spent quota is 429.
+    const limit = limitOfJudged(judged, deps.config);
+    if (take && granted < take.rows) throw exhausted(limit, now);
+    if (options.requireLeft && judged.used >= limit) throw exhausted(limit, now);
+    return { ...(await loadServing(deps, resolved, request)), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Gives rows back to the day's quota, after the response (the request that took them failed). */
+function giveBack(ctx: TenantContext, deps: RiskServices, day: string, rows: number) {
+  ctx.afterResponse(async () => {
+    try {
+      await deps.tenantAuthority(ctx.tenantId).release(day, rows);
+    } catch (error) {
+      log(deps.config.LOG_LEVEL, "warn", {
+        msg: "inference rows not given back",
+        requestId: ctx.requestId,
+        error: describeError(error),
+      });
+    }
+  });
+}
+
+/** Loads a resolved version, or - when the active one cannot be served - the version it replaced. */
+async function loadServing(
+  deps: RiskServices,
+  resolved: ResolvedModel,
+  request: { name: string; kind: KindWanted },
 ): Promise<ServingModel> {
-  // The model's rows and, when asked, the day's quota, in one batch (with the caller's standing, if pending).
-  const found = await ctx.read((db) => ({
-    ...modelStatements(db, ctx.tenantId, request.name),
-    ...(options.quota ? quotaStatements(db, ctx.tenantId, ctx.now()) : {}),
-  }));
-  const resolved = await resolveModel(ctx, deps, request.name, request.version, found);
-  // A model that does not exist is 404 before a spent quota is 429.
-  const { used, quotas } = found;
-  if (used !== undefined && quotas) requireQuotaLeftOf({ used, quotas }, ctx.now(), deps.config);
   try {
     return { resolved, model: await loadResolved(deps, resolved, request.kind) };
   } catch (error) {
@@ -186,23 +258,6 @@ export const storedRow = (write: PredictionWrite): PredictionRow => ({
 export const writeOnce = (db: Querier, write: PredictionWrite) => ({
   written: read(writePredictionOnce(db, write.row, write.day, write.audit)),
 });
-
-/** Counts the row against the quota, stores the prediction and its audit event, in the caller's transaction. */
-export async function recordPrediction(
-  tx: Transaction,
-  ctx: TenantContext,
-  deps: RiskServices,
-  serving: ServingModel,
-  result: { prepared: PreparedInput; scored: Scored },
-  record: PredictionRecord,
-): Promise<PredictionRow> {
-  await takeQuota(tx, ctx.tenantId, 1, ctx.now(), deps.config);
-  const write = predictionWrite(ctx, serving, result, record);
-  await insertPrediction(tx, write.row);
-  await appendAuditEvent(tx, write.audit);
-  ctx.audited += 1;
-  return storedRow(write);
-}
 
 /**
  * Answers first, writes after: the prediction, its audit event and its quota count are written once the

@@ -63,7 +63,7 @@ export type TenantContextSource = Pick<RequestContext, "requestId" | "client" | 
  */
 export interface PendingStanding {
   caller: UserCaller;
-  accept: (access: Access, quotas: TenantQuotas) => void;
+  accept: (access: Access, quotas: TenantQuotas, row: StandingRow | undefined) => void;
 }
 
 /**
@@ -84,7 +84,7 @@ export function createTenantContext(
   const settle = (row: StandingRow | undefined) => {
     if (!pending) throw new Error("no standing is pending");
     const settled = accessFromStanding(pending.caller, row);
-    pending.accept(settled.access, settled.quotas);
+    pending.accept(settled.access, settled.quotas, row);
     access = settled.access;
   };
   const checkStanding = async () => {
@@ -185,7 +185,7 @@ export function keyAccess(caller: Extract<Caller, { kind: "api_key" }>): {
  * token's claims): a disabled account is 401, a suspended tenant 403.
  */
 export function accessFromStanding(
-  caller: UserCaller,
+  caller: Pick<UserCaller, "userId">,
   row: StandingRow | undefined,
 ): { access: Access; quotas: TenantQuotas } {
   if (row?.status !== "active") {

@@ -1,0 +1,167 @@
+/**
+ * The copies of callers' standing that the edge keeps so a prediction is answered without the database: a
+ * user's role, status and memberships in its SessionAuthority, a tenant's status, quotas and models in its
+ * TenantAuthority. A request that finds no copy reads the standing in its first batch and gives it back;
+ * a request that changes it tells the objects before it answers; what it could not tell - and changes made
+ * outside the API - the triggers of migrations/0011 put in the outbox, which this module delivers.
+ */
+import { eq, inArray } from "drizzle-orm";
+import { read } from "../../db/batch";
+import type { StandingRow } from "../../db/repositories/access.repository";
+import { authorityOutbox } from "../../db/schema";
+import type { Consultation } from "../../durable-objects/tenant-authority";
+import { describeError, log } from "../../logger";
+import type { RequestContext, ServiceContext, UserCaller } from "../context";
+import { utcDay } from "../risk/quota";
+
+/** How long a copy may be used without being told of a change: an access token's life. */
+export const EDGE_COPY_SECONDS = 900;
+
+/** Until when a copy read now may be used (epoch seconds). */
+export const copyUntil = (now: Date) => Math.floor(now.getTime() / 1000) + EDGE_COPY_SECONDS;
+
+/**
+ * Asks the tenant's authority what it holds for a request answered at the edge, and takes its inference rows
+ * when it can judge them. Never fails the request: an unreachable object means the database is asked instead.
+ */
+export async function consultTenant(
+  context: RequestContext,
+  tenantId: string,
+  request: { model?: string | undefined; rows?: number | undefined },
+): Promise<Consultation | undefined> {
+  const day = utcDay(context.now());
+  const take = request.rows
+    ? { day, rows: request.rows, defaultLimit: context.config.TENANT_INFERENCE_ROWS_PER_DAY }
+    : undefined;
+  try {
+    return await context
+      .tenantAuthority(tenantId)
+      .consult({ day, ...(request.model ? { model: request.model } : {}), ...(take ? { take } : {}) });
+  } catch (error) {
+    log(context.config.LOG_LEVEL, "warn", {
+      msg: "tenant authority unreachable; the database decides",
+      requestId: context.requestId,
+      error: describeError(error),
+    });
+    return undefined;
+  }
+}
+
+/** Gives a standing read from the database to the user's session authority, after the response. */
+export function learnStanding(
+  context: RequestContext,
+  caller: UserCaller,
+  generation: number,
+  row: StandingRow,
+): void {
+  const facts = { role: row.role, status: row.status, memberships: row.memberships };
+  const until = copyUntil(context.now());
+  context.database.afterResponse(async () => {
+    try {
+      await context.sessionAuthority(caller.userId).learnStanding(generation, facts, until);
+    } catch (error) {
+      log(context.config.LOG_LEVEL, "warn", {
+        msg: "standing not kept at the edge",
+        requestId: context.requestId,
+        error: describeError(error),
+      });
+    }
+  });
+}
+
+/** Whose copies a change makes stale. */
+export interface StandingChanges {
+  users?: readonly string[];
+  tenants?: readonly string[];
+  /** A change whose targets only the outbox knows (a cascade): deliver this tenant's rows now. */
+  tenantOutbox?: string;
+}
+
+type Authorities = Pick<ServiceContext, "sessionAuthority" | "tenantAuthority">;
+
+/** Drops the copies `changes` names, side by side; throws if any object could not be told. */
+async function forget(deps: Authorities, changes: StandingChanges): Promise<void> {
+  await Promise.all([
+    ...[...new Set(changes.users ?? [])].map((id) => deps.sessionAuthority(id).forgetStanding()),
+    ...[...new Set(changes.tenants ?? [])].map((id) => deps.tenantAuthority(id).forget()),
+  ]);
+}
+
+/**
+ * Tells the objects of a change this request committed, before it answers, so the very next request sees
+ * it; then clears the change's outbox rows after the response. A failure to tell is left to the outbox.
+ */
+export async function tellAuthorities(context: RequestContext, changes: StandingChanges): Promise<void> {
+  if (changes.tenantOutbox) {
+    await deliverOutbox(context, { tenantId: changes.tenantOutbox }).catch((error: unknown) =>
+      log(context.config.LOG_LEVEL, "warn", {
+        msg: "standing change not told at the edge; the outbox will",
+        requestId: context.requestId,
+        error: describeError(error),
+      }),
+    );
+    return;
+  }
+  try {
+    await forget(context, changes);
+  } catch (error) {
+    log(context.config.LOG_LEVEL, "warn", {
+      msg: "standing change not told at the edge; the outbox will",
+      requestId: context.requestId,
+      error: describeError(error),
+    });
+    return;
+  }
+  context.database.afterResponse(async () => {
+    await deliverOutbox(context, { targets: [...(changes.users ?? []), ...(changes.tenants ?? [])] }).catch(
+      (error: unknown) =>
+        log(context.config.LOG_LEVEL, "warn", {
+          msg: "authority outbox not cleared",
+          requestId: context.requestId,
+          error: describeError(error),
+        }),
+    );
+  });
+}
+
+/**
+ * Delivers outbox rows (those of `targets`, or the oldest `limit`): each named object is told, and only then
+ * are the rows deleted, so a row is never lost - at worst told twice, which is harmless.
+ */
+export async function deliverOutbox(
+  deps: Authorities & Pick<ServiceContext, "database">,
+  options: { targets?: readonly string[]; tenantId?: string; limit?: number } = {},
+): Promise<number> {
+  const { rows } = await deps.database.read("platform", (db) => ({
+    rows: read(
+      db
+        .select({ id: authorityOutbox.id, kind: authorityOutbox.kind, target: authorityOutbox.target })
+        .from(authorityOutbox)
+        .where(
+          options.targets
+            ? inArray(authorityOutbox.target, [...options.targets])
+            : options.tenantId
+              ? eq(authorityOutbox.tenantId, options.tenantId)
+              : undefined,
+        )
+        .orderBy(authorityOutbox.id)
+        .limit(options.limit ?? 500),
+    ),
+  }));
+  if (rows.length === 0) return 0;
+  await forget(deps, {
+    users: rows.filter((r) => r.kind === "user").map((r) => r.target),
+    tenants: rows.filter((r) => r.kind === "tenant").map((r) => r.target),
+  });
+  await deps.database.read("platform", (db) => ({
+    deleted: read(
+      db.delete(authorityOutbox).where(
+        inArray(
+          authorityOutbox.id,
+          rows.map((r) => r.id),
+        ),
+      ),
+    ),
+  }));
+  return rows.length;
+}

@@ -1,0 +1,85 @@
+/**
+ * The copies of callers' standing that the edge keeps so predictions are answered without the database: a
+ * change made through the API applies on the very next request; one made outside it reaches the edge
+ * through the outbox the cron delivers.
+ */
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runScheduled } from "../../src/scheduled";
+import { api } from "./auth-helpers";
+import { bindings, problemOf } from "./helpers";
+import { publishTrainedModels, SETUP_TIMEOUT_MS } from "./risk-fixtures";
+import { addUser, createTenant, query, type TenantFixture, tokenFor } from "./tenancy-fixtures";
+
+beforeAll(async () => {
+  await publishTrainedModels();
+}, SETUP_TIMEOUT_MS);
+
+const credit = (token: string) =>
+  api("/api/v1/predictions/credit", { token, body: { application: { age: 40 } } });
+
+/** Two predictions: the first fills the edge's copies (after its response), the second is answered from them. */
+async function warmed(token: string) {
+  expect((await credit(token)).status).toBe(201);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect((await credit(token)).status).toBe(201);
+}
+
+const outboxRows = async (target: string) =>
+  Number(
+    (await query<{ n: string }>(sql`select count(*) as n from authority_outbox where target = ${target}`))[0]
+      ?.n,
+  );
+
+async function operatorToken(tenant: TenantFixture) {
+  const operator = await addUser(tenant, "tenant_admin");
+  await query(sql`update users set role = 'super_admin' where id = ${operator.id}`);
+  return tokenFor({ id: operator.id, role: "super_admin" }, tenant.id);
+}
+
+describe("the standing the edge holds", () => {
+  it("a role change through the API applies to the very next prediction", async () => {
+    const tenant = await createTenant("edge-role");
+    const analyst = await addUser(tenant, "analyst");
+    await warmed(analyst.token);
+    const demoted = await api(`/api/v1/users/${analyst.id}`, {
+      method: "PATCH",
+      token: tenant.admin.token,
+      body: { role: "viewer" },
+    });
+    expect(demoted.status, await demoted.clone().text()).toBe(200);
+    const refused = await credit(analyst.token);
+    expect(refused.status).toBe(403);
+    expect((await problemOf(refused)).detail).toContain("predictions:write");
+  });
+
+  it("a tenant's suspension and a lowered quota apply to the very next prediction", async () => {
+    const platform = await createTenant("edge-platform");
+    const operator = await operatorToken(platform);
+    const tenant = await createTenant("edge-tenant");
+    await warmed(tenant.admin.token);
+    const patch = (body: unknown) =>
+      api(`/api/v1/tenants/${tenant.id}`, { method: "PATCH", token: operator, body });
+
+    expect((await patch({ quotas: { inference_rows_per_day: 2 } })).status).toBe(200);
+    const spent = await credit(tenant.admin.token);
+    expect(spent.status).toBe(429);
+
+    expect((await patch({ status: "suspended" })).status).toBe(200);
+    const suspended = await credit(tenant.admin.token);
+    expect(suspended.status).toBe(403);
+    expect((await problemOf(suspended)).detail).toBe("The tenant is suspended.");
+  });
+
+  it("a change made outside the API reaches the edge through the outbox, which the cron delivers", async () => {
+    const tenant = await createTenant("edge-outbox");
+    const analyst = await addUser(tenant, "analyst");
+    await warmed(analyst.token);
+    await query(sql`update users set status = 'disabled' where id = ${analyst.id}`);
+    expect(await outboxRows(analyst.id)).toBeGreaterThan(0);
+    await runScheduled(bindings);
+    expect(await outboxRows(analyst.id)).toBe(0);
+    const refused = await credit(analyst.token);
+    expect(refused.status).toBe(401);
+  });
+});
