@@ -1,7 +1,7 @@
 -- The edge keeps copies of what every request checks - a user's role, status and memberships in its
--- SessionAuthority, a tenant's status, quotas and model choice in its TenantAuthority - so a prediction is
--- answered without waiting on the database. Every change to those facts must reach the copy. The request that
--- makes a change tells the objects before it answers; these triggers also record each change here, in the
+-- SessionAuthority, a tenant's status, quotas, model choice and live API keys in its TenantAuthority - so a
+-- prediction is answered without waiting on the database. Every change to those facts must reach the copy.
+-- The request that makes a change tells the objects before it answers; these triggers also record each change here, in the
 -- changing transaction, so one the request could not deliver (an object unreachable, a change made outside
 -- the API) is delivered by the cron. A delivered row is deleted.
 CREATE TABLE "authority_outbox" (
@@ -57,4 +57,13 @@ CREATE TRIGGER model_versions_changed AFTER INSERT OR UPDATE OR DELETE ON "model
   EXECUTE FUNCTION finedge_standing_changed('tenant', 'tenant_id', 'tenant_id');
 --> statement-breakpoint
 CREATE TRIGGER model_activations_changed AFTER INSERT OR UPDATE OR DELETE ON "model_activations" FOR EACH ROW
+  EXECUTE FUNCTION finedge_standing_changed('tenant', 'tenant_id', 'tenant_id');
+--> statement-breakpoint
+-- A key's revocation or expiry (its tenant's authority keeps copies of live keys).
+CREATE TRIGGER api_keys_changed AFTER UPDATE ON "api_keys" FOR EACH ROW
+  WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at OR OLD.expires_at IS DISTINCT FROM NEW.expires_at
+        OR OLD.scopes IS DISTINCT FROM NEW.scopes OR OLD.organization_id IS DISTINCT FROM NEW.organization_id)
+  EXECUTE FUNCTION finedge_standing_changed('tenant', 'tenant_id', 'tenant_id');
+--> statement-breakpoint
+CREATE TRIGGER api_keys_deleted AFTER DELETE ON "api_keys" FOR EACH ROW
   EXECUTE FUNCTION finedge_standing_changed('tenant', 'tenant_id', 'tenant_id');

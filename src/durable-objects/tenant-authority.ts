@@ -22,14 +22,28 @@ export interface InferenceTake {
   key?: string;
 }
 
+/** A live API key of the tenant as the edge keeps a copy of it (times in epoch milliseconds). */
+export interface KeyFacts {
+  id: string;
+  scopes: string[];
+  organizationId: string | null;
+  expiresAt: number | null;
+}
+
 /** What the object knows and, when a take was asked and could be judged, what it granted. */
 export interface Consultation {
   /** The generation a copy read from the database now must be stored under (`learn`). */
   generation: number;
+  /** The UTC day the take counted against. */
+  day?: string | undefined;
   /** The tenant's status and quotas; absent when the object holds no copy. */
   tenant?: TenantFacts | undefined;
   /** The tenant's own versions and activation of the model asked about; absent when no copy is held. */
   models?: ModelRows | undefined;
+  /** The API key asked about (by its hash), when the object holds it; absent when it holds no copy. */
+  key?: KeyFacts | undefined;
+  /** Whether the key's last use is older than a minute, so the database's record of it is due (it is now). */
+  keyUseDue?: boolean | undefined;
   /** Rows granted by the take asked for; absent when it could not be judged (a copy missing). */
   granted?: number | undefined;
   /** The day's rows counted so far (after the take), and the limit they count against. */
@@ -52,6 +66,8 @@ const MODEL = "model:";
 const USED = "used:";
 const GRANT = "grant:";
 const GENERATION = "generation";
+const KEY = "key:";
+const KEY_USED = "keyused:";
 
 interface Known<T> {
   value: T;
@@ -70,20 +86,33 @@ interface Known<T> {
 export class TenantAuthority extends DurableObject<Bindings> {
   private alarmSet = false;
 
-  /** The copies held for `model` (if named) and, when they suffice, the take asked for. */
-  async consult(request: { day: string; model?: string; take?: InferenceTake }): Promise<Consultation> {
+  /**
+   * The copies held for `model` and the API key `key` (a secret's hash), if named, and - when they suffice -
+   * the take asked for.
+   */
+  async consult(request: {
+    day: string;
+    model?: string;
+    key?: string;
+    take?: InferenceTake;
+  }): Promise<Consultation> {
     const kv = this.ctx.storage.kv;
     const now = Date.now() / 1000;
     const fresh = <T>(known: Known<T> | undefined) => (known && now < known.until ? known.value : undefined);
     const tenant = fresh(kv.get<Known<TenantFacts>>(FACTS));
     const models = request.model ? fresh(kv.get<Known<ModelRows>>(MODEL + request.model)) : undefined;
+    const key = request.key ? fresh(kv.get<Known<KeyFacts>>(KEY + request.key)) : undefined;
     const generation = kv.get<number>(GENERATION) ?? 0;
+    // A key the object holds no copy of is read by the request; its take is given back if it is refused.
     const judged = tenant && (request.model === undefined || models !== undefined);
     const counted = request.take && judged ? await this.take(tenant, request.take) : undefined;
     return {
       generation,
+      day: request.day,
       tenant,
       models,
+      key,
+      keyUseDue: key ? this.keyUseDue(key.id, now) : undefined,
       granted: counted?.granted,
       used: counted?.used ?? kv.get<number>(USED + request.day) ?? 0,
       limit: tenant ? limitOf(tenant, request.take?.defaultLimit) : undefined,
@@ -114,12 +143,25 @@ export class TenantAuthority extends DurableObject<Bindings> {
     const day = take?.day ?? knowledge.used?.day;
     return {
       generation: current,
+      day,
       tenant: knowledge.tenant,
       models: knowledge.model?.rows,
       granted: counted?.granted,
       used: counted?.used ?? (day ? (kv.get<number>(USED + day) ?? 0) : 0),
       limit: limitOf(knowledge.tenant, take?.defaultLimit),
     };
+  }
+
+  /**
+   * Keeps a live API key read from the database (by its secret's hash) unless a change came in between;
+   * `usedAt` (epoch seconds) is when the database last recorded its use.
+   */
+  learnKey(generation: number, hash: string, key: KeyFacts, until: number, usedAt: number): boolean {
+    const kv = this.ctx.storage.kv;
+    kv.put(KEY_USED + key.id, Math.max(kv.get<number>(KEY_USED + key.id) ?? 0, usedAt));
+    if ((kv.get<number>(GENERATION) ?? 0) !== generation) return false;
+    kv.put<Known<KeyFacts>>(KEY + hash, { value: key, until });
+    return true;
   }
 
   /** Gives back rows a request took but did not score (it was refused after its take). */
@@ -135,7 +177,9 @@ export class TenantAuthority extends DurableObject<Bindings> {
     this.ctx.storage.transactionSync(() => {
       kv.put(GENERATION, (kv.get<number>(GENERATION) ?? 0) + 1);
       kv.delete(FACTS);
-      for (const [key] of [...kv.list({ prefix: MODEL })]) kv.delete(key);
+      for (const prefix of [MODEL, KEY]) {
+        for (const [key] of [...kv.list({ prefix })]) kv.delete(key);
+      }
     });
   }
 
@@ -149,6 +193,15 @@ export class TenantAuthority extends DurableObject<Bindings> {
         if (key.slice(prefix.length, prefix.length + 10) < today) kv.delete(key);
       }
     }
+  }
+
+  /** Whether a minute has passed since the key's last recorded use; if so, now is its last use. */
+  private keyUseDue(id: string, nowSeconds: number): boolean {
+    const kv = this.ctx.storage.kv;
+    const last = kv.get<number>(KEY_USED + id) ?? 0;
+    if (nowSeconds - last < 60) return false;
+    kv.put(KEY_USED + id, nowSeconds);
+    return true;
   }
 
   private async take(tenant: TenantFacts, take: InferenceTake): Promise<{ granted: number; used: number }> {

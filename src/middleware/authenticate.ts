@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import { verifyAccessToken } from "../services/auth/jwt";
 import type { UserCaller } from "../services/context";
 import type { RateLimitPolicy } from "../services/rate-limit/rules";
-import { API_KEY_PATTERN, resolveApiKey } from "../services/tenancy/api-keys";
+import { API_KEY_PATTERN, keyHashOf, knownKeyTenant, resolveApiKey } from "../services/tenancy/api-keys";
 import { enforceRateLimits, knownQuotasOf, tenantQuota } from "./rate-limit";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|fek_[A-Za-z0-9_-]{43})$/;
@@ -23,7 +23,7 @@ export interface AuthenticateOptions {
 }
 
 // RFC 6750 s3: every 401 for a bearer credential carries the challenge.
-const refused = (detail: string, invalid: boolean, cause?: unknown) =>
+export const refused = (detail: string, invalid: boolean, cause?: unknown) =>
   new AppError("unauthorized", detail, {
     headers: {
       "WWW-Authenticate": invalid
@@ -42,22 +42,25 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
   return async function authenticate(c, next) {
     const credential = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
     if (!credential) throw refused("A bearer access token is required.", false);
+    let started: { admission: Promise<void> };
     if (API_KEY_PATTERN.test(credential)) {
       if (!options.apiKeys) throw refused("This endpoint needs a user's access token, not an API key.", true);
-      await authenticateKey(c, credential, options);
+      started = await authenticateKey(c, credential, options);
     } else {
-      const { admission } = await authenticateUser(c, credential, options);
-      if (options.atEdge) {
-        // Handled here too, so a request that never reaches `authorize` leaves no rejection unobserved.
-        admission.catch(() => undefined);
-        c.var.context.admission = admission;
-        await next();
-        await admission;
-        return;
-      }
-      await admission;
+      started = await authenticateUser(c, credential, options);
     }
+    const { admission } = started;
+    if (!options.atEdge) {
+      await admission;
+      await next();
+      return;
+    }
+    // Handled here too, so a request that never reaches `authorize` leaves no rejection unobserved; awaited
+    // after, so a refusal replaces whatever validation answered.
+    admission.catch(() => undefined);
+    c.var.context.admission = admission;
     await next();
+    await admission;
   };
 }
 
@@ -147,14 +150,31 @@ async function authenticateUser(
   return { admission };
 }
 
+/** The refusal of a key that is unknown, revoked, expired, or whose tenant is suspended. */
+export const keyRefused = () => refused("The API key is invalid, expired or revoked.", true);
+
+/**
+ * Resolves an API key and sets the caller; returns its rate-limit counts, still out. On a route answered at
+ * the edge, a key whose tenant this isolate knows is not read from the database here: `authorize` asks the
+ * tenant's authority for it, alongside the model.
+ */
 async function authenticateKey(
   c: Context<AppEnv>,
   secret: string,
   options: AuthenticateOptions,
-): Promise<void> {
+): Promise<{ admission: Promise<void> }> {
   const { context } = c.var;
-  const resolved = await resolveApiKey(context.database, secret, context.now());
-  if (!resolved) throw refused("The API key is invalid, expired or revoked.", true);
+  const hash = await keyHashOf(secret);
+  // Counted by the key's hash, which both ways of resolving it know before anything is read.
+  const limiterKey = `key:${hash.slice(0, 32)}`;
+  const tenantId = options.atEdge ? knownKeyTenant(hash) : undefined;
+  if (tenantId) {
+    context.pendingKey = { hash, tenantId };
+    c.set("tenantId", tenantId);
+    return { admission: limitsOf(c, options, limiterKey, tenantId) };
+  }
+  const resolved = await resolveApiKey(context.database, hash, context.now());
+  if (!resolved) throw keyRefused();
   const { key, quotas } = resolved;
   context.caller = {
     kind: "api_key",
@@ -164,8 +184,9 @@ async function authenticateKey(
     organizationId: key.organizationId,
     quotas,
   };
+  if (options.atEdge) context.pendingKey = { hash, tenantId: key.tenantId, resolved: key };
   c.set("tenantId", key.tenantId);
-  await limitsOf(c, options, `key:${key.id}`, key.tenantId, quotas);
+  return { admission: limitsOf(c, options, limiterKey, key.tenantId, quotas) };
 }
 
 /** The signed-in user of a route behind `authenticate` (users only: an API key is 401 here). */

@@ -1,8 +1,9 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { log } from "../logger";
 import type { Access } from "../services/tenancy/access";
+import { keyCaller, learnKey } from "../services/tenancy/api-keys";
 import { recordAudit } from "../services/tenancy/audit";
 import {
   accessFromStanding,
@@ -11,8 +12,9 @@ import {
   type TenantContext,
   type TenantQuotas,
 } from "../services/tenancy/context";
-import { consultTenant, learnStanding } from "../services/tenancy/edge-standing";
+import { consultTenant, giveBackTaken, learnStanding } from "../services/tenancy/edge-standing";
 import type { Permission } from "../services/tenancy/permissions";
+import { keyRefused } from "./authenticate";
 import {
   enforceRateLimit,
   knownQuotasOf,
@@ -53,20 +55,49 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export function authorize(permission: Permission, options: AuthorizeOptions = {}): MiddlewareHandler<AppEnv> {
   return async function authorize(c, next) {
     const { context } = c.var;
-    const principal = context.caller;
-    if (!principal) throw new AppError("unauthorized", "Authentication is required.");
+    try {
+      await authorizeThen(c, next);
+    } catch (error) {
+      giveBackTaken(context);
+      throw error;
+    }
+    // Rows of the day's quota taken for a request that failed are given back.
+    if (c.res.status >= 400) giveBackTaken(context);
+  };
+
+  async function authorizeThen(c: Context<AppEnv>, next: Next) {
+    const { context } = c.var;
+    const pendingKey = context.pendingKey;
+    const tenantId = context.caller?.tenantId ?? pendingKey?.tenantId;
+    if (!tenantId) throw new AppError("unauthorized", "Authentication is required.");
     const check = (access: Access) => {
       access.require(permission);
       const organizationId = options.organization?.(c);
       if (organizationId) access.requireIn(permission, organizationId);
     };
     const consulting = options.atEdge
-      ? consultTenant(context, principal.tenantId, options.atEdge(c))
+      ? consultTenant(context, tenantId, { ...options.atEdge(c), key: pendingKey?.hash })
       : undefined;
     // The caller's own checks went out before validation (`authenticate`'s atEdge); they decide first.
-    await Promise.all([context.admission, consulting?.catch(() => undefined)]);
+    await Promise.all([context.admission, consulting]);
     const consultation = await consulting;
     context.consultation = consultation;
+    if (pendingKey?.resolved) {
+      // Read from the database in `authenticate`: the tenant's authority is given it for next time.
+      if (consultation && !consultation.key)
+        learnKey(context, consultation.generation, pendingKey.hash, pendingKey.resolved);
+    } else if (pendingKey) {
+      const caller = await keyCaller(context, pendingKey, consultation);
+      if (!caller) throw keyRefused();
+      context.caller = caller;
+      if (!c.var.tenantQuotaCounted) {
+        // The isolate did not know the tenant's quota when the key's own limit was counted.
+        rememberQuotas(tenantId, caller.quotas);
+        await enforceRateLimit(c, ...tenantQuota(c, tenantId, caller.quotas));
+      }
+    }
+    const principal = context.caller;
+    if (!principal) throw new AppError("unauthorized", "Authentication is required.");
     let tenant: TenantContext;
     const accept = (access: Access, quotas: TenantQuotas) => {
       rememberQuotas(principal.tenantId, quotas);
@@ -127,7 +158,7 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
         }),
       );
     }
-  };
+  }
 }
 
 /** The tenant context of a route behind `authorize`. */

@@ -1,6 +1,7 @@
 import type { AppConfig } from "../config";
 import { type Database, RequestDatabase } from "../db/client";
 
+import type { ApiKeyRow } from "../db/repositories/api-keys.repository";
 import type { TenantQuotas } from "../db/schema";
 import type { AccountGuard } from "../durable-objects/account-guard";
 import type { SessionAuthority, StepUpProof, UserFacts } from "../durable-objects/session-authority";
@@ -99,6 +100,12 @@ export interface RequestContext extends ServiceContext {
    * the request is validated; `authorize` awaits them before anything else.
    */
   admission?: Promise<void>;
+  /**
+   * On routes answered at the edge, an API key by its secret's hash and its tenant: still to be resolved
+   * (`authorize` asks the tenant's authority) or, when `resolved`, read from the database already - for the
+   * authority to be given.
+   */
+  pendingKey?: { hash: string; tenantId: string; resolved?: ApiKeyRow };
   /** On routes answered at the edge, what the tenant's authority knew and granted (set by `authorize`). */
   consultation?: Consultation;
   /** The caller's tenant, access and audit context, set by the `authorize` middleware. */

@@ -55,6 +55,15 @@ const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
  * A tenant with an organization, an asset with a year of daily closes (ending yesterday) and a portfolio that
  * may go negative in cash (so a benchmark can buy for ever), with monthly buys over that year.
  */
+/** A fresh account's API key with one scope (creating a key needs a recent step-up of the session). */
+async function apiKey(apiUrl: string, label: string, scope: string): Promise<string> {
+  const { accessToken } = await account(apiUrl, label);
+  const auth = { authorization: `Bearer ${accessToken}` };
+  await post(`${apiUrl}/api/v1/auth/step-up`, { password: PASSWORD }, auth);
+  const key = await post(`${apiUrl}/api/v1/api-keys`, { name: "bench", scopes: [scope] }, auth);
+  return key.key as string;
+}
+
 async function portfolioWorld(apiUrl: string, label: string) {
   const { accessToken } = await account(apiUrl, label);
   const auth = { authorization: `Bearer ${accessToken}` };
@@ -133,8 +142,13 @@ const STATEMENT = {
  * A scoring request for a fresh account. The first request is timed on its own and printed: in an isolate
  * that has not scored yet it pays the inference runtime's start-up and the model's load from R2 (cold).
  */
-async function scoringPlan(apiUrl: string, path: string, body: unknown): Promise<RequestPlan> {
-  const { accessToken } = await account(apiUrl, "score");
+async function scoringPlan(
+  apiUrl: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<RequestPlan> {
+  const accessToken = token ?? (await account(apiUrl, "score")).accessToken;
   const headers = { ...json, authorization: `Bearer ${accessToken}` };
   const started = performance.now();
   await post(`${apiUrl}${path}`, body, headers);
@@ -189,24 +203,10 @@ export const scenarios: Scenario[] = [
     name: "GET /api/v1/audit-events (API key)",
     target: "api",
     expectStatus: 200,
-    prepare: async (apiUrl) => {
-      const { accessToken } = await account(apiUrl, "key");
-      // Creating a key needs a recent step-up of the session.
-      await post(
-        `${apiUrl}/api/v1/auth/step-up`,
-        { password: PASSWORD },
-        { authorization: `Bearer ${accessToken}` },
-      );
-      const key = await post(
-        `${apiUrl}/api/v1/api-keys`,
-        { name: "bench", scopes: ["audit:read"] },
-        { authorization: `Bearer ${accessToken}` },
-      );
-      return {
-        path: "/api/v1/audit-events?limit=1",
-        headers: { authorization: `Bearer ${key.key as string}` },
-      };
-    },
+    prepare: async (apiUrl) => ({
+      path: "/api/v1/audit-events?limit=1",
+      headers: { authorization: `Bearer ${await apiKey(apiUrl, "key", "audit:read")}` },
+    }),
   },
   {
     // Rotation chains: a request takes a live refresh token from the pool and its response puts the
@@ -296,6 +296,43 @@ export const scenarios: Scenario[] = [
     target: "api",
     expectStatus: 201,
     prepare: (apiUrl) => scoringPlan(apiUrl, "/api/v1/predictions/annual", { statement: STATEMENT }),
+  },
+  {
+    // A machine scoring: the key and the tenant's facts held by its TenantAuthority, nothing read first.
+    name: "POST /api/v1/predictions/credit (API key)",
+    target: "api",
+    expectStatus: 201,
+    prepare: async (apiUrl) => {
+      const body = { application: APPLICATION, model: "credit-lr" };
+      const key = await apiKey(apiUrl, "score-key", "predictions:write");
+      const headers = { ...json, authorization: `Bearer ${key}` };
+      await post(`${apiUrl}/api/v1/predictions/credit`, body, headers);
+      return { method: "POST", path: "/api/v1/predictions/credit", headers, body: JSON.stringify(body) };
+    },
+  },
+  {
+    // A company's stored statement: the model from the edge, the statements in one batch.
+    name: "POST /api/v1/predictions/annual (stored statements)",
+    target: "api",
+    expectStatus: 201,
+    prepare: async (apiUrl) => {
+      const { accessToken } = await account(apiUrl, "score-stored");
+      const auth = { authorization: `Bearer ${accessToken}` };
+      const company = await post(`${apiUrl}/api/v1/companies`, { name: "Bench company" }, auth);
+      const statement = {
+        ...STATEMENT,
+        period_type: "annual",
+        fiscal_year: 2025,
+        period_end: "2025-12-31",
+        currency: "USD",
+      };
+      await post(
+        `${apiUrl}/api/v1/companies/${company.id as string}/financials`,
+        { statements: [statement] },
+        auth,
+      );
+      return scoringPlan(apiUrl, "/api/v1/predictions/annual", { company_id: company.id }, accessToken);
+    },
   },
   {
     // Dominated by one scrypt hash (N=2^14, r=8, p=5): its latency at c=1 is the hash's CPU cost.

@@ -9,7 +9,7 @@ import { runScheduled } from "../../src/scheduled";
 import { api } from "./auth-helpers";
 import { bindings, problemOf } from "./helpers";
 import { publishTrainedModels, SETUP_TIMEOUT_MS } from "./risk-fixtures";
-import { addUser, createTenant, query, type TenantFixture, tokenFor } from "./tenancy-fixtures";
+import { addUser, createApiKey, createTenant, query, type TenantFixture, tokenFor } from "./tenancy-fixtures";
 
 beforeAll(async () => {
   await publishTrainedModels();
@@ -69,6 +69,48 @@ describe("the standing the edge holds", () => {
     const suspended = await credit(tenant.admin.token);
     expect(suspended.status).toBe(403);
     expect((await problemOf(suspended)).detail).toBe("The tenant is suspended.");
+  });
+
+  it("an API key's revocation applies to the very next prediction", async () => {
+    const tenant = await createTenant("edge-key");
+    const { id, key } = await createApiKey(tenant, { scopes: ["predictions:write"] });
+    await warmed(key);
+    const revoked = await api(`/api/v1/api-keys/${id}`, { method: "DELETE", token: tenant.admin.token });
+    expect(revoked.status, await revoked.clone().text()).toBe(204);
+    const refused = await credit(key);
+    expect(refused.status).toBe(401);
+  });
+
+  it("a prediction refused after taking its row gives it back", async () => {
+    const platform = await createTenant("edge-give-back");
+    const operator = await operatorToken(platform);
+    const tenant = await createTenant("edge-give-back");
+    const quota = await api(`/api/v1/tenants/${tenant.id}`, {
+      method: "PATCH",
+      token: operator,
+      body: { quotas: { inference_rows_per_day: 1 } },
+    });
+    expect(quota.status).toBe(200);
+    const unscorable = await api("/api/v1/predictions/credit", {
+      token: tenant.admin.token,
+      body: { application: { age: "forty" } },
+    });
+    expect(unscorable.status).toBe(422);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The one row of the day is still there: the refused request gave it back.
+    expect((await credit(tenant.admin.token)).status).toBe(201);
+    expect((await credit(tenant.admin.token)).status).toBe(429);
+  });
+
+  it("a revoked token is refused before the body is judged, though both are checked side by side", async () => {
+    const tenant = await createTenant("edge-revoked");
+    const logout = await api("/api/v1/auth/logout", { token: tenant.admin.token, method: "POST" });
+    expect(logout.status).toBeLessThan(300);
+    const refused = await api("/api/v1/predictions/credit", {
+      token: tenant.admin.token,
+      body: { application: "not an object" },
+    });
+    expect(refused.status).toBe(401);
   });
 
   it("a change made outside the API reaches the edge through the outbox, which the cron delivers", async () => {

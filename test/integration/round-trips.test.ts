@@ -8,7 +8,7 @@ import { api } from "./auth-helpers";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createPortfolio, funded, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
-import { addOrganization, addUser, createTenant } from "./tenancy-fixtures";
+import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
   const requestId = `rt-${crypto.randomUUID()}`;
@@ -22,9 +22,13 @@ async function counted(path: string, init: Parameters<typeof api>[1] = {}) {
   return { response, calls: await databaseCalls(requestId) };
 }
 
-/** A call's kind, by its statements: the prediction's one write after the response, or a read. */
+/** A call's kind, by its statements: the prediction's one write after the response, a key's last use, or a read. */
 const kindOf = (statements: string[]) =>
-  statements.some((sql) => sql.includes('insert into "predictions"')) ? "write" : "read";
+  statements.some((sql) => sql.includes('insert into "predictions"'))
+    ? "write"
+    : statements.some((sql) => sql.includes('update "api_keys"'))
+      ? "last use"
+      : "read";
 
 /** The calls of a request once `count` of them have arrived (after-response work lands a moment later). */
 async function untilCalls(requestId: string, count: number) {
@@ -127,6 +131,33 @@ describe("database round trips per request", () => {
     const secondCalls = await untilCalls(second.requestId, 1);
     expect(secondCalls.http.map(kindOf)).toEqual(["write"]);
     expect(secondCalls.websocket).toBe(0);
+  });
+
+  it("a prediction with an API key is answered without the database once the edge holds the key", async () => {
+    await publishTrainedModels();
+    const tenant = await createTenant("rt-key");
+    const { key } = await createApiKey(tenant, { scopes: ["predictions:write"] });
+    const credit = () => {
+      const { requestId, headers } = tagged();
+      const response = api("/api/v1/predictions/credit", {
+        token: key,
+        headers,
+        body: { application: { age: 40 } },
+      });
+      return { requestId, response };
+    };
+    // The first reads the key, then what the tenant's authority did not hold; both are given to it. After the
+    // response: the prediction, and the key's last use.
+    const first = credit();
+    expect((await first.response).status).toBe(201);
+    const firstCalls = (await untilCalls(first.requestId, 4)).http.map(kindOf);
+    expect(firstCalls.sort()).toEqual(["last use", "read", "read", "write"]);
+
+    const second = credit();
+    expect((await second.response).status).toBe(201);
+    const calls = await untilCalls(second.requestId, 1);
+    // Its only call is the write after the response (the key's last use is recorded once a minute).
+    expect(calls.http.map(kindOf)).toEqual(["write"]);
   });
 
   it("refuses a bad token and malformed input without touching the database", async () => {

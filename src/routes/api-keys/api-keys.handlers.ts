@@ -2,12 +2,14 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { authOf } from "../../middleware/authenticate";
 import { tenantOf } from "../../middleware/authorize";
+import { contextOf } from "../../middleware/request-context";
 import { requireStepUp } from "../../services/auth/step-up-rule";
 import {
   createApiKey as create,
   listTenantApiKeys,
   revokeTenantApiKey,
 } from "../../services/tenancy/api-keys";
+import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import type { ApiKeyScope } from "../../services/tenancy/permissions";
 import type { ApiKey } from "../../services/tenancy/types";
 import { pageBody } from "../page";
@@ -47,6 +49,9 @@ export const listApiKeys: RouteHandler<typeof routes.listApiKeys, AppEnv> = asyn
 };
 
 export const revokeApiKey: RouteHandler<typeof routes.revokeApiKey, AppEnv> = async (c) => {
-  await revokeTenantApiKey(tenantOf(c), c.req.valid("param").id);
+  const tenant = tenantOf(c);
+  await revokeTenantApiKey(tenant, c.req.valid("param").id);
+  // The tenant's authority keeps copies of its live keys: the revoked one must not be used again.
+  await tellAuthorities(contextOf(c), { tenants: [tenant.tenantId] });
   return c.body(null, 204);
 };

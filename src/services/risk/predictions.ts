@@ -24,10 +24,10 @@ import {
   quartersOf,
 } from "./corporate-inputs";
 import {
-  type AdmittedModel,
   type PredictionRecord,
   predictionWrite,
   recordAfterResponse,
+  type ServingModel,
   scoreInput,
   servingModel,
 } from "./scoring";
@@ -57,24 +57,19 @@ export type AnnualRequest = ModelChoice & (FromCompany | { statement: Amounts })
 export type QuarterlyRequest = ModelChoice & (QuartersFromCompany | { quarters: Amounts[] });
 
 /**
- * Scores with the model a request names, its row of the day's quota taken first and given back should
- * anything after fail; the prediction is answered first and written after the response.
+ * Scores with the model a request names, its row of the day's quota taken first (and given back by
+ * `authorize` should the request fail); the prediction is answered first and written after the response.
  */
 async function predictWith(
   ctx: TenantContext,
   deps: RiskServices,
   model: { name: string; version?: string | undefined; kind: PredictionKind },
   consultation: Consultation | undefined,
-  score: (serving: AdmittedModel) => Promise<{ result: Scored; record: PredictionRecord }>,
+  score: (serving: ServingModel) => Promise<{ result: Scored; record: PredictionRecord }>,
 ): Promise<PredictionRow> {
   const serving = await servingModel(ctx, deps, model, { take: 1, consultation });
-  try {
-    const { result, record } = await score(serving);
-    return recordAfterResponse(ctx, deps, predictionWrite(ctx, serving, result, record));
-  } catch (error) {
-    serving.release();
-    throw error;
-  }
+  const { result, record } = await score(serving);
+  return recordAfterResponse(ctx, deps, predictionWrite(ctx, serving, result, record));
 }
 
 type Scored = Awaited<ReturnType<typeof scoreInput>>;

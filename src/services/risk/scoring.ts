@@ -12,7 +12,7 @@ import {
   writePredictionOnce,
 } from "../../db/repositories/predictions.repository";
 import type { PredictionKind } from "../../db/tables/risk";
-import type { Consultation } from "../../durable-objects/tenant-authority";
+import type { Consultation, InferenceTake } from "../../durable-objects/tenant-authority";
 import { AppError, type FieldError } from "../../errors";
 import { describeError, log } from "../../logger";
 import type { LoadedModel, Scored } from "../../ml/engine";
@@ -61,15 +61,15 @@ export interface ServingModel {
   model: LoadedModel;
 }
 
-/** A serving model admitted with rows of the day's quota, which `release` gives back should the request fail. */
-export type AdmittedModel = ServingModel & { release: () => void };
-
 export interface AdmissionOptions {
   /** Rows of the day's quota to take, all or none (429 when they do not fit). */
   take?: number;
   /** Refuse (429) when nothing of the day's quota is left, taking none (a bulk submission). */
   requireLeft?: boolean;
-  /** What the tenant's authority answered before validation (`authorize`'s atEdge), if it was asked. */
+  /**
+   * What the tenant's authority answered before validation (`authorize`'s atEdge), if it was asked. A take
+   * made here is recorded on it, so that `authorize` gives the rows back should the request fail.
+   */
   consultation?: Consultation | undefined;
 }
 
@@ -85,24 +85,27 @@ export async function servingModel(
   deps: RiskServices,
   request: { name: string; version?: string | undefined; kind: KindWanted },
   options: AdmissionOptions = {},
-): Promise<AdmittedModel> {
+): Promise<ServingModel> {
   const now = ctx.now();
   const day = utcDay(now);
   const take = options.take
     ? { day, rows: options.take, defaultLimit: deps.config.TENANT_INFERENCE_ROWS_PER_DAY }
     : undefined;
   const consulted = options.consultation;
-  let judged = consulted?.tenant && consulted.models ? (consulted as Judged) : undefined;
+  let judged =
+    consulted?.tenant && consulted.models && (!take || consulted.granted !== undefined)
+      ? (consulted as Judged)
+      : undefined;
   if (!judged || !ctx.standingChecked) {
     // One batch for whatever the edge did not hold (with the caller's standing, if pending).
     const found = await ctx.read((db) => ({
       ...modelStatements(db, ctx.tenantId, request.name),
       ...tenantStatements(db, ctx.tenantId, now),
     }));
-    judged ??= await learnTenant(
+    judged ??= await learnAndTake(
       deps,
       ctx.tenantId,
-      consulted?.generation ?? -1,
+      consulted,
       {
         tenant: found.tenant,
         model: { name: request.name, rows: { own: found.own, activation: found.activation } },
@@ -112,37 +115,28 @@ export async function servingModel(
       take,
     );
   }
-  const granted = take ? (judged.granted ?? 0) : 0;
-  const release = () => {
-    if (granted > 0) giveBack(ctx, deps, day, granted);
-  };
-  try {
-    if (judged.tenant.status !== "active") throw new AppError("forbidden", "The tenant is suspended.");
-    const resolved = await resolveModel(ctx, deps, request.name, request.version, judged.models);
-    // A model that does not exist is 404 before a spent quota is 429.
-    const limit = limitOfJudged(judged, deps.config);
-    if (take && granted < take.rows) throw exhausted(limit, now);
-    if (options.requireLeft && judged.used >= limit) throw exhausted(limit, now);
-    return { ...(await loadServing(deps, resolved, request)), release };
-  } catch (error) {
-    release();
-    throw error;
-  }
+  if (judged.tenant.status !== "active") throw new AppError("forbidden", "The tenant is suspended.");
+  const resolved = await resolveModel(ctx, deps, request.name, request.version, judged.models);
+  // A model that does not exist is 404 before a spent quota is 429.
+  const limit = limitOfJudged(judged, deps.config);
+  if (take && (judged.granted ?? 0) < take.rows) throw exhausted(limit, now);
+  if (options.requireLeft && judged.used >= limit) throw exhausted(limit, now);
+  return loadServing(deps, resolved, request);
 }
 
-/** Gives rows back to the day's quota, after the response (the request that took them failed). */
-function giveBack(ctx: TenantContext, deps: RiskServices, day: string, rows: number) {
-  ctx.afterResponse(async () => {
-    try {
-      await deps.tenantAuthority(ctx.tenantId).release(day, rows);
-    } catch (error) {
-      log(deps.config.LOG_LEVEL, "warn", {
-        msg: "inference rows not given back",
-        requestId: ctx.requestId,
-        error: describeError(error),
-      });
-    }
-  });
+/**
+ * `learnTenant`, with the grant recorded on the request's consultation (when there is one), which is what
+ * `authorize` gives back should the request fail.
+ */
+async function learnAndTake(
+  deps: RiskServices,
+  tenantId: string,
+  consulted: Consultation | undefined,
+  ...rest: [Parameters<typeof learnTenant>[3], InferenceTake | undefined]
+): Promise<Judged> {
+  const judged = await learnTenant(deps, tenantId, consulted?.generation ?? -1, ...rest);
+  if (consulted && rest[1]) Object.assign(consulted, { granted: judged.granted, day: rest[1].day });
+  return judged;
 }
 
 /** Loads a resolved version, or - when the active one cannot be served - the version it replaced. */

@@ -10,11 +10,15 @@ import {
 } from "../../db/repositories/api-keys.repository";
 import { findOrganization } from "../../db/repositories/organizations.repository";
 import type { TenantQuotas } from "../../db/schema";
+import type { Consultation, KeyFacts } from "../../durable-objects/tenant-authority";
 import { AppError } from "../../errors";
+import { describeError, log } from "../../logger";
 import { generateOpaqueToken, hashToken } from "../auth/secrets";
+import type { ApiKeyCaller, RequestContext } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "./audit";
 import type { TenantContext } from "./context";
+import { EDGE_COPY_SECONDS } from "./edge-standing";
 import type { ApiKeyScope } from "./permissions";
 
 /** Every key starts with this, so a leaked key is recognisable to secret scanners and to people. */
@@ -37,10 +41,9 @@ export async function generateApiKey(): Promise<{ secret: string; prefix: string
  */
 export async function resolveApiKey(
   database: RequestDatabase,
-  secret: string,
+  secretHash: string,
   now: Date,
 ): Promise<{ key: ApiKeyRow; quotas: TenantQuotas } | null> {
-  const secretHash = await hashToken(secret);
   const { found } = await database.read("platform", (db) => ({
     found: read(apiKeyByHash(db, secretHash), (rows) => rows[0]),
   }));
@@ -53,8 +56,97 @@ export async function resolveApiKey(
       await database.read("platform", (db) => ({ touched: read(touchApiKey(db, key.id, now)) }));
     });
   }
+  keyTenants.set(secretHash, key.tenantId);
   return { key, quotas: found.quotas };
 }
+
+/**
+ * Which tenant a key (by its secret's hash) belongs to, as this isolate has seen: a key never changes tenant,
+ * so this is safe to keep; whether the key is still live is always asked (its tenant's authority, or the
+ * database). Bounded: cleared when full.
+ */
+const keyTenants = new Map<string, string>();
+const MAX_KNOWN_KEYS = 10_000;
+
+/** The tenant of a key this isolate has resolved before, if any. */
+export function knownKeyTenant(secretHash: string): string | undefined {
+  return keyTenants.get(secretHash);
+}
+
+/** A key's secret hash (SHA-256, hex): how keys are looked up. */
+export const keyHashOf = (secret: string) => {
+  if (keyTenants.size >= MAX_KNOWN_KEYS) keyTenants.clear();
+  return hashToken(secret);
+};
+
+/** A live key as its tenant's authority keeps it. */
+export const keyFactsOf = (key: ApiKeyRow): KeyFacts => ({
+  id: key.id,
+  scopes: [...key.scopes],
+  organizationId: key.organizationId,
+  expiresAt: key.expiresAt?.getTime() ?? null,
+});
+
+/**
+ * The caller a key stands for, from its tenant's authority's copy (no database work) when it holds one -
+ * null when the key is expired or its tenant suspended - or else resolved from the database and given to
+ * the authority after the response. Its last use is recorded at most once a minute, after the response.
+ */
+export async function keyCaller(
+  context: Pick<RequestContext, "database" | "now" | "tenantAuthority" | "config">,
+  pending: { hash: string; tenantId: string },
+  consultation: Consultation | undefined,
+): Promise<ApiKeyCaller | null> {
+  const now = context.now();
+  const held = consultation?.key;
+  if (held && consultation.tenant) {
+    if (consultation.tenant.status !== "active") return null;
+    if (held.expiresAt !== null && held.expiresAt <= now.getTime()) return null;
+    if (consultation.keyUseDue) {
+      context.database.afterResponse(async () => {
+        await context.database.read("platform", (db) => ({ touched: read(touchApiKey(db, held.id, now)) }));
+      });
+    }
+    return callerOf(pending.tenantId, held, consultation.tenant.quotas);
+  }
+  const resolved = await resolveApiKey(context.database, pending.hash, now);
+  if (!resolved || resolved.key.tenantId !== pending.tenantId) return null;
+  if (consultation) learnKey(context, consultation.generation, pending.hash, resolved.key);
+  return callerOf(pending.tenantId, keyFactsOf(resolved.key), resolved.quotas);
+}
+
+/** Gives a key read from the database to its tenant's authority, after the response. */
+export function learnKey(
+  context: Pick<RequestContext, "database" | "now" | "tenantAuthority" | "config">,
+  generation: number,
+  hash: string,
+  key: ApiKeyRow,
+): void {
+  const nowSeconds = Math.floor(context.now().getTime() / 1000);
+  const until = nowSeconds + EDGE_COPY_SECONDS;
+  context.database.afterResponse(async () => {
+    try {
+      // Resolving it recorded its use now, or less than a minute ago.
+      await context
+        .tenantAuthority(key.tenantId)
+        .learnKey(generation, hash, keyFactsOf(key), until, nowSeconds);
+    } catch (error) {
+      log(context.config.LOG_LEVEL, "warn", {
+        msg: "API key not kept at the edge",
+        error: describeError(error),
+      });
+    }
+  });
+}
+
+const callerOf = (tenantId: string, key: KeyFacts, quotas: TenantQuotas): ApiKeyCaller => ({
+  kind: "api_key",
+  tenantId,
+  apiKeyId: key.id,
+  scopes: key.scopes,
+  organizationId: key.organizationId,
+  quotas,
+});
 
 /** What a new key is for. */
 export interface NewApiKey {

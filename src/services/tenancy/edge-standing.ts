@@ -27,16 +27,19 @@ export const copyUntil = (now: Date) => Math.floor(now.getTime() / 1000) + EDGE_
 export async function consultTenant(
   context: RequestContext,
   tenantId: string,
-  request: { model?: string | undefined; rows?: number | undefined },
+  request: { model?: string | undefined; key?: string | undefined; rows?: number | undefined },
 ): Promise<Consultation | undefined> {
   const day = utcDay(context.now());
   const take = request.rows
     ? { day, rows: request.rows, defaultLimit: context.config.TENANT_INFERENCE_ROWS_PER_DAY }
     : undefined;
   try {
-    return await context
-      .tenantAuthority(tenantId)
-      .consult({ day, ...(request.model ? { model: request.model } : {}), ...(take ? { take } : {}) });
+    return await context.tenantAuthority(tenantId).consult({
+      day,
+      ...(request.model ? { model: request.model } : {}),
+      ...(request.key ? { key: request.key } : {}),
+      ...(take ? { take } : {}),
+    });
   } catch (error) {
     log(context.config.LOG_LEVEL, "warn", {
       msg: "tenant authority unreachable; the database decides",
@@ -45,6 +48,29 @@ export async function consultTenant(
     });
     return undefined;
   }
+}
+
+/**
+ * Gives back, after the response, the rows of the day's quota this request took (at the edge or after a
+ * read) when it failed: a refused or failed request costs nothing.
+ */
+export function giveBackTaken(context: RequestContext): void {
+  const taken = context.consultation;
+  const tenantId = context.caller?.tenantId ?? context.pendingKey?.tenantId;
+  if (!taken?.granted || !taken.day || !tenantId) return;
+  const { granted, day } = taken;
+  taken.granted = 0;
+  context.database.afterResponse(async () => {
+    try {
+      await context.tenantAuthority(tenantId).release(day, granted);
+    } catch (error) {
+      log(context.config.LOG_LEVEL, "warn", {
+        msg: "inference rows not given back",
+        requestId: context.requestId,
+        error: describeError(error),
+      });
+    }
+  });
 }
 
 /** Gives a standing read from the database to the user's session authority, after the response. */
