@@ -42,8 +42,6 @@ export interface Variables {
   userId?: string;
   /** The tenant quota's count for this request, as the limiter answered it (see `rejudgeTenantQuota`). */
   tenantDecision?: { limit: number; remaining: number };
-  /** Whether `authenticate` already counted the request against its tenant's quota. */
-  tenantQuotaCounted?: boolean;
   /** A principal-scoped rate-limit policy awaiting the caller's identity (see middleware/rate-limit). */
   rateLimitPolicy?: RateLimitPolicy;
   /** The `RateLimit-Policy` / `RateLimit` headers of the decision taken for this request. */

@@ -153,14 +153,23 @@ export class TenantAuthority extends DurableObject<Bindings> {
   }
 
   /**
-   * Keeps a live API key read from the database (by its secret's hash) unless a change came in between;
-   * `usedAt` (epoch seconds) is when the database last recorded its use.
+   * Keeps a live API key read from the database (by its secret's hash), with its tenant's facts read in the
+   * same statement, unless a change came in between; `usedAt` (epoch seconds) is when the database last
+   * recorded its use.
    */
-  learnKey(generation: number, hash: string, key: KeyFacts, until: number, usedAt: number): boolean {
+  learnKey(
+    generation: number,
+    hash: string,
+    key: KeyFacts,
+    tenant: TenantFacts,
+    until: number,
+    usedAt: number,
+  ): boolean {
     const kv = this.ctx.storage.kv;
     kv.put(KEY_USED + key.id, Math.max(kv.get<number>(KEY_USED + key.id) ?? 0, usedAt));
     if ((kv.get<number>(GENERATION) ?? 0) !== generation) return false;
     kv.put<Known<KeyFacts>>(KEY + hash, { value: key, until });
+    kv.put<Known<TenantFacts>>(FACTS, { value: tenant, until });
     return true;
   }
 

@@ -9,6 +9,9 @@ import { enforceRateLimits, knownQuotasOf, tenantQuota } from "./rate-limit";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|fek_[A-Za-z0-9_-]{43})$/;
 
+/** A quota no tenant reaches: the count is made, and judged when the tenant's own quota is read. */
+const UNJUDGED = { requestsPerMinute: Number.MAX_SAFE_INTEGER };
+
 export interface AuthenticateOptions {
   /** Accept API keys as well as access tokens (account routes take users only). */
   apiKeys?: boolean;
@@ -50,7 +53,8 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       started = await authenticateUser(c, credential, options);
     }
     const { admission } = started;
-    if (!options.atEdge) {
+    // A key still to be resolved is resolved by `authorize` (its tenant's authority), which awaits these too.
+    if (!options.atEdge && !c.var.context.pendingKey) {
       await admission;
       await next();
       return;
@@ -81,8 +85,8 @@ async function alongside(
 
 /**
  * The rate-limit counts of a verified caller: its own limit (the route's policy) and, on tenant-scoped routes,
- * its tenant's quota - when this isolate knows the quota; otherwise `authorize` counts it once the caller's
- * standing (which carries it) is read.
+ * its tenant's quota - by the quota this isolate last read or, when it has read none, counted now and judged
+ * by `authorize` once the caller's standing (which carries the quota) is read: never a round trip first.
  */
 function limitsOf(
   c: Context<AppEnv>,
@@ -93,9 +97,8 @@ function limitsOf(
 ) {
   const policy = c.var.rateLimitPolicy;
   const counts: Array<[RateLimitPolicy, string] | undefined> = [policy && [policy, caller]];
-  if (options.tenantQuota && quotas) {
-    counts.push(tenantQuota(c, tenantId, quotas));
-    c.set("tenantQuotaCounted", true);
+  if (options.tenantQuota) {
+    counts.push(tenantQuota(c, tenantId, quotas ?? UNJUDGED));
   }
   return enforceRateLimits(c, counts);
 }
@@ -154,9 +157,9 @@ async function authenticateUser(
 export const keyRefused = () => refused("The API key is invalid, expired or revoked.", true);
 
 /**
- * Resolves an API key and sets the caller; returns its rate-limit counts, still out. On a route answered at
- * the edge, a key whose tenant this isolate knows is not read from the database here: `authorize` asks the
- * tenant's authority for it, alongside the model.
+ * Resolves an API key and sets the caller; returns its rate-limit counts, still out. A key whose tenant this
+ * isolate knows is not read from the database here: `authorize` asks the tenant's authority for it (alongside
+ * the model, on a route answered at the edge), while the request is validated and its limits counted.
  */
 async function authenticateKey(
   c: Context<AppEnv>,
@@ -167,7 +170,7 @@ async function authenticateKey(
   const hash = await keyHashOf(secret);
   // Counted by the key's hash, which both ways of resolving it know before anything is read.
   const limiterKey = `key:${hash.slice(0, 32)}`;
-  const tenantId = options.atEdge ? knownKeyTenant(hash) : undefined;
+  const tenantId = knownKeyTenant(hash);
   if (tenantId) {
     context.pendingKey = { hash, tenantId };
     c.set("tenantId", tenantId);
@@ -184,7 +187,7 @@ async function authenticateKey(
     organizationId: key.organizationId,
     quotas,
   };
-  if (options.atEdge) context.pendingKey = { hash, tenantId: key.tenantId, resolved: key };
+  if (options.atEdge) context.pendingKey = { hash, tenantId: key.tenantId, resolved };
   c.set("tenantId", key.tenantId);
   return { admission: limitsOf(c, options, limiterKey, key.tenantId, quotas) };
 }

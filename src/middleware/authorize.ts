@@ -15,13 +15,7 @@ import {
 import { consultTenant, giveBackTaken, learnStanding } from "../services/tenancy/edge-standing";
 import type { Permission } from "../services/tenancy/permissions";
 import { keyRefused } from "./authenticate";
-import {
-  enforceRateLimit,
-  knownQuotasOf,
-  rejudgeTenantQuota,
-  rememberQuotas,
-  tenantQuota,
-} from "./rate-limit";
+import { rejudgeTenantQuota, rememberQuotas } from "./rate-limit";
 
 export interface AuthorizeOptions {
   /** Where the organization concerned is named (a path parameter): checked here, 404 or 403. */
@@ -75,9 +69,10 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
       const organizationId = options.organization?.(c);
       if (organizationId) access.requireIn(permission, organizationId);
     };
-    const consulting = options.atEdge
-      ? consultTenant(context, tenantId, { ...options.atEdge(c), key: pendingKey?.hash })
-      : undefined;
+    const consulting =
+      options.atEdge || pendingKey
+        ? consultTenant(context, tenantId, { ...options.atEdge?.(c), key: pendingKey?.hash })
+        : undefined;
     // The caller's own checks went out before validation (`authenticate`'s atEdge); they decide first.
     await Promise.all([context.admission, consulting]);
     const consultation = await consulting;
@@ -90,11 +85,9 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
       const caller = await keyCaller(context, pendingKey, consultation);
       if (!caller) throw keyRefused();
       context.caller = caller;
-      if (!c.var.tenantQuotaCounted) {
-        // The isolate did not know the tenant's quota when the key's own limit was counted.
-        rememberQuotas(tenantId, caller.quotas);
-        await enforceRateLimit(c, ...tenantQuota(c, tenantId, caller.quotas));
-      }
+      // The tenant's count is judged by the quota that came with the key.
+      rememberQuotas(tenantId, caller.quotas);
+      rejudgeTenantQuota(c, caller.quotas);
     }
     const principal = context.caller;
     if (!principal) throw new AppError("unauthorized", "Authentication is required.");
@@ -128,14 +121,6 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
         },
       });
       if (!options.standingInBatch) await tenant.checkStanding();
-      if (!c.var.tenantQuotaCounted) {
-        // The tenant's quota was not known here yet: it came with the standing, read first for it.
-        await tenant.checkStanding();
-        await enforceRateLimit(
-          c,
-          ...tenantQuota(c, principal.tenantId, knownQuotasOf(principal.tenantId) ?? {}),
-        );
-      }
     }
     context.tenant = tenant;
     await next();

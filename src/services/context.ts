@@ -105,7 +105,7 @@ export interface RequestContext extends ServiceContext {
    * (`authorize` asks the tenant's authority) or, when `resolved`, read from the database already - for the
    * authority to be given.
    */
-  pendingKey?: { hash: string; tenantId: string; resolved?: ApiKeyRow };
+  pendingKey?: { hash: string; tenantId: string; resolved?: { key: ApiKeyRow; quotas: TenantQuotas } };
   /** On routes answered at the edge, what the tenant's authority knew and granted (set by `authorize`). */
   consultation?: Consultation;
   /** The caller's tenant, access and audit context, set by the `authorize` middleware. */

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Querier, Transaction } from "../client";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
@@ -122,8 +122,8 @@ export async function revokeOpenInvitations(
 }
 
 export interface InvitationFilter {
-  /** `all`, or only invitations to these organizations (never tenant-level ones). */
-  organizations: "all" | string[];
+  /** Which invitations: a condition on their organization (none: all of them, tenant-level ones too). */
+  organizations: SQL | undefined;
   status?: InvitationStatus | undefined;
   now: Date;
   before?: TimePosition | undefined;
@@ -133,8 +133,7 @@ export interface InvitationFilter {
 /** The tenant's invitations, newest first, keyed by (created_at, id) for cursor pagination. */
 export function listInvitations(tx: Querier, tenantId: string, filter: InvitationFilter) {
   const conditions: SQL[] = [eq(invitations.tenantId, tenantId)];
-  if (filter.organizations !== "all")
-    conditions.push(inArray(invitations.organizationId, filter.organizations));
+  if (filter.organizations) conditions.push(filter.organizations);
   if (filter.status) conditions.push(statusCondition(filter.status, filter.now));
   if (filter.before) conditions.push(page.before(filter.before));
   return tx

@@ -74,7 +74,7 @@ export const listInvitations = defineRoute({
   path: "/api/v1/invitations",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("invitations:read"),
+  ...secured("invitations:read", { standingInBatch: true }),
   summary: "Invitations the caller manages (org admins: those to their organizations), newest first.",
   request: { query: PageQuery.extend({ status: z.enum(INVITATION_STATUSES).optional() }) },
   responses: {

@@ -72,6 +72,16 @@ export class Access {
     return [...(this.user?.memberships.keys() ?? [])];
   }
 
+  /** Organizations where the caller holds `permission`; `all` for tenant-wide callers. */
+  organizationsHolding(permission: Permission): "all" | string[] {
+    const visible = this.visibleOrganizations();
+    if (this.tenantWide || visible === "all") return "all";
+    return visible.filter((id) => {
+      const role = this.roleIn(id);
+      return role !== null && roleHolds(role, permission);
+    });
+  }
+
   /** Whether an organization is visible to the caller at all. */
   canSee(organizationId: string): boolean {
     const visible = this.visibleOrganizations();

@@ -111,7 +111,7 @@ export async function keyCaller(
   }
   const resolved = await resolveApiKey(context.database, pending.hash, now);
   if (!resolved || resolved.key.tenantId !== pending.tenantId) return null;
-  if (consultation) learnKey(context, consultation.generation, pending.hash, resolved.key);
+  if (consultation) learnKey(context, consultation.generation, pending.hash, resolved);
   return callerOf(pending.tenantId, keyFactsOf(resolved.key), resolved.quotas);
 }
 
@@ -120,16 +120,16 @@ export function learnKey(
   context: Pick<RequestContext, "database" | "now" | "tenantAuthority" | "config">,
   generation: number,
   hash: string,
-  key: ApiKeyRow,
+  { key, quotas }: { key: ApiKeyRow; quotas: TenantQuotas },
 ): void {
   const nowSeconds = Math.floor(context.now().getTime() / 1000);
   const until = nowSeconds + EDGE_COPY_SECONDS;
   context.database.afterResponse(async () => {
     try {
-      // Resolving it recorded its use now, or less than a minute ago.
+      // Resolving it recorded its use now, or less than a minute ago; a key resolves only in an active tenant.
       await context
         .tenantAuthority(key.tenantId)
-        .learnKey(generation, hash, keyFactsOf(key), until, nowSeconds);
+        .learnKey(generation, hash, keyFactsOf(key), { status: "active", quotas }, until, nowSeconds);
     } catch (error) {
       log(context.config.LOG_LEVEL, "warn", {
         msg: "API key not kept at the edge",

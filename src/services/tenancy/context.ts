@@ -1,16 +1,16 @@
-import { type SQLWrapper, sql } from "drizzle-orm";
+import { type AnyColumn, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type ReadResults, type Reads, read } from "../../db/batch";
 import type { Database, HttpDatabase, Transaction } from "../../db/client";
 import { type StandingRow, standing } from "../../db/repositories/access.repository";
-import { memberships, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
+import { memberships, ORG_ROLES, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
 
 export type { TenantQuotas };
 
 import { AppError } from "../../errors";
 import type { Caller, RequestContext, UserCaller } from "../context";
 import { Access, type Actor } from "./access";
-import { isTenantWide, ROLE_RANK } from "./permissions";
+import { isTenantWide, type Permission, ROLE_RANK, roleHolds } from "./permissions";
 
 /** Everything a tenant-scoped service needs, passed in explicitly (services never see the Hono context). */
 export interface TenantContext {
@@ -48,6 +48,12 @@ export interface TenantContext {
    * the rows that batch reads.
    */
   visibleOrganizations(): "all" | string[] | SQLWrapper;
+  /**
+   * A condition on an organization column: the rows of organizations where the caller holds `permission`
+   * (every row, tenant-level ones included, for a tenant-wide caller: no condition). While the standing is
+   * still to be read, the same rule in SQL.
+   */
+  organizationsWhere(column: AnyColumn, permission: Permission): SQL | undefined;
   /** Whether the caller's standing has been read and checked (middleware/authorize reads it if a handler did not). */
   readonly standingChecked: boolean;
   /** Reads and checks the caller's standing now, if it is still pending (one round trip). */
@@ -155,6 +161,18 @@ export function createTenantContext(
                                     and ${users.role} in ${TENANT_WIDE_ROLES})
                       or exists (select 1 from ${memberships} where ${memberships.organizationId} = ${organizations.id}
                                     and ${memberships.userId} = ${userId}))`;
+    },
+    organizationsWhere(column, permission) {
+      if (access || !pending) {
+        const held = known_().organizationsHolding(permission);
+        if (held === "all") return undefined;
+        return held.length > 0 ? inArray(column, held) : sql`false`;
+      }
+      const { userId } = pending.caller;
+      const roles = ORG_ROLES.filter((role) => roleHolds(role, permission));
+      return sql`(exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.role} in ${TENANT_WIDE_ROLES})
+                  or ${column} in (select ${memberships.organizationId} from ${memberships}
+                                    where ${memberships.userId} = ${userId} and ${memberships.role} in ${roles}))`;
     },
     get standingChecked() {
       return access !== undefined;

@@ -3,7 +3,7 @@ import { findTenantById } from "../../db/repositories/users.repository";
 import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { TenantContext } from "./context";
-import { ROLE_RANK, roleHolds } from "./permissions";
+import { ROLE_RANK } from "./permissions";
 
 export type InvitedRole = "tenant_admin" | OrgRole;
 
@@ -23,14 +23,8 @@ export function statusOf(row: InvitationRow, now: Date): InvitationStatus {
 }
 
 /** Organizations whose invitations the caller manages: all for tenant admins, else those it administers. */
-export function managedOrganizations(ctx: TenantContext): "all" | string[] {
-  const visible = ctx.access.visibleOrganizations();
-  if (ctx.access.tenantWide || visible === "all") return "all";
-  return visible.filter((id) => {
-    const role = ctx.access.roleIn(id);
-    return role !== null && roleHolds(role, "invitations:manage");
-  });
-}
+export const managedOrganizations = (ctx: TenantContext) =>
+  ctx.access.organizationsHolding("invitations:manage");
 
 /** The tenant the invitation is for: the caller's, or - for platform operators - another that exists. */
 export async function targetOf(ctx: TenantContext, tenantId: string | null) {

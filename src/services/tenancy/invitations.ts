@@ -9,6 +9,7 @@ import {
 } from "../../db/repositories/invitations.repository";
 import { findOrganization } from "../../db/repositories/organizations.repository";
 import { findTenantUserByEmail } from "../../db/repositories/tenant-users.repository";
+import { invitations } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { generateOpaqueToken, hashToken } from "../auth/secrets";
@@ -95,7 +96,7 @@ export async function listManagedInvitations(
   const before = timeCursor(query.cursor);
   const rows = await ctx.readOne((db) =>
     listInvitations(db, ctx.tenantId, {
-      organizations: managedOrganizations(ctx),
+      organizations: ctx.organizationsWhere(invitations.organizationId, "invitations:manage"),
       status: query.status,
       now: ctx.now(),
       before,
