@@ -19,7 +19,6 @@ import ws from "ws";
 import type { Database } from "../src/db/client";
 import { routeThroughRelay } from "../src/db/driver";
 import { countBackupCodesByPepper, countByKey } from "../src/db/repositories/sealed-values.repository";
-import * as schema from "../src/db/schema";
 import { addKey, generateKeyRing, parseKeyRing } from "../src/services/crypto/key-ring";
 import { resealAll } from "../src/services/crypto/reseal";
 import { importSealingKeys } from "../src/services/crypto/sealed";
@@ -53,7 +52,7 @@ async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
     client.query("SET finedge.scope = 'platform'").catch(() => client.end().catch(() => undefined));
   });
   try {
-    return await work(drizzle({ client: pool, schema }));
+    return await work(drizzle({ client: pool }));
   } finally {
     await pool.end();
     await relay?.close();

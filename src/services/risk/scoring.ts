@@ -1,7 +1,7 @@
 /**
  * The scoring path shared by every prediction: find the version to use, load it (the inference runtime is
- * imported here, lazily, so other routes never start it), turn the request into the model's input, score
- * it, and record the result with its inputs inside the quota-counting transaction.
+ * imported here, lazily, so other routes never start it) with its row of the day's quota taken, turn the
+ * request into the model's input, score it, answer, and write the result with its inputs after the response.
  */
 import { read } from "../../db/batch";
 import type { Querier } from "../../db/client";
@@ -55,7 +55,7 @@ export async function loadResolved(deps: RiskServices, resolved: ResolvedModel, 
   return model;
 }
 
-/** What a request knows before it scores: the model, and the rows it took of the day's quota. */
+/** The version a request scores with, resolved and loaded. */
 export interface ServingModel {
   resolved: ResolvedModel;
   model: LoadedModel;
