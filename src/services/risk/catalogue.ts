@@ -35,6 +35,16 @@ export const platformCatalogue = (bucket: R2Bucket): Promise<Catalogue> =>
 export const activePointer = (bucket: R2Bucket, name: string): Promise<ActivePointer | null> =>
   cached(bucket, activePointerKey(name), () => readJson<ActivePointer>(bucket, activePointerKey(name)));
 
+/**
+ * Starts reading what resolving a platform model may need from R2 - its pointer and the catalogue - into the
+ * isolate's cache, so a read that is due overlaps the request's other hops instead of following them.
+ */
+export function prefetchPlatformModel(bucket: R2Bucket, name: string): void {
+  // The cached promises are what resolution awaits later; a failure is left for it to meet (and not kept).
+  activePointer(bucket, name).catch(() => undefined);
+  platformCatalogue(bucket).catch(() => undefined);
+}
+
 /** One published version of a platform model, if it exists. */
 export async function platformVersion(bucket: R2Bucket, name: string, version: string) {
   const catalogue = await platformCatalogue(bucket);

@@ -12,6 +12,7 @@ import { authorityOutbox } from "../../db/schema";
 import type { Consultation } from "../../durable-objects/tenant-authority";
 import { describeError, log } from "../../logger";
 import type { RequestContext, ServiceContext, UserCaller } from "../context";
+import { prefetchPlatformModel } from "../risk/catalogue";
 import { utcDay } from "../risk/quota";
 
 /** How long a copy may be used without being told of a change: an access token's life. */
@@ -22,7 +23,8 @@ export const copyUntil = (now: Date) => Math.floor(now.getTime() / 1000) + EDGE_
 
 /**
  * Asks the tenant's authority what it holds for a request answered at the edge, and takes its inference rows
- * when it can judge them. Never fails the request: an unreachable object means the database is asked instead.
+ * when it can judge them - with the platform model's R2 pointers read alongside, when the isolate's copy is
+ * due. Never fails the request: an unreachable object means the database is asked instead.
  */
 export async function consultTenant(
   context: RequestContext,
@@ -30,6 +32,7 @@ export async function consultTenant(
   request: { model?: string | undefined; key?: string | undefined; rows?: number | undefined },
 ): Promise<Consultation | undefined> {
   const day = utcDay(context.now());
+  if (request.model) prefetchPlatformModel(context.models, request.model);
   const take = request.rows
     ? { day, rows: request.rows, defaultLimit: context.config.TENANT_INFERENCE_ROWS_PER_DAY }
     : undefined;
