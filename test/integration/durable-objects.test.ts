@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Consultation } from "../../src/durable-objects/tenant-authority";
 
 const policy = { threshold: 5, lockSeconds: 900, windowSeconds: 600 };
 
@@ -179,5 +180,97 @@ describe("SessionAuthority", () => {
     await alice.revokeSession(shared.sid, t + 900);
     expect(await alice.check(shared, t)).toMatchObject({ valid: false });
     expect(await bob.check(shared, t)).toEqual({ valid: true });
+  });
+});
+
+describe("SessionAuthority's copy of the standing", () => {
+  const t = () => Math.floor(Date.now() / 1000);
+  const claims = { jti: "j", sid: "s", iat: 0 };
+  const facts = { role: "analyst" as const, status: "active" as const, memberships: [] };
+
+  it("holds a copy filled under the generation it answered, until its bound", async () => {
+    const stub = authority();
+    const asked = await stub.check(claims, t(), { standing: true });
+    expect(asked).toEqual({ valid: true, standing: undefined, generation: 0 });
+    expect(await stub.learnStanding(0, facts, t() + 60)).toBe(true);
+    expect(await stub.check(claims, t(), { standing: true })).toEqual({
+      valid: true,
+      standing: facts,
+      generation: 0,
+    });
+    // Past its bound the copy is not used.
+    expect(await stub.check(claims, t() + 61, { standing: true })).toMatchObject({ standing: undefined });
+  });
+
+  it("refuses a fill read before a change it was told of", async () => {
+    const stub = authority();
+    await stub.check(claims, t(), { standing: true });
+    await stub.forgetStanding();
+    expect(await stub.learnStanding(0, facts, t() + 60)).toBe(false);
+    expect(await stub.check(claims, t(), { standing: true })).toEqual({
+      valid: true,
+      standing: undefined,
+      generation: 1,
+    });
+  });
+});
+
+describe("TenantAuthority", () => {
+  const tenantAuthority = () =>
+    env.TENANT_AUTHORITY.get(env.TENANT_AUTHORITY.idFromName(crypto.randomUUID()));
+  // Its answers as the Worker types them (RPC types a reply holding model rows' JSON columns as never).
+  const consulted = (answer: Promise<unknown>) => answer as Promise<Consultation>;
+  const day = "2026-12-03";
+  const until = () => Math.floor(Date.now() / 1000) + 60;
+  const active = (rows?: number) => ({
+    status: "active" as const,
+    quotas: rows === undefined ? {} : { inferenceRowsPerDay: rows },
+  });
+  const models = { own: [], activation: undefined };
+
+  it("judges nothing without a copy, then takes by the facts it learns", async () => {
+    const stub = tenantAuthority();
+    const take = { day, rows: 1, defaultLimit: 100 };
+    const first = await stub.consult({ day, model: "credit-lr", take });
+    expect(first).toMatchObject({ generation: 0, tenant: undefined, models: undefined, granted: undefined });
+    const learned = await stub.learn(
+      0,
+      { tenant: active(2), model: { name: "credit-lr", rows: models }, until: until() },
+      take,
+    );
+    expect(learned).toMatchObject({ granted: 1, used: 1 });
+    expect(await stub.consult({ day, model: "credit-lr", take })).toMatchObject({ granted: 1, used: 2 });
+    // All or nothing: the quota of two is spent.
+    expect(await stub.consult({ day, model: "credit-lr", take })).toMatchObject({ granted: 0, used: 2 });
+    await stub.release(day, 1);
+    expect(await stub.consult({ day, model: "credit-lr", take })).toMatchObject({ granted: 1, used: 2 });
+  });
+
+  it("grants a keyed take once: a retried bulk chunk gets the same rows, and partial takes what is left", async () => {
+    const stub = tenantAuthority();
+    await stub.learn(0, { tenant: active(10), used: { day, rows: 4 }, until: until() });
+    const chunk = { day, rows: 8, defaultLimit: 100, partial: true, key: "job:0" };
+    expect(await stub.consult({ day, take: chunk })).toMatchObject({ granted: 6, used: 10 });
+    expect(await stub.consult({ day, take: chunk })).toMatchObject({ granted: 6, used: 10 });
+    expect(await stub.consult({ day, take: { ...chunk, key: "job:1" } })).toMatchObject({ granted: 0 });
+  });
+
+  it("refuses a fill read before a change, grants nothing to a suspended tenant, and starts a day from the record", async () => {
+    const stub = tenantAuthority();
+    const { generation } = await consulted(stub.consult({ day }));
+    await stub.forget();
+    await stub.learn(generation, { tenant: active(), until: until() });
+    expect((await consulted(stub.consult({ day }))).tenant).toBeUndefined();
+
+    const now = await consulted(stub.consult({ day }));
+    await stub.learn(now.generation, {
+      tenant: { status: "suspended", quotas: {} },
+      used: { day, rows: 7 },
+      until: until(),
+    });
+    expect(await stub.consult({ day, take: { day, rows: 1, defaultLimit: 100 } })).toMatchObject({
+      granted: 0,
+      used: 7,
+    });
   });
 });
