@@ -8,6 +8,14 @@ const base = { MODELS: {}, FILES: {} } as unknown as Bindings;
 const load = (vars: Record<string, string | undefined>) => loadConfig({ ...base, ...vars } as Bindings);
 
 describe("loadConfig", () => {
+  it("parses once for bindings objects with the same values, again when a value differs", () => {
+    const first = load({ LOG_LEVEL: "warn", MAX_BODY_BYTES: "4096" });
+    expect(load({ LOG_LEVEL: "warn", MAX_BODY_BYTES: "4096" })).toBe(first);
+    const changed = load({ LOG_LEVEL: "warn", MAX_BODY_BYTES: "8192" });
+    expect(changed).not.toBe(first);
+    expect(changed.MAX_BODY_BYTES).toBe(8192);
+  });
+
   it("applies the documented defaults", () => {
     const config = load({});
     expect(config).toMatchObject({
