@@ -3,16 +3,9 @@
  * answered at once (202); the queue scores each chunk in one batched inference call (src/queues/scoring.ts).
  */
 import type { Transaction } from "../../db/client";
-import {
-  findJob,
-  insertJob,
-  type JobRow,
-  settleJob,
-  updateJob,
-} from "../../db/repositories/scoring-jobs.repository";
+import { findJob, insertJob, type JobRow, settleJob } from "../../db/repositories/scoring-jobs.repository";
 import { isUniqueViolation } from "../../db/unique";
 import { AppError } from "../../errors";
-import { log } from "../../logger";
 import type { RiskServices } from "../context";
 import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
@@ -20,7 +13,7 @@ import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
 import type { BulkFormat } from "./bulk-format";
 import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
-import { BULK_KINDS, inputKey, queueChunks } from "./jobs";
+import { BULK_KINDS, enqueueJob, inputKey } from "./jobs";
 import { type ServingModel, servingModel } from "./scoring";
 
 const emptyUpload = (message: string) =>
@@ -251,30 +244,6 @@ async function replayWinner(
 ): Promise<Submitted> {
   await deps.files.delete(upload.key);
   return replay(ctx, winner, key);
-}
-
-/** Queues the job's chunks; if the queue refuses them, the job fails and gives its key up (503). */
-async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: JobRow, chunks: ChunkPlan[]) {
-  try {
-    await queueChunks(deps, ctx.tenantId, job.id, chunks);
-  } catch (error) {
-    log(deps.config.LOG_LEVEL, "error", {
-      msg: "scoring queue refused a job",
-      jobId: job.id,
-      error: String(error),
-    });
-    await ctx.transaction((tx) =>
-      // The key is given up with the job, so a retry under it starts afresh.
-      updateJob(tx, ctx.tenantId, job.id, {
-        status: "failed",
-        error: "the scoring queue is unavailable",
-        completedAt: ctx.now(),
-        idempotencyKey: null,
-        requestSha256: null,
-      }),
-    );
-    throw new AppError("service_unavailable", "The scoring queue is unavailable; try again later.");
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Bulk scoring jobs: their storage keys, queueing their chunks, reading, listing and cancelling them. Submission -
- * streaming the upload to R2, recording the job and queueing its chunks - is in job-submission.ts.
+ * Bulk scoring jobs: their storage keys, queueing their chunks (failing a job the queue refuses), reading,
+ * listing and cancelling them. Submission - streaming the upload to R2 and recording the job - is in
+ * job-submission.ts.
  */
 import { read } from "../../db/batch";
 import {
@@ -13,6 +14,7 @@ import {
   updateJob,
 } from "../../db/repositories/scoring-jobs.repository";
 import { AppError } from "../../errors";
+import { log } from "../../logger";
 import type { RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import { recordAudit } from "../tenancy/audit";
@@ -40,6 +42,30 @@ export async function queueChunks(deps: RiskServices, tenantId: string, jobId: s
     await deps.scoringQueue.sendBatch(
       batch.map((plan) => ({ body: { type: "score" as const, tenantId, jobId, ...plan } })),
     );
+  }
+}
+
+/** Queues the job's chunks; if the queue refuses them, the job fails and gives its key up (503). */
+export async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: JobRow, chunks: ChunkPlan[]) {
+  try {
+    await queueChunks(deps, ctx.tenantId, job.id, chunks);
+  } catch (error) {
+    log(deps.config.LOG_LEVEL, "error", {
+      msg: "scoring queue refused a job",
+      jobId: job.id,
+      error: String(error),
+    });
+    await ctx.transaction((tx) =>
+      // The key is given up with the job, so a retry under it starts afresh.
+      updateJob(tx, ctx.tenantId, job.id, {
+        status: "failed",
+        error: "the scoring queue is unavailable",
+        completedAt: ctx.now(),
+        idempotencyKey: null,
+        requestSha256: null,
+      }),
+    );
+    throw new AppError("service_unavailable", "The scoring queue is unavailable; try again later.");
   }
 }
 
