@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { TenantQuotas } from "../db/schema";
 import type { Bindings } from "../env";
 import type { ModelRows } from "../services/risk/model-registry";
+import { grantOf } from "../services/risk/quota";
 
 /** A tenant's part of a caller's standing, as the edge keeps a copy of it. */
 export interface TenantFacts {
@@ -46,9 +47,8 @@ export interface Consultation {
   keyUseDue?: boolean | undefined;
   /** Rows granted by the take asked for; absent when it could not be judged (a copy missing). */
   granted?: number | undefined;
-  /** The day's rows counted so far (after the take), and the limit they count against. */
+  /** The day's rows counted so far (after the take). */
   used: number;
-  limit?: number | undefined;
 }
 
 /** What a request that found no copy read from the database, for the object to keep. */
@@ -115,7 +115,6 @@ export class TenantAuthority extends DurableObject<Bindings> {
       keyUseDue: key ? this.keyUseDue(key.id, now) : undefined,
       granted: counted?.granted,
       used: counted?.used ?? kv.get<number>(USED + request.day) ?? 0,
-      limit: tenant ? limitOf(tenant, request.take?.defaultLimit) : undefined,
     };
   }
 
@@ -148,7 +147,6 @@ export class TenantAuthority extends DurableObject<Bindings> {
       models: knowledge.model?.rows,
       granted: counted?.granted,
       used: counted?.used ?? (day ? (kv.get<number>(USED + day) ?? 0) : 0),
-      limit: limitOf(knowledge.tenant, take?.defaultLimit),
     };
   }
 
@@ -222,7 +220,7 @@ export class TenantAuthority extends DurableObject<Bindings> {
     const earlier = grantKey === undefined ? undefined : kv.get<number>(grantKey);
     if (earlier !== undefined) return { granted: earlier, used };
     const left = Math.max(0, limitOf(tenant, take.defaultLimit) - used);
-    const granted = take.partial ? Math.min(take.rows, left) : take.rows <= left ? take.rows : 0;
+    const granted = grantOf(take, left);
     kv.put(usedKey, used + granted);
     if (grantKey !== undefined) kv.put(grantKey, granted);
     await this.pruneAtMidnight();
@@ -240,5 +238,5 @@ export class TenantAuthority extends DurableObject<Bindings> {
   }
 }
 
-const limitOf = (tenant: TenantFacts, defaultLimit = Number.POSITIVE_INFINITY) =>
+const limitOf = (tenant: TenantFacts, defaultLimit: number) =>
   tenant.quotas.inferenceRowsPerDay ?? defaultLimit;

@@ -58,34 +58,23 @@ const quarterlyRequest = (body: z.output<typeof QuarterlyBody>): predictions.Qua
 
 export const predictCredit: RouteHandler<typeof routes.predictCredit, AppEnv> = async (c) => {
   const { application, ...choice } = c.req.valid("json");
-  const context = contextOf(c);
-  const row = await predictions.predictCredit(
-    tenantOf(c),
-    context,
-    { ...choiceOf(choice), application },
-    context.consultation,
-  );
+  const row = await predictions.predictCredit(tenantOf(c), contextOf(c), {
+    ...choiceOf(choice),
+    application,
+  });
   return c.json(toPredictionView(row), 201);
 };
 
 export const predictAnnual: RouteHandler<typeof routes.predictAnnual, AppEnv> = async (c) => {
-  const context = contextOf(c);
-  const row = await predictions.predictAnnual(
-    tenantOf(c),
-    context,
-    annualRequest(c.req.valid("json")),
-    context.consultation,
-  );
+  const row = await predictions.predictAnnual(tenantOf(c), contextOf(c), annualRequest(c.req.valid("json")));
   return c.json(toPredictionView(row), 201);
 };
 
 export const predictQuarterly: RouteHandler<typeof routes.predictQuarterly, AppEnv> = async (c) => {
-  const context = contextOf(c);
   const row = await predictions.predictQuarterly(
     tenantOf(c),
-    context,
+    contextOf(c),
     quarterlyRequest(c.req.valid("json")),
-    context.consultation,
   );
   return c.json(toPredictionView(row), 201);
 };

@@ -6,11 +6,10 @@ import {
   predictionById,
 } from "../../db/repositories/predictions.repository";
 import type { PredictionKind } from "../../db/tables/risk";
-import type { Consultation } from "../../durable-objects/tenant-authority";
 import { AppError } from "../../errors";
 import type { Manifest } from "../../ml/manifest";
 import { annualRatios, quarterlyRatios, trailingTwelveMonths } from "../../ml/ratios";
-import type { RiskServices } from "../context";
+import type { RequestContext, RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
 import type { TenantContext } from "../tenancy/context";
 import { companyNotFound } from "./companies";
@@ -31,6 +30,9 @@ import {
   scoreInput,
   servingModel,
 } from "./scoring";
+
+/** What a prediction uses: the risk services, and what the tenant's authority answered at the edge, if asked. */
+type PredictionServices = RiskServices & Pick<RequestContext, "consultation">;
 
 /** Which model scores (its active version unless one is named), and the caller's own reference. */
 export interface ModelChoice {
@@ -62,12 +64,11 @@ export type QuarterlyRequest = ModelChoice & (QuartersFromCompany | { quarters: 
  */
 async function predictWith(
   ctx: TenantContext,
-  deps: RiskServices,
+  deps: PredictionServices,
   model: { name: string; version?: string | undefined; kind: PredictionKind },
-  consultation: Consultation | undefined,
   score: (serving: ServingModel) => Promise<{ result: Scored; record: PredictionRecord }>,
 ): Promise<PredictionRow> {
-  const serving = await servingModel(ctx, deps, model, { take: 1, consultation });
+  const serving = await servingModel(ctx, deps, model, { take: 1, consultation: deps.consultation });
   const { result, record } = await score(serving);
   return recordAfterResponse(ctx, deps, predictionWrite(ctx, serving, result, record));
 }
@@ -77,12 +78,11 @@ type Scored = Awaited<ReturnType<typeof scoreInput>>;
 /** A retail credit prediction for one loan application. */
 export function predictCredit(
   ctx: TenantContext,
-  deps: RiskServices,
+  deps: PredictionServices,
   request: ModelChoice & { application: Record<string, unknown> },
-  consultation?: Consultation,
 ): Promise<PredictionRow> {
   const model = { name: request.model, version: request.modelVersion, kind: "credit" as const };
-  return predictWith(ctx, deps, model, consultation, async (serving) => ({
+  return predictWith(ctx, deps, model, async (serving) => ({
     result: await scoreInput(serving, request.application, "/application"),
     record: {
       kind: "credit",
@@ -101,14 +101,13 @@ export function predictCredit(
  */
 function predictCorporate(
   ctx: TenantContext,
-  deps: RiskServices,
+  deps: PredictionServices,
   kind: "annual" | "quarterly",
   request: ModelChoice & { companyId?: string | undefined },
-  consultation: Consultation | undefined,
   gather: (manifest: Manifest) => Promise<CorporateInput>,
 ): Promise<PredictionRow> {
   const model = { name: request.model, version: request.modelVersion, kind };
-  return predictWith(ctx, deps, model, consultation, async (serving) => {
+  return predictWith(ctx, deps, model, async (serving) => {
     const gathered = await gather(serving.model.manifest);
     // Inline input is validated where the client put it; stored statements under the company.
     const at = request.companyId ? "/company_id" : kind === "annual" ? "/statement" : "";
@@ -131,13 +130,8 @@ function predictCorporate(
   });
 }
 
-export function predictAnnual(
-  ctx: TenantContext,
-  deps: RiskServices,
-  request: AnnualRequest,
-  consultation?: Consultation,
-) {
-  return predictCorporate(ctx, deps, "annual", request, consultation, async (manifest) => {
+export function predictAnnual(ctx: TenantContext, deps: PredictionServices, request: AnnualRequest) {
+  return predictCorporate(ctx, deps, "annual", request, async (manifest) => {
     if ("companyId" in request) {
       const { companyId, fiscalYear } = request;
       const found = await ctx.read((db) => annualReads(db, ctx.tenantId, companyId, fiscalYear));
@@ -148,13 +142,8 @@ export function predictAnnual(
   });
 }
 
-export function predictQuarterly(
-  ctx: TenantContext,
-  deps: RiskServices,
-  request: QuarterlyRequest,
-  consultation?: Consultation,
-) {
-  return predictCorporate(ctx, deps, "quarterly", request, consultation, async (manifest) => {
+export function predictQuarterly(ctx: TenantContext, deps: PredictionServices, request: QuarterlyRequest) {
+  return predictCorporate(ctx, deps, "quarterly", request, async (manifest) => {
     if ("companyId" in request) {
       const { companyId } = request;
       const upTo =

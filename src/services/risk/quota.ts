@@ -21,6 +21,10 @@ const secondsToMidnight = (now: Date) => {
   return Math.max(1, Math.ceil((midnight - now.getTime()) / 1000));
 };
 
+/** What a take is granted of the `left` rows: all or none, or - partial - as many as are left. */
+export const grantOf = (take: InferenceTake, left: number) =>
+  take.partial ? Math.min(take.rows, left) : take.rows <= left ? take.rows : 0;
+
 /** 429: the day's rows are used up. */
 export const exhausted = (limit: number, now: Date) =>
   new AppError(
@@ -65,15 +69,8 @@ export async function learnTenant(
     });
     const limit = knowledge.tenant.quotas.inferenceRowsPerDay ?? deps.config.TENANT_INFERENCE_ROWS_PER_DAY;
     const used = knowledge.used?.rows ?? 0;
-    const left = Math.max(0, limit - used);
-    const granted = take
-      ? take.partial
-        ? Math.min(take.rows, left)
-        : take.rows <= left
-          ? take.rows
-          : 0
-      : undefined;
-    return { generation, tenant: knowledge.tenant, models: knowledge.model?.rows, granted, used, limit };
+    const granted = take ? grantOf(take, Math.max(0, limit - used)) : undefined;
+    return { generation, tenant: knowledge.tenant, models: knowledge.model?.rows, granted, used };
   }
 }
 
