@@ -1,11 +1,11 @@
 import { Client, neon, Pool } from "@neondatabase/serverless";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle as drizzleHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { AppError } from "../errors";
-import type { ReadResults, Reads } from "./batch";
+import { type ReadResults, type Reads, reusable } from "./batch";
 import { routeThroughLocalHttp, routeThroughRelay } from "./driver";
 
 /**
@@ -57,12 +57,22 @@ export interface DatabaseSettings {
  * what a previous batch set, so each batch sets its own role and scope, for its transaction only.
  */
 function scopeStatements(db: HttpDatabase, scope: Scope): [BatchItem<"pg">, BatchItem<"pg">] {
-  const setScope: SQL =
-    scope === "platform"
-      ? sql`select set_config('finedge.scope', 'platform', true), set_config('finedge.tenant_id', '', true)`
-      : sql`select set_config('finedge.scope', 'tenant', true), set_config('finedge.tenant_id', ${scope.tenantId}, true)`;
-  return [db.execute(sql`set local role finedge_app`), db.execute(setScope)];
+  return [
+    applicationRole(db, {}),
+    scope === "platform" ? platformScope(db, {}) : tenantScope(db, { tenantId: scope.tenantId }),
+  ];
 }
+const applicationRole = reusable((db) => db.execute(sql`set local role finedge_app`));
+const platformScope = reusable((db) =>
+  db.execute(
+    sql`select set_config('finedge.scope', 'platform', true), set_config('finedge.tenant_id', '', true)`,
+  ),
+);
+const tenantScope = reusable((db, { tenantId }: { tenantId: string }) =>
+  db.execute(
+    sql`select set_config('finedge.scope', 'tenant', true), set_config('finedge.tenant_id', ${tenantId}, true)`,
+  ),
+);
 
 let configuredRelay: string | undefined;
 let configuredEndpoint: string | undefined;

@@ -54,7 +54,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     }
     const { admission } = started;
     // A key still to be resolved is resolved by `authorize` (its tenant's authority), which awaits these too.
-    if (!options.atEdge && !c.var.context.pendingKey) {
+    if (!options.atEdge && !c.get("context").pendingKey) {
       await admission;
       await next();
       return;
@@ -62,7 +62,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     // Handled here too, so a request that never reaches `authorize` leaves no rejection unobserved; awaited
     // after, so a refusal replaces whatever validation answered.
     admission.catch(() => undefined);
-    c.var.context.admission = admission;
+    c.get("context").admission = admission;
     await next();
     await admission;
   };
@@ -95,7 +95,7 @@ function limitsOf(
   tenantId: string,
   quotas = knownQuotasOf(tenantId),
 ) {
-  const policy = c.var.rateLimitPolicy;
+  const policy = c.get("rateLimitPolicy");
   const counts: Array<[RateLimitPolicy, string] | undefined> = [policy && [policy, caller]];
   if (options.tenantQuota) {
     counts.push(tenantQuota(c, tenantId, quotas ?? UNJUDGED));
@@ -109,7 +109,7 @@ async function authenticateUser(
   token: string,
   options: AuthenticateOptions,
 ): Promise<{ admission: Promise<void> }> {
-  const { context } = c.var;
+  const context = c.get("context");
   const { config } = context;
   const keys = await context.signingKeys();
   const claims = await verifyAccessToken(keys, token, {
@@ -166,7 +166,7 @@ async function authenticateKey(
   secret: string,
   options: AuthenticateOptions,
 ): Promise<{ admission: Promise<void> }> {
-  const { context } = c.var;
+  const context = c.get("context");
   const hash = await keyHashOf(secret);
   // Counted by the key's hash, which both ways of resolving it know before anything is read.
   const limiterKey = `key:${hash.slice(0, 32)}`;
@@ -194,7 +194,7 @@ async function authenticateKey(
 
 /** The signed-in user of a route behind `authenticate` (users only: an API key is 401 here). */
 export function authOf(c: Context<AppEnv>): UserCaller {
-  const caller = c.var.context.caller;
+  const caller = c.get("context").caller;
   if (caller?.kind !== "user") throw new AppError("unauthorized", "Authentication is required.");
   return caller;
 }

@@ -48,7 +48,7 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export function authorize(permission: Permission, options: AuthorizeOptions = {}): MiddlewareHandler<AppEnv> {
   return async function authorize(c, next) {
-    const { context } = c.var;
+    const context = c.get("context");
     try {
       await authorizeThen(c, next);
     } catch (error) {
@@ -60,7 +60,7 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
   };
 
   async function authorizeThen(c: Context<AppEnv>, next: Next) {
-    const { context } = c.var;
+    const context = c.get("context");
     const pendingKey = context.pendingKey;
     const tenantId = context.caller?.tenantId ?? pendingKey?.tenantId;
     if (!tenantId) throw new AppError("unauthorized", "Authentication is required.");
@@ -129,9 +129,9 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
     if (!tenant.standingChecked) await tenant.checkStanding();
 
     if (UNSAFE.has(c.req.method) && c.res.status < 300 && tenant.audited === 0) {
-      log(c.var.config.LOG_LEVEL, "error", {
+      log(c.get("config").LOG_LEVEL, "error", {
         msg: "state change without an audit event; recording a generic one",
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         method: c.req.method,
         route: c.req.routePath,
       });
@@ -148,7 +148,7 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
 
 /** The tenant context of a route behind `authorize`. */
 export function tenantOf(c: Context<AppEnv>): TenantContext {
-  const tenant = c.var.context.tenant;
+  const tenant = c.get("context").tenant;
   if (!tenant) throw new AppError("unauthorized", "Authentication is required.");
   return tenant;
 }

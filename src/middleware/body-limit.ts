@@ -25,11 +25,11 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
   const streamed = options.streamed ?? [];
   return async function bodyLimit(c, next) {
     if (streamed.some((prefix) => c.req.path.startsWith(prefix))) {
-      const limit = c.var.config.MAX_BULK_BYTES;
+      const limit = c.get("config").MAX_BULK_BYTES;
       if (Number(c.req.header("content-length") ?? 0) > limit) tooLarge(limit)();
       return next();
     }
-    const maxSize = c.var.config.MAX_BODY_BYTES;
+    const maxSize = c.get("config").MAX_BODY_BYTES;
     let limiter = limiters.get(maxSize);
     if (!limiter) {
       limiter = honoBodyLimit({ maxSize, onError: tooLarge(maxSize) });

@@ -11,7 +11,7 @@ const exposed = ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After",
 export function cors(): MiddlewareHandler<AppEnv> {
   const handlers = new WeakMap<readonly string[], MiddlewareHandler>();
   return async function cors(c, next) {
-    const allowed = c.var.config.CORS_ORIGINS;
+    const allowed = c.get("config").CORS_ORIGINS;
     let handler = handlers.get(allowed);
     if (!handler) {
       const origins = new Set(allowed);

@@ -49,7 +49,7 @@ export async function verifiedCsrfSession(c: Context<AppEnv>): Promise<string> {
   if (!header || !cookie || !timingSafeEqualStrings(header, cookie)) {
     throw failed("X-CSRF-Token must be sent and equal the CSRF cookie.");
   }
-  const sessionId = await verifyCsrfToken(await csrfKeys(c.var.config), header);
+  const sessionId = await verifyCsrfToken(await csrfKeys(c.get("config")), header);
   if (!sessionId) throw failed("The CSRF token is not valid.");
   return sessionId;
 }
@@ -76,7 +76,7 @@ function refuseForeignOrigin(c: Context<AppEnv>) {
     throw failed("Cross-site requests cannot use cookie mode.");
   const origin = c.req.header("origin");
   if (origin === undefined) return;
-  if (origin !== new URL(c.req.url).origin && !c.var.config.CORS_ORIGINS.includes(origin)) {
+  if (origin !== new URL(c.req.url).origin && !c.get("config").CORS_ORIGINS.includes(origin)) {
     throw failed("The request's Origin may not use cookie mode.");
   }
 }

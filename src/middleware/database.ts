@@ -9,7 +9,7 @@ import { openDatabase } from "../services/context";
  */
 export function database(): MiddlewareHandler<AppEnv> {
   return async function database(c, next) {
-    const handle = openDatabase(c.var.config, c.var.requestId);
+    const handle = openDatabase(c.get("config"), c.get("requestId"));
     c.set("database", handle);
     try {
       await next();

@@ -8,7 +8,7 @@ import { AppError } from "../errors";
  */
 export function deadline(): MiddlewareHandler<AppEnv> {
   return async function deadline(c, next) {
-    const limit = c.var.config.REQUEST_TIMEOUT_MS;
+    const limit = c.get("config").REQUEST_TIMEOUT_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(

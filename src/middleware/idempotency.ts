@@ -112,11 +112,11 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
           });
           return;
         }
-        c.var.context.tenant = within(ctx, tx);
+        c.get("context").tenant = within(ctx, tx);
         try {
           await next();
         } finally {
-          c.var.context.tenant = ctx;
+          c.get("context").tenant = ctx;
         }
         // Not an outcome: undo whatever the handler wrote, so a retry starts afresh.
         if (!(await storable(c.res))) throw new Discard();

@@ -64,7 +64,7 @@ async function countRateLimit(
   policy: RateLimitPolicy,
   key: string,
 ): Promise<(() => void) | undefined> {
-  const { config } = c.var;
+  const config = c.get("config");
   if (config.RATE_LIMIT_BACKEND === "off") return;
   const rule = {
     name: policy.name,
@@ -83,7 +83,7 @@ async function countRateLimit(
     if (!(error instanceof RateLimiterUnavailable)) throw error;
     log(config.LOG_LEVEL, policy.failClosed ? "error" : "warn", {
       msg: policy.failClosed ? "rate limiter unavailable: refusing" : "rate limiter unavailable: allowing",
-      requestId: c.var.requestId,
+      requestId: c.get("requestId"),
       backend,
       policy: policy.name,
       error: describeError(error),
@@ -113,7 +113,7 @@ function applyDecision(
   const policy = { name };
   // IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it frees up. A
   // request counted by more than one policy (endpoint, then tenant quota) lists each, as the draft allows.
-  const previous = c.var.rateLimitHeaders;
+  const previous = c.get("rateLimitHeaders");
   const join = (earlier: string | undefined, item: string) => (earlier ? `${earlier}, ${item}` : item);
   const headers = {
     "RateLimit-Policy": join(
@@ -158,7 +158,7 @@ export function tenantQuota(
   tenantId: string,
   quotas: { requestsPerMinute?: number | undefined },
 ): [RateLimitPolicy, string] {
-  const limit = quotas.requestsPerMinute ?? c.var.config.TENANT_REQUESTS_PER_MINUTE;
+  const limit = quotas.requestsPerMinute ?? c.get("config").TENANT_REQUESTS_PER_MINUTE;
   return [
     { name: "tenant", limit, windowSeconds: 60, scope: "principal", failClosed: false },
     `tenant:${tenantId}`,
@@ -174,15 +174,15 @@ export function rejudgeTenantQuota(
   c: Context<AppEnv>,
   quotas: { requestsPerMinute?: number | undefined },
 ): void {
-  const counted = c.var.tenantDecision;
+  const counted = c.get("tenantDecision");
   if (!counted) return;
-  const { config } = c.var;
+  const config = c.get("config");
   const per = quotas.requestsPerMinute ?? config.TENANT_REQUESTS_PER_MINUTE;
   const limit = Math.max(1, Math.round(per * config.RATE_LIMIT_SCALE));
   if (limit === counted.limit) return;
   const used = counted.limit - counted.remaining;
   const remaining = Math.max(0, limit - used);
-  const headers = c.var.rateLimitHeaders;
+  const headers = c.get("rateLimitHeaders");
   if (headers) {
     c.set("rateLimitHeaders", {
       "RateLimit-Policy": (headers["RateLimit-Policy"] ?? "").replace(
@@ -198,7 +198,7 @@ export function rejudgeTenantQuota(
   c.set("tenantDecision", { limit, remaining });
   if (used > limit) {
     throw new AppError("rate_limited", `Too many requests: at most ${limit} per 60 s here.`, {
-      headers: { ...c.var.rateLimitHeaders, "Retry-After": "60" },
+      headers: { ...c.get("rateLimitHeaders"), "Retry-After": "60" },
     });
   }
 }
@@ -237,7 +237,7 @@ export function rateLimit(app: OpenAPIHono<AppEnv>): MiddlewareHandler<AppEnv> {
       else await enforceRateLimit(c, policy, `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`);
       await next();
     } finally {
-      const headers = c.var.rateLimitHeaders;
+      const headers = c.get("rateLimitHeaders");
       if (headers && c.res)
         for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     }

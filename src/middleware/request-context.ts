@@ -12,9 +12,10 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     c.set(
       "context",
-      createRequestContext(c.env, c.var.config, c.var.database, {
-        requestId: c.var.requestId,
-        client: clientOf(c),
+      createRequestContext(c.env, c.get("config"), c.get("database"), {
+        requestId: c.get("requestId"),
+        // Read when first needed (a sign-in, an audit event): the runtime builds \`request.cf\` on each access.
+        client: () => clientOf(c),
       }),
     );
     await next();
@@ -22,4 +23,4 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
 }
 
 /** The request's context (see `requestContext`). */
-export const contextOf = (c: Context<AppEnv>): RequestContext => c.var.context;
+export const contextOf = (c: Context<AppEnv>): RequestContext => c.get("context");

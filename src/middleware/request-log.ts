@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { type LogLevel, log, loggablePath } from "../logger";
+import { type LogLevel, log, loggablePath, logs } from "../logger";
 
 /** Cloudflare's request metadata; absent in unit tests and partly absent offline. */
 interface CfProperties {
@@ -18,8 +18,11 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     await next();
     const status = c.res.status;
     const level: LogLevel = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+    const threshold = c.get("config")?.LOG_LEVEL ?? "info";
+    // The runtime builds `request.cf` afresh on each access: only for a line that is written.
+    if (!logs(threshold, level)) return;
     const cf = (c.req.raw as { cf?: CfProperties }).cf;
-    log(c.get("config")?.LOG_LEVEL ?? "info", level, {
+    log(threshold, level, {
       msg: "request",
       requestId: c.get("requestId"),
       method: c.req.method,

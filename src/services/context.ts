@@ -190,11 +190,15 @@ export function createRequestContext(
   env: Bindings,
   config: AppConfig,
   database: RequestDatabase,
-  request: { requestId: string; client: ClientContext },
+  request: { requestId: string; client: () => ClientContext },
 ): RequestContext {
+  let client: ClientContext | undefined;
   // Assigned onto the shared part (not spread), so its lazy `db` getter stays a getter.
-  return Object.assign(createServiceContext(env, config, database), {
+  const context = Object.assign(createServiceContext(env, config, database), {
     requestId: request.requestId,
-    client: request.client,
+  }) as RequestContext;
+  return Object.defineProperty(context, "client", {
+    get: () => (client ??= request.client()),
+    enumerable: true,
   });
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { firstRow, type Read, read } from "../batch";
+import { firstRow, type Read, read, reusable } from "../batch";
 import type { HttpDatabase } from "../client";
 import type { OrgRole, Role, TenantQuotas } from "../schema";
 
@@ -17,8 +17,10 @@ export type StandingRow = {
  * in the batch of the request's own reads where it can, so checking costs no round trip of its own.
  */
 export function standing(db: HttpDatabase, userId: string, tenantId: string): Read<StandingRow | undefined> {
-  return read(
-    db.execute(sql`
+  return read(standingStatement(db, { userId, tenantId }), firstRow<StandingRow>());
+}
+const standingStatement = reusable((db, { userId, tenantId }: { userId: string; tenantId: string }) =>
+  db.execute(sql`
       select u.role, u.status, t.status as "tenantStatus", t.quotas,
              coalesce(json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role))
                         filter (where m.organization_id is not null), '[]') as memberships
@@ -27,6 +29,4 @@ export function standing(db: HttpDatabase, userId: string, tenantId: string): Re
         left join memberships m on m.user_id = u.id and m.tenant_id = u.tenant_id
        where u.id = ${userId} and u.tenant_id = ${tenantId}
        group by u.id, t.id`),
-    firstRow<StandingRow>(),
-  );
-}
+);

@@ -1,4 +1,5 @@
 import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
+import { reusable } from "../batch";
 import type { Querier, Transaction } from "../client";
 import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
 import { type SeqPosition, seqKeyset } from "./keyset";
@@ -19,12 +20,16 @@ export interface AccountSpec {
 export const accountKey = (account: { kind: string; unit: string }) => `${account.kind}:${account.unit}`;
 
 export function portfolioAccounts(db: Querier, tenantId: string, portfolioId: string) {
-  return db
-    .select()
-    .from(ledgerAccounts)
-    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, portfolioId)))
-    .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
+  return accountsStatement(db, { tenantId, portfolioId });
 }
+const accountsStatement = reusable(
+  (db, { tenantId, portfolioId }: { tenantId: string; portfolioId: string }) =>
+    db
+      .select()
+      .from(ledgerAccounts)
+      .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, portfolioId)))
+      .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit)),
+);
 
 /** The assets the portfolio has an account in, as a subquery. */
 export function accountAssets(db: Querier, tenantId: string, portfolioId: string) {

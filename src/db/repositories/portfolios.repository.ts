@@ -1,4 +1,5 @@
 import { and, count, eq, inArray, type SQLWrapper } from "drizzle-orm";
+import { reusable } from "../batch";
 import type { Querier, Transaction } from "../client";
 import { ledgerAccounts, portfolios, portfolioTransactions } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
@@ -18,12 +19,15 @@ export async function findPortfolio(
 
 /** The portfolio with this id (a list of one row, or none). */
 export function portfolioById(db: Querier, tenantId: string, id: string) {
-  return db
+  return portfolioStatement(db, { tenantId, id });
+}
+const portfolioStatement = reusable((db, { tenantId, id }: { tenantId: string; id: string }) =>
+  db
     .select()
     .from(portfolios)
     .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
-    .limit(1);
-}
+    .limit(1),
+);
 
 /**
  * The portfolio, locked until the transaction ends. Every write that moves its money takes this lock

@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { type Read, read } from "../batch";
+import { type Read, read, reusable } from "../batch";
 import type { Database, HttpDatabase, Transaction } from "../client";
 import { type Role, tenants, users } from "../schema";
 
@@ -44,8 +44,11 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
 
 /** The user with this id, if any, as one statement of a batch. */
 export function userById(db: HttpDatabase, id: string): Read<UserRow | undefined> {
-  return read(db.select().from(users).where(eq(users.id, id)).limit(1), (rows) => rows[0]);
+  return read(userStatement(db, { id }), (rows) => rows[0]);
 }
+const userStatement = reusable((db, { id }: { id: string }) =>
+  db.select().from(users).where(eq(users.id, id)).limit(1),
+);
 
 /** The tenant with this id, if any. */
 export async function findTenantById(db: Database, id: string): Promise<TenantRow | undefined> {

@@ -24,7 +24,7 @@ const wantsCookies = (c: Context<AppEnv>) => c.req.header("x-token-delivery") ==
  * refresh.
  */
 async function deliverToCookies(c: Context<AppEnv>, pair: TokenPair, maxAgeSeconds: number) {
-  const csrfToken = await issueCsrfToken(await csrfKeys(c.var.config), pair.sessionId);
+  const csrfToken = await issueCsrfToken(await csrfKeys(c.get("config")), pair.sessionId);
   c.header("Set-Cookie", refreshCookie(pair.refreshToken, maxAgeSeconds), { append: true });
   c.header("Set-Cookie", csrfCookie(csrfToken, maxAgeSeconds), { append: true });
   return csrfToken;

@@ -40,7 +40,7 @@ const mailboxRoute = defineRoute({
  * (or a test) read them. It does not exist outside development and test.
  */
 export const devRoutes = createRouter().openapi(mailboxRoute, async (c) => {
-  const { ENVIRONMENT } = c.var.config;
+  const { ENVIRONMENT } = c.get("config");
   if (ENVIRONMENT !== "development" && ENVIRONMENT !== "test") {
     throw new AppError("not_found", `No route matches ${c.req.method} ${c.req.path}.`);
   }

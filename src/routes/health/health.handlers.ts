@@ -17,7 +17,8 @@ export const getLiveness: RouteHandler<typeof liveness, AppEnv> = (c) =>
   );
 
 export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) => {
-  const { config, database } = c.var;
+  const config = c.get("config");
+  const database = c.get("database");
   const { models, files } = contextOf(c);
   const report = await checkReadiness(
     [
@@ -33,7 +34,7 @@ export const getReadiness: RouteHandler<typeof readiness, AppEnv> = async (c) =>
       onFailure: (name, error) =>
         log(config.LOG_LEVEL, "error", {
           msg: "dependency check failed",
-          requestId: c.var.requestId,
+          requestId: c.get("requestId"),
           dependency: name,
           error: describeError(error),
         }),

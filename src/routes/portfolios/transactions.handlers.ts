@@ -38,7 +38,7 @@ const inputOf = (body: Body): TransactionInput => ({
 });
 
 const post = async (c: Context<AppEnv>, portfolioId: string, body: Body) => {
-  const options = { stalenessSeconds: c.var.config.PRICE_STALENESS_SECONDS };
+  const options = { stalenessSeconds: c.get("config").PRICE_STALENESS_SECONDS };
   return toTransactionView(await create(tenantOf(c), portfolioId, inputOf(body), options));
 };
 

@@ -1,4 +1,4 @@
-import { read } from "../../db/batch";
+import { read, reusable } from "../../db/batch";
 import { type AssetRow, assetsAmong } from "../../db/repositories/assets.repository";
 import { accountAssets, portfolioAccounts } from "../../db/repositories/ledger.repository";
 import { portfolioById } from "../../db/repositories/portfolios.repository";
@@ -50,15 +50,26 @@ export interface CashHolding {
  * price (or, with none stored, its latest trade price), with what is free to use, average cost,
  * unrealized gain and weight worked out.
  */
+type Portfolio = { tenantId: string; portfolioId: string };
+const bookStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
+  bookTransactions(db, tenantId, portfolioId),
+);
+const assetsStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
+  assetsAmong(db, tenantId, accountAssets(db, tenantId, portfolioId)),
+);
+const pricesStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
+  latestPricesAmong(db, tenantId, accountAssets(db, tenantId, portfolioId)),
+);
+
 export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
   const { tenantId } = ctx;
   // One batch: every statement is keyed by the portfolio, so none waits on another's answer.
   const found = await ctx.read((db) => ({
     portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
     accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
-    rows: read(bookTransactions(db, tenantId, portfolioId)),
-    assets: read(assetsAmong(db, tenantId, accountAssets(db, tenantId, portfolioId))),
-    prices: read(latestPricesAmong(db, tenantId, accountAssets(db, tenantId, portfolioId))),
+    rows: read(bookStatement(db, { tenantId, portfolioId })),
+    assets: read(assetsStatement(db, { tenantId, portfolioId })),
+    prices: read(pricesStatement(db, { tenantId, portfolioId })),
   }));
   const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
   const { accounts, rows } = found;

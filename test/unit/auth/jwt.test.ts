@@ -173,6 +173,18 @@ describe("access tokens", () => {
     expect(await refusal(verifyAccessToken(keys, expired, options))).toMatch(/"exp" claim/);
   });
 
+  it("checks expiry on every use of a token, also one it has verified before", async () => {
+    const token = (await issueAccessToken(keys, user, options)).token;
+    const first = await verifyAccessToken(keys, token, options);
+    expect(await verifyAccessToken(keys, token, { ...options, now: at(904) })).toEqual(first);
+    expect(await refusal(verifyAccessToken(keys, token, { ...options, now: at(906) }))).toMatch(
+      /"exp" claim/,
+    );
+    // Another audience or issuer is another question, whatever was answered before.
+    const other = { ...options, audience: "another-api" };
+    expect(await refusal(verifyAccessToken(keys, token, other))).toMatch(/"aud" claim/);
+  });
+
   it("refuses a token not yet valid (future nbf)", async () => {
     const soon = await craft(accessHeader(), accessPayload({ nbf: T + 3 }));
     expect((await verifyAccessToken(keys, soon, options)).sub).toBe("user-1");
