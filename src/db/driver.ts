@@ -1,4 +1,12 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { neonConfig } from "@neondatabase/serverless";
+
+/**
+ * Locally, the id of the request whose database calls run in this async context: the local server counts a
+ * request's round trips by it. The HTTP handle is shared by every request of the isolate, so the id cannot
+ * ride on the handle; production sets none.
+ */
+export const localRequest = new AsyncLocalStorage<string>();
 
 /**
  * Points the Neon driver at a local WebSocket-to-TCP relay (`host:port`) instead of Neon's own proxy:
@@ -14,15 +22,15 @@ export function routeThroughRelay(relay: string): void {
 
 /**
  * Points the driver's HTTP queries at a local server speaking Neon's SQL-over-HTTP protocol
- * (tools/sql-over-http.ts), and forwards each call's request id (`fetchOptions.requestId`, set per request
- * in db/client.ts) as `X-Request-Id`, so the local server can count a request's round trips.
+ * (tools/sql-over-http.ts), and forwards each call's request id (`localRequest`, set by the database
+ * middleware) as `X-Request-Id`, so the local server can count a request's round trips.
  */
 export function routeThroughLocalHttp(endpoint: string): void {
   neonConfig.fetchEndpoint = endpoint;
-  neonConfig.fetchFunction = (url: string, init: RequestInit & { requestId?: string }) => {
-    const { requestId, ...rest } = init;
-    const headers = new Headers(rest.headers);
+  neonConfig.fetchFunction = (url: string, init: RequestInit) => {
+    const requestId = localRequest.getStore();
+    const headers = new Headers(init.headers);
     if (requestId) headers.set("X-Request-Id", requestId);
-    return fetch(url, { ...rest, headers });
+    return fetch(url, { ...init, headers });
   };
 }

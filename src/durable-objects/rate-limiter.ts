@@ -22,13 +22,24 @@ const STATE = "state";
  * are serialised by the object and exactly `limit` of them are admitted.
  */
 export class RateLimitCounter extends DurableObject<Bindings> {
+  /**
+   * The stored state as last read or written (null: none stored): only this object writes it, so the copy
+   * stays true for the object's life and a hit reads nothing from storage.
+   */
+  #state: CounterState | null | undefined;
+
+  #stored(): CounterState | undefined {
+    if (this.#state === undefined) this.#state = this.ctx.storage.kv.get<CounterState>(STATE) ?? null;
+    return this.#state ?? undefined;
+  }
+
   /** Counts one request at `now` (epoch ms) if the window has room. */
   async hit(now: number, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
     if (!(Number.isInteger(limit) && limit >= 1 && Number.isInteger(windowSeconds) && windowSeconds >= 1)) {
       throw new RangeError("rate limit needs an integer limit >= 1 and a whole number of seconds >= 1");
     }
     const windowMs = windowSeconds * 1000;
-    const stored = this.ctx.storage.kv.get<CounterState>(STATE);
+    const stored = this.#stored();
     const state = stored?.windowMs === windowMs ? stored : undefined;
     const at = Math.max(now, state?.at ?? now);
     const window = Math.floor(at / windowMs);
@@ -41,7 +52,8 @@ export class RateLimitCounter extends DurableObject<Bindings> {
     const allowed = fromPrevious + current < limit;
     if (allowed) {
       current += 1;
-      this.ctx.storage.kv.put<CounterState>(STATE, { window, current, previous, windowMs, at });
+      this.#state = { window, current, previous, windowMs, at };
+      this.ctx.storage.kv.put<CounterState>(STATE, this.#state);
     }
     const decision: RateLimitDecision = {
       allowed,
@@ -62,11 +74,14 @@ export class RateLimitCounter extends DurableObject<Bindings> {
 
   /** Deletes a record once it no longer weighs on any window, so one-off keys leave nothing behind. */
   override async alarm(): Promise<void> {
-    const state = this.ctx.storage.kv.get<CounterState>(STATE);
+    const state = this.#stored();
     if (!state) return;
     const expiry = expiryOf(state.window, state.windowMs);
     if (expiry > Date.now()) await this.ctx.storage.setAlarm(cleanupAt(expiry));
-    else this.ctx.storage.kv.delete(STATE);
+    else {
+      this.ctx.storage.kv.delete(STATE);
+      this.#state = null;
+    }
   }
 }
 

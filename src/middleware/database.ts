@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { openDatabase } from "../services/context";
+import { asLocalRequest, openDatabase } from "../services/context";
 
 /**
  * Gives the request a lazily-opened database (`c.var.database`) and closes it once the response is
@@ -9,17 +9,21 @@ import { openDatabase } from "../services/context";
  */
 export function database(): MiddlewareHandler<AppEnv> {
   return async function database(c, next) {
-    const handle = openDatabase(c.get("config"), c.get("requestId"));
+    const config = c.get("config");
+    const handle = openDatabase(config, c.get("requestId"));
     c.set("database", handle);
-    try {
-      await next();
-    } finally {
-      const closing = handle.settle().catch(() => undefined);
+    const work = async () => {
       try {
-        c.executionCtx.waitUntil(closing);
-      } catch {
-        await closing; // no execution context (a direct app.request call)
+        await next();
+      } finally {
+        const closing = handle.settle().catch(() => undefined);
+        try {
+          c.executionCtx.waitUntil(closing);
+        } catch {
+          await closing; // no execution context (a direct app.request call)
+        }
       }
-    }
+    };
+    return asLocalRequest(config, c.get("requestId"), work);
   };
 }

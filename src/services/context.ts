@@ -1,5 +1,6 @@
 import type { AppConfig } from "../config";
 import { type Database, RequestDatabase } from "../db/client";
+import { localRequest } from "../db/driver";
 
 import type { ApiKeyRow } from "../db/repositories/api-keys.repository";
 import type { TenantQuotas } from "../db/schema";
@@ -131,6 +132,13 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
     return loaded;
   };
 }
+
+/** Locally, runs `work` with its database calls tagged by `requestId` (the local server counts round trips by it). */
+export const asLocalRequest = <T>(
+  config: Pick<AppConfig, "SQL_HTTP_ENDPOINT">,
+  requestId: string,
+  work: () => Promise<T>,
+): Promise<T> => (config.SQL_HTTP_ENDPOINT ? localRequest.run(requestId, work) : work());
 
 /** The configured database, connecting on first use; the caller closes it (`settle` or `close`). */
 export const openDatabase = (
