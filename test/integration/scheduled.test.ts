@@ -17,9 +17,10 @@ describe("cron trigger", () => {
         bodyText: "It was changed.",
       });
       // Files running alongside deliver the outbox too (their own cron runs, the request path's after-response
-      // work), so this run may find the message already claimed: what counts is that it ends up sent.
-      const result = await runScheduled(bindings);
-      expect(result.failed).toBe(0);
+      // work), so this run may find the message already claimed: what counts is that it ends up sent. Its
+      // counts are not ours to judge either: the run takes every file's pending messages, among them those
+      // other suites make fail on purpose.
+      await runScheduled(bindings);
       const [row] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.id, id));
       expect(row?.status).toBe("sent");
     } finally {
