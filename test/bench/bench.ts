@@ -10,6 +10,10 @@
  * Two floors: hello-world, and hello plus one fetch to a local echo server (under `wrangler dev` any outbound
  * fetch costs a few milliseconds locally, so a route that makes one database call reads against the second).
  *
+ * Worker CPU: the column "worker_cpu_ms" is the CPU time per request of the workerd process running the target
+ * Worker and its Durable Objects (test/bench/worker-cpu.ts, from /proc; null elsewhere than Linux): the Worker's
+ * own cost, apart from wrangler's processes, the local database and its stand-ins, which share the machine.
+ *
  * Distance to the database: every API scenario also runs at concurrency 1 against a second API stack whose
  * database is BENCH_DB_RTT_MS (default 25; 0 skips it) further away (the relay's LOCAL_DB_RTT_MS). Its column
  * "db_round_trips" is (p50 there - p50 here) / BENCH_DB_RTT_MS: the sequential round trips a request makes.
@@ -50,6 +54,7 @@ import { type InferenceRow, measureInference } from "./inference";
 import { measureOracle, type OracleReport } from "./oracle";
 import { HASH_SCENARIO, LOGIN_SCENARIO, type RequestPlan, type Scenario, scenarios } from "./scenarios";
 import { measureStartup, type StartupRow, startupRuns } from "./startup";
+import { cpuMs, workerProcess } from "./worker-cpu";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
@@ -87,6 +92,8 @@ interface Row {
   p50_ms: number;
   p99_ms: number;
   ratio_to_floor: number | null;
+  /** CPU ms per request of the workerd running the target Worker and its Durable Objects (Linux only). */
+  worker_cpu_ms: number | null;
   /** p50 against the far database (API scenarios, concurrency 1). */
   p50_far_ms: number | null;
   /** (p50_far_ms - p50_ms) / BENCH_DB_RTT_MS, one decimal. */
@@ -246,7 +253,16 @@ try {
         const prepare = () =>
           scenario.prepare?.(url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
         await drive(url, scenario, await prepare(), connections).catch(() => undefined);
-        return drive(url, scenario, await prepare(), connections);
+        const plan = await prepare();
+        const worker = workerProcess(url);
+        const before = worker === null ? null : cpuMs(worker);
+        const result = await drive(url, scenario, plan, connections);
+        const after = worker === null ? null : cpuMs(worker);
+        const cpu =
+          before === null || after === null || result.requests === 0
+            ? null
+            : Math.round(((after - before) / result.requests) * 100) / 100;
+        return { ...result, cpu };
       };
       const measured = await measure(target);
       if (scenario.target === "floor") floorRps = measured.rps;
@@ -262,6 +278,7 @@ try {
         p50_ms: measured.p50,
         p99_ms: measured.p99,
         ratio_to_floor: floorRps ? Math.round((measured.rps / floorRps) * 1000) / 1000 : null,
+        worker_cpu_ms: measured.cpu,
         p50_far_ms: farP50,
         db_round_trips: farP50 === null ? null : Math.round(((farP50 - measured.p50) / dbRttMs) * 10) / 10,
       });
