@@ -3,10 +3,10 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Writes one log line when `level` reaches `threshold`. Callers must never pass secrets or tokens. */
 /** Whether a line at `level` is written under `threshold` (to skip building one that is not). */
 export const logs = (threshold: LogLevel, level: LogLevel): boolean => rank[level] >= rank[threshold];
 
+/** Writes one log line when `level` reaches `threshold`. Callers must never pass secrets or tokens. */
 export function log(threshold: LogLevel, level: LogLevel, fields: Record<string, unknown>): void {
   if (!logs(threshold, level)) return;
   const line = JSON.stringify({ ts: new Date().toISOString(), level, ...fields });

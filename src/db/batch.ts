@@ -54,19 +54,17 @@ interface PreparedStatement {
 export function reusable<V extends Record<string, unknown>, Q extends BatchItem<"pg">>(
   build: (db: Querier, values: V) => Q,
 ): (db: Querier, values: V) => Q {
-  let prepared: PreparedStatement | undefined;
+  let prepared: { statement: PreparedStatement; sql: string; params: unknown[] } | undefined;
   return (db, values) => {
     if (!is(db, NeonHttpDatabase)) return build(db, values);
     if (!prepared) {
       const names = Object.keys(values);
       const placeholders = Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as V;
-      prepared = (build(db, placeholders) as unknown as Preparable)._prepare();
+      const statement = (build(db, placeholders) as unknown as Preparable)._prepare();
+      prepared = { statement, ...statement.getQuery() };
     }
-    const query = {
-      sql: prepared.getQuery().sql,
-      params: fillPlaceholders(prepared.getQuery().params, values),
-    };
-    const filled: PreparedStatement = Object.create(prepared, { getQuery: { value: () => query } });
+    const query = { sql: prepared.sql, params: fillPlaceholders(prepared.params, values) };
+    const filled: PreparedStatement = Object.create(prepared.statement, { getQuery: { value: () => query } });
     return { _prepare: () => filled } as unknown as Q;
   };
 }

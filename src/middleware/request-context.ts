@@ -14,7 +14,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       "context",
       createRequestContext(c.env, c.get("config"), c.get("database"), {
         requestId: c.get("requestId"),
-        // Read when first needed (a sign-in, an audit event): the runtime builds \`request.cf\` on each access.
+        // Read when first needed (a sign-in, an audit event): the runtime builds `request.cf` on each access.
         client: () => clientOf(c),
       }),
     );

@@ -150,7 +150,7 @@ export async function verifyAccessToken(
     const payload = await verify(keys, token, ACCESS_TOKEN_TYPE, options.audience, options);
     const { sub, tid, role, sid, jti, iat, exp } = AccessClaimsSchema.parse(payload);
     const claims = Object.freeze({ sub, tid, role, sid, jti, iat, exp });
-    // Only tokens valid from their issue on (ours carry no \`nbf\`): what is kept needs no check but expiry.
+    // Only tokens valid from their issue on (ours carry no `nbf`): what is kept needs no check but expiry.
     if (payload.nbf === undefined) remember(keys, verified, known, claims);
     return claims;
   } catch (cause) {
