@@ -92,6 +92,81 @@ function shape(result: pg.QueryResult<unknown[]>) {
   };
 }
 
+/**
+ * A statement with its `$n` placeholders replaced by its parameters as quoted literals (`NULL` for null), for
+ * the simple-query protocol. Postgres types an untyped parameter and a quoted literal alike (both start as
+ * `unknown` and take their type from where they stand). Placeholders inside strings, quoted identifiers,
+ * dollar-quoted bodies and comments are left alone.
+ */
+export function inlineParameters(client: Pick<pg.ClientBase, "escapeLiteral">, query: Query): string {
+  const { query: text, params = [] } = query;
+  if (params.length === 0) return text;
+  let out = "";
+  let i = 0;
+  const copyUntil = (end: number) => {
+    out += text.slice(i, end);
+    i = end;
+  };
+  const special = /['"$]|--|\/\*/g;
+  while (i < text.length) {
+    special.lastIndex = i;
+    const found = special.exec(text);
+    if (!found) {
+      copyUntil(text.length);
+      break;
+    }
+    copyUntil(found.index);
+    const ch = text[i] as string;
+    const next = text[i + 1];
+    if (ch === "'") {
+      // A string; E'...' strings escape with backslashes as well as doubled quotes.
+      const escaped = /[eE]/.test(text[i - 1] ?? "") && !/[\w$]/.test(text[i - 2] ?? "");
+      let j = i + 1;
+      while (j < text.length) {
+        if (escaped && text[j] === "\\") j += 2;
+        else if (text[j] === "'" && text[j + 1] === "'") j += 2;
+        else if (text[j] === "'") break;
+        else j++;
+      }
+      copyUntil(Math.min(j + 1, text.length));
+    } else if (ch === '"') {
+      const end = text.indexOf('"', i + 1);
+      copyUntil(end < 0 ? text.length : end + 1);
+    } else if (ch === "-" && next === "-") {
+      const end = text.indexOf("\n", i);
+      copyUntil(end < 0 ? text.length : end);
+    } else if (ch === "/" && next === "*") {
+      let depth = 0;
+      let j = i;
+      do {
+        if (text.startsWith("/*", j)) {
+          depth++;
+          j += 2;
+        } else if (text.startsWith("*/", j)) {
+          depth--;
+          j += 2;
+        } else j++;
+      } while (depth > 0 && j < text.length);
+      copyUntil(j);
+    } else if (ch === "$" && !/[\w$]/.test(text[i - 1] ?? "")) {
+      const placeholder = /^\$(\d+)/.exec(text.slice(i, i + 12));
+      const tag = placeholder ? null : /^\$(?:[A-Za-z_][\w]*)?\$/.exec(text.slice(i, i + 64));
+      if (placeholder) {
+        const value = params[Number(placeholder[1]) - 1];
+        if (value === undefined && Number(placeholder[1]) > params.length) {
+          throw new RangeError(`no parameter for ${placeholder[0]}`);
+        }
+        out += value === null || value === undefined ? "NULL" : client.escapeLiteral(String(value));
+        i += placeholder[0].length;
+      } else if (tag) {
+        const end = text.indexOf(tag[0], i + tag[0].length);
+        copyUntil(end < 0 ? text.length : end + tag[0].length);
+      } else copyUntil(i + 1);
+    } else copyUntil(i + 1);
+  }
+  return out;
+}
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -146,19 +221,16 @@ export async function startSqlOverHttp(options: SqlOverHttpOptions): Promise<Sql
       ]
         .filter(Boolean)
         .join(" ");
-      // The statements without parameters that open the batch (its role and scope) go with BEGIN in one
-      // simple query: one trip to Postgres instead of one each. Each still has its own result.
-      let leading = 0;
-      while (leading < body.queries.length && !body.queries[leading]?.params?.length) leading++;
-      const opening = body.queries.slice(0, leading).map((query) => query.query);
+      // The whole batch goes to Postgres as one simple query - BEGIN, every statement with its parameters
+      // as literals, COMMIT - so a batch costs one trip to Postgres, as it costs one to Neon's proxy.
+      const statements = body.queries.map((query) => inlineParameters(client, query));
       try {
-        const opened = (await client.query({ text: [begin, ...opening].join(";\n"), rowMode: "array" })) as
-          | pg.QueryResult<unknown[]>
-          | Array<pg.QueryResult<unknown[]>>;
-        const results = (Array.isArray(opened) ? opened : [opened]).slice(1).map(shape);
-        for (const query of body.queries.slice(leading)) results.push(shape(await run(client, query)));
-        await client.query("COMMIT");
-        return { results };
+        const answered = (await client.query({
+          text: [begin, ...statements, "COMMIT"].join(";\n"),
+          rowMode: "array",
+        })) as pg.QueryResult<unknown[]> | Array<pg.QueryResult<unknown[]>>;
+        const all = Array.isArray(answered) ? answered : [answered];
+        return { results: all.slice(1, -1).map(shape) };
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {
           broken = true;
