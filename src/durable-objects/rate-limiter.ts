@@ -27,6 +27,10 @@ export class RateLimitCounter extends DurableObject<Bindings> {
    * stays true for the object's life and a hit reads nothing from storage.
    */
   #state: CounterState | null | undefined;
+  /** The write of the state scheduled after the answer of a hit, if one is. */
+  #writing: ReturnType<typeof setTimeout> | undefined;
+  /** The window whose records' deletion an alarm is set for. */
+  #alarmFor: number | undefined;
 
   #stored(): CounterState | undefined {
     if (this.#state === undefined) this.#state = this.ctx.storage.kv.get<CounterState>(STATE) ?? null;
@@ -53,7 +57,7 @@ export class RateLimitCounter extends DurableObject<Bindings> {
     if (allowed) {
       current += 1;
       this.#state = { window, current, previous, windowMs, at };
-      this.ctx.storage.kv.put<CounterState>(STATE, this.#state);
+      this.#writing ??= setTimeout(() => this.#write(), 0);
     }
     const decision: RateLimitDecision = {
       allowed,
@@ -61,10 +65,26 @@ export class RateLimitCounter extends DurableObject<Bindings> {
       remaining: Math.max(0, limit - fromPrevious - current),
       resetSeconds: Math.max(0, Math.ceil((slotFreesAt(at, windowMs, limit, previous, current) - at) / 1000)),
     };
-    // Only a record of a new window needs a later expiry; issued after the write, so it belongs to it.
-    if (allowed && state?.window !== window)
-      await this.ctx.storage.setAlarm(cleanupAt(expiryOf(window, windowMs)));
     return decision;
+  }
+
+  /**
+   * Stores the state the hits since the last write left, once their answers are out. A write issued before
+   * an answer holds the answer back until the write is confirmed (the object's output gate: a replicated
+   * write in production); the copy in memory is what decides, and the stored one only outlives the object.
+   * Hits in the same turn share one write. Should the object fail in between, those counts are lost: a limit
+   * errs towards admitting a few more, never towards refusing.
+   */
+  async #write(): Promise<void> {
+    this.#writing = undefined;
+    const state = this.#state;
+    if (!state) return;
+    this.ctx.storage.kv.put<CounterState>(STATE, state);
+    // Only a record of a new window needs a later expiry; issued after the write, so it belongs to it.
+    if (this.#alarmFor !== state.window) {
+      this.#alarmFor = state.window;
+      await this.ctx.storage.setAlarm(cleanupAt(expiryOf(state.window, state.windowMs)));
+    }
   }
 
   /** A round trip that touches no storage, for readiness checks. */
