@@ -3,6 +3,7 @@ import { reusable } from "../batch";
 import type { Querier, Transaction } from "../client";
 import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
 import { type SeqPosition, seqKeyset } from "./keyset";
+import { latestPricesAmong } from "./prices.repository";
 
 const journal = seqKeyset(ledgerPostings.seq);
 
@@ -43,6 +44,31 @@ export function accountAssets(db: Querier, tenantId: string, portfolioId: string
         isNotNull(ledgerAccounts.assetId),
       ),
     );
+}
+
+/**
+ * The portfolio's accounts as its holdings show them, in one statement: each balance and reservation, and for
+ * a position its asset and the asset's latest stored price (null when it has none).
+ */
+export function holdingAccounts(db: Querier, tenantId: string, portfolioId: string) {
+  const latest = latestPricesAmong(db, tenantId, accountAssets(db, tenantId, portfolioId)).as("latest");
+  return db
+    .select({
+      kind: ledgerAccounts.kind,
+      unit: ledgerAccounts.unit,
+      balance: ledgerAccounts.balance,
+      reserved: ledgerAccounts.reserved,
+      asset: { id: assets.id, symbol: assets.symbol, name: assets.name, quantityScale: assets.quantityScale },
+      price: { value: latest.price, at: latest.at },
+    })
+    .from(ledgerAccounts)
+    .leftJoin(
+      assets,
+      and(eq(assets.tenantId, ledgerAccounts.tenantId), eq(assets.id, ledgerAccounts.assetId)),
+    )
+    .leftJoin(latest, eq(latest.assetId, ledgerAccounts.assetId))
+    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, portfolioId)))
+    .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
 }
 
 /** Opens the accounts that do not exist yet and returns all of the portfolio's, by `accountKey`. */

@@ -116,6 +116,27 @@ export function listTransactions(
     .limit(options.limit);
 }
 
+/**
+ * What the books read of a transaction (replay, valuation, the backdating check): its terms, state, order
+ * and price - not who made it or when it was recorded. Holdings and performance read every transaction of
+ * the portfolio, so each column left out is left out of every row.
+ */
+const bookColumns = {
+  id: portfolioTransactions.id,
+  seq: portfolioTransactions.seq,
+  type: portfolioTransactions.type,
+  status: portfolioTransactions.status,
+  assetId: portfolioTransactions.assetId,
+  quantity: portfolioTransactions.quantity,
+  price: portfolioTransactions.price,
+  amount: portfolioTransactions.amount,
+  fees: portfolioTransactions.fees,
+  currency: portfolioTransactions.currency,
+  executedAt: portfolioTransactions.executedAt,
+  reversalOf: portfolioTransactions.reversalOf,
+  reversedBy: reversal.id,
+};
+
 /** Every transaction that is or may become part of the books (all but cancelled), oldest first. */
 export function bookTransactions(
   tx: Querier,
@@ -127,7 +148,7 @@ export function bookTransactions(
   const conditions = [scoped(tenantId, portfolioId), ne(t.status, "cancelled")];
   if (options.executedBefore) conditions.push(lt(t.executedAt, options.executedBefore));
   return tx
-    .select(withReversal)
+    .select(bookColumns)
     .from(t)
     .leftJoin(reversal, eq(reversal.reversalOf, t.id))
     .where(and(...conditions))

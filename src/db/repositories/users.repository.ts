@@ -50,6 +50,28 @@ const userStatement = reusable((db, { id }: { id: string }) =>
   db.select().from(users).where(eq(users.id, id)).limit(1),
 );
 
+/** What a user's own profile shows, and what decides whether the account may still sign in: no secrets. */
+const profileColumns = {
+  id: users.id,
+  tenantId: users.tenantId,
+  email: users.email,
+  emailVerifiedAt: users.emailVerifiedAt,
+  displayName: users.displayName,
+  role: users.role,
+  status: users.status,
+  totpEnabledAt: users.totpEnabledAt,
+  createdAt: users.createdAt,
+};
+export type UserProfile = Pick<UserRow, keyof typeof profileColumns>;
+
+/** The profile of the user with this id, if any, as one statement of a batch. */
+export function profileById(db: HttpDatabase, id: string): Read<UserProfile | undefined> {
+  return read(profileStatement(db, { id }), (rows) => rows[0]);
+}
+const profileStatement = reusable((db, { id }: { id: string }) =>
+  db.select(profileColumns).from(users).where(eq(users.id, id)).limit(1),
+);
+
 /** The tenant with this id, if any. */
 export async function findTenantById(db: Database, id: string): Promise<TenantRow | undefined> {
   const [row] = await db.select().from(tenants).where(eq(tenants.id, id)).limit(1);

@@ -8,6 +8,7 @@ import {
   changePassword as changeAccountPassword,
   currentUser,
   listSessions as listUserSessions,
+  ownProfile,
   requestEmailVerification as requestVerificationLink,
   revokeOtherSessions,
   revokeOwnSession,
@@ -20,7 +21,7 @@ import { toUserView } from "./auth.schemas";
 
 export const getMe: RouteHandler<typeof routes.getMe, AppEnv> = async (c) => {
   const { userId, tenantId } = authOf(c);
-  const user = await currentUser(contextOf(c), userId, tenantId);
+  const user = await ownProfile(contextOf(c), userId, tenantId);
   return c.json(toUserView(user), 200);
 };
 

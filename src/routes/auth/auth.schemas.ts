@@ -110,7 +110,12 @@ export const TotpCode = z
   .openapi({ example: "123456" });
 
 /** The public view of a user: never the password hash or the TOTP secret. */
-export const toUserView = (user: User) => ({
+export const toUserView = (
+  user: Pick<
+    User,
+    "id" | "tenantId" | "email" | "emailVerifiedAt" | "displayName" | "role" | "totpEnabledAt" | "createdAt"
+  >,
+) => ({
   id: user.id,
   tenant_id: user.tenantId,
   email: user.email,

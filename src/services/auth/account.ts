@@ -4,6 +4,8 @@ import { findUserSession, listActiveSessions } from "../../db/repositories/sessi
 import {
   findUserById,
   markEmailVerified,
+  profileById,
+  type UserProfile,
   type UserRow,
   updateProfile,
   userById,
@@ -21,11 +23,18 @@ import { endAllSessions, endSession } from "./sessions";
 import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
-export async function currentUser(ctx: AuthServices, userId: string, tenantId?: string): Promise<UserRow> {
-  // In the token's tenant when the caller gives it: the row is then read under that tenant's row security.
-  const { user } = await ctx.database.read(tenantId ? { tenantId } : "platform", (db) => ({
-    user: userById(db, userId),
-  }));
+export async function currentUser(ctx: AuthServices, userId: string): Promise<UserRow> {
+  const { user } = await ctx.database.read("platform", (db) => ({ user: userById(db, userId) }));
+  if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
+  return user;
+}
+
+/**
+ * The signed-in user's own profile - read under the token's tenant's row security, without the account's
+ * secrets - or 401 if the account vanished or was disabled since the token was issued.
+ */
+export async function ownProfile(ctx: AuthServices, userId: string, tenantId: string): Promise<UserProfile> {
+  const { user } = await ctx.database.read({ tenantId }, (db) => ({ user: profileById(db, userId) }));
   if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }

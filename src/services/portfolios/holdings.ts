@@ -1,8 +1,7 @@
 import { read, reusable } from "../../db/batch";
-import { type AssetRow, assetsAmong } from "../../db/repositories/assets.repository";
-import { accountAssets, portfolioAccounts } from "../../db/repositories/ledger.repository";
+import type { AssetRow } from "../../db/repositories/assets.repository";
+import { holdingAccounts } from "../../db/repositories/ledger.repository";
 import { portfolioById } from "../../db/repositories/portfolios.repository";
-import { latestPricesAmong } from "../../db/repositories/prices.repository";
 import { bookTransactions } from "../../db/repositories/transactions.repository";
 import { Dec, minorUnits, ZERO } from "../money/decimal";
 import type { TenantContext } from "../tenancy/context";
@@ -10,7 +9,7 @@ import { visiblePortfolio } from "./access";
 import { byExecution, isEffective, replay } from "./book";
 
 export interface HoldingLine {
-  asset: AssetRow;
+  asset: Pick<AssetRow, "id" | "symbol" | "name" | "quantityScale">;
   /** Units held (settled). */
   quantity: Dec;
   /** Units pending sells have set aside. */
@@ -54,11 +53,8 @@ type Portfolio = { tenantId: string; portfolioId: string };
 const bookStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
   bookTransactions(db, tenantId, portfolioId),
 );
-const assetsStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
-  assetsAmong(db, tenantId, accountAssets(db, tenantId, portfolioId)),
-);
-const pricesStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
-  latestPricesAmong(db, tenantId, accountAssets(db, tenantId, portfolioId)),
+const accountsStatement = reusable((db, { tenantId, portfolioId }: Portfolio) =>
+  holdingAccounts(db, tenantId, portfolioId),
 );
 
 export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
@@ -66,10 +62,8 @@ export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
   // One batch: every statement is keyed by the portfolio, so none waits on another's answer.
   const found = await ctx.read((db) => ({
     portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
-    accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
+    accounts: read(accountsStatement(db, { tenantId, portfolioId })),
     rows: read(bookStatement(db, { tenantId, portfolioId })),
-    assets: read(assetsStatement(db, { tenantId, portfolioId })),
-    prices: read(pricesStatement(db, { tenantId, portfolioId })),
   }));
   const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:read");
   const { accounts, rows } = found;
@@ -78,21 +72,17 @@ export async function holdingsOf(ctx: TenantContext, portfolioId: string) {
   const held = accounts.filter(
     (a) => a.kind === "position" && !(new Dec(a.balance).isZero() && new Dec(a.reserved).isZero()),
   );
-  const assets = new Map(found.assets.map((a) => [a.id, a]));
-  const stored = new Map(found.prices.map((p) => [p.assetId, p]));
   const traded = new Map<string, { value: Dec; at: Date }>();
   for (const row of rows.filter(isEffective).sort(byExecution)) {
     if (row.assetId && row.price) traded.set(row.assetId, { value: new Dec(row.price), at: row.executedAt });
   }
   const costScale = minorUnits(portfolio.baseCurrency) + 4;
-  const priced = held.flatMap((account) => {
-    const asset = assets.get(account.unit);
+  const priced = held.flatMap(({ asset, price: point, ...account }) => {
     if (!asset) return [];
     const quantity = new Dec(account.balance);
-    const point = stored.get(asset.id);
     const trade = traded.get(asset.id);
     const price = point
-      ? { value: new Dec(point.price), at: point.at, source: "stored" as const }
+      ? { value: new Dec(point.value), at: point.at, source: "stored" as const }
       : trade
         ? { ...trade, source: "trade" as const }
         : null;
