@@ -38,12 +38,16 @@ export interface Holdings {
   cash: { balance: string; reserved: string; available: string; weight: string | null };
   positions: Array<{
     asset_id: string;
+    symbol: string;
+    name: string;
     quantity: string;
     reserved: string;
     available: string;
     average_cost: string | null;
     cost_basis: string;
     price: string | null;
+    price_at: string | null;
+    price_source: "stored" | "trade" | null;
     market_value: string | null;
     unrealized_pnl: string | null;
     weight: string | null;

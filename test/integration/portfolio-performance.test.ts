@@ -212,6 +212,41 @@ describe("performance", () => {
     expect(buys.filter((t) => t.reversal_of === mistake.id || t.id === mistake.id)).toHaveLength(2);
   });
 
+  it("values a position at its asset's latest stored price, at its latest trade's without one", async () => {
+    const { asset, portfolio, token, post } = await setup();
+    const at = (hour: number) => `2025-06-03T${String(hour).padStart(2, "0")}:00:00Z`;
+    await post({ type: "deposit", amount: "1000.00", executed_at: at(8) });
+    await post({ type: "buy", asset_id: asset.id, quantity: "2", price: "100", executed_at: at(9) });
+    await post({ type: "buy", asset_id: asset.id, quantity: "1", price: "104", executed_at: at(10) });
+    const line = async () => (await holdings(token, portfolio.id)).positions;
+    expect(await line()).toEqual([
+      expect.objectContaining({
+        asset_id: asset.id,
+        symbol: asset.symbol,
+        name: "Fixture asset",
+        quantity: "3",
+        price: "104",
+        price_at: at(10).replace("Z", ".000Z"),
+        price_source: "trade",
+        market_value: "312.00",
+      }),
+    ]);
+    // The latest stored price wins over the trade's, whichever was stored last; an older one does not.
+    await ingestPrices(token, [
+      { symbol: asset.symbol, price: "110", at: at(12) },
+      { symbol: asset.symbol, price: "90", at: at(11) },
+    ]);
+    expect(await line()).toEqual([
+      expect.objectContaining({
+        price: "110",
+        price_at: at(12).replace("Z", ".000Z"),
+        price_source: "stored",
+        market_value: "330.00",
+        unrealized_pnl: "26.00", // 330 - (200 + 104)
+      }),
+    ]);
+  });
+
   it("refuses a reversed or oversized range", async () => {
     const { performance, portfolio, token } = await setup();
     const bad = async (query: string) =>
