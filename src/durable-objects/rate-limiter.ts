@@ -15,6 +15,9 @@ interface CounterState {
 
 const STATE = "state";
 
+/** How long the hits after a window's first wait to be stored together (one write for all of them). */
+const WRITE_EVERY_MS = 1000;
+
 /**
  * Sliding-window counter of one (rule, key) (`idFromName(`${rule.name}:${key}`)`), with Upstash's
  * `slidingWindow` semantics: the previous window's count weighted by how much of it still overlaps, plus the
@@ -57,7 +60,9 @@ export class RateLimitCounter extends DurableObject<Bindings> {
     if (allowed) {
       current += 1;
       this.#state = { window, current, previous, windowMs, at };
-      this.#writing ??= setTimeout(() => this.#write(), 0);
+      // A new window's record is stored at once (it sets the cleanup alarm); further hits ride on one write a
+      // second at most, so a busy key costs storage one write a second, not one per request.
+      this.#writing ??= setTimeout(() => this.#write(), this.#alarmFor === window ? WRITE_EVERY_MS : 0);
     }
     const decision: RateLimitDecision = {
       allowed,
@@ -72,8 +77,8 @@ export class RateLimitCounter extends DurableObject<Bindings> {
    * Stores the state the hits since the last write left, once their answers are out. A write issued before
    * an answer holds the answer back until the write is confirmed (the object's output gate: a replicated
    * write in production); the copy in memory is what decides, and the stored one only outlives the object.
-   * Hits in the same turn share one write. Should the object fail in between, those counts are lost: a limit
-   * errs towards admitting a few more, never towards refusing.
+   * The hits of a window after its first share one write a second. Should the object fail in between, those
+   * counts - at most a second's - are lost: a limit errs towards admitting a few more, never towards refusing.
    */
   async #write(): Promise<void> {
     this.#writing = undefined;
