@@ -1,9 +1,8 @@
-import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, sql } from "drizzle-orm";
 import { reusable } from "../batch";
 import type { Querier, Transaction } from "../client";
-import { type AccountKind, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
+import { type AccountKind, assetPrices, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
 import { type SeqPosition, seqKeyset } from "./keyset";
-import { latestPricesAmong } from "./prices.repository";
 
 const journal = seqKeyset(ledgerPostings.seq);
 
@@ -51,7 +50,14 @@ export function accountAssets(db: Querier, tenantId: string, portfolioId: string
  * a position its asset and the asset's latest stored price (null when it has none).
  */
 export function holdingAccounts(db: Querier, tenantId: string, portfolioId: string) {
-  const latest = latestPricesAmong(db, tenantId, accountAssets(db, tenantId, portfolioId)).as("latest");
+  // Per position, its newest price by the (asset, at) index, read backwards: one row, however long the history.
+  const latest = db
+    .select({ price: assetPrices.price, at: assetPrices.at })
+    .from(assetPrices)
+    .where(and(eq(assetPrices.tenantId, tenantId), eq(assetPrices.assetId, ledgerAccounts.assetId)))
+    .orderBy(desc(assetPrices.at))
+    .limit(1)
+    .as("latest");
   return db
     .select({
       kind: ledgerAccounts.kind,
@@ -66,7 +72,7 @@ export function holdingAccounts(db: Querier, tenantId: string, portfolioId: stri
       assets,
       and(eq(assets.tenantId, ledgerAccounts.tenantId), eq(assets.id, ledgerAccounts.assetId)),
     )
-    .leftJoin(latest, eq(latest.assetId, ledgerAccounts.assetId))
+    .leftJoinLateral(latest, sql`true`)
     .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, portfolioId)))
     .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
 }

@@ -16,6 +16,12 @@ export type TransactionValues = Omit<
 
 const reversal = alias(portfolioTransactions, "reversal");
 const withReversal = { ...getTableColumns(portfolioTransactions), reversedBy: reversal.id };
+/**
+ * The reversal of `t`, if any. A reversal is always in the portfolio of what it reverses; saying so lets
+ * Postgres look it up by that portfolio rather than weigh every transaction the tenant may see.
+ */
+const reversalOf = (t: typeof portfolioTransactions) =>
+  and(eq(reversal.portfolioId, t.portfolioId), eq(reversal.reversalOf, t.id));
 const scoped = (tenantId: string, portfolioId: string) =>
   and(eq(portfolioTransactions.tenantId, tenantId), eq(portfolioTransactions.portfolioId, portfolioId));
 
@@ -47,7 +53,7 @@ export function transactionById(db: Querier, tenantId: string, portfolioId: stri
   return db
     .select(withReversal)
     .from(portfolioTransactions)
-    .leftJoin(reversal, eq(reversal.reversalOf, portfolioTransactions.id))
+    .leftJoin(reversal, reversalOf(portfolioTransactions))
     .where(and(scoped(tenantId, portfolioId), eq(portfolioTransactions.id, id)))
     .limit(1);
 }
@@ -110,7 +116,7 @@ export function listTransactions(
   return tx
     .select(withReversal)
     .from(t)
-    .leftJoin(reversal, eq(reversal.reversalOf, t.id))
+    .leftJoin(reversal, reversalOf(t))
     .where(and(...conditions))
     .orderBy(...page.order)
     .limit(options.limit);
@@ -150,7 +156,7 @@ export function bookTransactions(
   return tx
     .select(bookColumns)
     .from(t)
-    .leftJoin(reversal, eq(reversal.reversalOf, t.id))
+    .leftJoin(reversal, reversalOf(t))
     .where(and(...conditions))
     .orderBy(asc(t.executedAt), asc(t.seq));
 }
