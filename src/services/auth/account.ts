@@ -25,6 +25,11 @@ import { maySignIn } from "./unverified";
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
 export async function currentUser(ctx: AuthServices, userId: string): Promise<UserRow> {
   const { user } = await ctx.database.read("platform", (db) => ({ user: userById(db, userId) }));
+  return stillActive(ctx, user);
+}
+
+/** The user as read, or 401 if the account vanished or may no longer sign in. */
+function stillActive<U extends Parameters<typeof maySignIn>[0]>(ctx: AuthServices, user: U | undefined): U {
   if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }
@@ -35,8 +40,7 @@ export async function currentUser(ctx: AuthServices, userId: string): Promise<Us
  */
 export async function ownProfile(ctx: AuthServices, userId: string, tenantId: string): Promise<UserProfile> {
   const { user } = await ctx.database.read({ tenantId }, (db) => ({ user: profileById(db, userId) }));
-  if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
-  return user;
+  return stillActive(ctx, user);
 }
 
 /**
