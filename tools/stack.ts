@@ -29,6 +29,9 @@ export interface LocalStackOptions {
 export interface LocalStack {
   url: string;
   database: string;
+  /** The Postgres the stack runs on, and the local server speaking Neon's SQL-over-HTTP protocol in front of it. */
+  databaseUrl: string;
+  sqlEndpoint: string;
   /** Resolves when the Worker process exits on its own. */
   exited: Promise<number>;
   stop: () => Promise<void>;
@@ -100,7 +103,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       readyPath: "/health",
     });
     cleanups.push(worker.stop);
-    return { url: worker.url, database, exited: worker.exited, stop };
+    return {
+      url: worker.url,
+      database,
+      databaseUrl,
+      sqlEndpoint: sqlHttp.endpoint,
+      exited: worker.exited,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

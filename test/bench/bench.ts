@@ -7,8 +7,15 @@
  * BENCH_DATABASE_URL to run against a real Postgres instead of the embedded one; BENCH_REDIS_URL (default
  * redis://127.0.0.1:6379) for the Upstash-backed rows, which are skipped when no Redis answers there.
  *
- * Two floors: hello-world, and hello plus one fetch to a local echo server (under `wrangler dev` any outbound
- * fetch costs a few milliseconds locally, so a route that makes one database call reads against the second).
+ * Three floors: hello-world; hello plus one fetch to a local echo server (under `wrangler dev` any outbound
+ * fetch costs a few milliseconds locally); and hello plus one database round trip made as every API read makes
+ * it (one batch - role, scope, `select 1` - over Neon's HTTP protocol through the API stack's own local
+ * SQL-over-HTTP server to its Postgres, test/bench/floor-db), which no route that reads the database can beat:
+ * above the second floor it is the database hop itself, and a read's own work is what it costs above the third.
+ *
+ * Statistics: once a scenario's data is prepared, the API's database is analyzed (as Postgres's autovacuum
+ * does after a bulk of inserts, and Neon keeps on; a local server may run with it off), so statements are
+ * planned against the data they read, not against empty tables.
  *
  * Worker CPU: the column "worker_cpu_ms" is the CPU time per request of the workerd process running the target
  * Worker and its Durable Objects (test/bench/worker-cpu.ts, from /proc; null elsewhere than Linux): the Worker's
@@ -45,6 +52,7 @@ import { createServer } from "node:http";
 import { connect } from "node:net";
 import { availableParallelism, cpus } from "node:os";
 import autocannon from "autocannon";
+import pg from "pg";
 import { freePort } from "../../tools/ports";
 import { type LocalStack, startLocalStack } from "../../tools/stack";
 import { startWranglerDev } from "../../tools/wrangler";
@@ -193,6 +201,19 @@ const stack = async (vars: Record<string, string>, rttMs = 0) =>
 const api = needs("api") ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }) : undefined;
 const far =
   needs("api") && dbRttMs > 0 ? await stack({ RATE_LIMIT_BACKEND: "durable_object" }, dbRttMs) : undefined;
+// The third floor reads through the API stack's own SQL-over-HTTP server (and, further away, the far one's).
+const dbFloor = async (stack: LocalStack | undefined) =>
+  stack
+    ? startWranglerDev({
+        port: await freePort(),
+        config: "test/bench/floor-db/wrangler.toml",
+        vars: { DATABASE_URL: stack.databaseUrl, SQL_HTTP_ENDPOINT: stack.sqlEndpoint },
+        logLevel: "error",
+        stdio: "ignore",
+      })
+    : undefined;
+const floorDb = await dbFloor(api);
+const floorDbFar = await dbFloor(far);
 const unlimited = needs("api-unlimited") ? await stack({ RATE_LIMIT_BACKEND: "off" }) : undefined;
 const redisUrl = new URL(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379");
 const upstashToken = crypto.randomUUID();
@@ -212,11 +233,26 @@ const apiUpstash = upstash
 const targets: Record<Scenario["target"], string | undefined> = {
   floor: floor?.url,
   "floor-fetch": floorFetch?.url,
+  "floor-db": floorDb?.url,
   api: api?.url,
   "api-unlimited": unlimited?.url,
   "api-upstash": apiUpstash?.url,
   hash: hash?.url,
 };
+
+const stacks = [api, far, unlimited, apiUpstash];
+const databaseOf = (url: string) => stacks.find((stack) => stack?.url === url)?.databaseUrl;
+/** Refreshes the planner's statistics of the database at `url`, as autovacuum would. */
+async function analyze(url: string | undefined) {
+  if (!url) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("analyze");
+  } finally {
+    await client.end();
+  }
+}
 
 const rows: Row[] = [];
 let inference: InferenceRow[] | undefined;
@@ -235,6 +271,8 @@ const stopHttp = async () => {
   await apiUpstash?.stop();
   await upstash?.close();
   await unlimited?.stop();
+  await floorDb?.stop();
+  await floorDbFar?.stop();
   await api?.stop();
   await far?.stop();
   await hash?.stop();
@@ -254,6 +292,7 @@ try {
           scenario.prepare?.(url, connections) ?? Promise.resolve(scenario.plan as RequestPlan);
         await drive(url, scenario, await prepare(), connections).catch(() => undefined);
         const plan = await prepare();
+        if (scenario.target.startsWith("api")) await analyze(databaseOf(url));
         const worker = workerProcess(url);
         const before = worker === null ? null : cpuMs(worker);
         const result = await drive(url, scenario, plan, connections);
@@ -267,8 +306,8 @@ try {
       const measured = await measure(target);
       if (scenario.target === "floor") floorRps = measured.rps;
       // The same request with the database further away, one at a time: the p50 difference counts round trips.
-      const farP50 =
-        far && scenario.target === "api" && connections === 1 ? (await measure(far.url)).p50 : null;
+      const farTarget = { api: far?.url, "floor-db": floorDbFar?.url }[scenario.target as string];
+      const farP50 = farTarget && connections === 1 ? (await measure(farTarget)).p50 : null;
       rows.push({
         scenario: scenario.name,
         concurrency: connections,

@@ -2,11 +2,13 @@
 export interface Scenario {
   name: string;
   /**
-   * `floor` is the empty Worker, `floor-fetch` the same plus one fetch to a local echo server; `api` is FinEdge (Durable Object limiter); `api-unlimited` and
+   * `floor` is the empty Worker, `floor-fetch` the same plus one fetch to a local echo server, `floor-db` the
+   * same plus one database round trip through the API's local SQL-over-HTTP server; `api` is FinEdge (Durable
+   * Object limiter); `api-unlimited` and
    * `api-upstash` are the same Worker with the limiter off or counting in Upstash; `hash` verifies one
    * password per request and does nothing else.
    */
-  target: "floor" | "floor-fetch" | "api" | "api-unlimited" | "api-upstash" | "hash";
+  target: "floor" | "floor-fetch" | "floor-db" | "api" | "api-unlimited" | "api-upstash" | "hash";
   expectStatus: number;
   /** A floor on the measuring time, for requests that take a large part of a second each. */
   minSeconds?: number;
@@ -166,6 +168,12 @@ export const scenarios: Scenario[] = [
   {
     name: "floor + one fetch (local echo server)",
     target: "floor-fetch",
+    expectStatus: 204,
+    plan: { path: "/" },
+  },
+  {
+    name: "floor + one database round trip (select 1)",
+    target: "floor-db",
     expectStatus: 204,
     plan: { path: "/" },
   },
