@@ -306,7 +306,11 @@ try {
       const measured = await measure(target);
       if (scenario.target === "floor") floorRps = measured.rps;
       // The same request with the database further away, one at a time: the p50 difference counts round trips.
-      const farTarget = { api: far?.url, "floor-db": floorDbFar?.url }[scenario.target as string];
+      const farTargets: Partial<Record<Scenario["target"], string>> = {
+        api: far?.url,
+        "floor-db": floorDbFar?.url,
+      };
+      const farTarget = farTargets[scenario.target];
       const farP50 = farTarget && connections === 1 ? (await measure(farTarget)).p50 : null;
       rows.push({
         scenario: scenario.name,

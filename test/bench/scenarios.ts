@@ -4,9 +4,8 @@ export interface Scenario {
   /**
    * `floor` is the empty Worker, `floor-fetch` the same plus one fetch to a local echo server, `floor-db` the
    * same plus one database round trip through the API's local SQL-over-HTTP server; `api` is FinEdge (Durable
-   * Object limiter); `api-unlimited` and
-   * `api-upstash` are the same Worker with the limiter off or counting in Upstash; `hash` verifies one
-   * password per request and does nothing else.
+   * Object limiter); `api-unlimited` and `api-upstash` are the same Worker with the limiter off or counting in
+   * Upstash; `hash` verifies one password per request and does nothing else.
    */
   target: "floor" | "floor-fetch" | "floor-db" | "api" | "api-unlimited" | "api-upstash" | "hash";
   expectStatus: number;
