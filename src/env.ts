@@ -2,6 +2,7 @@ import type { AppConfig } from "./config";
 import type { RequestDatabase } from "./db/client";
 import type { RequestContext } from "./services/context";
 import type { RateLimitPolicy } from "./services/rate-limit/rules";
+import type { IdempotentRequest } from "./services/tenancy/idempotency";
 
 /** Worker bindings: the generated `Cloudflare.Env` plus secrets, which `wrangler types` cannot see. */
 export interface Bindings extends Cloudflare.Env {
@@ -44,6 +45,8 @@ export interface Variables {
   tenantDecision?: { limit: number; remaining: number };
   /** A principal-scoped rate-limit policy awaiting the caller's identity (see middleware/rate-limit). */
   rateLimitPolicy?: RateLimitPolicy;
+  /** An Idempotency-Key request whose write honours the key itself (middleware/idempotency, `inWrite`). */
+  idempotency?: IdempotentRequest;
   /** The `RateLimit-Policy` / `RateLimit` headers of the decision taken for this request. */
   rateLimitHeaders?: Record<string, string>;
 }

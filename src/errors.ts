@@ -75,9 +75,9 @@ export const problemType = (code: ProblemCode): string => `urn:finedge:problem:$
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-/** Renders an AppError as an RFC 9457 problem response carrying the request id. */
-export function renderProblem(c: Context, error: AppError): Response {
-  const body = {
+/** The RFC 9457 problem document of an AppError, as the response carries it. */
+export function problemBody(c: Context, error: AppError): string {
+  return JSON.stringify({
     type: problemType(error.code),
     title: problemCatalogue[error.code].title,
     status: error.status,
@@ -86,8 +86,12 @@ export function renderProblem(c: Context, error: AppError): Response {
     requestId: c.get("requestId") as string | undefined,
     instance: c.req.path,
     ...(error.errors ? { errors: error.errors } : {}),
-  };
-  return c.body(JSON.stringify(body), error.status, {
+  });
+}
+
+/** Renders an AppError as an RFC 9457 problem response carrying the request id. */
+export function renderProblem(c: Context, error: AppError): Response {
+  return c.body(problemBody(c, error), error.status, {
     ...error.headers,
     "Content-Type": PROBLEM_CONTENT_TYPE,
     "Cache-Control": "no-store",

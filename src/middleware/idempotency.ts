@@ -3,32 +3,28 @@ import type { AppEnv } from "../env";
 import { AppError, PROBLEM_CONTENT_TYPE } from "../errors";
 import type { Transaction } from "../services/context";
 import type { TenantContext } from "../services/tenancy/context";
-import { claimIdempotencyKey, recordIdempotentResponse } from "../services/tenancy/idempotency";
+import {
+  claimIdempotencyKey,
+  isStoredRefusal,
+  recordIdempotentResponse,
+} from "../services/tenancy/idempotency";
 import { tenantOf } from "./authorize";
 
 export interface IdempotencyOptions {
   /** How long the first response is replayed; at least a day (Stripe keeps 24 h). */
   ttlSeconds?: number;
+  /**
+   * The route's write claims the key, replays and records in the database call that makes the write (see
+   * services/portfolios/ledger-call.ts): the middleware only checks the key and names the request
+   * (`c.get("idempotency")`), holding no transaction across the handler's round trips.
+   */
+  inWrite?: boolean;
 }
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotency-Replayed";
 /** Printable ASCII, as the IETF Idempotency-Key draft's examples; UUIDs are recommended. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-// Refusals made before anything was decided are not stored (as Stripe): a corrected retry may reuse its
-// key. Rate limits, timeouts, duplicates in flight and server errors are not outcomes either.
-const NOT_STORED = new Set([
-  "malformed_json",
-  "invalid_parameters",
-  "validation_failed",
-  "payload_too_large",
-  "unsupported_media_type",
-  "rate_limited",
-  "request_timeout",
-  "idempotency_conflict",
-  "idempotency_key_reused",
-]);
 
 class Discard extends Error {}
 
@@ -52,7 +48,7 @@ async function storable(response: Response): Promise<boolean> {
   if (response.status >= 500 || response.status === 429) return false;
   if (!response.headers.get("content-type")?.startsWith(PROBLEM_CONTENT_TYPE)) return true;
   const problem = (await response.clone().json()) as { code?: string };
-  return !NOT_STORED.has(problem.code ?? "");
+  return isStoredRefusal({ code: problem.code ?? "", status: response.status });
 }
 
 /** The caller's context with its transactions run inside `tx` (as savepoints), so they commit with it. */
@@ -94,9 +90,17 @@ export function idempotency(options: IdempotencyOptions = {}): MiddlewareHandler
     const body = hasBody ? (isJson ? canonical(await c.req.json()) : await c.req.text()) : null;
     const url = new URL(c.req.url);
     url.searchParams.sort();
+    // Who asks, from the verified credential: the caller's standing may still be on its way (read in the
+    // write's own batch), and the request is the same request whatever the standing says.
+    const caller = c.get("context").caller;
+    const actor = caller?.kind === "api_key" ? ["api_key", caller.apiKeyId] : ["user", caller?.userId];
     const requestHash = await sha256(
-      JSON.stringify([ctx.actor.type, ctx.actor.id, c.req.method, url.pathname, url.search, body]),
+      JSON.stringify([...actor, c.req.method, url.pathname, url.search, body]),
     );
+    if (options.inWrite) {
+      c.set("idempotency", { key, route: name.route, requestHash, ttlSeconds });
+      return next();
+    }
 
     let replay: Response | undefined;
     try {

@@ -1,13 +1,24 @@
 import { z } from "@hono/zod-openapi";
-import { IDEMPOTENCY_KEY_PATTERN, idempotency } from "../middleware/idempotency";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../env";
+import { type AppError, PROBLEM_CONTENT_TYPE, problemBody } from "../errors";
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyOptions,
+  idempotency,
+  REPLAYED_HEADER,
+} from "../middleware/idempotency";
 import { afterValidation } from "../openapi";
+import type { Answer } from "../services/portfolios/ledger-call";
 import type { Permission } from "../services/tenancy/permissions";
 import { secured } from "./secured";
 
 /** The security part of a contract for a route that moves money: `secured`, then Idempotency-Key. */
-export function securedIdempotent(permission: Permission) {
-  const security = secured(permission);
-  return { ...security, middleware: [...security.middleware, afterValidation(idempotency())] };
+export function securedIdempotent(permission: Permission, options: IdempotencyOptions = {}) {
+  // A write that honours the key itself reads the caller's standing in its own first batch.
+  const security = secured(permission, options.inWrite ? { standingInBatch: true } : {});
+  return { ...security, middleware: [...security.middleware, afterValidation(idempotency(options))] };
 }
 
 /** The documented Idempotency-Key header with its semantics on this route (the contract checks its form). */
@@ -26,3 +37,25 @@ export const IdempotencyHeaders = idempotencyHeaders(
     "response again, with `Idempotency-Replayed: true`, for 24 hours; another payload under the key is " +
     "422 and a retry while the first is running is 409.",
 );
+
+/**
+ * The response of a write that decided its answer before it was made (services/portfolios/ledger-call.ts):
+ * exactly the recorded one, marked when it is a replay.
+ */
+export function answered(c: Context<AppEnv>, answer: Answer) {
+  const problem = answer.contentType.startsWith(PROBLEM_CONTENT_TYPE);
+  return c.body(answer.body, answer.status as ContentfulStatusCode, {
+    "Content-Type": answer.contentType,
+    ...(problem ? { "Cache-Control": "no-store" } : {}),
+    ...(answer.replayed ? { [REPLAYED_HEADER]: "true" } : {}),
+  });
+}
+
+/** A refusal as the write records and answers it: the problem document the error handler would render. */
+export const refusalAnswer =
+  (c: Context<AppEnv>) =>
+  (error: AppError): Answer => ({
+    status: error.status,
+    body: problemBody(c, error),
+    contentType: PROBLEM_CONTENT_TYPE,
+  });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { api } from "./auth-helpers";
 import { databaseCalls, databaseStatements } from "./helpers";
-import { createPortfolio, funded, transact } from "./portfolio-fixtures";
+import { createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
 
@@ -102,6 +102,26 @@ describe("database round trips per request", () => {
     expect(response.status).toBe(200);
     expect((await response.json<{ items: unknown[] }>()).items).toHaveLength(1);
     expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("a buy makes two calls - the read it is decided on, then the write - and its replay two; a refusal one", async () => {
+    const { asset, portfolio, token } = await funded("500.00");
+    const path = `/api/v1/portfolios/${portfolio.id}/transactions`;
+    const order = { type: "buy", asset_id: asset.id, quantity: "2", price: "10" };
+    const key = { "Idempotency-Key": crypto.randomUUID() };
+    const bought = await counted(path, { token, method: "POST", body: order, headers: key });
+    expect(bought.response.status, await bought.response.clone().text()).toBe(201);
+    expect(bought.calls).toEqual({ http: 2, websocket: 0 });
+    // The retry: read, then the call that finds the recorded answer (and audits the replay).
+    const replayed = await counted(path, { token, method: "POST", body: order, headers: key });
+    expect(replayed.response.headers.get("idempotency-replayed")).toBe("true");
+    expect(await replayed.response.text()).toBe(await bought.response.text());
+    expect(replayed.calls).toEqual({ http: 2, websocket: 0 });
+    // Refused on what the read showed, with no key to record it under: nothing to write.
+    const refused = await counted(path, { token, method: "POST", body: { ...order, quantity: "100" } });
+    expect(refused.response.status).toBe(422);
+    expect(refused.calls).toEqual({ http: 1, websocket: 0 });
+    expect((await holdings(token, portfolio.id)).cash.balance).toBe("480.00");
   });
 
   it("a credit prediction is answered without the database once the edge holds the standing; written once after", async () => {

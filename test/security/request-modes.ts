@@ -178,7 +178,7 @@ export function expectSameRetry(first: Answer, retry: Answer, context: string): 
   if (retry.replayed) expect(retry.text, where).toBe(first.text);
 }
 
-/** Problem codes an answer under an Idempotency-Key is never stored with (src/middleware/idempotency.ts). */
+/** Problem codes an answer under an Idempotency-Key is never stored with (src/services/tenancy/idempotency.ts). */
 export const NOT_STORED_CODES = new Set([
   "malformed_json",
   "invalid_parameters",

@@ -1,6 +1,6 @@
-import { and, eq, ilike, inArray, isNotNull, or, type SQLWrapper } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, isNotNull, lte, or, type SQLWrapper, sql } from "drizzle-orm";
 import type { Database, Querier, Transaction } from "../client";
-import { assets } from "../tables/portfolios";
+import { assetPrices, assets } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
 export type AssetRow = typeof assets.$inferSelect;
@@ -23,6 +23,26 @@ export function assetById(db: Querier, tenantId: string, id: string) {
   return db
     .select()
     .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
+    .limit(1);
+}
+
+/**
+ * The asset with this id and its latest stored price at or before `at` (null when none), in one statement: a
+ * trade names its asset and, without a price of its own, is valued at that price.
+ */
+export function assetWithPriceAt(db: Querier, tenantId: string, id: string, at: Date) {
+  const latest = db
+    .select({ price: assetPrices.price, at: assetPrices.at })
+    .from(assetPrices)
+    .where(and(eq(assetPrices.assetId, assets.id), lte(assetPrices.at, at)))
+    .orderBy(desc(assetPrices.at))
+    .limit(1)
+    .as("latest");
+  return db
+    .select({ asset: assets, price: { value: latest.price, at: latest.at } })
+    .from(assets)
+    .leftJoinLateral(latest, sql`true`)
     .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
     .limit(1);
 }

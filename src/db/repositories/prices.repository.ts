@@ -51,22 +51,6 @@ export async function pricesAt(
     );
 }
 
-/** The newest price of an asset at or before an instant. */
-export async function latestPriceAtOrBefore(
-  tx: Transaction,
-  tenantId: string,
-  assetId: string,
-  at: Date,
-): Promise<PriceRow | undefined> {
-  const [row] = await tx
-    .select()
-    .from(assetPrices)
-    .where(and(eq(assetPrices.tenantId, tenantId), eq(assetPrices.assetId, assetId), lte(assetPrices.at, at)))
-    .orderBy(desc(assetPrices.at))
-    .limit(1);
-  return row;
-}
-
 /** The latest stored price of each asset among `assetIds`: a list, or a subquery giving them. */
 export function latestPricesAmong(db: Querier, tenantId: string, assetIds: string[] | SQLWrapper) {
   return db

@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, gte, isNotNull, lt, lte, max, ne, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gte, isNotNull, lt, lte, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Querier, Transaction } from "../client";
 import { portfolioTransactions, type TransactionStatus, type TransactionType } from "../tables/portfolios";
@@ -143,16 +143,26 @@ const bookColumns = {
   reversedBy: reversal.id,
 };
 
-/** Every transaction that is or may become part of the books (all but cancelled), oldest first. */
+/**
+ * Every transaction that is or may become part of the books (all but cancelled), oldest first. With
+ * `ifAnyAfter`, only when one of them was executed after that time (none otherwise): what a backdated write
+ * must replay, read in the same batch as everything else it needs.
+ */
 export function bookTransactions(
   tx: Querier,
   tenantId: string,
   portfolioId: string,
-  options: { executedBefore?: Date } = {},
+  options: { executedBefore?: Date; ifAnyAfter?: Date } = {},
 ) {
   const t = portfolioTransactions;
   const conditions = [scoped(tenantId, portfolioId), ne(t.status, "cancelled")];
   if (options.executedBefore) conditions.push(lt(t.executedAt, options.executedBefore));
+  if (options.ifAnyAfter) {
+    conditions.push(
+      sql`exists (select 1 from ${t} as later where later.portfolio_id = ${portfolioId}
+                     and later.status <> 'cancelled' and later.executed_at > ${options.ifAnyAfter.toISOString()}::timestamptz)`,
+    );
+  }
   return tx
     .select(bookColumns)
     .from(t)
@@ -166,13 +176,4 @@ export function firstBookDay(tenantId: string, portfolioId: string): SQL {
   const t = portfolioTransactions;
   return sql`(select date_trunc('day', min(${t.executedAt}) at time zone 'UTC') at time zone 'UTC'
                 from ${t} where ${and(scoped(tenantId, portfolioId), ne(t.status, "cancelled"))})`;
-}
-
-/** When the latest transaction still on the books was executed. */
-export async function latestExecutedAt(tx: Transaction, tenantId: string, portfolioId: string) {
-  const [row] = await tx
-    .select({ at: max(portfolioTransactions.executedAt) })
-    .from(portfolioTransactions)
-    .where(and(scoped(tenantId, portfolioId), ne(portfolioTransactions.status, "cancelled")));
-  return row?.at ?? null;
 }

@@ -4,7 +4,12 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { concludePending, reverseTransaction as reverse } from "../../services/portfolios/lifecycle";
 import { getPortfolioTransaction, listPortfolioTransactions } from "../../services/portfolios/queries";
-import { createTransaction as create, type TransactionInput } from "../../services/portfolios/transactions";
+import {
+  createTransaction as create,
+  type PostedTransaction,
+  type TransactionInput,
+} from "../../services/portfolios/transactions";
+import { answered, refusalAnswer } from "../idempotent";
 import { pageBody } from "../page";
 import { pendingAsked } from "./schemas";
 import type * as routes from "./transactions.routes";
@@ -37,22 +42,36 @@ const inputOf = (body: Body): TransactionInput => ({
   pending: pendingAsked(body),
 });
 
+/** How a posted transaction and a refusal are answered, decided before the write is made. */
+const answers = (c: Context<AppEnv>) => ({
+  posted: (transaction: PostedTransaction) => ({
+    status: 201,
+    body: JSON.stringify(toTransactionView(transaction)),
+    contentType: "application/json",
+  }),
+  refusal: refusalAnswer(c),
+});
+
 const post = async (c: Context<AppEnv>, portfolioId: string, body: Body) => {
-  const options = { stalenessSeconds: c.get("config").PRICE_STALENESS_SECONDS };
-  return toTransactionView(await create(tenantOf(c), portfolioId, inputOf(body), options));
+  const answer = await create(tenantOf(c), portfolioId, inputOf(body), {
+    stalenessSeconds: c.get("config").PRICE_STALENESS_SECONDS,
+    idempotency: c.get("idempotency"),
+    answers: answers(c),
+  });
+  return answered(c, answer);
 };
 
 export const createTransaction: RouteHandler<typeof routes.createTransaction, AppEnv> = async (c) =>
-  c.json(await post(c, c.req.valid("param").id, c.req.valid("json")), 201);
+  post(c, c.req.valid("param").id, c.req.valid("json"));
 
 export const buy: RouteHandler<typeof routes.buy, AppEnv> = async (c) => {
   const { portfolio_id, ...order } = c.req.valid("json");
-  return c.json(await post(c, portfolio_id, { type: "buy", ...order }), 201);
+  return post(c, portfolio_id, { type: "buy", ...order });
 };
 
 export const sell: RouteHandler<typeof routes.sell, AppEnv> = async (c) => {
   const { portfolio_id, ...order } = c.req.valid("json");
-  return c.json(await post(c, portfolio_id, { type: "sell", ...order }), 201);
+  return post(c, portfolio_id, { type: "sell", ...order });
 };
 
 export const listTransactions: RouteHandler<typeof routes.listTransactions, AppEnv> = async (c) => {

@@ -17,7 +17,7 @@ export const createTransaction = defineRoute({
   path: "/api/v1/portfolios/{id}/transactions",
   "x-rate-limit": "portfolio",
   tags,
-  ...securedIdempotent("portfolios:write"),
+  ...securedIdempotent("portfolios:write", { inWrite: true }),
   summary:
     "Post a buy, sell, deposit, withdrawal, dividend or fee - settled at once, or pending (`settle: false`) with what it takes held in reserve. Refused (422) when it would overdraw cash or sell more than is held.",
   request: { params: IdParam, headers: IdempotencyHeaders, body: jsonBody(NewTransaction) },
@@ -30,7 +30,7 @@ const order = (side: "buy" | "sell") =>
     path: `/api/v1/portfolio/${side}`,
     "x-rate-limit": "portfolio",
     tags,
-    ...securedIdempotent("portfolios:write"),
+    ...securedIdempotent("portfolios:write", { inWrite: true }),
     summary: `${side === "buy" ? "Buy" : "Sell"} an asset in the portfolio named by \`portfolio_id\`: the same as posting a ${side} transaction.`,
     request: { headers: IdempotencyHeaders, body: jsonBody(TradeOrder) },
     responses: { 201: posted, ...refusals },

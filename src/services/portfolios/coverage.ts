@@ -4,42 +4,40 @@
  */
 import type { Transaction } from "../../db/client";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
-import {
-  bookTransactions,
-  latestExecutedAt,
-  type TransactionRecord,
-} from "../../db/repositories/transactions.repository";
+import { bookTransactions, type TransactionRecord } from "../../db/repositories/transactions.repository";
+import type { Dec } from "../money/decimal";
 import type { TenantContext } from "../tenancy/context";
-import { shortfallInTime } from "./book";
+import { type BookRow, shortfallInTime } from "./book";
 import { type Accounts, firstShortAccount, shortfall } from "./ledger-writes";
 import type { Entry } from "./postings";
 import type { PricedTerms } from "./terms";
 
+/** The 422 for an account that has less available than `needed`. */
+export function shortfallOf(account: { kind: string }, needed: Dec, pointer: string | null) {
+  const what = account.kind === "position" ? "holding" : "cash";
+  return shortfall(account, pointer, `Not enough ${what} available: ${needed.toFixed()} needed.`);
+}
+
 /** The 422 when the entries take more than some account has available, if they do. */
 export function assertCovered(accounts: Accounts, entries: Entry[], pointer: string | null) {
   const short = firstShortAccount(accounts, entries);
-  if (!short) return;
-  const what = short.account.kind === "position" ? "holding" : "cash";
-  throw shortfall(short.account, pointer, `Not enough ${what} available: ${short.needed.toFixed()} needed.`);
+  if (short) throw shortfallOf(short.account, short.needed, pointer);
 }
 
 /**
  * A backdated transaction also has to fit the past: a sell dated before the buy it sells from would leave
- * today's balances intact but the books negative in between. Only replayed when backdated - a transaction
- * executed after all others changes no earlier point, and today's balances were just checked.
+ * today's balances intact but the books negative in between. Only replayed when backdated (`rows`, the
+ * books, read only then) - a transaction executed after all others changes no earlier point, and today's
+ * balances are checked anyway.
  */
-export async function assertCoveredInTime(
-  tx: Transaction,
-  ctx: TenantContext,
+export function assertCoveredInTime(
+  rows: BookRow[],
   portfolio: PortfolioRow,
   terms: PricedTerms,
   executedAt: Date,
   pending: boolean,
   pointer: string,
 ) {
-  const latest = await latestExecutedAt(tx, ctx.tenantId, portfolio.id);
-  if (!latest || executedAt.getTime() >= latest.getTime()) return;
-  const rows = await bookTransactions(tx, ctx.tenantId, portfolio.id);
   const candidate = {
     id: "",
     seq: Number.MAX_SAFE_INTEGER,

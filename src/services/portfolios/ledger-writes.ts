@@ -29,6 +29,31 @@ export const accountsFor = (tx: Transaction, tenantId: string, portfolioId: stri
     entries.map((e) => e.account),
   );
 
+/**
+ * The portfolio's accounts as read, with the ones the entries name but that are not open yet as they will be
+ * opened: empty. For judging a write before it is made (the write opens them).
+ */
+export function withNewAccounts(rows: AccountRow[], entries: Entry[]): Accounts {
+  const accounts: Accounts = new Map(rows.map((row) => [accountKey(row), row]));
+  for (const { account } of entries) {
+    if (accounts.has(accountKey(account))) continue;
+    accounts.set(accountKey(account), {
+      id: "",
+      tenantId: "",
+      portfolioId: "",
+      kind: account.kind,
+      unit: account.unit,
+      assetId: account.assetId,
+      balance: "0",
+      reserved: "0",
+      mayGoNegative: account.mayGoNegative,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    });
+  }
+  return accounts;
+}
+
 const accountOf = (accounts: Accounts, spec: AccountSpec): AccountRow => {
   const row = accounts.get(accountKey(spec));
   if (!row) throw new Error(`ledger account ${accountKey(spec)} was not opened`);

@@ -1,6 +1,4 @@
-import type { Transaction } from "../../db/client";
 import type { AssetRow } from "../../db/repositories/assets.repository";
-import { latestPriceAtOrBefore } from "../../db/repositories/prices.repository";
 import type { TransactionType } from "../../db/tables/portfolios";
 import { AppError } from "../../errors";
 import { Dec, exceedsScale, fitsLedger, minorUnits, roundMoney, ZERO } from "../money/decimal";
@@ -38,12 +36,17 @@ const tooPrecise = (pointer: string, scale: number, what: string) =>
  * minor unit, and a trade's price - given, or else the latest stored at or before its execution, refused
  * when missing or older than `stalenessSeconds` (a trade valued at a stale price moves the wrong money).
  */
-export async function priceTerms(
-  tx: Transaction,
-  tenantId: string,
+export function priceTerms(
   input: TransactionInput,
-  context: { asset: AssetRow | null; currency: string; executedAt: Date; stalenessSeconds: number },
-): Promise<PricedTerms> {
+  context: {
+    asset: AssetRow | null;
+    /** The asset's latest stored price at or before the execution, if any. */
+    stored: { price: string; at: Date } | null;
+    currency: string;
+    executedAt: Date;
+    stalenessSeconds: number;
+  },
+): PricedTerms {
   const { asset, currency } = context;
   const money = minorUnits(currency);
   const base = { type: input.type, assetId: asset?.id ?? null, currency, priceSource: null, price: null };
@@ -66,7 +69,7 @@ export async function priceTerms(
     price = new Dec(input.price);
     priceSource = "given";
   } else {
-    const stored = await latestPriceAtOrBefore(tx, tenantId, asset.id, context.executedAt);
+    const { stored } = context;
     const oldest = context.executedAt.getTime() - context.stalenessSeconds * 1000;
     if (!stored || stored.at.getTime() < oldest) {
       const detail = stored

@@ -1,14 +1,16 @@
-import type { Transaction } from "../../db/client";
-import { type AssetRow, findAsset } from "../../db/repositories/assets.repository";
-import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
-import { insertTransaction, type TransactionRecord } from "../../db/repositories/transactions.repository";
+import { read } from "../../db/batch";
+import { type AssetRow, assetWithPriceAt } from "../../db/repositories/assets.repository";
+import { portfolioAccounts } from "../../db/repositories/ledger.repository";
+import { type PortfolioRow, portfolioById } from "../../db/repositories/portfolios.repository";
+import { bookTransactions, type TransactionRecord } from "../../db/repositories/transactions.repository";
 import { AppError } from "../../errors";
-import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import { bodyError, portfolioFor } from "./access";
-import { assertCovered, assertCoveredInTime } from "./coverage";
-import { accountsFor, guardingOverdrafts, moveHolds, post } from "./ledger-writes";
-import { entriesFor } from "./postings";
+import type { IdempotentRequest } from "../tenancy/idempotency";
+import { bodyError, visiblePortfolio } from "./access";
+import { assertCovered, assertCoveredInTime, shortfallOf } from "./coverage";
+import { type Answer, ledgerWrite, type RefusalRenderer } from "./ledger-call";
+import { withNewAccounts } from "./ledger-writes";
+import { entriesFor, holdsFor, inPostingOrder } from "./postings";
 import { type PricedTerms, priceTerms, type TransactionInput } from "./terms";
 
 export type { TransactionInput } from "./terms";
@@ -43,9 +45,9 @@ export function assertActive(portfolio: PortfolioRow): void {
   }
 }
 
-async function resolveAsset(tx: Transaction, ctx: TenantContext, input: TransactionInput, currency: string) {
+/** The trade's asset, judged: it must exist in the tenant and trade in the portfolio's currency. */
+function judgeAsset(input: TransactionInput, asset: AssetRow | undefined, currency: string) {
   if (!input.assetId) return null;
-  const asset = await findAsset(tx, ctx.tenantId, input.assetId);
   if (!asset) throw bodyError("not_found", "/asset_id", "No such asset.");
   if (asset.currency !== currency) {
     // One currency per portfolio: without FX rates a trade in another currency has no value in it.
@@ -58,55 +60,136 @@ async function resolveAsset(tx: Transaction, ctx: TenantContext, input: Transact
   return asset;
 }
 
+/** How a transaction's outcome is answered: the route renders both (see ledger-call.ts). */
+export interface TransactionAnswers {
+  posted: (transaction: PostedTransaction) => Answer;
+  refusal: RefusalRenderer;
+}
+
+/** The version of the books `finedge_book_version` computes, from the same rows read in the Worker. */
+export function bookVersion(rows: Array<{ status: string; seq: number }>): string {
+  const pending = rows.filter((row) => row.status === "pending").length;
+  const settled = rows.filter((row) => row.status === "settled").length;
+  return `${pending}:${settled}:${Math.max(0, ...rows.map((row) => row.seq))}`;
+}
+
 /**
  * Posts a transaction: settled at once (its balanced entries written) or pending (what it will take out
- * held in reserve until it settles or is cancelled). Under the portfolio's lock, nothing it takes exceeds
- * what is available - now, and at every point from its execution time on, should it be backdated.
+ * held in reserve until it settles or is cancelled). Nothing it takes exceeds what is available - now, and
+ * at every point from its execution time on, should it be backdated. One batch reads what the decision
+ * needs; one call makes it under the portfolio's lock (ledger-call.ts).
  */
 export async function createTransaction(
   ctx: TenantContext,
   portfolioId: string,
   input: TransactionInput,
-  options: { stalenessSeconds: number },
-): Promise<PostedTransaction> {
-  return guardingOverdrafts(() =>
-    ctx.transaction(async (tx) => {
-      const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:write", { lock: true });
-      assertActive(portfolio);
-      const now = ctx.now();
-      const executedAt = input.executedAt ?? now;
-      if (executedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-        throw bodyError(
-          "validation_failed",
-          "/executed_at",
-          "A transaction cannot be executed in the future.",
-        );
-      }
-      const currency = portfolio.baseCurrency;
-      if (input.currency !== undefined && input.currency !== currency) {
-        throw bodyError("validation_failed", "/currency", `The portfolio holds ${currency} only.`);
-      }
-      const asset = await resolveAsset(tx, ctx, input, currency);
-      const terms = await priceTerms(tx, ctx.tenantId, input, { asset, currency, executedAt, ...options });
-      const entries = entriesFor(terms, portfolio.allowNegativeCash);
-      const accounts = await accountsFor(tx, ctx.tenantId, portfolio.id, entries);
-      const pointer = terms.type === "sell" || terms.type === "buy" ? "/quantity" : "/amount";
-      assertCovered(accounts, entries, pointer);
-      await assertCoveredInTime(tx, ctx, portfolio, terms, executedAt, input.pending, pointer);
+  options: {
+    stalenessSeconds: number;
+    idempotency: IdempotentRequest | undefined;
+    answers: TransactionAnswers;
+  },
+): Promise<Answer> {
+  const { answers } = options;
+  const write = { permission: "portfolios:write" as const, idempotency: options.idempotency };
+  return ledgerWrite(ctx, { ...write, refusal: answers.refusal }, async () => {
+    const now = ctx.now();
+    const executedAt = input.executedAt ?? now;
+    if (executedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+      throw bodyError("validation_failed", "/executed_at", "A transaction cannot be executed in the future.");
+    }
+    const { tenantId } = ctx;
+    const assetId = input.assetId;
+    const found = await ctx.read((db) => ({
+      portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+      accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
+      // Read only when backdated: some transaction on the books was executed after this one.
+      book: read(bookTransactions(db, tenantId, portfolioId, { ifAnyAfter: executedAt })),
+      ...(assetId
+        ? { asset: read(assetWithPriceAt(db, tenantId, assetId, executedAt), (rows) => rows[0]) }
+        : {}),
+    }));
+    const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:write");
+    assertActive(portfolio);
+    const currency = portfolio.baseCurrency;
+    if (input.currency !== undefined && input.currency !== currency) {
+      throw bodyError("validation_failed", "/currency", `The portfolio holds ${currency} only.`);
+    }
+    const priced = (found as { asset?: { asset: AssetRow; price: { value: string; at: Date } | null } })
+      .asset;
+    const asset = judgeAsset(input, priced?.asset, currency);
+    // Without a stored price, drizzle gives the left join's columns as null.
+    const stored = priced?.price ? { price: priced.price.value, at: priced.price.at } : null;
+    const terms = priceTerms(input, { asset, stored, currency, executedAt, ...options });
+    const entries = entriesFor(terms, portfolio.allowNegativeCash);
+    const accounts = withNewAccounts(found.accounts, entries);
+    const pointer = terms.type === "sell" || terms.type === "buy" ? "/quantity" : "/amount";
+    assertCovered(accounts, entries, pointer);
+    const backdated = found.book.length > 0;
+    if (backdated) assertCoveredInTime(found.book, portfolio, terms, executedAt, input.pending, pointer);
 
-      const record = await insertTransaction(tx, recordOf(ctx, portfolio, terms, input, executedAt), now);
-      const ids = { tenantId: ctx.tenantId, portfolioId: portfolio.id, transactionId: record.id };
-      if (input.pending) await moveHolds(tx, ctx.tenantId, accounts, entries, 1);
-      else await post(tx, ids, accounts, entries);
-      await recordAudit(tx, ctx, {
-        action: "transaction.created",
-        resourceType: "portfolio_transaction",
-        resourceId: record.id,
-        after: transactionSummary(record),
-      });
-      return { record, asset };
-    }),
-  );
+    const record: TransactionRecord = {
+      ...recordOf(ctx, portfolio, terms, input, executedAt),
+      id: crypto.randomUUID(),
+      seq: 0,
+      createdAt: now,
+      settledAt: input.pending ? null : now,
+      cancelledAt: null,
+      reversedBy: null,
+    };
+    const holds = holdsFor(entries).map(({ account, amount }) => ({
+      account,
+      amount,
+      refusal: answers.refusal(shortfallOf(account, amount, pointer)),
+    }));
+    return {
+      portfolio: {
+        id: portfolio.id,
+        organizationId: portfolio.organizationId,
+        status: portfolio.status,
+        allowNegativeCash: portfolio.allowNegativeCash,
+        ...(backdated ? { book: bookVersion(found.book) } : { newestAt: executedAt }),
+      },
+      holds,
+      accounts: entries.map((entry) => entry.account),
+      ...(input.pending
+        ? { reserve: holds.map(({ account, amount }) => ({ account, delta: amount })) }
+        : { postings: { transactionId: record.id, entries: inPostingOrder(entries) } }),
+      transaction: transactionRow(record),
+      audit: [
+        {
+          action: "transaction.created",
+          resourceType: "portfolio_transaction",
+          resourceId: record.id,
+          after: transactionSummary(record),
+        },
+      ],
+      answer: answers.posted({ record, asset }),
+    };
+  });
+}
+
+/** A transaction as the database stores it (snake_case), for the write call. */
+function transactionRow(record: TransactionRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    type: record.type,
+    status: record.status,
+    asset_id: record.assetId,
+    quantity: record.quantity,
+    price: record.price,
+    price_source: record.priceSource,
+    amount: record.amount,
+    fees: record.fees,
+    currency: record.currency,
+    executed_at: record.executedAt.toISOString(),
+    note: record.note,
+    reversal_of: record.reversalOf,
+    created_by_type: record.createdByType,
+    created_by: record.createdBy,
+    created_at: record.createdAt.toISOString(),
+    settled_at: record.settledAt?.toISOString() ?? null,
+    cancelled_at: record.cancelledAt?.toISOString() ?? null,
+  };
 }
 
 function recordOf(

@@ -1,0 +1,245 @@
+/**
+ * A money-moving write in two round trips at most: one batch reads what the decision needs (with the caller's
+ * standing), the Worker decides - the terms, the entries, whether the books allow it, the response the client
+ * will get - and one call to `finedge_ledger_write` (migrations/0012) carries the decision out under the
+ * portfolio's lock, in one transaction: the Idempotency-Key claimed or replayed, the caller's permission and
+ * what the decision rested on re-checked, every account's availability checked, the entries posted, the audit
+ * event written and the response recorded under the key - a refusal such as insufficient funds included. Ids
+ * and times are chosen here before the call, so the recorded response is exactly the one the client gets.
+ *
+ * If what the decision rested on changed between the two calls (another write backdated into the same
+ * books, the transaction concluded meanwhile, the caller's role changed), nothing is written and the write
+ * is decided again from a fresh read.
+ */
+import { sql } from "drizzle-orm";
+import { firstRow } from "../../db/batch";
+import type { NewAuditEvent } from "../../db/repositories/audit.repository";
+import type { AccountSpec } from "../../db/repositories/ledger.repository";
+import type { Role } from "../../db/schema";
+import { AppError } from "../../errors";
+import type { Dec } from "../money/decimal";
+import { type AuditEntry, eventOf } from "../tenancy/audit";
+import type { TenantContext } from "../tenancy/context";
+import { type IdempotentRequest, isStoredRefusal } from "../tenancy/idempotency";
+import { isTenantWide, PERMISSIONS, type Permission, ROLE_RANK } from "../tenancy/permissions";
+
+/** A response as the client gets it, decided before the write. */
+export interface Answer {
+  status: number;
+  body: string;
+  contentType: string;
+  /** Given again from the record of an earlier request under the same Idempotency-Key. */
+  replayed?: boolean;
+}
+
+/** What must be available on an account for the write to go through, and the answer when it is not. */
+export interface Hold {
+  account: AccountSpec;
+  amount: Dec;
+  refusal: Answer;
+}
+
+/** The write the Worker decided on. */
+export interface LedgerWrite {
+  /** What the decision rested on: the portfolio as read, and the books' version or the newest time seen. */
+  portfolio: {
+    id: string;
+    organizationId: string;
+    status: string;
+    allowNegativeCash: boolean;
+    /** The books were replayed: their version (`finedge_book_version`) must be unchanged. */
+    book?: string;
+    /** Nothing on the books may be executed after this (the write was judged against today's balances). */
+    newestAt?: Date;
+  };
+  holds?: Hold[];
+  accounts?: AccountSpec[];
+  /** Reserve moves: positive holds back, negative releases. */
+  reserve?: Array<{ account: AccountSpec; delta: Dec }>;
+  statusChange?: { id: string; status: "settled" | "cancelled"; at: Date };
+  /** A new portfolio_transactions row, snake_case, as the database stores it. */
+  transaction?: Record<string, unknown>;
+  postings?: { transactionId: string; entries: Array<{ account: AccountSpec; amount: Dec }> };
+  audit: AuditEntry[];
+  answer: Answer;
+}
+
+/** How the decision turns a refusal into the answer the client gets (problem+json, from the route). */
+export type RefusalRenderer = (error: AppError) => Answer;
+
+type Outcome =
+  | { outcome: "done" | "refused" | "replayed"; status: number; body: string; content_type: string | null }
+  | { outcome: "in_flight" | "reused" | "stale" };
+
+// A decision rests on a read; a write that keeps finding it changed is contended beyond reason.
+const ATTEMPTS = 4;
+
+const TENANT_WIDE_ROLES = (Object.keys(ROLE_RANK) as Role[]).filter(isTenantWide);
+
+/** Who must still hold `permission` when the write is made, as finedge_caller_holds reads it. */
+function callerCheck(ctx: TenantContext, permission: Permission) {
+  const { actor } = ctx;
+  if (actor.type === "api_key")
+    return { type: "api_key", id: actor.id, scope: PERMISSIONS[permission].scope };
+  const min = ROLE_RANK[PERMISSIONS[permission].minRole];
+  const roles = (Object.keys(ROLE_RANK) as Role[]).filter((role) => ROLE_RANK[role] >= min);
+  return { type: "user", id: actor.id, tenant_wide: TENANT_WIDE_ROLES, roles };
+}
+
+const account = (spec: AccountSpec) => ({ kind: spec.kind, unit: spec.unit });
+const answerOf = (answer: Answer) => ({
+  status: answer.status,
+  body: answer.body,
+  content_type: answer.contentType,
+});
+
+function auditRow(event: NewAuditEvent) {
+  return {
+    actor_type: event.actorType,
+    actor_id: event.actorId,
+    action: event.action,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    summary: event.summary,
+    request_id: event.requestId,
+    ip: event.ip,
+  };
+}
+
+function idempotencyOf(ctx: TenantContext, request: IdempotentRequest | undefined) {
+  if (!request) return undefined;
+  const now = ctx.now();
+  return {
+    key: request.key,
+    route: request.route,
+    hash: request.requestHash,
+    now: now.toISOString(),
+    expires_at: new Date(now.getTime() + request.ttlSeconds * 1000).toISOString(),
+    replay_audit: auditRow(
+      eventOf(ctx, {
+        action: "idempotency.replayed",
+        resourceType: "idempotency_key",
+        resourceId: request.key,
+        after: { route: request.route, status: 0 },
+      }),
+    ),
+  };
+}
+
+function payloadOf(ctx: TenantContext, permission: Permission, write: LedgerWrite) {
+  const { portfolio } = write;
+  return {
+    tenant_id: ctx.tenantId,
+    caller: callerCheck(ctx, permission),
+    portfolio: {
+      id: portfolio.id,
+      organization_id: portfolio.organizationId,
+      status: portfolio.status,
+      allow_negative_cash: portfolio.allowNegativeCash,
+      ...(portfolio.book !== undefined ? { book: portfolio.book } : {}),
+      ...(portfolio.newestAt ? { newest_at: portfolio.newestAt.toISOString() } : {}),
+    },
+    holds: (write.holds ?? []).map((hold) => ({
+      ...account(hold.account),
+      may_go_negative: hold.account.mayGoNegative,
+      amount: hold.amount.toFixed(),
+      refusal: answerOf(hold.refusal),
+    })),
+    accounts: (write.accounts ?? []).map((spec) => ({
+      ...account(spec),
+      asset_id: spec.assetId,
+      may_go_negative: spec.mayGoNegative,
+    })),
+    reserve: (write.reserve ?? []).map((move) => ({ ...account(move.account), delta: move.delta.toFixed() })),
+    ...(write.statusChange
+      ? {
+          status_change: {
+            id: write.statusChange.id,
+            status: write.statusChange.status,
+            at: write.statusChange.at.toISOString(),
+          },
+        }
+      : {}),
+    ...(write.transaction ? { transaction: write.transaction } : {}),
+    ...(write.postings
+      ? {
+          posting_transaction_id: write.postings.transactionId,
+          postings: write.postings.entries.map((entry) => ({
+            ...account(entry.account),
+            amount: entry.amount.toFixed(),
+          })),
+        }
+      : {}),
+    at: ctx.now().toISOString(),
+    audit: write.audit.map((entry) => auditRow(eventOf(ctx, entry))),
+    response: answerOf(write.answer),
+  };
+}
+
+/** One call: the write (or a refusal to record) in one transaction, in one round trip. */
+async function call(ctx: TenantContext, payload: Record<string, unknown>): Promise<Outcome> {
+  const row = await ctx.readOne((db) =>
+    db.execute(sql`select finedge_ledger_write(${JSON.stringify(payload)}::jsonb) as result`),
+  );
+  const result = firstRow<{ result: Outcome | string }>()(row)?.result;
+  if (!result) throw new Error("finedge_ledger_write returned nothing");
+  return typeof result === "string" ? (JSON.parse(result) as Outcome) : result;
+}
+
+/**
+ * Decides and makes a ledger write: `decide` reads (one batch) and returns the write, or throws the refusal.
+ * A refusal that is an outcome is recorded under the Idempotency-Key, if one was given, so a retry gets it
+ * again - unless the key already holds an answer, which is then given instead.
+ */
+export async function ledgerWrite(
+  ctx: TenantContext,
+  options: { permission: Permission; idempotency: IdempotentRequest | undefined; refusal: RefusalRenderer },
+  decide: () => Promise<LedgerWrite>,
+): Promise<Answer> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    let payload: Record<string, unknown>;
+    let audited = 0;
+    try {
+      const write = await decide();
+      payload = payloadOf(ctx, options.permission, write);
+      audited = write.audit.length;
+    } catch (error) {
+      if (!(options.idempotency && error instanceof AppError && isStoredRefusal(error))) throw error;
+      // Refused before the caller's standing was read and accepted - the standing itself refused, or the input
+      // did before anything was read: about the credential or the input, not an outcome to record.
+      if (!ctx.standingChecked) throw error;
+      payload = { tenant_id: ctx.tenantId, refusal: answerOf(options.refusal(error)) };
+    }
+    // The standing is known once the decision has read: the replay's audit event names the actor.
+    const idempotency = idempotencyOf(ctx, options.idempotency);
+    const outcome = await call(ctx, { ...payload, idempotency: idempotency ?? null });
+    switch (outcome.outcome) {
+      case "done":
+      case "refused":
+      case "replayed": {
+        if (outcome.outcome === "done") ctx.audited += audited;
+        if (outcome.outcome === "replayed") ctx.audited += 1;
+        return {
+          status: outcome.status,
+          body: outcome.body,
+          contentType: outcome.content_type ?? "application/json",
+          ...(outcome.outcome === "replayed" ? { replayed: true } : {}),
+        };
+      }
+      case "in_flight":
+        throw new AppError("idempotency_conflict", "A request with this Idempotency-Key is in flight.", {
+          headers: { "Retry-After": "1" },
+        });
+      case "reused":
+        throw new AppError(
+          "idempotency_key_reused",
+          "This Idempotency-Key was used for a different request; use a new key for a new request.",
+        );
+      case "stale":
+        continue;
+    }
+  }
+  throw new AppError("conflict", "The portfolio kept changing while this request was decided; retry it.", {
+    headers: { "Retry-After": "1" },
+  });
+}
