@@ -124,6 +124,26 @@ describe("database round trips per request", () => {
     expect((await holdings(token, portfolio.id)).cash.balance).toBe("480.00");
   });
 
+  it("settling, cancelling and reversing make two calls each", async () => {
+    const { portfolio, token } = await funded("500.00");
+    const base = `/api/v1/portfolios/${portfolio.id}/transactions`;
+    const pending = async () =>
+      (await transact(token, portfolio.id, { type: "withdrawal", amount: "5.00", settle: false })).id;
+    for (const action of ["settle", "cancel"]) {
+      const { response, calls } = await counted(`${base}/${await pending()}/${action}`, {
+        token,
+        method: "POST",
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(calls).toEqual({ http: 2, websocket: 0 });
+    }
+    const settled = await transact(token, portfolio.id, { type: "deposit", amount: "7.00" });
+    const reversed = await counted(`${base}/${settled.id}/reverse`, { token, method: "POST" });
+    expect(reversed.response.status, await reversed.response.clone().text()).toBe(201);
+    expect(reversed.calls).toEqual({ http: 2, websocket: 0 });
+    expect((await holdings(token, portfolio.id)).cash.balance).toBe("495.00");
+  });
+
   it("a credit prediction is answered without the database once the edge holds the standing; written once after", async () => {
     await publishTrainedModels();
     const tenant = await createTenant("rt");

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNotNull, sql } from "drizzle-orm";
 import { reusable } from "../batch";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { type AccountKind, assetPrices, assets, ledgerAccounts, ledgerPostings } from "../tables/portfolios";
 import { type SeqPosition, seqKeyset } from "./keyset";
 
@@ -80,53 +80,9 @@ export function holdingAccounts(db: Querier, tenantId: string, portfolioId: stri
     .orderBy(asc(ledgerAccounts.kind), asc(ledgerAccounts.unit));
 }
 
-/** Opens the accounts that do not exist yet and returns all of the portfolio's, by `accountKey`. */
-export async function ensureAccounts(
-  tx: Transaction,
-  tenantId: string,
-  portfolioId: string,
-  specs: AccountSpec[],
-): Promise<Map<string, AccountRow>> {
-  const existing = new Map(
-    (await portfolioAccounts(tx, tenantId, portfolioId)).map((a) => [accountKey(a), a]),
-  );
-  const missing = specs.filter((spec) => !existing.has(accountKey(spec)));
-  if (missing.length > 0) {
-    const unique = [...new Map(missing.map((spec) => [accountKey(spec), spec])).values()];
-    const created = await tx
-      .insert(ledgerAccounts)
-      .values(unique.map((spec) => ({ tenantId, portfolioId, ...spec })))
-      .returning();
-    for (const account of created) existing.set(accountKey(account), account);
-  }
-  return existing;
-}
-
-export async function insertPostings(
-  tx: Transaction,
-  rows: Array<Omit<typeof ledgerPostings.$inferInsert, "id" | "seq" | "createdAt">>,
-): Promise<void> {
-  // One statement per entry, in the given order: the balance CHECK is judged after each, so callers
-  // put increases before decreases and no intermediate state is refused.
-  for (const row of rows) await tx.insert(ledgerPostings).values(row);
-}
-
-/** Moves an account's reserve (positive: hold more; negative: release). */
-export async function adjustReserved(
-  tx: Transaction,
-  tenantId: string,
-  accountId: string,
-  delta: string,
-): Promise<void> {
-  await tx
-    .update(ledgerAccounts)
-    .set({ reserved: sql`${ledgerAccounts.reserved} + ${delta}::numeric` })
-    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.id, accountId)));
-}
-
-/** The entries one transaction posted, with their accounts. */
-export async function postingsOfTransaction(tx: Transaction, tenantId: string, transactionId: string) {
-  return tx
+/** The entries one transaction posted, with their accounts, in posting order. */
+export function transactionPostings(db: Querier, tenantId: string, transactionId: string) {
+  return db
     .select({ posting: ledgerPostings, account: ledgerAccounts })
     .from(ledgerPostings)
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerPostings.accountId))

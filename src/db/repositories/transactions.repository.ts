@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns, gte, isNotNull, lt, lte, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { portfolioTransactions, type TransactionStatus, type TransactionType } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -25,29 +25,6 @@ const reversalOf = (t: typeof portfolioTransactions) =>
 const scoped = (tenantId: string, portfolioId: string) =>
   and(eq(portfolioTransactions.tenantId, tenantId), eq(portfolioTransactions.portfolioId, portfolioId));
 
-export async function insertTransaction(
-  tx: Transaction,
-  values: TransactionValues,
-  now: Date,
-): Promise<TransactionRecord> {
-  const [row] = await tx
-    .insert(portfolioTransactions)
-    .values({ ...values, settledAt: values.status === "settled" ? now : null })
-    .returning();
-  if (!row) throw new Error("transaction insert returned nothing");
-  return { ...row, reversedBy: null };
-}
-
-export async function findTransaction(
-  tx: Transaction,
-  tenantId: string,
-  portfolioId: string,
-  id: string,
-): Promise<TransactionRecord | undefined> {
-  const [row] = await transactionById(tx, tenantId, portfolioId, id);
-  return row;
-}
-
 /** The transaction with this id in the portfolio (a list of one row, or none). */
 export function transactionById(db: Querier, tenantId: string, portfolioId: string, id: string) {
   return db
@@ -66,28 +43,6 @@ export function transactionAssets(db: Querier, tenantId: string, portfolioId: st
     .selectDistinct({ id: portfolioTransactions.assetId })
     .from(portfolioTransactions)
     .where(and(...conditions));
-}
-
-/** Moves a pending transaction on (the database refuses any other change). */
-export async function setTransactionStatus(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  status: "settled" | "cancelled",
-  at: Date,
-): Promise<TransactionRow | undefined> {
-  const [row] = await tx
-    .update(portfolioTransactions)
-    .set(status === "settled" ? { status, settledAt: at } : { status, cancelledAt: at })
-    .where(
-      and(
-        eq(portfolioTransactions.tenantId, tenantId),
-        eq(portfolioTransactions.id, id),
-        eq(portfolioTransactions.status, "pending"),
-      ),
-    )
-    .returning();
-  return row;
 }
 
 export interface TransactionFilters {

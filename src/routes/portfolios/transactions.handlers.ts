@@ -44,8 +44,8 @@ const inputOf = (body: Body): TransactionInput => ({
 
 /** How a posted transaction and a refusal are answered, decided before the write is made. */
 const answers = (c: Context<AppEnv>) => ({
-  posted: (transaction: PostedTransaction) => ({
-    status: 201,
+  posted: (transaction: PostedTransaction, status: 200 | 201) => ({
+    status,
     body: JSON.stringify(toTransactionView(transaction)),
     contentType: "application/json",
   }),
@@ -93,17 +93,19 @@ export const getTransaction: RouteHandler<typeof routes.getTransaction, AppEnv> 
   return c.json(toTransactionView(await getPortfolioTransaction(tenantOf(c), id, tid)), 200);
 };
 
+const changed = (c: Context<AppEnv>) => ({ idempotency: c.get("idempotency"), answers: answers(c) });
+
 export const settleTransaction: RouteHandler<typeof routes.settleTransaction, AppEnv> = async (c) => {
   const { id, tid } = c.req.valid("param");
-  return c.json(toTransactionView(await concludePending(tenantOf(c), id, tid, "settled")), 200);
+  return answered(c, await concludePending(tenantOf(c), id, tid, "settled", changed(c)));
 };
 
 export const cancelTransaction: RouteHandler<typeof routes.cancelTransaction, AppEnv> = async (c) => {
   const { id, tid } = c.req.valid("param");
-  return c.json(toTransactionView(await concludePending(tenantOf(c), id, tid, "cancelled")), 200);
+  return answered(c, await concludePending(tenantOf(c), id, tid, "cancelled", changed(c)));
 };
 
 export const reverseTransaction: RouteHandler<typeof routes.reverseTransaction, AppEnv> = async (c) => {
   const { id, tid } = c.req.valid("param");
-  return c.json(toTransactionView(await reverse(tenantOf(c), id, tid)), 201);
+  return answered(c, await reverse(tenantOf(c), id, tid, changed(c)));
 };

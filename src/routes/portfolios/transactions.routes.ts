@@ -77,7 +77,7 @@ const conclude = (action: "settle" | "cancel", summary: string) =>
     path: `/api/v1/portfolios/{id}/transactions/{tid}/${action}`,
     "x-rate-limit": "portfolio",
     tags,
-    ...securedIdempotent("portfolios:write"),
+    ...securedIdempotent("portfolios:write", { inWrite: true }),
     summary,
     request: { params: TransactionParams, headers: IdempotencyHeaders },
     responses: { 200: posted, 409: problems[409], 422: problems[422] },
@@ -93,7 +93,7 @@ export const reverseTransaction = defineRoute({
   path: "/api/v1/portfolios/{id}/transactions/{tid}/reverse",
   "x-rate-limit": "portfolio",
   tags,
-  ...securedIdempotent("portfolios:write"),
+  ...securedIdempotent("portfolios:write", { inWrite: true }),
   summary:
     "Correct a settled transaction: post a new one whose entries mirror it, linked by `reversal_of`. The original is never changed.",
   request: { params: TransactionParams, headers: IdempotencyHeaders },

@@ -1,12 +1,6 @@
-/**
- * Whether a change fits the books: today's balances (checked against what each account has available), and -
- * for a change to the past - every later point in time, replayed in execution order.
- */
-import type { Transaction } from "../../db/client";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
-import { bookTransactions, type TransactionRecord } from "../../db/repositories/transactions.repository";
+import type { TransactionRecord } from "../../db/repositories/transactions.repository";
 import type { Dec } from "../money/decimal";
-import type { TenantContext } from "../tenancy/context";
 import { type BookRow, shortfallInTime } from "./book";
 import { type Accounts, firstShortAccount, shortfall } from "./ledger-writes";
 import type { Entry } from "./postings";
@@ -64,14 +58,12 @@ export function assertCoveredInTime(
 }
 
 /** Taking a transaction out of the past must not leave a later point negative (a buy that later sells used). */
-export async function assertCoveredWithout(
-  tx: Transaction,
-  ctx: TenantContext,
-  portfolio: PortfolioRow,
-  record: TransactionRecord,
-) {
-  const rows = (await bookTransactions(tx, ctx.tenantId, portfolio.id)).filter((row) => row.id !== record.id);
-  const breach = shortfallInTime(rows, record, portfolio.allowNegativeCash);
+export function assertCoveredWithout(rows: BookRow[], portfolio: PortfolioRow, record: TransactionRecord) {
+  const breach = shortfallInTime(
+    rows.filter((row) => row.id !== record.id),
+    record,
+    portfolio.allowNegativeCash,
+  );
   if (!breach) return;
   const kind = breach.unit === record.currency ? "cash" : "position";
   throw shortfall(

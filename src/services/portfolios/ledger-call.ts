@@ -176,11 +176,28 @@ function payloadOf(ctx: TenantContext, permission: Permission, write: LedgerWrit
   };
 }
 
-/** One call: the write (or a refusal to record) in one transaction, in one round trip. */
+const isOverdraft = (error: unknown): boolean => {
+  const e = error as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pg = e?.code ? e : e?.cause;
+  return pg?.code === "23514" && pg.constraint === "ledger_accounts_available_non_negative";
+};
+
+/**
+ * One call: the write (or a refusal to record) in one transaction, in one round trip. The database's own
+ * refusal to overdraw (the accounts' CHECK) becomes the same 422 the checks give - the last wall, should a
+ * check ever be missed.
+ */
 async function call(ctx: TenantContext, payload: Record<string, unknown>): Promise<Outcome> {
-  const row = await ctx.readOne((db) =>
-    db.execute(sql`select finedge_ledger_write(${JSON.stringify(payload)}::jsonb) as result`),
-  );
+  const row = await ctx
+    .readOne((db) =>
+      db.execute(sql`select finedge_ledger_write(${JSON.stringify(payload)}::jsonb) as result`),
+    )
+    .catch((error: unknown) => {
+      if (!isOverdraft(error)) throw error;
+      throw new AppError("insufficient_funds", "The transaction would overdraw an account.", {
+        cause: error,
+      });
+    });
   const result = firstRow<{ result: Outcome | string }>()(row)?.result;
   if (!result) throw new Error("finedge_ledger_write returned nothing");
   return typeof result === "string" ? (JSON.parse(result) as Outcome) : result;

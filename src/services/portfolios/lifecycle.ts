@@ -2,46 +2,56 @@
  * What happens to a transaction after it is posted: a pending one settles (its entries are written and
  * its reserve released) or is cancelled (reserve released, nothing written); a settled one is corrected
  * only by a reversal - a new transaction whose entries mirror the original's. Nothing is edited or deleted.
+ * Each is decided on one batch read and made in one call under the portfolio's lock (ledger-call.ts).
  */
-import type { Transaction } from "../../db/client";
-import { findAsset } from "../../db/repositories/assets.repository";
-import { postingsOfTransaction } from "../../db/repositories/ledger.repository";
+import { read } from "../../db/batch";
+import type { HttpDatabase } from "../../db/client";
+import { assetsAmong } from "../../db/repositories/assets.repository";
+import { portfolioAccounts, transactionPostings } from "../../db/repositories/ledger.repository";
+import { portfolioById } from "../../db/repositories/portfolios.repository";
 import {
-  findTransaction,
-  insertTransaction,
-  setTransactionStatus,
+  bookTransactions,
   type TransactionRecord,
+  transactionAssets,
+  transactionById,
 } from "../../db/repositories/transactions.repository";
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { Dec } from "../money/decimal";
-import { recordAudit } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import { portfolioFor } from "./access";
-import { assertCovered, assertCoveredWithout } from "./coverage";
-import { accountsFor, guardingOverdrafts, moveHolds, post } from "./ledger-writes";
-import { type Entry, entriesFor, termsOf } from "./postings";
-import { assertActive, type PostedTransaction, transactionSummary } from "./transactions";
+import type { IdempotentRequest } from "../tenancy/idempotency";
+import { visiblePortfolio } from "./access";
+import { assertCovered, assertCoveredWithout, shortfallOf } from "./coverage";
+import { type Answer, ledgerWrite } from "./ledger-call";
+import { withNewAccounts } from "./ledger-writes";
+import { type Entry, entriesFor, holdsFor, inPostingOrder, termsOf } from "./postings";
+import {
+  assertActive,
+  bookVersion,
+  type TransactionAnswers,
+  transactionRow,
+  transactionSummary,
+} from "./transactions";
 
 const conflict = (detail: string) => new AppError("conflict", detail);
 
-async function lockedTransaction(tx: Transaction, ctx: TenantContext, portfolioId: string, id: string) {
-  const portfolio = await portfolioFor(tx, ctx, portfolioId, "portfolios:write", { lock: true });
-  const record = await findTransaction(tx, ctx.tenantId, portfolio.id, id);
-  if (!record) throw new AppError("not_found", "No such transaction.");
-  return { portfolio, record };
+interface Options {
+  idempotency: IdempotentRequest | undefined;
+  answers: TransactionAnswers;
 }
 
-async function withAsset(
-  tx: Transaction,
-  ctx: TenantContext,
-  record: TransactionRecord,
-): Promise<PostedTransaction> {
-  return {
-    record,
-    asset: record.assetId ? ((await findAsset(tx, ctx.tenantId, record.assetId)) ?? null) : null,
-  };
-}
+const writeOptions = (options: Options) => ({
+  permission: "portfolios:write" as const,
+  idempotency: options.idempotency,
+  refusal: options.answers.refusal,
+});
+
+/** The portfolio, the transaction and its asset: what every change to a transaction reads. */
+const transactionReads = (db: HttpDatabase, tenantId: string, portfolioId: string, id: string) => ({
+  portfolio: read(portfolioById(db, tenantId, portfolioId), (rows) => rows[0]),
+  record: read(transactionById(db, tenantId, portfolioId, id), (rows) => rows[0]),
+  assets: read(assetsAmong(db, tenantId, transactionAssets(db, tenantId, portfolioId, id))),
+});
 
 /** Settles or cancels a pending transaction. */
 export async function concludePending(
@@ -49,36 +59,47 @@ export async function concludePending(
   portfolioId: string,
   id: string,
   outcome: "settled" | "cancelled",
-): Promise<PostedTransaction> {
-  return guardingOverdrafts(() =>
-    ctx.transaction(async (tx) => {
-      const { portfolio, record } = await lockedTransaction(tx, ctx, portfolioId, id);
-      if (record.status !== "pending") throw conflict(`The transaction is ${record.status}, not pending.`);
-      const entries = entriesFor(termsOf(record), portfolio.allowNegativeCash);
-      const accounts = await accountsFor(tx, ctx.tenantId, portfolio.id, entries);
+  options: Options,
+): Promise<Answer> {
+  return ledgerWrite(ctx, writeOptions(options), async () => {
+    const found = await ctx.read((db) => transactionReads(db, ctx.tenantId, portfolioId, id));
+    const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:write");
+    const record = found.record;
+    if (!record) throw new AppError("not_found", "No such transaction.");
+    if (record.status !== "pending") throw conflict(`The transaction is ${record.status}, not pending.`);
+    const entries = entriesFor(termsOf(record), portfolio.allowNegativeCash);
+    const at = ctx.now();
+    const after: TransactionRecord = {
+      ...record,
+      status: outcome,
+      ...(outcome === "settled" ? { settledAt: at } : { cancelledAt: at }),
+    };
+    return {
+      portfolio: {
+        id: portfolio.id,
+        organizationId: portfolio.organizationId,
+        status: portfolio.status,
+        allowNegativeCash: portfolio.allowNegativeCash,
+      },
+      accounts: entries.map((entry) => entry.account),
       // Released before posting: the entries then take what the reserve kept for them.
-      await moveHolds(tx, ctx.tenantId, accounts, entries, -1);
-      if (outcome === "settled") {
-        await post(
-          tx,
-          { tenantId: ctx.tenantId, portfolioId: portfolio.id, transactionId: record.id },
-          accounts,
-          entries,
-        );
-      }
-      const changed = await setTransactionStatus(tx, ctx.tenantId, record.id, outcome, ctx.now());
-      if (!changed) throw conflict("The transaction is no longer pending.");
-      const after = { ...record, ...changed, reversedBy: null };
-      await recordAudit(tx, ctx, {
-        action: outcome === "settled" ? "transaction.settled" : "transaction.cancelled",
-        resourceType: "portfolio_transaction",
-        resourceId: record.id,
-        before: { status: record.status },
-        after: { status: changed.status },
-      });
-      return withAsset(tx, ctx, after);
-    }),
-  );
+      reserve: holdsFor(entries).map(({ account, amount }) => ({ account, delta: amount.neg() })),
+      statusChange: { id: record.id, status: outcome, at },
+      ...(outcome === "settled"
+        ? { postings: { transactionId: record.id, entries: inPostingOrder(entries) } }
+        : {}),
+      audit: [
+        {
+          action: outcome === "settled" ? "transaction.settled" : "transaction.cancelled",
+          resourceType: "portfolio_transaction",
+          resourceId: record.id,
+          before: { status: record.status },
+          after: { status: outcome },
+        },
+      ],
+      answer: options.answers.posted({ record: after, asset: found.assets[0] ?? null }, 200),
+    };
+  });
 }
 
 /** Posts the mirror image of a settled transaction, linked to it; the original stays as it was. */
@@ -86,77 +107,86 @@ export async function reverseTransaction(
   ctx: TenantContext,
   portfolioId: string,
   id: string,
-): Promise<PostedTransaction> {
-  // Two reversals racing past the checks: the unique index on reversal_of lets one through.
+  options: Options,
+): Promise<Answer> {
+  const { tenantId } = ctx;
+  // The books' version is checked under the lock, so a second reversal is seen there; the unique index on
+  // reversal_of stays the last wall.
   return unlessDuplicate(
     ["portfolio_transactions_reversal_of_key"],
     () => conflict("The transaction was already reversed."),
     () =>
-      guardingOverdrafts(() =>
-        ctx.transaction(async (tx) => {
-          const { portfolio, record } = await lockedTransaction(tx, ctx, portfolioId, id);
-          assertActive(portfolio);
-          if (record.status !== "settled")
-            throw conflict(`A ${record.status} transaction is not reversed; cancel it.`);
-          if (record.reversalOf)
-            throw conflict("A reversal is not reversed; post a new transaction instead.");
-          if (record.reversedBy)
-            throw conflict(`The transaction was already reversed by ${record.reversedBy}.`);
+      ledgerWrite(ctx, writeOptions(options), async () => {
+        const found = await ctx.read((db) => ({
+          ...transactionReads(db, tenantId, portfolioId, id),
+          postings: read(transactionPostings(db, tenantId, id)),
+          accounts: read(portfolioAccounts(db, tenantId, portfolioId)),
+          book: read(bookTransactions(db, tenantId, portfolioId)),
+        }));
+        const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:write");
+        assertActive(portfolio);
+        const record = found.record;
+        if (!record) throw new AppError("not_found", "No such transaction.");
+        if (record.status !== "settled")
+          throw conflict(`A ${record.status} transaction is not reversed; cancel it.`);
+        if (record.reversalOf) throw conflict("A reversal is not reversed; post a new transaction instead.");
+        if (record.reversedBy)
+          throw conflict(`The transaction was already reversed by ${record.reversedBy}.`);
 
-          const original = await postingsOfTransaction(tx, ctx.tenantId, record.id);
-          const entries: Entry[] = original.map(({ posting, account }) => ({
-            account: {
-              kind: account.kind,
-              unit: account.unit,
-              assetId: account.assetId,
-              mayGoNegative: account.mayGoNegative,
-            },
-            amount: new Dec(posting.amount).neg(),
-          }));
-          const accounts = await accountsFor(tx, ctx.tenantId, portfolio.id, entries);
-          assertCovered(accounts, entries, null);
-          await assertCoveredWithout(tx, ctx, portfolio, record);
+        const entries: Entry[] = found.postings.map(({ posting, account }) => ({
+          account: {
+            kind: account.kind,
+            unit: account.unit,
+            assetId: account.assetId,
+            mayGoNegative: account.mayGoNegative,
+          },
+          amount: new Dec(posting.amount).neg(),
+        }));
+        assertCovered(withNewAccounts(found.accounts, entries), entries, null);
+        assertCoveredWithout(found.book, portfolio, record);
 
-          const reversal = await insertTransaction(
-            tx,
+        const now = ctx.now();
+        const reversal: TransactionRecord = {
+          ...record,
+          id: crypto.randomUUID(),
+          seq: 0,
+          status: "settled",
+          executedAt: now,
+          note: `Reversal of ${record.id}`,
+          reversalOf: record.id,
+          reversedBy: null,
+          createdByType: ctx.actor.type,
+          createdBy: ctx.actor.id,
+          createdAt: now,
+          settledAt: now,
+          cancelledAt: null,
+        };
+        return {
+          portfolio: {
+            id: portfolio.id,
+            organizationId: portfolio.organizationId,
+            status: portfolio.status,
+            allowNegativeCash: portfolio.allowNegativeCash,
+            book: bookVersion(found.book),
+          },
+          holds: holdsFor(entries).map(({ account, amount }) => ({
+            account,
+            amount,
+            refusal: options.answers.refusal(shortfallOf(account, amount, null)),
+          })),
+          accounts: entries.map((entry) => entry.account),
+          transaction: transactionRow(reversal),
+          postings: { transactionId: reversal.id, entries: inPostingOrder(entries) },
+          audit: [
             {
-              ...pick(record),
-              tenantId: ctx.tenantId,
-              status: "settled",
-              executedAt: ctx.now(),
-              note: `Reversal of ${record.id}`,
-              reversalOf: record.id,
-              createdByType: ctx.actor.type,
-              createdBy: ctx.actor.id,
+              action: "transaction.reversed",
+              resourceType: "portfolio_transaction",
+              resourceId: record.id,
+              after: { reversedBy: reversal.id, ...transactionSummary(reversal) },
             },
-            ctx.now(),
-          );
-          await post(
-            tx,
-            { tenantId: ctx.tenantId, portfolioId: portfolio.id, transactionId: reversal.id },
-            accounts,
-            entries,
-          );
-          await recordAudit(tx, ctx, {
-            action: "transaction.reversed",
-            resourceType: "portfolio_transaction",
-            resourceId: record.id,
-            after: { reversedBy: reversal.id, ...transactionSummary(reversal) },
-          });
-          return withAsset(tx, ctx, reversal);
-        }),
-      ),
+          ],
+          answer: options.answers.posted({ record: reversal, asset: found.assets[0] ?? null }, 201),
+        };
+      }),
   );
 }
-
-const pick = (record: TransactionRecord) => ({
-  portfolioId: record.portfolioId,
-  type: record.type,
-  assetId: record.assetId,
-  quantity: record.quantity,
-  price: record.price,
-  priceSource: record.priceSource,
-  amount: record.amount,
-  fees: record.fees,
-  currency: record.currency,
-});

@@ -62,7 +62,8 @@ function judgeAsset(input: TransactionInput, asset: AssetRow | undefined, curren
 
 /** How a transaction's outcome is answered: the route renders both (see ledger-call.ts). */
 export interface TransactionAnswers {
-  posted: (transaction: PostedTransaction) => Answer;
+  /** The transaction as posted (201) or as changed (200). */
+  posted: (transaction: PostedTransaction, status: 200 | 201) => Answer;
   refusal: RefusalRenderer;
 }
 
@@ -163,13 +164,13 @@ export async function createTransaction(
           after: transactionSummary(record),
         },
       ],
-      answer: answers.posted({ record, asset }),
+      answer: answers.posted({ record, asset }, 201),
     };
   });
 }
 
 /** A transaction as the database stores it (snake_case), for the write call. */
-function transactionRow(record: TransactionRecord): Record<string, unknown> {
+export function transactionRow(record: TransactionRecord): Record<string, unknown> {
   return {
     id: record.id,
     type: record.type,
