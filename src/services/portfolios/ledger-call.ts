@@ -15,6 +15,7 @@ import { sql } from "drizzle-orm";
 import { firstRow } from "../../db/batch";
 import type { NewAuditEvent } from "../../db/repositories/audit.repository";
 import type { AccountSpec } from "../../db/repositories/ledger.repository";
+import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { Dec } from "../money/decimal";
@@ -63,6 +64,18 @@ export interface LedgerWrite {
   audit: AuditEntry[];
   answer: Answer;
 }
+
+/** The portfolio as the decision read it; `guard` adds what of its books the decision rested on. */
+export const decidedOn = (
+  portfolio: PortfolioRow,
+  guard: { book: string } | { newestAt: Date } | Record<string, never> = {},
+): LedgerWrite["portfolio"] => ({
+  id: portfolio.id,
+  organizationId: portfolio.organizationId,
+  status: portfolio.status,
+  allowNegativeCash: portfolio.allowNegativeCash,
+  ...guard,
+});
 
 /** How the decision turns a refusal into the answer the client gets (problem+json, from the route). */
 export type RefusalRenderer = (error: AppError) => Answer;

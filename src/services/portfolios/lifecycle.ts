@@ -22,7 +22,7 @@ import type { TenantContext } from "../tenancy/context";
 import type { IdempotentRequest } from "../tenancy/idempotency";
 import { visiblePortfolio } from "./access";
 import { assertCovered, assertCoveredWithout, shortfallOf } from "./coverage";
-import { type Answer, ledgerWrite } from "./ledger-call";
+import { type Answer, decidedOn, ledgerWrite } from "./ledger-call";
 import { withNewAccounts } from "./ledger-writes";
 import { type Entry, entriesFor, holdsFor, inPostingOrder, termsOf } from "./postings";
 import {
@@ -75,12 +75,7 @@ export async function concludePending(
       ...(outcome === "settled" ? { settledAt: at } : { cancelledAt: at }),
     };
     return {
-      portfolio: {
-        id: portfolio.id,
-        organizationId: portfolio.organizationId,
-        status: portfolio.status,
-        allowNegativeCash: portfolio.allowNegativeCash,
-      },
+      portfolio: decidedOn(portfolio),
       accounts: entries.map((entry) => entry.account),
       // Released before posting: the entries then take what the reserve kept for them.
       reserve: holdsFor(entries).map(({ account, amount }) => ({ account, delta: amount.neg() })),
@@ -162,13 +157,7 @@ export async function reverseTransaction(
           cancelledAt: null,
         };
         return {
-          portfolio: {
-            id: portfolio.id,
-            organizationId: portfolio.organizationId,
-            status: portfolio.status,
-            allowNegativeCash: portfolio.allowNegativeCash,
-            book: bookVersion(found.book),
-          },
+          portfolio: decidedOn(portfolio, { book: bookVersion(found.book) }),
           holds: holdsFor(entries).map(({ account, amount }) => ({
             account,
             amount,

@@ -8,7 +8,7 @@ import type { TenantContext } from "../tenancy/context";
 import type { IdempotentRequest } from "../tenancy/idempotency";
 import { bodyError, visiblePortfolio } from "./access";
 import { assertCovered, assertCoveredInTime, shortfallOf } from "./coverage";
-import { type Answer, ledgerWrite, type RefusalRenderer } from "./ledger-call";
+import { type Answer, decidedOn, ledgerWrite, type RefusalRenderer } from "./ledger-call";
 import { withNewAccounts } from "./ledger-writes";
 import { entriesFor, holdsFor, inPostingOrder } from "./postings";
 import { type PricedTerms, priceTerms, type TransactionInput } from "./terms";
@@ -143,13 +143,10 @@ export async function createTransaction(
       refusal: answers.refusal(shortfallOf(account, amount, pointer)),
     }));
     return {
-      portfolio: {
-        id: portfolio.id,
-        organizationId: portfolio.organizationId,
-        status: portfolio.status,
-        allowNegativeCash: portfolio.allowNegativeCash,
-        ...(backdated ? { book: bookVersion(found.book) } : { newestAt: executedAt }),
-      },
+      portfolio: decidedOn(
+        portfolio,
+        backdated ? { book: bookVersion(found.book) } : { newestAt: executedAt },
+      ),
       holds,
       accounts: entries.map((entry) => entry.account),
       ...(input.pending
