@@ -4,7 +4,7 @@
  * none. Each budget here is one the README promises; a regression fails here, not only in the bench.
  */
 import { describe, expect, it } from "vitest";
-import { api } from "./auth-helpers";
+import { api, registerUser } from "./auth-helpers";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
@@ -142,6 +142,22 @@ describe("database round trips per request", () => {
     expect(reversed.response.status, await reversed.response.clone().text()).toBe(201);
     expect(reversed.calls).toEqual({ http: 2, websocket: 0 });
     expect((await holdings(token, portfolio.id)).cash.balance).toBe("495.00");
+  });
+
+  it("a refresh rotates in one call; a reused token is refused in one call, and revoked at the edge", async () => {
+    const registered = await registerUser("rt");
+    const refresh = (token: string) =>
+      counted("/api/v1/auth/refresh", { method: "POST", body: { refresh_token: token } });
+    const rotated = await refresh(registered.refresh_token);
+    expect(rotated.response.status, await rotated.response.clone().text()).toBe(200);
+    expect(rotated.calls).toEqual({ http: 1, websocket: 0 });
+    const pair = await rotated.response.json<{ access_token: string; refresh_token: string }>();
+    const reused = await refresh(registered.refresh_token);
+    expect(reused.response.status).toBe(401);
+    expect(reused.calls).toEqual({ http: 1, websocket: 0 });
+    // The family is gone: its newest token and its access token too.
+    expect((await refresh(pair.refresh_token)).response.status).toBe(401);
+    expect((await api("/api/v1/auth/me", { token: pair.access_token })).status).toBe(401);
   });
 
   it("a credit prediction is answered without the database once the edge holds the standing; written once after", async () => {

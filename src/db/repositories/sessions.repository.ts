@@ -27,41 +27,6 @@ export async function createSession(db: Database, session: NewSession, refreshTo
   });
 }
 
-/** A refresh token and its session, by the token's hash. */
-export async function findRefreshToken(db: Database, tokenHash: string) {
-  const [row] = await db
-    .select({ token: refreshTokens, session: sessions })
-    .from(refreshTokens)
-    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .where(eq(refreshTokens.tokenHash, tokenHash))
-    .limit(1);
-  return row;
-}
-
-/**
- * Rotates: marks the presented token used - only if nobody used it first - and stores its successor,
- * sliding the session's expiry. Returns false when the token was already used (reuse, RFC 9700 s4.14.2).
- */
-export async function rotateRefreshToken(
-  db: Database,
-  input: { tokenId: string; sessionId: string; nextHash: string; now: Date; expiresAt: Date },
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const claimed = await tx
-      .update(refreshTokens)
-      .set({ usedAt: input.now })
-      .where(and(eq(refreshTokens.id, input.tokenId), isNull(refreshTokens.usedAt)))
-      .returning({ id: refreshTokens.id });
-    if (claimed.length !== 1) return false;
-    await tx.insert(refreshTokens).values({ sessionId: input.sessionId, tokenHash: input.nextHash });
-    await tx
-      .update(sessions)
-      .set({ lastUsedAt: input.now, expiresAt: input.expiresAt })
-      .where(eq(sessions.id, input.sessionId));
-    return true;
-  });
-}
-
 /** Revokes one session (idempotent: an already-revoked one keeps its first reason). */
 export async function revokeSession(db: Database, sessionId: string, reason: string, now: Date) {
   const [row] = await db

@@ -6,7 +6,7 @@ import { authOf } from "../../middleware/authenticate";
 import { authCookies, inCookieMode, verifiedCsrfSession } from "../../middleware/csrf";
 import { contextOf } from "../../middleware/request-context";
 import { REFRESH_SLIDING_SECONDS } from "../../services/auth/context";
-import { csrfKeys, issueCsrfToken, refreshTokenSession } from "../../services/auth/cookies";
+import { csrfKeys, issueCsrfToken } from "../../services/auth/cookies";
 import { recordSecurityEvent } from "../../services/auth/events";
 import { type LoginResult, login, loginSecondFactor } from "../../services/auth/login";
 import { register as registerAccount } from "../../services/auth/registration";
@@ -106,16 +106,13 @@ export const rotateRefreshToken: RouteHandler<typeof routes.refresh, AppEnv> = a
         "A refresh token is required, in the body or as the refresh cookie.",
       );
     }
-    return c.json(toTokenPairView(await refreshSession(ctx, fromBody)), 200);
+    return c.json(toTokenPairView((await refreshSession(ctx, fromBody)).pair), 200);
   }
-  // The middleware has checked this too; the refresh route relies on it alone, so it asks again.
+  // The middleware has checked this too; the refresh route relies on it alone, so it asks again. The token's
+  // session must be the CSRF token's: checked in the rotation, before anything changes.
   const csrfSession = await verifiedCsrfSession(c);
-  const session = await refreshTokenSession(ctx, fromCookie);
-  if (session && session.sessionId !== csrfSession) {
-    throw new AppError("csrf_failed", "The CSRF token belongs to another session.");
-  }
-  const pair = await refreshSession(ctx, fromCookie);
-  const csrfToken = await deliverToCookies(c, pair, session?.maxAgeSeconds ?? REFRESH_SLIDING_SECONDS);
+  const { pair, maxAgeSeconds } = await refreshSession(ctx, fromCookie, { csrfSession });
+  const csrfToken = await deliverToCookies(c, pair, maxAgeSeconds);
   return c.json({ ...toCookieTokenPairView(pair), csrf_token: csrfToken }, 200);
 };
 

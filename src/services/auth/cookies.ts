@@ -1,10 +1,8 @@
 import type { AppConfig } from "../../config";
-import { findRefreshToken } from "../../db/repositories/sessions.repository";
 import { AppError } from "../../errors";
 import { fromBase64Url, toBase64Url } from "../crypto/base64url";
-import { type AuthServices, REFRESH_SLIDING_SECONDS } from "./context";
 import { loadSigningKeys } from "./keys";
-import { generateOpaqueToken, hashToken } from "./secrets";
+import { generateOpaqueToken } from "./secrets";
 
 /**
  * Cookie names without their prefix; `hono/cookie` adds it and enforces its rules. The refresh cookie is
@@ -98,15 +96,4 @@ export async function verifyCsrfToken(keys: CsrfKeys, token: string): Promise<st
   // crypto.subtle.verify compares in constant time.
   const valid = await crypto.subtle.verify("HMAC", key, fromBase64Url(mac), signedPart(sessionId, nonce));
   return valid ? sessionId : undefined;
-}
-
-/**
- * The session a refresh token belongs to (read only; rotation still decides everything), with the Max-Age its
- * cookie gets once rotated: the sliding lifetime, never past the session's absolute expiry.
- */
-export async function refreshTokenSession(ctx: AuthServices, refreshToken: string) {
-  const found = await findRefreshToken(ctx.db, await hashToken(refreshToken));
-  if (!found) return undefined;
-  const remaining = (found.session.absoluteExpiresAt.getTime() - ctx.now().getTime()) / 1000;
-  return { sessionId: found.session.id, maxAgeSeconds: Math.min(REFRESH_SLIDING_SECONDS, remaining) };
 }

@@ -57,14 +57,28 @@ export async function recordSecurityEvent(
     userAgent: client.userAgent?.slice(0, 512) ?? null,
     details,
   });
+  logSecurityEvent(ctx, { type, userId, tenantId, details });
+}
+
+/** The log line of a security event, for one the database recorded itself (in the write that caused it). */
+export function logSecurityEvent(
+  ctx: Pick<AuthServices, "config" | "requestId" | "client">,
+  event: {
+    type: SecurityEventType;
+    userId: string | null;
+    tenantId: string | null;
+    details: Record<string, unknown>;
+  },
+): void {
+  const { type } = event;
   log(ctx.config.LOG_LEVEL, type.endsWith("failure") || type.includes("reuse") ? "warn" : "info", {
     msg: "security event",
     event: type,
     requestId: ctx.requestId,
-    userId,
-    tenantId,
-    ip: client.ip,
-    ...details,
+    userId: event.userId,
+    tenantId: event.tenantId,
+    ip: ctx.client.ip,
+    ...event.details,
   });
 }
 

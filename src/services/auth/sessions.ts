@@ -1,13 +1,8 @@
-import {
-  createSession,
-  findRefreshToken,
-  revokeSession,
-  revokeUserSessions,
-  rotateRefreshToken,
-} from "../../db/repositories/sessions.repository";
-import { findUserById, type UserRow } from "../../db/repositories/users.repository";
+import { sql } from "drizzle-orm";
+import { firstRow, read } from "../../db/batch";
+import { createSession, revokeSession, revokeUserSessions } from "../../db/repositories/sessions.repository";
+import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
-import { afterResponse } from "../after-response";
 import {
   ACCESS_TOKEN_SECONDS,
   type AuthServices,
@@ -15,10 +10,10 @@ import {
   REFRESH_SLIDING_SECONDS,
 } from "./context";
 import { deviceFingerprint } from "./devices";
-import { recordSecurityEvent } from "./events";
+import { logSecurityEvent } from "./events";
 import { issueAccessToken } from "./jwt";
 import { generateOpaqueToken, hashToken } from "./secrets";
-import { maySignIn } from "./unverified";
+import { UNVERIFIED_ACCOUNT_SECONDS } from "./unverified";
 
 /** What a sign-in or refresh hands the client: the session's access token and its current refresh token. */
 export interface TokenPair {
@@ -37,7 +32,7 @@ const invalidRefresh = () => new AppError("unauthorized", "The refresh token is 
 /** A fresh access token for the session, paired with the refresh token the client now holds. */
 async function tokenPair(
   ctx: AuthServices,
-  user: UserRow,
+  user: Pick<UserRow, "id" | "tenantId" | "role">,
   sessionId: string,
   refreshToken: string,
 ): Promise<TokenPair> {
@@ -51,7 +46,11 @@ async function tokenPair(
   };
 }
 
-async function accessTokenFor(ctx: AuthServices, user: UserRow, sessionId: string) {
+async function accessTokenFor(
+  ctx: AuthServices,
+  user: Pick<UserRow, "id" | "tenantId" | "role">,
+  sessionId: string,
+) {
   return issueAccessToken(
     await ctx.signingKeys(),
     { userId: user.id, tenantId: user.tenantId, role: user.role, sessionId },
@@ -116,50 +115,93 @@ export async function endAllSessions(
   return revoked.length;
 }
 
-/**
- * Rotates a refresh token (ASVS 10.4.5). A token presented twice means it leaked: the whole family (the
- * session) is revoked and the event recorded (RFC 9700 s4.14.2).
- */
-export async function refreshSession(ctx: AuthServices, refreshToken: string): Promise<TokenPair> {
-  const now = ctx.now();
-  const found = await findRefreshToken(ctx.db, await hashToken(refreshToken));
-  if (!found) throw invalidRefresh();
-  const { token, session } = found;
-  const reuse = async () => {
-    await endSession(ctx, session.userId, session.id, "refresh_token_reuse");
-    await recordSecurityEvent(ctx, {
-      type: "refresh_token_reuse",
-      userId: session.userId,
-      tenantId: session.tenantId,
-      details: { sessionId: session.id },
-    });
-    return invalidRefresh();
-  };
-  if (token.usedAt) throw await reuse();
-  if (session.revokedAt || session.expiresAt <= now || session.absoluteExpiresAt <= now)
-    throw invalidRefresh();
-  const user = await findUserById(ctx.db, session.userId);
-  if (!user || !maySignIn(user, now)) throw invalidRefresh();
+type Rotation =
+  | { outcome: "invalid" | "csrf_mismatch" }
+  | { outcome: "reuse"; user_id: string; tenant_id: string; session_id: string; absolute_expires_at: string }
+  | {
+      outcome: "rotated";
+      user: { id: string; tenant_id: string; role: UserRow["role"] };
+      session_id: string;
+      absolute_expires_at: string;
+    };
 
-  const next = generateOpaqueToken();
-  const slid = addSeconds(now, REFRESH_SLIDING_SECONDS);
-  const expiresAt = new Date(Math.min(slid.getTime(), session.absoluteExpiresAt.getTime()));
-  const rotated = await rotateRefreshToken(ctx.db, {
-    tokenId: token.id,
-    sessionId: session.id,
-    nextHash: await hashToken(next),
-    now,
-    expiresAt,
-  });
-  if (!rotated) throw await reuse();
-  // Recorded once the answer is out: a routine refresh should not cost a distant caller another round trip.
-  afterResponse(ctx, "token_refreshed event", () =>
-    recordSecurityEvent(ctx, {
-      type: "token_refreshed",
-      userId: user.id,
-      tenantId: user.tenantId,
-      details: { sessionId: session.id },
-    }),
-  );
-  return tokenPair(ctx, user, session.id, next);
+/** A rotated pair, with how long its refresh token may live: sliding, never past the session's absolute end. */
+export interface Refreshed {
+  pair: TokenPair;
+  maxAgeSeconds: number;
 }
+
+/**
+ * Rotates a refresh token (ASVS 10.4.5) in one call to the database (finedge_refresh, migrations/0013), which
+ * decides and writes under the token's lock. A token presented twice means it leaked: the whole family (the
+ * session) is revoked, the reuse recorded (RFC 9700 s4.14.2), and the session authority told at once. In
+ * cookie mode, `csrfSession` is the session the CSRF token was issued for: another session's refresh token
+ * is refused before anything changes.
+ */
+export async function refreshSession(
+  ctx: AuthServices,
+  refreshToken: string,
+  options: { csrfSession?: string } = {},
+): Promise<Refreshed> {
+  const now = ctx.now();
+  const next = generateOpaqueToken();
+  const { client } = ctx;
+  const input = {
+    token_hash: await hashToken(refreshToken),
+    next_hash: await hashToken(next),
+    now: now.toISOString(),
+    sliding_seconds: REFRESH_SLIDING_SECONDS,
+    unverified_seconds: UNVERIFIED_ACCOUNT_SECONDS,
+    csrf_session: options.csrfSession ?? null,
+    ip: client.ip,
+    user_agent: client.userAgent?.slice(0, 512) ?? null,
+  };
+  const { rotation } = await ctx.database.read("platform", (db) => ({
+    rotation: read(
+      db.execute(sql`select finedge_refresh(${JSON.stringify(input)}::jsonb) as result`),
+      (raw) => parsed<Rotation>(firstRow<{ result: Rotation | string }>()(raw)?.result),
+    ),
+  }));
+  switch (rotation.outcome) {
+    case "invalid":
+      throw invalidRefresh();
+    case "csrf_mismatch":
+      throw new AppError("csrf_failed", "The CSRF token belongs to another session.");
+    case "reuse": {
+      const event = {
+        userId: rotation.user_id,
+        tenantId: rotation.tenant_id,
+        sessionId: rotation.session_id,
+      };
+      logSecurityEvent(ctx, {
+        type: "refresh_token_reuse",
+        ...event,
+        details: { sessionId: event.sessionId },
+      });
+      const until = seconds(new Date(rotation.absolute_expires_at));
+      await ctx.sessionAuthority(event.userId).revokeSession(event.sessionId, until);
+      throw invalidRefresh();
+    }
+    case "rotated": {
+      const { user } = rotation;
+      logSecurityEvent(ctx, {
+        type: "token_refreshed",
+        userId: user.id,
+        tenantId: user.tenant_id,
+        details: { sessionId: rotation.session_id },
+      });
+      const holder = { id: user.id, tenantId: user.tenant_id, role: user.role };
+      const remaining = (new Date(rotation.absolute_expires_at).getTime() - now.getTime()) / 1000;
+      return {
+        pair: await tokenPair(ctx, holder, rotation.session_id, next),
+        maxAgeSeconds: Math.min(REFRESH_SLIDING_SECONDS, remaining),
+      };
+    }
+  }
+}
+
+/** A JSON value a driver may hand back parsed or as text. */
+const parsed = <T>(value: T | string | undefined): T => {
+  if (value === undefined) throw new Error("the database returned nothing");
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+};
