@@ -4,7 +4,7 @@
  * none. Each budget here is one the README promises; a regression fails here, not only in the bench.
  */
 import { describe, expect, it } from "vitest";
-import { api, registerUser } from "./auth-helpers";
+import { api, mailboxToken, PASSWORD, registerUser, uniqueEmail } from "./auth-helpers";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
@@ -158,6 +158,42 @@ describe("database round trips per request", () => {
     // The family is gone: its newest token and its access token too.
     expect((await refresh(pair.refresh_token)).response.status).toBe(401);
     expect((await api("/api/v1/auth/me", { token: pair.access_token })).status).toBe(401);
+  });
+
+  it("accepting an invitation makes two calls before it answers - the read, then the claim with every change - whether it creates the account or joins one", async () => {
+    const tenant = await createTenant("rt");
+    const org = await addOrganization(tenant);
+    const invite = async (email: string) => {
+      const response = await api("/api/v1/invitations", {
+        token: tenant.admin.token,
+        body: { email, role: "viewer", organization_id: org.id },
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return mailboxToken(email, "invitation");
+    };
+    /** The calls of an accept: two before the answer; after it, the standing change's outbox is cleared. */
+    const accepted = async (token: string, body: Record<string, unknown>, status: number) => {
+      const { requestId, headers } = tagged();
+      const response = await api(`/api/v1/invitations/${token}/accept`, { body, headers });
+      expect(response.status, await response.clone().text()).toBe(status);
+      const calls = (await untilCalls(requestId, 4)).http;
+      const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
+      expect(calls.slice(0, 2).some(outbox)).toBe(false);
+      expect(calls.slice(2).every(outbox)).toBe(true);
+      expect(calls).toHaveLength(4);
+      return response;
+    };
+    const fresh = await invite(uniqueEmail("rt-inv"));
+    const created = await accepted(fresh, { password: PASSWORD }, 201);
+    const { access_token } = await created.json<{ access_token: string }>();
+    expect((await api("/api/v1/auth/me", { token: access_token })).status).toBe(200);
+    // The used link: refused on the read.
+    const used = await counted(`/api/v1/invitations/${fresh}/accept`, { body: { password: PASSWORD } });
+    expect(used.response.status).toBe(400);
+    expect(used.calls).toEqual({ http: 1, websocket: 0 });
+
+    const member = await addUser(tenant, "analyst");
+    await accepted(await invite(member.email), {}, 200);
   });
 
   it("a credit prediction is answered without the database once the edge holds the standing; written once after", async () => {

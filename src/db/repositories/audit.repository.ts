@@ -25,6 +25,11 @@ export async function appendAuditEvent(
   return row;
 }
 
+/** Appends one event as a statement of the caller's batch (the chain trigger fills in the rest). */
+export function auditEventStatement(db: Querier, event: NewAuditEvent) {
+  return db.insert(auditEvents).values({ ...event, seq: 0, prevHash: "", hash: "" });
+}
+
 /**
  * Appends several events in one statement; the chain trigger runs once per row, in order, so they chain
  * exactly as if appended one by one.

@@ -75,6 +75,17 @@ export async function deleteExpiredOneTimeTokens(db: Database, now: Date) {
   await db.delete(oneTimeTokens).where(lt(oneTimeTokens.expiresAt, now));
 }
 
+/** Records a device as seen now, as a statement of the caller's batch (first seen now if new). */
+export function deviceSeenStatement(db: Querier, userId: string, fingerprint: string, now: Date) {
+  return db
+    .insert(knownDevices)
+    .values({ userId, fingerprint, firstSeenAt: now, lastSeenAt: now })
+    .onConflictDoUpdate({
+      target: [knownDevices.userId, knownDevices.fingerprint],
+      set: { lastSeenAt: now },
+    });
+}
+
 /** Records a device sighting; true when this user had never been seen on it. */
 export async function rememberDevice(db: Database, userId: string, fingerprint: string, now: Date) {
   const inserted = await db

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
-import type { Database, Querier, Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -59,20 +59,70 @@ const senderOf = sql<SenderStanding | null>`(
    where u.id = ${invitations.invitedBy})`;
 
 /**
- * The invitation with this token hash, in any state, with its sender's current standing (null when nobody
- * sent it). Platform scope: the token is all an invitee holds, and it names the tenant, so this lookup
- * necessarily precedes tenant scoping - and a platform operator's invitation names a sender of another tenant.
+ * What accepting an invitation reads, in one batch (platform scope: the token is all an invitee holds): the
+ * invitation with its sender's standing, its tenant, and whoever holds the invited address now.
  */
-export async function findInvitationByTokenHash(
-  db: Database,
-  tokenHash: string,
-): Promise<(InvitationRow & { sender: SenderStanding | null }) | undefined> {
-  const [row] = await db
-    .select({ ...getTableColumns(invitations), sender: senderOf })
-    .from(invitations)
-    .where(eq(invitations.tokenHash, tokenHash))
-    .limit(1);
-  return row;
+export function invitationForAcceptance(db: Querier, tokenHash: string) {
+  const invited = (column: "tenant_id" | "email") =>
+    sql.raw(`(select ${column} from invitations where token_hash = `).append(sql`${tokenHash} limit 1)`);
+  return {
+    invitation: db
+      .select({ ...getTableColumns(invitations), sender: senderOf })
+      .from(invitations)
+      .where(eq(invitations.tokenHash, tokenHash))
+      .limit(1),
+    tenant: db
+      .select()
+      .from(tenants)
+      .where(sql`${tenants.id} = ${invited("tenant_id")}`)
+      .limit(1),
+    holder: db
+      .select()
+      .from(users)
+      .where(sql`${users.email} = ${invited("email")}`)
+      .limit(1),
+  };
+}
+
+/**
+ * Claims a pending invitation, as one statement of a batch that fails unless it claimed it: of two
+ * concurrent accepts, the second waits on the row lock, then finds `accepted_at` set and claims nothing -
+ * so a token can be used once, under any race.
+ */
+export function claimInvitationStatement(db: Querier, tenantId: string, tokenHash: string, now: Date) {
+  return db.execute(sql`
+    with claimed as (
+      update ${invitations} set accepted_at = ${at(now)}
+       where ${and(eq(invitations.tenantId, tenantId), eq(invitations.tokenHash, tokenHash), pendingAt(now))}
+      returning id)
+    select finedge_require(exists (select 1 from claimed), 'invalid_token')`);
+}
+
+/** Records who accepted, as a statement of the batch that claims the invitation. */
+export function acceptedByStatement(db: Querier, tenantId: string, id: string, userId: string) {
+  return db
+    .update(invitations)
+    .set({ acceptedUserId: userId })
+    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));
+}
+
+/**
+ * Withdraws a pending invitation whose sender no longer grants it, and appends its audit event (JSON, as
+ * finedge_append_audit takes it) only if it was still pending: one statement.
+ */
+export function withdrawInvitationStatement(
+  db: Querier,
+  tenantId: string,
+  id: string,
+  now: Date,
+  event: string,
+) {
+  return db.execute(sql`
+    with withdrawn as (
+      update ${invitations} set revoked_at = ${at(now)}
+       where ${and(eq(invitations.tenantId, tenantId), eq(invitations.id, id), pendingAt(now))}
+      returning id)
+    select finedge_append_audit(${tenantId}::uuid, ${event}::jsonb) from withdrawn`);
 }
 
 export async function insertInvitation(
@@ -164,46 +214,5 @@ export async function revokeInvitation(tx: Transaction, tenantId: string, id: st
   await tx
     .update(invitations)
     .set({ revokedAt: sql`coalesce(${invitations.revokedAt}, ${at(now)})` })
-    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));
-}
-
-/** Revokes an invitation if it is still open; whether it was. */
-export async function revokeOpenInvitation(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  now: Date,
-): Promise<boolean> {
-  const rows = await tx
-    .update(invitations)
-    .set({ revokedAt: now })
-    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id), pendingAt(now)))
-    .returning({ id: invitations.id });
-  return rows.length === 1;
-}
-
-/**
- * Claims a pending invitation in one statement. Of two concurrent accepts, the second waits on the row
- * lock, then finds `accepted_at` set and claims nothing - so a token can be used once, under any race.
- */
-export async function claimInvitation(
-  tx: Transaction,
-  tenantId: string,
-  tokenHash: string,
-  now: Date,
-): Promise<InvitationRow | undefined> {
-  const [row] = await tx
-    .update(invitations)
-    .set({ acceptedAt: now })
-    .where(and(eq(invitations.tenantId, tenantId), eq(invitations.tokenHash, tokenHash), pendingAt(now)))
-    .returning();
-  return row;
-}
-
-/** Records who accepted (after the claim: a new account exists only once the claim has succeeded). */
-export async function setAcceptedUser(tx: Transaction, tenantId: string, id: string, userId: string) {
-  await tx
-    .update(invitations)
-    .set({ acceptedUserId: userId })
     .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));
 }

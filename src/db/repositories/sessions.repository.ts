@@ -17,14 +17,19 @@ export interface NewSession {
   absoluteExpiresAt: Date;
 }
 
-/** Opens a session with its first refresh token. */
-export async function createSession(db: Database, session: NewSession, refreshTokenHash: string) {
-  return db.transaction(async (tx) => {
-    const [row] = await tx.insert(sessions).values(session).returning();
-    if (!row) throw new Error("session insert returned nothing");
-    await tx.insert(refreshTokens).values({ sessionId: row.id, tokenHash: refreshTokenHash });
-    return row;
-  });
+/**
+ * Opens a session with its first refresh token: two statements for the caller's batch (one transaction, one
+ * round trip). The id is chosen by the caller, so the token pair can be issued without waiting for a reply.
+ */
+export function sessionStatements(
+  db: Querier,
+  session: NewSession & { id: string },
+  refreshTokenHash: string,
+) {
+  return [
+    db.insert(sessions).values(session),
+    db.insert(refreshTokens).values({ sessionId: session.id, tokenHash: refreshTokenHash }),
+  ] as const;
 }
 
 /** Revokes one session (idempotent: an already-revoked one keeps its first reason). */

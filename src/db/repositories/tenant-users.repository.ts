@@ -132,22 +132,17 @@ export async function updateTenantUser(
     .where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
 }
 
-/** Creates a user in the transaction's tenant. A taken e-mail raises a unique violation. */
-export async function insertTenantUser(tx: Transaction, values: typeof users.$inferInsert): Promise<UserRow> {
-  const [row] = await tx.insert(users).values(values).returning();
-  if (!row) throw new Error("user insert returned nothing");
-  return row;
-}
-
-/** Adds a membership; false when the user already belongs to the organization. */
-export async function addMembership(
-  tx: Transaction,
+/**
+ * Adds a membership as a statement of the caller's batch. With `required`, the batch fails with that
+ * requirement (db/requirements.ts) when the user already belongs to the organization.
+ */
+export function membershipStatement(
+  db: Querier,
   values: { tenantId: string; organizationId: string; userId: string; role: OrgRole },
-): Promise<boolean> {
-  const rows = await tx
-    .insert(memberships)
-    .values(values)
-    .onConflictDoNothing()
-    .returning({ userId: memberships.userId });
-  return rows.length === 1;
+  options: { required?: string } = {},
+) {
+  const insert = db.insert(memberships).values(values).onConflictDoNothing();
+  if (!options.required) return insert;
+  return db.execute(sql`with added as ${insert.returning({ userId: memberships.userId })}
+                        select finedge_require(exists (select 1 from added), ${options.required})`);
 }

@@ -1,6 +1,11 @@
 import { sql } from "drizzle-orm";
 import { firstRow, read } from "../../db/batch";
-import { createSession, revokeSession, revokeUserSessions } from "../../db/repositories/sessions.repository";
+import {
+  type NewSession,
+  revokeSession,
+  revokeUserSessions,
+  sessionStatements,
+} from "../../db/repositories/sessions.repository";
 import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import {
@@ -63,17 +68,24 @@ async function accessTokenFor(
   );
 }
 
-/** Opens a session (a new refresh-token family) on this device and issues its first token pair. */
-export async function startSession(ctx: AuthServices, user: UserRow): Promise<TokenPair> {
+/** A session about to be opened on this device: its row (with its id), and its first refresh token. */
+export interface OpeningSession {
+  row: NewSession & { id: string };
+  refreshToken: string;
+  refreshHash: string;
+}
+
+/** The session a sign-in opens (a new refresh-token family), chosen before it is written. */
+export async function openingSession(ctx: AuthServices, user: Pick<UserRow, "id" | "tenantId">) {
   const now = ctx.now();
   const { client } = ctx;
   const refreshToken = generateOpaqueToken();
-  const session = await createSession(
-    ctx.db,
-    {
+  return {
+    row: {
+      id: crypto.randomUUID(),
       userId: user.id,
       tenantId: user.tenantId,
-      deviceFingerprint: await deviceFingerprint(ctx.client),
+      deviceFingerprint: await deviceFingerprint(client),
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip,
       country: client.country,
@@ -82,9 +94,26 @@ export async function startSession(ctx: AuthServices, user: UserRow): Promise<To
       expiresAt: addSeconds(now, REFRESH_SLIDING_SECONDS),
       absoluteExpiresAt: addSeconds(now, REFRESH_ABSOLUTE_SECONDS),
     },
-    await hashToken(refreshToken),
-  );
-  return tokenPair(ctx, user, session.id, refreshToken);
+    refreshToken,
+    refreshHash: await hashToken(refreshToken),
+  } satisfies OpeningSession;
+}
+
+/** The token pair of a session just opened. */
+export const firstPair = (
+  ctx: AuthServices,
+  user: Pick<UserRow, "id" | "tenantId" | "role">,
+  session: OpeningSession,
+) => tokenPair(ctx, user, session.row.id, session.refreshToken);
+
+/** Opens a session on this device and issues its first token pair: one call to the database. */
+export async function startSession(ctx: AuthServices, user: UserRow): Promise<TokenPair> {
+  const session = await openingSession(ctx, user);
+  await ctx.database.read({ tenantId: user.tenantId }, (db) => {
+    const [row, token] = sessionStatements(db, session.row, session.refreshHash);
+    return { row: read(row), token: read(token) };
+  });
+  return firstPair(ctx, user, session);
 }
 
 /** Ends one session now: in the database and in the user's session authority (checked on every request). */

@@ -1,8 +1,4 @@
-import {
-  findUserByEmail,
-  releaseUnverifiedAddress,
-  type UserRow,
-} from "../../db/repositories/users.repository";
+import { releaseUnverifiedAddress, type UserRow } from "../../db/repositories/users.repository";
 import { log } from "../../logger";
 import type { AuthServices } from "./context";
 
@@ -60,21 +56,4 @@ export async function releaseExpiredHolder(
     tenantSuspended: released.tenantSuspended,
   });
   return true;
-}
-
-/**
- * The account holding `email`, if any - except an expired unverified one, which is released (as above)
- * and reported as no holder: the address is free for the caller.
- */
-export async function findAddressHolder(
-  ctx: AuthServices,
-  email: string,
-  claimedBy: AddressClaim,
-): Promise<UserRow | undefined> {
-  const holder = await findUserByEmail(ctx.db, email);
-  if (!holder || !isExpiredUnverified(holder, ctx.now())) return holder;
-  // Released here or by a concurrent claim. Had it been verified meanwhile, nothing is released and the
-  // caller's insert meets the unique index (409), as for any taken address.
-  await releaseExpiredHolder(ctx, email, claimedBy);
-  return undefined;
 }

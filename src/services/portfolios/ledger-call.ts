@@ -13,13 +13,12 @@
  */
 import { sql } from "drizzle-orm";
 import { firstRow } from "../../db/batch";
-import type { NewAuditEvent } from "../../db/repositories/audit.repository";
 import type { AccountSpec } from "../../db/repositories/ledger.repository";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { Dec } from "../money/decimal";
-import { type AuditEntry, eventOf } from "../tenancy/audit";
+import { type AuditEntry, auditEventJson, eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { type IdempotentRequest, isStoredRefusal } from "../tenancy/idempotency";
 import { isTenantWide, PERMISSIONS, type Permission, ROLE_RANK } from "../tenancy/permissions";
@@ -106,19 +105,6 @@ const answerOf = (answer: Answer) => ({
   content_type: answer.contentType,
 });
 
-function auditRow(event: NewAuditEvent) {
-  return {
-    actor_type: event.actorType,
-    actor_id: event.actorId,
-    action: event.action,
-    resource_type: event.resourceType,
-    resource_id: event.resourceId,
-    summary: event.summary,
-    request_id: event.requestId,
-    ip: event.ip,
-  };
-}
-
 function idempotencyOf(ctx: TenantContext, request: IdempotentRequest | undefined) {
   if (!request) return undefined;
   const now = ctx.now();
@@ -128,7 +114,7 @@ function idempotencyOf(ctx: TenantContext, request: IdempotentRequest | undefine
     hash: request.requestHash,
     now: now.toISOString(),
     expires_at: new Date(now.getTime() + request.ttlSeconds * 1000).toISOString(),
-    replay_audit: auditRow(
+    replay_audit: auditEventJson(
       eventOf(ctx, {
         action: "idempotency.replayed",
         resourceType: "idempotency_key",
@@ -184,7 +170,7 @@ function payloadOf(ctx: TenantContext, permission: Permission, write: LedgerWrit
         }
       : {}),
     at: ctx.now().toISOString(),
-    audit: write.audit.map((entry) => auditRow(eventOf(ctx, entry))),
+    audit: write.audit.map((entry) => auditEventJson(eventOf(ctx, entry))),
     response: answerOf(write.answer),
   };
 }

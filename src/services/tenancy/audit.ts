@@ -52,6 +52,20 @@ export function eventOf(ctx: TenantContext, entry: AuditEntry): NewAuditEvent {
   };
 }
 
+/** An event as the database's own writes take it (finedge_append_audit): snake_case columns. */
+export function auditEventJson(event: NewAuditEvent) {
+  return {
+    actor_type: event.actorType,
+    actor_id: event.actorId,
+    action: event.action,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    summary: event.summary,
+    request_id: event.requestId,
+    ip: event.ip,
+  };
+}
+
 /**
  * Appends one event inside the caller's transaction, so the change and its record commit or fail
  * together.

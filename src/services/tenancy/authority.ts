@@ -10,15 +10,10 @@
  */
 import type { Transaction } from "../../db/client";
 import { type RevokedGrant, revokeGrantsBeyond } from "../../db/repositories/grants.repository";
-import {
-  type InvitationRow,
-  revokeOpenInvitation,
-  type SenderStanding,
-} from "../../db/repositories/invitations.repository";
+import type { InvitationRow, SenderStanding } from "../../db/repositories/invitations.repository";
 import type { OrgRole, Role } from "../../db/schema";
-import { AppError } from "../../errors";
 import { Access } from "./access";
-import { recordAudit, recordAuditEvents } from "./audit";
+import { recordAuditEvents } from "./audit";
 import type { TenantContext } from "./context";
 import type { InvitedRole } from "./invitation-rules";
 import {
@@ -160,37 +155,6 @@ export function senderStillGrants(invitation: InvitationRow & { sender: SenderSt
     memberships: new Map(ownTenant ? sender.memberships.map((m) => [m.organizationId, m.role]) : []),
   };
   return invitationWithinReach(reachOf(standing), invitation);
-}
-
-/**
- * Checks an invitation being accepted against its sender's current standing. One that fails is revoked
- * (audited as the system's act, with the cause) and answered 409 `conflict`: the invitation conflicts with
- * the sender's standing now. Not 410: the catalogue has none, and once revoked the link answers
- * `invalid_token` like every other dead link, as the route promises - a distinct permanent status would
- * have to be kept for every revoked link to mean anything. `contextFor` gives the tenant's transaction and
- * the request's id and address; its user is not the actor.
- */
-export async function upholdInvitation(
-  contextFor: (tenantId: string, user: { id: string; role: Role }) => TenantContext,
-  invitation: InvitationRow & { sender: SenderStanding | null },
-): Promise<void> {
-  if (senderStillGrants(invitation)) return;
-  const ctx = contextFor(invitation.tenantId, { id: invitation.sender?.id ?? invitation.id, role: "viewer" });
-  await ctx.transaction(async (tx) => {
-    if (!(await revokeOpenInvitation(tx, ctx.tenantId, invitation.id, ctx.now()))) return;
-    await recordAudit(tx, ctx, {
-      action: "invitation.revoked",
-      resourceType: "invitation",
-      resourceId: invitation.id,
-      before: { email: invitation.email, role: invitation.role, organizationId: invitation.organizationId },
-      after: { revoked: true, cause: "sender_lacks_authority", issuer: invitation.invitedBy },
-      bySystem: true,
-    });
-  });
-  throw new AppError(
-    "conflict",
-    "This invitation was withdrawn: its sender no longer holds the authority to grant it. Ask for a new one.",
-  );
 }
 
 /** The tenant-level role an invitation gives a new account: an organization's role stays in the organization. */
