@@ -144,6 +144,19 @@ describe("database round trips per request", () => {
     expect((await holdings(token, portfolio.id)).cash.balance).toBe("495.00");
   });
 
+  it("a password sign-in makes two calls: the account's read, then the session with its device and event", async () => {
+    const registered = await registerUser("rt");
+    const signIn = () =>
+      counted("/api/v1/auth/login", { body: { email: registered.email, password: registered.password } });
+    await signIn();
+    // A device already seen: nothing to alert after the answer either.
+    const { response, calls } = await signIn();
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(calls).toEqual({ http: 2, websocket: 0 });
+    const { access_token } = await response.json<{ access_token: string }>();
+    expect((await api("/api/v1/auth/me", { token: access_token })).status).toBe(200);
+  });
+
   it("a refresh rotates in one call; a reused token is refused in one call, and revoked at the edge", async () => {
     const registered = await registerUser("rt");
     const refresh = (token: string) =>

@@ -42,6 +42,14 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
   return row;
 }
 
+/** The user with this e-mail address, if any, as one statement of a batch. */
+export function userByEmail(db: HttpDatabase, email: string): Read<UserRow | undefined> {
+  return read(userByEmailStatement(db, { email }), (rows) => rows[0]);
+}
+const userByEmailStatement = reusable((db, { email }: { email: string }) =>
+  db.select().from(users).where(eq(users.email, email)).limit(1),
+);
+
 /** The user with this id, if any, as one statement of a batch. */
 export function userById(db: HttpDatabase, id: string): Read<UserRow | undefined> {
   return read(userStatement(db, { id }), (rows) => rows[0]);

@@ -1,27 +1,31 @@
+import { read } from "../../db/batch";
 import {
   consumeBackupCode,
   consumeOneTimeToken,
   createOneTimeToken,
-  rememberDevice,
+  deviceSeenStatement,
 } from "../../db/repositories/credentials.repository";
+import { sessionStatements } from "../../db/repositories/sessions.repository";
 import {
   claimTotpStep,
-  findUserByEmail,
   findUserById,
   setPasswordHash,
   type UserRow,
+  userByEmail,
 } from "../../db/repositories/users.repository";
+import { knownDevices, securityEvents } from "../../db/schema";
 import { AppError } from "../../errors";
+import { afterResponse } from "../after-response";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import type { AuthServices } from "./context";
-import { describeDevice, deviceFingerprint } from "./devices";
-import { recordSecurityEvent } from "./events";
+import { describeDevice } from "./devices";
+import { logSecurityEvent, recordSecurityEvent } from "./events";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, hashPassword, verifyPassword } from "./passwords";
 import { hashToken } from "./secrets";
-import { startSession, type TokenPair } from "./sessions";
+import { firstPair, openingSession, type TokenPair } from "./sessions";
 import { backupCodeCandidates, readTotpSecret } from "./stored-factors";
 import { verifyTotp } from "./totp";
 import { maySignIn } from "./unverified";
@@ -40,40 +44,68 @@ export type LoginResult = ({ mfaRequired?: undefined } & TokenPair & { user: Use
 
 const MFA_TOKEN_SECONDS = 300;
 
-/** The last step of every sign-in: reset the failure count, notice a new device, open the session. */
+/**
+ * The last step of every sign-in: reset the failure count, open the session, notice a new device. One call
+ * to the database (the session, the device, the security event), beside the lockout object's reset; a new
+ * device's alert - its event and e-mail - goes out once the answer has.
+ */
 export async function completeLogin(ctx: AuthServices, user: UserRow, method: string) {
-  await ctx.accountGuard(lockoutKey(user, user.email)).recordSuccess();
-  const fingerprint = await deviceFingerprint(ctx.client);
-  if (await rememberDevice(ctx.db, user.id, fingerprint, ctx.now())) {
-    const device = describeDevice(ctx.client);
-    await recordSecurityEvent(ctx, {
-      type: "new_device",
-      userId: user.id,
-      tenantId: user.tenantId,
-      details: { device },
-    });
-    await sendEmail(ctx.db, await ctx.mailer(), {
-      tenantId: user.tenantId,
-      userId: user.id,
-      to: user.email,
-      template: "new_device",
-      ...renderEmail("new_device", {
-        userAgent: ctx.client.userAgent,
-        ip: ctx.client.ip,
-        country: ctx.client.country,
-        city: ctx.client.city,
-        at: ctx.now(),
-      }),
-    });
-  }
-  const pair = await startSession(ctx, user);
+  const session = await openingSession(ctx, user);
+  const now = ctx.now();
+  const details = { method, sessionId: session.row.id };
+  const [written] = await Promise.all([
+    ctx.database.read({ tenantId: user.tenantId }, (db) => {
+      const [row, token] = sessionStatements(db, session.row, session.refreshHash);
+      return {
+        device: read(
+          deviceSeenStatement(db, user.id, session.row.deviceFingerprint, now).returning({
+            firstSeenAt: knownDevices.firstSeenAt,
+          }),
+          (rows) => rows[0]?.firstSeenAt.getTime() === now.getTime(),
+        ),
+        session: read(row),
+        token: read(token),
+        event: read(
+          db.insert(securityEvents).values({
+            type: "login_success",
+            userId: user.id,
+            tenantId: user.tenantId,
+            ip: ctx.client.ip,
+            userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
+            details,
+          }),
+        ),
+      };
+    }),
+    ctx.accountGuard(lockoutKey(user, user.email)).recordSuccess(),
+  ]);
+  logSecurityEvent(ctx, { type: "login_success", userId: user.id, tenantId: user.tenantId, details });
+  if (written.device) afterResponse(ctx, "new device alert", () => alertNewDevice(ctx, user));
+  return { ...(await firstPair(ctx, user, session)), user };
+}
+
+/** Tells the owner of a sign-in from a device never seen before: a security event and an e-mail. */
+async function alertNewDevice(ctx: AuthServices, user: UserRow) {
+  const device = describeDevice(ctx.client);
   await recordSecurityEvent(ctx, {
-    type: "login_success",
+    type: "new_device",
     userId: user.id,
     tenantId: user.tenantId,
-    details: { method, sessionId: pair.sessionId },
+    details: { device },
   });
-  return { ...pair, user };
+  await sendEmail(ctx.db, await ctx.mailer(), {
+    tenantId: user.tenantId,
+    userId: user.id,
+    to: user.email,
+    template: "new_device",
+    ...renderEmail("new_device", {
+      userAgent: ctx.client.userAgent,
+      ip: ctx.client.ip,
+      country: ctx.client.country,
+      city: ctx.client.city,
+      at: ctx.now(),
+    }),
+  });
 }
 
 /** Issues the second-factor challenge; its id is stored hashed so the token works once. */
@@ -109,7 +141,7 @@ export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): P
 
 /** Password sign-in (ASVS 6.3): lockout first, the same work and answer for unknown and known e-mails. */
 export async function login(ctx: AuthServices, email: string, password: string): Promise<LoginResult> {
-  const user = await findUserByEmail(ctx.db, email);
+  const { user } = await ctx.database.read("platform", (db) => ({ user: userByEmail(db, email) }));
   await refuseIfLocked(ctx, lockoutKey(user, email));
   const hashing = hashingOf(ctx.config);
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null, hashing);
