@@ -144,6 +144,20 @@ describe("database round trips per request", () => {
     expect((await holdings(token, portfolio.id)).cash.balance).toBe("495.00");
   });
 
+  it("registration makes one call before it answers; the verification e-mail is delivered after", async () => {
+    const { requestId, headers } = tagged();
+    const response = await api("/api/v1/auth/register", {
+      body: { email: uniqueEmail("rt-reg"), password: PASSWORD },
+      headers,
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const calls = (await untilCalls(requestId, 2)).http;
+    expect(calls[0]?.some((sql) => sql.includes('insert into "tenants"'))).toBe(true);
+    // After the answer: the delivery attempt's mark on the queued message.
+    expect(calls.slice(1).every((call) => call.some((sql) => sql.includes('"email_outbox"')))).toBe(true);
+    expect(calls).toHaveLength(2);
+  });
+
   it("a password sign-in makes two calls: the account's read, then the session with its device and event", async () => {
     const registered = await registerUser("rt");
     const signIn = () =>

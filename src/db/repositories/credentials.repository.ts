@@ -86,16 +86,6 @@ export function deviceSeenStatement(db: Querier, userId: string, fingerprint: st
     });
 }
 
-/** Records a device sighting; true when this user had never been seen on it. */
-export async function rememberDevice(db: Database, userId: string, fingerprint: string, now: Date) {
-  const inserted = await db
-    .insert(knownDevices)
-    .values({ userId, fingerprint, firstSeenAt: now, lastSeenAt: now })
-    .onConflictDoUpdate({ target: [knownDevices.userId, knownDevices.fingerprint], set: { lastSeenAt: now } })
-    .returning({ firstSeenAt: knownDevices.firstSeenAt });
-  return inserted[0]?.firstSeenAt.getTime() === now.getTime();
-}
-
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 
 /** Appends a security event. */

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { Database } from "../client";
+import type { Database, Querier } from "../client";
 import { emailOutbox } from "../schema";
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
@@ -31,20 +31,22 @@ export async function enqueueEmail(
   db: Database,
   message: OutboxMessage & { id?: string },
 ): Promise<{ id: string }> {
-  const [row] = await db
-    .insert(emailOutbox)
-    .values({
-      ...(message.id ? { id: message.id } : {}),
-      tenantId: message.tenantId ?? null,
-      userId: message.userId ?? null,
-      toAddress: message.to,
-      template: message.template,
-      subject: message.subject,
-      bodyText: message.bodyText,
-    })
-    .returning({ id: emailOutbox.id });
+  const [row] = await enqueueEmailStatement(db, message).returning({ id: emailOutbox.id });
   if (!row) throw new Error("outbox insert returned nothing");
   return row;
+}
+
+/** Queues a message as a statement of the caller's batch. */
+export function enqueueEmailStatement(db: Querier, message: OutboxMessage & { id?: string }) {
+  return db.insert(emailOutbox).values({
+    ...(message.id ? { id: message.id } : {}),
+    tenantId: message.tenantId ?? null,
+    userId: message.userId ?? null,
+    toAddress: message.to,
+    template: message.template,
+    subject: message.subject,
+    bodyText: message.bodyText,
+  });
 }
 
 /** Pending messages, oldest first. */
@@ -59,7 +61,12 @@ export async function pendingEmails(db: Database, limit: number): Promise<Outbox
 
 /** Records a delivery the provider accepted. */
 export async function markSent(db: Database, id: string, at: Date): Promise<void> {
-  await db
+  await markSentStatement(db, id, at);
+}
+
+/** `markSent` as a statement of the caller's batch. */
+export function markSentStatement(db: Querier, id: string, at: Date) {
+  return db
     .update(emailOutbox)
     .set({ status: "sent", sentAt: at, attempts: sql`${emailOutbox.attempts} + 1` })
     .where(eq(emailOutbox.id, id));
@@ -71,7 +78,12 @@ export async function markSent(db: Database, id: string, at: Date): Promise<void
  * cannot lose an increment; a row already sent is left alone.
  */
 export async function markFailed(db: Database, id: string, error: string): Promise<void> {
-  await db
+  await markFailedStatement(db, id, error);
+}
+
+/** `markFailed` as a statement of the caller's batch. */
+export function markFailedStatement(db: Querier, id: string, error: string) {
+  return db
     .update(emailOutbox)
     .set({
       attempts: sql`${emailOutbox.attempts} + 1`,

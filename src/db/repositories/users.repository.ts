@@ -1,34 +1,10 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type Read, read, reusable } from "../batch";
 import type { Database, HttpDatabase, Transaction } from "../client";
-import { type Role, tenants, users } from "../schema";
+import { tenants, users } from "../schema";
 
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
-
-/** Creates a tenant and its first user (its tenant_admin) in one transaction. */
-export async function createTenantWithAdmin(
-  db: Database,
-  input: { tenantName: string; email: string; displayName: string | null; passwordHash: string; role: Role },
-): Promise<{ tenant: TenantRow; user: UserRow }> {
-  return db.transaction(async (tx) => {
-    const [tenant] = await tx.insert(tenants).values({ name: input.tenantName }).returning();
-    if (!tenant) throw new Error("tenant insert returned nothing");
-    const [user] = await tx
-      .insert(users)
-      .values({
-        tenantId: tenant.id,
-        email: input.email,
-        displayName: input.displayName,
-        passwordHash: input.passwordHash,
-        passwordChangedAt: new Date(),
-        role: input.role,
-      })
-      .returning();
-    if (!user) throw new Error("user insert returned nothing");
-    return { tenant, user };
-  });
-}
 
 /** The user with this (lower-cased) e-mail, if any. */
 export async function findUserByEmail(db: Database, email: string): Promise<UserRow | undefined> {

@@ -1,15 +1,17 @@
-import { createOneTimeToken, rememberDevice } from "../../db/repositories/credentials.repository";
-import { createTenantWithAdmin } from "../../db/repositories/users.repository";
+import { read } from "../../db/batch";
+import { createOneTimeToken, deviceSeenStatement } from "../../db/repositories/credentials.repository";
+import { sessionStatements } from "../../db/repositories/sessions.repository";
+import { oneTimeTokens, securityEvents, tenants, users } from "../../db/schema";
 import { isUniqueViolation, unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
-import { sendEmail } from "../email/outbox";
+import { afterResponse } from "../after-response";
+import { queuedEmail, sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
-import { deviceFingerprint } from "./devices";
-import { recordSecurityEvent } from "./events";
+import { logSecurityEvent } from "./events";
 import { checkPasswordPolicy, hashingOf, hashPassword } from "./passwords";
 import { generateOpaqueToken, hashToken } from "./secrets";
-import { startSession } from "./sessions";
+import { firstPair, openingSession } from "./sessions";
 import { releaseExpiredHolder } from "./unverified";
 
 const EMAIL_KEY = ["users_email_key"];
@@ -49,7 +51,8 @@ export async function sendVerificationEmail(
 
 /**
  * Self-service registration: a new tenant with the registrant as its tenant_admin, a verification
- * e-mail, and a session on this device. A taken e-mail is 409 (registration may say so; login may not),
+ * e-mail, and a session on this device - all in one call to the database (ids chosen here); the e-mail is
+ * delivered once the answer is out. A taken e-mail is 409 (registration may say so; login may not),
  * unless the account holding it never verified it within a day: that one is released and replaced.
  */
 export async function register(
@@ -58,26 +61,80 @@ export async function register(
 ) {
   assertPasswordPolicy(input.password, input.email);
   const passwordHash = await hashPassword(input.password, hashingOf(ctx.config));
-  const account = {
-    tenantName: input.tenantName ?? `${input.email.split("@")[1] ?? "new"} workspace`,
-    email: input.email,
-    displayName: input.displayName,
-    passwordHash,
-    role: "tenant_admin" as const,
+  const now = ctx.now();
+  const tenant = {
+    id: crypto.randomUUID(),
+    name: input.tenantName ?? `${input.email.split("@")[1] ?? "new"} workspace`,
   };
-  let created: Awaited<ReturnType<typeof createTenantWithAdmin>>;
+  const userId = crypto.randomUUID();
+  const session = await openingSession(ctx, { id: userId, tenantId: tenant.id });
+  const verification = generateOpaqueToken();
+  const email = await queuedEmail(await ctx.mailer(), {
+    tenantId: tenant.id,
+    userId,
+    to: input.email,
+    template: "verify_email",
+    ...renderEmail("verify_email", { appUrl: ctx.config.APP_URL, token: verification }),
+  });
+  const verificationHash = await hashToken(verification);
+  const { client } = ctx;
+  const write = () =>
+    ctx.database.read({ tenantId: tenant.id }, (db) => {
+      const [sessionRow, refreshToken] = sessionStatements(db, session.row, session.refreshHash);
+      return {
+        tenant: read(db.insert(tenants).values(tenant).returning(), (rows) => rows[0]),
+        user: read(
+          db
+            .insert(users)
+            .values({
+              id: userId,
+              tenantId: tenant.id,
+              email: input.email,
+              displayName: input.displayName,
+              passwordHash,
+              passwordChangedAt: now,
+              role: "tenant_admin",
+            })
+            .returning(),
+          (rows) => rows[0],
+        ),
+        device: read(deviceSeenStatement(db, userId, session.row.deviceFingerprint, now)),
+        event: read(
+          db.insert(securityEvents).values({
+            type: "register",
+            userId,
+            tenantId: tenant.id,
+            ip: client.ip,
+            userAgent: client.userAgent?.slice(0, 512) ?? null,
+          }),
+        ),
+        verification: read(
+          db.insert(oneTimeTokens).values({
+            userId,
+            purpose: "verify_email",
+            tokenHash: verificationHash,
+            expiresAt: new Date(now.getTime() + EMAIL_TOKEN_SECONDS.verify_email * 1000),
+          }),
+        ),
+        email: read(email.statement(db)),
+        session: read(sessionRow),
+        refreshToken: read(refreshToken),
+      };
+    });
+  let written: Awaited<ReturnType<typeof write>>;
   try {
-    created = await createTenantWithAdmin(ctx.db, account);
+    written = await write();
   } catch (error) {
     if (!isUniqueViolation(error, EMAIL_KEY)) throw error;
     // Taken - unless only by an account that never verified it in time: that one is released, once.
     if (!(await releaseExpiredHolder(ctx, input.email, "registration"))) throw emailTaken();
-    created = await unlessDuplicate(EMAIL_KEY, emailTaken, () => createTenantWithAdmin(ctx.db, account));
+    written = await unlessDuplicate(EMAIL_KEY, emailTaken, write);
   }
-  const { tenant, user } = created;
-  await rememberDevice(ctx.db, user.id, await deviceFingerprint(ctx.client), ctx.now());
-  await recordSecurityEvent(ctx, { type: "register", userId: user.id, tenantId: tenant.id });
-  await sendVerificationEmail(ctx, user);
-  const pair = await startSession(ctx, user);
-  return { user, tenant, tokens: pair };
+  const { user } = written;
+  if (!written.tenant || !user) throw new Error("registration wrote nothing");
+  logSecurityEvent(ctx, { type: "register", userId, tenantId: tenant.id, details: {} });
+  afterResponse(ctx, "verification e-mail", async () => {
+    await email.deliver(ctx.database);
+  });
+  return { user, tenant: written.tenant, tokens: await firstPair(ctx, user, session) };
 }

@@ -4,7 +4,6 @@ import {
   type NewSession,
   revokeSession,
   revokeUserSessions,
-  sessionStatements,
 } from "../../db/repositories/sessions.repository";
 import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
@@ -105,16 +104,6 @@ export const firstPair = (
   user: Pick<UserRow, "id" | "tenantId" | "role">,
   session: OpeningSession,
 ) => tokenPair(ctx, user, session.row.id, session.refreshToken);
-
-/** Opens a session on this device and issues its first token pair: one call to the database. */
-export async function startSession(ctx: AuthServices, user: UserRow): Promise<TokenPair> {
-  const session = await openingSession(ctx, user);
-  await ctx.database.read({ tenantId: user.tenantId }, (db) => {
-    const [row, token] = sessionStatements(db, session.row, session.refreshHash);
-    return { row: read(row), token: read(token) };
-  });
-  return firstPair(ctx, user, session);
-}
 
 /** Ends one session now: in the database and in the user's session authority (checked on every request). */
 export async function endSession(ctx: AuthServices, userId: string, sessionId: string, reason: string) {

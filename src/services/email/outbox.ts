@@ -8,11 +8,15 @@
  * it to the provider or to the local mailbox. Rows written before sealing are read as they are.
  */
 
-import type { Database } from "../../db/client";
+import { read } from "../../db/batch";
+import type { Database, Querier, RequestDatabase } from "../../db/client";
 import {
   enqueueEmail,
+  enqueueEmailStatement,
   markFailed,
+  markFailedStatement,
   markSent,
+  markSentStatement,
   type OutboxMessage,
   pendingEmails,
 } from "../../db/repositories/outbox.repository";
@@ -62,14 +66,23 @@ async function attempt(
   row: { id: string; to: string; subject: string; bodyText: string },
   now: () => Date,
 ): Promise<boolean> {
+  const failure = await sendOne(sender, row);
+  if (failure === undefined) await markSent(db, row.id, now());
+  else await markFailed(db, row.id, failure);
+  return failure === undefined;
+}
+
+/** Hands a message to the provider: undefined when it took it, else what went wrong. */
+async function sendOne(
+  sender: EmailSender,
+  row: { id: string; to: string; subject: string; bodyText: string },
+): Promise<string | undefined> {
   try {
     await sender.send({ to: row.to, subject: row.subject, bodyText: row.bodyText, idempotencyKey: row.id });
+    return undefined;
   } catch (error) {
-    await markFailed(db, row.id, describeFailure(error));
-    return false;
+    return describeFailure(error);
   }
-  await markSent(db, row.id, now());
-  return true;
 }
 
 /**
@@ -122,4 +135,30 @@ export async function sendEmail(
   await enqueueEmail(db, { ...message, id, bodyText: sealed });
   const sent = await attempt(db, mailer.sender, { id, ...message }, now);
   return { id, sent };
+}
+
+/**
+ * A message to queue as a statement of the caller's own write (its body sealed, its id chosen here), and its
+ * delivery to attempt once that write has committed - after the response, so a distant caller does not wait
+ * on the provider; the attempt's outcome is marked in one call. A sender failure is recorded on the row and
+ * left for the next drain.
+ */
+export async function queuedEmail(
+  mailer: Mailer,
+  message: OutboxMessage<EmailTemplate>,
+  { now = () => new Date() }: Pick<DeliveryOptions, "now"> = {},
+) {
+  const id = crypto.randomUUID();
+  const sealed = await seal(requireSealing(mailer), message.bodyText, outboxBodyContext(id));
+  return {
+    statement: (db: Querier) => enqueueEmailStatement(db, { ...message, id, bodyText: sealed }),
+    deliver: async (database: RequestDatabase) => {
+      const failure = await sendOne(mailer.sender, { id, ...message });
+      await database.read("platform", (db) => ({
+        mark: read(
+          failure === undefined ? markSentStatement(db, id, now()) : markFailedStatement(db, id, failure),
+        ),
+      }));
+    },
+  };
 }
