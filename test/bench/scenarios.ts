@@ -244,8 +244,9 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    // A money movement: portfolio lock, balance checks, balanced postings, audit event, one transaction.
-    name: "POST /api/v1/portfolios/{id}/transactions (buy)",
+    // A money movement as a careful client sends it, with a fresh Idempotency-Key: the read it is decided on,
+    // then one call - key claimed, portfolio locked, balances checked, postings, audit event, answer recorded.
+    name: "POST /api/v1/portfolios/{id}/transactions (buy, Idempotency-Key)",
     target: "api",
     expectStatus: 201,
     prepare: async (apiUrl) => {
@@ -255,6 +256,10 @@ export const scenarios: Scenario[] = [
         path: `${world.portfolioPath}/transactions`,
         headers: { ...json, ...world.auth },
         body: JSON.stringify({ type: "buy", asset_id: world.assetId, quantity: "1", price: "100.25" }),
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...(request.headers as Record<string, string>), "idempotency-key": crypto.randomUUID() },
+        }),
       };
     },
   },
