@@ -15,9 +15,10 @@ LANGUAGE sql STABLE AS $$
     FROM portfolio_transactions WHERE portfolio_id = portfolio AND status <> 'cancelled'
 $$;
 --> statement-breakpoint
--- Whether the caller still holds a permission in an organization, read now rather than trusted from the
--- decision: an active user whose tenant-wide role, or whose role in the organization, is one of `roles`; or a
--- live API key with `scope`, confined to no organization or to this one. The tenant must be active.
+-- Whether the caller still holds a permission in an organization (or, with none, in the tenant), read now
+-- rather than trusted from the decision: an active user whose tenant-wide role, or whose role in the
+-- organization, is one of `roles`; or a live API key with `scope`, confined to no organization or to this one.
+-- The tenant must be active.
 CREATE OR REPLACE FUNCTION finedge_caller_holds(tenant uuid, caller jsonb, organization uuid) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT EXISTS (SELECT 1 FROM tenants t WHERE t.id = tenant AND t.status = 'active')
@@ -35,7 +36,7 @@ LANGUAGE sql STABLE AS $$
          SELECT 1 FROM api_keys k
           WHERE k.id = (caller->>'id')::uuid AND k.tenant_id = tenant AND k.revoked_at IS NULL
             AND (k.expires_at IS NULL OR k.expires_at > now())
-            AND (k.organization_id IS NULL OR k.organization_id = organization)
+            AND (organization IS NULL OR k.organization_id IS NULL OR k.organization_id = organization)
             AND caller->>'scope' = ANY (k.scopes))
        ELSE false
      END
@@ -63,36 +64,23 @@ LANGUAGE sql AS $$
         created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
 $$;
 --> statement-breakpoint
--- The write. `p` (built by src/services/portfolios/ledger-call.ts):
---   tenant_id; caller (for finedge_caller_holds); idempotency {key, route, hash, now, expires_at,
---   replay_audit} or null; refusal {status, body, content_type}: a refusal the Worker decided, only to record;
---   portfolio {id, organization_id, status, allow_negative_cash, book | newest_at}: what the decision rested on;
---   holds [{kind, unit, amount, may_go_negative, refusal}]: what must be available, with the refusal if not;
---   accounts [{kind, unit, asset_id, may_go_negative}] to open; reserve [{kind, unit, delta}];
---   status_change {id, status, at}; transaction (a portfolio_transactions row); postings [{kind, unit, amount}]
---   for `posting_transaction_id`, in order; at (the write's time); audit [events]; response {status, body,
---   content_type}.
--- Returns {outcome, status, body, content_type}: outcome is done, refused or replayed (with the response),
--- in_flight (a duplicate holds the key), reused (the key names another request), or stale (what the decision
--- rested on changed: nothing was written, decide again).
-CREATE OR REPLACE FUNCTION finedge_ledger_write(p jsonb) RETURNS jsonb
+-- The start of every decided write (`p` as below: tenant_id, idempotency, refusal). It must run in the
+-- tenant's own scope. Under an Idempotency-Key (key, route, hash, now, expires_at, replay_audit) the key is
+-- claimed until the transaction ends - a lock never held across round trips. Returns NULL when the write may
+-- go ahead, else the outcome to return: in_flight (a duplicate holds the key), reused (the key names another
+-- request), replayed (the recorded answer; the replay is audited), or refused (a refusal the Worker decided,
+-- now recorded under the key).
+CREATE OR REPLACE FUNCTION finedge_write_begin(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   tenant uuid := (p->>'tenant_id')::uuid;
-  idem jsonb := p->'idempotency';
-  expected jsonb := p->'portfolio';
+  idem jsonb := nullif(p->'idempotency', 'null'::jsonb);
   stored idempotency_keys;
-  folio portfolios;
-  item jsonb;
-  acct ledger_accounts;
-  txn portfolio_transactions;
 BEGIN
   IF tenant IS DISTINCT FROM nullif(current_setting('finedge.tenant_id', true), '')::uuid THEN
-    RAISE EXCEPTION 'finedge_ledger_write: called outside the tenant''s scope' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'finedge_write_begin: called outside the tenant''s scope' USING ERRCODE = 'insufficient_privilege';
   END IF;
-
-  -- The key: a duplicate in flight holds its lock until its transaction ends (one call: never across round trips).
-  IF idem IS NOT NULL AND idem <> 'null'::jsonb THEN
+  IF idem IS NOT NULL THEN
     IF NOT pg_try_advisory_xact_lock(
          hashtextextended('idempotency:' || tenant || ':' || (idem->>'route') || ':' || (idem->>'key'), 0)) THEN
       RETURN jsonb_build_object('outcome', 'in_flight');
@@ -109,13 +97,59 @@ BEGIN
       RETURN jsonb_build_object('outcome', 'replayed', 'status', stored.response_status,
                                 'body', stored.response_body, 'content_type', stored.response_content_type);
     END IF;
-  ELSE
-    idem := NULL;
   END IF;
-
-  IF p->'refusal' IS NOT NULL AND p->'refusal' <> 'null'::jsonb THEN
+  IF nullif(p->'refusal', 'null'::jsonb) IS NOT NULL THEN
     IF idem IS NOT NULL THEN PERFORM finedge_record_response(tenant, idem, p->'refusal'); END IF;
     RETURN (p->'refusal') || jsonb_build_object('outcome', 'refused');
+  END IF;
+  RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+-- The end of every decided write: its audit events appended, its answer recorded under the Idempotency-Key
+-- (if any) and returned as done.
+CREATE OR REPLACE FUNCTION finedge_write_end(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  tenant uuid := (p->>'tenant_id')::uuid;
+  idem jsonb := nullif(p->'idempotency', 'null'::jsonb);
+  item jsonb;
+BEGIN
+  FOR item IN SELECT value FROM jsonb_array_elements(coalesce(p->'audit', '[]'::jsonb)) LOOP
+    PERFORM finedge_append_audit(tenant, item);
+  END LOOP;
+  IF idem IS NOT NULL THEN PERFORM finedge_record_response(tenant, idem, p->'response'); END IF;
+  RETURN (p->'response') || jsonb_build_object('outcome', 'done');
+END;
+$$;
+--> statement-breakpoint
+-- The write. `p` (built by src/services/portfolios/ledger-call.ts):
+--   tenant_id; caller (for finedge_caller_holds); idempotency {key, route, hash, now, expires_at,
+--   replay_audit} or null; refusal {status, body, content_type}: a refusal the Worker decided, only to record;
+--   portfolio {id, organization_id, status, allow_negative_cash, book | newest_at}: what the decision rested on;
+--   holds [{kind, unit, amount, may_go_negative, refusal}]: what must be available, with the refusal if not;
+--   accounts [{kind, unit, asset_id, may_go_negative}] to open; reserve [{kind, unit, delta}];
+--   status_change {id, status, at}; transaction (a portfolio_transactions row); postings [{kind, unit, amount}]
+--   for `posting_transaction_id`, in order; at (the write's time); audit [events]; response {status, body,
+--   content_type}.
+-- Returns {outcome, status, body, content_type}: outcome is done, refused or replayed (with the response),
+-- in_flight (a duplicate holds the key), reused (the key names another request), or stale (what the decision
+-- rested on changed: nothing was written, decide again).
+CREATE OR REPLACE FUNCTION finedge_ledger_write(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  tenant uuid := (p->>'tenant_id')::uuid;
+  idem jsonb := nullif(p->'idempotency', 'null'::jsonb);
+  expected jsonb := p->'portfolio';
+  begun jsonb;
+  folio portfolios;
+  item jsonb;
+  acct ledger_accounts;
+  txn portfolio_transactions;
+BEGIN
+  begun := finedge_write_begin(p);
+  IF begun IS NOT NULL THEN
+    RETURN begun;
   END IF;
 
   -- What the decision rested on, under the portfolio's lock.
@@ -194,15 +228,11 @@ BEGIN
     END IF;
   END LOOP;
 
-  FOR item IN SELECT value FROM jsonb_array_elements(coalesce(p->'audit', '[]'::jsonb)) LOOP
-    PERFORM finedge_append_audit(tenant, item);
-  END LOOP;
-
-  IF idem IS NOT NULL THEN PERFORM finedge_record_response(tenant, idem, p->'response'); END IF;
-  RETURN (p->'response') || jsonb_build_object('outcome', 'done');
+  RETURN finedge_write_end(p);
 END;
 $$;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION finedge_book_version(uuid), finedge_caller_holds(uuid, jsonb, uuid),
-  finedge_append_audit(uuid, jsonb), finedge_record_response(uuid, jsonb, jsonb), finedge_ledger_write(jsonb)
+  finedge_append_audit(uuid, jsonb), finedge_record_response(uuid, jsonb, jsonb),
+  finedge_write_begin(jsonb), finedge_write_end(jsonb), finedge_ledger_write(jsonb)
   TO finedge_app;

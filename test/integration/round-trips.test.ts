@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { api, mailboxToken, PASSWORD, registerUser, uniqueEmail } from "./auth-helpers";
 import { databaseCalls, databaseStatements } from "./helpers";
-import { createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
+import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
 
@@ -122,6 +122,23 @@ describe("database round trips per request", () => {
     expect(refused.response.status).toBe(422);
     expect(refused.calls).toEqual({ http: 1, websocket: 0 });
     expect((await holdings(token, portfolio.id)).cash.balance).toBe("480.00");
+  });
+
+  it("a price batch makes two calls, and a conflicting one is refused on the read", async () => {
+    const tenant = await createTenant("rt");
+    const asset = await createAsset(tenant);
+    const body = {
+      items: [{ symbol: asset.symbol, price: "10.5", currency: "USD", at: "2025-03-01T00:00:00Z" }],
+    };
+    const key = { "Idempotency-Key": crypto.randomUUID() };
+    const first = await counted("/api/v1/prices", { token: tenant.admin.token, body, headers: key });
+    expect(first.response.status, await first.response.clone().text()).toBe(200);
+    expect(await first.response.json()).toEqual({ received: 1, inserted: 1, unchanged: 0 });
+    expect(first.calls).toEqual({ http: 2, websocket: 0 });
+    const other = { items: [{ ...body.items[0], price: "11" }] };
+    const refused = await counted("/api/v1/prices", { token: tenant.admin.token, body: other });
+    expect(refused.response.status).toBe(409);
+    expect(refused.calls).toEqual({ http: 1, websocket: 0 });
   });
 
   it("settling, cancelling and reversing make two calls each", async () => {

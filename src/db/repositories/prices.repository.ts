@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, lte, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
-import { assetPrices } from "../tables/portfolios";
+import { assetPrices, assets } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
 const history = keyset(assetPrices.at, assetPrices.id);
@@ -47,6 +47,28 @@ export async function pricesAt(
           ats.map((at) => sql`${at}`),
           sql`, `,
         )}]::timestamptz[]))`,
+      ),
+    );
+}
+
+/** The prices recorded at exactly these (symbol, instant) pairs, as a statement of a batch. */
+export function pricesAtSymbols(db: Querier, tenantId: string, pairs: Array<{ symbol: string; at: Date }>) {
+  const symbols = sql.join(
+    pairs.map((pair) => sql`${pair.symbol}`),
+    sql`, `,
+  );
+  const ats = sql.join(
+    pairs.map((pair) => sql`${pair.at.toISOString()}`),
+    sql`, `,
+  );
+  return db
+    .select({ assetId: assetPrices.assetId, at: assetPrices.at, price: assetPrices.price })
+    .from(assetPrices)
+    .innerJoin(assets, and(eq(assets.tenantId, assetPrices.tenantId), eq(assets.id, assetPrices.assetId)))
+    .where(
+      and(
+        eq(assets.tenantId, tenantId),
+        sql`(${assets.symbol}, ${assetPrices.at}) in (select * from unnest(array[${symbols}]::text[], array[${ats}]::timestamptz[]))`,
       ),
     );
 }

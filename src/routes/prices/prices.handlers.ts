@@ -4,6 +4,7 @@ import { tenantOf } from "../../middleware/authorize";
 import { Dec, formatPrice } from "../../services/money/decimal";
 import * as prices from "../../services/portfolios/prices";
 import type { PricePoint } from "../../services/portfolios/types";
+import { answered, refusalAnswer } from "../idempotent";
 import { pageBody } from "../page";
 import type * as routes from "./prices.routes";
 
@@ -15,11 +16,22 @@ const toPointView = (row: Pick<PricePoint, "price" | "at" | "source">) => ({
 
 export const ingestPrices: RouteHandler<typeof routes.ingestPrices, AppEnv> = async (c) => {
   const { items } = c.req.valid("json");
-  const result = await prices.ingestPrices(
+  const answer = await prices.ingestPrices(
     tenantOf(c),
     items.map((item) => ({ ...item, at: new Date(item.at) })),
+    {
+      idempotency: c.get("idempotency"),
+      answers: {
+        ingested: (summary) => ({
+          status: 200,
+          body: JSON.stringify(summary),
+          contentType: "application/json",
+        }),
+        refusal: refusalAnswer(c),
+      },
+    },
   );
-  return c.json(result, 200);
+  return answered(c, answer);
 };
 
 export const getPrices: RouteHandler<typeof routes.getPrices, AppEnv> = async (c) => {

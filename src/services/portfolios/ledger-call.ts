@@ -15,6 +15,7 @@ import { sql } from "drizzle-orm";
 import { firstRow } from "../../db/batch";
 import type { AccountSpec } from "../../db/repositories/ledger.repository";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
+import { requirementOf } from "../../db/requirements";
 import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { Dec } from "../money/decimal";
@@ -40,7 +41,7 @@ export interface Hold {
 }
 
 /** The write the Worker decided on. */
-export interface LedgerWrite {
+export interface LedgerWrite extends DecidedWrite {
   /** What the decision rested on: the portfolio as read, and the books' version or the newest time seen. */
   portfolio: {
     id: string;
@@ -60,8 +61,6 @@ export interface LedgerWrite {
   /** A new portfolio_transactions row, snake_case, as the database stores it. */
   transaction?: Record<string, unknown>;
   postings?: { transactionId: string; entries: Array<{ account: AccountSpec; amount: Dec }> };
-  audit: AuditEntry[];
-  answer: Answer;
 }
 
 /** The portfolio as the decision read it; `guard` adds what of its books the decision rested on. */
@@ -125,11 +124,9 @@ function idempotencyOf(ctx: TenantContext, request: IdempotentRequest | undefine
   };
 }
 
-function payloadOf(ctx: TenantContext, permission: Permission, write: LedgerWrite) {
+function ledgerPayload(ctx: TenantContext, write: LedgerWrite) {
   const { portfolio } = write;
   return {
-    tenant_id: ctx.tenantId,
-    caller: callerCheck(ctx, permission),
     portfolio: {
       id: portfolio.id,
       organization_id: portfolio.organizationId,
@@ -170,8 +167,6 @@ function payloadOf(ctx: TenantContext, permission: Permission, write: LedgerWrit
         }
       : {}),
     at: ctx.now().toISOString(),
-    audit: write.audit.map((entry) => auditEventJson(eventOf(ctx, entry))),
-    response: answerOf(write.answer),
   };
 }
 
@@ -181,43 +176,73 @@ const isOverdraft = (error: unknown): boolean => {
   return pg?.code === "23514" && pg.constraint === "ledger_accounts_available_non_negative";
 };
 
+/** The database functions that make a decided write (migrations/0012, 0015). */
+type WriteFunction = "finedge_ledger_write" | "finedge_ingest_prices";
+
 /**
  * One call: the write (or a refusal to record) in one transaction, in one round trip. The database's own
  * refusal to overdraw (the accounts' CHECK) becomes the same 422 the checks give - the last wall, should a
- * check ever be missed.
+ * check ever be missed; a write that found what it rested on changed midway (`finedge_require:stale`) is
+ * stale, like one that found it before writing.
  */
-async function call(ctx: TenantContext, payload: Record<string, unknown>): Promise<Outcome> {
-  const row = await ctx
-    .readOne((db) =>
-      db.execute(sql`select finedge_ledger_write(${JSON.stringify(payload)}::jsonb) as result`),
-    )
-    .catch((error: unknown) => {
-      if (!isOverdraft(error)) throw error;
-      throw new AppError("insufficient_funds", "The transaction would overdraw an account.", {
-        cause: error,
-      });
-    });
+async function call(
+  ctx: TenantContext,
+  fn: WriteFunction,
+  payload: Record<string, unknown>,
+): Promise<Outcome> {
+  const text = JSON.stringify(payload);
+  const statement = sql`select ${sql.raw(fn)}(${text}::jsonb) as result`;
+  let row: unknown;
+  try {
+    row = await ctx.readOne((db) => db.execute(statement));
+  } catch (error) {
+    if (requirementOf(error) === "stale") return { outcome: "stale" };
+    if (!isOverdraft(error)) throw error;
+    throw new AppError("insufficient_funds", "The transaction would overdraw an account.", { cause: error });
+  }
   const result = firstRow<{ result: Outcome | string }>()(row)?.result;
-  if (!result) throw new Error("finedge_ledger_write returned nothing");
+  if (!result) throw new Error(`${fn} returned nothing`);
   return typeof result === "string" ? (JSON.parse(result) as Outcome) : result;
 }
 
+/** What every decided write carries: its audit events and the answer it gives. */
+export interface DecidedWrite {
+  audit: AuditEntry[];
+  answer: Answer;
+}
+
+/** How a decided write is made: which function, its payload, and what the client is told when it stays stale. */
+export interface WriteOptions<W extends DecidedWrite> {
+  permission: Permission;
+  idempotency: IdempotentRequest | undefined;
+  refusal: RefusalRenderer;
+  fn: WriteFunction;
+  payload: (write: W) => Record<string, unknown>;
+  stale: string;
+}
+
 /**
- * Decides and makes a ledger write: `decide` reads (one batch) and returns the write, or throws the refusal.
- * A refusal that is an outcome is recorded under the Idempotency-Key, if one was given, so a retry gets it
+ * Decides and makes a write: `decide` reads (one batch) and returns the write, or throws the refusal. A
+ * refusal that is an outcome is recorded under the Idempotency-Key, if one was given, so a retry gets it
  * again - unless the key already holds an answer, which is then given instead.
  */
-export async function ledgerWrite(
+export async function decidedWrite<W extends DecidedWrite>(
   ctx: TenantContext,
-  options: { permission: Permission; idempotency: IdempotentRequest | undefined; refusal: RefusalRenderer },
-  decide: () => Promise<LedgerWrite>,
+  options: WriteOptions<W>,
+  decide: () => Promise<W>,
 ): Promise<Answer> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let payload: Record<string, unknown>;
     let audited = 0;
     try {
       const write = await decide();
-      payload = payloadOf(ctx, options.permission, write);
+      payload = {
+        tenant_id: ctx.tenantId,
+        caller: callerCheck(ctx, options.permission),
+        ...options.payload(write),
+        audit: write.audit.map((entry) => auditEventJson(eventOf(ctx, entry))),
+        response: answerOf(write.answer),
+      };
       audited = write.audit.length;
     } catch (error) {
       if (!(options.idempotency && error instanceof AppError && isStoredRefusal(error))) throw error;
@@ -228,7 +253,7 @@ export async function ledgerWrite(
     }
     // The standing is known once the decision has read: the replay's audit event names the actor.
     const idempotency = idempotencyOf(ctx, options.idempotency);
-    const outcome = await call(ctx, { ...payload, idempotency: idempotency ?? null });
+    const outcome = await call(ctx, options.fn, { ...payload, idempotency: idempotency ?? null });
     switch (outcome.outcome) {
       case "done":
       case "refused":
@@ -255,7 +280,22 @@ export async function ledgerWrite(
         continue;
     }
   }
-  throw new AppError("conflict", "The portfolio kept changing while this request was decided; retry it.", {
-    headers: { "Retry-After": "1" },
-  });
+  throw new AppError("conflict", options.stale, { headers: { "Retry-After": "1" } });
 }
+
+/** A ledger write (finedge_ledger_write): a money movement, decided on one read and made in one call. */
+export const ledgerWrite = (
+  ctx: TenantContext,
+  options: { permission: Permission; idempotency: IdempotentRequest | undefined; refusal: RefusalRenderer },
+  decide: () => Promise<LedgerWrite>,
+) =>
+  decidedWrite(
+    ctx,
+    {
+      ...options,
+      fn: "finedge_ledger_write",
+      payload: (write) => ledgerPayload(ctx, write),
+      stale: "The portfolio kept changing while this request was decided; retry it.",
+    },
+    decide,
+  );
