@@ -16,8 +16,8 @@ import { secured } from "./secured";
 
 /** The security part of a contract for a route that moves money: `secured`, then Idempotency-Key. */
 export function securedIdempotent(permission: Permission, options: IdempotencyOptions = {}) {
-  // A write that honours the key itself reads the caller's standing in its own first batch.
-  const security = secured(permission, options.inWrite ? { standingInBatch: true } : {});
+  // The write honours the key itself, and reads the caller's standing in its own first batch.
+  const security = secured(permission, { standingInBatch: true });
   return { ...security, middleware: [...security.middleware, afterValidation(idempotency(options))] };
 }
 

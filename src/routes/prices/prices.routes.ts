@@ -27,7 +27,7 @@ export const ingestPrices = defineRoute({
   path: "/api/v1/prices",
   "x-rate-limit": "prices",
   tags,
-  ...securedIdempotent("prices:write", { inWrite: true }),
+  ...securedIdempotent("prices:write"),
   summary:
     "Record a batch of prices, all or nothing. Each (asset, instant) is recorded once: the same price again is a no-op, a different one is 409 (prices are never rewritten).",
   request: {
