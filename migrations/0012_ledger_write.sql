@@ -16,9 +16,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 --> statement-breakpoint
 -- Whether the caller still holds a permission in an organization (or, with none, in the tenant), read now
--- rather than trusted from the decision: an active user whose tenant-wide role, or whose role in the
--- organization, is one of `roles`; or a live API key with `scope`, confined to no organization or to this one.
--- The tenant must be active.
+-- rather than trusted from the decision: an active user whose tenant role (for the tenant, or when it is
+-- tenant-wide) or whose role in the organization is one of `roles`; or a live API key with `scope`, confined
+-- to no organization or to this one. The tenant must be active.
 CREATE OR REPLACE FUNCTION finedge_caller_holds(tenant uuid, caller jsonb, organization uuid) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT EXISTS (SELECT 1 FROM tenants t WHERE t.id = tenant AND t.status = 'active')
@@ -26,7 +26,7 @@ LANGUAGE sql STABLE AS $$
        WHEN 'user' THEN EXISTS (
          SELECT 1 FROM users u
           WHERE u.id = (caller->>'id')::uuid AND u.tenant_id = tenant AND u.status = 'active'
-            AND CASE WHEN u.role IN (SELECT jsonb_array_elements_text(caller->'tenant_wide'))
+            AND CASE WHEN organization IS NULL OR u.role IN (SELECT jsonb_array_elements_text(caller->'tenant_wide'))
                      THEN u.role IN (SELECT jsonb_array_elements_text(caller->'roles'))
                      ELSE EXISTS (SELECT 1 FROM memberships m
                                    WHERE m.user_id = u.id AND m.tenant_id = tenant AND m.organization_id = organization

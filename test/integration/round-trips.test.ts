@@ -4,7 +4,7 @@
  * none. Each budget here is one the README promises; a regression fails here, not only in the bench.
  */
 import { describe, expect, it } from "vitest";
-import { api, mailboxToken, PASSWORD, registerUser, uniqueEmail } from "./auth-helpers";
+import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { publishTrainedModels } from "./risk-fixtures";
@@ -139,6 +139,30 @@ describe("database round trips per request", () => {
     const refused = await counted("/api/v1/prices", { token: tenant.admin.token, body: other });
     expect(refused.response.status).toBe(409);
     expect(refused.calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("creating an API key is one call, the caller's right checked in it; revoking one is one before the answer", async () => {
+    const tenant = await createTenant("rt");
+    await stepUp(tenant.admin.token, { password: PASSWORD });
+    const created = await counted("/api/v1/api-keys", {
+      token: tenant.admin.token,
+      body: { name: "rt", scopes: ["portfolios:read"] },
+    });
+    expect(created.response.status, await created.response.clone().text()).toBe(201);
+    expect(created.calls).toEqual({ http: 1, websocket: 0 });
+    const { id } = await created.response.json<{ id: string }>();
+    const { requestId, headers } = tagged();
+    const revoked = await api(`/api/v1/api-keys/${id}`, {
+      token: tenant.admin.token,
+      method: "DELETE",
+      headers,
+    });
+    expect(revoked.status).toBe(204);
+    // After the answer, the tenant's authority outbox is cleared (read, then delete).
+    const calls = (await untilCalls(requestId, 3)).http;
+    expect(calls.slice(1).every((call) => call.some((sql) => sql.includes('"authority_outbox"')))).toBe(true);
+    expect(calls[0]?.some((sql) => sql.includes('"authority_outbox"'))).toBe(false);
+    expect(calls).toHaveLength(3);
   });
 
   it("settling, cancelling and reversing make two calls each", async () => {

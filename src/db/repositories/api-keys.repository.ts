@@ -71,12 +71,22 @@ export async function findApiKey(
   return row;
 }
 
-/** Revokes a live key; returns it, or undefined if there was no live key with that id. */
-export async function revokeApiKey(tx: Transaction, tenantId: string, id: string, at: Date) {
-  const [row] = await tx
-    .update(apiKeys)
-    .set({ revokedAt: at })
-    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-    .returning();
-  return row;
+/**
+ * Revokes a live key - failing its batch with `no_key` when there is none to revoke - then appends its audit
+ * event (JSON, as finedge_append_audit takes it) with the key's name and prefix: two statements of one batch.
+ */
+export function revokeApiKeyStatements(db: Querier, tenantId: string, id: string, at: Date, event: string) {
+  const key = and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id));
+  return [
+    db.execute(sql`
+      with revoked as (
+        update ${apiKeys} set revoked_at = ${at.toISOString()}::timestamptz where ${key} and ${isNull(apiKeys.revokedAt)}
+        returning id)
+      select finedge_require(exists (select 1 from revoked), 'no_key')`),
+    db.execute(sql`
+      select finedge_append_audit(${tenantId}::uuid, ${event}::jsonb || jsonb_build_object('summary',
+               jsonb_build_object('before', jsonb_build_object('name', name, 'prefix', prefix, 'revoked', false),
+                                  'after', jsonb_build_object('revoked', true))))
+        from ${apiKeys} where ${key}`),
+  ] as const;
 }

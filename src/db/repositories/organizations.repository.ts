@@ -1,5 +1,6 @@
-import { and, count, eq, gt, ilike, inArray, isNull, or, type SQLWrapper } from "drizzle-orm";
+import { and, count, eq, gt, ilike, inArray, isNull, or, type SQLWrapper, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
+import { requirement } from "../requirements";
 import { apiKeys, organizations } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -126,4 +127,13 @@ export async function countLiveKeysConfinedTo(
       ),
     );
   return row?.live ?? 0;
+}
+
+/** A statement that fails its batch with `code` unless the organization exists in the tenant. */
+export function organizationRequirement(db: Querier, tenantId: string, id: string, code: string) {
+  return requirement(
+    db,
+    sql`exists (select 1 from ${organizations} where ${and(eq(organizations.tenantId, tenantId), eq(organizations.id, id))})`,
+    code,
+  );
 }

@@ -26,7 +26,7 @@ export const createApiKey = defineRoute({
   path: "/api/v1/api-keys",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("api_keys:manage"),
+  ...secured("api_keys:manage", { standingInBatch: true }),
   summary: "Create an API key for a machine; the secret is in this response only.",
   description:
     "Needs a recent step-up of the calling session (`POST /api/v1/auth/step-up`), else 403 `step_up_required`. " +
@@ -77,7 +77,7 @@ export const revokeApiKey = defineRoute({
   path: "/api/v1/api-keys/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("api_keys:manage"),
+  ...secured("api_keys:manage", { standingInBatch: true }),
   summary: "Revoke an API key; it is refused from the next request on.",
   request: { params: IdParam },
   responses: { 204: { description: "Revoked." } },

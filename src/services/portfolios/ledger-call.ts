@@ -16,13 +16,13 @@ import { firstRow } from "../../db/batch";
 import type { AccountSpec } from "../../db/repositories/ledger.repository";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import { requirementOf } from "../../db/requirements";
-import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { Dec } from "../money/decimal";
 import { type AuditEntry, auditEventJson, eventOf } from "../tenancy/audit";
+import { callerCheck } from "../tenancy/caller-check";
 import type { TenantContext } from "../tenancy/context";
 import { type IdempotentRequest, isStoredRefusal } from "../tenancy/idempotency";
-import { isTenantWide, PERMISSIONS, type Permission, ROLE_RANK } from "../tenancy/permissions";
+import type { Permission } from "../tenancy/permissions";
 
 /** A response as the client gets it, decided before the write. */
 export interface Answer {
@@ -84,18 +84,6 @@ type Outcome =
 
 // A decision rests on a read; a write that keeps finding it changed is contended beyond reason.
 const ATTEMPTS = 4;
-
-const TENANT_WIDE_ROLES = (Object.keys(ROLE_RANK) as Role[]).filter(isTenantWide);
-
-/** Who must still hold `permission` when the write is made, as finedge_caller_holds reads it. */
-function callerCheck(ctx: TenantContext, permission: Permission) {
-  const { actor } = ctx;
-  if (actor.type === "api_key")
-    return { type: "api_key", id: actor.id, scope: PERMISSIONS[permission].scope };
-  const min = ROLE_RANK[PERMISSIONS[permission].minRole];
-  const roles = (Object.keys(ROLE_RANK) as Role[]).filter((role) => ROLE_RANK[role] >= min);
-  return { type: "user", id: actor.id, tenant_wide: TENANT_WIDE_ROLES, roles };
-}
 
 const account = (spec: AccountSpec) => ({ kind: spec.kind, unit: spec.unit });
 const answerOf = (answer: Answer) => ({
@@ -238,7 +226,7 @@ export async function decidedWrite<W extends DecidedWrite>(
       const write = await decide();
       payload = {
         tenant_id: ctx.tenantId,
-        caller: callerCheck(ctx, options.permission),
+        caller: callerCheck(ctx.actor, options.permission),
         ...options.payload(write),
         audit: write.audit.map((entry) => auditEventJson(eventOf(ctx, entry))),
         response: answerOf(write.answer),

@@ -3,20 +3,22 @@ import type { RequestDatabase } from "../../db/client";
 import {
   type ApiKeyRow,
   apiKeyByHash,
-  insertApiKey,
   listApiKeys,
-  revokeApiKey,
+  revokeApiKeyStatements,
   touchApiKey,
 } from "../../db/repositories/api-keys.repository";
-import { findOrganization } from "../../db/repositories/organizations.repository";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
+import { organizationRequirement } from "../../db/repositories/organizations.repository";
+import { meetingRequirements } from "../../db/requirements";
 import type { TenantQuotas } from "../../db/schema";
+import { apiKeys } from "../../db/schema";
 import type { Consultation, KeyFacts } from "../../durable-objects/tenant-authority";
 import { AppError } from "../../errors";
 import { describeError, log } from "../../logger";
 import { generateOpaqueToken, hashToken } from "../auth/secrets";
 import type { ApiKeyCaller, RequestContext } from "../context";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { auditEventJson, eventOf } from "./audit";
 import type { TenantContext } from "./context";
 import { EDGE_COPY_SECONDS } from "./edge-standing";
 import type { ApiKeyScope } from "./permissions";
@@ -156,35 +158,54 @@ export interface NewApiKey {
   expiresAt: Date | null;
 }
 
-/** Creates a key; the secret is returned once and never stored. */
+/**
+ * Creates a key; the secret is returned once and never stored. One batch: the caller's right, the
+ * organization it is confined to, the key and its audit event.
+ */
 export async function createApiKey(ctx: TenantContext, input: NewApiKey) {
   if (input.expiresAt && input.expiresAt <= ctx.now()) {
     throw validation("/expires_at", "The expiry must be in the future.");
   }
   const { secret, prefix, secretHash } = await generateApiKey();
-  const key = await ctx.transaction(async (tx) => {
-    if (input.organizationId && !(await findOrganization(tx, ctx.tenantId, input.organizationId))) {
-      throw validation("/organization_id", "No such organization.");
-    }
-    const row = await insertApiKey(tx, {
-      tenantId: ctx.tenantId,
-      organizationId: input.organizationId,
-      name: input.name,
-      prefix,
-      secretHash,
-      scopes: [...new Set(input.scopes)],
-      createdBy: ctx.actor.type === "user" ? ctx.actor.id : null,
-      expiresAt: input.expiresAt,
-    });
-    await recordAudit(tx, ctx, {
-      action: "api_key.created",
-      resourceType: "api_key",
-      resourceId: row.id,
-      after: { name: row.name, prefix: row.prefix, scopes: row.scopes, organizationId: row.organizationId },
-    });
-    return row;
+  const { tenantId } = ctx;
+  const id = crypto.randomUUID();
+  const scopes = [...new Set(input.scopes)];
+  const event = eventOf(ctx, {
+    action: "api_key.created",
+    resourceType: "api_key",
+    resourceId: id,
+    after: { name: input.name, prefix, scopes, organizationId: input.organizationId },
   });
-  return { key, secret };
+  const organizationId = input.organizationId;
+  const noOrganization = () => validation("/organization_id", "No such organization.");
+  const written = await meetingRequirements({ no_organization: noOrganization }, () =>
+    ctx.write("api_keys:manage", null, (db) => ({
+      ...(organizationId
+        ? { organization: read(organizationRequirement(db, tenantId, organizationId, "no_organization")) }
+        : {}),
+      key: read(
+        db
+          .insert(apiKeys)
+          .values({
+            id,
+            tenantId,
+            organizationId,
+            name: input.name,
+            prefix,
+            secretHash,
+            scopes,
+            createdBy: ctx.actor.type === "user" ? ctx.actor.id : null,
+            expiresAt: input.expiresAt,
+          })
+          .returning(),
+        (rows) => rows[0],
+      ),
+      audit: read(auditEventStatement(db, event)),
+    })),
+  );
+  if (!written.key) throw new Error("api key insert returned nothing");
+  ctx.audited += 1;
+  return { key: written.key, secret };
 }
 
 /** The tenant's keys, newest first. */
@@ -202,19 +223,18 @@ export async function listTenantApiKeys(
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
-/** Revokes a key: the next request that presents it is refused. */
+/** Revokes a key: the next request that presents it is refused. One batch, audited with the key's name. */
 export async function revokeTenantApiKey(ctx: TenantContext, id: string): Promise<void> {
-  await ctx.transaction(async (tx) => {
-    const row = await revokeApiKey(tx, ctx.tenantId, id, ctx.now());
-    if (!row) throw new AppError("not_found", "No such API key.");
-    await recordAudit(tx, ctx, {
-      action: "api_key.revoked",
-      resourceType: "api_key",
-      resourceId: row.id,
-      before: { name: row.name, prefix: row.prefix, revoked: false },
-      after: { revoked: true },
-    });
-  });
+  const event = eventOf(ctx, { action: "api_key.revoked", resourceType: "api_key", resourceId: id });
+  const noKey = () => new AppError("not_found", "No such API key.");
+  await meetingRequirements({ no_key: noKey }, () =>
+    ctx.write("api_keys:manage", null, (db) => {
+      const json = JSON.stringify(auditEventJson(event));
+      const [revoke, audit] = revokeApiKeyStatements(db, ctx.tenantId, id, ctx.now(), json);
+      return { revoke: read(revoke), audit: read(audit) };
+    }),
+  );
+  ctx.audited += 1;
 }
 
 const validation = (pointer: string, message: string) =>

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { type ReadResults, type Reads, read } from "../../db/batch";
 import type { Database, HttpDatabase, Transaction } from "../../db/client";
 import { type StandingRow, standing } from "../../db/repositories/access.repository";
+import { requirement, requirementOf } from "../../db/requirements";
 import { memberships, ORG_ROLES, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
 
 export type { TenantQuotas };
@@ -10,6 +11,7 @@ export type { TenantQuotas };
 import { AppError } from "../../errors";
 import type { Caller, RequestContext, UserCaller } from "../context";
 import { Access, type Actor } from "./access";
+import { callerCheck } from "./caller-check";
 import { isTenantWide, type Permission, ROLE_RANK, roleHolds } from "./permissions";
 
 /** Everything a tenant-scoped service needs, passed in explicitly (services never see the Hono context). */
@@ -29,6 +31,18 @@ export interface TenantContext {
    * before anything read is returned.
    */
   read<R extends Reads>(build: (db: HttpDatabase) => R): Promise<ReadResults<R>>;
+  /**
+   * A write in one batch - one transaction, one round trip - made only if the caller still holds `permission`
+   * (in `organizationId`, or in the tenant): the batch's first statement checks it (finedge_caller_holds), so a
+   * standing changed since it was last read cannot slip a write through. A refusal there is read again to
+   * say why (401, 403 or 404). The statements must not depend on each other's results in the Worker; what
+   * must hold between them is a requirement (db/requirements.ts).
+   */
+  write<R extends Reads>(
+    permission: Permission,
+    organizationId: string | null,
+    build: (db: HttpDatabase) => R,
+  ): Promise<ReadResults<R>>;
   /** `read` with one statement: its result as drizzle gives it. */
   readOne<Q extends BatchItem<"pg">>(build: (db: HttpDatabase) => Q): Promise<Awaited<Q>>;
   /** Queues work for after the response (it must handle its own errors). */
@@ -112,6 +126,8 @@ export function createTenantContext(
       return known_();
     },
     get actor() {
+      // Who acts is known from the credential even while what it may do is still to be read.
+      if (!access && pending) return { type: "user" as const, id: pending.caller.userId };
       return known_().actor;
     },
     requestId: request.requestId,
@@ -135,6 +151,28 @@ export function createTenantContext(
       }));
       settle(row as StandingRow | undefined);
       return rest as ReadResults<typeof build extends (db: HttpDatabase) => infer R ? R : never>;
+    },
+    async write(permission, organizationId, build) {
+      const check = JSON.stringify(callerCheck(this.actor, permission));
+      try {
+        const { [CALLER]: _, ...written } = await this.read((db) => ({
+          [CALLER]: read(
+            requirement(
+              db,
+              sql`finedge_caller_holds(${id}::uuid, ${check}::jsonb, ${organizationId}::uuid)`,
+              "standing",
+            ),
+          ),
+          ...build(db),
+        }));
+        return written as ReadResults<typeof build extends (db: HttpDatabase) => infer R ? R : never>;
+      } catch (error) {
+        if (requirementOf(error) !== "standing") throw error;
+        await checkStanding();
+        known_().require(permission);
+        if (organizationId) known_().requireIn(permission, organizationId);
+        throw new AppError("conflict", "The caller's access changed while the request was made; retry it.");
+      }
     },
     async readOne(build) {
       const { only } = await this.read((db) => ({ only: read(build(db)) }));
@@ -184,8 +222,9 @@ export function createTenantContext(
 
 const TENANT_WIDE_ROLES = (Object.keys(ROLE_RANK) as Role[]).filter(isTenantWide);
 
-// The batch key of the standing statement; no route's read is named so.
+// The batch keys of the standing statement and of a write's check of the caller; no route's read is named so.
 const STANDING = "__standing";
+const CALLER = "__caller";
 
 /** An API key's grant came with the key; it has no standing to read. */
 export function keyAccess(caller: Extract<Caller, { kind: "api_key" }>): {
