@@ -165,6 +165,30 @@ describe("database round trips per request", () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("an organization is created in one call, renamed and deleted in two", async () => {
+    const tenant = await createTenant("rt");
+    const created = await counted("/api/v1/organizations", {
+      token: tenant.admin.token,
+      body: { name: `rt-${crypto.randomUUID()}` },
+    });
+    expect(created.response.status, await created.response.clone().text()).toBe(201);
+    expect(created.calls).toEqual({ http: 1, websocket: 0 });
+    const { id } = await created.response.json<{ id: string }>();
+    const renamed = await counted(`/api/v1/organizations/${id}`, {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { name: `rt-${crypto.randomUUID()}` },
+    });
+    expect(renamed.response.status, await renamed.response.clone().text()).toBe(200);
+    expect(renamed.calls).toEqual({ http: 2, websocket: 0 });
+    const deleted = await counted(`/api/v1/organizations/${id}`, {
+      token: tenant.admin.token,
+      method: "DELETE",
+    });
+    expect(deleted.response.status).toBe(204);
+    expect(deleted.calls).toEqual({ http: 2, websocket: 0 });
+  });
+
   it("settling, cancelling and reversing make two calls each", async () => {
     const { portfolio, token } = await funded("500.00");
     const base = `/api/v1/portfolios/${portfolio.id}/transactions`;

@@ -1,7 +1,7 @@
-import { and, count, eq, gt, ilike, inArray, isNull, or, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, gt, ilike, inArray, isNull, or, type SQLWrapper, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
 import { requirement } from "../requirements";
-import { apiKeys, organizations } from "../schema";
+import { apiKeys, organizations, portfolios } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
 export type OrganizationRow = typeof organizations.$inferSelect;
@@ -76,57 +76,22 @@ export function listOrganizations(
     .limit(options.limit);
 }
 
-export async function insertOrganization(
-  tx: Transaction,
-  values: { tenantId: string; name: string; description: string | null },
-): Promise<OrganizationRow> {
-  const [row] = await tx.insert(organizations).values(values).returning();
-  if (!row) throw new Error("organization insert returned nothing");
-  return row;
-}
-
-export async function updateOrganization(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  fields: { name?: string; description?: string | null },
-): Promise<OrganizationRow | undefined> {
-  const [row] = await tx
-    .update(organizations)
-    .set(fields)
-    .where(and(eq(organizations.tenantId, tenantId), eq(organizations.id, id)))
-    .returning();
-  return row;
-}
-
-/** Deletes the organization; its memberships, invitations and keys go with it (ON DELETE CASCADE). */
-export async function deleteOrganization(tx: Transaction, tenantId: string, id: string): Promise<boolean> {
-  const rows = await tx
-    .delete(organizations)
-    .where(and(eq(organizations.tenantId, tenantId), eq(organizations.id, id)))
-    .returning({ id: organizations.id });
-  return rows.length > 0;
-}
-
-/** How many unrevoked, unexpired API keys are confined to the organization. */
-export async function countLiveKeysConfinedTo(
-  tx: Transaction,
-  tenantId: string,
-  organizationId: string,
-  now: Date,
-): Promise<number> {
-  const [row] = await tx
-    .select({ live: count() })
-    .from(apiKeys)
-    .where(
-      and(
+/** What stands in the way of deleting an organization: its live confined API keys and its portfolios. */
+export function organizationDependants(db: Querier, tenantId: string, organizationId: string, now: Date) {
+  return db
+    .select({
+      liveKeys: sql<number>`(select count(*)::int from ${apiKeys} where ${and(
         eq(apiKeys.tenantId, tenantId),
         eq(apiKeys.organizationId, organizationId),
         isNull(apiKeys.revokedAt),
         or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-      ),
-    );
-  return row?.live ?? 0;
+      )})`,
+      portfolios: sql<number>`(select count(*)::int from ${portfolios} where ${and(
+        eq(portfolios.tenantId, tenantId),
+        eq(portfolios.organizationId, organizationId),
+      )})`,
+    })
+    .from(sql`(select 1) as one`);
 }
 
 /** A statement that fails its batch with `code` unless the organization exists in the tenant. */
@@ -136,4 +101,34 @@ export function organizationRequirement(db: Querier, tenantId: string, id: strin
     sql`exists (select 1 from ${organizations} where ${and(eq(organizations.tenantId, tenantId), eq(organizations.id, id))})`,
     code,
   );
+}
+
+/**
+ * A statement that fails its batch with `stale` unless the organization is still as read (its name and
+ * description) and - for a deletion - nothing has come to depend on it since.
+ */
+export function organizationAsRead(
+  db: Querier,
+  row: { tenantId: string; id: string; name: string; description: string | null },
+  options: { now?: Date } = {},
+) {
+  const same = and(
+    eq(organizations.tenantId, row.tenantId),
+    eq(organizations.id, row.id),
+    eq(organizations.name, row.name),
+    sql`${organizations.description} is not distinct from ${row.description}`,
+  );
+  const free = options.now
+    ? sql`and not exists (select 1 from ${apiKeys} where ${and(
+        eq(apiKeys.tenantId, row.tenantId),
+        eq(apiKeys.organizationId, row.id),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, options.now)),
+      )})
+        and not exists (select 1 from ${portfolios} where ${and(
+          eq(portfolios.tenantId, row.tenantId),
+          eq(portfolios.organizationId, row.id),
+        )})`
+    : sql``;
+  return requirement(db, sql`exists (select 1 from ${organizations} where ${same}) ${free}`, "stale");
 }

@@ -131,12 +131,3 @@ export async function deletePortfolio(tx: Transaction, tenantId: string, id: str
     .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, id)));
   await tx.delete(portfolios).where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)));
 }
-
-/** How many portfolios an organization holds (an organization with portfolios is not deleted). */
-export async function countPortfoliosOf(tx: Transaction, tenantId: string, organizationId: string) {
-  const [row] = await tx
-    .select({ n: count() })
-    .from(portfolios)
-    .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.organizationId, organizationId)));
-  return row?.n ?? 0;
-}

@@ -54,9 +54,9 @@ export const updateOrganization: RouteHandler<typeof routes.updateOrganization, 
 
 export const deleteOrganization: RouteHandler<typeof routes.deleteOrganization, AppEnv> = async (c) => {
   const tenant = tenantOf(c);
-  await organizations.deleteOrganization(tenant, c.req.valid("param").id);
-  // Its members' standing changed with it; who they were, the outbox knows.
-  await tellAuthorities(contextOf(c), { tenantOutbox: tenant.tenantId });
+  const outboxRows = await organizations.deleteOrganization(tenant, c.req.valid("param").id);
+  // Its members' standing changed with it; who they were, the outbox rows its batch read say.
+  await tellAuthorities(contextOf(c), { outboxRows });
   return c.body(null, 204);
 };
 

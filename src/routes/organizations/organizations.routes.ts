@@ -66,7 +66,7 @@ export const createOrganization = defineRoute({
   path: "/api/v1/organizations",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("organizations:create"),
+  ...secured("organizations:create", { standingInBatch: true }),
   summary: "Create an organization; names are unique in the tenant, ignoring case.",
   request: { body: jsonBody(z.object({ name: Name, description: Description.optional() }).strict()) },
   responses: { 201: { description: "The organization.", ...jsonContent(OrganizationSchema) } },
@@ -88,7 +88,7 @@ export const updateOrganization = defineRoute({
   path: "/api/v1/organizations/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("organizations:update", organization),
+  ...secured("organizations:update", { ...organization, standingInBatch: true }),
   summary: "Rename or describe an organization (`description: null` clears it).",
   request: {
     params: IdParam,
@@ -104,7 +104,7 @@ export const deleteOrganization = defineRoute({
   path: "/api/v1/organizations/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("organizations:delete"),
+  ...secured("organizations:delete", { standingInBatch: true }),
   summary:
     "Delete an organization with its memberships and invitations; refused while live API keys are confined to it or it holds portfolios.",
   request: { params: IdParam },

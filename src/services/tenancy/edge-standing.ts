@@ -7,6 +7,7 @@
  */
 import { eq, inArray } from "drizzle-orm";
 import { read } from "../../db/batch";
+import type { Querier } from "../../db/client";
 import type { StandingRow } from "../../db/repositories/access.repository";
 import { authorityOutbox } from "../../db/schema";
 import type { Consultation } from "../../durable-objects/tenant-authority";
@@ -104,7 +105,25 @@ export interface StandingChanges {
   tenants?: readonly string[];
   /** A change whose targets only the outbox knows (a cascade): deliver this tenant's rows now. */
   tenantOutbox?: string;
+  /** The same, with the rows already read in the change's own batch (`outboxStatement`): tell them now. */
+  outboxRows?: readonly OutboxRow[];
 }
+
+/** A row of `authority_outbox`: which object (`kind`, `target`) a committed change makes stale. */
+export interface OutboxRow {
+  id: number;
+  kind: string;
+  target: string;
+}
+
+/** A tenant's outbox rows, as a statement of the batch that made the change (it sees its own rows). */
+export const outboxStatement = (db: Querier, tenantId: string) =>
+  db
+    .select({ id: authorityOutbox.id, kind: authorityOutbox.kind, target: authorityOutbox.target })
+    .from(authorityOutbox)
+    .where(eq(authorityOutbox.tenantId, tenantId))
+    .orderBy(authorityOutbox.id)
+    .limit(500);
 
 type Authorities = Pick<ServiceContext, "sessionAuthority" | "tenantAuthority">;
 
@@ -121,6 +140,16 @@ async function forget(deps: Authorities, changes: StandingChanges): Promise<void
  * it; then clears the change's outbox rows after the response. A failure to tell is left to the outbox.
  */
 export async function tellAuthorities(context: RequestContext, changes: StandingChanges): Promise<void> {
+  if (changes.outboxRows) {
+    await deliverRows(context, changes.outboxRows, { deleteAfterResponse: true }).catch((error: unknown) =>
+      log(context.config.LOG_LEVEL, "warn", {
+        msg: "standing change not told at the edge; the outbox will",
+        requestId: context.requestId,
+        error: describeError(error),
+      }),
+    );
+    return;
+  }
   if (changes.tenantOutbox) {
     await deliverOutbox(context, { tenantId: changes.tenantOutbox }).catch((error: unknown) =>
       log(context.config.LOG_LEVEL, "warn", {
@@ -177,20 +206,36 @@ export async function deliverOutbox(
         .limit(options.limit ?? 500),
     ),
   }));
-  if (rows.length === 0) return 0;
+  await deliverRows(deps, rows);
+  return rows.length;
+}
+
+/**
+ * Tells each object the rows name, and only then deletes the rows - after the response, when asked - so a
+ * row is never lost: at worst told twice, which is harmless.
+ */
+async function deliverRows(
+  deps: Authorities & Pick<ServiceContext, "database">,
+  rows: readonly OutboxRow[],
+  options: { deleteAfterResponse?: boolean } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
   await forget(deps, {
     users: rows.filter((r) => r.kind === "user").map((r) => r.target),
     tenants: rows.filter((r) => r.kind === "tenant").map((r) => r.target),
   });
-  await deps.database.read("platform", (db) => ({
-    deleted: read(
-      db.delete(authorityOutbox).where(
-        inArray(
-          authorityOutbox.id,
-          rows.map((r) => r.id),
+  const remove = async () => {
+    await deps.database.read("platform", (db) => ({
+      deleted: read(
+        db.delete(authorityOutbox).where(
+          inArray(
+            authorityOutbox.id,
+            rows.map((r) => r.id),
+          ),
         ),
       ),
-    ),
-  }));
-  return rows.length;
+    }));
+  };
+  if (options.deleteAfterResponse) deps.database.afterResponse(remove);
+  else await remove();
 }

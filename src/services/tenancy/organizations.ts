@@ -1,19 +1,21 @@
+import { and, eq, sql } from "drizzle-orm";
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
-  countLiveKeysConfinedTo,
-  deleteOrganization as deleteRow,
-  insertOrganization,
   listOrganizations,
-  lockOrganization,
   type OrganizationRow,
+  organizationAsRead,
   organizationById,
-  updateOrganization as updateRow,
+  organizationDependants,
 } from "../../db/repositories/organizations.repository";
-import { countPortfoliosOf } from "../../db/repositories/portfolios.repository";
+import { requirementOf } from "../../db/requirements";
+import { organizations } from "../../db/schema";
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
+import { type OutboxRow, outboxStatement } from "./edge-standing";
 
 const notFound = () => new AppError("not_found", "No such organization.");
 
@@ -49,22 +51,33 @@ export async function listVisibleOrganizations(
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
+/** Creates an organization: one batch - the caller's right, the row and its audit event. */
 export async function createOrganization(
   ctx: TenantContext,
   input: { name: string; description: string | null },
 ): Promise<OrganizationRow> {
-  return naming(input.name, () =>
-    ctx.transaction(async (tx) => {
-      const row = await insertOrganization(tx, { tenantId: ctx.tenantId, ...input });
-      await recordAudit(tx, ctx, {
-        action: "organization.created",
-        resourceType: "organization",
-        resourceId: row.id,
-        after: summaryOf(row),
-      });
-      return row;
-    }),
+  const id = crypto.randomUUID();
+  const event = eventOf(ctx, {
+    action: "organization.created",
+    resourceType: "organization",
+    resourceId: id,
+    after: { name: input.name, description: input.description },
+  });
+  const written = await naming(input.name, () =>
+    ctx.write("organizations:create", null, (db) => ({
+      row: read(
+        db
+          .insert(organizations)
+          .values({ id, tenantId: ctx.tenantId, ...input })
+          .returning(),
+        (rows) => rows[0],
+      ),
+      audit: read(auditEventStatement(db, event)),
+    })),
   );
+  if (!written.row) throw new Error("organization insert returned nothing");
+  ctx.audited += 1;
+  return written.row;
 }
 
 /** One organization; visibility was checked by `authorize`, existence in the tenant is checked here. */
@@ -74,7 +87,10 @@ export async function getOrganization(ctx: TenantContext, id: string): Promise<O
   return row;
 }
 
-/** Renames or describes an organization; `description: null` clears it. */
+/**
+ * Renames or describes an organization; `description: null` clears it. Decided on one read, written in one
+ * batch that holds only if the organization is still as read (else decided again).
+ */
 export async function updateOrganization(
   ctx: TenantContext,
   id: string,
@@ -83,34 +99,54 @@ export async function updateOrganization(
   const fields: { name?: string; description?: string | null } = {};
   if (patch.name !== undefined) fields.name = patch.name;
   if (patch.description !== undefined) fields.description = patch.description;
-  return naming(fields.name, () =>
-    ctx.transaction(async (tx) => {
-      const before = await lockOrganization(tx, ctx.tenantId, id, "no key update");
-      if (!before) throw notFound();
-      const after = Object.keys(fields).length > 0 ? await updateRow(tx, ctx.tenantId, id, fields) : before;
-      if (!after) throw notFound();
-      await recordAudit(tx, ctx, {
-        action: "organization.updated",
-        resourceType: "organization",
-        resourceId: id,
-        before: summaryOf(before),
-        after: summaryOf(after),
-      });
-      return after;
-    }),
-  );
+  return asRead("The organization kept changing while this request was made; retry it.", async () => {
+    const [before] = await ctx.readOne((db) => organizationById(db, ctx.tenantId, id));
+    if (!before) throw notFound();
+    const after = { ...before, ...fields };
+    const event = eventOf(ctx, {
+      action: "organization.updated",
+      resourceType: "organization",
+      resourceId: id,
+      before: summaryOf(before),
+      after: summaryOf(after),
+    });
+    const written = await naming(fields.name, () =>
+      ctx.write("organizations:update", id, (db) => ({
+        asRead: read(organizationAsRead(db, before)),
+        row: read(
+          db
+            .update(organizations)
+            .set({ ...fields, updatedAt: sql`now()` })
+            .where(and(eq(organizations.tenantId, ctx.tenantId), eq(organizations.id, id)))
+            .returning(),
+          (rows) => rows[0],
+        ),
+        audit: read(auditEventStatement(db, event)),
+      })),
+    );
+    if (!written.row) throw notFound();
+    ctx.audited += 1;
+    return written.row;
+  });
 }
 
 /**
  * Deletes an organization unless live API keys are confined to it (deleting it would silently kill them;
- * they are to be revoked first). Memberships and invitations go with it by cascade.
+ * they are to be revoked first) or portfolios belong to it (their ledgers are history). Memberships and
+ * invitations go with it by cascade. Decided on one read; the delete holds only if nothing has come to
+ * depend on it since.
  */
-export async function deleteOrganization(ctx: TenantContext, id: string): Promise<void> {
-  await ctx.transaction(async (tx) => {
-    // Locked first, so a key confined to it meanwhile either is counted or waits and then fails its FK.
-    const row = await lockOrganization(tx, ctx.tenantId, id, "update");
+export async function deleteOrganization(ctx: TenantContext, id: string): Promise<OutboxRow[]> {
+  const { tenantId } = ctx;
+  return asRead("The organization kept changing while this request was made; retry it.", async () => {
+    const now = ctx.now();
+    const found = await ctx.read((db) => ({
+      row: read(organizationById(db, tenantId, id), (rows) => rows[0]),
+      dependants: read(organizationDependants(db, tenantId, id, now), (rows) => rows[0]),
+    }));
+    const { row } = found;
     if (!row) throw notFound();
-    const live = await countLiveKeysConfinedTo(tx, ctx.tenantId, id, ctx.now());
+    const live = found.dependants?.liveKeys ?? 0;
     if (live > 0) {
       throw new AppError(
         "conflict",
@@ -118,19 +154,44 @@ export async function deleteOrganization(ctx: TenantContext, id: string): Promis
       );
     }
     // Portfolios keep their history (their ledgers are append-only): they hold their organization.
-    const held = await countPortfoliosOf(tx, ctx.tenantId, id);
+    const held = found.dependants?.portfolios ?? 0;
     if (held > 0) {
       throw new AppError(
         "conflict",
         `${held} portfolio${held === 1 ? " belongs" : "s belong"} to this organization; it cannot be deleted.`,
       );
     }
-    await deleteRow(tx, ctx.tenantId, id);
-    await recordAudit(tx, ctx, {
+    const event = eventOf(ctx, {
       action: "organization.deleted",
       resourceType: "organization",
       resourceId: id,
       before: summaryOf(row),
     });
+    const written = await ctx.write("organizations:delete", null, (db) => ({
+      asRead: read(organizationAsRead(db, row, { now })),
+      deleted: read(
+        db.delete(organizations).where(and(eq(organizations.tenantId, tenantId), eq(organizations.id, id))),
+      ),
+      audit: read(auditEventStatement(db, event)),
+      // Its members' standing changed by cascade: whose, the triggers' outbox rows say.
+      outbox: read(outboxStatement(db, tenantId)),
+    }));
+    ctx.audited += 1;
+    return written.outbox;
   });
+}
+
+/**
+ * Runs a write decided on a read until what it read still holds when it is written (a `stale` requirement
+ * fails the batch otherwise), at most four times; then 409.
+ */
+async function asRead<T>(stale: string, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (requirementOf(error) !== "stale") throw error;
+    }
+  }
+  throw new AppError("conflict", stale, { headers: { "Retry-After": "1" } });
 }
