@@ -235,6 +235,22 @@ describe("organizations", () => {
   });
 });
 
+describe("text a JSON body carries that UTF-8 cannot", () => {
+  it("takes a lone surrogate as U+FFFD, in the row and in its audit event, as the client's own bytes would be", async () => {
+    const tenant = await createTenant("org");
+    const name = `lone \ud800 ${crypto.randomUUID()}`;
+    const created = await api("/api/v1/organizations", { token: tenant.admin.token, body: { name } });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { id } = await created.json<{ id: string }>();
+    const [row] = await query<{ name: string }>(sql`select name from organizations where id = ${id}`);
+    expect(row?.name).toBe(name.replace("\ud800", "\ufffd"));
+    const [event] = await query<{ name: string }>(
+      sql`select summary->'after'->>'name' as name from audit_events where resource_id = ${id}`,
+    );
+    expect(event?.name).toBe(row?.name);
+  });
+});
+
 describe("organization members", () => {
   async function setup() {
     const tenant = await createTenant("members");

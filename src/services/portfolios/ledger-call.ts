@@ -16,6 +16,7 @@ import { firstRow } from "../../db/batch";
 import type { AccountSpec } from "../../db/repositories/ledger.repository";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import { requirementOf } from "../../db/requirements";
+import { databaseJson } from "../../db/well-formed";
 import { AppError } from "../../errors";
 import type { Dec } from "../money/decimal";
 import { type AuditEntry, auditEventJson, eventOf } from "../tenancy/audit";
@@ -178,7 +179,7 @@ async function call(
   fn: WriteFunction,
   payload: Record<string, unknown>,
 ): Promise<Outcome> {
-  const text = JSON.stringify(payload);
+  const text = databaseJson(payload);
   const statement = sql`select ${sql.raw(fn)}(${text}::jsonb) as result`;
   let row: unknown;
   try {

@@ -12,6 +12,7 @@ import { organizationRequirement } from "../../db/repositories/organizations.rep
 import { meetingRequirements } from "../../db/requirements";
 import type { TenantQuotas } from "../../db/schema";
 import { apiKeys } from "../../db/schema";
+import { databaseJson } from "../../db/well-formed";
 import type { Consultation, KeyFacts } from "../../durable-objects/tenant-authority";
 import { AppError } from "../../errors";
 import { describeError, log } from "../../logger";
@@ -229,7 +230,7 @@ export async function revokeTenantApiKey(ctx: TenantContext, id: string): Promis
   const noKey = () => new AppError("not_found", "No such API key.");
   await meetingRequirements({ no_key: noKey }, () =>
     ctx.write("api_keys:manage", null, (db) => {
-      const json = JSON.stringify(auditEventJson(event));
+      const json = databaseJson(auditEventJson(event));
       const [revoke, audit] = revokeApiKeyStatements(db, ctx.tenantId, id, ctx.now(), json);
       return { revoke: read(revoke), audit: read(audit) };
     }),

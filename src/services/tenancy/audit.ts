@@ -5,6 +5,7 @@ import {
   appendAuditEvents,
   type NewAuditEvent,
 } from "../../db/repositories/audit.repository";
+import { wellFormed } from "../../db/well-formed";
 import type { TenantContext } from "./context";
 
 /** What changed, in the caller's words; summaries are scrubbed of secrets before they are stored. */
@@ -23,6 +24,8 @@ const SECRET_FIELD = /pass(word)?|secret|token|hash|otp|totp|code|key$/i;
 
 /** A copy of `value` with secret-looking fields replaced by "[redacted]". */
 export function redact(value: unknown, depth = 0): unknown {
+  // Stored as jsonb, which refuses lone surrogates a JSON body may carry.
+  if (typeof value === "string") return wellFormed(value);
   if (value === null || typeof value !== "object" || depth > 5) return value;
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));

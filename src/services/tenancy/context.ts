@@ -5,6 +5,7 @@ import type { Database, HttpDatabase, Transaction } from "../../db/client";
 import { type StandingRow, standing } from "../../db/repositories/access.repository";
 import { requirement, requirementOf } from "../../db/requirements";
 import { memberships, ORG_ROLES, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
+import { databaseJson } from "../../db/well-formed";
 
 export type { TenantQuotas };
 
@@ -153,7 +154,7 @@ export function createTenantContext(
       return rest as ReadResults<typeof build extends (db: HttpDatabase) => infer R ? R : never>;
     },
     async write(permission, organizationId, build) {
-      const check = JSON.stringify(callerCheck(this.actor, permission));
+      const check = databaseJson(callerCheck(this.actor, permission));
       try {
         const { [CALLER]: _, ...written } = await this.read((db) => ({
           [CALLER]: read(

@@ -15,6 +15,7 @@ import type { TenantRow, UserRow } from "../../db/repositories/users.repository"
 import { meetingRequirements } from "../../db/requirements";
 import { type OrgRole, type Role, securityEvents, users } from "../../db/schema";
 import { unlessDuplicate } from "../../db/unique";
+import { databaseJson } from "../../db/well-formed";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { logSecurityEvent } from "../auth/events";
@@ -129,7 +130,7 @@ async function withdraw(
     after: { revoked: true, cause: "sender_lacks_authority", issuer: invitation.invitedBy },
     bySystem: true,
   });
-  const json = JSON.stringify(auditEventJson(event));
+  const json = databaseJson(auditEventJson(event));
   await deps.database.read({ tenantId: invitation.tenantId }, (db) => ({
     withdrawn: read(withdrawInvitationStatement(db, invitation.tenantId, invitation.id, deps.now(), json)),
   }));
