@@ -165,7 +165,7 @@ describe("database round trips per request", () => {
     expect(calls).toHaveLength(3);
   });
 
-  it("an organization is created in one call, renamed and deleted in two", async () => {
+  it("an organization is created in one call, renamed and deleted in two; a member is added in one", async () => {
     const tenant = await createTenant("rt");
     const created = await counted("/api/v1/organizations", {
       token: tenant.admin.token,
@@ -181,12 +181,32 @@ describe("database round trips per request", () => {
     });
     expect(renamed.response.status, await renamed.response.clone().text()).toBe(200);
     expect(renamed.calls).toEqual({ http: 2, websocket: 0 });
-    const deleted = await counted(`/api/v1/organizations/${id}`, {
+    const member = await addUser(tenant, "viewer");
+    const { requestId, headers } = tagged();
+    const added = await api(`/api/v1/organizations/${id}/members`, {
+      token: tenant.admin.token,
+      body: { user_id: member.id, role: "analyst" },
+      headers,
+    });
+    expect(added.status, await added.clone().text()).toBe(201);
+    // One call before the answer; after it, the member's authority outbox is cleared (read, then delete).
+    const calls = (await untilCalls(requestId, 3)).http;
+    const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
+    expect(calls[0] && outbox(calls[0])).toBe(false);
+    expect(calls.slice(1).every(outbox)).toBe(true);
+    expect(calls).toHaveLength(3);
+    // Deleting it: the read and the write (which reads the outbox rows of its cascade, so the member's
+    // authority is told before the answer); after the answer, those rows are deleted.
+    const deletion = tagged();
+    const deleted = await api(`/api/v1/organizations/${id}`, {
       token: tenant.admin.token,
       method: "DELETE",
+      headers: deletion.headers,
     });
-    expect(deleted.response.status).toBe(204);
-    expect(deleted.calls).toEqual({ http: 2, websocket: 0 });
+    expect(deleted.status).toBe(204);
+    const deletionCalls = (await untilCalls(deletion.requestId, 3)).http;
+    expect(deletionCalls).toHaveLength(3);
+    expect(deletionCalls[2]?.some((sql) => sql.startsWith('delete from "authority_outbox"'))).toBe(true);
   });
 
   it("settling, cancelling and reversing make two calls each", async () => {

@@ -1,5 +1,6 @@
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
+import { requirement } from "../requirements";
 import { memberships, type OrgRole, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -82,13 +83,25 @@ export async function findTenantUser(tx: Transaction, tenantId: string, userId: 
   return row;
 }
 
-/** Adds a membership; undefined when the user already is a member. */
-export async function insertMembership(
-  tx: Transaction,
-  values: { tenantId: string; organizationId: string; userId: string; role: OrgRole },
-): Promise<MembershipRow | undefined> {
-  const [row] = await tx.insert(memberships).values(values).onConflictDoNothing().returning();
-  return row;
+/**
+ * A user of the tenant, for a write's batch: a requirement that fails the batch with `code` when there is none,
+ * and the user's row with the transaction's time - the time a membership made in the same batch is created.
+ */
+export function tenantUserStatements(db: Querier, tenantId: string, userId: string, code: string) {
+  const theUser = and(eq(users.tenantId, tenantId), eq(users.id, userId));
+  return [
+    requirement(db, sql`exists (select 1 from ${users} where ${theUser})`, code),
+    db
+      .select({
+        id: users.id,
+        email: users.email,
+        displayName: users.displayName,
+        joinedAt: sql<Date>`now()`.mapWith((value: string) => new Date(value)),
+      })
+      .from(users)
+      .where(theUser)
+      .limit(1),
+  ] as const;
 }
 
 export async function updateMembershipRole(

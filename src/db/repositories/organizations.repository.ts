@@ -94,11 +94,15 @@ export function organizationDependants(db: Querier, tenantId: string, organizati
     .from(sql`(select 1) as one`);
 }
 
-/** A statement that fails its batch with `code` unless the organization exists in the tenant. */
+/**
+ * A statement that fails its batch with `code` unless the organization exists in the tenant, and holds it
+ * (a key-share lock) so that it cannot be deleted before the batch's rows that name it are written.
+ */
 export function organizationRequirement(db: Querier, tenantId: string, id: string, code: string) {
+  const theOrganization = and(eq(organizations.tenantId, tenantId), eq(organizations.id, id));
   return requirement(
     db,
-    sql`exists (select 1 from ${organizations} where ${and(eq(organizations.tenantId, tenantId), eq(organizations.id, id))})`,
+    sql`exists (select 1 from ${organizations} where ${theOrganization} for key share)`,
     code,
   );
 }

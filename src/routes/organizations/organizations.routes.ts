@@ -127,7 +127,7 @@ export const addMember = defineRoute({
   path: "/api/v1/organizations/{id}/members",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("members:manage", organization),
+  ...secured("members:manage", { ...organization, standingInBatch: true }),
   summary: "Add a user of the tenant to the organization.",
   request: { params: IdParam, body: jsonBody(z.object({ user_id: z.uuid(), role: Role }).strict()) },
   responses: { 201: { description: "The new member.", ...jsonContent(MemberSchema) } },

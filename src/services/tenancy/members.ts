@@ -1,21 +1,27 @@
 import { read } from "../../db/batch";
 import type { Transaction } from "../../db/client";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
   countMembersWithRole,
   deleteMembership,
   findMember,
-  findTenantUser,
-  insertMembership,
   listMembers,
   type MemberRow,
   type MemberStandingRow,
+  tenantUserStatements,
   updateMembershipRole,
 } from "../../db/repositories/memberships.repository";
-import { lockOrganization, organizationById } from "../../db/repositories/organizations.repository";
+import {
+  lockOrganization,
+  organizationById,
+  organizationRequirement,
+} from "../../db/repositories/organizations.repository";
+import { membershipStatement } from "../../db/repositories/tenant-users.repository";
+import { meetingRequirements } from "../../db/requirements";
 import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { eventOf, recordAudit } from "./audit";
 import { type IssuerStanding, lowersRole, type RevocationCause, revokeBeyondReach } from "./authority";
 import type { TenantContext } from "./context";
 
@@ -89,32 +95,53 @@ export async function listOrganizationMembers(
   return pageOf(found.rows, options.limit, (row) => ({ createdAt: row.joinedAt, id: row.userId }));
 }
 
-/** Adds a user of the same tenant; a user of another tenant is as unknown as one that does not exist. */
+/**
+ * Adds a user of the same tenant; a user of another tenant is as unknown as one that does not exist. One
+ * batch: the caller's right, the organization (held against deletion), the user, the membership - failing
+ * whole if it already exists - and its audit event.
+ */
 export async function addMember(
   ctx: TenantContext,
   organizationId: string,
   input: { userId: string; role: OrgRole },
 ): Promise<MemberRow> {
-  return ctx.transaction(async (tx) => {
-    await lockedOrganization(tx, ctx, organizationId);
-    const user = await findTenantUser(tx, ctx.tenantId, input.userId);
-    if (!user) throw new AppError("not_found", `No user ${input.userId} in this tenant.`);
-    const row = await insertMembership(tx, { tenantId: ctx.tenantId, organizationId, ...input });
-    if (!row)
-      throw new AppError("conflict", `User ${input.userId} is already a member of this organization.`);
-    await recordAudit(tx, ctx, {
-      action: "member.added",
-      ...resourceOf(organizationId, input.userId),
-      after: { organizationId, userId: input.userId, role: input.role },
-    });
-    return {
-      userId: user.id,
-      email: user.email,
-      displayName: user.displayName,
-      role: row.role,
-      joinedAt: row.createdAt,
-    };
+  const { tenantId } = ctx;
+  const event = eventOf(ctx, {
+    action: "member.added",
+    ...resourceOf(organizationId, input.userId),
+    after: { organizationId, userId: input.userId, role: input.role },
   });
+  const written = await meetingRequirements(
+    {
+      no_organization: noOrganization,
+      no_user: () => new AppError("not_found", `No user ${input.userId} in this tenant.`),
+      already_member: () =>
+        new AppError("conflict", `User ${input.userId} is already a member of this organization.`),
+    },
+    () =>
+      ctx.write("members:manage", organizationId, (db) => {
+        const [userExists, user] = tenantUserStatements(db, tenantId, input.userId, "no_user");
+        return {
+          organization: read(organizationRequirement(db, tenantId, organizationId, "no_organization")),
+          userExists: read(userExists),
+          user: read(user, (rows) => rows[0]),
+          membership: read(
+            membershipStatement(db, { tenantId, organizationId, ...input }, { required: "already_member" }),
+          ),
+          audit: read(auditEventStatement(db, event)),
+        };
+      }),
+  );
+  const { user } = written;
+  if (!user) throw new AppError("not_found", `No user ${input.userId} in this tenant.`);
+  ctx.audited += 1;
+  return {
+    userId: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: input.role,
+    joinedAt: user.joinedAt,
+  };
 }
 
 /** Changes a member's role; it applies from the member's next request (authorize reads it each time). */
