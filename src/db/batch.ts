@@ -32,6 +32,18 @@ export const firstRow =
   (raw: unknown): T | undefined =>
     (raw as { rows: T[] }).rows[0];
 
+/**
+ * The `result` column of a statement's first row, for a database function that answers one JSON value: the
+ * driver hands it back parsed or as text. Throws when there is none.
+ */
+export const jsonResult =
+  <T>() =>
+  (raw: unknown): T => {
+    const value = firstRow<{ result: T | string }>()(raw)?.result;
+    if (value === undefined || value === null) throw new Error("the database function returned nothing");
+    return typeof value === "string" ? (JSON.parse(value) as T) : value;
+  };
+
 /** What drizzle's batch asks of a statement (`_prepare`, an internal of drizzle-orm's neon-http batch). */
 interface Preparable {
   _prepare(): PreparedStatement;

@@ -76,20 +76,23 @@ export function listOrganizations(
     .limit(options.limit);
 }
 
-/** What stands in the way of deleting an organization: its live confined API keys and its portfolios. */
+/** The live API keys confined to an organization, and its portfolios: what stands in the way of deleting it. */
+const liveKeysOf = (tenantId: string, organizationId: string, now: Date) =>
+  sql`${apiKeys} where ${and(
+    eq(apiKeys.tenantId, tenantId),
+    eq(apiKeys.organizationId, organizationId),
+    isNull(apiKeys.revokedAt),
+    or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+  )}`;
+const portfoliosOf = (tenantId: string, organizationId: string) =>
+  sql`${portfolios} where ${and(eq(portfolios.tenantId, tenantId), eq(portfolios.organizationId, organizationId))}`;
+
+/** What stands in the way of deleting an organization: how many live confined API keys and portfolios. */
 export function organizationDependants(db: Querier, tenantId: string, organizationId: string, now: Date) {
   return db
     .select({
-      liveKeys: sql<number>`(select count(*)::int from ${apiKeys} where ${and(
-        eq(apiKeys.tenantId, tenantId),
-        eq(apiKeys.organizationId, organizationId),
-        isNull(apiKeys.revokedAt),
-        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-      )})`,
-      portfolios: sql<number>`(select count(*)::int from ${portfolios} where ${and(
-        eq(portfolios.tenantId, tenantId),
-        eq(portfolios.organizationId, organizationId),
-      )})`,
+      liveKeys: sql<number>`(select count(*)::int from ${liveKeysOf(tenantId, organizationId, now)})`,
+      portfolios: sql<number>`(select count(*)::int from ${portfoliosOf(tenantId, organizationId)})`,
     })
     .from(sql`(select 1) as one`);
 }
@@ -123,16 +126,8 @@ export function organizationAsRead(
     sql`${organizations.description} is not distinct from ${row.description}`,
   );
   const free = options.now
-    ? sql`and not exists (select 1 from ${apiKeys} where ${and(
-        eq(apiKeys.tenantId, row.tenantId),
-        eq(apiKeys.organizationId, row.id),
-        isNull(apiKeys.revokedAt),
-        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, options.now)),
-      )})
-        and not exists (select 1 from ${portfolios} where ${and(
-          eq(portfolios.tenantId, row.tenantId),
-          eq(portfolios.organizationId, row.id),
-        )})`
+    ? sql`and not exists (select 1 from ${liveKeysOf(row.tenantId, row.id, options.now)})
+          and not exists (select 1 from ${portfoliosOf(row.tenantId, row.id)})`
     : sql``;
   return requirement(db, sql`exists (select 1 from ${organizations} where ${same}) ${free}`, "stale");
 }

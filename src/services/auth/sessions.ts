@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { firstRow, read } from "../../db/batch";
+import { jsonResult, read } from "../../db/batch";
 import {
   type NewSession,
   revokeSession,
@@ -177,7 +177,7 @@ export async function refreshSession(
   const { rotation } = await ctx.database.read("platform", (db) => ({
     rotation: read(
       db.execute(sql`select finedge_refresh(${JSON.stringify(input)}::jsonb) as result`),
-      (raw) => parsed<Rotation>(firstRow<{ result: Rotation | string }>()(raw)?.result),
+      jsonResult<Rotation>(),
     ),
   }));
   switch (rotation.outcome) {
@@ -217,9 +217,3 @@ export async function refreshSession(
     }
   }
 }
-
-/** A JSON value a driver may hand back parsed or as text. */
-const parsed = <T>(value: T | string | undefined): T => {
-  if (value === undefined) throw new Error("the database returned nothing");
-  return typeof value === "string" ? (JSON.parse(value) as T) : value;
-};

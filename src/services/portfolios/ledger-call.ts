@@ -12,7 +12,7 @@
  * is decided again from a fresh read.
  */
 import { sql } from "drizzle-orm";
-import { firstRow } from "../../db/batch";
+import { jsonResult } from "../../db/batch";
 import type { AccountSpec } from "../../db/repositories/ledger.repository";
 import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import { requirementOf } from "../../db/requirements";
@@ -189,9 +189,7 @@ async function call(
     if (!isOverdraft(error)) throw error;
     throw new AppError("insufficient_funds", "The transaction would overdraw an account.", { cause: error });
   }
-  const result = firstRow<{ result: Outcome | string }>()(row)?.result;
-  if (!result) throw new Error(`${fn} returned nothing`);
-  return typeof result === "string" ? (JSON.parse(result) as Outcome) : result;
+  return jsonResult<Outcome>()(row);
 }
 
 /** What every decided write carries: its audit events and the answer it gives. */
