@@ -17,15 +17,51 @@ export interface CreditValues {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
+/**
+ * What encoding an application needs of its manifest, worked out once per manifest (a bulk chunk encodes
+ * thousands of rows, each with a copy per feature): each vector column's feature and, for a one-hot
+ * column, its level; each feature's columns; each feature's type.
+ */
+interface Encoding {
+  columns: Array<{ feature: string; level: string | null }>;
+  columnsOf: Map<string, number[]>;
+  types: Map<string, Manifest["features"][number]["type"]>;
+}
+
+const encodings = new WeakMap<Manifest, Encoding>();
+
+function encodingOf(manifest: Manifest): Encoding {
+  let encoding = encodings.get(manifest);
+  if (!encoding) {
+    const columns = manifest.vector.map((column) => {
+      const at = column.indexOf("=");
+      return at < 0
+        ? { feature: column, level: null }
+        : { feature: column.slice(0, at), level: column.slice(at + 1) };
+    });
+    const columnsOf = new Map<string, number[]>();
+    columns.forEach(({ feature }, i) => {
+      columnsOf.set(feature, [...(columnsOf.get(feature) ?? []), i]);
+    });
+    encoding = { columns, columnsOf, types: new Map(manifest.features.map((f) => [f.name, f.type])) };
+    encodings.set(manifest, encoding);
+  }
+  return encoding;
+}
+
+/** One column's value: a number column's value, or whether a one-hot column's level is the value. */
+const encode = (value: RawValue | undefined, level: string | null) =>
+  level === null ? Number(value) : value === level ? 1 : 0;
+
 /** Validates and imputes an application; every problem is reported, not just the first. */
 export function creditValues(input: unknown, manifest: Manifest): CreditValues | { issues: Issue[] } {
   if (!isObject(input)) return { issues: [{ pointer: "", message: "must be a JSON object" }] };
   const issues: Issue[] = [];
   const values: Record<string, RawValue> = {};
   const imputed: string[] = [];
-  const known = new Set(manifest.features.map((f) => f.name));
+  const { types } = encodingOf(manifest);
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) issues.push({ pointer: `/${key}`, message: "is not a field of this model" });
+    if (!types.has(key)) issues.push({ pointer: `/${key}`, message: "is not a field of this model" });
   }
   for (const feature of manifest.features) {
     let value = input[feature.name];
@@ -57,20 +93,30 @@ export function creditValues(input: unknown, manifest: Manifest): CreditValues |
 
 /** The vector of validated values: a number column is the value, `feature=level` is 1 or 0. */
 export function creditVector(values: Record<string, RawValue>, manifest: Manifest): number[] {
-  return manifest.vector.map((column) => {
-    const at = column.indexOf("=");
-    if (at < 0) return Number(values[column]);
-    return values[column.slice(0, at)] === column.slice(at + 1) ? 1 : 0;
-  });
+  return encodingOf(manifest).columns.map(({ feature, level }) => encode(values[feature], level));
 }
 
-/** For substitution reason codes: per feature, the vector with that feature set to its reference. */
-export function substitutedVectors(values: Record<string, RawValue>, manifest: Manifest): number[][] {
+/**
+ * For substitution reason codes: per feature, the vector with that feature set to its reference - or null
+ * where the feature already has its reference value, the copy being the vector itself (a third of the copies
+ * of real applications: they need not be scored, the vector's own score is theirs).
+ */
+export function substitutedVectors(
+  values: Record<string, RawValue>,
+  vector: number[],
+  manifest: Manifest,
+): Array<number[] | null> {
   if (manifest.reasonCodes.method !== "substitution") return [];
   const reference = manifest.reasonCodes.reference;
-  return manifest.features.map((f) =>
-    creditVector({ ...values, [f.name]: reference[f.name] as RawValue }, manifest),
-  );
+  const { columns, columnsOf } = encodingOf(manifest);
+  return manifest.features.map((f) => {
+    const substitute = reference[f.name] as RawValue;
+    if (values[f.name] === substitute) return null;
+    const copy = vector.slice();
+    for (const i of columnsOf.get(f.name) ?? [])
+      copy[i] = encode(substitute, (columns[i] as Encoding["columns"][number]).level);
+    return copy;
+  });
 }
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -80,7 +126,7 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * text becomes a number when it is one (otherwise it stays text and is refused as such).
  */
 export function typedCsvRecord(record: Record<string, string>, manifest: Manifest): Record<string, unknown> {
-  const types = new Map(manifest.features.map((f) => [f.name, f.type]));
+  const { types } = encodingOf(manifest);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(record)) {
     const text = raw.trim();

@@ -126,20 +126,26 @@ export interface Scored {
   contributions: Record<string, number>;
 }
 
-/** Scores prepared inputs - and their substituted copies, for substitution reason codes - in one call. */
+/**
+ * Scores prepared inputs - and their substituted copies, for substitution reason codes - in one call. A copy
+ * that is the input itself (null) is not scored again: its score is the input's.
+ */
 export async function scorePrepared(
   manifest: Manifest,
   run: LoadedModel["run"],
   inputs: PreparedInput[],
 ): Promise<Scored[]> {
   if (inputs.length === 0) return [];
-  const rows = inputs.flatMap((input) => [input.vector, ...input.substituted]);
+  const rows: number[][] = [];
+  for (const input of inputs) {
+    rows.push(input.vector);
+    for (const copy of input.substituted) if (copy) rows.push(copy);
+  }
   const output = await run(rows);
   let at = 0;
   return inputs.map((input) => {
-    const probability = output[at] as number;
-    const substituted = output.subarray(at + 1, at + 1 + input.substituted.length);
-    at += 1 + input.substituted.length;
+    const probability = output[at++] as number;
+    const substituted = input.substituted.map((copy) => (copy ? (output[at++] as number) : probability));
     const contributions =
       manifest.reasonCodes.method === "linear"
         ? linearContributions(input.vector, manifest)

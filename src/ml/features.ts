@@ -11,8 +11,11 @@ export interface PreparedInput {
   imputed: string[];
   /** Statements only: the annual-style statement the features came from. */
   statement: Statement | null;
-  /** Substitution reason codes: one vector per feature, scored in the same batch. */
-  substituted: number[][];
+  /**
+   * Substitution reason codes: one vector per feature, scored in the same batch; null where the feature is
+   * at its reference already (the copy is `vector`).
+   */
+  substituted: Array<number[] | null>;
 }
 
 /** Builds the model's input from a raw request, as the manifest describes; all issues at once. */
@@ -20,12 +23,13 @@ export function prepareInput(input: unknown, manifest: Manifest): PreparedInput 
   if (manifest.rawInput.kind === "loan-application") {
     const result = creditValues(input, manifest);
     if ("issues" in result) return result;
+    const vector = creditVector(result.values, manifest);
     return {
-      vector: creditVector(result.values, manifest),
+      vector,
       values: result.values,
       imputed: result.imputed,
       statement: null,
-      substituted: substitutedVectors(result.values, manifest),
+      substituted: substitutedVectors(result.values, vector, manifest),
     };
   }
   const result = corporateStatement(input, manifest);

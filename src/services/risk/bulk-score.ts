@@ -25,7 +25,7 @@ import { topReasons } from "../../ml/reasons";
 import type { ScoringMessage } from "../../queues/messages";
 import type { RiskServices } from "../context";
 import { copyUntil } from "../tenancy/edge-standing";
-import { type BulkRow, RecordScanner, type RecordSpan, readRecord } from "./bulk-format";
+import { type BulkRow, RecordScanner, type RecordSpan, readRecords } from "./bulk-format";
 import { figuresOfInline } from "./corporate-inputs";
 import type { ResultLine } from "./job-results";
 import { BULK_KINDS, resultKey } from "./jobs";
@@ -173,13 +173,11 @@ async function readChunk(
   scanner.push(bytes);
   scanner.end();
   const decoder = new TextDecoder();
-  return spans.map((span, i) =>
-    readRecord(
-      format,
-      decoder.decode(bytes.subarray(span.offset, span.offset + span.length)),
-      { row: message.firstRow + i, line: span.line },
-      columns,
-    ),
+  return readRecords(
+    format,
+    spans.map((span) => decoder.decode(bytes.subarray(span.offset, span.offset + span.length))),
+    spans.map((span, i) => ({ row: message.firstRow + i, line: span.line })),
+    columns,
   );
 }
 

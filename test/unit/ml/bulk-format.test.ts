@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ChunkPlanner } from "../../../src/services/risk/bulk-chunks";
-import { RecordScanner, type RecordSpan, readRecord } from "../../../src/services/risk/bulk-format";
+import {
+  RecordScanner,
+  type RecordSpan,
+  readRecord,
+  readRecords,
+} from "../../../src/services/risk/bulk-format";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (all: Uint8Array, span: RecordSpan) =>
@@ -94,6 +99,33 @@ describe("bulk files", () => {
     });
     expect(readRecord("ndjson", "{", { row: 4, line: 4 }, null)).toMatchObject({
       error: expect.stringMatching(/^unreadable JSON/),
+    });
+  });
+
+  it("reads a chunk's CSV records in one pass, and record by record when one of them cannot be parsed", () => {
+    const columns = ["reference", "age", "home"];
+    const at = (i: number) => ({ row: i + 1, line: i + 2 });
+    const texts = ['a,30,"rent"\r\n', '"b\nc",41,owner\n', "d,52,priv"];
+    const whole = readRecords(
+      "csv",
+      texts,
+      texts.map((_, i) => at(i)),
+      columns,
+    );
+    expect(whole).toEqual(texts.map((text, i) => readRecord("csv", text, at(i), columns)));
+    expect(whole[1]).toEqual({ row: 2, line: 3, reference: "b\nc", fields: { age: "41", home: "owner" } });
+    const broken = ['a,30,"rent"\n', 'b,4"1,owner\n', "c,52,priv\n"];
+    const read = readRecords(
+      "csv",
+      broken,
+      broken.map((_, i) => at(i)),
+      columns,
+    );
+    expect(read.map((r) => ("error" in r ? "error" : r.reference))).toEqual(["a", "error", "c"]);
+    expect(read[1]).toMatchObject({
+      row: 2,
+      line: 3,
+      error: expect.stringMatching(/^unreadable CSV record/),
     });
   });
 });

@@ -64,6 +64,19 @@ describe("credit applications, from the manifest", () => {
     expect(column(seniority, credit, "age")).toBe(43);
   });
 
+  it("a feature already at its reference has no copy to score: the application itself is that copy", () => {
+    if (credit.reasonCodes.method !== "substitution") throw new Error("credit-gbdt substitutes");
+    const { reference } = credit.reasonCodes;
+    const atReference = { ...application, home: reference.home, age: reference.age };
+    const result = prepared(atReference, credit);
+    const at = (name: string) => credit.features.findIndex((f) => f.name === name);
+    expect(result.substituted[at("home")]).toBeNull();
+    expect(result.substituted[at("age")]).toBeNull();
+    const income = result.substituted[at("income")] as number[];
+    expect(column(income, credit, "income")).toBe(reference.income);
+    expect(income.filter((v, i) => v !== result.vector[i])).toHaveLength(1);
+  });
+
   it("CSV cells are typed by the manifest: numbers parsed, empty cells absent, text left to be refused", () => {
     const typed = typedCsvRecord(
       { age: " 41 ", income: "", home: "rent", amount: "1e3", price: "12abc" },
