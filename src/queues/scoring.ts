@@ -1,6 +1,6 @@
 /**
  * The bulk scoring consumer. Every message names its tenant; its work runs in that tenant's row-level
- * security scope, on a connection opened for the batch. Messages are idempotent (a chunk is counted once),
+ * security scope, in batches over HTTP (no connection to open), the batch's messages at once. Messages are idempotent (a chunk is counted once),
  * so a failure is simply retried; what still fails after the retries reaches the dead-letter queue, whose
  * consumer records the chunk's rows as failed so that the job still finishes.
  */
@@ -37,46 +37,40 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
     });
     message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
   };
-  try {
-    for (const message of batch.messages) {
-      const parsed = QueueMessageSchema.safeParse(message.body);
-      if (!parsed.success || !database.configured) {
-        // Retrying cannot fix a malformed message (or a Worker without a database): drop it, loudly.
-        log(config.LOG_LEVEL, "error", {
-          msg: "scoring message dropped",
-          queue: batch.queue,
-          id: message.id,
-        });
-        message.ack();
-        continue;
-      }
-      if (parsed.data.type === "prediction") {
-        const { data } = parsed;
-        try {
-          await database.read({ tenantId: data.tenantId }, (db) => writeOnce(db, writeOf(data)));
-          message.ack();
-        } catch (error) {
-          retry(message, error, { msg: "prediction write failed; retrying", prediction: data.row.id });
-        }
-        continue;
-      }
-      const { tenantId } = parsed.data;
-      const scope: JobScope = {
-        tenantId,
-        transaction: (work) => database.tenant(tenantId, work),
-        now: context.now,
-      };
+  const handle = async (message: Message<unknown>) => {
+    const parsed = QueueMessageSchema.safeParse(message.body);
+    if (!parsed.success || !database.configured) {
+      // Retrying cannot fix a malformed message (or a Worker without a database): drop it, loudly.
+      log(config.LOG_LEVEL, "error", { msg: "scoring message dropped", queue: batch.queue, id: message.id });
+      message.ack();
+      return;
+    }
+    if (parsed.data.type === "prediction") {
+      const { data } = parsed;
       try {
-        await (deadLetter ? abandonChunk : scoreChunk)(scope, context, parsed.data);
+        await database.read({ tenantId: data.tenantId }, (db) => writeOnce(db, writeOf(data)));
         message.ack();
       } catch (error) {
-        retry(message, error, {
-          msg: "scoring message failed; retrying",
-          chunk: parsed.data.chunk,
-          jobId: parsed.data.jobId,
-        });
+        retry(message, error, { msg: "prediction write failed; retrying", prediction: data.row.id });
       }
+      return;
     }
+    const scope: JobScope = { tenantId: parsed.data.tenantId, database, now: context.now };
+    try {
+      await (deadLetter ? abandonChunk : scoreChunk)(scope, context, parsed.data);
+      message.ack();
+    } catch (error) {
+      retry(message, error, {
+        msg: "scoring message failed; retrying",
+        chunk: parsed.data.chunk,
+        jobId: parsed.data.jobId,
+      });
+    }
+  };
+  try {
+    // The batch's messages at once: one chunk's reading, writing and database calls wait while another's
+    // rows are scored (inference itself runs one call at a time per model).
+    await Promise.all(batch.messages.map(handle));
   } finally {
     await database.close();
   }

@@ -1,5 +1,5 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import { and, eq } from "drizzle-orm";
+import type { Querier } from "../client";
 import { tenants } from "../schema";
 import { inferenceUsage } from "../tables/risk";
 
@@ -7,16 +7,6 @@ import { inferenceUsage } from "../tables/risk";
  * Records `rows` scored on `day` (the tenant's authority granted them; this is the record, not the limit).
  * Atomic under concurrency: one upsert.
  */
-export async function addInferenceRows(tx: Transaction, tenantId: string, day: string, rows: number) {
-  await tx
-    .insert(inferenceUsage)
-    .values({ tenantId, day, rows })
-    .onConflictDoUpdate({
-      target: [inferenceUsage.tenantId, inferenceUsage.day],
-      set: { rows: sql`${inferenceUsage.rows} + ${rows}` },
-    });
-}
-
 /** The day's recorded count and the tenant's status and quotas, as two statements of a batch. */
 export function usageStatements(db: Querier, tenantId: string, day: string) {
   return {

@@ -57,25 +57,6 @@ export async function updateJob(
     .where(ofTenant(tenantId, id));
 }
 
-/** Adds one chunk's counts to the job; the first chunk to finish says when scoring started. */
-export async function addChunkCounts(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  counts: { scored: number; failed: number; startedAt: Date },
-): Promise<void> {
-  await tx
-    .update(scoringJobs)
-    .set({
-      rowsScored: sql`${scoringJobs.rowsScored} + ${counts.scored}`,
-      rowsFailed: sql`${scoringJobs.rowsFailed} + ${counts.failed}`,
-      chunksDone: sql`${scoringJobs.chunksDone} + 1`,
-      status: sql`case when ${scoringJobs.status} = 'queued' then 'running' else ${scoringJobs.status} end`,
-      startedAt: sql`coalesce(${scoringJobs.startedAt}, ${counts.startedAt.toISOString()}::timestamptz)`,
-    })
-    .where(ofTenant(tenantId, id));
-}
-
 /**
  * Settles the status once every chunk is in (the totals are known only after the split): `completed`,
  * `partially_failed`, or `failed` when no row could be scored. A separate statement from the counter
@@ -100,30 +81,9 @@ export async function settleJob(tx: Transaction, tenantId: string, id: string): 
   return row;
 }
 
-/**
- * Records a scored chunk, once: a chunk already recorded (a redelivered message) returns false and the
- * caller counts nothing.
- */
-export async function recordChunk(
-  tx: Transaction,
-  values: typeof scoringJobChunks.$inferInsert,
-): Promise<boolean> {
-  const rows = await tx
-    .insert(scoringJobChunks)
-    .values(values)
-    .onConflictDoNothing()
-    .returning({ chunk: scoringJobChunks.chunk });
-  return rows.length > 0;
-}
-
-/** Whether a chunk of the job has been recorded already. */
-export async function chunkRecorded(
-  tx: Transaction,
-  tenantId: string,
-  jobId: string,
-  chunk: number,
-): Promise<boolean> {
-  const rows = await tx
+/** The chunk of the job, if recorded (a list of one row, or none). */
+export function chunkById(db: Querier, tenantId: string, jobId: string, chunk: number) {
+  return db
     .select({ chunk: scoringJobChunks.chunk })
     .from(scoringJobChunks)
     .where(
@@ -132,8 +92,8 @@ export async function chunkRecorded(
         eq(scoringJobChunks.jobId, jobId),
         eq(scoringJobChunks.chunk, chunk),
       ),
-    );
-  return rows.length > 0;
+    )
+    .limit(1);
 }
 
 /** The job submitted under an Idempotency-Key, locked so a key being released or reused waits its turn. */
@@ -145,14 +105,6 @@ export async function findJobByKey(tx: Transaction, tenantId: string, key: strin
     .limit(1)
     .for("update");
   return row;
-}
-
-/** Records the rows of a chunk that could not be scored (the chunk's own transaction makes this once). */
-export async function insertJobErrors(tx: Transaction, rows: Array<typeof scoringJobErrors.$inferInsert>) {
-  // Well under Postgres's 65,535 bind parameters per statement.
-  for (let at = 0; at < rows.length; at += 5000) {
-    await tx.insert(scoringJobErrors).values(rows.slice(at, at + 5000));
-  }
 }
 
 /** A page of a job's row errors in row order, after row `after`. */

@@ -1,20 +1,17 @@
 /**
- * Scores one chunk of a bulk job: its rows are read back from the upload, validated one by one (a bad
- * row is reported with its reason, never failing the job), scored together in one inference call, and
- * recorded once under the job's row lock - with the daily quota taken in the same transaction.
+ * Scores one chunk of a bulk job in two round trips to the database, both over HTTP: one batch reads the job
+ * (and whether the chunk is recorded already); its rows are read back from the upload, validated one by one
+ * (a bad row is reported with its reason, never failing the job) and scored together in one inference call;
+ * the tenant's authority grants the rows against the daily quota; the results go to R2 as the chunk's file;
+ * and one call records the chunk, once, under the job's row lock.
  */
 
-import type { Transaction } from "../../db/client";
-import { addInferenceRows } from "../../db/repositories/inference-usage.repository";
-import {
-  addChunkCounts,
-  chunkRecorded,
-  findJob,
-  insertJobErrors,
-  type JobRow,
-  recordChunk,
-  settleJob,
-} from "../../db/repositories/scoring-jobs.repository";
+import { sql } from "drizzle-orm";
+import { jsonResult, read } from "../../db/batch";
+import type { RequestDatabase } from "../../db/client";
+import { chunkById, type JobRow, jobById } from "../../db/repositories/scoring-jobs.repository";
+import { databaseJson } from "../../db/well-formed";
+import type { Consultation } from "../../durable-objects/tenant-authority";
 import { formatProbability } from "../../ml/bands";
 import { typedCsvRecord } from "../../ml/credit-features";
 import type { PreparedInput } from "../../ml/features";
@@ -30,14 +27,14 @@ import { figuresOfInline } from "./corporate-inputs";
 import type { ResultLine } from "./job-results";
 import { BULK_KINDS, resultKey } from "./jobs";
 import { engine } from "./model-loading";
-import { takeRows, utcDay } from "./quota";
+import { learnTenant, tenantStatements, utcDay } from "./quota";
 import { loadResolved } from "./scoring";
 import { InlineStatementSchema } from "./statement-schemas";
 
-/** What queue work needs of a tenant: its id, its transactions and a clock (no caller, no audit). */
+/** What queue work needs of a tenant: its id, its database (batches in its scope) and a clock. */
 export interface JobScope {
   tenantId: string;
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  database: Pick<RequestDatabase, "read">;
   now(): Date;
 }
 
@@ -78,79 +75,105 @@ const failed = (row: BulkRow, errors: ResultLine["errors"]): ResultLine => ({
   errors,
 });
 
-/** Writes the chunk's results and counts it, once; `lines` get the rows past the quota marked failed. */
+/** What a chunk reads first, in one batch: its job, whether it is recorded, the tenant's quota facts. */
+async function chunkState(scope: JobScope, message: ScoringMessage, now: Date) {
+  const { tenantId } = scope;
+  return scope.database.read({ tenantId }, (db) => ({
+    job: read(jobById(db, tenantId, message.jobId), (rows) => rows[0]),
+    recorded: read(chunkById(db, tenantId, message.jobId, message.chunk), (rows) => rows.length > 0),
+    ...tenantStatements(db, tenantId, now),
+  }));
+}
+
+type ChunkState = Awaited<ReturnType<typeof chunkState>>;
+
+/**
+ * Takes the chunk's scorable rows from the tenant's authority, under the chunk's key: a redelivered chunk is
+ * granted the same rows. An authority holding no copy of the tenant's facts judges by those the chunk read
+ * (given under no generation, so they judge this take without being kept).
+ */
+async function grantedRows(
+  scope: JobScope,
+  deps: RiskServices,
+  message: ScoringMessage,
+  state: ChunkState,
+  scorable: number,
+  now: Date,
+): Promise<number> {
+  if (scorable === 0) return 0;
+  const take = {
+    day: utcDay(now),
+    rows: scorable,
+    partial: true,
+    key: `${message.jobId}:${message.chunk}`,
+    defaultLimit: deps.config.TENANT_INFERENCE_ROWS_PER_DAY,
+  };
+  try {
+    const consulted = (await deps
+      .tenantAuthority(scope.tenantId)
+      .consult({ day: take.day, take })) as Consultation;
+    if (consulted.granted !== undefined) return consulted.granted;
+  } catch {
+    // Unreachable: the facts read judge it (`learnTenant` logs it).
+  }
+  const knowledge = {
+    tenant: state.tenant,
+    used: { day: take.day, rows: state.used },
+    until: copyUntil(now),
+  };
+  return (await learnTenant(deps, scope.tenantId, -1, knowledge, take)).granted ?? 0;
+}
+
+/**
+ * Writes the chunk's results file, then records the chunk in one call (finedge_record_chunk, migrations/0016):
+ * its counts, failed rows, usage and, with the last chunk, the job's status. Rows past the quota are marked
+ * failed first. A file written for a job that closed meanwhile is taken back: its results end where it closed.
+ */
 async function recordResults(
   scope: JobScope,
   deps: RiskServices,
   message: ScoringMessage,
+  state: ChunkState,
   lines: ResultLine[],
   scorable: number,
   startedAt: Date,
 ) {
-  await scope.transaction(async (tx) => {
-    const job = await findJob(tx, scope.tenantId, message.jobId, true);
-    if (!open(job) || (await chunkRecorded(tx, scope.tenantId, message.jobId, message.chunk))) return;
-    // Taken under the chunk's key: a retried transaction or a redelivered chunk is granted the same rows.
-    const now = scope.now();
-    const day = utcDay(now);
-    const granted =
-      scorable > 0
-        ? await takeRows(
-            deps,
-            tx,
-            scope.tenantId,
-            {
-              day,
-              rows: scorable,
-              partial: true,
-              key: `${message.jobId}:${message.chunk}`,
-              defaultLimit: deps.config.TENANT_INFERENCE_ROWS_PER_DAY,
-            },
-            now,
-            copyUntil(now),
-          )
-        : 0;
-    let left = granted;
-    const final = lines.map((line) => {
-      if (line.status !== "scored") return line;
-      if (left-- > 0) return line;
-      return {
-        row: line.row,
-        line: line.line,
-        reference: line.reference,
-        status: "failed" as const,
-        errors: [{ field: null, message: "the daily inference quota is used up" }],
-      };
-    });
-    const key = resultKey(scope.tenantId, message.jobId, message.chunk);
-    await deps.files.put(key, `${final.map((l) => JSON.stringify(l)).join("\n")}\n`);
-    const scored = final.filter((l) => l.status === "scored").length;
-    const counts = { scored, failed: final.length - scored };
-    await recordChunk(tx, {
-      jobId: message.jobId,
-      chunk: message.chunk,
-      tenantId: scope.tenantId,
-      rowsScored: counts.scored,
-      rowsFailed: counts.failed,
-      resultKey: key,
-    });
-    await insertJobErrors(
-      tx,
-      final
-        .filter((l) => l.status === "failed")
-        .map((l) => ({
-          jobId: message.jobId,
-          tenantId: scope.tenantId,
-          row: l.row,
-          line: l.line,
-          reference: l.reference,
-          errors: l.errors ?? [],
-        })),
-    );
-    if (granted > 0) await addInferenceRows(tx, scope.tenantId, day, granted);
-    await addChunkCounts(tx, scope.tenantId, message.jobId, { ...counts, startedAt });
-    await settleJob(tx, scope.tenantId, message.jobId);
+  const now = scope.now();
+  const granted = await grantedRows(scope, deps, message, state, scorable, now);
+  let left = granted;
+  const final = lines.map((line) => {
+    if (line.status !== "scored") return line;
+    if (left-- > 0) return line;
+    return {
+      row: line.row,
+      line: line.line,
+      reference: line.reference,
+      status: "failed" as const,
+      errors: [{ field: null, message: "the daily inference quota is used up" }],
+    };
   });
+  const key = resultKey(scope.tenantId, message.jobId, message.chunk);
+  await deps.files.put(key, `${final.map((l) => JSON.stringify(l)).join("\n")}\n`);
+  const failed = final.filter((l) => l.status === "failed");
+  const payload = {
+    tenant_id: scope.tenantId,
+    job_id: message.jobId,
+    chunk: message.chunk,
+    result_key: key,
+    scored: final.length - failed.length,
+    failed: failed.length,
+    granted,
+    day: utcDay(now),
+    started_at: startedAt.toISOString(),
+    errors: failed.map((l) => ({ row: l.row, line: l.line, reference: l.reference, errors: l.errors ?? [] })),
+  };
+  const { recorded } = await scope.database.read({ tenantId: scope.tenantId }, (db) => ({
+    recorded: read(
+      db.execute(sql`select finedge_record_chunk(${databaseJson(payload)}::jsonb) as result`),
+      jsonResult<{ outcome: "recorded" | "recorded_before" | "closed" }>(),
+    ),
+  }));
+  if (recorded.outcome === "closed") await deps.files.delete(key);
 }
 
 /** The line of the upload a chunk starts on; older messages did not carry it. */
@@ -187,8 +210,9 @@ export async function scoreChunk(
   message: ScoringMessage,
 ): Promise<void> {
   const startedAt = scope.now();
-  const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
-  if (!open(job)) return;
+  const state = await chunkState(scope, message, startedAt);
+  const { job } = state;
+  if (!open(job) || state.recorded) return;
   const located = {
     ref: {
       tenantId: job.modelSource === "tenant" ? scope.tenantId : null,
@@ -242,7 +266,7 @@ export async function scoreChunk(
       ...(figures ? { ratios: annualRatios(figures) } : {}),
     });
   });
-  await recordResults(scope, deps, message, lines, ready.length, startedAt);
+  await recordResults(scope, deps, message, state, lines, ready.length, startedAt);
 }
 
 /**
@@ -254,8 +278,10 @@ export async function abandonChunk(
   deps: RiskServices,
   message: ScoringMessage,
 ): Promise<void> {
-  const job = await scope.transaction((tx) => findJob(tx, scope.tenantId, message.jobId));
-  if (!open(job)) return;
+  const startedAt = scope.now();
+  const state = await chunkState(scope, message, startedAt);
+  const { job } = state;
+  if (!open(job) || state.recorded) return;
   const records = await readChunk(deps, job.inputKey, message, job.inputFormat, job.columns).catch(
     () => [] as BulkRow[],
   );
@@ -266,5 +292,5 @@ export async function abandonChunk(
     status: "failed",
     errors: [{ field: null, message: "this chunk could not be scored; submit these rows again" }],
   }));
-  await recordResults(scope, deps, message, lines, 0, scope.now());
+  await recordResults(scope, deps, message, state, lines, 0, startedAt);
 }

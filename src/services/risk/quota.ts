@@ -77,36 +77,3 @@ export async function learnTenant(
 /** The limit a judgment counted against (the platform default when the tenant has none). */
 export const limitOfJudged = (judged: Judged, config: AppConfig) =>
   judged.tenant.quotas.inferenceRowsPerDay ?? config.TENANT_INFERENCE_ROWS_PER_DAY;
-
-/**
- * Takes `take` from the tenant's counter outside a request (a bulk chunk): when the object holds no copy of
- * the tenant's facts, they are read with `db` (the chunk's transaction) and given to it.
- */
-export async function takeRows(
-  deps: Pick<ServiceContext, "tenantAuthority"> & { config: AppConfig },
-  db: Querier,
-  tenantId: string,
-  take: InferenceTake,
-  now: Date,
-  until: number,
-): Promise<number> {
-  let consulted: Consultation | undefined;
-  try {
-    consulted = await deps.tenantAuthority(tenantId).consult({ day: take.day, take });
-  } catch {
-    // Unreachable: the database's facts judge it (`learnTenant` logs it).
-  }
-  if (consulted?.granted !== undefined) return consulted.granted;
-  const { used, tenant } = tenantStatements(db, tenantId, now);
-  // One after the other: a transaction's statements share its connection.
-  const usedRows: unknown = await used.item;
-  const tenantRows: unknown = await tenant.item;
-  const judged = await learnTenant(
-    deps,
-    tenantId,
-    consulted?.generation ?? -1,
-    { tenant: tenant.map(tenantRows), used: { day: take.day, rows: used.map(usedRows) }, until },
-    take,
-  );
-  return judged.granted ?? 0;
-}
