@@ -97,26 +97,39 @@ export function creditVector(values: Record<string, RawValue>, manifest: Manifes
 }
 
 /**
- * For substitution reason codes: per feature, the vector with that feature set to its reference - or null
- * where the feature already has its reference value, the copy being the vector itself (a third of the copies
- * of real applications: they need not be scored, the vector's own score is theirs).
+ * For substitution reason codes: the features (indexes into the manifest's features) whose copy must be
+ * scored. A feature at its reference value already has the application itself as its copy - a third of the
+ * copies of real applications - and its contribution is 0 without scoring it again.
  */
-export function substitutedVectors(
-  values: Record<string, RawValue>,
-  vector: number[],
-  manifest: Manifest,
-): Array<number[] | null> {
+export function substitutedFeatures(values: Record<string, RawValue>, manifest: Manifest): number[] {
   if (manifest.reasonCodes.method !== "substitution") return [];
   const reference = manifest.reasonCodes.reference;
-  const { columns, columnsOf } = encodingOf(manifest);
-  return manifest.features.map((f) => {
-    const substitute = reference[f.name] as RawValue;
-    if (values[f.name] === substitute) return null;
-    const copy = vector.slice();
-    for (const i of columnsOf.get(f.name) ?? [])
-      copy[i] = encode(substitute, (columns[i] as Encoding["columns"][number]).level);
-    return copy;
+  const features: number[] = [];
+  manifest.features.forEach((f, i) => {
+    if (values[f.name] !== reference[f.name]) features.push(i);
   });
+  return features;
+}
+
+/**
+ * Writes `vector` with feature `feature` (an index into the manifest's features) set to its reference into
+ * `out` at `offset`: the copy is made where the model's input is built, not as an array of its own.
+ */
+export function writeSubstituted(
+  vector: number[],
+  feature: number,
+  manifest: Manifest,
+  out: Float32Array,
+  offset: number,
+): void {
+  if (manifest.reasonCodes.method !== "substitution") throw new Error("not a substitution model");
+  const name = (manifest.features[feature] as Manifest["features"][number]).name;
+  const substitute = manifest.reasonCodes.reference[name] as RawValue;
+  const { columns, columnsOf } = encodingOf(manifest);
+  out.set(vector, offset);
+  for (const i of columnsOf.get(name) ?? []) {
+    out[offset + i] = encode(substitute, (columns[i] as Encoding["columns"][number]).level);
+  }
 }
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

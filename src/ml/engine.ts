@@ -4,6 +4,7 @@
  * digest, so a new version (or a replaced file) is never served from a stale session.
  */
 import { bandOf } from "./bands";
+import { writeSubstituted } from "./credit-features";
 import type { PreparedInput } from "./features";
 import { fileKey, type ModelRef } from "./layout";
 import type { Manifest } from "./manifest";
@@ -33,8 +34,11 @@ export class ModelUnavailableError extends Error {
 export interface LoadedModel {
   located: LocatedModel;
   manifest: Manifest;
-  /** Serialises runs: one session is one WebAssembly instance. */
-  run(rows: number[][]): Promise<Float32Array>;
+  /**
+   * Scores rows - arrays, or one array of them end to end - one probability per row. Serialises runs: one
+   * session is one WebAssembly instance.
+   */
+  run(rows: number[][] | Float32Array): Promise<Float32Array>;
 }
 
 const MAX_CACHED = 16;
@@ -59,7 +63,7 @@ export async function sessionFor(bytes: Uint8Array, manifest: Manifest, where: s
   }
   let queue: Promise<unknown> = Promise.resolve();
   const io = { input: manifest.input.name, output: manifest.output.name };
-  const run = (rows: number[][]) => {
+  const run = (rows: number[][] | Float32Array) => {
     const next = queue.then(() => runBatch(session, io, rows, manifest.input.shape[1]));
     queue = next.catch(() => undefined);
     return next;
@@ -127,8 +131,9 @@ export interface Scored {
 }
 
 /**
- * Scores prepared inputs - and their substituted copies, for substitution reason codes - in one call. A copy
- * that is the input itself (null) is not scored again: its score is the input's.
+ * Scores prepared inputs - and their substituted copies, for substitution reason codes - in one call, their
+ * rows written straight into the model's input. A feature at its reference has the input as its copy: its
+ * score is the input's.
  */
 export async function scorePrepared(
   manifest: Manifest,
@@ -136,16 +141,21 @@ export async function scorePrepared(
   inputs: PreparedInput[],
 ): Promise<Scored[]> {
   if (inputs.length === 0) return [];
-  const rows: number[][] = [];
+  const width = manifest.input.shape[1];
+  const count = inputs.reduce((sum, input) => sum + 1 + input.substituted.length, 0);
+  const flat = new Float32Array(count * width);
+  let row = 0;
   for (const input of inputs) {
-    rows.push(input.vector);
-    for (const copy of input.substituted) if (copy) rows.push(copy);
+    flat.set(input.vector, row++ * width);
+    for (const feature of input.substituted)
+      writeSubstituted(input.vector, feature, manifest, flat, row++ * width);
   }
-  const output = await run(rows);
+  const output = await run(flat);
   let at = 0;
   return inputs.map((input) => {
     const probability = output[at++] as number;
-    const substituted = input.substituted.map((copy) => (copy ? (output[at++] as number) : probability));
+    const substituted = new Float32Array(manifest.features.length).fill(probability);
+    for (const feature of input.substituted) substituted[feature] = output[at++] as number;
     const contributions =
       manifest.reasonCodes.method === "linear"
         ? linearContributions(input.vector, manifest)

@@ -1,5 +1,5 @@
 import { corporateFeatures, corporateStatement, corporateVector, type Statement } from "./corporate-features";
-import { creditValues, creditVector, type RawValue, substitutedVectors } from "./credit-features";
+import { creditValues, creditVector, type RawValue, substitutedFeatures } from "./credit-features";
 import type { Manifest } from "./manifest";
 import type { Issue } from "./manifest-rules";
 
@@ -12,10 +12,10 @@ export interface PreparedInput {
   /** Statements only: the annual-style statement the features came from. */
   statement: Statement | null;
   /**
-   * Substitution reason codes: one vector per feature, scored in the same batch; null where the feature is
-   * at its reference already (the copy is `vector`).
+   * Substitution reason codes: the features (indexes into the manifest's features) whose copy - the vector
+   * with that feature at its reference - is scored in the same batch; every other feature is at its reference.
    */
-  substituted: Array<number[] | null>;
+  substituted: number[];
 }
 
 /** Builds the model's input from a raw request, as the manifest describes; all issues at once. */
@@ -29,7 +29,7 @@ export function prepareInput(input: unknown, manifest: Manifest): PreparedInput 
       values: result.values,
       imputed: result.imputed,
       statement: null,
-      substituted: substitutedVectors(result.values, vector, manifest),
+      substituted: substitutedFeatures(result.values, manifest),
     };
   }
   const result = corporateStatement(input, manifest);

@@ -35,20 +35,27 @@ export async function createSession(bytes: Uint8Array): Promise<ort.InferenceSes
   }
 }
 
-/** Runs `rows` (each `width` long) through the session in one call; one probability per row. */
+/** Runs `rows` (each `width` long, or all of them end to end) through the session in one call; one probability per row. */
 export async function runBatch(
   session: ort.InferenceSession,
   io: { input: string; output: string },
-  rows: number[][],
+  rows: number[][] | Float32Array,
   width: number,
 ): Promise<Float32Array> {
-  const flat = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => {
-    flat.set(row, i * width);
-  });
-  const outputs = await session.run({ [io.input]: new ort.Tensor("float32", flat, [rows.length, width]) });
+  let flat: Float32Array;
+  if (rows instanceof Float32Array) {
+    if (rows.length % width !== 0) throw new Error(`the input is not rows of ${width}`);
+    flat = rows;
+  } else {
+    flat = new Float32Array(rows.length * width);
+    rows.forEach((row, i) => {
+      flat.set(row, i * width);
+    });
+  }
+  const count = flat.length / width;
+  const outputs = await session.run({ [io.input]: new ort.Tensor("float32", flat, [count, width]) });
   const data = outputs[io.output]?.data;
-  if (!(data instanceof Float32Array) || data.length !== rows.length) {
+  if (!(data instanceof Float32Array) || data.length !== count) {
     throw new Error(`output ${io.output} is not one float32 per row`);
   }
   return data;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { typedCsvRecord } from "../../../src/ml/credit-features";
+import { typedCsvRecord, writeSubstituted } from "../../../src/ml/credit-features";
 import { prepareInput } from "../../../src/ml/features";
 import type { Manifest } from "../../../src/ml/manifest";
 import { modelFiles } from "./model-files";
@@ -56,25 +56,25 @@ describe("credit applications, from the manifest", () => {
     expect(issues.find((i) => i.pointer === "/age")?.message).toBe("17 is outside [18, 100]");
   });
 
-  it("a substitution model also gets one copy per feature with that feature at its reference", () => {
-    const result = prepared(application, credit);
-    expect(result.substituted).toHaveLength(credit.features.length);
-    const seniority = result.substituted[0] as number[];
-    expect(column(seniority, credit, "seniority")).toBe(5);
-    expect(column(seniority, credit, "age")).toBe(43);
-  });
-
-  it("a feature already at its reference has no copy to score: the application itself is that copy", () => {
+  it("a substitution model also gets a copy per feature at its reference, but for features already there", () => {
     if (credit.reasonCodes.method !== "substitution") throw new Error("credit-gbdt substitutes");
     const { reference } = credit.reasonCodes;
-    const atReference = { ...application, home: reference.home, age: reference.age };
-    const result = prepared(atReference, credit);
     const at = (name: string) => credit.features.findIndex((f) => f.name === name);
-    expect(result.substituted[at("home")]).toBeNull();
-    expect(result.substituted[at("age")]).toBeNull();
-    const income = result.substituted[at("income")] as number[];
-    expect(column(income, credit, "income")).toBe(reference.income);
-    expect(income.filter((v, i) => v !== result.vector[i])).toHaveLength(1);
+    const result = prepared({ ...application, home: reference.home, age: reference.age }, credit);
+    expect(result.substituted).not.toContain(at("home"));
+    expect(result.substituted).not.toContain(at("age"));
+    expect(result.substituted).toEqual(
+      credit.features.flatMap((f, i) => (result.values[f.name] === reference[f.name] ? [] : [i])),
+    );
+    expect(result.substituted).toContain(at("seniority"));
+    const width = credit.vector.length;
+    const copy = new Float32Array(width * 2);
+    writeSubstituted(result.vector, at("seniority"), credit, copy, width);
+    const seniority = [...copy.subarray(width)];
+    expect(column(seniority, credit, "seniority")).toBe(reference.seniority);
+    expect(column(seniority, credit, "age")).toBe(reference.age);
+    expect(seniority.filter((v, i) => v !== result.vector[i])).toHaveLength(1);
+    expect([...copy.subarray(0, width)].every((v) => v === 0)).toBe(true);
   });
 
   it("CSV cells are typed by the manifest: numbers parsed, empty cells absent, text left to be refused", () => {
