@@ -34,6 +34,8 @@ export default defineConfig({
                 // The same scrypt at 2^10 instead of 2^14: the suites sign up thousands of accounts (the
                 // production cost is held by test/unit/auth/passwords.test.ts and refused outside a test run).
                 PASSWORD_HASH_LOG2_N: "10",
+                // Files of a few thousand rows split into several chunks (production's default is larger).
+                BULK_CHUNK_ROWS: "500",
                 WS_RELAY: inject("wsRelay"),
                 SQL_HTTP_ENDPOINT: inject("sqlHttpEndpoint"),
                 DATABASE_URL: inject("databaseUrl"),

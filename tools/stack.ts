@@ -32,6 +32,8 @@ export interface LocalStack {
   /** The Postgres the stack runs on, and the local server speaking Neon's SQL-over-HTTP protocol in front of it. */
   databaseUrl: string;
   sqlEndpoint: string;
+  /** The WebSocket relay (host:port), which counts the connections each request id opens. */
+  relay: string;
   /** Resolves when the Worker process exits on its own. */
   exited: Promise<number>;
   stop: () => Promise<void>;
@@ -108,6 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       database,
       databaseUrl,
       sqlEndpoint: sqlHttp.endpoint,
+      relay: relay.address,
       exited: worker.exited,
       stop,
     };

@@ -55,3 +55,6 @@ export function predictionMessage(write: {
     audit: { ...write.audit },
   };
 }
+
+/** The name a chunk's database calls are counted under locally (the local servers count by request id). */
+export const chunkRequestId = (jobId: string, chunk: number) => `chunk-${jobId}-${chunk}`;

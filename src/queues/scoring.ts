@@ -7,10 +7,10 @@
 import { loadConfig } from "../config";
 import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
-import { createServiceContext } from "../services/context";
+import { asLocalRequest, createServiceContext } from "../services/context";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";
 import { type PredictionWrite, writeOnce } from "../services/risk/scoring";
-import { type PredictionMessage, QueueMessageSchema } from "./messages";
+import { chunkRequestId, type PredictionMessage, QueueMessageSchema } from "./messages";
 
 /** A queued prediction write as `writeOnce` takes it (the request built it; the queue only carried it). */
 const writeOf = (message: PredictionMessage): PredictionWrite => ({
@@ -55,15 +55,20 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
       }
       return;
     }
-    const scope: JobScope = { tenantId: parsed.data.tenantId, database, now: context.now };
+    const { data } = parsed;
+    const scope: JobScope = { tenantId: data.tenantId, database, now: context.now };
+    const { jobId, chunk } = data;
     try {
-      await (deadLetter ? abandonChunk : scoreChunk)(scope, context, parsed.data);
+      // Locally, the chunk's database calls are counted under its own name.
+      await asLocalRequest(config, chunkRequestId(jobId, chunk), () =>
+        (deadLetter ? abandonChunk : scoreChunk)(scope, context, data),
+      );
       message.ack();
     } catch (error) {
       retry(message, error, {
         msg: "scoring message failed; retrying",
-        chunk: parsed.data.chunk,
-        jobId: parsed.data.jobId,
+        chunk,
+        jobId,
       });
     }
   };

@@ -336,7 +336,7 @@ try {
       RATE_LIMIT_BACKEND: "durable_object",
       ...(bulkRows > DAILY_ROWS ? { TENANT_INFERENCE_ROWS_PER_DAY: String(bulkRows) } : {}),
     });
-    bulk = await measureBulkJob(bulkStack.url, bulkRows);
+    bulk = await measureBulkJob(bulkStack.url, bulkRows, bulkStack);
     await bulkStack.stop(); // idempotent: the oracle part runs alone
   }
   if (parts.has("oracle")) {

@@ -2,8 +2,10 @@
  * A bulk scoring job end to end on the local stack: a CSV of loan applications is posted to
  * /api/v1/predictions/bulk, then the job is polled until it settles. The figure is everything a client
  * waits for: the upload to R2 and its split into chunks, the local queue's delivery of every chunk, and
- * each chunk's validation, batched inference, quota and results in one transaction.
+ * each chunk's validation, batched inference, quota, results file and its two database calls, and how many
+ * calls each chunk made (counted by the local servers under the chunk's name).
  */
+import { chunkRequestId } from "../../src/queues/messages";
 import { creditApplications } from "./credit-data";
 import { account } from "./scenarios";
 
@@ -53,7 +55,33 @@ export interface BulkReport {
   rows_scored: number;
   rows_failed: number;
   chunks: number | null;
+  /** Database calls per chunk (HTTP; a WebSocket would count too), the mean over the job's chunks. */
+  db_calls_per_chunk: number | null;
   error: string | null;
+}
+
+/** Where the stack counts a request id's database calls (tools/sql-over-http.ts, the relay). */
+export interface CallCounters {
+  sqlEndpoint: string;
+  relay: string;
+}
+
+/** The mean number of database calls the job's chunks made, as counted under each chunk's name. */
+async function callsPerChunk(counters: CallCounters, jobId: string, chunks: number) {
+  let calls = 0;
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const name = encodeURIComponent(chunkRequestId(jobId, chunk));
+    const [http, websocket] = await Promise.all([
+      fetch(`${new URL(counters.sqlEndpoint).origin}/calls/${name}`).then(
+        (r) => r.json() as Promise<{ statements: unknown[] }>,
+      ),
+      fetch(`http://${counters.relay}/connections/${name}`).then(
+        (r) => r.json() as Promise<{ connections: number }>,
+      ),
+    ]);
+    calls += http.statements.length + websocket.connections;
+  }
+  return chunks > 0 ? Math.round((calls / chunks) * 100) / 100 : null;
 }
 
 /**
@@ -81,6 +109,7 @@ async function answer<T>(response: Response, expected: number): Promise<T> {
 export async function measureBulkJob(
   apiUrl: string,
   rows: number,
+  counters?: CallCounters,
   model = "credit-gbdt",
 ): Promise<BulkReport> {
   const csv = bulkCsv(rows);
@@ -141,6 +170,10 @@ export async function measureBulkJob(
     rows_scored: job.progress.rows_scored,
     rows_failed: job.progress.rows_failed,
     chunks: job.progress.chunks_total,
+    db_calls_per_chunk:
+      counters && SETTLED.has(job.status)
+        ? await callsPerChunk(counters, accepted.id, job.progress.chunks_total ?? 0)
+        : null,
     error: job.error,
   };
 }

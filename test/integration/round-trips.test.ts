@@ -4,10 +4,12 @@
  * none. Each budget here is one the README promises; a regression fails here, not only in the bench.
  */
 import { describe, expect, it } from "vitest";
+import { chunkRequestId } from "../../src/queues/messages";
 import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
+import { submit } from "./bulk-fixtures";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
-import { publishTrainedModels } from "./risk-fixtures";
+import { manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
@@ -410,5 +412,34 @@ describe("database round trips per request", () => {
     const { response, calls } = await counted("/api/v1/auth/me", { token: tenant.admin.token });
     expect(response.status).toBe(401);
     expect(calls).toEqual({ http: 0, websocket: 0 });
+  });
+});
+
+describe("database round trips per bulk chunk", () => {
+  it("each chunk is read in one call and recorded in one, over HTTP, the rows scored or failed", async () => {
+    await publishTrainedModels();
+    const tenant = await createTenant("rt-bulk");
+    const base = manifestOf("credit-gbdt").samples.map((s) => s.input as Record<string, unknown>);
+    const rows: Array<Record<string, unknown>> = Array.from({ length: 1100 }, (_, i) => ({
+      ...base[i % base.length],
+      reference: `r${i}`,
+    }));
+    rows[600] = { age: 12, reference: "bad" };
+    const body = `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+    const id = await submit(tenant.admin.token, body, "application/x-ndjson", "?model=credit-gbdt");
+    const job = await waitForJob(tenant.admin.token, id);
+    expect(job.progress).toMatchObject({
+      rows_scored: 1099,
+      rows_failed: 1,
+      chunks_total: 3,
+      chunks_done: 3,
+    });
+    for (const chunk of [0, 1, 2]) {
+      const calls = await databaseStatements(chunkRequestId(id, chunk));
+      expect(calls.websocket, `chunk ${chunk}`).toBe(0);
+      expect(
+        calls.http.map((statements) => statements.some((sql) => sql.includes("finedge_record_chunk"))),
+      ).toEqual([false, true]);
+    }
   });
 });
