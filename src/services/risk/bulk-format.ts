@@ -102,15 +102,31 @@ const referenceOf = (value: unknown) =>
   typeof value === "string" || typeof value === "number" ? String(value).slice(0, 200) : null;
 
 /**
- * The fields of each of a chunk's CSV records, parsed in one pass - a parser's set-up costs more than a
- * record's fields, so record by record is several times slower - or null when the chunk must be read record
- * by record: one of them cannot be parsed (each is then refused on its own), or the records do not come out
- * one per text.
+ * A record without quotes or carriage returns inside it: its fields are the text between its commas, as the
+ * parser would find them, without the parser (whose cost per record exceeds its fields' on a plain file).
+ */
+function plainFields(text: string): string[] | null {
+  if (text.includes('"')) return null;
+  const end = text.endsWith("\r\n") ? text.length - 2 : text.endsWith("\n") ? text.length - 1 : text.length;
+  const line = text.slice(0, end);
+  return line.includes("\r") || line.includes("\n") ? null : line.split(",");
+}
+
+/**
+ * The fields of each of a chunk's CSV records: plain records split at their commas, the rest parsed in one
+ * pass - a parser's set-up costs more than a record's fields - or null when the chunk must be read record by
+ * record: one of them cannot be parsed (each is then refused on its own), or the records do not come out one
+ * per text.
  */
 function chunkFields(texts: string[]): string[][] | null {
+  const fields = texts.map(plainFields);
+  const quoted = texts.filter((_, i) => fields[i] === null);
+  if (quoted.length === 0) return fields as string[][];
   try {
-    const rows = parse(texts.join(""), { relax_column_count: true, skip_empty_lines: true }) as string[][];
-    return rows.length === texts.length ? rows : null;
+    const rows = parse(quoted.join(""), { relax_column_count: true, skip_empty_lines: true }) as string[][];
+    if (rows.length !== quoted.length) return null;
+    let next = 0;
+    return fields.map((plain) => plain ?? (rows[next++] as string[]));
   } catch {
     return null;
   }
