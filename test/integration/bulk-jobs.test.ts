@@ -205,12 +205,16 @@ describe("bulk scoring", () => {
     }
     expect(Number(out[1]?.probability)).toBeGreaterThan(Number(out[0]?.probability));
 
-    // Quarterly input spans eight statements, which one row cannot hold.
+    // Quarterly input spans eight statements, which one row cannot hold. The model is loaded while the file
+    // streams in, so the refusal comes once it is stored - and nothing of it is kept.
+    const before = await bindings.FILES.list({ prefix: `jobs/${tenant.id}/` });
     const quarterly = await upload(tenant.admin.token, `${csv}\n`, "text/csv", "?model=corporate-quarterly");
     expect(quarterly.status).toBe(422);
     expect((await problemOf(quarterly)).detail).toBe(
       "Model corporate-quarterly does not make credit or annual predictions.",
     );
+    const after = await bindings.FILES.list({ prefix: `jobs/${tenant.id}/` });
+    expect(after.objects.map((o) => o.key)).toEqual(before.objects.map((o) => o.key));
   });
 
   it("refuses other media types, empty uploads and uploads over the bulk limit", async () => {

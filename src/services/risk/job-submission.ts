@@ -14,7 +14,7 @@ import type { BulkFormat } from "./bulk-format";
 import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
 import { BULK_KINDS, enqueueJob, inputKey } from "./jobs";
-import { type ServingModel, servingModel } from "./scoring";
+import { admittedModel, loadServing, type ServingModel } from "./scoring";
 
 const emptyUpload = (message: string) =>
   new AppError("validation_failed", `The upload cannot be scored: ${message}.`, {
@@ -80,17 +80,34 @@ async function replayEarlier(
   return replay(ctx, replayOf(job, await submissionDigest(ctx, digestParts(submission, fileSha256))), key);
 }
 
+/** What a bulk job may score with: a model making credit or annual-statement predictions. */
+const jobModel = (submission: BulkSubmission) => ({
+  name: submission.model,
+  version: submission.modelVersion,
+  kind: BULK_KINDS,
+});
+
 /**
- * The model version every chunk of the job will use, fixed now; read in one batch with the day's quota, and
- * refused (429) when nothing of it is left.
+ * The model version every chunk of the job will use, fixed now: admitted on one batch read with the day's
+ * quota (refused, 429, when nothing of it is left) before a byte is stored, then loaded while the file
+ * streams in - a model that cannot be served after all still refuses the job, and its upload is deleted.
  */
-const resolveJobModel = (ctx: TenantContext, deps: RiskServices, submission: BulkSubmission) =>
-  servingModel(
-    ctx,
-    deps,
-    { name: submission.model, version: submission.modelVersion, kind: BULK_KINDS },
-    { requireLeft: true },
-  );
+async function resolveJobModel(
+  ctx: TenantContext,
+  deps: RiskServices,
+  submission: BulkSubmission,
+  body: ReadableStream<Uint8Array>,
+): Promise<{ serving: ServingModel; upload: ReceivedUpload }> {
+  const admitted = await admittedModel(ctx, deps, jobModel(submission), { requireLeft: true });
+  const loading = loadServing(deps, admitted, jobModel(submission));
+  loading.catch(() => undefined); // awaited below, once the upload is in
+  const upload = await receiveUpload(ctx, deps, submission, body);
+  const serving = await loading.catch(async (error: unknown) => {
+    await deps.files.delete(upload.key);
+    throw error;
+  });
+  return { serving, upload };
+}
 
 /** An upload in FILES under the id its job will have, with the job's chunks planned. */
 interface ReceivedUpload {
@@ -262,8 +279,7 @@ export async function submitBulkJob(
     const earlier = await liveJobUnderKey(ctx, key);
     if (earlier) return replayEarlier(ctx, deps, submission, body, earlier, key);
   }
-  const serving = await resolveJobModel(ctx, deps, submission);
-  const upload = await receiveUpload(ctx, deps, submission, body);
+  const { serving, upload } = await resolveJobModel(ctx, deps, submission, body);
   const accepted = await recordJob(ctx, deps, submission, serving, upload);
   if (accepted.replayed && key !== undefined) return replayWinner(ctx, deps, upload, accepted.job, key);
   await enqueueJob(ctx, deps, accepted.job, upload.chunks);

@@ -86,6 +86,19 @@ export async function servingModel(
   request: { name: string; version?: string | undefined; kind: KindWanted },
   options: AdmissionOptions = {},
 ): Promise<ServingModel> {
+  return loadServing(deps, await admittedModel(ctx, deps, request, options), request);
+}
+
+/**
+ * `servingModel`'s admission alone: the version a request may score with, its quota taken, every refusal but
+ * those of the model's files made. `loadServing` loads it - and may still refuse it, or fall back.
+ */
+export async function admittedModel(
+  ctx: TenantContext,
+  deps: RiskServices,
+  request: { name: string; version?: string | undefined; kind: KindWanted },
+  options: AdmissionOptions = {},
+): Promise<ResolvedModel> {
   const now = ctx.now();
   const day = utcDay(now);
   const take = options.take
@@ -121,7 +134,7 @@ export async function servingModel(
   const limit = limitOfJudged(judged, deps.config);
   if (take && (judged.granted ?? 0) < take.rows) throw exhausted(limit, now);
   if (options.requireLeft && judged.used >= limit) throw exhausted(limit, now);
-  return loadServing(deps, resolved, request);
+  return resolved;
 }
 
 /**
@@ -140,7 +153,7 @@ async function learnAndTake(
 }
 
 /** Loads a resolved version, or - when the active one cannot be served - the version it replaced. */
-async function loadServing(
+export async function loadServing(
   deps: RiskServices,
   resolved: ResolvedModel,
   request: { name: string; kind: KindWanted },
