@@ -105,7 +105,14 @@ describe("bulk files", () => {
   it("reads a chunk's CSV records in one pass, and record by record when one of them cannot be parsed", () => {
     const columns = ["reference", "age", "home"];
     const at = (i: number) => ({ row: i + 1, line: i + 2 });
-    const texts = ['a,30,"rent"\r\n', '"b\nc",41,owner\n', "d,52,priv\r\n", "e,,\n", "f,1\r2,x\n", "g,63,rent"];
+    const texts = [
+      'a,30,"rent"\r\n',
+      '"b\nc",41,owner\n',
+      "d,52,priv\r\n",
+      "e,,\n",
+      "f,1\r2,x\n",
+      "g,63,rent",
+    ];
     const whole = readRecords(
       "csv",
       texts,
