@@ -5,6 +5,7 @@
  * database's refusal back into the caller's.
  */
 import { type SQL, sql } from "drizzle-orm";
+import { AppError } from "../errors";
 import type { Querier } from "./client";
 
 /** A statement that aborts its batch with `code` unless `condition` holds. */
@@ -35,4 +36,19 @@ export async function meetingRequirements<T>(
     const refusal = refusals[requirementOf(error) ?? ""];
     throw refusal ? refusal() : error;
   }
+}
+
+/**
+ * Runs a write decided on a read until what it read still holds when it is written (a `stale` requirement
+ * fails the batch otherwise), at most four times; then 409 with `stale` as its detail.
+ */
+export async function asRead<T>(stale: string, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (requirementOf(error) !== "stale") throw error;
+    }
+  }
+  throw new AppError("conflict", stale, { headers: { "Retry-After": "1" } });
 }

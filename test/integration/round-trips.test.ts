@@ -167,6 +167,31 @@ describe("database round trips per request", () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("a portfolio is created in one call, changed and deleted in two", async () => {
+    const tenant = await createTenant("rt");
+    const org = await addOrganization(tenant);
+    const created = await counted("/api/v1/portfolios", {
+      token: tenant.admin.token,
+      body: { organization_id: org.id, name: "rt", base_currency: "USD" },
+    });
+    expect(created.response.status, await created.response.clone().text()).toBe(201);
+    expect(created.calls).toEqual({ http: 1, websocket: 0 });
+    const { id } = await created.response.json<{ id: string }>();
+    const changed = await counted(`/api/v1/portfolios/${id}`, {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { name: "rt renamed", allow_negative_cash: true },
+    });
+    expect(changed.response.status, await changed.response.clone().text()).toBe(200);
+    expect(changed.calls).toEqual({ http: 2, websocket: 0 });
+    const deleted = await counted(`/api/v1/portfolios/${id}`, {
+      token: tenant.admin.token,
+      method: "DELETE",
+    });
+    expect(deleted.response.status, await deleted.response.clone().text()).toBe(204);
+    expect(deleted.calls).toEqual({ http: 2, websocket: 0 });
+  });
+
   it("an organization is created in one call, renamed and deleted in two; a member is added in one", async () => {
     const tenant = await createTenant("rt");
     const created = await counted("/api/v1/organizations", {

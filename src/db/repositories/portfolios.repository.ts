@@ -1,21 +1,13 @@
-import { and, count, eq, inArray, type SQLWrapper } from "drizzle-orm";
-import { reusable } from "../batch";
-import type { Querier, Transaction } from "../client";
+import { and, count, eq, inArray, type SQLWrapper, sql } from "drizzle-orm";
+import { read, reusable } from "../batch";
+import type { Querier } from "../client";
+import { requirement } from "../requirements";
 import { ledgerAccounts, portfolios, portfolioTransactions } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
 export type PortfolioRow = typeof portfolios.$inferSelect;
 
 const page = keyset(portfolios.createdAt, portfolios.id);
-
-export async function findPortfolio(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-): Promise<PortfolioRow | undefined> {
-  const [row] = await portfolioById(tx, tenantId, id);
-  return row;
-}
 
 /** The portfolio with this id (a list of one row, or none). */
 export function portfolioById(db: Querier, tenantId: string, id: string) {
@@ -28,25 +20,6 @@ const portfolioStatement = reusable((db, { tenantId, id }: { tenantId: string; i
     .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
     .limit(1),
 );
-
-/**
- * The portfolio, locked until the transaction ends. Every write that moves its money takes this lock
- * first, so checks of balances made under it still hold at commit: no double spending, whatever the
- * concurrency. (Taken before the audit chain's lock, always in that order, so writers cannot deadlock.)
- */
-export async function lockPortfolio(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-): Promise<PortfolioRow | undefined> {
-  const [row] = await tx
-    .select()
-    .from(portfolios)
-    .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
-    .limit(1)
-    .for("update");
-  return row;
-}
 
 /** The tenant's portfolios in the given organizations (or all), newest first. */
 export function listPortfolios(
@@ -77,57 +50,80 @@ export function listPortfolios(
     .limit(options.limit);
 }
 
-export async function insertPortfolio(
-  tx: Transaction,
-  values: Omit<typeof portfolios.$inferInsert, "id" | "createdAt" | "updatedAt" | "status">,
-): Promise<PortfolioRow> {
-  const [row] = await tx.insert(portfolios).values(values).returning();
-  if (!row) throw new Error("portfolio insert returned nothing");
-  return row;
-}
-
-export async function updatePortfolio(
-  tx: Transaction,
+/**
+ * The statements that set some of a portfolio's fields: the row (returned) and, when whether cash may go
+ * negative changes, its cash accounts, which carry the permission the balance CHECK reads.
+ */
+export function portfolioUpdateStatements(
+  db: Querier,
   tenantId: string,
   id: string,
   fields: Partial<Pick<PortfolioRow, "name" | "allowNegativeCash" | "status">>,
-): Promise<PortfolioRow | undefined> {
-  const [row] = await tx
+) {
+  const row = db
     .update(portfolios)
     .set(fields)
     .where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)))
     .returning();
-  if (row && fields.allowNegativeCash !== undefined) {
-    // Cash accounts carry the permission the balance CHECK reads.
-    await tx
-      .update(ledgerAccounts)
-      .set({ mayGoNegative: fields.allowNegativeCash })
-      .where(
-        and(
-          eq(ledgerAccounts.tenantId, tenantId),
-          eq(ledgerAccounts.portfolioId, id),
-          eq(ledgerAccounts.kind, "cash"),
-        ),
-      );
-  }
-  return row;
+  const cash =
+    fields.allowNegativeCash === undefined
+      ? undefined
+      : db
+          .update(ledgerAccounts)
+          .set({ mayGoNegative: fields.allowNegativeCash })
+          .where(
+            and(
+              eq(ledgerAccounts.tenantId, tenantId),
+              eq(ledgerAccounts.portfolioId, id),
+              eq(ledgerAccounts.kind, "cash"),
+            ),
+          );
+  return { row, cash };
 }
 
-/** How many transactions (of any status) the portfolio has. */
-export async function countTransactions(tx: Transaction, tenantId: string, portfolioId: string) {
-  const [row] = await tx
+/**
+ * A statement that fails its batch with `stale` unless the portfolio is still as read - its organization,
+ * name, status and cash rule - locking it as every write that moves its money does; `unused` also needs it
+ * still to have no transaction (a deletion's condition).
+ */
+export function portfolioAsRead(db: Querier, before: PortfolioRow, options: { unused?: boolean } = {}) {
+  const unused = options.unused
+    ? sql`and not exists (select 1 from ${portfolioTransactions}
+                           where ${portfolioTransactions.tenantId} = ${before.tenantId}
+                             and ${portfolioTransactions.portfolioId} = ${before.id})`
+    : sql``;
+  return requirement(
+    db,
+    sql`exists (select 1 from ${portfolios}
+                 where ${portfolios.tenantId} = ${before.tenantId} and ${portfolios.id} = ${before.id}
+                   and ${portfolios.organizationId} = ${before.organizationId}
+                   and ${portfolios.name} = ${before.name} and ${portfolios.status} = ${before.status}
+                   and ${portfolios.allowNegativeCash} = ${before.allowNegativeCash}
+                 for update) ${unused}`,
+    "stale",
+  );
+}
+
+/** How many transactions (of any status) the portfolio has, as a statement: one row, `n`. */
+export function transactionCount(db: Querier, tenantId: string, portfolioId: string) {
+  return db
     .select({ n: count() })
     .from(portfolioTransactions)
     .where(
       and(eq(portfolioTransactions.tenantId, tenantId), eq(portfolioTransactions.portfolioId, portfolioId)),
     );
-  return row?.n ?? 0;
 }
 
 /** Deletes a portfolio that never had a transaction (and so has no postings), with any empty accounts. */
-export async function deletePortfolio(tx: Transaction, tenantId: string, id: string): Promise<void> {
-  await tx
-    .delete(ledgerAccounts)
-    .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, id)));
-  await tx.delete(portfolios).where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id)));
+export function portfolioDeleteStatements(db: Querier, tenantId: string, id: string) {
+  return {
+    accounts: read(
+      db
+        .delete(ledgerAccounts)
+        .where(and(eq(ledgerAccounts.tenantId, tenantId), eq(ledgerAccounts.portfolioId, id))),
+    ),
+    portfolio: read(
+      db.delete(portfolios).where(and(eq(portfolios.tenantId, tenantId), eq(portfolios.id, id))),
+    ),
+  };
 }

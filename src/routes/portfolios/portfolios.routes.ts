@@ -30,7 +30,7 @@ export const createPortfolio = defineRoute({
   path: "/api/v1/portfolios",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:write"),
+  ...secured("portfolios:write", { standingInBatch: true }),
   summary: "Create a portfolio in an organization; the caller becomes its owner.",
   request: {
     body: jsonBody(
@@ -63,7 +63,7 @@ export const updatePortfolio = defineRoute({
   path: "/api/v1/portfolios/{id}",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:write"),
+  ...secured("portfolios:write", { standingInBatch: true }),
   summary:
     "Rename, archive (`status: archived`: no new transactions) or reactivate a portfolio, or allow or forbid negative cash.",
   request: {
@@ -89,7 +89,7 @@ export const deletePortfolio = defineRoute({
   path: "/api/v1/portfolios/{id}",
   "x-rate-limit": "portfolio",
   tags,
-  ...secured("portfolios:write"),
+  ...secured("portfolios:write", { standingInBatch: true }),
   summary: "Delete a portfolio that has no transactions; one with history is archived instead (409).",
   request: { params: IdParam },
   responses: { 204: { description: "Deleted." }, 409: problems[409] },

@@ -1,29 +1,10 @@
-import type { Transaction } from "../../db/client";
-import { findPortfolio, lockPortfolio, type PortfolioRow } from "../../db/repositories/portfolios.repository";
+import type { PortfolioRow } from "../../db/repositories/portfolios.repository";
 import { AppError } from "../../errors";
 import type { TenantContext } from "../tenancy/context";
 
 export const noSuchPortfolio = () => new AppError("not_found", "No such portfolio.");
 
-/**
- * The portfolio, judged on its organization: one the caller cannot see answers 404 exactly like a missing
- * one; one it can see but may not change answers 403. `lock` takes the portfolio's row lock, which every
- * money-moving write holds until it commits.
- */
-export async function portfolioFor(
-  tx: Transaction,
-  ctx: TenantContext,
-  id: string,
-  permission: "portfolios:read" | "portfolios:write",
-  options: { lock?: boolean } = {},
-): Promise<PortfolioRow> {
-  const row = options.lock
-    ? await lockPortfolio(tx, ctx.tenantId, id)
-    : await findPortfolio(tx, ctx.tenantId, id);
-  return visiblePortfolio(ctx, row, permission);
-}
-
-/** The portfolio a read found, judged as `portfolioFor` judges it. */
+/** The portfolio a read found, judged for the caller: 404 unless visible, 403 without `permission` in its organization. */
 export function visiblePortfolio(
   ctx: TenantContext,
   row: PortfolioRow | undefined,

@@ -1,21 +1,26 @@
 import { read } from "../../db/batch";
-import { findOrganization } from "../../db/repositories/organizations.repository";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
+import { organizationRequirement } from "../../db/repositories/organizations.repository";
 import {
-  countTransactions,
-  deletePortfolio as deleteRow,
-  insertPortfolio,
   listPortfolios,
   type PortfolioRow,
+  portfolioAsRead,
   portfolioById,
-  updatePortfolio as updateRow,
+  portfolioDeleteStatements,
+  portfolioUpdateStatements,
+  transactionCount,
 } from "../../db/repositories/portfolios.repository";
+import { asRead, meetingRequirements } from "../../db/requirements";
+import { portfolios } from "../../db/schema";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "../tenancy/audit";
+import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import { bodyError, portfolioFor, visiblePortfolio } from "./access";
+import { bodyError, visiblePortfolio } from "./access";
 
-const summaryOf = (row: PortfolioRow) => ({
+const summaryOf = (
+  row: Pick<PortfolioRow, "name" | "organizationId" | "baseCurrency" | "allowNegativeCash" | "status">,
+) => ({
   name: row.name,
   organizationId: row.organizationId,
   baseCurrency: row.baseCurrency,
@@ -23,29 +28,42 @@ const summaryOf = (row: PortfolioRow) => ({
   status: row.status,
 });
 
+/**
+ * Creates a portfolio in one round trip: the caller's right in the organization, the organization (held
+ * against deletion), the row and its audit event in one batch, which fails whole if the organization is not
+ * the tenant's.
+ */
 export async function createPortfolio(
   ctx: TenantContext,
   input: { organizationId: string; name: string; baseCurrency: string; allowNegativeCash: boolean },
 ): Promise<PortfolioRow> {
-  return ctx.transaction(async (tx) => {
-    const organization = await findOrganization(tx, ctx.tenantId, input.organizationId);
-    if (!organization || !ctx.access.canSee(organization.id)) {
-      throw bodyError("not_found", "/organization_id", "No such organization.");
-    }
-    ctx.access.requireIn("portfolios:write", organization.id);
-    const row = await insertPortfolio(tx, {
-      ...input,
-      tenantId: ctx.tenantId,
-      ownerId: ctx.actor.type === "user" ? ctx.actor.id : null,
-    });
-    await recordAudit(tx, ctx, {
-      action: "portfolio.created",
-      resourceType: "portfolio",
-      resourceId: row.id,
-      after: summaryOf(row),
-    });
-    return row;
+  const values = {
+    ...input,
+    id: crypto.randomUUID(),
+    tenantId: ctx.tenantId,
+    ownerId: ctx.actor.type === "user" ? ctx.actor.id : null,
+  };
+  const event = eventOf(ctx, {
+    action: "portfolio.created",
+    resourceType: "portfolio",
+    resourceId: values.id,
+    after: summaryOf({ ...values, status: "active" }),
   });
+  const noOrganization = () => bodyError("not_found", "/organization_id", "No such organization.");
+  const written = await meetingRequirements({ no_organization: noOrganization }, () =>
+    ctx.write("portfolios:write", input.organizationId, (db) => ({
+      organization: read(organizationRequirement(db, ctx.tenantId, input.organizationId, "no_organization")),
+      row: read(db.insert(portfolios).values(values).returning(), (rows) => rows[0]),
+      audit: read(auditEventStatement(db, event)),
+    })),
+  ).catch((error: unknown) => {
+    // An organization the caller cannot see is one that does not exist, as before it was written.
+    if (error instanceof AppError && error.code === "not_found") throw noOrganization();
+    throw error;
+  });
+  if (!written.row) throw new Error("portfolio insert returned nothing");
+  ctx.audited += 1;
+  return written.row;
 }
 
 /** The portfolios of the organizations the caller can see, newest first. */
@@ -90,6 +108,7 @@ const isCashCheck = (error: unknown): boolean => {
 /**
  * Renames, archives or reactivates a portfolio, or changes whether its cash may go negative - refused
  * while cash is negative or committed beyond the balance (the accounts' CHECK judges, under the lock).
+ * Decided on one read, written in one batch that holds only if the portfolio is still as read.
  */
 export async function updatePortfolio(
   ctx: TenantContext,
@@ -102,18 +121,27 @@ export async function updatePortfolio(
 ): Promise<PortfolioRow> {
   const fields = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   try {
-    return await ctx.transaction(async (tx) => {
-      const before = await portfolioFor(tx, ctx, id, "portfolios:write", { lock: true });
-      const after = Object.keys(fields).length > 0 ? await updateRow(tx, ctx.tenantId, id, fields) : before;
-      if (!after) throw new AppError("not_found", "No such portfolio.");
-      await recordAudit(tx, ctx, {
+    return await asRead(STALE, async () => {
+      const before = await portfolioToWrite(ctx, id);
+      const event = eventOf(ctx, {
         action: "portfolio.updated",
         resourceType: "portfolio",
         resourceId: id,
         before: summaryOf(before),
-        after: summaryOf(after),
+        after: summaryOf({ ...before, ...fields }),
       });
-      return after;
+      const changes = Object.keys(fields).length > 0;
+      const written = await ctx.write("portfolios:write", before.organizationId, (db) => {
+        const { row, cash } = portfolioUpdateStatements(db, ctx.tenantId, id, fields);
+        return {
+          asRead: read(portfolioAsRead(db, before)),
+          ...(changes ? { row: read(row, (rows) => rows[0]) } : {}),
+          ...(cash ? { cash: read(cash) } : {}),
+          audit: read(auditEventStatement(db, event)),
+        };
+      });
+      ctx.audited += 1;
+      return (written.row as PortfolioRow | undefined) ?? before;
     });
   } catch (error) {
     if (isCashCheck(error)) {
@@ -126,23 +154,45 @@ export async function updatePortfolio(
   }
 }
 
-/** Deletes a portfolio that never had a transaction; one with history is archived instead (409). */
+/**
+ * Deletes a portfolio that never had a transaction; one with history is archived instead (409). Decided on
+ * one read; the deletion holds only if the portfolio is still as read and still has no transaction.
+ */
 export async function deletePortfolio(ctx: TenantContext, id: string): Promise<void> {
-  await ctx.transaction(async (tx) => {
-    const row = await portfolioFor(tx, ctx, id, "portfolios:write", { lock: true });
-    const transactions = await countTransactions(tx, ctx.tenantId, id);
+  await asRead(STALE, async () => {
+    const found = await ctx.read((db) => ({
+      row: read(portfolioById(db, ctx.tenantId, id), (rows) => rows[0]),
+      transactions: read(transactionCount(db, ctx.tenantId, id), (rows) => rows[0]?.n ?? 0),
+    }));
+    const row = visiblePortfolio(ctx, found.row, "portfolios:write");
+    const { transactions } = found;
     if (transactions > 0) {
       throw new AppError(
         "conflict",
         `The portfolio has ${transactions} transaction${transactions === 1 ? "" : "s"}: its history is kept. Archive it instead (PATCH status "archived").`,
       );
     }
-    await deleteRow(tx, ctx.tenantId, id);
-    await recordAudit(tx, ctx, {
+    const event = eventOf(ctx, {
       action: "portfolio.deleted",
       resourceType: "portfolio",
       resourceId: id,
       before: summaryOf(row),
     });
+    await ctx.write("portfolios:write", row.organizationId, (db) => ({
+      asRead: read(portfolioAsRead(db, row, { unused: true })),
+      ...portfolioDeleteStatements(db, ctx.tenantId, id),
+      audit: read(auditEventStatement(db, event)),
+    }));
+    ctx.audited += 1;
   });
+}
+
+const STALE = "The portfolio kept changing while this request was made; retry it.";
+
+/** The portfolio as a write decides on it: read in one call, visible to the caller and theirs to write. */
+async function portfolioToWrite(ctx: TenantContext, id: string): Promise<PortfolioRow> {
+  const { row } = await ctx.read((db) => ({
+    row: read(portfolioById(db, ctx.tenantId, id), (rows) => rows[0]),
+  }));
+  return visiblePortfolio(ctx, row, "portfolios:write");
 }

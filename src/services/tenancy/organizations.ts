@@ -8,7 +8,7 @@ import {
   organizationById,
   organizationDependants,
 } from "../../db/repositories/organizations.repository";
-import { requirementOf } from "../../db/requirements";
+import { asRead } from "../../db/requirements";
 import { organizations } from "../../db/schema";
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
@@ -179,19 +179,4 @@ export async function deleteOrganization(ctx: TenantContext, id: string): Promis
     ctx.audited += 1;
     return written.outbox;
   });
-}
-
-/**
- * Runs a write decided on a read until what it read still holds when it is written (a `stale` requirement
- * fails the batch otherwise), at most four times; then 409.
- */
-async function asRead<T>(stale: string, work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; attempt < 4; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (requirementOf(error) !== "stale") throw error;
-    }
-  }
-  throw new AppError("conflict", stale, { headers: { "Retry-After": "1" } });
 }
