@@ -167,6 +167,25 @@ describe("database round trips per request", () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("an asset is created in one call and changed in two", async () => {
+    const tenant = await createTenant("rt");
+    const symbol = `RT${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
+    const created = await counted("/api/v1/assets", {
+      token: tenant.admin.token,
+      body: { symbol, name: "Round trip", asset_class: "stock", currency: "USD", quantity_scale: 0 },
+    });
+    expect(created.response.status, await created.response.clone().text()).toBe(201);
+    expect(created.calls).toEqual({ http: 1, websocket: 0 });
+    const { id } = await created.response.json<{ id: string }>();
+    const changed = await counted(`/api/v1/assets/${id}`, {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { name: "Round trip, renamed", quantity_scale: 2 },
+    });
+    expect(changed.response.status, await changed.response.clone().text()).toBe(200);
+    expect(changed.calls).toEqual({ http: 2, websocket: 0 });
+  });
+
   it("a portfolio is created in one call, changed and deleted in two", async () => {
     const tenant = await createTenant("rt");
     const org = await addOrganization(tenant);

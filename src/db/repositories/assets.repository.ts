@@ -1,5 +1,6 @@
 import { and, desc, eq, ilike, inArray, isNotNull, lte, or, type SQLWrapper, sql } from "drizzle-orm";
 import type { Database, Querier, Transaction } from "../client";
+import { requirement } from "../requirements";
 import { assetPrices, assets } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -100,24 +101,19 @@ export function listAssets(
     .limit(options.limit);
 }
 
-export async function insertAsset(tx: Transaction, values: AssetValues): Promise<AssetRow> {
-  const [row] = await tx.insert(assets).values(values).returning();
-  if (!row) throw new Error("asset insert returned nothing");
-  return row;
-}
-
-export async function updateAsset(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  fields: Partial<Pick<AssetRow, "name" | "assetClass" | "exchange" | "quantityScale" | "feedSymbol">>,
-): Promise<AssetRow | undefined> {
-  const [row] = await tx
-    .update(assets)
-    .set(fields)
-    .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
-    .returning();
-  return row;
+/** A statement that fails its batch with `stale` unless the asset's changeable fields are still as read. */
+export function assetAsRead(db: Querier, before: AssetRow) {
+  return requirement(
+    db,
+    sql`exists (select 1 from ${assets}
+                 where ${assets.tenantId} = ${before.tenantId} and ${assets.id} = ${before.id}
+                   and ${assets.name} = ${before.name} and ${assets.assetClass} = ${before.assetClass}
+                   and ${assets.exchange} is not distinct from ${before.exchange}
+                   and ${assets.quantityScale} = ${before.quantityScale}
+                   and ${assets.feedSymbol} is not distinct from ${before.feedSymbol}
+                 for update)`,
+    "stale",
+  );
 }
 
 /** Platform scope, for the price feed: every tenant's assets that follow one of these provider tickers. */

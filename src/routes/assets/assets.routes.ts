@@ -82,7 +82,7 @@ export const createAsset = defineRoute({
   path: "/api/v1/assets",
   "x-rate-limit": "prices",
   tags,
-  ...secured("assets:manage"),
+  ...secured("assets:manage", { standingInBatch: true }),
   summary: "Create an asset; symbols are unique in the tenant.",
   request: {
     body: jsonBody(
@@ -110,7 +110,7 @@ export const updateAsset = defineRoute({
   path: "/api/v1/assets/{id}",
   "x-rate-limit": "prices",
   tags,
-  ...secured("assets:manage"),
+  ...secured("assets:manage", { standingInBatch: true }),
   summary:
     "Change an asset's name, class, exchange, feed ticker or quantity precision (which may only grow); symbol and currency are fixed.",
   request: {
