@@ -9,7 +9,7 @@ import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "
 import { submit } from "./bulk-fixtures";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
-import { manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
+import { annualStatement, manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
@@ -184,6 +184,30 @@ describe("database round trips per request", () => {
     });
     expect(changed.response.status, await changed.response.clone().text()).toBe(200);
     expect(changed.calls).toEqual({ http: 2, websocket: 0 });
+  });
+
+  it("a company is created in one call, changed in two, its statements filed in two", async () => {
+    const tenant = await createTenant("rt");
+    const created = await counted("/api/v1/companies", {
+      token: tenant.admin.token,
+      body: { name: "Round Trip Ltd", currency: "USD" },
+    });
+    expect(created.response.status, await created.response.clone().text()).toBe(201);
+    expect(created.calls).toEqual({ http: 1, websocket: 0 });
+    const { id } = await created.response.json<{ id: string }>();
+    const changed = await counted(`/api/v1/companies/${id}`, {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { industry: "Tools" },
+    });
+    expect(changed.response.status, await changed.response.clone().text()).toBe(200);
+    expect(changed.calls).toEqual({ http: 2, websocket: 0 });
+    const filed = await counted(`/api/v1/companies/${id}/financials`, {
+      token: tenant.admin.token,
+      body: { statements: [annualStatement(2025)] },
+    });
+    expect(filed.response.status, await filed.response.clone().text()).toBe(201);
+    expect(filed.calls).toEqual({ http: 2, websocket: 0 });
   });
 
   it("a portfolio is created in one call, changed and deleted in two", async () => {

@@ -1,5 +1,6 @@
-import { and, eq, ilike, type SQL } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import { and, eq, ilike, type SQL, sql } from "drizzle-orm";
+import type { Querier } from "../client";
+import { requirement } from "../requirements";
 import { companies } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -11,20 +12,6 @@ export type CompanyFields = Pick<
 
 const page = keyset(companies.createdAt, companies.id);
 
-export async function insertCompany(
-  tx: Transaction,
-  tenantId: string,
-  fields: CompanyFields,
-): Promise<CompanyRow> {
-  const [row] = await tx
-    .insert(companies)
-    .values({ tenantId, ...fields })
-    .returning();
-  if (!row) throw new Error("company insert returned nothing");
-  return row;
-}
-
-/** The tenant's company; `lock` holds it until the transaction ends (statements filed meanwhile wait). */
 /** The company with this id (a list of one row, or none). */
 export function companyById(db: Querier, tenantId: string, id: string) {
   return db
@@ -32,17 +19,6 @@ export function companyById(db: Querier, tenantId: string, id: string) {
     .from(companies)
     .where(and(eq(companies.tenantId, tenantId), eq(companies.id, id)))
     .limit(1);
-}
-
-export async function findCompany(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  lock = false,
-): Promise<CompanyRow | undefined> {
-  const query = companyById(tx, tenantId, id);
-  const [row] = lock ? await query.for("no key update") : await query;
-  return row;
 }
 
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
@@ -64,16 +40,21 @@ export function listCompanies(
     .limit(options.limit);
 }
 
-export async function updateCompany(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  fields: Partial<CompanyFields>,
-): Promise<CompanyRow | undefined> {
-  const [row] = await tx
-    .update(companies)
-    .set(fields)
-    .where(and(eq(companies.tenantId, tenantId), eq(companies.id, id)))
-    .returning();
-  return row;
+/**
+ * A statement that fails its batch with `stale` unless the company is still as read, holding it (a key
+ * share: its statements refer to it) until the batch ends.
+ */
+export function companyAsRead(db: Querier, before: CompanyRow) {
+  return requirement(
+    db,
+    sql`exists (select 1 from ${companies}
+                 where ${companies.tenantId} = ${before.tenantId} and ${companies.id} = ${before.id}
+                   and ${companies.name} = ${before.name}
+                   and ${companies.ticker} is not distinct from ${before.ticker}
+                   and ${companies.country} is not distinct from ${before.country}
+                   and ${companies.industry} is not distinct from ${before.industry}
+                   and ${companies.currency} = ${before.currency}
+                 for no key update)`,
+    "stale",
+  );
 }

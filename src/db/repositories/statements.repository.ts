@@ -8,10 +8,6 @@ const byPeriod = keyset(statements.periodEnd, statements.id, { unit: "day" });
 export type StatementRow = typeof statements.$inferSelect;
 export type NewStatement = typeof statements.$inferInsert;
 
-export async function insertStatements(tx: Transaction, values: NewStatement[]): Promise<StatementRow[]> {
-  return tx.insert(statements).values(values).returning();
-}
-
 const ofCompany = (tenantId: string, companyId: string) =>
   and(eq(statements.tenantId, tenantId), eq(statements.companyId, companyId)) as SQL;
 

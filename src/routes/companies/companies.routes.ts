@@ -65,7 +65,7 @@ export const createCompany = defineRoute({
   path: "/api/v1/companies",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("companies:write"),
+  ...secured("companies:write", { standingInBatch: true }),
   summary: "Create a company; a ticker is unique in the tenant.",
   request: {
     body: jsonBody(
@@ -99,7 +99,7 @@ export const updateCompany = defineRoute({
   path: "/api/v1/companies/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("companies:write"),
+  ...secured("companies:write", { standingInBatch: true }),
   summary: "Rename or describe a company (`null` clears ticker, country or industry). The currency is fixed.",
   request: {
     params: IdParam,
@@ -122,7 +122,7 @@ export const fileStatements = defineRoute({
   path: "/api/v1/companies/{id}/financials",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("companies:write"),
+  ...secured("companies:write", { standingInBatch: true }),
   summary:
     "File annual or quarterly statements, all or none: impossible figures are 422, a period already on file is 409.",
   request: { params: IdParam, body: jsonBody(FileStatementsBody) },
