@@ -1,5 +1,5 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { type PeriodType, financialStatements as statements } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
 
