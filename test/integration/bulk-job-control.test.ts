@@ -7,7 +7,7 @@ import { ChunkPlanner } from "../../src/services/risk/bulk-chunks";
 import { inputKey } from "../../src/services/risk/jobs";
 import { api } from "./auth-helpers";
 import { FIELDS, parseLines, resultText, upload } from "./bulk-fixtures";
-import { bindings, problemOf } from "./helpers";
+import { bindings, databaseCalls, problemOf } from "./helpers";
 import {
   type JobView,
   manifestOf,
@@ -170,8 +170,15 @@ describe("cancelling a bulk job", () => {
       progress: { rows_scored: 2, chunks_done: 1 },
     });
 
-    const cancelled = await api(`/api/v1/jobs/${id}/cancel`, { method: "POST", token });
+    const requestId = `cancel-${crypto.randomUUID()}`;
+    const cancelled = await api(`/api/v1/jobs/${id}/cancel`, {
+      method: "POST",
+      token,
+      headers: { "X-Request-Id": requestId },
+    });
     expect(cancelled.status).toBe(200);
+    // Decided on one read, written in one batch.
+    expect(await databaseCalls(requestId)).toEqual({ http: 2, websocket: 0 });
     const view = await cancelled.json<JobView>();
     expect(view).toMatchObject({
       status: "cancelled",

@@ -116,7 +116,7 @@ export const cancelJob = defineRoute({
   path: "/api/v1/jobs/{id}/cancel",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("jobs:write"),
+  ...secured("jobs:write", { standingInBatch: true }),
   summary:
     "Cancel a queued or running job: chunks not yet scored are dropped; rows scored so far stay in its results. Cancelling again is harmless; a finished job is 409.",
   request: { params: IdParam },

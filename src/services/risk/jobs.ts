@@ -3,21 +3,23 @@
  * listing and cancelling them. Submission - streaming the upload to R2 and recording the job - is in
  * job-submission.ts.
  */
+import { and, eq, sql } from "drizzle-orm";
 import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
-  findJob,
   type JobErrorRow,
   type JobRow,
   jobById,
   listJobErrors,
   listJobs as listRows,
-  updateJob,
 } from "../../db/repositories/scoring-jobs.repository";
+import { asRead, requirement } from "../../db/requirements";
+import { scoringJobs } from "../../db/tables/risk";
 import { AppError } from "../../errors";
 import { log } from "../../logger";
 import type { RiskServices } from "../context";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "../tenancy/audit";
+import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import type { ChunkPlan } from "./bulk-chunks";
 import type { BulkFormat } from "./bulk-format";
@@ -55,16 +57,21 @@ export async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: Jo
       jobId: job.id,
       error: String(error),
     });
-    await ctx.transaction((tx) =>
+    await ctx.write("jobs:write", null, (db) => ({
       // The key is given up with the job, so a retry under it starts afresh.
-      updateJob(tx, ctx.tenantId, job.id, {
-        status: "failed",
-        error: "the scoring queue is unavailable",
-        completedAt: ctx.now(),
-        idempotencyKey: null,
-        requestSha256: null,
-      }),
-    );
+      failed: read(
+        db
+          .update(scoringJobs)
+          .set({
+            status: "failed",
+            error: "the scoring queue is unavailable",
+            completedAt: ctx.now(),
+            idempotencyKey: null,
+            requestSha256: null,
+          })
+          .where(and(eq(scoringJobs.tenantId, ctx.tenantId), eq(scoringJobs.id, job.id))),
+      ),
+    }));
     throw new AppError("service_unavailable", "The scoring queue is unavailable; try again later.");
   }
 }
@@ -75,17 +82,18 @@ export async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: Jo
  * cannot be cancelled.
  */
 export async function cancelJob(ctx: TenantContext, id: string): Promise<JobRow> {
-  return ctx.transaction(async (tx) => {
-    const job = await findJob(tx, ctx.tenantId, id, true);
-    if (!job) throw jobNotFound();
+  return asRead("The job kept changing while this request was made; retry it.", async () => {
+    const job = await getJob(ctx, id);
     if (job.status === "cancelled") {
       // Nothing changes; the request is still on the record.
-      await recordAudit(tx, ctx, {
+      const event = eventOf(ctx, {
         action: "job.cancel_repeated",
         resourceType: "scoring_job",
         resourceId: id,
         after: { status: job.status },
       });
+      await ctx.write("jobs:write", null, (db) => ({ audit: read(auditEventStatement(db, event)) }));
+      ctx.audited += 1;
       return job;
     }
     if (job.status !== "queued" && job.status !== "running") {
@@ -94,15 +102,32 @@ export async function cancelJob(ctx: TenantContext, id: string): Promise<JobRow>
         `The job has already finished (${job.status}); there is nothing to cancel.`,
       );
     }
-    await updateJob(tx, ctx.tenantId, id, { status: "cancelled", completedAt: ctx.now() });
-    await recordAudit(tx, ctx, {
+    const event = eventOf(ctx, {
       action: "job.cancelled",
       resourceType: "scoring_job",
       resourceId: id,
       before: { status: job.status, rows_scored: job.rowsScored, rows_failed: job.rowsFailed },
       after: { status: "cancelled" },
     });
-    return (await findJob(tx, ctx.tenantId, id)) as JobRow;
+    const theJob = and(eq(scoringJobs.tenantId, ctx.tenantId), eq(scoringJobs.id, id));
+    const written = await ctx.write("jobs:write", null, (db) => ({
+      // Still open: a job that finished meanwhile is decided again (and is then 409).
+      open: read(
+        requirement(
+          db,
+          sql`exists (select 1 from ${scoringJobs} where ${theJob}
+                        and ${scoringJobs.status} in ('queued', 'running') for update)`,
+          "stale",
+        ),
+      ),
+      row: read(
+        db.update(scoringJobs).set({ status: "cancelled", completedAt: ctx.now() }).where(theJob).returning(),
+        (rows) => rows[0],
+      ),
+      audit: read(auditEventStatement(db, event)),
+    }));
+    ctx.audited += 1;
+    return written.row ?? job;
   });
 }
 
