@@ -39,9 +39,14 @@ const toErrorView = (row: ScoringJobError): z.infer<typeof JobErrorSchema> => ({
 
 /** The job with its first row errors. */
 async function detail(ctx: TenantContext, id: string): Promise<z.infer<typeof routes.JobDetailSchema>> {
-  const { job, errors } = await jobs.jobErrors(ctx, id, { after: 0, limit: JOB_ERRORS_SHOWN });
-  return { ...toJobView(job), errors: errors.map(toErrorView), errors_url: `/api/v1/jobs/${job.id}/errors` };
+  return detailOf(await jobs.jobErrors(ctx, id, { after: 0, limit: JOB_ERRORS_SHOWN }));
 }
+
+const detailOf = ({ job, errors }: { job: ScoringJob; errors: ScoringJobError[] }) => ({
+  ...toJobView(job),
+  errors: errors.map(toErrorView),
+  errors_url: `/api/v1/jobs/${job.id}/errors`,
+});
 
 export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
@@ -61,9 +66,7 @@ export const getJobErrors: RouteHandler<typeof routes.getJobErrors, AppEnv> = as
 };
 
 export const cancelJob: RouteHandler<typeof routes.cancelJob, AppEnv> = async (c) => {
-  const ctx = tenantOf(c);
-  const job = await jobs.cancelJob(ctx, c.req.valid("param").id);
-  return c.json(await detail(ctx, job.id), 200);
+  return c.json(detailOf(await jobs.cancelJob(tenantOf(c), c.req.valid("param").id, JOB_ERRORS_SHOWN)), 200);
 };
 
 const MEDIA_TYPES = { ndjson: "application/x-ndjson", csv: "text/csv; charset=utf-8" } as const;

@@ -79,11 +79,17 @@ export async function enqueueJob(ctx: TenantContext, deps: RiskServices, job: Jo
 /**
  * Stops a queued or running job: chunks still in the queue are dropped when they arrive, and the rows
  * scored so far stay in its results. Cancelling a cancelled job again changes nothing; a finished job
- * cannot be cancelled.
+ * cannot be cancelled. Decided on one read (with the first `shown` of its row errors, which the answer
+ * carries); written in one batch that holds only if the job is still open.
  */
-export async function cancelJob(ctx: TenantContext, id: string): Promise<JobRow> {
+export async function cancelJob(
+  ctx: TenantContext,
+  id: string,
+  shown: number,
+): Promise<{ job: JobRow; errors: JobErrorRow[] }> {
   return asRead("The job kept changing while this request was made; retry it.", async () => {
-    const job = await getJob(ctx, id);
+    const read_ = await jobErrors(ctx, id, { after: 0, limit: shown });
+    const { job } = read_;
     if (job.status === "cancelled") {
       // Nothing changes; the request is still on the record.
       const event = eventOf(ctx, {
@@ -94,7 +100,7 @@ export async function cancelJob(ctx: TenantContext, id: string): Promise<JobRow>
       });
       await ctx.write("jobs:write", null, (db) => ({ audit: read(auditEventStatement(db, event)) }));
       ctx.audited += 1;
-      return job;
+      return read_;
     }
     if (job.status !== "queued" && job.status !== "running") {
       throw new AppError(
@@ -125,9 +131,10 @@ export async function cancelJob(ctx: TenantContext, id: string): Promise<JobRow>
         (rows) => rows[0],
       ),
       audit: read(auditEventStatement(db, event)),
+      errors: read(listJobErrors(db, ctx.tenantId, id, { after: 0, limit: shown })),
     }));
     ctx.audited += 1;
-    return written.row ?? job;
+    return { job: written.row ?? job, errors: written.errors };
   });
 }
 
