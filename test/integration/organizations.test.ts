@@ -448,4 +448,20 @@ describe("organization members", () => {
     });
     expect(byTenantAdmin.status).toBe(204);
   });
+
+  it("two org admins demoting each other at once: one wins, the organization keeps an admin", async () => {
+    const { tenant, org, admin } = await setup();
+    const other = await addUser(tenant, "viewer");
+    expect((await addMember(org, admin, { user_id: other.id, role: "org_admin" })).status).toBe(201);
+    const demote = (by: { token: string }, id: string) =>
+      api(orgPath(org.id, `/members/${id}`), { method: "PATCH", token: by.token, body: { role: "analyst" } });
+    const answers = await Promise.all([demote(admin, other.id), demote(other, admin.id)]);
+    // The loser is refused as the last admin's demotion (409) or, judged once demoted, as no admin (403).
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect([403, 409]).toContain(statuses[1]);
+    const members = await api(orgPath(org.id, "/members"), { token: tenant.admin.token });
+    const roles = (await members.json<{ items: Array<{ role: string }> }>()).items.map((m) => m.role);
+    expect(roles.filter((role) => role === "org_admin")).toHaveLength(1);
+  });
 });

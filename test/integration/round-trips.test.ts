@@ -210,6 +210,27 @@ describe("database round trips per request", () => {
     expect(filed.calls).toEqual({ http: 2, websocket: 0 });
   });
 
+  it("a member's role is changed and a member removed in two calls before the answer", async () => {
+    const tenant = await createTenant("rt");
+    const org = await addOrganization(tenant);
+    const member = await addUser(tenant, "viewer", [{ organizationId: org.id, role: "org_admin" }]);
+    const path = `/api/v1/organizations/${org.id}/members/${member.id}`;
+    for (const [init, status] of [
+      [{ method: "PATCH", body: { role: "analyst" } }, 200],
+      [{ method: "DELETE" }, 204],
+    ] as const) {
+      const { requestId, headers } = tagged();
+      const response = await api(path, { token: tenant.admin.token, ...init, headers });
+      expect(response.status, await response.clone().text()).toBe(status);
+      // Two calls before the answer; after it, the member's authority outbox is cleared (read, then delete).
+      const calls = (await untilCalls(requestId, 4)).http;
+      const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
+      expect(calls.slice(0, 2).some(outbox)).toBe(false);
+      expect(calls.slice(2).every(outbox)).toBe(true);
+      expect(calls).toHaveLength(4);
+    }
+  });
+
   it("a portfolio is created in one call, changed and deleted in two", async () => {
     const tenant = await createTenant("rt");
     const org = await addOrganization(tenant);

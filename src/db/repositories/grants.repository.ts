@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Transaction } from "../client";
+import type { Querier, Transaction } from "../client";
+import { databaseJson } from "../well-formed";
 
 /** What one user may still issue (see services/tenancy/authority). */
 export interface GrantReach {
@@ -36,10 +37,24 @@ const uuidArray = (values: readonly string[]): SQL =>
  * optionally only those of one organization - and returns them. Set-based: however many there are, one
  * round trip; the partial indexes on (tenant, issuer) of live keys and open invitations find them.
  */
-export async function revokeGrantsBeyond(
-  tx: Transaction,
-  input: { tenantId: string; issuerId: string; reach: GrantReach; organizationId: string | null; now: Date },
-): Promise<RevokedGrant[]> {
+export async function revokeGrantsBeyond(tx: Transaction, input: GrantsBeyond): Promise<RevokedGrant[]> {
+  const result = await tx.execute<RevokedGrant>(
+    sql`${revokedGrants(input)} select kind, id, summary from revoked`,
+  );
+  return result.rows;
+}
+
+/** Whose grants to revoke beyond what reach, where, and when. */
+interface GrantsBeyond {
+  tenantId: string;
+  issuerId: string;
+  reach: GrantReach;
+  organizationId: string | null;
+  now: Date;
+}
+
+/** The revocation as a CTE `revoked` (kind, id, summary), for a statement to select from. */
+function revokedGrants(input: GrantsBeyond): SQL {
   const { tenantId, issuerId, reach, organizationId } = input;
   const now = sql`${input.now.toISOString()}::timestamptz`;
   const allOrganizations = reach.organizations === "all";
@@ -51,7 +66,7 @@ export async function revokeGrantsBeyond(
       else i.role <> 'tenant_admin' and (${allOrganizations}::boolean or i.organization_id = any(${organizations})) end)`;
   const inKeyPlace = organizationId ? sql`and k.organization_id = ${organizationId}` : sql``;
   const inInvitationPlace = organizationId ? sql`and i.organization_id = ${organizationId}` : sql``;
-  const result = await tx.execute<RevokedGrant>(sql`
+  return sql`
     with keys as (
       update api_keys k set revoked_at = ${now}
        where k.tenant_id = ${tenantId} and k.created_by = ${issuerId} and k.revoked_at is null
@@ -64,13 +79,34 @@ export async function revokeGrantsBeyond(
          and i.accepted_at is null and i.revoked_at is null and i.expires_at > ${now} ${inInvitationPlace}
          and not ${invitationWithinReach}
       returning i.id, i.email, i.role, i.organization_id
-    )
-    select 'api_key' as kind, id::text as id,
-           json_build_object('name', name, 'prefix', prefix, 'scopes', scopes, 'organizationId', organization_id) as summary
-      from keys
-    union all
-    select 'invitation', id::text,
-           json_build_object('email', email, 'role', role, 'organizationId', organization_id)
-      from invites`);
-  return result.rows;
+    ), revoked as (
+      select 'api_key' as kind, id::text as id,
+             jsonb_build_object('name', name, 'prefix', prefix, 'scopes', scopes, 'organizationId', organization_id) as summary
+        from keys
+      union all
+      select 'invitation', id::text,
+             jsonb_build_object('email', email, 'role', role, 'organizationId', organization_id)
+        from invites
+    )`;
+}
+
+/**
+ * The revocation as one statement of a batch that also audits each grant it revokes: `event` is the audit
+ * event every revocation shares (actor, request, IP; finedge_append_audit's form), completed here with the
+ * grant, its summary before and `after`. Returns the revoked grants.
+ */
+export function revokeGrantsStatement(
+  db: Querier,
+  input: GrantsBeyond,
+  event: Record<string, unknown>,
+  after: Record<string, unknown>,
+) {
+  return db.execute<RevokedGrant>(sql`${revokedGrants(input)}
+    select kind, id, summary,
+           finedge_append_audit(${input.tenantId}::uuid, ${databaseJson(event)}::jsonb || jsonb_build_object(
+             'action', case kind when 'api_key' then 'api_key.revoked' else 'invitation.revoked' end,
+             'resource_type', kind, 'resource_id', id,
+             'summary', jsonb_build_object('before', summary || '{"revoked": false}'::jsonb,
+                                           'after', ${databaseJson(after)}::jsonb))) as audited
+      from revoked`);
 }

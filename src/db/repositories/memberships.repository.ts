@@ -58,19 +58,14 @@ export interface MemberStandingRow extends MemberRow {
 }
 
 /** One member, with identity and tenant-level role and status. */
-export async function findMember(
-  tx: Transaction,
-  tenantId: string,
-  organizationId: string,
-  userId: string,
-): Promise<MemberStandingRow | undefined> {
-  const [row] = await tx
+/** The member with their tenant-level role and status (a list of one row, or none). */
+export function memberById(db: Querier, tenantId: string, organizationId: string, userId: string) {
+  return db
     .select({ ...memberColumns, tenantRole: users.role, status: users.status })
     .from(memberships)
     .innerJoin(users, and(eq(users.id, memberships.userId), eq(users.tenantId, memberships.tenantId)))
     .where(oneMembership(tenantId, organizationId, userId))
     .limit(1);
-  return row;
 }
 
 /** The tenant's user with this id, if any: only they can join the tenant's organizations. */
@@ -104,42 +99,28 @@ export function tenantUserStatements(db: Querier, tenantId: string, userId: stri
   ] as const;
 }
 
-export async function updateMembershipRole(
-  tx: Transaction,
+/** Sets a member's role. */
+export function membershipRoleUpdate(
+  db: Querier,
   tenantId: string,
   organizationId: string,
   userId: string,
   role: OrgRole,
-): Promise<MembershipRow | undefined> {
-  const [row] = await tx
+) {
+  return db
     .update(memberships)
     .set({ role })
-    .where(oneMembership(tenantId, organizationId, userId))
-    .returning();
-  return row;
+    .where(oneMembership(tenantId, organizationId, userId));
 }
 
-export async function deleteMembership(
-  tx: Transaction,
-  tenantId: string,
-  organizationId: string,
-  userId: string,
-): Promise<MembershipRow | undefined> {
-  const [row] = await tx
-    .delete(memberships)
-    .where(oneMembership(tenantId, organizationId, userId))
-    .returning();
-  return row;
+/** Removes a membership. */
+export function membershipDelete(db: Querier, tenantId: string, organizationId: string, userId: string) {
+  return db.delete(memberships).where(oneMembership(tenantId, organizationId, userId));
 }
 
-/** How many members hold a role in the organization. */
-export async function countMembersWithRole(
-  tx: Transaction,
-  tenantId: string,
-  organizationId: string,
-  role: OrgRole,
-): Promise<number> {
-  const [row] = await tx
+/** How many members hold a role in the organization (one row, `n`). */
+export function membersWithRole(db: Querier, tenantId: string, organizationId: string, role: OrgRole) {
+  return db
     .select({ n: count() })
     .from(memberships)
     .where(
@@ -149,5 +130,30 @@ export async function countMembersWithRole(
         eq(memberships.role, role),
       ),
     );
-  return row?.n ?? 0;
+}
+
+/**
+ * A statement that fails its batch with `stale` unless the member still has the role read - and, with
+ * `keepsAdmin`, the organization still has another org admin. It must follow the organization's lock
+ * (`organizationLocked`) in its batch: each statement sees what was committed when it began, so it then sees
+ * the membership change that held the lock before it.
+ */
+export function memberAsRead(
+  db: Querier,
+  member: { tenantId: string; organizationId: string; userId: string; role: OrgRole },
+  options: { keepsAdmin: boolean },
+) {
+  const { tenantId, organizationId, userId, role } = member;
+  const another = options.keepsAdmin
+    ? sql`and (select count(*) from ${memberships}
+                where ${memberships.tenantId} = ${tenantId} and ${memberships.organizationId} = ${organizationId}
+                  and ${memberships.role} = 'org_admin') > 1`
+    : sql``;
+  return requirement(
+    db,
+    sql`exists (select 1 from ${memberships}
+                 where ${oneMembership(tenantId, organizationId, userId)} and ${memberships.role} = ${role})
+        ${another}`,
+    "stale",
+  );
 }

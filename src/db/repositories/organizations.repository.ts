@@ -27,26 +27,6 @@ export function organizationById(db: Querier, tenantId: string, id: string) {
     .limit(1);
 }
 
-/**
- * The organization, locked until the transaction ends. `update` (before a delete) waits for and blocks
- * inserts that reference it - a key being confined to it, a member being added - so a check made under
- * the lock still holds at commit; `no key update` serialises membership changes of one organization.
- */
-export async function lockOrganization(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-  strength: "update" | "no key update",
-): Promise<OrganizationRow | undefined> {
-  const [row] = await tx
-    .select()
-    .from(organizations)
-    .where(and(eq(organizations.tenantId, tenantId), eq(organizations.id, id)))
-    .limit(1)
-    .for(strength);
-  return row;
-}
-
 /** Escapes LIKE wildcards, so a search for "50%" matches the text "50%" only. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
@@ -106,6 +86,19 @@ export function organizationRequirement(db: Querier, tenantId: string, id: strin
   return requirement(
     db,
     sql`exists (select 1 from ${organizations} where ${theOrganization} for key share)`,
+    code,
+  );
+}
+
+/**
+ * A statement that fails its batch with `code` unless the organization exists, locking it (no key update)
+ * until the batch ends: membership changes of one organization are made one at a time.
+ */
+export function organizationLocked(db: Querier, tenantId: string, id: string, code: string) {
+  const theOrganization = and(eq(organizations.tenantId, tenantId), eq(organizations.id, id));
+  return requirement(
+    db,
+    sql`exists (select 1 from ${organizations} where ${theOrganization} for no key update)`,
     code,
   );
 }

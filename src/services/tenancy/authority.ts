@@ -8,12 +8,16 @@
  * The rules here are those of issuing (`assertMayInvite`, `api_keys:manage`), written as data - a `Reach` -
  * so one set-based UPDATE per kind can apply them to every grant of the issuer at once.
  */
-import type { Transaction } from "../../db/client";
-import { type RevokedGrant, revokeGrantsBeyond } from "../../db/repositories/grants.repository";
+import type { Querier, Transaction } from "../../db/client";
+import {
+  type RevokedGrant,
+  revokeGrantsBeyond,
+  revokeGrantsStatement,
+} from "../../db/repositories/grants.repository";
 import type { InvitationRow, SenderStanding } from "../../db/repositories/invitations.repository";
 import type { OrgRole, Role } from "../../db/schema";
 import { Access } from "./access";
-import { recordAuditEvents } from "./audit";
+import { auditEventJson, eventOf, recordAuditEvents } from "./audit";
 import type { TenantContext } from "./context";
 import type { InvitedRole } from "./invitation-rules";
 import {
@@ -128,6 +132,32 @@ export async function revokeBeyondReach(
     })),
   );
   return revoked;
+}
+
+/**
+ * `revokeBeyondReach` as one statement of a write's batch: the revocations and their audit events together.
+ * Its result is the revoked grants (each one audit event).
+ */
+export function revocationStatement(
+  db: Querier,
+  ctx: TenantContext,
+  standing: IssuerStanding,
+  cause: RevocationCause,
+  organizationId?: string,
+) {
+  const shared = auditEventJson(eventOf(ctx, { action: "", resourceType: "", resourceId: null }));
+  return revokeGrantsStatement(
+    db,
+    {
+      tenantId: ctx.tenantId,
+      issuerId: standing.id,
+      reach: reachOf(standing),
+      organizationId: organizationId ?? null,
+      now: ctx.now(),
+    },
+    shared,
+    { revoked: true, cause, issuer: standing.id },
+  );
 }
 
 /** A user's memberships as `IssuerStanding` takes them. */

@@ -1,28 +1,29 @@
 import { read } from "../../db/batch";
-import type { Transaction } from "../../db/client";
+import type { HttpDatabase } from "../../db/client";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
-  countMembersWithRole,
-  deleteMembership,
-  findMember,
   listMembers,
   type MemberRow,
   type MemberStandingRow,
+  memberAsRead,
+  memberById,
+  membershipDelete,
+  membershipRoleUpdate,
+  membersWithRole,
   tenantUserStatements,
-  updateMembershipRole,
 } from "../../db/repositories/memberships.repository";
 import {
-  lockOrganization,
   organizationById,
+  organizationLocked,
   organizationRequirement,
 } from "../../db/repositories/organizations.repository";
 import { membershipStatement } from "../../db/repositories/tenant-users.repository";
-import { meetingRequirements } from "../../db/requirements";
+import { asRead, meetingRequirements } from "../../db/requirements";
 import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
-import { eventOf, recordAudit } from "./audit";
-import { type IssuerStanding, lowersRole, type RevocationCause, revokeBeyondReach } from "./authority";
+import { eventOf } from "./audit";
+import { type IssuerStanding, lowersRole, type RevocationCause, revocationStatement } from "./authority";
 import type { TenantContext } from "./context";
 
 const noOrganization = () => new AppError("not_found", "No such organization.");
@@ -36,36 +37,23 @@ const resourceOf = (organizationId: string, userId: string) => ({
 });
 
 /**
- * Membership changes of one organization run one at a time (the organization row is locked), so two
- * org admins demoting each other at once cannot both pass the last-admin check.
- */
-async function lockedOrganization(tx: Transaction, ctx: TenantContext, organizationId: string) {
-  const organization = await lockOrganization(tx, ctx.tenantId, organizationId, "no key update");
-  if (!organization) throw noOrganization();
-}
-
-/**
  * An organization keeps at least one org admin: removing or demoting the last one is refused, except to
  * tenant admins, who administer every organization anyway and may mean to leave it to themselves.
  */
-async function keepAnAdmin(tx: Transaction, ctx: TenantContext, organizationId: string, member: MemberRow) {
-  if (member.role !== "org_admin" || ctx.access.tenantWide) return;
-  const admins = await countMembersWithRole(tx, ctx.tenantId, organizationId, "org_admin");
-  if (admins <= 1) {
-    throw new AppError(
-      "conflict",
-      "This is the organization's last org admin; appoint another first (or ask a tenant admin).",
-    );
-  }
-}
+const lastAdmin = () =>
+  new AppError(
+    "conflict",
+    "This is the organization's last org admin; appoint another first (or ask a tenant admin).",
+  );
 
 /**
  * Authority ends with its holder: after a membership is lowered (`role`) or removed (null), what the member
  * issued into this organization that they could no longer issue there is revoked (their tenant-level role
- * still counts: a tenant admin holds every organization, membership or not).
+ * still counts: a tenant admin holds every organization, membership or not) - as a statement of the change's
+ * batch.
  */
-async function revokeInOrganization(
-  tx: Transaction,
+function revocationsInOrganization(
+  db: HttpDatabase,
   ctx: TenantContext,
   organizationId: string,
   member: MemberStandingRow,
@@ -78,8 +66,37 @@ async function revokeInOrganization(
     status: member.status,
     memberships: new Map(role ? [[organizationId, role]] : []),
   };
-  await revokeBeyondReach(tx, ctx, standing, cause, organizationId);
+  return read(
+    revocationStatement(db, ctx, standing, cause, organizationId),
+    (result) => (result as { rows: unknown[] }).rows.length,
+  );
 }
+
+/**
+ * What a membership change is decided on, in one read: the organization and the member; 404 for either
+ * missing, and 409 for the last org admin's removal or demotion (`leavesAdmins`: whether the change keeps
+ * them an org admin).
+ */
+async function memberToChange(
+  ctx: TenantContext,
+  organizationId: string,
+  userId: string,
+  leavesAdmins: boolean,
+) {
+  const found = await ctx.read((db) => ({
+    organization: read(organizationById(db, ctx.tenantId, organizationId), (rows) => rows[0]),
+    member: read(memberById(db, ctx.tenantId, organizationId, userId), (rows) => rows[0]),
+    admins: read(membersWithRole(db, ctx.tenantId, organizationId, "org_admin"), (rows) => rows[0]?.n ?? 0),
+  }));
+  if (!found.organization) throw noOrganization();
+  const { member } = found;
+  if (!member) throw noMember(userId);
+  const keepsAdmin = member.role === "org_admin" && !leavesAdmins && !ctx.access.tenantWide;
+  if (keepsAdmin && found.admins <= 1) throw lastAdmin();
+  return { member, keepsAdmin };
+}
+
+const STALE = "The organization's members kept changing while this request was made; retry it.";
 
 export async function listOrganizationMembers(
   ctx: TenantContext,
@@ -144,49 +161,82 @@ export async function addMember(
   };
 }
 
-/** Changes a member's role; it applies from the member's next request (authorize reads it each time). */
+/**
+ * Changes a member's role; it applies from the member's next request (authorize reads it each time). Decided
+ * on one read; written in one batch - the organization locked, the member still as read, the role, the audit
+ * event and, for a lower role, the revocation of what the member can no longer grant - or decided again.
+ */
 export async function changeMemberRole(
   ctx: TenantContext,
   organizationId: string,
   userId: string,
   role: OrgRole,
 ): Promise<MemberRow> {
-  return ctx.transaction(async (tx) => {
-    await lockedOrganization(tx, ctx, organizationId);
-    const member = await findMember(tx, ctx.tenantId, organizationId, userId);
-    if (!member) throw noMember(userId);
-    if (role !== "org_admin") await keepAnAdmin(tx, ctx, organizationId, member);
-    if (role !== member.role) await updateMembershipRole(tx, ctx.tenantId, organizationId, userId, role);
-    await recordAudit(tx, ctx, {
+  const { tenantId } = ctx;
+  return asRead(STALE, async () => {
+    const { member, keepsAdmin } = await memberToChange(ctx, organizationId, userId, role === "org_admin");
+    const event = eventOf(ctx, {
       action: "member.role_changed",
       ...resourceOf(organizationId, userId),
       before: { organizationId, userId, role: member.role },
       after: { organizationId, userId, role },
     });
-    if (lowersRole(member.role, role)) {
-      await revokeInOrganization(tx, ctx, organizationId, member, role, "membership_demoted");
-    }
-    return { ...member, role };
+    const written = await meetingRequirements({ no_organization: noOrganization }, () =>
+      ctx.write("members:manage", organizationId, (db) => ({
+        organization: read(organizationLocked(db, tenantId, organizationId, "no_organization")),
+        asRead: read(
+          memberAsRead(db, { tenantId, organizationId, userId, role: member.role }, { keepsAdmin }),
+        ),
+        ...(role !== member.role
+          ? { role: read(membershipRoleUpdate(db, tenantId, organizationId, userId, role)) }
+          : {}),
+        audit: read(auditEventStatement(db, event)),
+        ...(lowersRole(member.role, role)
+          ? {
+              revoked: revocationsInOrganization(db, ctx, organizationId, member, role, "membership_demoted"),
+            }
+          : {}),
+      })),
+    );
+    ctx.audited += 1 + ((written.revoked as number | undefined) ?? 0);
+    return {
+      userId: member.userId,
+      email: member.email,
+      displayName: member.displayName,
+      role,
+      joinedAt: member.joinedAt,
+    };
   });
 }
 
-/** Removes a member; their next request no longer sees the organization. */
+/**
+ * Removes a member; their next request no longer sees the organization. Decided and written as a role
+ * change is, with the revocation of everything the member granted there that they no longer could.
+ */
 export async function removeMember(
   ctx: TenantContext,
   organizationId: string,
   userId: string,
 ): Promise<void> {
-  await ctx.transaction(async (tx) => {
-    await lockedOrganization(tx, ctx, organizationId);
-    const member = await findMember(tx, ctx.tenantId, organizationId, userId);
-    if (!member) throw noMember(userId);
-    await keepAnAdmin(tx, ctx, organizationId, member);
-    await deleteMembership(tx, ctx.tenantId, organizationId, userId);
-    await recordAudit(tx, ctx, {
+  const { tenantId } = ctx;
+  await asRead(STALE, async () => {
+    const { member, keepsAdmin } = await memberToChange(ctx, organizationId, userId, false);
+    const event = eventOf(ctx, {
       action: "member.removed",
       ...resourceOf(organizationId, userId),
       before: { organizationId, userId, role: member.role },
     });
-    await revokeInOrganization(tx, ctx, organizationId, member, null, "membership_removed");
+    const written = await meetingRequirements({ no_organization: noOrganization }, () =>
+      ctx.write("members:manage", organizationId, (db) => ({
+        organization: read(organizationLocked(db, tenantId, organizationId, "no_organization")),
+        asRead: read(
+          memberAsRead(db, { tenantId, organizationId, userId, role: member.role }, { keepsAdmin }),
+        ),
+        removed: read(membershipDelete(db, tenantId, organizationId, userId)),
+        audit: read(auditEventStatement(db, event)),
+        revoked: revocationsInOrganization(db, ctx, organizationId, member, null, "membership_removed"),
+      })),
+    );
+    ctx.audited += 1 + written.revoked;
   });
 }
