@@ -100,6 +100,8 @@ async function portfolioWorld(apiUrl: string, label: string) {
   }
   return {
     auth,
+    organizationId: org.id as string,
+    symbol,
     portfolioPath: `/api/v1/portfolios/${portfolio.id as string}`,
     assetId: asset.id as string,
     from: isoDay(today - 365 * DAY_MS),
@@ -263,6 +265,7 @@ export const scenarios: Scenario[] = [
       };
     },
   },
+  ...writeScenarios(),
   {
     name: "GET /api/v1/portfolios/{id}/holdings",
     target: "api",
@@ -371,3 +374,104 @@ export const scenarios: Scenario[] = [
     plan: { path: "/" },
   },
 ];
+
+/** A request whose JSON body is made afresh for each request (a unique name, symbol or instant). */
+const freshBody = (make: () => unknown) => (request: Record<string, unknown>) => ({
+  ...request,
+  body: JSON.stringify(make()),
+});
+
+/**
+ * Writes other than money movements, each as a client makes it: one round trip where nothing must be read
+ * first (creations), two where the write is decided on what it reads (changes).
+ */
+function writeScenarios(): Scenario[] {
+  const unique = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10).toUpperCase();
+  return [
+    {
+      name: "POST /api/v1/organizations",
+      target: "api",
+      expectStatus: 201,
+      prepare: async (apiUrl) => {
+        const { auth } = await portfolioWorld(apiUrl, "org-create");
+        return {
+          method: "POST",
+          path: "/api/v1/organizations",
+          headers: { ...json, ...auth },
+          setupRequest: freshBody(() => ({ name: `bench-${unique()}` })),
+        };
+      },
+    },
+    {
+      name: "POST /api/v1/portfolios",
+      target: "api",
+      expectStatus: 201,
+      prepare: async (apiUrl) => {
+        const world = await portfolioWorld(apiUrl, "portfolio-create");
+        return {
+          method: "POST",
+          path: "/api/v1/portfolios",
+          headers: { ...json, ...world.auth },
+          body: JSON.stringify({
+            organization_id: world.organizationId,
+            name: "Bench",
+            base_currency: "USD",
+          }),
+        };
+      },
+    },
+    {
+      name: "PATCH /api/v1/portfolios/{id}",
+      target: "api",
+      expectStatus: 200,
+      prepare: async (apiUrl) => {
+        const world = await portfolioWorld(apiUrl, "portfolio-rename");
+        return {
+          method: "PATCH",
+          path: world.portfolioPath,
+          headers: { ...json, ...world.auth },
+          setupRequest: freshBody(() => ({ name: `Bench ${unique()}` })),
+        };
+      },
+    },
+    {
+      name: "POST /api/v1/assets",
+      target: "api",
+      expectStatus: 201,
+      prepare: async (apiUrl) => {
+        const { auth } = await portfolioWorld(apiUrl, "asset-create");
+        return {
+          method: "POST",
+          path: "/api/v1/assets",
+          headers: { ...json, ...auth },
+          setupRequest: freshBody(() => ({
+            symbol: `A${unique()}`,
+            name: "Bench asset",
+            asset_class: "stock",
+            currency: "USD",
+            quantity_scale: 2,
+          })),
+        };
+      },
+    },
+    {
+      name: "POST /api/v1/prices (one price)",
+      target: "api",
+      expectStatus: 200,
+      prepare: async (apiUrl) => {
+        const world = await portfolioWorld(apiUrl, "price");
+        let at = Date.now() - 3_600_000;
+        return {
+          method: "POST",
+          path: "/api/v1/prices",
+          headers: { ...json, ...world.auth },
+          setupRequest: freshBody(() => ({
+            items: [
+              { symbol: world.symbol, price: "101.50", currency: "USD", at: new Date(at++).toISOString() },
+            ],
+          })),
+        };
+      },
+    },
+  ];
+}

@@ -231,6 +231,31 @@ describe("database round trips per request", () => {
     }
   });
 
+  it("a user's role is changed in two calls before the answer, and an account unlocked in two", async () => {
+    const tenant = await createTenant("rt");
+    const user = await addUser(tenant, "viewer");
+    const { requestId, headers } = tagged();
+    const changed = await api(`/api/v1/users/${user.id}`, {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { role: "analyst" },
+      headers,
+    });
+    expect(changed.status, await changed.clone().text()).toBe(200);
+    // After the answer, the user's authority outbox is cleared (read, then delete).
+    const calls = (await untilCalls(requestId, 4)).http;
+    const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
+    expect(calls.slice(0, 2).some(outbox)).toBe(false);
+    expect(calls.slice(2).every(outbox)).toBe(true);
+    expect(calls).toHaveLength(4);
+    const unlocked = await counted(`/api/v1/users/${user.id}/unlock`, {
+      token: tenant.admin.token,
+      method: "POST",
+    });
+    expect(unlocked.response.status, await unlocked.response.clone().text()).toBeLessThan(300);
+    expect(unlocked.calls).toEqual({ http: 2, websocket: 0 });
+  });
+
   it("a portfolio is created in one call, changed and deleted in two", async () => {
     const tenant = await createTenant("rt");
     const org = await addOrganization(tenant);

@@ -1,5 +1,6 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
+import { requirement } from "../requirements";
 import { memberships, type OrgRole, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 import type { UserRow } from "./users.repository";
@@ -105,28 +106,49 @@ export async function findTenantUserByEmail(
   return row;
 }
 
+const activeAdmins = (tenantId: string) =>
+  and(eq(users.tenantId, tenantId), eq(users.role, "tenant_admin"), eq(users.status, "active"));
+
+/** Ids of the tenant's active tenant admins. */
+export function activeTenantAdmins(db: Querier, tenantId: string) {
+  return db.select({ id: users.id }).from(users).where(activeAdmins(tenantId)).orderBy(users.id);
+}
+
 /**
- * Ids of the tenant's active tenant admins, locked until the transaction ends: two admins demoting each
- * other at once queue here, and the second sees the first's change (so the tenant keeps an admin).
+ * The tenant's active tenant admins, locked until the batch ends: two admins demoting each other at once
+ * queue here, and the second's later statements see the first's change (so the tenant keeps an admin).
  */
-export async function lockActiveTenantAdmins(tx: Transaction, tenantId: string): Promise<string[]> {
-  const rows = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.role, "tenant_admin"), eq(users.status, "active")))
-    .orderBy(users.id)
-    .for("update");
-  return rows.map((row) => row.id);
+export function lockedActiveTenantAdmins(db: Querier, tenantId: string) {
+  return activeTenantAdmins(db, tenantId).for("update");
+}
+
+/**
+ * A statement that fails its batch with `stale` unless the user's role, status and name are still as read -
+ * and, with `keepsAnotherAdmin`, another active tenant admin still exists (after `lockedActiveTenantAdmins`).
+ */
+export function tenantUserAsRead(db: Querier, before: TenantUser, options: { keepsAnotherAdmin: boolean }) {
+  const another = options.keepsAnotherAdmin
+    ? sql`and exists (select 1 from ${users} where ${activeAdmins(before.tenantId)} and ${users.id} <> ${before.id})`
+    : sql``;
+  return requirement(
+    db,
+    sql`exists (select 1 from ${users}
+                 where ${users.tenantId} = ${before.tenantId} and ${users.id} = ${before.id}
+                   and ${users.role} = ${before.role} and ${users.status} = ${before.status}
+                   and ${users.displayName} is not distinct from ${before.displayName})
+        ${another}`,
+    "stale",
+  );
 }
 
 /** Changes what administrators may change: role, status, display name. */
-export async function updateTenantUser(
-  tx: Transaction,
+export function tenantUserUpdate(
+  db: Querier,
   tenantId: string,
   id: string,
   fields: { role?: UserRow["role"]; status?: UserRow["status"]; displayName?: string | null },
-): Promise<void> {
-  await tx
+) {
+  return db
     .update(users)
     .set(fields)
     .where(and(eq(users.tenantId, tenantId), eq(users.id, id)));

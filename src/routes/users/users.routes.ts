@@ -64,7 +64,7 @@ export const updateUser = defineRoute({
   path: "/api/v1/users/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("users:manage"),
+  ...secured("users:manage", { standingInBatch: true }),
   summary: "Change a user's role, status or display name.",
   description:
     "Only a super admin grants or changes `super_admin`. Nobody disables or demotes themselves, and the " +
@@ -94,7 +94,7 @@ export const unlockUser = defineRoute({
   path: "/api/v1/users/{id}/unlock",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("users:manage"),
+  ...secured("users:manage", { standingInBatch: true }),
   summary: "Lift a sign-in lockout (too many failed attempts) at once.",
   request: { params: IdParam },
   responses: { 204: { description: "Unlocked (or was not locked)." }, 404: problems[404] },
@@ -105,7 +105,7 @@ export const resetTwoFactor = defineRoute({
   path: "/api/v1/users/{id}/2fa/reset",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("users:manage"),
+  ...secured("users:manage", { standingInBatch: true }),
   summary: "Reset a user's two-factor authentication (a lost authenticator): secret and backup codes go.",
   description:
     "Every session of the user ends, the user is told by e-mail and the reset is in the audit trail and the " +

@@ -1,16 +1,21 @@
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
-  findTenantUser,
-  lockActiveTenantAdmins,
+  activeTenantAdmins,
+  lockedActiveTenantAdmins,
   type TenantUser,
-  updateTenantUser,
+  tenantUserAsRead,
+  tenantUserById,
+  tenantUserUpdate,
 } from "../../db/repositories/tenant-users.repository";
+import { asRead } from "../../db/requirements";
 import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { recordSecurityEvent } from "../auth/events";
 import { endAllSessions } from "../auth/sessions";
-import { recordAudit } from "./audit";
-import { lowersRole, membershipMap, revokeBeyondReach } from "./authority";
+import { eventOf } from "./audit";
+import { lowersRole, membershipMap, revocationStatement } from "./authority";
 import type { TenantContext } from "./context";
 import { ROLE_RANK } from "./permissions";
 import { noSuchUser } from "./users";
@@ -51,8 +56,10 @@ const removesAdmin = (user: TenantUser, changes: UserChanges) =>
  * Changes a user's role, status or display name. A role change applies from the user's next request
  * (permissions are read per request); disabling also ends every session at once, so tokens already
  * issued are refused from the next request on, not when they expire. Disabling or demoting also revokes,
- * in the same transaction, the API keys and open invitations the user issued that they could no longer
- * issue (services/tenancy/authority).
+ * in the same batch, the API keys and open invitations the user issued that they could no longer issue
+ * (services/tenancy/authority). Decided on one read (the user and the tenant's active admins); written in one
+ * batch that holds only if the user - and, for a change that takes an admin away, the tenant's other active
+ * admins, locked first - are still as read, else decided again.
  */
 export async function updateUser(
   ctx: TenantContext,
@@ -63,34 +70,34 @@ export async function updateUser(
   const fields = Object.fromEntries(
     Object.entries(changes).filter(([, value]) => value !== undefined),
   ) as UserChanges;
-  const updated = await ctx.transaction(async (tx) => {
-    const user = await findTenantUser(tx, ctx.tenantId, id);
+  if (Object.keys(fields).length === 0) {
+    const message = "Name at least one of role, status or display_name.";
+    throw new AppError("validation_failed", message, {
+      errors: [{ location: "body", pointer: "", message, code: "empty" }],
+    });
+  }
+  const { tenantId } = ctx;
+  const updated = await asRead("The user kept changing while this request was made; retry it.", async () => {
+    const found = await ctx.read((db) => ({
+      user: read(tenantUserById(db, tenantId, id), (rows) => rows[0]),
+      admins: read(activeTenantAdmins(db, tenantId), (rows) => rows.map((row) => row.id)),
+    }));
+    const { user } = found;
     if (!user) throw noSuchUser();
-    if (Object.keys(fields).length === 0) {
-      const message = "Name at least one of role, status or display_name.";
-      throw new AppError("validation_failed", message, {
-        errors: [{ location: "body", pointer: "", message, code: "empty" }],
-      });
-    }
     assertMayChange(ctx, user, fields);
-    if (removesAdmin(user, fields)) {
-      // Re-read under lock: a concurrent demotion of the other admin must be seen, not raced.
-      const admins = await lockActiveTenantAdmins(tx, ctx.tenantId);
-      if (admins.includes(user.id) && admins.length <= 1)
-        throw conflict("The tenant's last active tenant admin cannot be demoted or disabled.");
-    }
-    await updateTenantUser(tx, ctx.tenantId, user.id, fields);
+    const takesAdmin = removesAdmin(user, fields);
+    if (takesAdmin && found.admins.includes(user.id) && found.admins.length <= 1)
+      throw conflict("The tenant's last active tenant admin cannot be demoted or disabled.");
     const before = Object.fromEntries(
       Object.keys(fields).map((key) => [key, user[key as keyof UserChanges]]),
     );
-    await recordAudit(tx, ctx, {
+    const event = eventOf(ctx, {
       action: "user.updated",
       resourceType: "user",
       resourceId: user.id,
       before: { email: user.email, ...before },
       after: fields as Record<string, unknown>,
     });
-    const after = await findTenantUser(tx, ctx.tenantId, user.id);
     // Authority ends with its holder: what the user issued beyond their new standing goes with it.
     const cause =
       fields.status === "disabled" && user.status !== "disabled"
@@ -98,14 +105,33 @@ export async function updateUser(
         : fields.role && lowersRole(user.role, fields.role)
           ? "issuer_demoted"
           : null;
-    if (after && cause) {
-      await revokeBeyondReach(tx, ctx, { ...after, memberships: membershipMap(after) }, cause);
-    }
-    return after;
+    const standing = {
+      id: user.id,
+      role: fields.role ?? user.role,
+      status: fields.status ?? user.status,
+      memberships: membershipMap(user),
+    };
+    const written = await ctx.write("users:manage", null, (db) => ({
+      // Two admins demoting each other at once queue on the admins' rows; the second sees the first's change.
+      ...(takesAdmin ? { admins: read(lockedActiveTenantAdmins(db, tenantId)) } : {}),
+      asRead: read(tenantUserAsRead(db, user, { keepsAnotherAdmin: takesAdmin })),
+      changed: read(tenantUserUpdate(db, tenantId, user.id, fields)),
+      audit: read(auditEventStatement(db, event)),
+      ...(cause
+        ? {
+            revoked: read(
+              revocationStatement(db, ctx, standing, cause),
+              (result) => (result as { rows: unknown[] }).rows.length,
+            ),
+          }
+        : {}),
+      after: read(tenantUserById(db, tenantId, user.id), (rows) => rows[0]),
+    }));
+    ctx.audited += 1 + ((written.revoked as number | undefined) ?? 0);
+    return written.after;
   });
   if (!updated) throw noSuchUser();
   if (fields.status === "disabled") {
-    // After the commit: the request's single connection is held by the transaction until then.
     const ended = await endAllSessions(request, updated.id, "account_disabled");
     await recordSecurityEvent(request, {
       type: "sessions_revoked",

@@ -1,5 +1,6 @@
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
-  findTenantUser,
   listTenantUsers,
   type TenantUser,
   type TenantUserFilter,
@@ -8,7 +9,7 @@ import {
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
 
 export type UserQuery = Omit<TenantUserFilter, "before" | "limit"> & {
@@ -36,23 +37,23 @@ export async function getUser(ctx: TenantContext, id: string): Promise<TenantUse
 
 /**
  * Clears the sign-in lockout of one of the tenant's users. The guard is keyed by user id, as sign-in keys
- * it; the audit event is written first and the unlock is the transaction's last step, so a failed unlock
- * leaves no record of an unlock that did not happen.
+ * it. Two round trips: the user is read, the guard unlocked, then the audit event written (with the caller's
+ * right re-checked in its batch) - so a failed unlock leaves no record of an unlock that did not happen.
  */
 export async function unlockUser(
   ctx: TenantContext,
   request: Pick<AuthServices, "accountGuard">,
   id: string,
 ) {
-  await ctx.transaction(async (tx) => {
-    const user = await findTenantUser(tx, ctx.tenantId, id);
-    if (!user) throw noSuchUser();
-    await recordAudit(tx, ctx, {
-      action: "user.unlocked",
-      resourceType: "user",
-      resourceId: user.id,
-      after: { email: user.email },
-    });
-    await request.accountGuard(user.id).unlock();
+  const [user] = await ctx.readOne((db) => tenantUserById(db, ctx.tenantId, id));
+  if (!user) throw noSuchUser();
+  const event = eventOf(ctx, {
+    action: "user.unlocked",
+    resourceType: "user",
+    resourceId: user.id,
+    after: { email: user.email },
   });
+  await request.accountGuard(user.id).unlock();
+  await ctx.write("users:manage", null, (db) => ({ audit: read(auditEventStatement(db, event)) }));
+  ctx.audited += 1;
 }
