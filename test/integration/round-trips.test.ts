@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { chunkRequestId } from "../../src/queues/messages";
 import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
-import { submit } from "./bulk-fixtures";
+import { upload } from "./bulk-fixtures";
 import { databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { annualStatement, manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
@@ -530,7 +530,7 @@ describe("database round trips per request", () => {
 });
 
 describe("database round trips per bulk chunk", () => {
-  it("each chunk is read in one call and recorded in one, over HTTP, the rows scored or failed", async () => {
+  it("a job is submitted in two calls; each chunk is read in one and recorded in one, over HTTP", async () => {
     await publishTrainedModels();
     const tenant = await createTenant("rt-bulk");
     const base = manifestOf("credit-gbdt").samples.map((s) => s.input as Record<string, unknown>);
@@ -540,7 +540,18 @@ describe("database round trips per bulk chunk", () => {
     }));
     rows[600] = { age: 12, reference: "bad" };
     const body = `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
-    const id = await submit(tenant.admin.token, body, "application/x-ndjson", "?model=credit-gbdt");
+    const { requestId, headers } = tagged();
+    const accepted = await upload(
+      tenant.admin.token,
+      body,
+      "application/x-ndjson",
+      "?model=credit-gbdt",
+      headers,
+    );
+    expect(accepted.status, await accepted.clone().text()).toBe(202);
+    // The submission: its admission (model and quota) read, then the job recorded - one call each.
+    expect(await databaseCalls(requestId)).toEqual({ http: 2, websocket: 0 });
+    const { id } = await accepted.json<{ id: string }>();
     const job = await waitForJob(tenant.admin.token, id);
     expect(job.progress).toMatchObject({
       rows_scored: 1099,

@@ -11,12 +11,6 @@ const page = keyset(scoringJobs.createdAt, scoringJobs.id);
 const ofTenant = (tenantId: string, id: string) =>
   and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.id, id)) as SQL;
 
-export async function insertJob(tx: Transaction, values: NewJob): Promise<JobRow> {
-  const [row] = await tx.insert(scoringJobs).values(values).returning();
-  if (!row) throw new Error("job insert returned nothing");
-  return row;
-}
-
 /** The tenant's job; `lock` serialises the chunk and split transactions that move its counters. */
 export async function findJob(tx: Transaction, tenantId: string, id: string, lock = false) {
   const query = jobById(tx, tenantId, id);
@@ -59,11 +53,10 @@ export async function updateJob(
 
 /**
  * Settles the status once every chunk is in (the totals are known only after the split): `completed`,
- * `partially_failed`, or `failed` when no row could be scored. A separate statement from the counter
- * update, because one UPDATE's expressions see the row as it was before that UPDATE.
+ * `partially_failed`, or `failed` when no row could be scored - a job of no rows as soon as it is recorded.
  */
-export async function settleJob(tx: Transaction, tenantId: string, id: string): Promise<JobRow | undefined> {
-  const [row] = await tx
+export function settleJobStatement(db: Querier, tenantId: string, id: string) {
+  return db
     .update(scoringJobs)
     .set({
       status: sql`case when ${scoringJobs.rowsFailed} = 0 then 'completed'
@@ -76,9 +69,30 @@ export async function settleJob(tx: Transaction, tenantId: string, id: string): 
         sql`${scoringJobs.status} in ('queued', 'running')`,
         sql`${scoringJobs.chunksTotal} is not null and ${scoringJobs.chunksDone} >= ${scoringJobs.chunksTotal}`,
       ),
-    )
-    .returning();
-  return row;
+    );
+}
+
+/** The job submitted under an Idempotency-Key (a list of one row, or none). */
+export function jobByKey(db: Querier, tenantId: string, key: string) {
+  return db
+    .select()
+    .from(scoringJobs)
+    .where(and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.idempotencyKey, key)))
+    .limit(1);
+}
+
+/** Gives up an Idempotency-Key whose job was submitted before `before`: the key may name a new job. */
+export function releaseExpiredKey(db: Querier, tenantId: string, key: string, before: Date) {
+  return db
+    .update(scoringJobs)
+    .set({ idempotencyKey: null, requestSha256: null })
+    .where(
+      and(
+        eq(scoringJobs.tenantId, tenantId),
+        eq(scoringJobs.idempotencyKey, key),
+        lt(scoringJobs.createdAt, before),
+      ),
+    );
 }
 
 /** The chunk of the job, if recorded (a list of one row, or none). */
@@ -94,17 +108,6 @@ export function chunkById(db: Querier, tenantId: string, jobId: string, chunk: n
       ),
     )
     .limit(1);
-}
-
-/** The job submitted under an Idempotency-Key, locked so a key being released or reused waits its turn. */
-export async function findJobByKey(tx: Transaction, tenantId: string, key: string) {
-  const [row] = await tx
-    .select()
-    .from(scoringJobs)
-    .where(and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.idempotencyKey, key)))
-    .limit(1)
-    .for("update");
-  return row;
 }
 
 /** A page of a job's row errors in row order, after row `after`. */

@@ -99,7 +99,7 @@ export const submitBulk = defineRoute({
   path: "/api/v1/predictions/bulk",
   "x-rate-limit": "predictions",
   tags,
-  ...secured("jobs:write"),
+  ...secured("jobs:write", { standingInBatch: true }),
   summary:
     "Score a file of loan applications (credit models) or annual statements (`corporate-annual`: one statement's amounts per row, decimal strings, results with the credit ratios): CSV with a header row or NDJSON, one per row (an optional `reference` column is echoed). Streamed to storage, answered at once; follow `Location`. With an Idempotency-Key, a retry of the same file gets the same job back.",
   request: {

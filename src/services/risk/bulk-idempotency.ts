@@ -6,8 +6,7 @@
  * gets the same job back (202, `Idempotency-Replayed: true`); another submission under the key is 422.
  * Two copies racing each other both upload, and the unique key lets exactly one become the job.
  */
-import type { Transaction } from "../../db/client";
-import { findJobByKey, type JobRow, updateJob } from "../../db/repositories/scoring-jobs.repository";
+import type { JobRow } from "../../db/repositories/scoring-jobs.repository";
 import { AppError } from "../../errors";
 import type { TenantContext } from "../tenancy/context";
 
@@ -57,22 +56,6 @@ const reused = () =>
     "idempotency_key_reused",
     "This Idempotency-Key was used for a different submission; use a new key for a new job.",
   );
-
-/**
- * The live job submitted under `key`, if any (locked in `tx`). A job whose key has outlived its day gives
- * the key up, so the key may name a new job.
- */
-export async function jobUnderKey(
-  tx: Transaction,
-  ctx: TenantContext,
-  key: string,
-): Promise<JobRow | undefined> {
-  const job = await findJobByKey(tx, ctx.tenantId, key);
-  if (!job) return undefined;
-  if (ctx.now().getTime() - job.createdAt.getTime() < KEY_TTL_MS) return job;
-  await updateJob(tx, ctx.tenantId, job.id, { idempotencyKey: null, requestSha256: null });
-  return undefined;
-}
 
 /** The job a retry gets back: the same submission, or 422 for another one under the same key. */
 export function replayOf(job: JobRow, digest: string): JobRow {

@@ -2,16 +2,25 @@
  * Submitting a bulk scoring job: the upload is streamed to R2 and split into chunks of rows on the way, then
  * answered at once (202); the queue scores each chunk in one batched inference call (src/queues/scoring.ts).
  */
-import type { Transaction } from "../../db/client";
-import { findJob, insertJob, type JobRow, settleJob } from "../../db/repositories/scoring-jobs.repository";
-import { isUniqueViolation } from "../../db/unique";
+import { sql } from "drizzle-orm";
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
+import {
+  type JobRow,
+  jobById,
+  jobByKey,
+  releaseExpiredKey,
+  settleJobStatement,
+} from "../../db/repositories/scoring-jobs.repository";
+import { scoringJobs } from "../../db/tables/risk";
+import { databaseJson } from "../../db/well-formed";
 import { AppError } from "../../errors";
 import type { RiskServices } from "../context";
-import { recordAudit } from "../tenancy/audit";
+import { auditEventJson, eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
 import type { BulkFormat } from "./bulk-format";
-import { digestOfBody, jobUnderKey, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
+import { digestOfBody, KEY_TTL_MS, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
 import { BULK_KINDS, enqueueJob, inputKey } from "./jobs";
 import { admittedModel, loadServing, type ServingModel } from "./scoring";
@@ -46,14 +55,14 @@ const digestParts = (submission: BulkSubmission, fileSha256: string) => ({
 
 /** A retry answered with its job, audited as what it is. */
 async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Submitted> {
-  await ctx.transaction((tx) =>
-    recordAudit(tx, ctx, {
-      action: "idempotency.replayed",
-      resourceType: "scoring_job",
-      resourceId: job.id,
-      after: { idempotency_key: key },
-    }),
-  );
+  const event = eventOf(ctx, {
+    action: "idempotency.replayed",
+    resourceType: "scoring_job",
+    resourceId: job.id,
+    after: { idempotency_key: key },
+  });
+  await ctx.write("jobs:write", null, (db) => ({ audit: read(auditEventStatement(db, event)) }));
+  ctx.audited += 1;
   return { job, replayed: true };
 }
 
@@ -63,9 +72,15 @@ function requireBody(submission: BulkSubmission): ReadableStream<Uint8Array> {
   return submission.body;
 }
 
-/** The live job already accepted under the Idempotency-Key, if any. */
-const liveJobUnderKey = (ctx: TenantContext, key: string) =>
-  ctx.transaction((tx) => jobUnderKey(tx, ctx, key));
+/** The live job already accepted under the Idempotency-Key, if any (one whose key has expired gives it up). */
+async function liveJobUnderKey(ctx: TenantContext, key: string): Promise<JobRow | undefined> {
+  const expiredBefore = new Date(ctx.now().getTime() - KEY_TTL_MS);
+  const { job } = await ctx.write("jobs:write", null, (db) => ({
+    released: read(releaseExpiredKey(db, ctx.tenantId, key, expiredBefore)),
+    job: read(jobByKey(db, ctx.tenantId, key), (rows) => rows[0]),
+  }));
+  return job;
+}
 
 /** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
 async function replayEarlier(
@@ -165,19 +180,27 @@ async function receiveUpload(
   };
 }
 
-/** Inserts the job with its audit entry; a file with no rows is done as soon as it is accepted. */
-async function insertAcceptedJob(
-  tx: Transaction,
+/**
+ * Records the job in one round trip: under a key, a job whose key has expired gives it up first; the job is
+ * inserted unless a copy of this request got there first (the unique key judges, a copy still being recorded
+ * is waited for); its audit event is appended only if it was; a file with no rows is done at once; and the job
+ * under the key - this one, or the copy that is the job instead (`replayed`) - is read back. If nothing is
+ * recorded, the upload is deleted.
+ */
+async function recordJob(
   ctx: TenantContext,
   deps: RiskServices,
   submission: BulkSubmission,
   serving: ServingModel,
   upload: ReceivedUpload,
-): Promise<JobRow> {
+): Promise<Submitted> {
+  const { idempotencyKey } = submission;
+  const { tenantId } = ctx;
   const { ref, sha256 } = serving.resolved.located;
-  await insertJob(tx, {
+  const keyed = idempotencyKey !== undefined && upload.requestSha256 !== null;
+  const values = {
     id: upload.id,
-    tenantId: ctx.tenantId,
+    tenantId,
     inputFormat: submission.format,
     inputKey: upload.key,
     inputBytes: upload.bytes,
@@ -191,10 +214,10 @@ async function insertAcceptedJob(
     modelSource: serving.resolved.source,
     actorType: ctx.actor.type,
     actorId: ctx.actor.id,
-    idempotencyKey: submission.idempotencyKey ?? null,
-    requestSha256: upload.requestSha256,
-  });
-  await recordAudit(tx, ctx, {
+    idempotencyKey: keyed ? idempotencyKey : null,
+    requestSha256: keyed ? upload.requestSha256 : null,
+  };
+  const event = eventOf(ctx, {
     action: "job.submitted",
     resourceType: "scoring_job",
     resourceId: upload.id,
@@ -205,50 +228,36 @@ async function insertAcceptedJob(
       model: `${ref.name}@${ref.version}`,
     },
   });
-  await settleJob(tx, ctx.tenantId, upload.id);
-  return (await findJob(tx, ctx.tenantId, upload.id)) as JobRow;
-}
-
-/**
- * Records the job. Under a key, a copy of this request that got there first is the job instead
- * (`replayed`). If nothing is recorded, the upload is deleted.
- */
-async function recordJob(
-  ctx: TenantContext,
-  deps: RiskServices,
-  submission: BulkSubmission,
-  serving: ServingModel,
-  upload: ReceivedUpload,
-): Promise<Submitted> {
-  const { idempotencyKey } = submission;
-  const { requestSha256 } = upload;
-  return ctx
-    .transaction(async (tx): Promise<Submitted> => {
-      if (idempotencyKey !== undefined && requestSha256 !== null) {
-        // A copy of this request that finished uploading first is the job; this upload is dropped.
-        const winner = await jobUnderKey(tx, ctx, idempotencyKey);
-        if (winner) return { job: replayOf(winner, requestSha256), replayed: true };
-      }
-      return { job: await insertAcceptedJob(tx, ctx, deps, submission, serving, upload), replayed: false };
-    })
-    .catch(async (error: unknown) => {
-      // Two copies inserted at once: the unique key let one through; the other answers with it.
-      if (
-        !(
-          idempotencyKey !== undefined &&
-          requestSha256 !== null &&
-          isUniqueViolation(error, ["scoring_jobs_idempotency_key"])
-        )
-      )
-        throw error;
-      const winner = await ctx.transaction((tx) => jobUnderKey(tx, ctx, idempotencyKey));
-      if (!winner) throw error;
-      return { job: replayOf(winner, requestSha256), replayed: true };
-    })
-    .catch(async (error: unknown) => {
-      await deps.files.delete(upload.key);
-      throw error;
-    });
+  const expiredBefore = new Date(ctx.now().getTime() - KEY_TTL_MS);
+  try {
+    const written = await ctx.write("jobs:write", null, (db) => ({
+      ...(keyed ? { released: read(releaseExpiredKey(db, tenantId, idempotencyKey, expiredBefore)) } : {}),
+      inserted: read(
+        db.insert(scoringJobs).values(values).onConflictDoNothing().returning({ id: scoringJobs.id }),
+        (rows) => rows.length > 0,
+      ),
+      audit: read(
+        db.execute(sql`select finedge_append_audit(${tenantId}::uuid, ${databaseJson(auditEventJson(event))}::jsonb)
+                         from ${scoringJobs} where ${scoringJobs.tenantId} = ${tenantId} and ${scoringJobs.id} = ${upload.id}`),
+      ),
+      settled: read(settleJobStatement(db, tenantId, upload.id)),
+      job: read(
+        keyed ? jobByKey(db, tenantId, idempotencyKey) : jobById(db, tenantId, upload.id),
+        (rows) => rows[0],
+      ),
+    }));
+    const { job } = written;
+    if (!job) throw new Error("the job was neither recorded nor found under its key");
+    if (written.inserted) {
+      ctx.audited += 1;
+      return { job, replayed: false };
+    }
+    // A copy of this request that finished uploading first is the job; this upload is dropped.
+    return { job: replayOf(job, upload.requestSha256 as string), replayed: true };
+  } catch (error) {
+    await deps.files.delete(upload.key);
+    throw error;
+  }
 }
 
 /** Another copy of the request became the job: this upload is dropped and the retry answered with that job. */
