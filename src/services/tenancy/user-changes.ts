@@ -70,12 +70,6 @@ export async function updateUser(
   const fields = Object.fromEntries(
     Object.entries(changes).filter(([, value]) => value !== undefined),
   ) as UserChanges;
-  if (Object.keys(fields).length === 0) {
-    const message = "Name at least one of role, status or display_name.";
-    throw new AppError("validation_failed", message, {
-      errors: [{ location: "body", pointer: "", message, code: "empty" }],
-    });
-  }
   const { tenantId } = ctx;
   const updated = await asRead("The user kept changing while this request was made; retry it.", async () => {
     const found = await ctx.read((db) => ({
@@ -84,6 +78,12 @@ export async function updateUser(
     }));
     const { user } = found;
     if (!user) throw noSuchUser();
+    if (Object.keys(fields).length === 0) {
+      const message = "Name at least one of role, status or display_name.";
+      throw new AppError("validation_failed", message, {
+        errors: [{ location: "body", pointer: "", message, code: "empty" }],
+      });
+    }
     assertMayChange(ctx, user, fields);
     const takesAdmin = removesAdmin(user, fields);
     if (takesAdmin && found.admins.includes(user.id) && found.admins.length <= 1)
