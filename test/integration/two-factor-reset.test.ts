@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/services/auth/passwords";
 import { generateTotp } from "../../src/services/auth/totp";
 import { api, loginUser, PASSWORD, stepUp } from "./auth-helpers";
-import { problemOf } from "./helpers";
+import { databaseStatements, problemOf } from "./helpers";
 import { addUser, createTenant, query, type TenantFixture } from "./tenancy-fixtures";
 
 /** A user of the tenant who can sign in, with 2FA on and a live session. */
@@ -31,11 +31,20 @@ describe("an administrator resets a user's 2FA", () => {
     const member = await enrolledMember(tenant);
     expect((await loginUser(member.email, PASSWORD)).body).toHaveProperty("mfa_required", true);
 
+    const requestId = `mfa-reset-${crypto.randomUUID()}`;
     const reset = await api(`/api/v1/users/${member.id}/2fa/reset`, {
       method: "POST",
       token: tenant.admin.token,
+      headers: { "X-Request-Id": requestId },
     });
     expect(reset.status).toBe(204);
+    // Decided on one read, made in one batch; the e-mail's delivery is marked after the answer.
+    const calls = await databaseStatements(requestId);
+    expect(calls.websocket).toBe(0);
+    const marks = (call: string[]) => call.some((q) => q.startsWith('update "email_outbox"'));
+    const beforeAnswer = calls.http.filter((call) => !marks(call));
+    expect(beforeAnswer).toHaveLength(2);
+    expect(beforeAnswer[1]?.some((q) => q.includes("finedge_caller_holds"))).toBe(true);
 
     expect((await api("/api/v1/auth/me", { token: member.token })).status).toBe(401);
     const codes = await query<{ n: string }>(

@@ -201,11 +201,16 @@ export async function confirmEmailChange(
  * Takes a user's second factor away (an administrator's reset): the TOTP secret and every backup code, in
  * one statement inside the caller's tenant transaction. False when the user is not in the tenant.
  */
-export async function clearSecondFactor(tx: Transaction, tenantId: string, userId: string): Promise<boolean> {
-  const result = await tx.execute<{ id: string }>(sql`
-    with codes as (delete from ${backupCodes} where user_id = ${userId})
-    update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null
-     where id = ${userId} and tenant_id = ${tenantId}
-    returning id`);
-  return result.rows.length === 1;
+/**
+ * Clears a user's second factor - the TOTP secret and every backup code - as a statement of a batch, which it
+ * fails with `code` unless the user had one to clear.
+ */
+export function clearedSecondFactor(db: Querier, tenantId: string, userId: string, code: string) {
+  return db.execute(sql`
+    with codes as (delete from ${backupCodes} where user_id = ${userId}),
+    cleared as (
+      update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null
+       where id = ${userId} and tenant_id = ${tenantId} and totp_enabled_at is not null
+      returning id)
+    select finedge_require(exists (select 1 from cleared), ${code})`);
 }

@@ -1,6 +1,7 @@
-import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Database, Querier } from "../client";
-import { refreshTokens, sessions } from "../schema";
+import { refreshTokens, securityEvents, sessions } from "../schema";
+import { databaseJson } from "../well-formed";
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -57,6 +58,41 @@ export async function revokeUserSessions(
     .set({ revokedAt: now, revokedReason: reason })
     .where(and(...conditions))
     .returning();
+}
+
+/**
+ * Ends every live session of a user as one statement of a batch, recording `event` - a security event whose
+ * details get the count of sessions ended under `countAs` - in the same statement. Returns the sessions ended
+ * (id, absolute_expires_at).
+ */
+export function sessionsEndedStatement(
+  db: Querier,
+  input: {
+    tenantId: string;
+    userId: string;
+    reason: string;
+    now: Date;
+    event: {
+      type: string;
+      ip: string | null;
+      userAgent: string | null;
+      details: Record<string, unknown>;
+      countAs: string;
+    };
+  },
+) {
+  const { event } = input;
+  return db.execute(sql`
+    with ended as (
+      update ${sessions} set revoked_at = ${input.now.toISOString()}::timestamptz, revoked_reason = ${input.reason}
+       where user_id = ${input.userId} and revoked_at is null
+      returning id, absolute_expires_at),
+    recorded as (
+      insert into ${securityEvents} (tenant_id, user_id, type, ip, user_agent, details)
+      select ${input.tenantId}::uuid, ${input.userId}::uuid, ${event.type}, ${event.ip}::inet, ${event.userAgent},
+             ${databaseJson(event.details)}::jsonb || jsonb_build_object(${event.countAs}::text, (select count(*) from ended))
+      returning id)
+    select id, absolute_expires_at from ended`);
 }
 
 /** A user's sessions that are neither revoked nor expired, newest use first. */

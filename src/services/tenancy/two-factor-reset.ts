@@ -1,20 +1,23 @@
-import { clearSecondFactor } from "../../db/repositories/credentials.repository";
-import { findTenantUser } from "../../db/repositories/tenant-users.repository";
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
+import { clearedSecondFactor } from "../../db/repositories/credentials.repository";
+import { sessionsEndedStatement } from "../../db/repositories/sessions.repository";
+import { tenantUserById } from "../../db/repositories/tenant-users.repository";
+import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
-import { recordSecurityEvent } from "../auth/events";
-import { endAllSessions } from "../auth/sessions";
-import { sendEmail } from "../email/outbox";
+import { logSecurityEvent } from "../auth/events";
+import { queuedEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import { recordAudit } from "./audit";
+import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
 import { noSuchUser } from "./users";
 
 /**
  * An administrator resets a user's two-factor authentication (a lost authenticator and backup codes): the
- * TOTP secret and every backup code go, in the same transaction as the audit event; then every session of
- * the user ends - whoever holds them signed in before the reset, and a reset is the moment to make sure it
- * is the owner - the user's security events record it and the user is told by e-mail. The password still
+ * TOTP secret and every backup code go and every session of the user ends - whoever holds them signed in
+ * before the reset, and a reset is the moment to make sure it is the owner - in one batch with the audit
+ * event, the user's security event and the e-mail telling them (sent after the answer); decided on one read. The password still
  * stands, so the next sign-in is by password and the user can enrol again. Not on oneself (the self-service
  * route asks for the second factor), and a super admin only by a super admin.
  */
@@ -24,36 +27,71 @@ export async function resetUserTwoFactor(ctx: TenantContext, request: AuthServic
       "forbidden",
       "Turn off your own two-factor authentication at POST /api/v1/auth/2fa/disable.",
     );
-  const user = await ctx.transaction(async (tx) => {
-    const found = await findTenantUser(tx, ctx.tenantId, id);
-    if (!found) throw noSuchUser();
-    if (found.role === "super_admin" && ctx.access.role !== "super_admin")
-      throw new AppError("forbidden", "Only a super admin may change a super admin.");
-    if (!found.totpEnabledAt)
-      throw new AppError("conflict", "Two-factor authentication is off for this user.");
-    if (!(await clearSecondFactor(tx, ctx.tenantId, found.id))) throw noSuchUser();
-    await recordAudit(tx, ctx, {
-      action: "user.mfa_reset",
-      resourceType: "user",
-      resourceId: found.id,
-      before: { email: found.email, two_factor_enabled: true },
-      after: { two_factor_enabled: false },
-    });
-    return found;
+  const [user] = await ctx.readOne((db) => tenantUserById(db, ctx.tenantId, id));
+  if (!user) throw noSuchUser();
+  if (user.role === "super_admin" && ctx.access.role !== "super_admin")
+    throw new AppError("forbidden", "Only a super admin may change a super admin.");
+  if (!user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is off for this user.");
+  const event = eventOf(ctx, {
+    action: "user.mfa_reset",
+    resourceType: "user",
+    resourceId: user.id,
+    before: { email: user.email, two_factor_enabled: true },
+    after: { two_factor_enabled: false },
   });
-  // After the commit: the request's single connection is held by the transaction until then.
-  const ended = await endAllSessions(request, user.id, "mfa_reset");
-  await recordSecurityEvent(request, {
+  const email = await queuedEmail(
+    await request.mailer(),
+    {
+      tenantId: user.tenantId,
+      userId: user.id,
+      to: user.email,
+      template: "mfa_reset",
+      ...renderEmail("mfa_reset", { at: request.now() }),
+    },
+    { now: request.now },
+  );
+  const { client } = request;
+  const written = await meetingRequirements(
+    { two_factor_off: () => new AppError("conflict", "Two-factor authentication is off for this user.") },
+    () =>
+      ctx.write("users:manage", null, (db) => ({
+        // Still on: of two resets at once, one clears it and the other is refused.
+        cleared: read(clearedSecondFactor(db, ctx.tenantId, user.id, "two_factor_off")),
+        audit: read(auditEventStatement(db, event)),
+        // Every session ends in the same transaction, recorded as one security event with their count.
+        sessions: read(
+          sessionsEndedStatement(db, {
+            tenantId: user.tenantId,
+            userId: user.id,
+            reason: "mfa_reset",
+            now: request.now(),
+            event: {
+              type: "mfa_reset",
+              ip: client.ip,
+              userAgent: client.userAgent?.slice(0, 512) ?? null,
+              details: { by: ctx.actor.id },
+              countAs: "sessionsEnded",
+            },
+          }),
+          (result) => (result as { rows: Array<{ id: string; absolute_expires_at: string }> }).rows,
+        ),
+        email: read(email.statement(db)),
+      })),
+  );
+  ctx.audited += 1;
+  logSecurityEvent(request, {
     type: "mfa_reset",
     userId: user.id,
     tenantId: user.tenantId,
-    details: { by: ctx.actor.id, sessionsEnded: ended },
+    details: { by: ctx.actor.id, sessionsEnded: written.sessions.length },
   });
-  await sendEmail(request.db, await request.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "mfa_reset",
-    ...renderEmail("mfa_reset", { at: request.now() }),
-  });
+  // The edge refuses the ended sessions' tokens from the next request on.
+  const authority = request.sessionAuthority(user.id);
+  await Promise.all(
+    written.sessions.map((session) =>
+      authority.revokeSession(session.id, Math.floor(Date.parse(session.absolute_expires_at) / 1000)),
+    ),
+  );
+  await authority.revokeAll(Math.floor(request.now().getTime() / 1000));
+  request.database.afterResponse(() => email.deliver(request.database));
 }
