@@ -231,7 +231,7 @@ describe("database round trips per request", () => {
     }
   });
 
-  it("a user's role is changed in two calls before the answer, and an account unlocked in two", async () => {
+  it("a user's role is changed and the user disabled in two calls before the answer, unlocked in two", async () => {
     const tenant = await createTenant("rt");
     const user = await addUser(tenant, "viewer");
     const { requestId, headers } = tagged();
@@ -248,6 +248,20 @@ describe("database round trips per request", () => {
     expect(calls.slice(0, 2).some(outbox)).toBe(false);
     expect(calls.slice(2).every(outbox)).toBe(true);
     expect(calls).toHaveLength(4);
+    // Disabling ends the user's sessions in the same batch: still two calls before the answer.
+    const disabling = tagged();
+    const disabled = await api(`/api/v1/users/${user.id}`, {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { status: "disabled" },
+      headers: disabling.headers,
+    });
+    expect(disabled.status, await disabled.clone().text()).toBe(200);
+    const disableCalls = (await untilCalls(disabling.requestId, 4)).http;
+    expect(disableCalls.slice(0, 2).some(outbox)).toBe(false);
+    expect(disableCalls.slice(2).every(outbox)).toBe(true);
+    expect(disableCalls).toHaveLength(4);
+    expect((await databaseCalls(disabling.requestId)).websocket).toBe(0);
     const unlocked = await counted(`/api/v1/users/${user.id}/unlock`, {
       token: tenant.admin.token,
       method: "POST",

@@ -133,6 +133,23 @@ export async function endAllSessions(
   return revoked.length;
 }
 
+/** A session a write ended in its own batch (sessionsEndedStatement), as the database returned it. */
+export interface EndedSession {
+  id: string;
+  absolute_expires_at: string | Date;
+}
+
+/** Tells the user's session authority that `ended` ended (and that no token issued before now stands). */
+export async function tellSessionsEnded(ctx: AuthServices, userId: string, ended: EndedSession[]) {
+  const authority = ctx.sessionAuthority(userId);
+  await Promise.all(
+    ended.map((session) =>
+      authority.revokeSession(session.id, seconds(new Date(session.absolute_expires_at))),
+    ),
+  );
+  await authority.revokeAll(seconds(ctx.now()));
+}
+
 type Rotation =
   | { outcome: "invalid" | "csrf_mismatch" }
   | { outcome: "reuse"; user_id: string; tenant_id: string; session_id: string; absolute_expires_at: string }

@@ -7,6 +7,7 @@ import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { logSecurityEvent } from "../auth/events";
+import { type EndedSession, tellSessionsEnded } from "../auth/sessions";
 import { queuedEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { eventOf } from "./audit";
@@ -73,7 +74,7 @@ export async function resetUserTwoFactor(ctx: TenantContext, request: AuthServic
               countAs: "sessionsEnded",
             },
           }),
-          (result) => (result as { rows: Array<{ id: string; absolute_expires_at: string }> }).rows,
+          (result) => (result as { rows: EndedSession[] }).rows,
         ),
         email: read(email.statement(db)),
       })),
@@ -86,12 +87,6 @@ export async function resetUserTwoFactor(ctx: TenantContext, request: AuthServic
     details: { by: ctx.actor.id, sessionsEnded: written.sessions.length },
   });
   // The edge refuses the ended sessions' tokens from the next request on.
-  const authority = request.sessionAuthority(user.id);
-  await Promise.all(
-    written.sessions.map((session) =>
-      authority.revokeSession(session.id, Math.floor(Date.parse(session.absolute_expires_at) / 1000)),
-    ),
-  );
-  await authority.revokeAll(Math.floor(request.now().getTime() / 1000));
+  await tellSessionsEnded(request, user.id, written.sessions);
   request.database.afterResponse(() => email.deliver(request.database));
 }

@@ -1,5 +1,6 @@
 import { read } from "../../db/batch";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
+import { sessionsEndedStatement } from "../../db/repositories/sessions.repository";
 import {
   activeTenantAdmins,
   lockedActiveTenantAdmins,
@@ -12,8 +13,8 @@ import { asRead } from "../../db/requirements";
 import type { Role } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
-import { recordSecurityEvent } from "../auth/events";
-import { endAllSessions } from "../auth/sessions";
+import { logSecurityEvent } from "../auth/events";
+import { type EndedSession, tellSessionsEnded } from "../auth/sessions";
 import { eventOf } from "./audit";
 import { lowersRole, membershipMap, revocationStatement } from "./authority";
 import type { TenantContext } from "./context";
@@ -125,20 +126,42 @@ export async function updateUser(
             ),
           }
         : {}),
+      // Disabling ends every session in the same batch, recorded as one security event with their count.
+      ...(fields.status === "disabled"
+        ? {
+            ended: read(
+              sessionsEndedStatement(db, {
+                tenantId,
+                userId: user.id,
+                reason: "account_disabled",
+                now: request.now(),
+                event: {
+                  type: "sessions_revoked",
+                  ip: request.client.ip,
+                  userAgent: request.client.userAgent?.slice(0, 512) ?? null,
+                  details: { reason: "account_disabled", by: ctx.actor.id },
+                  countAs: "sessions",
+                },
+              }),
+              (result) => (result as { rows: EndedSession[] }).rows,
+            ),
+          }
+        : {}),
       after: read(tenantUserById(db, tenantId, user.id), (rows) => rows[0]),
     }));
     ctx.audited += 1 + ((written.revoked as number | undefined) ?? 0);
-    return written.after;
+    return { user: written.after, ended: (written.ended as EndedSession[] | undefined) ?? null };
   });
-  if (!updated) throw noSuchUser();
-  if (fields.status === "disabled") {
-    const ended = await endAllSessions(request, updated.id, "account_disabled");
-    await recordSecurityEvent(request, {
+  if (!updated.user) throw noSuchUser();
+  if (updated.ended) {
+    logSecurityEvent(request, {
       type: "sessions_revoked",
-      userId: updated.id,
-      tenantId: updated.tenantId,
-      details: { reason: "account_disabled", by: ctx.actor.id, sessions: ended },
+      userId: updated.user.id,
+      tenantId: updated.user.tenantId,
+      details: { reason: "account_disabled", by: ctx.actor.id, sessions: updated.ended.length },
     });
+    // The edge refuses the ended sessions' tokens from the next request on.
+    await tellSessionsEnded(request, updated.user.id, updated.ended);
   }
-  return updated;
+  return updated.user;
 }
