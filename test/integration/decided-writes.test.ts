@@ -6,9 +6,11 @@
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { memberAsRead } from "../../src/db/repositories/memberships.repository";
+import { organizationLocked } from "../../src/db/repositories/organizations.repository";
 import { requirementOf } from "../../src/db/requirements";
 import { funded, holdings, transact } from "./portfolio-fixtures";
-import { platformDatabase, query } from "./tenancy-fixtures";
+import { addOrganization, addUser, createTenant, platformDatabase, query } from "./tenancy-fixtures";
 
 type Outcome = { outcome: string; status?: number };
 
@@ -177,5 +179,38 @@ describe("a decided write", () => {
       sql`select price from asset_prices where asset_id = ${setup.asset.id}`,
     );
     expect(stored.map((row) => Number(row.price))).toEqual([10]);
+  });
+});
+
+describe("a membership change decided on a read", () => {
+  /** Runs the change's re-check as its batch does, after the organization's lock, in the tenant's scope. */
+  async function recheck(tenantId: string, organizationId: string, userId: string) {
+    const database = platformDatabase();
+    try {
+      return await database.tenant(tenantId, async (tx) => {
+        await tx.execute(sql`set local role finedge_app`);
+        await organizationLocked(tx, tenantId, organizationId, "no_organization");
+        await memberAsRead(tx, { tenantId, organizationId, userId, role: "org_admin" }, { keepsAdmin: true });
+        return "holds";
+      });
+    } catch (error) {
+      return requirementOf(error) ?? String(error);
+    } finally {
+      await database.close();
+    }
+  }
+
+  it("holds while another org admin remains, and is stale once the organization would be left without one", async () => {
+    const tenant = await createTenant("decided-members");
+    const org = await addOrganization(tenant);
+    const first = await addUser(tenant, "viewer", [{ organizationId: org.id, role: "org_admin" }]);
+    const second = await addUser(tenant, "viewer", [{ organizationId: org.id, role: "org_admin" }]);
+    // Decided while both were admins: demoting the first still leaves the second.
+    expect(await recheck(tenant.id, org.id, first.id)).toBe("holds");
+    // The second was demoted meanwhile (another admin's change committed first): the decision no longer holds.
+    await query(sql`update memberships set role = 'analyst' where user_id = ${second.id}`);
+    expect(await recheck(tenant.id, org.id, first.id)).toBe("stale");
+    // A member no longer in the role read is stale too.
+    expect(await recheck(tenant.id, org.id, second.id)).toBe("stale");
   });
 });
