@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { apiKeys, tenants } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -36,12 +36,6 @@ export function touchApiKey(db: Querier, id: string, now: Date) {
     );
 }
 
-export async function insertApiKey(tx: Transaction, values: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
-  const [row] = await tx.insert(apiKeys).values(values).returning();
-  if (!row) throw new Error("api key insert returned nothing");
-  return row;
-}
-
 /** The tenant's keys, newest first, keyed by (created_at, id) for cursor pagination. */
 export function listApiKeys(
   tx: Querier,
@@ -56,19 +50,6 @@ export function listApiKeys(
     .where(and(...conditions))
     .orderBy(...page.order)
     .limit(options.limit);
-}
-
-export async function findApiKey(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-): Promise<ApiKeyRow | undefined> {
-  const [row] = await tx
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)))
-    .limit(1);
-  return row;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, desc, eq, ilike, inArray, isNotNull, lte, or, type SQLWrapper, sql } from "drizzle-orm";
-import type { Database, Querier, Transaction } from "../client";
+import type { Database, Querier } from "../client";
 import { requirement } from "../requirements";
 import { assetPrices, assets } from "../tables/portfolios";
 import { keyset, type TimePosition } from "./keyset";
@@ -9,15 +9,6 @@ export type AssetValues = Omit<typeof assets.$inferInsert, "id" | "createdAt" | 
 
 const page = keyset(assets.createdAt, assets.id);
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
-
-export async function findAsset(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-): Promise<AssetRow | undefined> {
-  const [row] = await assetById(tx, tenantId, id);
-  return row;
-}
 
 /** The asset with this id (a list of one row, or none). */
 export function assetById(db: Querier, tenantId: string, id: string) {
@@ -46,15 +37,6 @@ export function assetWithPriceAt(db: Querier, tenantId: string, id: string, at: 
     .leftJoinLateral(latest, sql`true`)
     .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)))
     .limit(1);
-}
-
-export async function findAssetsBySymbol(
-  tx: Transaction,
-  tenantId: string,
-  symbols: string[],
-): Promise<AssetRow[]> {
-  if (symbols.length === 0) return [];
-  return assetsBySymbol(tx, tenantId, symbols);
 }
 
 /** The tenant's assets with these symbols. */

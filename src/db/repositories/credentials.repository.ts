@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, Querier, Transaction } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
@@ -36,15 +36,6 @@ export async function consumeBackupCode(db: Database, userId: string, codeHashes
   return rows.length === 1;
 }
 
-/** How many unused backup codes a user has left. */
-export async function countUnusedBackupCodes(db: Database, userId: string): Promise<number> {
-  const rows = await db
-    .select({ id: backupCodes.id })
-    .from(backupCodes)
-    .where(and(eq(backupCodes.userId, userId), isNull(backupCodes.usedAt)));
-  return rows.length;
-}
-
 /** Stores a single-use token (hashed) for a purpose. */
 export async function createOneTimeToken(
   db: Database,
@@ -68,11 +59,6 @@ export async function consumeOneTimeToken(db: Database, purpose: TokenPurpose, t
     )
     .returning({ userId: oneTimeTokens.userId });
   return row?.userId;
-}
-
-/** Drops expired single-use tokens (housekeeping; they can never be used anyway). */
-export async function deleteExpiredOneTimeTokens(db: Database, now: Date) {
-  await db.delete(oneTimeTokens).where(lt(oneTimeTokens.expiresAt, now));
 }
 
 /** Records a device as seen now, as a statement of the caller's batch (first seen now if new). */

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { databaseJson } from "../well-formed";
 
 /** What one user may still issue (see services/tenancy/authority). */
@@ -31,18 +31,6 @@ const uuidArray = (values: readonly string[]): SQL =>
         values.map((v) => sql`${v}::uuid`),
         sql`, `,
       )}]::uuid[]`;
-
-/**
- * Revokes, in one statement, the issuer's live API keys and open invitations that lie beyond `reach` -
- * optionally only those of one organization - and returns them. Set-based: however many there are, one
- * round trip; the partial indexes on (tenant, issuer) of live keys and open invitations find them.
- */
-export async function revokeGrantsBeyond(tx: Transaction, input: GrantsBeyond): Promise<RevokedGrant[]> {
-  const result = await tx.execute<RevokedGrant>(
-    sql`${revokedGrants(input)} select kind, id, summary from revoked`,
-  );
-  return result.rows;
-}
 
 /** Whose grants to revoke beyond what reach, where, and when. */
 interface GrantsBeyond {
@@ -91,9 +79,10 @@ function revokedGrants(input: GrantsBeyond): SQL {
 }
 
 /**
- * The revocation as one statement of a batch that also audits each grant it revokes: `event` is the audit
- * event every revocation shares (actor, request, IP; finedge_append_audit's form), completed here with the
- * grant, its summary before and `after`. Returns the revoked grants.
+ * The revocation as one statement of a batch that also audits each grant it revokes. Set-based: however many
+ * there are, one statement; the partial indexes on (tenant, issuer) of live keys and open invitations find
+ * them. `event` is the audit event every revocation shares (actor, request, IP; finedge_append_audit's form),
+ * completed here with the grant, its summary before and `after`. Returns the revoked grants.
  */
 export function revokeGrantsStatement(
   db: Querier,

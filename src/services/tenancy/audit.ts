@@ -2,7 +2,6 @@ import type { Transaction } from "../../db/client";
 import {
   type AuditEventRow,
   appendAuditEvent,
-  appendAuditEvents,
   type NewAuditEvent,
 } from "../../db/repositories/audit.repository";
 import { wellFormed } from "../../db/well-formed";
@@ -81,18 +80,4 @@ export async function recordAudit(
   const row = await appendAuditEvent(tx, eventOf(ctx, entry));
   ctx.audited += 1;
   return row;
-}
-
-/** Appends several events in one round trip, inside the caller's transaction. */
-export async function recordAuditEvents(
-  tx: Transaction,
-  ctx: TenantContext,
-  entries: AuditEntry[],
-): Promise<AuditEventRow[]> {
-  const rows = await appendAuditEvents(
-    tx,
-    entries.map((entry) => eventOf(ctx, entry)),
-  );
-  ctx.audited += rows.length;
-  return rows;
 }

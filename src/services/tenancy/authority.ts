@@ -8,16 +8,12 @@
  * The rules here are those of issuing (`assertMayInvite`, `api_keys:manage`), written as data - a `Reach` -
  * so one set-based UPDATE per kind can apply them to every grant of the issuer at once.
  */
-import type { Querier, Transaction } from "../../db/client";
-import {
-  type RevokedGrant,
-  revokeGrantsBeyond,
-  revokeGrantsStatement,
-} from "../../db/repositories/grants.repository";
+import type { Querier } from "../../db/client";
+import { revokeGrantsStatement } from "../../db/repositories/grants.repository";
 import type { InvitationRow, SenderStanding } from "../../db/repositories/invitations.repository";
 import type { OrgRole, Role } from "../../db/schema";
 import { Access } from "./access";
-import { auditEventJson, eventOf, recordAuditEvents } from "./audit";
+import { auditEventJson, eventOf } from "./audit";
 import type { TenantContext } from "./context";
 import type { InvitedRole } from "./invitation-rules";
 import {
@@ -100,43 +96,10 @@ export type RevocationCause =
   | "sender_lacks_authority";
 
 /**
- * Revokes, in the caller's transaction, the live API keys `issuer` created and the open invitations they
- * sent that their current `standing` could not issue (only those of one organization when `organizationId`
- * is given: a membership change concerns that organization), and audits each revocation with its cause.
- * Two round trips at most: one statement revokes both kinds, one appends every audit event.
- */
-export async function revokeBeyondReach(
-  tx: Transaction,
-  ctx: TenantContext,
-  standing: IssuerStanding,
-  cause: RevocationCause,
-  organizationId?: string,
-): Promise<RevokedGrant[]> {
-  const revoked = await revokeGrantsBeyond(tx, {
-    tenantId: ctx.tenantId,
-    issuerId: standing.id,
-    reach: reachOf(standing),
-    organizationId: organizationId ?? null,
-    now: ctx.now(),
-  });
-  if (revoked.length === 0) return revoked;
-  await recordAuditEvents(
-    tx,
-    ctx,
-    revoked.map((grant) => ({
-      action: grant.kind === "api_key" ? "api_key.revoked" : "invitation.revoked",
-      resourceType: grant.kind,
-      resourceId: grant.id,
-      before: { ...grant.summary, revoked: false },
-      after: { revoked: true, cause, issuer: standing.id },
-    })),
-  );
-  return revoked;
-}
-
-/**
- * `revokeBeyondReach` as one statement of a write's batch: the revocations and their audit events together.
- * Its result is the revoked grants (each one audit event).
+ * Revokes the live API keys `standing`'s holder created and the open invitations they sent that their current
+ * standing could not issue (only those of one organization when `organizationId` is given: a membership change
+ * concerns that organization), each audited with its cause - as one statement of the caller's write batch. Its
+ * result is the revoked grants (each one audit event).
  */
 export function revocationStatement(
   db: Querier,
