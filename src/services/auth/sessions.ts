@@ -125,11 +125,11 @@ export async function endAllSessions(
   exceptSessionId?: string,
 ) {
   const revoked = await revokeUserSessions(ctx.db, userId, reason, ctx.now(), exceptSessionId);
-  const authority = ctx.sessionAuthority(userId);
-  await Promise.all(
-    revoked.map((session) => authority.revokeSession(session.id, seconds(session.absoluteExpiresAt))),
-  );
-  await authority.revokeAll(seconds(ctx.now()), exceptSessionId);
+  const ended = revoked.map((session) => ({
+    id: session.id,
+    absolute_expires_at: session.absoluteExpiresAt,
+  }));
+  await tellSessionsEnded(ctx, userId, ended, exceptSessionId);
   return revoked.length;
 }
 
@@ -139,15 +139,23 @@ export interface EndedSession {
   absolute_expires_at: string | Date;
 }
 
-/** Tells the user's session authority that `ended` ended (and that no token issued before now stands). */
-export async function tellSessionsEnded(ctx: AuthServices, userId: string, ended: EndedSession[]) {
+/**
+ * Tells the user's session authority that `ended` ended, and that no token issued before now stands (but the
+ * excepted session's).
+ */
+export async function tellSessionsEnded(
+  ctx: AuthServices,
+  userId: string,
+  ended: EndedSession[],
+  exceptSessionId?: string,
+) {
   const authority = ctx.sessionAuthority(userId);
   await Promise.all(
     ended.map((session) =>
       authority.revokeSession(session.id, seconds(new Date(session.absolute_expires_at))),
     ),
   );
-  await authority.revokeAll(seconds(ctx.now()));
+  await authority.revokeAll(seconds(ctx.now()), exceptSessionId);
 }
 
 type Rotation =
