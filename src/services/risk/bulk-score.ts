@@ -154,18 +154,18 @@ async function recordResults(
   });
   const key = resultKey(scope.tenantId, message.jobId, message.chunk);
   await deps.files.put(key, `${final.map((l) => JSON.stringify(l)).join("\n")}\n`);
-  const failed = final.filter((l) => l.status === "failed");
+  const failedLines = final.filter((l) => l.status === "failed");
   const payload = {
     tenant_id: scope.tenantId,
     job_id: message.jobId,
     chunk: message.chunk,
     result_key: key,
-    scored: final.length - failed.length,
-    failed: failed.length,
+    scored: final.length - failedLines.length,
+    failed: failedLines.length,
     granted,
     day: utcDay(now),
     started_at: startedAt.toISOString(),
-    errors: failed.map((l) => ({ row: l.row, line: l.line, reference: l.reference, errors: l.errors ?? [] })),
+    errors: failedLines.map((l) => ({ row: l.row, line: l.line, reference: l.reference, errors: l.errors ?? [] })),
   };
   const { recorded } = await scope.database.read({ tenantId: scope.tenantId }, (db) => ({
     recorded: read(

@@ -88,8 +88,8 @@ export async function cancelJob(
   shown: number,
 ): Promise<{ job: JobRow; errors: JobErrorRow[] }> {
   return asRead("The job kept changing while this request was made; retry it.", async () => {
-    const read_ = await jobErrors(ctx, id, { after: 0, limit: shown });
-    const { job } = read_;
+    const found = await jobErrors(ctx, id, { after: 0, limit: shown });
+    const { job } = found;
     if (job.status === "cancelled") {
       // Nothing changes; the request is still on the record.
       const event = eventOf(ctx, {
@@ -100,7 +100,7 @@ export async function cancelJob(
       });
       await ctx.write("jobs:write", null, (db) => ({ audit: read(auditEventStatement(db, event)) }));
       ctx.audited += 1;
-      return read_;
+      return found;
     }
     if (job.status !== "queued" && job.status !== "running") {
       throw new AppError(
