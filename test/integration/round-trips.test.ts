@@ -45,6 +45,17 @@ async function untilCalls(requestId: string, count: number) {
   }
 }
 
+/** Whether a call touches the authority outbox (its clearing after the answer: a read, then a delete). */
+const touchesOutbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
+
+/** Expects `before` calls before the answer, then the two of the authority outbox's clearing, and no more. */
+async function expectCallsThenOutbox(requestId: string, before: number) {
+  const calls = (await untilCalls(requestId, before + 2)).http;
+  expect(calls.slice(0, before).some(touchesOutbox)).toBe(false);
+  expect(calls.slice(before).every(touchesOutbox)).toBe(true);
+  expect(calls).toHaveLength(before + 2);
+}
+
 describe("database round trips per request", () => {
   it("readiness reads the database in one call", async () => {
     const { response, calls } = await counted("/health/ready");
@@ -161,10 +172,7 @@ describe("database round trips per request", () => {
     });
     expect(revoked.status).toBe(204);
     // After the answer, the tenant's authority outbox is cleared (read, then delete).
-    const calls = (await untilCalls(requestId, 3)).http;
-    expect(calls.slice(1).every((call) => call.some((sql) => sql.includes('"authority_outbox"')))).toBe(true);
-    expect(calls[0]?.some((sql) => sql.includes('"authority_outbox"'))).toBe(false);
-    expect(calls).toHaveLength(3);
+    await expectCallsThenOutbox(requestId, 1);
   });
 
   it("an asset is created in one call and changed in two", async () => {
@@ -223,11 +231,7 @@ describe("database round trips per request", () => {
       const response = await api(path, { token: tenant.admin.token, ...init, headers });
       expect(response.status, await response.clone().text()).toBe(status);
       // Two calls before the answer; after it, the member's authority outbox is cleared (read, then delete).
-      const calls = (await untilCalls(requestId, 4)).http;
-      const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
-      expect(calls.slice(0, 2).some(outbox)).toBe(false);
-      expect(calls.slice(2).every(outbox)).toBe(true);
-      expect(calls).toHaveLength(4);
+      await expectCallsThenOutbox(requestId, 2);
     }
   });
 
@@ -243,11 +247,7 @@ describe("database round trips per request", () => {
     });
     expect(changed.status, await changed.clone().text()).toBe(200);
     // After the answer, the user's authority outbox is cleared (read, then delete).
-    const calls = (await untilCalls(requestId, 4)).http;
-    const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
-    expect(calls.slice(0, 2).some(outbox)).toBe(false);
-    expect(calls.slice(2).every(outbox)).toBe(true);
-    expect(calls).toHaveLength(4);
+    await expectCallsThenOutbox(requestId, 2);
     // Disabling ends the user's sessions in the same batch: still two calls before the answer.
     const disabling = tagged();
     const disabled = await api(`/api/v1/users/${user.id}`, {
@@ -257,10 +257,7 @@ describe("database round trips per request", () => {
       headers: disabling.headers,
     });
     expect(disabled.status, await disabled.clone().text()).toBe(200);
-    const disableCalls = (await untilCalls(disabling.requestId, 4)).http;
-    expect(disableCalls.slice(0, 2).some(outbox)).toBe(false);
-    expect(disableCalls.slice(2).every(outbox)).toBe(true);
-    expect(disableCalls).toHaveLength(4);
+    await expectCallsThenOutbox(disabling.requestId, 2);
     expect((await databaseCalls(disabling.requestId)).websocket).toBe(0);
     const unlocked = await counted(`/api/v1/users/${user.id}/unlock`, {
       token: tenant.admin.token,
@@ -320,11 +317,7 @@ describe("database round trips per request", () => {
     });
     expect(added.status, await added.clone().text()).toBe(201);
     // One call before the answer; after it, the member's authority outbox is cleared (read, then delete).
-    const calls = (await untilCalls(requestId, 3)).http;
-    const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
-    expect(calls[0] && outbox(calls[0])).toBe(false);
-    expect(calls.slice(1).every(outbox)).toBe(true);
-    expect(calls).toHaveLength(3);
+    await expectCallsThenOutbox(requestId, 1);
     // Deleting it: the read and the write (which reads the outbox rows of its cascade, so the member's
     // authority is told before the answer); after the answer, those rows are deleted.
     const deletion = tagged();
@@ -418,11 +411,7 @@ describe("database round trips per request", () => {
       const { requestId, headers } = tagged();
       const response = await api(`/api/v1/invitations/${token}/accept`, { body, headers });
       expect(response.status, await response.clone().text()).toBe(status);
-      const calls = (await untilCalls(requestId, 4)).http;
-      const outbox = (call: string[]) => call.some((sql) => sql.includes('"authority_outbox"'));
-      expect(calls.slice(0, 2).some(outbox)).toBe(false);
-      expect(calls.slice(2).every(outbox)).toBe(true);
-      expect(calls).toHaveLength(4);
+      await expectCallsThenOutbox(requestId, 2);
       return response;
     };
     const fresh = await invite(uniqueEmail("rt-inv"));
