@@ -14,7 +14,11 @@ import { addOrganization, addUser, createTenant, platformDatabase, query } from 
 
 type Outcome = { outcome: string; status?: number };
 
-async function call(fn: "finedge_ledger_write" | "finedge_ingest_prices", tenantId: string, payload: object) {
+async function call(
+  fn: "finedge_ledger_write" | "finedge_ingest_prices" | "finedge_record_chunk",
+  tenantId: string,
+  payload: object,
+) {
   const database = platformDatabase();
   try {
     return await database.tenant(tenantId, async (tx) => {
@@ -212,5 +216,58 @@ describe("a membership change decided on a read", () => {
     expect(await recheck(tenant.id, org.id, first.id)).toBe("stale");
     // A member no longer in the role read is stale too.
     expect(await recheck(tenant.id, org.id, second.id)).toBe("stale");
+  });
+});
+
+describe("a bulk chunk recorded in one call (migrations/0016)", () => {
+  it("counts a chunk once, says a redelivered one was recorded before, and records nothing for a closed job", async () => {
+    const tenant = await createTenant("decided-chunks");
+    const jobId = crypto.randomUUID();
+    await query(sql`insert into scoring_jobs (id, tenant_id, input_format, input_key, input_bytes, model_name,
+                      model_version, model_sha256, model_source, actor_type, rows_total, chunks_total, chunk_rows)
+                    values (${jobId}, ${tenant.id}, 'csv', 'in', 10, 'credit-lr', '1.0.0', 'x', 'platform', 'user',
+                            4, 2, 2)`);
+    const chunk = (n: number, failed: number) => ({
+      tenant_id: tenant.id,
+      job_id: jobId,
+      chunk: n,
+      result_key: `out/${n}`,
+      scored: 2 - failed,
+      failed,
+      granted: 2 - failed,
+      day: "2026-12-04",
+      started_at: new Date().toISOString(),
+      errors: Array.from({ length: failed }, (_, i) => ({
+        row: n * 2 + i + 1,
+        line: n * 2 + i + 2,
+        reference: null,
+        errors: [{ field: "age", message: "is outside [18, 100]" }],
+      })),
+    });
+    const job = async () =>
+      (
+        await query<{ status: string; rows_scored: number; rows_failed: number; chunks_done: number }>(
+          sql`select status, rows_scored, rows_failed, chunks_done from scoring_jobs where id = ${jobId}`,
+        )
+      )[0];
+
+    expect(await call("finedge_record_chunk", tenant.id, chunk(0, 1))).toEqual({ outcome: "recorded" });
+    expect(await job()).toEqual({ status: "running", rows_scored: 1, rows_failed: 1, chunks_done: 1 });
+    expect(await call("finedge_record_chunk", tenant.id, chunk(0, 1))).toEqual({
+      outcome: "recorded_before",
+    });
+    expect((await job())?.chunks_done).toBe(1);
+
+    await query(sql`update scoring_jobs set status = 'cancelled', completed_at = now() where id = ${jobId}`);
+    expect(await call("finedge_record_chunk", tenant.id, chunk(1, 0))).toEqual({ outcome: "closed" });
+    // Recorded before is asked first: the chunk's file is its own even once the job has closed.
+    expect(await call("finedge_record_chunk", tenant.id, chunk(0, 1))).toEqual({
+      outcome: "recorded_before",
+    });
+    expect(await job()).toEqual({ status: "cancelled", rows_scored: 1, rows_failed: 1, chunks_done: 1 });
+    const errors = await query<{ n: string }>(
+      sql`select count(*) as n from scoring_job_errors where job_id = ${jobId}`,
+    );
+    expect(Number(errors[0]?.n)).toBe(1);
   });
 });
