@@ -165,7 +165,12 @@ async function recordResults(
     granted,
     day: utcDay(now),
     started_at: startedAt.toISOString(),
-    errors: failedLines.map((l) => ({ row: l.row, line: l.line, reference: l.reference, errors: l.errors ?? [] })),
+    errors: failedLines.map((l) => ({
+      row: l.row,
+      line: l.line,
+      reference: l.reference,
+      errors: l.errors ?? [],
+    })),
   };
   const { recorded } = await scope.database.read({ tenantId: scope.tenantId }, (db) => ({
     recorded: read(
