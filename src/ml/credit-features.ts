@@ -112,23 +112,24 @@ export function substitutedFeatures(values: Record<string, RawValue>, manifest: 
 }
 
 /**
- * Writes `vector` with feature `feature` (an index into the manifest's features) set to its reference into
- * `out` at `offset`: the copy is made where the model's input is built, not as an array of its own.
+ * Copies the model input row at `from` (an offset into `out`) to `to`, with feature `feature` (an index into
+ * the manifest's features) set to its reference: the copy is made where the model's input is built, typed
+ * array to typed array, not as an array of its own.
  */
 export function writeSubstituted(
-  vector: number[],
+  out: Float32Array,
+  from: number,
+  to: number,
   feature: number,
   manifest: Manifest,
-  out: Float32Array,
-  offset: number,
 ): void {
   if (manifest.reasonCodes.method !== "substitution") throw new Error("not a substitution model");
   const name = (manifest.features[feature] as Manifest["features"][number]).name;
   const substitute = manifest.reasonCodes.reference[name] as RawValue;
   const { columns, columnsOf } = encodingOf(manifest);
-  out.set(vector, offset);
+  out.copyWithin(to, from, from + columns.length);
   for (const i of columnsOf.get(name) ?? []) {
-    out[offset + i] = encode(substitute, (columns[i] as Encoding["columns"][number]).level);
+    out[to + i] = encode(substitute, (columns[i] as Encoding["columns"][number]).level);
   }
 }
 
@@ -141,10 +142,13 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function typedCsvRecord(record: Record<string, string>, manifest: Manifest): Record<string, unknown> {
   const { types } = encodingOf(manifest);
   const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(record)) {
-    const text = raw.trim();
+  for (const key of Object.keys(record)) {
+    const text = (record[key] as string).trim();
     if (text === "") continue;
-    out[key] = types.get(key) === "number" && NUMERIC.test(text) ? Number(text) : text;
+    const value = types.get(key) === "number" && NUMERIC.test(text) ? Number(text) : text;
+    // A __proto__ column stays a field (and is refused as one no model has), not the object's prototype.
+    if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true });
+    else out[key] = value;
   }
   return out;
 }

@@ -146,9 +146,9 @@ export async function scorePrepared(
   const flat = new Float32Array(count * width);
   let row = 0;
   for (const input of inputs) {
-    flat.set(input.vector, row++ * width);
-    for (const feature of input.substituted)
-      writeSubstituted(input.vector, feature, manifest, flat, row++ * width);
+    const at = row++ * width;
+    flat.set(input.vector, at);
+    for (const feature of input.substituted) writeSubstituted(flat, at, row++ * width, feature, manifest);
   }
   const output = await run(flat);
   let at = 0;

@@ -29,9 +29,13 @@ export function substitutionContributions(
   manifest: Manifest,
 ): Record<string, number> {
   const base = logit(probability);
-  return Object.fromEntries(
-    manifest.features.map((f, i) => [f.name, base - logit(substituted[i] as number)]),
-  );
+  const contributions: Record<string, number> = {};
+  manifest.features.forEach((f, i) => {
+    const copy = substituted[i] as number;
+    // A copy scored the same as the application contributes exactly nothing.
+    contributions[f.name] = copy === probability ? 0 : base - logit(copy);
+  });
+  return contributions;
 }
 
 /** One reason code: a feature that moved the score, which way, by how much. */

@@ -155,26 +155,25 @@ export function readRecord(
   values?: string[],
 ): BulkRow {
   const { row, line } = at;
-  let fields: Record<string, unknown>;
   try {
     if (format === "ndjson") {
       const value = JSON.parse(text) as unknown;
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         return { row, line, reference: null, error: "the line is not a JSON object" };
       }
-      fields = { ...(value as Record<string, unknown>) };
-    } else {
-      const record = values ?? csvFields(text);
-      if (record.length !== columns?.length) {
-        return {
-          row,
-          line,
-          reference: null,
-          error: `expected ${columns?.length} fields, found ${record.length}`,
-        };
-      }
-      fields = Object.fromEntries(columns.map((column, i) => [column, record[i]]));
+      const { reference, ...fields } = value as Record<string, unknown>;
+      return { row, line, reference: referenceOf(reference), fields };
     }
+    const record = values ?? csvFields(text);
+    if (record.length !== columns?.length) {
+      return {
+        row,
+        line,
+        reference: null,
+        error: `expected ${columns?.length} fields, found ${record.length}`,
+      };
+    }
+    return { row, line, ...csvRecordFields(columns, record) };
   } catch (error) {
     return {
       row,
@@ -183,7 +182,27 @@ export function readRecord(
       error: `unreadable ${format === "csv" ? "CSV record" : "JSON"}: ${(error as Error).message.slice(0, 200)}`,
     };
   }
-  const reference = referenceOf(fields.reference);
-  delete fields.reference;
-  return { row, line, reference, fields };
+}
+
+/**
+ * A CSV record's fields by column, its `reference` apart. Built property by property in the header's order,
+ * so every record of a file has the same shape (the engine's fast path for the thousands a chunk reads);
+ * a column named `__proto__` is an own field like any other, never the object's prototype.
+ */
+function csvRecordFields(columns: string[], record: string[]) {
+  const fields: Record<string, unknown> = {};
+  let reference: unknown;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as string;
+    if (column === "reference") reference = record[i];
+    else if (column === "__proto__")
+      Object.defineProperty(fields, column, {
+        value: record[i],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else fields[column] = record[i];
+  }
+  return { reference: referenceOf(reference), fields };
 }

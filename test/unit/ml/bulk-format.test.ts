@@ -94,6 +94,12 @@ describe("bulk files", () => {
       reference: "12",
       fields: { age: 30 },
     });
+    // A column or key named __proto__ is a field like any other (refused later as unknown), not a prototype.
+    const proto = readRecord("csv", "x,30\n", { row: 5, line: 6 }, ["__proto__", "age"]);
+    expect("fields" in proto && Object.getPrototypeOf(proto.fields)).toBe(Object.prototype);
+    expect("fields" in proto && Object.keys(proto.fields)).toEqual(["__proto__", "age"]);
+    const jsonProto = readRecord("ndjson", '{"__proto__":"x","reference":"r"}', { row: 6, line: 6 }, null);
+    expect("fields" in jsonProto && Object.keys(jsonProto.fields)).toEqual(["__proto__"]);
     expect(readRecord("ndjson", "[1]", { row: 3, line: 3 }, null)).toMatchObject({
       error: "the line is not a JSON object",
     });

@@ -68,12 +68,14 @@ describe("credit applications, from the manifest", () => {
     );
     expect(result.substituted).toContain(at("seniority"));
     const width = credit.vector.length;
-    const copy = new Float32Array(width * 2);
-    writeSubstituted(result.vector, at("seniority"), credit, copy, width);
-    const seniority = [...copy.subarray(width)];
+    const copy = new Float32Array(width * 3);
+    copy.set(result.vector, width);
+    writeSubstituted(copy, width, 2 * width, at("seniority"), credit);
+    const seniority = [...copy.subarray(2 * width)];
     expect(column(seniority, credit, "seniority")).toBe(reference.seniority);
     expect(column(seniority, credit, "age")).toBe(reference.age);
     expect(seniority.filter((v, i) => v !== result.vector[i])).toHaveLength(1);
+    expect([...copy.subarray(width, 2 * width)]).toEqual(result.vector);
     expect([...copy.subarray(0, width)].every((v) => v === 0)).toBe(true);
   });
 
@@ -84,6 +86,8 @@ describe("credit applications, from the manifest", () => {
     );
     expect(typed).toEqual({ age: 41, home: "rent", amount: 1000, price: "12abc" });
     expect(issuesOf(typed, credit).map((i) => i.pointer)).toEqual(["/price"]);
+    const proto = typedCsvRecord(JSON.parse('{"__proto__":"x","age":"41"}'), credit);
+    expect(issuesOf(proto, credit).map((i) => i.pointer)).toEqual(["/__proto__"]);
   });
 });
 
