@@ -570,4 +570,30 @@ describe("database round trips per bulk chunk", () => {
       ).toEqual([false, true]);
     }
   });
+
+  it("a submission under an Idempotency-Key is recorded in two calls, and its retry answered in two", async () => {
+    await publishTrainedModels();
+    const tenant = await createTenant("rt-bulk-key");
+    const sample = manifestOf("credit-gbdt").samples[0]?.input as Record<string, unknown>;
+    const body = `${JSON.stringify({ ...sample, reference: "k1" })}\n`;
+    const key = { "Idempotency-Key": crypto.randomUUID() };
+    const first = tagged();
+    const accepted = await upload(tenant.admin.token, body, "application/x-ndjson", "?model=credit-gbdt", {
+      ...first.headers,
+      ...key,
+    });
+    expect(accepted.status, await accepted.clone().text()).toBe(202);
+    // The key looked up in the admission's own read, then the job recorded.
+    expect(await databaseCalls(first.requestId)).toEqual({ http: 2, websocket: 0 });
+    const retry = tagged();
+    const replayed = await upload(tenant.admin.token, body, "application/x-ndjson", "?model=credit-gbdt", {
+      ...retry.headers,
+      ...key,
+    });
+    expect(replayed.status).toBe(202);
+    expect(replayed.headers.get("idempotency-replayed")).toBe("true");
+    expect((await replayed.json<{ id: string }>()).id).toBe((await accepted.json<{ id: string }>()).id);
+    // The job found under the key, then the replay audited.
+    expect(await databaseCalls(retry.requestId)).toEqual({ http: 2, websocket: 0 });
+  });
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Querier, Transaction } from "../client";
 import { scoringJobChunks, scoringJobErrors, scoringJobs } from "../tables/risk";
 import { keyset, type TimePosition } from "./keyset";
@@ -78,6 +78,21 @@ export function jobByKey(db: Querier, tenantId: string, key: string) {
     .select()
     .from(scoringJobs)
     .where(and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.idempotencyKey, key)))
+    .limit(1);
+}
+
+/** The job under the Idempotency-Key if its key is still live (submitted at or after `since`). */
+export function liveJobByKey(db: Querier, tenantId: string, key: string, since: Date) {
+  return db
+    .select()
+    .from(scoringJobs)
+    .where(
+      and(
+        eq(scoringJobs.tenantId, tenantId),
+        eq(scoringJobs.idempotencyKey, key),
+        gte(scoringJobs.createdAt, since),
+      ),
+    )
     .limit(1);
 }
 

@@ -9,6 +9,7 @@ import {
   type JobRow,
   jobById,
   jobByKey,
+  liveJobByKey,
   releaseExpiredKey,
   settleJobStatement,
 } from "../../db/repositories/scoring-jobs.repository";
@@ -23,7 +24,13 @@ import type { BulkFormat } from "./bulk-format";
 import { digestOfBody, KEY_TTL_MS, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
 import { storeUpload } from "./bulk-upload";
 import { BULK_KINDS, enqueueJob, inputKey } from "./jobs";
-import { admittedModel, loadServing, type ServingModel } from "./scoring";
+import {
+  type AdmissionRows,
+  admissionStatements,
+  admittedModel,
+  loadServing,
+  type ServingModel,
+} from "./scoring";
 
 const emptyUpload = (message: string) =>
   new AppError("validation_failed", `The upload cannot be scored: ${message}.`, {
@@ -72,14 +79,18 @@ function requireBody(submission: BulkSubmission): ReadableStream<Uint8Array> {
   return submission.body;
 }
 
-/** The live job already accepted under the Idempotency-Key, if any (one whose key has expired gives it up). */
-async function liveJobUnderKey(ctx: TenantContext, key: string): Promise<JobRow | undefined> {
-  const expiredBefore = new Date(ctx.now().getTime() - KEY_TTL_MS);
-  const { job } = await ctx.write("jobs:write", null, (db) => ({
-    released: read(releaseExpiredKey(db, ctx.tenantId, key, expiredBefore)),
-    job: read(jobByKey(db, ctx.tenantId, key), (rows) => rows[0]),
+/**
+ * The live job already accepted under the Idempotency-Key, if any (a job whose key has expired does not
+ * count; recording the new job gives its key up), read in one batch with what admitting the model needs.
+ */
+async function liveJobUnderKey(ctx: TenantContext, submission: BulkSubmission, key: string) {
+  const now = ctx.now();
+  const since = new Date(now.getTime() - KEY_TTL_MS);
+  const { job, ...found } = await ctx.read((db) => ({
+    job: read(liveJobByKey(db, ctx.tenantId, key, since), (rows) => rows[0]),
+    ...admissionStatements(db, ctx.tenantId, submission.model, now),
   }));
-  return job;
+  return { job, found };
 }
 
 /** A retry of a job already accepted under its key: the same job, once the file is seen to be the same. */
@@ -112,8 +123,9 @@ async function resolveJobModel(
   deps: RiskServices,
   submission: BulkSubmission,
   body: ReadableStream<Uint8Array>,
+  found: AdmissionRows | undefined,
 ): Promise<{ serving: ServingModel; upload: ReceivedUpload }> {
-  const admitted = await admittedModel(ctx, deps, jobModel(submission), { requireLeft: true });
+  const admitted = await admittedModel(ctx, deps, jobModel(submission), { requireLeft: true, found });
   const loading = loadServing(deps, admitted, jobModel(submission));
   loading.catch(() => undefined); // awaited below, once the upload is in
   const upload = await receiveUpload(ctx, deps, submission, body);
@@ -284,11 +296,13 @@ export async function submitBulkJob(
 ): Promise<Submitted> {
   const body = requireBody(submission);
   const key = submission.idempotencyKey;
+  let found: AdmissionRows | undefined;
   if (key !== undefined) {
-    const earlier = await liveJobUnderKey(ctx, key);
-    if (earlier) return replayEarlier(ctx, deps, submission, body, earlier, key);
+    const earlier = await liveJobUnderKey(ctx, submission, key);
+    if (earlier.job) return replayEarlier(ctx, deps, submission, body, earlier.job, key);
+    found = earlier.found;
   }
-  const { serving, upload } = await resolveJobModel(ctx, deps, submission, body);
+  const { serving, upload } = await resolveJobModel(ctx, deps, submission, body, found);
   const accepted = await recordJob(ctx, deps, submission, serving, upload);
   if (accepted.replayed && key !== undefined) return replayWinner(ctx, deps, upload, accepted.job, key);
   await enqueueJob(ctx, deps, accepted.job, upload.chunks);

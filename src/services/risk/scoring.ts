@@ -3,7 +3,7 @@
  * imported here, lazily, so other routes never start it) with its row of the day's quota taken, turn the
  * request into the model's input, score it, answer, and write the result with its inputs after the response.
  */
-import { read } from "../../db/batch";
+import { type ReadResults, read } from "../../db/batch";
 import type { Querier } from "../../db/client";
 import type { NewAuditEvent } from "../../db/repositories/audit.repository";
 import {
@@ -71,7 +71,20 @@ export interface AdmissionOptions {
    * made here is recorded on it, so that `authorize` gives the rows back should the request fail.
    */
   consultation?: Consultation | undefined;
+  /**
+   * What a batch of the request's own read for the same model found - its statements `admissionStatements`
+   * (the caller's standing checked with them): admission reads nothing more.
+   */
+  found?: AdmissionRows;
 }
+
+/** What admission reads of the database when the edge does not hold it: the model's rows, the tenant's facts. */
+export const admissionStatements = (db: Querier, tenantId: string, model: string, now: Date) => ({
+  ...modelStatements(db, tenantId, model),
+  ...tenantStatements(db, tenantId, now),
+});
+
+export type AdmissionRows = ReadResults<ReturnType<typeof admissionStatements>>;
 
 /**
  * Finds and loads the model a request names, and takes its rows of the day's quota. What the edge holds (the
@@ -111,10 +124,8 @@ export async function admittedModel(
       : undefined;
   if (!judged || !ctx.standingChecked) {
     // One batch for whatever the edge did not hold (with the caller's standing, if pending).
-    const found = await ctx.read((db) => ({
-      ...modelStatements(db, ctx.tenantId, request.name),
-      ...tenantStatements(db, ctx.tenantId, now),
-    }));
+    const found =
+      options.found ?? (await ctx.read((db) => admissionStatements(db, ctx.tenantId, request.name, now)));
     judged ??= await learnAndTake(
       deps,
       ctx.tenantId,
