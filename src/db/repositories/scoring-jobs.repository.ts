@@ -72,17 +72,8 @@ export function settleJobStatement(db: Querier, tenantId: string, id: string) {
     );
 }
 
-/** The job submitted under an Idempotency-Key (a list of one row, or none). */
-export function jobByKey(db: Querier, tenantId: string, key: string) {
-  return db
-    .select()
-    .from(scoringJobs)
-    .where(and(eq(scoringJobs.tenantId, tenantId), eq(scoringJobs.idempotencyKey, key)))
-    .limit(1);
-}
-
-/** The job under the Idempotency-Key if its key is still live (submitted at or after `since`). */
-export function liveJobByKey(db: Querier, tenantId: string, key: string, since: Date) {
+/** The job under the Idempotency-Key; with `since`, only while its key is live (submitted at or after it). */
+export function jobByKey(db: Querier, tenantId: string, key: string, since?: Date) {
   return db
     .select()
     .from(scoringJobs)
@@ -90,7 +81,7 @@ export function liveJobByKey(db: Querier, tenantId: string, key: string, since: 
       and(
         eq(scoringJobs.tenantId, tenantId),
         eq(scoringJobs.idempotencyKey, key),
-        gte(scoringJobs.createdAt, since),
+        since ? gte(scoringJobs.createdAt, since) : undefined,
       ),
     )
     .limit(1);

@@ -9,7 +9,6 @@ import {
   type JobRow,
   jobById,
   jobByKey,
-  liveJobByKey,
   releaseExpiredKey,
   settleJobStatement,
 } from "../../db/repositories/scoring-jobs.repository";
@@ -87,7 +86,7 @@ async function liveJobUnderKey(ctx: TenantContext, submission: BulkSubmission, k
   const now = ctx.now();
   const since = new Date(now.getTime() - KEY_TTL_MS);
   const { job, ...found } = await ctx.read((db) => ({
-    job: read(liveJobByKey(db, ctx.tenantId, key, since), (rows) => rows[0]),
+    job: read(jobByKey(db, ctx.tenantId, key, since), (rows) => rows[0]),
     ...admissionStatements(db, ctx.tenantId, submission.model, now),
   }));
   return { job, found };
