@@ -70,6 +70,18 @@ describe("database round trips per request", () => {
     expect(calls).toEqual({ http: 1, websocket: 0 });
   });
 
+  it("a user's own profile change makes two calls: the account's read, then the change with its audit event", async () => {
+    const tenant = await createTenant("rt");
+    const { response, calls } = await counted("/api/v1/auth/me", {
+      token: tenant.admin.token,
+      method: "PATCH",
+      body: { display_name: "Renamed Admin" },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((await response.json<{ display_name: string }>()).display_name).toBe("Renamed Admin");
+    expect(calls).toEqual({ http: 2, websocket: 0 });
+  });
+
   it("holdings make one call, the caller's standing checked in it", async () => {
     const { asset, portfolio, token } = await funded("500.00");
     await transact(token, portfolio.id, {

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type Read, read, reusable } from "../batch";
-import type { Database, HttpDatabase, Transaction } from "../client";
+import type { Database, HttpDatabase, Querier } from "../client";
 import { tenants, users } from "../schema";
 
 export type UserRow = typeof users.$inferSelect;
@@ -63,13 +63,8 @@ export async function findTenantById(db: Database, id: string): Promise<TenantRo
 }
 
 /** Updates profile fields a user may change themselves. */
-export async function updateProfile(
-  db: Database | Transaction,
-  id: string,
-  fields: { displayName?: string | null },
-) {
-  const [row] = await db.update(users).set(fields).where(eq(users.id, id)).returning();
-  return row;
+export function updateProfile(db: Querier, id: string, fields: { displayName?: string | null }) {
+  return db.update(users).set(fields).where(eq(users.id, id)).returning();
 }
 
 /** Replaces the password hash (a change, a reset, or a rehash with new parameters). */

@@ -1,4 +1,5 @@
 import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
 import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
 import {
@@ -14,7 +15,7 @@ import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import type { AuthServices } from "./context";
-import { recordAccountAudit, recordSecurityEvent } from "./events";
+import { accountAuditEvent, recordSecurityEvent } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, hashPassword, verifyPassword } from "./passwords";
 import { assertPasswordPolicy, sendVerificationEmail } from "./registration";
@@ -156,7 +157,8 @@ export async function confirmEmail(ctx: AuthServices, token: string) {
 /**
  * Changes the signed-in user's own profile (the display name); the account must still be able to act. The
  * change and its audit event - before and after of the fields named, in the tenant's trail, where an
- * administrator's change to the same fields also goes - commit together.
+ * administrator's change to the same fields also goes - commit together, in one batch after the read of the
+ * account: two round trips.
  */
 export async function updateOwnProfile(
   ctx: AuthServices,
@@ -167,15 +169,16 @@ export async function updateOwnProfile(
   const fields: { displayName?: string | null } = {};
   if (changes.displayName !== undefined) fields.displayName = changes.displayName;
   if (Object.keys(fields).length === 0) return user;
-  return ctx.db.transaction(async (tx) => {
-    const updated = (await updateProfile(tx, user.id, fields)) ?? user;
-    await recordAccountAudit(tx, user, ctx, {
-      action: "user.updated",
-      before: { email: user.email, displayName: user.displayName },
-      after: { displayName: updated.displayName },
-    });
-    return updated;
+  const event = accountAuditEvent(user, ctx, {
+    action: "user.updated",
+    before: { email: user.email, displayName: user.displayName },
+    after: { displayName: fields.displayName },
   });
+  const { updated } = await ctx.database.read("platform", (db) => ({
+    updated: read(updateProfile(db, user.id, fields), (rows) => rows[0]),
+    audit: read(auditEventStatement(db, event)),
+  }));
+  return updated ?? user;
 }
 
 /** Sends a new verification link to the user's address, and records that one was asked for. */

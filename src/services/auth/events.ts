@@ -1,6 +1,6 @@
 import { read } from "../../db/batch";
 import type { Database, Transaction } from "../../db/client";
-import { appendAuditEvent } from "../../db/repositories/audit.repository";
+import { appendAuditEvent, type NewAuditEvent } from "../../db/repositories/audit.repository";
 import { insertSecurityEvent, listSecurityEvents } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
 import { pageOf, timeCursor } from "../pagination";
@@ -104,9 +104,20 @@ export async function recordAccountAudit(
   tx: Transaction | Database,
   user: { id: string; tenantId: string },
   ctx: Pick<AuthServices, "requestId" | "client">,
-  entry: { action: string; before: Record<string, unknown>; after: Record<string, unknown> },
+  entry: AccountAuditEntry,
 ): Promise<void> {
-  await appendAuditEvent(tx, {
+  await appendAuditEvent(tx, accountAuditEvent(user, ctx, entry));
+}
+
+type AccountAuditEntry = { action: string; before: Record<string, unknown>; after: Record<string, unknown> };
+
+/** The audit event of a change the user made to their own account, for a batch that appends it with the change. */
+export function accountAuditEvent(
+  user: { id: string; tenantId: string },
+  ctx: Pick<AuthServices, "requestId" | "client">,
+  entry: AccountAuditEntry,
+): NewAuditEvent {
+  return {
     tenantId: user.tenantId,
     actorType: "user",
     actorId: user.id,
@@ -116,5 +127,5 @@ export async function recordAccountAudit(
     summary: { before: redact(entry.before), after: redact(entry.after) },
     requestId: ctx.requestId,
     ip: ctx.client.ip,
-  });
+  };
 }
