@@ -1,6 +1,6 @@
 /**
  * The bulk scoring consumer. Every message names its tenant; its work runs in that tenant's row-level
- * security scope, in batches over HTTP (no connection to open), the batch's messages at once. Messages are idempotent (a chunk is counted once),
+ * security scope, in batches over HTTP (no connection to open), a few of the batch's messages at once. Messages are idempotent (a chunk is counted once),
  * so a failure is simply retried; what still fails after the retries reaches the dead-letter queue, whose
  * consumer records the chunk's rows as failed so that the job still finishes.
  */
@@ -18,6 +18,9 @@ const writeOf = (message: PredictionMessage): PredictionWrite => ({
   audit: message.audit as PredictionWrite["audit"],
   day: message.day,
 });
+
+/** How many of a batch's messages are handled at once. */
+const CHUNKS_AT_ONCE = 4;
 
 /** Whether a batch comes from the dead-letter queue (`finedge-scoring-dlq`, `-dlq-dev`). */
 export const isDeadLetterQueue = (queue: string) => /-dlq(-|$)/.test(queue);
@@ -73,9 +76,15 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
     }
   };
   try {
-    // The batch's messages at once: one chunk's reading, writing and database calls wait while another's
-    // rows are scored (inference itself runs one call at a time per model).
-    await Promise.all(batch.messages.map(handle));
+    // A few of the batch's messages at a time: one chunk's reading, writing and database calls wait while
+    // another's rows are scored (inference itself runs one call at a time per model), and no more chunks'
+    // rows are held in the isolate's memory than keep it busy.
+    const messages = batch.messages;
+    let next = 0;
+    const lane = async () => {
+      while (next < messages.length) await handle(messages[next++] as Message<unknown>);
+    };
+    await Promise.all(Array.from({ length: Math.min(CHUNKS_AT_ONCE, messages.length) }, lane));
   } finally {
     await database.close();
   }
