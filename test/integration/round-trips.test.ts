@@ -439,6 +439,24 @@ describe("database round trips per request", () => {
     await accepted(await invite(member.email), {}, 200);
   });
 
+  it("revoking an invitation makes two calls: the read it is decided on, then the revocation with its audit event", async () => {
+    const tenant = await createTenant("rt");
+    const created = await api("/api/v1/invitations", {
+      token: tenant.admin.token,
+      body: { email: uniqueEmail("rt-revoke"), role: "viewer" },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { id } = await created.json<{ id: string }>();
+    const revoked = await counted(`/api/v1/invitations/${id}`, {
+      token: tenant.admin.token,
+      method: "DELETE",
+    });
+    expect(revoked.response.status, await revoked.response.clone().text()).toBe(204);
+    expect(revoked.calls).toEqual({ http: 2, websocket: 0 });
+    const listed = await api("/api/v1/invitations?status=revoked", { token: tenant.admin.token });
+    expect((await listed.json<{ items: Array<{ id: string }> }>()).items.map((i) => i.id)).toContain(id);
+  });
+
   it("a credit prediction is answered without the database once the edge holds the standing; written once after", async () => {
     await publishTrainedModels();
     const tenant = await createTenant("rt");

@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
+import { requirement } from "../requirements";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -194,24 +195,34 @@ export function listInvitations(tx: Querier, tenantId: string, filter: Invitatio
     .limit(filter.limit);
 }
 
-/** The tenant's invitation with this id, locked until the transaction ends (an accept waits for it). */
-export async function lockInvitation(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-): Promise<InvitationRow | undefined> {
-  const [row] = await tx
+/** The tenant's invitation with this id (a list of one row, or none). */
+export function invitationById(db: Querier, tenantId: string, id: string) {
+  return db
     .select()
     .from(invitations)
     .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)))
-    .limit(1)
-    .for("update");
-  return row;
+    .limit(1);
+}
+
+/**
+ * A statement that fails its batch with `stale` unless the invitation is still as read - not accepted, and
+ * revoked (or not) as it was - locking it until the batch ends (an accept waits for it).
+ */
+export function invitationAsRead(db: Querier, before: InvitationRow) {
+  return requirement(
+    db,
+    sql`exists (select 1 from ${invitations}
+                 where ${invitations.tenantId} = ${before.tenantId} and ${invitations.id} = ${before.id}
+                   and ${invitations.acceptedAt} is null
+                   and ${invitations.revokedAt} is not distinct from ${before.revokedAt}
+                 for update)`,
+    "stale",
+  );
 }
 
 /** Marks an invitation revoked (once: an earlier revocation time is kept). */
-export async function revokeInvitation(tx: Transaction, tenantId: string, id: string, now: Date) {
-  await tx
+export function revokeInvitation(db: Querier, tenantId: string, id: string, now: Date) {
+  return db
     .update(invitations)
     .set({ revokedAt: sql`coalesce(${invitations.revokedAt}, ${at(now)})` })
     .where(and(eq(invitations.tenantId, tenantId), eq(invitations.id, id)));

@@ -87,7 +87,7 @@ export const revokeInvitation = defineRoute({
   path: "/api/v1/invitations/{id}",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("invitations:manage"),
+  ...secured("invitations:manage", { standingInBatch: true }),
   summary: "Revoke an invitation; its link stops working.",
   request: { params: IdParam },
   responses: { 204: { description: "Revoked." }, 404: problems[404], 409: problems[409] },

@@ -1,14 +1,18 @@
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
   type InvitationStatus,
   insertInvitation,
+  invitationAsRead,
+  invitationById,
   listInvitations,
-  lockInvitation,
   lockInvitationPlace,
   revokeInvitation,
   revokeOpenInvitations,
 } from "../../db/repositories/invitations.repository";
 import { findOrganization } from "../../db/repositories/organizations.repository";
 import { findTenantUserByEmail } from "../../db/repositories/tenant-users.repository";
+import { asRead } from "../../db/requirements";
 import { invitations } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
@@ -17,7 +21,7 @@ import { releaseExpiredHolder } from "../auth/unverified";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { eventOf, recordAudit } from "./audit";
 import type { TenantContext } from "./context";
 import {
   assertMayInvite,
@@ -106,22 +110,30 @@ export async function listManagedInvitations(
   return pageOf(rows, query.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
-/** Revokes an invitation the caller manages; its link stops working. An accepted one is 409. */
+/**
+ * Revokes an invitation the caller manages; its link stops working. An accepted one is 409. Decided on one
+ * read, written in a batch that holds only if the invitation is still as read (not accepted meanwhile).
+ */
 export async function revokeManagedInvitation(ctx: TenantContext, id: string): Promise<void> {
-  await ctx.transaction(async (tx) => {
-    const row = await lockInvitation(tx, ctx.tenantId, id);
+  await asRead("The invitation kept changing while this request was made; retry it.", async () => {
+    const [row] = await ctx.readOne((db) => invitationById(db, ctx.tenantId, id));
     const managed = managedOrganizations(ctx);
     if (!row) throw noSuchInvitation();
     if (managed !== "all" && !(row.organizationId && managed.includes(row.organizationId)))
       throw noSuchInvitation();
     if (row.acceptedAt) throw new AppError("conflict", "The invitation was already accepted.");
-    await revokeInvitation(tx, ctx.tenantId, row.id, ctx.now());
-    await recordAudit(tx, ctx, {
+    const event = eventOf(ctx, {
       action: "invitation.revoked",
       resourceType: "invitation",
       resourceId: row.id,
       before: { email: row.email, status: statusOf(row, ctx.now()) },
       after: { status: "revoked" },
     });
+    await ctx.write("invitations:manage", row.organizationId, (db) => ({
+      asRead: read(invitationAsRead(db, row)),
+      revoked: read(revokeInvitation(db, ctx.tenantId, row.id, ctx.now())),
+      audit: read(auditEventStatement(db, event)),
+    }));
+    ctx.audited += 1;
   });
 }
