@@ -439,6 +439,23 @@ describe("database round trips per request", () => {
     await accepted(await invite(member.email), {}, 200);
   });
 
+  it("activating a model version makes two calls: the model's rows with the caller's standing, then the activation with its audit event", async () => {
+    await publishTrainedModels();
+    const tenant = await createTenant("rt");
+    // After the answer, the tenant's authority outbox is cleared (read, then delete).
+    for (const version of ["1.0.0", "1.0.0"]) {
+      const { requestId, headers } = tagged();
+      const activated = await api(`/api/v1/models/credit-lr/versions/${version}/activate`, {
+        token: tenant.admin.token,
+        method: "POST",
+        headers,
+      });
+      expect(activated.status, await activated.clone().text()).toBe(200);
+      await expectCallsThenOutbox(requestId, 2);
+      expect((await databaseCalls(requestId)).websocket).toBe(0);
+    }
+  });
+
   it("revoking an invitation makes two calls: the read it is decided on, then the revocation with its audit event", async () => {
     const tenant = await createTenant("rt");
     const created = await api("/api/v1/invitations", {

@@ -1,5 +1,6 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Querier, Transaction } from "../client";
+import { requirement } from "../requirements";
 import { modelActivations, modelVersions } from "../tables/risk";
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
@@ -46,16 +47,6 @@ export function listActivations(tx: Querier, tenantId: string) {
 }
 
 /** One model's activation, locked: concurrent activations of one model queue behind each other. */
-export async function lockActivation(tx: Transaction, tenantId: string, name: string) {
-  const [row] = await tx
-    .select()
-    .from(modelActivations)
-    .where(and(eq(modelActivations.tenantId, tenantId), eq(modelActivations.name, name)))
-    .limit(1)
-    .for("update");
-  return row;
-}
-
 export function activationOf(db: Querier, tenantId: string, name: string) {
   return db
     .select()
@@ -64,11 +55,8 @@ export function activationOf(db: Querier, tenantId: string, name: string) {
     .limit(1);
 }
 
-export async function upsertActivation(
-  tx: Transaction,
-  values: typeof modelActivations.$inferInsert,
-): Promise<ActivationRow> {
-  const [row] = await tx
+export function upsertActivation(db: Querier, values: typeof modelActivations.$inferInsert) {
+  return db
     .insert(modelActivations)
     .values(values)
     .onConflictDoUpdate({
@@ -83,6 +71,31 @@ export async function upsertActivation(
       },
     })
     .returning();
-  if (!row) throw new Error("activation upsert returned nothing");
-  return row;
+}
+
+/**
+ * A statement that fails its batch with `stale` unless the model's activation and the tenant's own versions of
+ * it are still as read (`activation` undefined: none), locking the activation until the batch ends.
+ */
+export function activationAsRead(
+  db: Querier,
+  tenantId: string,
+  name: string,
+  read: { activation: ActivationRow | undefined; ownVersions: number },
+) {
+  const { activation } = read;
+  const same = activation
+    ? sql`exists (select 1 from ${modelActivations}
+                   where ${modelActivations.tenantId} = ${tenantId} and ${modelActivations.name} = ${name}
+                     and ${modelActivations.version} = ${activation.version}
+                     and ${modelActivations.previousVersion} is not distinct from ${activation.previousVersion}
+                   for update)`
+    : sql`not exists (select 1 from ${modelActivations}
+                       where ${modelActivations.tenantId} = ${tenantId} and ${modelActivations.name} = ${name})`;
+  return requirement(
+    db,
+    sql`${same} and (select count(*) from ${modelVersions}
+                      where ${modelVersions.tenantId} = ${tenantId} and ${modelVersions.name} = ${name}) = ${read.ownVersions}`,
+    "stale",
+  );
 }

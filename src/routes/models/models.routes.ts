@@ -87,7 +87,7 @@ export const activateModel = defineRoute({
   path: "/api/v1/models/{name}/versions/{version}/activate",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("models:manage"),
+  ...secured("models:manage", { standingInBatch: true }),
   summary:
     "Score with this version from now on (for this tenant). Activating an earlier version is a rollback; both are audited.",
   request: { params: VersionParams },

@@ -6,17 +6,19 @@
 
 import { type ReadResults, read } from "../../db/batch";
 import type { Querier } from "../../db/client";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
+  activationAsRead,
   activationOf,
   listModelVersions,
-  lockActivation,
   upsertActivation,
 } from "../../db/repositories/model-versions.repository";
+import { asRead } from "../../db/requirements";
 import type { ModelSource } from "../../db/tables/risk";
 import { AppError } from "../../errors";
 import type { LocatedModel } from "../../ml/engine";
 import type { RiskServices } from "../context";
-import { recordAudit } from "../tenancy/audit";
+import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { activePointer, platformCatalogue, platformVersion } from "./catalogue";
 import { loadVerified, UnservableModel } from "./model-loading";
@@ -133,18 +135,9 @@ async function pointerVersion(deps: RiskServices, name: string): Promise<Resolve
 export async function activateModel(ctx: TenantContext, deps: RiskServices, name: string, version: string) {
   const platform = (await platformCatalogue(deps.models)).models.find((m) => m.name === name);
   const pointer = platform ? await activePointer(deps.models, name) : null;
-  const target = await resolveModel(ctx, deps, name, version);
-  await loadVerified(deps, target).catch((error: unknown) => {
-    if (!(error instanceof UnservableModel)) throw error;
-    throw new AppError(
-      "conflict",
-      error.reason === "integrity"
-        ? `Model ${name} ${version} cannot be activated: its files do not match their sha256. The current version keeps serving.`
-        : `Model ${name} ${version} cannot be activated: its files cannot be loaded. The current version keeps serving.`,
-    );
-  });
-  return ctx.transaction(async (tx) => {
-    const own = await listModelVersions(tx, ctx.tenantId, name);
+  return asRead("The model's activation kept changing while this request was made; retry it.", async () => {
+    const rows = await ctx.read((db) => modelStatements(db, ctx.tenantId, name));
+    const { own, activation } = rows;
     const source: ModelSource = own.length > 0 ? "tenant" : "platform";
     const exists =
       source === "tenant"
@@ -152,26 +145,44 @@ export async function activateModel(ctx: TenantContext, deps: RiskServices, name
         : platform?.versions.some((v) => v.version === version);
     if (own.length === 0 && !platform) throw noModel(name);
     if (!exists) throw noVersion(name, version);
-    const current = await lockActivation(tx, ctx.tenantId, name);
-    const previous = current?.version ?? pointer?.version ?? null;
-    const row = await upsertActivation(tx, {
-      tenantId: ctx.tenantId,
-      name,
-      version,
-      previousVersion: previous === version ? (current?.previousVersion ?? null) : previous,
-      source,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id,
-      activatedAt: ctx.now(),
+    const target = await resolveModel(ctx, deps, name, version, rows);
+    await loadVerified(deps, target).catch((error: unknown) => {
+      if (!(error instanceof UnservableModel)) throw error;
+      throw new AppError(
+        "conflict",
+        error.reason === "integrity"
+          ? `Model ${name} ${version} cannot be activated: its files do not match their sha256. The current version keeps serving.`
+          : `Model ${name} ${version} cannot be activated: its files cannot be loaded. The current version keeps serving.`,
+      );
     });
+    const previous = activation?.version ?? pointer?.version ?? null;
     const rollback = previous !== null && compareVersions(version, previous) < 0;
-    await recordAudit(tx, ctx, {
+    const event = eventOf(ctx, {
       action: rollback ? "model.rolled_back" : "model.activated",
       resourceType: "model",
       resourceId: name,
       before: { version: previous },
       after: { version, source },
     });
-    return { row, previous, rollback };
+    const written = await ctx.write("models:manage", null, (db) => ({
+      asRead: read(activationAsRead(db, ctx.tenantId, name, { activation, ownVersions: own.length })),
+      row: read(
+        upsertActivation(db, {
+          tenantId: ctx.tenantId,
+          name,
+          version,
+          previousVersion: previous === version ? (activation?.previousVersion ?? null) : previous,
+          source,
+          actorType: ctx.actor.type,
+          actorId: ctx.actor.id,
+          activatedAt: ctx.now(),
+        }),
+        (rows) => rows[0],
+      ),
+      audit: read(auditEventStatement(db, event)),
+    }));
+    ctx.audited += 1;
+    if (!written.row) throw new Error("activation upsert returned nothing");
+    return { row: written.row, previous, rollback };
   });
 }
