@@ -82,6 +82,31 @@ describe("database round trips per request", () => {
     expect(calls).toEqual({ http: 2, websocket: 0 });
   });
 
+  it("confirming an address change makes two calls: the account and its link, then the change with its audit and the other sessions ended", async () => {
+    const user = await registerUser("rt-move");
+    const newEmail = uniqueEmail("rt-moved");
+    await stepUp(user.access_token, { password: PASSWORD });
+    const asked = await api("/api/v1/auth/change-email", {
+      token: user.access_token,
+      body: { email: newEmail },
+    });
+    expect(asked.status).toBe(202);
+    const token = await mailboxToken(newEmail, "change_email");
+    const { response, calls } = await counted("/api/v1/auth/change-email/confirm", {
+      token: user.access_token,
+      body: { token },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(calls).toEqual({ http: 2, websocket: 0 });
+    // A spent link is refused on the read.
+    const again = await counted("/api/v1/auth/change-email/confirm", {
+      token: user.access_token,
+      body: { token },
+    });
+    expect(again.response.status).toBe(400);
+    expect(again.calls).toEqual({ http: 1, websocket: 0 });
+  });
+
   it("holdings make one call, the caller's standing checked in it", async () => {
     const { asset, portfolio, token } = await funded("500.00");
     await transact(token, portfolio.id, {

@@ -1,5 +1,5 @@
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
-import type { Database, Querier, Transaction } from "../client";
+import { and, eq, gt, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { Database, Querier } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
@@ -155,32 +155,48 @@ export async function createEmailChangeToken(
     values (${input.userId}, 'change_email', ${input.tokenHash}, ${input.expiresAt}, ${input.newEmail})`);
 }
 
+/** The address an unused, unexpired change link of the user's would change it to (a list of one row, or none). */
+export function emailChangeToken(db: Querier, input: { userId: string; tokenHash: string; now: Date }) {
+  return db
+    .select({ newEmail: oneTimeTokens.newEmail })
+    .from(oneTimeTokens)
+    .where(
+      and(
+        eq(oneTimeTokens.tokenHash, input.tokenHash),
+        eq(oneTimeTokens.purpose, "change_email"),
+        eq(oneTimeTokens.userId, input.userId),
+        isNull(oneTimeTokens.usedAt),
+        gt(oneTimeTokens.expiresAt, input.now),
+        isNotNull(oneTimeTokens.newEmail),
+      ),
+    )
+    .limit(1);
+}
+
 /**
- * Confirms an address change in one statement: the user's live `change_email` token is spent with every
- * other outstanding token of theirs (links sent to the old address die with it), and the address is
- * replaced and marked verified. Undefined when the token is not the user's, used or expired. An address
- * taken meanwhile fails the unique index and rolls the whole statement back (the token stays unused).
+ * Replaces the address with the change link's and marks it verified, spending every other outstanding link of
+ * the account with it (links sent to the old address die too), as a statement of a batch - which it fails with
+ * `stale` unless the link was still good and the account active. An address taken meanwhile fails the unique
+ * index, and the whole batch with it (the link stays unused).
  */
-export async function confirmEmailChange(
-  db: Database | Transaction,
-  input: { userId: string; tokenHash: string; now: Date },
-): Promise<{ email: string } | undefined> {
-  const result = await db.execute<{ email: string }>(sql`
+export function confirmEmailChange(db: Querier, input: { userId: string; tokenHash: string; now: Date }) {
+  const now = sql`${input.now.toISOString()}::timestamptz`;
+  return db.execute(sql`
     with presented as (
       select user_id, new_email from ${oneTimeTokens}
        where token_hash = ${input.tokenHash} and purpose = 'change_email' and user_id = ${input.userId}
-         and used_at is null and expires_at > ${input.now} and new_email is not null
+         and used_at is null and expires_at > ${now} and new_email is not null
     ), spent as (
-      update ${oneTimeTokens} t set used_at = ${input.now}
+      update ${oneTimeTokens} t set used_at = ${now}
        where t.user_id = (select user_id from presented) and t.used_at is null
       returning t.token_hash
-    )
-    update users u set email = p.new_email, email_verified_at = ${input.now}
-      from presented p
-     where u.id = p.user_id and u.status = 'active'
-       and exists (select 1 from spent where spent.token_hash = ${input.tokenHash})
-    returning u.email`);
-  return result.rows[0];
+    ), changed as (
+      update users u set email = p.new_email, email_verified_at = ${now}
+        from presented p
+       where u.id = p.user_id and u.status = 'active'
+         and exists (select 1 from spent where spent.token_hash = ${input.tokenHash})
+      returning u.email)
+    select finedge_require(exists (select 1 from changed), 'stale')`);
 }
 
 /**

@@ -61,9 +61,9 @@ export async function revokeUserSessions(
 }
 
 /**
- * Ends every live session of a user as one statement of a batch, recording `event` - a security event whose
- * details get the count of sessions ended under `countAs` - in the same statement. Returns the sessions ended
- * (id, absolute_expires_at).
+ * Ends every live session of a user (but `exceptSessionId`, when given) as one statement of a batch, recording
+ * `event` - a security event whose details get the count of sessions ended under `countAs` - in the same
+ * statement. Returns the sessions ended (id, absolute_expires_at).
  */
 export function sessionsEndedStatement(
   db: Querier,
@@ -72,6 +72,7 @@ export function sessionsEndedStatement(
     userId: string;
     reason: string;
     now: Date;
+    exceptSessionId?: string | undefined;
     event: {
       type: string;
       ip: string | null;
@@ -86,6 +87,7 @@ export function sessionsEndedStatement(
     with ended as (
       update ${sessions} set revoked_at = ${input.now.toISOString()}::timestamptz, revoked_reason = ${input.reason}
        where user_id = ${input.userId} and revoked_at is null
+         ${input.exceptSessionId ? sql`and id <> ${input.exceptSessionId}::uuid` : sql``}
       returning id, absolute_expires_at),
     recorded as (
       insert into ${securityEvents} (tenant_id, user_id, type, ip, user_agent, details)

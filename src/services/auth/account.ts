@@ -30,7 +30,10 @@ export async function currentUser(ctx: AuthServices, userId: string): Promise<Us
 }
 
 /** The user as read, or 401 if the account vanished or may no longer sign in. */
-function stillActive<U extends Parameters<typeof maySignIn>[0]>(ctx: AuthServices, user: U | undefined): U {
+export function stillActive<U extends Parameters<typeof maySignIn>[0]>(
+  ctx: AuthServices,
+  user: U | undefined,
+): U {
   if (!user || !maySignIn(user, ctx.now())) throw new AppError("unauthorized", "The account is not active.");
   return user;
 }

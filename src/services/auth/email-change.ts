@@ -1,14 +1,22 @@
-import { confirmEmailChange, createEmailChangeToken } from "../../db/repositories/credentials.repository";
-import { findUserByEmail } from "../../db/repositories/users.repository";
+import { read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
+import {
+  confirmEmailChange,
+  createEmailChangeToken,
+  emailChangeToken,
+} from "../../db/repositories/credentials.repository";
+import { sessionsEndedStatement } from "../../db/repositories/sessions.repository";
+import { findUserByEmail, userById } from "../../db/repositories/users.repository";
+import { asRead } from "../../db/requirements";
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import { currentUser } from "./account";
+import { currentUser, stillActive } from "./account";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
-import { recordAccountAudit, recordSecurityEvent } from "./events";
+import { accountAuditEvent, logSecurityEvent, recordSecurityEvent } from "./events";
 import { generateOpaqueToken, hashToken } from "./secrets";
-import { endAllSessions } from "./sessions";
+import { type EndedSession, tellSessionsEnded } from "./sessions";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
 
 const taken = () => new AppError("email_taken", "Another account uses this e-mail address.");
@@ -62,36 +70,64 @@ export async function requestEmailChange(ctx: AuthServices, caller: StepUpCaller
  * Confirms an address change with the link's token, signed in as the account that asked for it: the
  * address is replaced and marked verified, every other outstanding link of the account is spent (those
  * sent to the old address included), and every other session ends. 409 when the address was taken in
- * the meantime. The lockout is keyed by user id, so it carries over unchanged.
+ * the meantime. The lockout is keyed by user id, so it carries over unchanged. Two round trips: the account
+ * and the link read together, then one batch - the change, its audit event, the other sessions ended with
+ * their security event - which holds only if the link is still good (else it is read again).
  */
 export async function confirmEmailChangeRequest(
   ctx: AuthServices,
   caller: { userId: string; sessionId: string },
   token: string,
 ) {
-  const user = await currentUser(ctx, caller.userId);
   const tokenHash = await hashToken(token);
-  // The address is tenant data an administrator sees: the change and its audit event commit together.
-  const changed = await unlessDuplicate(["users_email_key"], taken, () =>
-    ctx.db.transaction(async (tx) => {
-      const replaced = await confirmEmailChange(tx, { userId: user.id, tokenHash, now: ctx.now() });
-      if (replaced) {
-        await recordAccountAudit(tx, user, ctx, {
-          action: "user.email_changed",
-          before: { email: user.email },
-          after: { email: replaced.email },
-        });
-      }
-      return replaced;
-    }),
-  );
-  if (!changed) throw new AppError("invalid_token", "The link is invalid, used or expired.");
-  const ended = await endAllSessions(ctx, user.id, "email_changed", caller.sessionId);
-  await recordSecurityEvent(ctx, {
-    type: "email_changed",
-    userId: user.id,
-    tenantId: user.tenantId,
-    details: { sessionsEnded: ended },
+  return asRead("The account kept changing while this request was made; retry it.", async () => {
+    const now = ctx.now();
+    const link = { userId: caller.userId, tokenHash, now };
+    const found = await ctx.database.read("platform", (db) => ({
+      user: userById(db, caller.userId),
+      link: read(emailChangeToken(db, link), (rows) => rows[0]),
+    }));
+    const user = stillActive(ctx, found.user);
+    const newEmail = found.link?.newEmail;
+    if (!newEmail) throw new AppError("invalid_token", "The link is invalid, used or expired.");
+    // The address is tenant data an administrator sees: the change and its audit event commit together.
+    const event = accountAuditEvent(user, ctx, {
+      action: "user.email_changed",
+      before: { email: user.email },
+      after: { email: newEmail },
+    });
+    const { client } = ctx;
+    const written = await unlessDuplicate(["users_email_key"], taken, () =>
+      ctx.database.read("platform", (db) => ({
+        changed: read(confirmEmailChange(db, link)),
+        audit: read(auditEventStatement(db, event)),
+        ended: read(
+          sessionsEndedStatement(db, {
+            tenantId: user.tenantId,
+            userId: user.id,
+            reason: "email_changed",
+            now,
+            exceptSessionId: caller.sessionId,
+            event: {
+              type: "email_changed",
+              ip: client.ip,
+              userAgent: client.userAgent?.slice(0, 512) ?? null,
+              details: {},
+              countAs: "sessionsEnded",
+            },
+          }),
+          (result) => (result as { rows: EndedSession[] }).rows,
+        ),
+      })),
+    );
+    logSecurityEvent(ctx, {
+      type: "email_changed",
+      userId: user.id,
+      tenantId: user.tenantId,
+      details: { sessionsEnded: written.ended.length },
+    });
+    // The edge refuses the ended sessions' tokens from the next request on.
+    await tellSessionsEnded(ctx, user.id, written.ended, caller.sessionId);
+    return { ...user, email: newEmail, emailVerifiedAt: now };
   });
-  return { ...user, email: changed.email, emailVerifiedAt: ctx.now() };
 }

@@ -1,6 +1,5 @@
 import { read } from "../../db/batch";
-import type { Database, Transaction } from "../../db/client";
-import { appendAuditEvent, type NewAuditEvent } from "../../db/repositories/audit.repository";
+import type { NewAuditEvent } from "../../db/repositories/audit.repository";
 import { insertSecurityEvent, listSecurityEvents } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
 import { pageOf, timeCursor } from "../pagination";
@@ -95,23 +94,13 @@ export async function listOwnSecurityEvents(
   return pageOf(rows, page.limit, (e) => ({ createdAt: e.createdAt, id: e.id }));
 }
 
-/**
- * Appends an event to the tenant's audit trail for a change the user made to their own account (a profile
- * field, the address) - data the tenant's administrators see, so it belongs in the trail beside their own
- * changes, with before and after of the fields changed. Run it in the transaction of the change.
- */
-export async function recordAccountAudit(
-  tx: Transaction | Database,
-  user: { id: string; tenantId: string },
-  ctx: Pick<AuthServices, "requestId" | "client">,
-  entry: AccountAuditEntry,
-): Promise<void> {
-  await appendAuditEvent(tx, accountAuditEvent(user, ctx, entry));
-}
-
 type AccountAuditEntry = { action: string; before: Record<string, unknown>; after: Record<string, unknown> };
 
-/** The audit event of a change the user made to their own account, for a batch that appends it with the change. */
+/**
+ * The audit event of a change the user made to their own account (a profile field, the address) - data the
+ * tenant's administrators see, so it belongs in the trail beside their own changes, with before and after of
+ * the fields changed - for the batch that makes the change.
+ */
 export function accountAuditEvent(
   user: { id: string; tenantId: string },
   ctx: Pick<AuthServices, "requestId" | "client">,
