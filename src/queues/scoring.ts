@@ -9,7 +9,7 @@ import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
 import { asLocalRequest, createServiceContext } from "../services/context";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";
-import { type PredictionWrite, writeOnce } from "../services/risk/scoring";
+import { type PredictionWrite, writeOnce } from "../services/risk/prediction-writes";
 import { chunkRequestId, type PredictionMessage, QueueMessageSchema } from "./messages";
 
 /** A queued prediction write as `writeOnce` takes it (the request built it; the queue only carried it). */

@@ -13,23 +13,20 @@ import { chunkById, type JobRow, jobById } from "../../db/repositories/scoring-j
 import { databaseJson } from "../../db/well-formed";
 import type { Consultation } from "../../durable-objects/tenant-authority";
 import { formatProbability } from "../../ml/bands";
-import { typedCsvRecord } from "../../ml/credit-features";
 import type { PreparedInput } from "../../ml/features";
 import { prepareInput } from "../../ml/features";
-import type { Manifest } from "../../ml/manifest";
 import { annualRatios, type Figures } from "../../ml/ratios";
 import { topReasons } from "../../ml/reasons";
 import type { ScoringMessage } from "../../queues/messages";
 import type { RiskServices } from "../context";
 import { copyUntil } from "../tenancy/edge-standing";
-import { type BulkRow, RecordScanner, type RecordSpan, readRecords } from "./bulk-format";
-import { figuresOfInline } from "./corporate-inputs";
+import type { BulkRow } from "./bulk-format";
+import { failed, rawInputOf, readChunk } from "./chunk-rows";
 import type { ResultLine } from "./job-results";
 import { BULK_KINDS, resultKey } from "./jobs";
 import { engine } from "./model-loading";
 import { learnTenant, tenantStatements, utcDay } from "./quota";
 import { loadResolved } from "./scoring";
-import { InlineStatementSchema } from "./statement-schemas";
 
 /** What queue work needs of a tenant: its id, its database (batches in its scope) and a clock. */
 export interface JobScope {
@@ -41,39 +38,6 @@ export interface JobScope {
 /** Whether chunks still count towards the job (not once it has failed or been cancelled). */
 const open = (job: JobRow | undefined): job is JobRow =>
   job !== undefined && (job.status === "queued" || job.status === "running");
-
-type RowInput = { input: unknown; figures: Figures | null } | { errors: NonNullable<ResultLine["errors"]> };
-
-/** A row's fields as the model's raw input: an application, or a statement's amounts (decimal strings). */
-function rawInputOf(fields: Record<string, unknown>, format: "csv" | "ndjson", manifest: Manifest): RowInput {
-  if (manifest.rawInput.kind === "loan-application") {
-    const input = format === "csv" ? typedCsvRecord(fields as Record<string, string>, manifest) : fields;
-    return { input, figures: null };
-  }
-  // A blank CSV cell is an amount not given, as an absent key is.
-  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== "" && v !== null));
-  const parsed = InlineStatementSchema.safeParse(given);
-  if (!parsed.success) {
-    return {
-      errors: parsed.error.issues.map((issue) => ({
-        field:
-          issue.path.map(String).join(".") ||
-          (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : null),
-        message: issue.code === "unrecognized_keys" ? "is not an amount of a statement" : issue.message,
-      })),
-    };
-  }
-  const figures = figuresOfInline(parsed.data);
-  return { input: { ...figures }, figures };
-}
-
-const failed = (row: BulkRow, errors: ResultLine["errors"]): ResultLine => ({
-  row: row.row,
-  line: row.line,
-  reference: row.reference,
-  status: "failed",
-  errors,
-});
 
 /** What a chunk reads first, in one batch: its job, whether it is recorded, the tenant's quota facts. */
 async function chunkState(scope: JobScope, message: ScoringMessage, now: Date) {
@@ -179,34 +143,6 @@ async function recordResults(
     ),
   }));
   if (recorded.outcome === "closed") await deps.files.delete(key);
-}
-
-/** The line of the upload a chunk starts on; older messages did not carry it. */
-const firstLineOf = (message: ScoringMessage, format: "csv" | "ndjson") =>
-  message.firstLine ?? message.firstRow + (format === "csv" ? 1 : 0);
-
-/** Reads the chunk's records back from the upload (its byte range only). */
-async function readChunk(
-  deps: RiskServices,
-  key: string,
-  message: ScoringMessage,
-  format: "csv" | "ndjson",
-  columns: string[] | null,
-) {
-  const object = await deps.files.get(key, { range: { offset: message.offset, length: message.length } });
-  if (!object) throw new Error(`${key} is missing`);
-  const bytes = new Uint8Array(await object.arrayBuffer());
-  const spans: RecordSpan[] = [];
-  const scanner = new RecordScanner(format, (span) => spans.push(span), 0, firstLineOf(message, format));
-  scanner.push(bytes);
-  scanner.end();
-  const decoder = new TextDecoder();
-  return readRecords(
-    format,
-    spans.map((span) => decoder.decode(bytes.subarray(span.offset, span.offset + span.length))),
-    spans.map((span, i) => ({ row: message.firstRow + i, line: span.line })),
-    columns,
-  );
 }
 
 export async function scoreChunk(

@@ -14,15 +14,18 @@ import {
 } from "../../db/repositories/scoring-jobs.repository";
 import { scoringJobs } from "../../db/tables/risk";
 import { databaseJson } from "../../db/well-formed";
-import { AppError } from "../../errors";
 import type { RiskServices } from "../context";
 import { auditEventJson, eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import { type ChunkPlan, ChunkPlanner } from "./bulk-chunks";
-import type { BulkFormat } from "./bulk-format";
-import { digestOfBody, KEY_TTL_MS, replayOf, submissionDigest, UploadDigest } from "./bulk-idempotency";
-import { storeUpload } from "./bulk-upload";
-import { BULK_KINDS, enqueueJob, inputKey } from "./jobs";
+import { digestOfBody, KEY_TTL_MS, replayOf, submissionDigest } from "./bulk-idempotency";
+import {
+  type BulkSubmission,
+  digestParts,
+  type ReceivedUpload,
+  receiveUpload,
+  requireBody,
+} from "./job-upload";
+import { BULK_KINDS, enqueueJob } from "./jobs";
 import {
   type AdmissionRows,
   admissionStatements,
@@ -31,33 +34,11 @@ import {
   type ServingModel,
 } from "./scoring";
 
-const emptyUpload = (message: string) =>
-  new AppError("validation_failed", `The upload cannot be scored: ${message}.`, {
-    errors: [{ location: "body", pointer: "", message, code: "invalid_upload" }],
-  });
-
-export interface BulkSubmission {
-  format: BulkFormat;
-  body: ReadableStream<Uint8Array> | null;
-  contentLength: number | null;
-  model: string;
-  modelVersion?: string | undefined;
-  /** The client's Idempotency-Key, already checked for shape. */
-  idempotencyKey?: string | undefined;
-}
-
 /** A submission's job, and whether it was an earlier submission's (a retry under the same key). */
 export interface Submitted {
   job: JobRow;
   replayed: boolean;
 }
-
-const digestParts = (submission: BulkSubmission, fileSha256: string) => ({
-  format: submission.format,
-  model: submission.model,
-  modelVersion: submission.modelVersion ?? null,
-  fileSha256,
-});
 
 /** A retry answered with its job, audited as what it is. */
 async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Submitted> {
@@ -70,12 +51,6 @@ async function replay(ctx: TenantContext, job: JobRow, key: string): Promise<Sub
   await ctx.write("jobs:write", null, (db) => ({ audit: read(auditEventStatement(db, event)) }));
   ctx.audited += 1;
   return { job, replayed: true };
-}
-
-/** The body to store; a request without one (or declared empty) has no rows to score. */
-function requireBody(submission: BulkSubmission): ReadableStream<Uint8Array> {
-  if (!submission.body || submission.contentLength === 0) throw emptyUpload("no rows");
-  return submission.body;
 }
 
 /**
@@ -133,62 +108,6 @@ async function resolveJobModel(
     throw error;
   });
   return { serving, upload };
-}
-
-/** An upload in FILES under the id its job will have, with the job's chunks planned. */
-interface ReceivedUpload {
-  id: string;
-  key: string;
-  bytes: number;
-  /** CSV: the header's column names; NDJSON: null. */
-  columns: string[] | null;
-  rows: number;
-  chunks: ChunkPlan[];
-  /** Under an Idempotency-Key: the digest a retry is compared with; otherwise null. */
-  requestSha256: string | null;
-}
-
-/**
- * Streams the file to R2, planning its chunks (and hashing it, under a key) on the way. A CSV whose header
- * cannot be used is deleted again and refused.
- */
-async function receiveUpload(
-  ctx: TenantContext,
-  deps: RiskServices,
-  submission: BulkSubmission,
-  body: ReadableStream<Uint8Array>,
-): Promise<ReceivedUpload> {
-  const id = crypto.randomUUID();
-  const key = inputKey(ctx.tenantId, id, submission.format);
-  const planner = new ChunkPlanner(submission.format, deps.config.BULK_CHUNK_ROWS);
-  const digest = submission.idempotencyKey === undefined ? null : new UploadDigest();
-  const bytes = await storeUpload(deps.files, key, body, {
-    contentLength: submission.contentLength,
-    limit: deps.config.MAX_BULK_BYTES,
-    contentType: submission.format === "csv" ? "text/csv" : "application/x-ndjson",
-    observe: (piece) => {
-      planner.push(piece);
-      digest?.push(piece);
-    },
-  });
-  planner.end();
-  const header = planner.columns();
-  if ("problem" in header) {
-    await deps.files.delete(key);
-    throw emptyUpload(header.problem);
-  }
-  const requestSha256 = digest
-    ? await submissionDigest(ctx, digestParts(submission, await digest.hex()))
-    : null;
-  return {
-    id,
-    key,
-    bytes,
-    columns: header.columns,
-    rows: planner.rows,
-    chunks: planner.chunks,
-    requestSha256,
-  };
 }
 
 /**

@@ -22,14 +22,8 @@ import {
   quarterlyReads,
   quartersOf,
 } from "./corporate-inputs";
-import {
-  type PredictionRecord,
-  predictionWrite,
-  recordAfterResponse,
-  type ServingModel,
-  scoreInput,
-  servingModel,
-} from "./scoring";
+import { type PredictionRecord, predictionWrite, recordAfterResponse } from "./prediction-writes";
+import { type ServingModel, scoreInput, servingModel } from "./scoring";
 
 /** What a prediction uses: the risk services, and what the tenant's authority answered at the edge, if asked. */
 type PredictionServices = RiskServices & Pick<RequestContext, "consultation">;
