@@ -46,7 +46,7 @@ export function listActivations(tx: Querier, tenantId: string) {
   return tx.select().from(modelActivations).where(eq(modelActivations.tenantId, tenantId));
 }
 
-/** One model's activation, locked: concurrent activations of one model queue behind each other. */
+/** One model's activation (a list of one row, or none); `activationAsRead` locks it in a write's batch. */
 export function activationOf(db: Querier, tenantId: string, name: string) {
   return db
     .select()
