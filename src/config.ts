@@ -81,10 +81,11 @@ const ConfigSchema = z
     /** Bulk scoring uploads (CSV, NDJSON) are streamed to R2, so they may be far larger than other bodies. */
     MAX_BULK_BYTES: positiveInt(100 * 1024 * 1024),
     /**
-     * Rows per queue message of a bulk job; each chunk is scored in one batched inference call and recorded in
-     * one database call, so larger chunks pay those fixed costs less often (a batch of ten is in memory at once).
+     * Rows per queue message of a bulk job (fewer when they are wide: at most 400 bytes a row); each chunk is
+     * scored in one batched inference call and recorded in one database call, so larger chunks pay those fixed
+     * costs less often. Two of a batch's chunks are handled at once.
      */
-    BULK_CHUNK_ROWS: positiveInt(2000),
+    BULK_CHUNK_ROWS: positiveInt(5000),
     /** A queued or running bulk job that has not moved for this long gets its unrecorded chunks sent again. */
     BULK_STALL_SECONDS: positiveInt(15 * 60),
     /** Rows a tenant may score per UTC day (single and bulk), unless its quotas say otherwise. */

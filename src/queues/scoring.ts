@@ -20,7 +20,7 @@ const writeOf = (message: PredictionMessage): PredictionWrite => ({
 });
 
 /** How many of a batch's messages are handled at once. */
-const CHUNKS_AT_ONCE = 4;
+const CHUNKS_AT_ONCE = 2;
 
 /** Whether a batch comes from the dead-letter queue (`finedge-scoring-dlq`, `-dlq-dev`). */
 export const isDeadLetterQueue = (queue: string) => /-dlq(-|$)/.test(queue);

@@ -1,7 +1,9 @@
 /**
  * Plans a bulk job's chunks while its upload streams to R2: each chunk is a byte range of `chunkRows`
- * records, which its queue consumer reads back on its own. Only the chunk boundaries are kept (and, for
- * CSV, the header row), never the file.
+ * records - fewer when they are wide, so that no chunk holds more than `chunkRows` x {@link RECORD_BYTES}
+ * bytes - which its queue consumer reads back on its own. Only the chunk boundaries are kept (and, for
+ * CSV, the header row), never the file. The plan depends on the file and `chunkRows` alone (the job keeps
+ * it), so a stalled job's chunks are planned again exactly as they were.
  */
 import { type BulkFormat, bomLength, csvFields, RecordScanner, type RecordSpan } from "./bulk-format";
 
@@ -19,11 +21,18 @@ export interface ChunkPlan {
 }
 
 const HEAD_BYTES = 64 * 1024;
+/**
+ * The bytes a chunk may hold per row it may hold: a loan application is some 65 bytes of CSV and 250 of
+ * NDJSON, so typical chunks are cut by rows; a file of wide records is cut by bytes, which keeps what a
+ * chunk's consumer holds in memory (its text, records, inputs and results) within reach of its limit.
+ */
+export const RECORD_BYTES = 400;
 
 export class ChunkPlanner {
   readonly chunks: ChunkPlan[] = [];
   rows = 0;
   #spans: RecordSpan[] = [];
+  #spanBytes = 0;
   #head = new Uint8Array(HEAD_BYTES);
   #headFilled = 0;
   #header: RecordSpan | null = null;
@@ -77,7 +86,9 @@ export class ChunkPlanner {
     }
     this.rows += 1;
     this.#spans.push(span);
-    if (this.#spans.length === this.chunkRows) this.#close();
+    this.#spanBytes += span.length;
+    if (this.#spans.length === this.chunkRows || this.#spanBytes >= this.chunkRows * RECORD_BYTES)
+      this.#close();
   }
 
   #close(): void {
@@ -92,5 +103,6 @@ export class ChunkPlanner {
       rows: this.#spans.length,
     });
     this.#spans = [];
+    this.#spanBytes = 0;
   }
 }

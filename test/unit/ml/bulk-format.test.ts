@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkPlanner } from "../../../src/services/risk/bulk-chunks";
+import { ChunkPlanner, RECORD_BYTES } from "../../../src/services/risk/bulk-chunks";
 import {
   RecordScanner,
   type RecordSpan,
@@ -67,6 +67,22 @@ describe("bulk files", () => {
     expect(new TextDecoder().decode(all.subarray(second.offset, second.offset + second.length))).toBe(
       "32,102\n33,103\n",
     );
+  });
+
+  it("cuts a chunk of wide records by its bytes: at most chunkRows x RECORD_BYTES", () => {
+    const wide = (n: number) => `${JSON.stringify({ age: n, note: "x".repeat(RECORD_BYTES * 2) })}\n`;
+    const small = (n: number) => `${JSON.stringify({ age: n })}\n`;
+    const all = bytes([wide(1), small(2), small(3), wide(4), wide(5), small(6)].join(""));
+    const planner = new ChunkPlanner("ndjson", 3);
+    planner.push(all);
+    planner.end();
+    // 3 rows may hold 3 x RECORD_BYTES: two wide records (each over 2 x RECORD_BYTES) already pass it.
+    expect(planner.chunks.map((c) => [c.firstRow, c.rows])).toEqual([
+      [1, 3],
+      [4, 2],
+      [6, 1],
+    ]);
+    expect(planner.rows).toBe(6);
   });
 
   it("refuses a CSV header with a duplicate or empty column", () => {
