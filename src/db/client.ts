@@ -132,10 +132,15 @@ export class RequestDatabase {
         connectionString: this.settings.url,
         max: 1,
         connectionTimeoutMillis: this.settings.connectTimeoutMs ?? 10_000,
-        ...(this.settings.relay && this.settings.requestId
-          ? { Client: taggedClient(this.settings.relay, this.settings.requestId) }
-          : {}),
       });
+      // The driver's Pool sets its own `Client` after construction (ignoring the `Client` option), so the
+      // tagged one is put in its place here, before the first connection.
+      if (this.settings.relay && this.settings.requestId) {
+        (this.#pool as unknown as { Client: typeof Client }).Client = taggedClient(
+          this.settings.relay,
+          this.settings.requestId,
+        );
+      }
       this.#pool.on("connect", (client: Client) => {
         this.#clients.add(client);
         // node-postgres queues queries per client, so this runs before any query of the request. If it

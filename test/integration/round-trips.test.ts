@@ -3,11 +3,15 @@
  * forwards: a read makes one call over HTTP and opens no WebSocket; what the edge can refuse alone makes
  * none. Each budget here is one the README promises; a regression fails here, not only in the bench.
  */
+
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config";
 import { chunkRequestId } from "../../src/queues/messages";
+import { openDatabase } from "../../src/services/context";
 import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { upload } from "./bulk-fixtures";
-import { databaseCalls, databaseStatements } from "./helpers";
+import { bindings, databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { annualStatement, manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
@@ -57,6 +61,17 @@ async function expectCallsThenOutbox(requestId: string, before: number) {
 }
 
 describe("database round trips per request", () => {
+  it("counts a request's WebSocket connections, so the zeros below are real", async () => {
+    const requestId = `rt-${crypto.randomUUID()}`;
+    const database = openDatabase(loadConfig(bindings), requestId);
+    try {
+      await database.db.execute(sql`select 1`);
+    } finally {
+      await database.close();
+    }
+    expect(await databaseCalls(requestId)).toEqual({ http: 0, websocket: 1 });
+  });
+
   it("readiness reads the database in one call", async () => {
     const { response, calls } = await counted("/health/ready");
     expect(response.status).toBe(200);
