@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { chunkRequestId } from "../../src/queues/messages";
+import { generateTotp } from "../../src/services/auth/totp";
 import { openDatabase } from "../../src/services/context";
 import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { upload } from "./bulk-fixtures";
@@ -445,6 +446,75 @@ describe("database round trips per request", () => {
     // The family is gone: its newest token and its access token too.
     expect((await refresh(pair.refresh_token)).response.status).toBe(401);
     expect((await api("/api/v1/auth/me", { token: pair.access_token })).status).toBe(401);
+  });
+
+  it("signing out, ending a session and ending the others make one call each, and their tokens are refused at once", async () => {
+    const user = await registerUser("rt");
+    const signIn = async () => {
+      const response = await api("/api/v1/auth/login", { body: { email: user.email, password: PASSWORD } });
+      expect(response.status, await response.clone().text()).toBe(200);
+      return response.json<{ access_token: string; session_id: string }>();
+    };
+    const [second, third] = [await signIn(), await signIn()];
+    const live = async (token: string) => (await api("/api/v1/auth/me", { token })).status;
+    const one = await counted(`/api/v1/auth/sessions/${second.session_id}`, {
+      method: "DELETE",
+      token: user.access_token,
+    });
+    expect(one.response.status, await one.response.clone().text()).toBe(204);
+    expect(one.calls).toEqual({ http: 1, websocket: 0 });
+    expect(await live(second.access_token)).toBe(401);
+    const again = await counted(`/api/v1/auth/sessions/${second.session_id}`, {
+      method: "DELETE",
+      token: user.access_token,
+    });
+    expect(again.response.status).toBe(404);
+    expect(again.calls).toEqual({ http: 1, websocket: 0 });
+    expect(await live(third.access_token)).toBe(200);
+    const others = await counted("/api/v1/auth/sessions", { method: "DELETE", token: user.access_token });
+    expect(others.response.status, await others.response.clone().text()).toBe(200);
+    expect(await others.response.json()).toEqual({ sessions_ended: 1 });
+    expect(others.calls).toEqual({ http: 1, websocket: 0 });
+    expect(await live(third.access_token)).toBe(401);
+    expect(await live(user.access_token)).toBe(200);
+    const out = await counted("/api/v1/auth/logout", { method: "POST", token: user.access_token, body: {} });
+    expect(out.response.status, await out.response.clone().text()).toBe(204);
+    expect(out.calls).toEqual({ http: 1, websocket: 0 });
+    expect(await live(user.access_token)).toBe(401);
+  });
+
+  it("a step-up and every two-factor change make two calls before the answer, the code claimed in the change's batch", async () => {
+    const user = await registerUser("rt");
+    const token = user.access_token;
+    const twoCalls = async (path: string, init: Parameters<typeof api>[1], status: number) => {
+      const { response, calls } = await counted(path, { ...init, token });
+      expect(response.status, await response.clone().text()).toBe(status);
+      expect(calls).toEqual({ http: 2, websocket: 0 });
+      return response;
+    };
+    /** A change whose notice e-mail goes out after the answer: two calls, then the delivery's mark. */
+    const twoThenMail = async (path: string, init: Parameters<typeof api>[1], status: number) => {
+      const { requestId, headers } = tagged();
+      const response = await api(path, { ...init, token, headers });
+      expect(response.status, await response.clone().text()).toBe(status);
+      const calls = await untilCalls(requestId, 3);
+      expect(calls.websocket).toBe(0);
+      expect(calls.http).toHaveLength(3);
+      expect(calls.http[2]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
+      return response;
+    };
+    await twoCalls("/api/v1/auth/step-up", { body: { password: PASSWORD } }, 200);
+    const enable = await twoCalls("/api/v1/auth/2fa/enable", { method: "POST" }, 200);
+    const { secret } = await enable.json<{ secret: string }>();
+    const code = generateTotp({ secret, now: Date.now() });
+    const verify = await twoThenMail("/api/v1/auth/2fa/verify", { body: { code } }, 200);
+    const { backup_codes } = await verify.json<{ backup_codes: string[] }>();
+    // The step the code used is claimed: the same code again is refused.
+    const replayed = await api("/api/v1/auth/step-up", { token, body: { code } });
+    expect(replayed.status).toBeGreaterThanOrEqual(400);
+    await twoCalls("/api/v1/auth/step-up", { body: { code: backup_codes[0] } }, 200);
+    await twoCalls("/api/v1/auth/2fa/backup-codes", { method: "POST" }, 200);
+    await twoThenMail("/api/v1/auth/2fa/disable", { body: {} }, 204);
   });
 
   it("accepting an invitation makes two calls before it answers - the read, then the claim with every change - whether it creates the account or joins one", async () => {

@@ -75,8 +75,8 @@ export function deviceSeenStatement(db: Querier, userId: string, fingerprint: st
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 
 /** Appends a security event. */
-export async function insertSecurityEvent(db: Database, event: typeof securityEvents.$inferInsert) {
-  await db.insert(securityEvents).values(event);
+export function securityEventStatement(db: Querier, event: typeof securityEvents.$inferInsert) {
+  return db.insert(securityEvents).values(event);
 }
 
 const ownEvents = keyset(securityEvents.createdAt, securityEvents.id);

@@ -33,16 +33,6 @@ export function sessionStatements(
   ] as const;
 }
 
-/** Revokes one session (idempotent: an already-revoked one keeps its first reason). */
-export async function revokeSession(db: Database, sessionId: string, reason: string, now: Date) {
-  const [row] = await db
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
-    .returning();
-  return row;
-}
-
 /** Revokes every live session of a user, except `exceptSessionId` when given. Returns the revoked ones. */
 export async function revokeUserSessions(
   db: Database,
@@ -97,6 +87,43 @@ export function sessionsEndedStatement(
     select id, absolute_expires_at from ended`);
 }
 
+/**
+ * Ends one of a user's sessions as one statement of a batch, recording `event` in the same statement - only
+ * if the session was live, unless `always` (a sign-out is recorded even when the session had ended already).
+ * Returns the session ended (id, absolute_expires_at), none when it was not the user's or not live.
+ */
+export function sessionEndedStatement(
+  db: Querier,
+  input: {
+    tenantId: string;
+    userId: string;
+    sessionId: string;
+    reason: string;
+    now: Date;
+    event: {
+      type: string;
+      ip: string | null;
+      userAgent: string | null;
+      details: Record<string, unknown>;
+      always?: boolean;
+    };
+  },
+) {
+  const { event } = input;
+  return db.execute(sql`
+    with ended as (
+      update ${sessions} set revoked_at = ${input.now.toISOString()}::timestamptz, revoked_reason = ${input.reason}
+       where id = ${input.sessionId}::uuid and user_id = ${input.userId}::uuid and revoked_at is null
+      returning id, absolute_expires_at),
+    recorded as (
+      insert into ${securityEvents} (tenant_id, user_id, type, ip, user_agent, details)
+      select ${input.tenantId}::uuid, ${input.userId}::uuid, ${event.type}, ${event.ip}::inet, ${event.userAgent},
+             ${databaseJson(event.details)}::jsonb
+       where ${event.always === true} or exists (select 1 from ended)
+      returning id)
+    select id, absolute_expires_at from ended`);
+}
+
 /** A user's sessions that are neither revoked nor expired, newest use first. */
 export function listActiveSessions(db: Querier, userId: string, now: Date) {
   return db
@@ -104,14 +131,4 @@ export function listActiveSessions(db: Querier, userId: string, now: Date) {
     .from(sessions)
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
     .orderBy(desc(sessions.lastUsedAt));
-}
-
-/** One of a user's sessions (scoped to the user, so another user's id is simply not found). */
-export async function findUserSession(db: Database, userId: string, sessionId: string) {
-  const [row] = await db
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
-    .limit(1);
-  return row;
 }

@@ -80,26 +80,6 @@ export async function markEmailVerified(db: Database, id: string, at: Date) {
   await db.update(users).set({ emailVerifiedAt: at }).where(eq(users.id, id));
 }
 
-/** Stores a TOTP secret awaiting confirmation (2FA stays off until it is confirmed). */
-export async function setPendingTotpSecret(db: Database, id: string, secret: string) {
-  await db
-    .update(users)
-    .set({ totpSecret: secret, totpEnabledAt: null, totpLastStep: null })
-    .where(eq(users.id, id));
-}
-
-/** Turns 2FA on or off. */
-export async function setTotpEnabled(db: Database, id: string, enabledAt: Date | null) {
-  await db
-    .update(users)
-    .set(
-      enabledAt
-        ? { totpEnabledAt: enabledAt }
-        : { totpEnabledAt: null, totpSecret: null, totpLastStep: null },
-    )
-    .where(eq(users.id, id));
-}
-
 /**
  * Records `step` as the last accepted TOTP step, only if it is newer than the stored one. False means a
  * concurrent or earlier use of the same code won: the caller must refuse it (ASVS 6.5.1).

@@ -1,7 +1,7 @@
 import { read } from "../../db/batch";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
 import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
-import { findUserSession, listActiveSessions } from "../../db/repositories/sessions.repository";
+import { listActiveSessions } from "../../db/repositories/sessions.repository";
 import {
   findUserById,
   markEmailVerified,
@@ -20,7 +20,8 @@ import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, hashPassword, verifyPassword } from "./passwords";
 import { assertPasswordPolicy, sendVerificationEmail } from "./registration";
 import { hashToken } from "./secrets";
-import { endAllSessions, endSession } from "./sessions";
+import { endOtherSessions, endOwnSession } from "./session-ends";
+import { endAllSessions } from "./sessions";
 import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
@@ -116,37 +117,21 @@ export async function listSessions(
   return rows.map((row) => ({ ...row, current: row.id === auth.sessionId }));
 }
 
-/** Ends one of the user's own sessions; another user's session id is simply not found (404). */
+/** Ends one of the user's own sessions; another user's session id, or one already ended, is not found (404). */
 export async function revokeOwnSession(
   ctx: AuthServices,
   auth: { userId: string; tenantId: string },
   sessionId: string,
 ) {
-  const session = await findUserSession(ctx.db, auth.userId, sessionId);
-  if (!session || session.revokedAt) throw new AppError("not_found", "No such session.");
-  await endSession(ctx, auth.userId, sessionId, "revoked_by_user");
-  await recordSecurityEvent(ctx, {
-    type: "session_revoked",
-    userId: auth.userId,
-    tenantId: auth.tenantId,
-    details: { sessionId },
-  });
+  const ended = await endOwnSession(ctx, auth, sessionId, "revoked_by_user", { type: "session_revoked" });
+  if (!ended) throw new AppError("not_found", "No such session.");
 }
 
 /** Ends every session but the calling one. */
-export async function revokeOtherSessions(
+export const revokeOtherSessions = (
   ctx: AuthServices,
   auth: { userId: string; tenantId: string; sessionId: string },
-) {
-  const ended = await endAllSessions(ctx, auth.userId, "revoked_by_user", auth.sessionId);
-  await recordSecurityEvent(ctx, {
-    type: "sessions_revoked",
-    userId: auth.userId,
-    tenantId: auth.tenantId,
-    details: { sessionsEnded: ended },
-  });
-  return ended;
-}
+) => endOtherSessions(ctx, auth, auth.sessionId);
 
 /** Confirms an e-mail address with the single-use token sent to it. */
 export async function confirmEmail(ctx: AuthServices, token: string) {

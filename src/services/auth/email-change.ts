@@ -14,7 +14,7 @@ import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { currentUser, stillActive } from "./account";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
-import { accountAuditEvent, logSecurityEvent, recordSecurityEvent } from "./events";
+import { accountAuditEvent, eventOrigin, logSecurityEvent, recordSecurityEvent } from "./events";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { type EndedSession, tellSessionsEnded } from "./sessions";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
@@ -110,8 +110,7 @@ export async function confirmEmailChangeRequest(
             exceptSessionId: caller.sessionId,
             event: {
               type: "email_changed",
-              ip: client.ip,
-              userAgent: client.userAgent?.slice(0, 512) ?? null,
+              ...eventOrigin(client),
               details: {},
               countAs: "sessionsEnded",
             },

@@ -1,6 +1,7 @@
 import { read } from "../../db/batch";
+import type { Querier } from "../../db/client";
 import type { NewAuditEvent } from "../../db/repositories/audit.repository";
-import { insertSecurityEvent, listSecurityEvents } from "../../db/repositories/credentials.repository";
+import { listSecurityEvents, securityEventStatement } from "../../db/repositories/credentials.repository";
 import { log } from "../../logger";
 import { pageOf, timeCursor } from "../pagination";
 import { redact } from "../tenancy/audit";
@@ -36,9 +37,12 @@ export type SecurityEventType =
   | "email_changed"
   | "mfa_reset";
 
-/** Appends a security event and writes the same as a JSON log line; never includes secrets. */
+/**
+ * Appends a security event - one call over HTTP, no connection to open - and writes the same as a JSON log
+ * line; never includes secrets.
+ */
 export async function recordSecurityEvent(
-  ctx: Pick<AuthServices, "db" | "config" | "requestId" | "client">,
+  ctx: Pick<AuthServices, "database" | "config" | "requestId" | "client">,
   event: {
     type: SecurityEventType;
     userId?: string | null;
@@ -48,15 +52,40 @@ export async function recordSecurityEvent(
 ): Promise<void> {
   const { type, userId = null, tenantId = null, details = {} } = event;
   const { client } = ctx;
-  await insertSecurityEvent(ctx.db, {
-    type,
-    userId,
-    tenantId,
-    ip: client.ip,
-    userAgent: client.userAgent?.slice(0, 512) ?? null,
-    details,
-  });
+  await ctx.database.read("platform", (db) => ({
+    recorded: read(
+      securityEventStatement(db, {
+        type,
+        userId,
+        tenantId,
+        ip: client.ip,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        details,
+      }),
+    ),
+  }));
   logSecurityEvent(ctx, { type, userId, tenantId, details });
+}
+
+/** Where a security event came from: the request's address and (bounded) user agent. */
+export const eventOrigin = (client: Pick<AuthServices["client"], "ip" | "userAgent">) => ({
+  ip: client.ip,
+  userAgent: client.userAgent?.slice(0, 512) ?? null,
+});
+
+/** A security event as a statement of the caller's own batch, from the request's client; log it once committed. */
+export function securityEventInsert(
+  db: Querier,
+  ctx: Pick<AuthServices, "client">,
+  event: { type: SecurityEventType; userId: string; tenantId: string; details?: Record<string, unknown> },
+) {
+  return securityEventStatement(db, {
+    type: event.type,
+    userId: event.userId,
+    tenantId: event.tenantId,
+    ...eventOrigin(ctx.client),
+    details: event.details ?? {},
+  });
 }
 
 /** The log line of a security event, for one the database recorded itself (in the write that caused it). */

@@ -1,10 +1,6 @@
 import { sql } from "drizzle-orm";
 import { jsonResult, read } from "../../db/batch";
-import {
-  type NewSession,
-  revokeSession,
-  revokeUserSessions,
-} from "../../db/repositories/sessions.repository";
+import { type NewSession, revokeUserSessions } from "../../db/repositories/sessions.repository";
 import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import {
@@ -104,14 +100,6 @@ export const firstPair = (
   user: Pick<UserRow, "id" | "tenantId" | "role">,
   session: OpeningSession,
 ) => tokenPair(ctx, user, session.row.id, session.refreshToken);
-
-/** Ends one session now: in the database and in the user's session authority (checked on every request). */
-export async function endSession(ctx: AuthServices, userId: string, sessionId: string, reason: string) {
-  const row = await revokeSession(ctx.db, sessionId, reason, ctx.now());
-  const until = row ? seconds(row.absoluteExpiresAt) : seconds(ctx.now()) + REFRESH_ABSOLUTE_SECONDS;
-  await ctx.sessionAuthority(userId).revokeSession(sessionId, until);
-  return row;
-}
 
 /**
  * Ends every session of a user (optionally all but one). Each ended session is revoked by id - exact, so a

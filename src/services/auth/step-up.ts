@@ -1,17 +1,26 @@
+import { read } from "../../db/batch";
+import type { UserRow } from "../../db/repositories/users.repository";
 import type { StepUpFactor } from "../../durable-objects/session-authority";
 import { AppError } from "../../errors";
 import { currentUser } from "./account";
 import type { AuthServices } from "./context";
-import { recordSecurityEvent } from "./events";
+import { logSecurityEvent, recordSecurityEvent, type SecurityEventType, securityEventInsert } from "./events";
+import { factorOf, withCode } from "./factor-claims";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, verifyPassword } from "./passwords";
 import { STEP_UP_SECONDS } from "./step-up-rule";
-import { acceptEitherFactor } from "./two-factor";
 
 /** What a step-up offers: the password, or (once 2FA is on) a current TOTP or backup code. */
 export type StepUpInput = { password: string } | { code: string };
 
 const PATH = "step-up";
+
+const eventOf = (user: UserRow, type: SecurityEventType, details: Record<string, unknown>) => ({
+  type,
+  userId: user.id,
+  tenantId: user.tenantId,
+  details,
+});
 
 const wrongFactor = (pointer: string, message: string) =>
   new AppError("validation_failed", message, {
@@ -37,21 +46,26 @@ export async function stepUp(
     );
   if (!twoFactor && !("password" in input))
     throw wrongFactor("/password", "Two-factor authentication is off: step up with your password.");
-  await refuseIfLocked(ctx, lockoutKey(user, user.email));
 
+  const until = Math.floor(ctx.now().getTime() / 1000) + STEP_UP_SECONDS;
   let factor: StepUpFactor;
   if ("code" in input) {
-    factor = /^\d{6}$/.test(input.code.trim()) ? "totp" : "backup_code";
-    if (!(await acceptEitherFactor(ctx, user, input.code)))
-      return failAttempt(ctx, user.email, user, factor, { path: PATH });
-    if (factor === "backup_code")
-      await recordSecurityEvent(ctx, {
-        type: "backup_code_used",
-        userId: user.id,
-        tenantId: user.tenantId,
-        details: { path: PATH },
-      });
+    factor = factorOf(input.code);
+    // The code is claimed in one batch with its events; the session authority keeps the proof after it.
+    const events = [
+      ...(factor === "backup_code" ? [eventOf(user, "backup_code_used", { path: PATH })] : []),
+      eventOf(user, "step_up", { factor, sessionId: caller.sessionId }),
+    ];
+    await withCode(ctx, user, { code: input.code, backup: true, path: PATH }, (claim) =>
+      ctx.database.read("platform", (db) => ({
+        ...(claim ? { claim: read(claim(db)) } : {}),
+        ...Object.fromEntries(events.map((e, i) => [`event${i}`, read(securityEventInsert(db, ctx, e))])),
+      })),
+    );
+    for (const event of events) logSecurityEvent(ctx, event);
+    await ctx.sessionAuthority(user.id).stepUp(caller.sessionId, until, factor);
   } else {
+    await refuseIfLocked(ctx, lockoutKey(user, user.email));
     const { valid } = await verifyPassword(input.password, user.passwordHash, hashingOf(ctx.config));
     if (!valid)
       return failAttempt(ctx, user.email, user, "password", {
@@ -59,15 +73,13 @@ export async function stepUp(
         detail: "The password is wrong.",
       });
     factor = "password";
+    await ctx.sessionAuthority(user.id).stepUp(caller.sessionId, until, factor);
+    await recordSecurityEvent(ctx, {
+      type: "step_up",
+      userId: user.id,
+      tenantId: user.tenantId,
+      details: { factor, sessionId: caller.sessionId },
+    });
   }
-
-  const until = Math.floor(ctx.now().getTime() / 1000) + STEP_UP_SECONDS;
-  await ctx.sessionAuthority(user.id).stepUp(caller.sessionId, until, factor);
-  await recordSecurityEvent(ctx, {
-    type: "step_up",
-    userId: user.id,
-    tenantId: user.tenantId,
-    details: { factor, sessionId: caller.sessionId },
-  });
   return { expiresIn: STEP_UP_SECONDS, factor };
 }

@@ -1,84 +1,67 @@
-import { consumeBackupCode, replaceBackupCodes } from "../../db/repositories/credentials.repository";
+import { sql } from "drizzle-orm";
+import { read } from "../../db/batch";
+import type { HttpDatabase } from "../../db/client";
+import { clearedSecondFactor } from "../../db/repositories/credentials.repository";
 import {
-  claimTotpStep,
-  setPendingTotpSecret,
-  setTotpEnabled,
-  type UserRow,
-} from "../../db/repositories/users.repository";
+  backupCodesReplaced,
+  pendingTotpSecret,
+  totpEnabled,
+} from "../../db/repositories/second-factor.repository";
+import type { UserRow } from "../../db/repositories/users.repository";
+import { meetingRequirements, requirement } from "../../db/requirements";
 import { AppError } from "../../errors";
-import { sendEmail } from "../email/outbox";
+import { queuedEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { currentUser } from "./account";
 import type { AuthServices } from "./context";
-import { recordSecurityEvent } from "./events";
-import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
+import { logSecurityEvent, type SecurityEventType, securityEventInsert } from "./events";
+import { withCode } from "./factor-claims";
 import { generateBackupCodes } from "./secrets";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
-import { backupCodeCandidates, backupCodeHash, readTotpSecret, sealTotpSecret } from "./stored-factors";
-import { generateTotpSecret, totpKeyUri, totpQrSvg, verifyTotp } from "./totp";
+import { backupCodeHash, sealTotpSecret } from "./stored-factors";
+import { generateTotpSecret, totpKeyUri, totpQrSvg } from "./totp";
 
 const ISSUER = "FinEdge";
 
-/** A TOTP code for this user's secret, accepted once (its step is claimed atomically). */
-async function acceptTotp(ctx: AuthServices, user: UserRow, code: string): Promise<boolean> {
-  if (!user.totpSecret) return false;
-  const result = verifyTotp({
-    secret: (await readTotpSecret(await ctx.secretsAtRest(), user)) ?? "",
-    code,
-    now: ctx.now().getTime(),
-    lastUsedStep: user.totpLastStep,
-  });
-  return result.valid && (await claimTotpStep(ctx.db, user.id, result.step));
-}
+const isOn = () => new AppError("conflict", "Two-factor authentication is already on.");
+const isOff = () => new AppError("conflict", "Two-factor authentication is off.");
 
-/** A TOTP code or, failing that, an unused backup code. */
-export async function acceptEitherFactor(ctx: AuthServices, user: UserRow, code: string): Promise<boolean> {
-  if (/^\d{6}$/.test(code.trim())) return acceptTotp(ctx, user, code.trim());
-  return consumeBackupCode(
-    ctx.db,
-    user.id,
-    await backupCodeCandidates(await ctx.secretsAtRest(), user.id, code),
-    ctx.now(),
-  );
-}
-
-async function issueBackupCodes(ctx: AuthServices, userId: string): Promise<string[]> {
+/** Ten new backup codes, and the hashes they are stored as. */
+async function newBackupCodes(ctx: AuthServices, userId: string) {
   const codes = generateBackupCodes(10);
   const secrets = await ctx.secretsAtRest();
-  await replaceBackupCodes(
-    ctx.db,
-    userId,
-    await Promise.all(codes.map((c) => backupCodeHash(secrets, userId, c))),
+  return { codes, hashes: await Promise.all(codes.map((c) => backupCodeHash(secrets, userId, c))) };
+}
+
+/** The e-mail telling the owner 2FA went on or off, queued in the change's batch and sent after the answer. */
+const notice = async (ctx: AuthServices, user: UserRow, template: "mfa_enabled" | "mfa_disabled") =>
+  queuedEmail(
+    await ctx.mailer(),
+    {
+      tenantId: user.tenantId,
+      userId: user.id,
+      to: user.email,
+      template,
+      ...renderEmail(template, { at: ctx.now() }),
+    },
+    { now: ctx.now },
   );
-  return codes;
-}
 
-async function notify(ctx: AuthServices, user: UserRow, template: "mfa_enabled" | "mfa_disabled") {
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template,
-    ...renderEmail(template, { at: ctx.now() }),
-  });
-}
+/** The security event of a change, for its batch; logged once the batch has committed. */
+const eventOf = (user: UserRow, type: SecurityEventType) => ({
+  type,
+  userId: user.id,
+  tenantId: user.tenantId,
+  details: {},
+});
 
-/**
- * A code offered to change 2FA: refused at once while the account is locked (423); a wrong one counts
- * towards the lockout and is recorded with the path it came on, like a wrong code at sign-in.
- */
-async function checkCode(
-  ctx: AuthServices,
-  user: UserRow,
-  path: string,
-  accept: () => Promise<boolean>,
-  factor: "totp" | "backup_code",
-) {
-  await refuseIfLocked(ctx, lockoutKey(user, user.email));
-  if (!(await accept())) await failAttempt(ctx, user.email, user, factor, { path });
-}
-
-const factorOf = (code: string) => (/^\d{6}$/.test(code.trim()) ? "totp" : "backup_code");
+/** Aborts the batch unless the user's 2FA is still on. */
+const stillOn = (db: HttpDatabase, userId: string) =>
+  requirement(
+    db,
+    sql`exists (select 1 from users where id = ${userId}::uuid and totp_enabled_at is not null)`,
+    "two_factor_off",
+  );
 
 /** A started enrolment: the new secret, its otpauth:// URI and that URI as an SVG QR code. */
 export interface TotpEnrolment {
@@ -93,15 +76,16 @@ export interface TotpEnrolment {
  */
 export async function beginTotpEnrolment(ctx: AuthServices, caller: StepUpCaller): Promise<TotpEnrolment> {
   const user = await currentUser(ctx, caller.userId);
-  if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is already on.");
+  if (user.totpEnabledAt) throw isOn();
   requireStepUp(caller, ctx.now(), user);
   const secret = generateTotpSecret();
-  await setPendingTotpSecret(
-    ctx.db,
-    user.id,
-    await sealTotpSecret(await ctx.secretsAtRest(), user.id, secret),
-  );
-  await recordSecurityEvent(ctx, { type: "mfa_enrolment_started", userId: user.id, tenantId: user.tenantId });
+  const sealed = await sealTotpSecret(await ctx.secretsAtRest(), user.id, secret);
+  const event = eventOf(user, "mfa_enrolment_started");
+  await ctx.database.read("platform", (db) => ({
+    secret: read(pendingTotpSecret(db, user.id, sealed)),
+    event: read(securityEventInsert(db, ctx, event)),
+  }));
+  logSecurityEvent(ctx, event);
   const uri = totpKeyUri({ secret, accountName: user.email, issuer: ISSUER });
   return { secret, otpauthUri: uri, qrSvg: totpQrSvg(uri) };
 }
@@ -113,18 +97,34 @@ export async function beginTotpEnrolment(ctx: AuthServices, caller: StepUpCaller
  */
 export async function confirmTotpEnrolment(ctx: AuthServices, caller: StepUpCaller, code: string) {
   const user = await currentUser(ctx, caller.userId);
-  if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is already on.");
-  if (!user.totpSecret)
-    throw new AppError("conflict", "Start enrolment first (POST /api/v1/auth/2fa/enable).");
+  if (user.totpEnabledAt) throw isOn();
+  const pending = user.totpSecret;
+  if (!pending) throw new AppError("conflict", "Start enrolment first (POST /api/v1/auth/2fa/enable).");
   requireStepUp(caller, ctx.now(), user);
-  await checkCode(ctx, user, "2fa/verify", () => acceptTotp(ctx, user, code), "totp");
-  await setTotpEnabled(ctx.db, user.id, ctx.now());
+  const { codes, hashes } = await newBackupCodes(ctx, user.id);
+  const email = await notice(ctx, user, "mfa_enabled");
+  const event = eventOf(user, "mfa_enabled");
+  const now = ctx.now();
+  // The code is claimed, 2FA turned on (with the secret just proven), the codes stored, the event and the
+  // notice written: one batch. Enabled or enrolled again meanwhile, it is refused whole.
+  await withCode(ctx, user, { code, backup: false, path: "2fa/verify" }, (claim) =>
+    meetingRequirements(
+      { stale: () => new AppError("conflict", "Two-factor authentication changed meanwhile; start again.") },
+      () =>
+        ctx.database.read("platform", (db) => ({
+          ...(claim ? { claim: read(claim(db)) } : {}),
+          enabled: read(totpEnabled(db, user.id, pending, now)),
+          codes: read(backupCodesReplaced(db, user.id, hashes)),
+          event: read(securityEventInsert(db, ctx, event)),
+          email: read(email.statement(db)),
+        })),
+    ),
+  );
+  logSecurityEvent(ctx, event);
   await ctx
     .sessionAuthority(user.id)
     .clearStepUps(caller.sessionId, caller.stepUp && { ...caller.stepUp, factor: "totp" });
-  const codes = await issueBackupCodes(ctx, user.id);
-  await recordSecurityEvent(ctx, { type: "mfa_enabled", userId: user.id, tenantId: user.tenantId });
-  await notify(ctx, user, "mfa_enabled");
+  ctx.database.afterResponse(() => email.deliver(ctx.database));
   return codes;
 }
 
@@ -134,14 +134,23 @@ export async function confirmTotpEnrolment(ctx: AuthServices, caller: StepUpCall
  */
 export async function disableTotp(ctx: AuthServices, caller: StepUpCaller, code: string | undefined) {
   const user = await currentUser(ctx, caller.userId);
-  if (!user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is off.");
+  if (!user.totpEnabledAt) throw isOff();
   requireStepUp(caller, ctx.now(), user);
-  if (code !== undefined)
-    await checkCode(ctx, user, "2fa/disable", () => acceptEitherFactor(ctx, user, code), factorOf(code));
-  await setTotpEnabled(ctx.db, user.id, null);
-  await replaceBackupCodes(ctx.db, user.id, []);
-  await recordSecurityEvent(ctx, { type: "mfa_disabled", userId: user.id, tenantId: user.tenantId });
-  await notify(ctx, user, "mfa_disabled");
+  const email = await notice(ctx, user, "mfa_disabled");
+  const event = eventOf(user, "mfa_disabled");
+  await withCode(ctx, user, { code, backup: true, path: "2fa/disable" }, (claim) =>
+    meetingRequirements({ two_factor_off: isOff }, () =>
+      ctx.database.read("platform", (db) => ({
+        ...(claim ? { claim: read(claim(db)) } : {}),
+        // Still on: the secret and every backup code go with it.
+        cleared: read(clearedSecondFactor(db, user.tenantId, user.id, "two_factor_off")),
+        event: read(securityEventInsert(db, ctx, event)),
+        email: read(email.statement(db)),
+      })),
+    ),
+  );
+  logSecurityEvent(ctx, event);
+  ctx.database.afterResponse(() => email.deliver(ctx.database));
 }
 
 /**
@@ -154,15 +163,20 @@ export async function regenerateBackupCodes(
   code: string | undefined,
 ) {
   const user = await currentUser(ctx, caller.userId);
-  if (!user.totpEnabledAt) throw new AppError("conflict", "Two-factor authentication is off.");
+  if (!user.totpEnabledAt) throw isOff();
   requireStepUp(caller, ctx.now(), user);
-  if (code !== undefined)
-    await checkCode(ctx, user, "2fa/backup-codes", () => acceptTotp(ctx, user, code), "totp");
-  const codes = await issueBackupCodes(ctx, user.id);
-  await recordSecurityEvent(ctx, {
-    type: "backup_codes_regenerated",
-    userId: user.id,
-    tenantId: user.tenantId,
-  });
+  const { codes, hashes } = await newBackupCodes(ctx, user.id);
+  const event = eventOf(user, "backup_codes_regenerated");
+  await withCode(ctx, user, { code, backup: false, path: "2fa/backup-codes" }, (claim) =>
+    meetingRequirements({ two_factor_off: isOff }, () =>
+      ctx.database.read("platform", (db) => ({
+        ...(claim ? { claim: read(claim(db)) } : {}),
+        on: read(stillOn(db, user.id)),
+        codes: read(backupCodesReplaced(db, user.id, hashes)),
+        event: read(securityEventInsert(db, ctx, event)),
+      })),
+    ),
+  );
+  logSecurityEvent(ctx, event);
   return codes;
 }

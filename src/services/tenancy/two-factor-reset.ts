@@ -6,7 +6,7 @@ import { tenantUserById } from "../../db/repositories/tenant-users.repository";
 import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
-import { logSecurityEvent } from "../auth/events";
+import { eventOrigin, logSecurityEvent } from "../auth/events";
 import { type EndedSession, tellSessionsEnded } from "../auth/sessions";
 import { queuedEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
@@ -68,8 +68,7 @@ export async function resetUserTwoFactor(ctx: TenantContext, request: AuthServic
             now: request.now(),
             event: {
               type: "mfa_reset",
-              ip: client.ip,
-              userAgent: client.userAgent?.slice(0, 512) ?? null,
+              ...eventOrigin(client),
               details: { by: ctx.actor.id },
               countAs: "sessionsEnded",
             },
