@@ -517,6 +517,42 @@ describe("database round trips per request", () => {
     await twoThenMail("/api/v1/auth/2fa/disable", { body: {} }, 204);
   });
 
+  it("a sign-in with a second factor makes two calls at each step, and a challenge answers once", async () => {
+    const user = await registerUser("rt");
+    const token = user.access_token;
+    await stepUp(token, { password: PASSWORD });
+    const enable = await api("/api/v1/auth/2fa/enable", { method: "POST", token });
+    const { secret } = await enable.json<{ secret: string }>();
+    const verify = await api("/api/v1/auth/2fa/verify", {
+      token,
+      body: { code: generateTotp({ secret, now: Date.now() }) },
+    });
+    expect(verify.status, await verify.clone().text()).toBe(200);
+    const { backup_codes } = await verify.json<{ backup_codes: string[] }>();
+    const challenge = async () => {
+      const { response, calls } = await counted("/api/v1/auth/login", {
+        body: { email: user.email, password: PASSWORD },
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(calls).toEqual({ http: 2, websocket: 0 });
+      return (await response.json<{ mfa_token: string }>()).mfa_token;
+    };
+    const first = await challenge();
+    const code = generateTotp({ secret, now: Date.now() + 30_000 });
+    const signedIn = await counted("/api/v1/auth/login/2fa", { body: { mfa_token: first, code } });
+    expect(signedIn.response.status, await signedIn.response.clone().text()).toBe(200);
+    expect(signedIn.calls).toEqual({ http: 2, websocket: 0 });
+    const replayed = await counted("/api/v1/auth/login/2fa", { body: { mfa_token: first, code } });
+    expect(replayed.response.status).toBe(401);
+    expect(replayed.calls).toEqual({ http: 1, websocket: 0 });
+    const second = await challenge();
+    const backup = await counted("/api/v1/auth/2fa/backup-code", {
+      body: { mfa_token: second, backup_code: backup_codes[0] },
+    });
+    expect(backup.response.status, await backup.response.clone().text()).toBe(200);
+    expect(backup.calls).toEqual({ http: 2, websocket: 0 });
+  });
+
   it("accepting an invitation makes two calls before it answers - the read, then the claim with every change - whether it creates the account or joins one", async () => {
     const tenant = await createTenant("rt");
     const org = await addOrganization(tenant);

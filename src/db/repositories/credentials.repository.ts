@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database, Querier } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
@@ -13,27 +13,6 @@ export async function replaceBackupCodes(db: Database, userId: string, codeHashe
       await tx.insert(backupCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash })));
     }
   });
-}
-
-/**
- * Uses a backup code once: true only for the first use of an issued, unused code. `codeHashes` are the
- * forms the typed code may be stored in (one per pepper, and the legacy unsalted hash): one statement
- * tries them all, and a user's codes are unique, so at most one row matches.
- */
-export async function consumeBackupCode(db: Database, userId: string, codeHashes: string[], now: Date) {
-  if (codeHashes.length === 0) return false;
-  const rows = await db
-    .update(backupCodes)
-    .set({ usedAt: now })
-    .where(
-      and(
-        eq(backupCodes.userId, userId),
-        inArray(backupCodes.codeHash, codeHashes),
-        isNull(backupCodes.usedAt),
-      ),
-    )
-    .returning({ id: backupCodes.id });
-  return rows.length === 1;
 }
 
 /** Stores a single-use token (hashed) for a purpose. */

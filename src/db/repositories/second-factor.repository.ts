@@ -3,9 +3,10 @@
  * is claimed in the same transaction as the change it allows, and a claim that finds nothing to claim - a
  * TOTP step already used, a backup code spent or never issued - aborts the whole batch (`finedge_require`).
  */
-import { sql } from "drizzle-orm";
+
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Querier } from "../client";
-import { backupCodes, users } from "../schema";
+import { backupCodes, oneTimeTokens, users } from "../schema";
 import { databaseJson } from "../well-formed";
 
 /** The requirement code of a refused claim: the code offered does not hold (any more). */
@@ -61,4 +62,42 @@ export function totpEnabled(db: Querier, userId: string, sealedSecret: string, n
        where id = ${userId}::uuid and totp_enabled_at is null and totp_secret = ${sealedSecret}
       returning id)
     select finedge_require(exists (select 1 from enabled), 'stale')`);
+}
+
+/** A sign-in challenge (a single-use token, stored hashed) for the caller's batch. */
+export function challengeStatement(
+  db: Querier,
+  input: { userId: string; tokenHash: string; expiresAt: Date },
+) {
+  return db.insert(oneTimeTokens).values({ ...input, purpose: "mfa" });
+}
+
+/** Whether a sign-in challenge is still open: issued, unused, unexpired. */
+export function openChallenge(db: Querier, tokenHash: string, now: Date) {
+  return db
+    .select({ userId: oneTimeTokens.userId })
+    .from(oneTimeTokens)
+    .where(
+      and(
+        eq(oneTimeTokens.tokenHash, tokenHash),
+        eq(oneTimeTokens.purpose, "mfa"),
+        isNull(oneTimeTokens.usedAt),
+        gt(oneTimeTokens.expiresAt, now),
+      ),
+    )
+    .limit(1);
+}
+
+/** The requirement code of a challenge answered meanwhile (or expired since it was read). */
+export const CHALLENGE_SPENT = "challenge_spent";
+
+/** Spends a sign-in challenge in the caller's batch, or aborts it. */
+export function challengeSpend(db: Querier, tokenHash: string, now: Date) {
+  const at = now.toISOString();
+  return db.execute(sql`
+    with spent as (
+      update ${oneTimeTokens} set used_at = ${at}::timestamptz
+       where token_hash = ${tokenHash} and purpose = 'mfa' and used_at is null and expires_at > ${at}::timestamptz
+      returning id)
+    select finedge_require(exists (select 1 from spent), ${CHALLENGE_SPENT})`);
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type Read, read, reusable } from "../batch";
 import type { Database, HttpDatabase, Querier } from "../client";
 import { tenants, users } from "../schema";
@@ -78,19 +78,6 @@ export async function setPasswordHash(db: Database, id: string, passwordHash: st
 /** Marks the e-mail address verified. */
 export async function markEmailVerified(db: Database, id: string, at: Date) {
   await db.update(users).set({ emailVerifiedAt: at }).where(eq(users.id, id));
-}
-
-/**
- * Records `step` as the last accepted TOTP step, only if it is newer than the stored one. False means a
- * concurrent or earlier use of the same code won: the caller must refuse it (ASVS 6.5.1).
- */
-export async function claimTotpStep(db: Database, id: string, step: number): Promise<boolean> {
-  const rows = await db
-    .update(users)
-    .set({ totpLastStep: step })
-    .where(and(eq(users.id, id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
-    .returning({ id: users.id });
-  return rows.length === 1;
 }
 
 /** An account that lost its address for never verifying it (see `releaseUnverifiedAddress`). */

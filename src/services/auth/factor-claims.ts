@@ -18,17 +18,21 @@ export type CodeClaim = (db: HttpDatabase) => ReturnType<typeof totpStepClaim>;
 export const isTotpCode = (code: string) => /^\d{6}$/.test(code.trim());
 export const factorOf = (code: string) => (isTotpCode(code) ? "totp" : "backup_code");
 
+/** Which codes a request takes: TOTP codes, backup codes, or either (told apart by their form). */
+export type Accepted = "totp" | "backup_code" | "either";
+
 /**
- * The claim of `code` - a TOTP code, or (when `backup` allows it) a backup code - or null when it is wrong
- * already by the secret the request read.
+ * The claim of `code` as the kind `accepts` names, or null when it is wrong already by the secret the request
+ * read.
  */
 export async function codeClaim(
   ctx: AuthServices,
   user: UserRow,
   code: string,
-  backup: boolean,
+  accepts: Accepted,
 ): Promise<CodeClaim | null> {
-  if (isTotpCode(code)) {
+  const kind = accepts === "either" ? factorOf(code) : accepts;
+  if (kind === "totp") {
     if (!user.totpSecret) return null;
     const result = verifyTotp({
       secret: (await readTotpSecret(await ctx.secretsAtRest(), user)) ?? "",
@@ -38,7 +42,6 @@ export async function codeClaim(
     });
     return result.valid ? (db) => totpStepClaim(db, user.id, result.step) : null;
   }
-  if (!backup) return null;
   const hashes = await backupCodeCandidates(await ctx.secretsAtRest(), user.id, code);
   if (hashes.length === 0) return null;
   const now = ctx.now();
@@ -53,14 +56,14 @@ export async function codeClaim(
 export async function withCode<T>(
   ctx: AuthServices,
   user: UserRow,
-  offered: { code: string | undefined; backup: boolean; path: string },
+  offered: { code: string | undefined; accepts: Accepted; path: string },
   write: (claim: CodeClaim | undefined) => Promise<T>,
 ): Promise<T> {
   const { code, path } = offered;
   if (code === undefined) return write(undefined);
   await refuseIfLocked(ctx, lockoutKey(user, user.email));
-  const factor = offered.backup ? factorOf(code) : "totp";
-  const claim = await codeClaim(ctx, user, code, offered.backup);
+  const factor = offered.accepts === "either" ? factorOf(code) : offered.accepts;
+  const claim = await codeClaim(ctx, user, code, offered.accepts);
   if (!claim) return failAttempt(ctx, user.email, user, factor, { path });
   try {
     return await write(claim);

@@ -1,18 +1,15 @@
-import { read } from "../../db/batch";
+import { type Reads, read } from "../../db/batch";
+import type { HttpDatabase } from "../../db/client";
+import { deviceSeenStatement } from "../../db/repositories/credentials.repository";
 import {
-  consumeBackupCode,
-  consumeOneTimeToken,
-  createOneTimeToken,
-  deviceSeenStatement,
-} from "../../db/repositories/credentials.repository";
+  CHALLENGE_SPENT,
+  challengeSpend,
+  challengeStatement,
+  openChallenge,
+} from "../../db/repositories/second-factor.repository";
 import { sessionStatements } from "../../db/repositories/sessions.repository";
-import {
-  claimTotpStep,
-  findUserById,
-  setPasswordHash,
-  type UserRow,
-  userByEmail,
-} from "../../db/repositories/users.repository";
+import { setPasswordHash, type UserRow, userByEmail, userById } from "../../db/repositories/users.repository";
+import { meetingRequirements } from "../../db/requirements";
 import { knownDevices, securityEvents } from "../../db/schema";
 import { AppError } from "../../errors";
 import { afterResponse } from "../after-response";
@@ -20,14 +17,13 @@ import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import type { AuthServices } from "./context";
 import { describeDevice } from "./devices";
-import { logSecurityEvent, recordSecurityEvent } from "./events";
+import { logSecurityEvent, recordSecurityEvent, securityEventInsert } from "./events";
+import { withCode } from "./factor-claims";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, hashPassword, verifyPassword } from "./passwords";
 import { hashToken } from "./secrets";
 import { firstPair, openingSession, type TokenPair } from "./sessions";
-import { backupCodeCandidates, readTotpSecret } from "./stored-factors";
-import { verifyTotp } from "./totp";
 import { maySignIn } from "./unverified";
 
 /** The second-factor challenge: a short-lived, single-use, typed token and the factors that answer it. */
@@ -49,7 +45,12 @@ const MFA_TOKEN_SECONDS = 300;
  * to the database (the session, the device, the security event), beside the lockout object's reset; a new
  * device's alert - its event and e-mail - goes out once the answer has.
  */
-export async function completeLogin(ctx: AuthServices, user: UserRow, method: string) {
+export async function completeLogin(
+  ctx: AuthServices,
+  user: UserRow,
+  method: string,
+  proof?: (db: HttpDatabase) => Reads,
+) {
   const session = await openingSession(ctx, user);
   const now = ctx.now();
   const details = { method, sessionId: session.row.id };
@@ -57,6 +58,9 @@ export async function completeLogin(ctx: AuthServices, user: UserRow, method: st
     ctx.database.read({ tenantId: user.tenantId }, (db) => {
       const [row, token] = sessionStatements(db, session.row, session.refreshHash);
       return {
+        // What the sign-in proved first (a second factor's claim, its challenge spent): if it no longer
+        // holds, nothing else is written.
+        ...proof?.(db),
         device: read(
           deviceSeenStatement(db, user.id, session.row.deviceFingerprint, now).returning({
             firstSeenAt: knownDevices.firstSeenAt,
@@ -120,17 +124,13 @@ export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): P
       ttlSeconds: MFA_TOKEN_SECONDS,
     },
   );
-  await createOneTimeToken(ctx.db, {
-    userId: user.id,
-    purpose: "mfa",
-    tokenHash: await hashToken(mfa.jti),
-    expiresAt: mfa.expiresAt,
-  });
-  await recordSecurityEvent(ctx, {
-    type: "mfa_challenge",
-    userId: user.id,
-    tenantId: user.tenantId,
-  });
+  const event = { type: "mfa_challenge" as const, userId: user.id, tenantId: user.tenantId, details: {} };
+  const tokenHash = await hashToken(mfa.jti);
+  await ctx.database.read("platform", (db) => ({
+    challenge: read(challengeStatement(db, { userId: user.id, tokenHash, expiresAt: mfa.expiresAt })),
+    event: read(securityEventInsert(db, ctx, event)),
+  }));
+  logSecurityEvent(ctx, event);
   return {
     mfaRequired: true,
     mfaToken: mfa.token,
@@ -152,7 +152,11 @@ export async function login(ctx: AuthServices, email: string, password: string):
   return completeLogin(ctx, user, "password");
 }
 
-/** The second factor: a TOTP code (never the same step twice) or a single-use backup code. */
+/**
+ * The second factor: a TOTP code (never the same step twice) or a single-use backup code. Two round trips:
+ * the account read with its challenge, then the sign-in's batch, which claims the code and spends the
+ * challenge before it opens the session - a code or challenge used meanwhile refuses it whole.
+ */
 export async function loginSecondFactor(
   ctx: AuthServices,
   mfaToken: string,
@@ -163,41 +167,32 @@ export async function loginSecondFactor(
     audience: ctx.config.JWT_AUDIENCE,
     now: ctx.now(),
   });
-  const user = await findUserById(ctx.db, claims.sub);
-  if (user?.status !== "active" || !user.totpEnabledAt || !user.totpSecret) {
-    throw new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
-  }
-  await refuseIfLocked(ctx, lockoutKey(user, user.email));
   const now = ctx.now();
-  let accepted = false;
-  if ("totp" in factor) {
-    const result = verifyTotp({
-      secret: (await readTotpSecret(await ctx.secretsAtRest(), user)) ?? "",
-      code: factor.totp,
-      now: now.getTime(),
-      lastUsedStep: user.totpLastStep,
-    });
-    accepted = result.valid && (await claimTotpStep(ctx.db, user.id, result.step));
-  } else {
-    accepted = await consumeBackupCode(
-      ctx.db,
-      user.id,
-      await backupCodeCandidates(await ctx.secretsAtRest(), user.id, factor.backupCode),
-      now,
-    );
-    if (accepted)
-      await recordSecurityEvent(ctx, {
-        type: "backup_code_used",
-        userId: user.id,
-        tenantId: user.tenantId,
-      });
+  const challengeHash = await hashToken(claims.jti);
+  const invalid = () => new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
+  const { user, challenge } = await ctx.database.read("platform", (db) => ({
+    user: userById(db, claims.sub),
+    challenge: read(openChallenge(db, challengeHash, now), (rows) => rows[0]),
+  }));
+  if (user?.status !== "active" || !user.totpEnabledAt || !user.totpSecret || challenge?.userId !== user.id) {
+    throw invalid();
   }
-  if (!accepted)
-    return failAttempt(ctx, user.email, user, "totp" in factor ? "totp" : "backup_code", {
-      path: "totp" in factor ? "login/2fa" : "2fa/backup-code",
-    });
-  if (!(await consumeOneTimeToken(ctx.db, "mfa", await hashToken(claims.jti), now))) {
-    throw new AppError("unauthorized", "The sign-in challenge is invalid or expired.");
-  }
-  return completeLogin(ctx, user, "totp" in factor ? "totp" : "backup_code");
+  const backup = "backupCode" in factor;
+  const code = backup ? factor.backupCode : factor.totp;
+  const used = { type: "backup_code_used" as const, userId: user.id, tenantId: user.tenantId, details: {} };
+  const signedIn = await withCode(
+    ctx,
+    user,
+    { code, accepts: backup ? "backup_code" : "totp", path: backup ? "2fa/backup-code" : "login/2fa" },
+    (claim) =>
+      meetingRequirements({ [CHALLENGE_SPENT]: invalid }, () =>
+        completeLogin(ctx, user, backup ? "backup_code" : "totp", (db) => ({
+          ...(claim ? { claim: read(claim(db)) } : {}),
+          challenge: read(challengeSpend(db, challengeHash, now)),
+          ...(backup ? { used: read(securityEventInsert(db, ctx, used)) } : {}),
+        })),
+      ),
+  );
+  if (backup) logSecurityEvent(ctx, used);
+  return signedIn;
 }

@@ -56,7 +56,7 @@ export async function stepUp(
       ...(factor === "backup_code" ? [eventOf(user, "backup_code_used", { path: PATH })] : []),
       eventOf(user, "step_up", { factor, sessionId: caller.sessionId }),
     ];
-    await withCode(ctx, user, { code: input.code, backup: true, path: PATH }, (claim) =>
+    await withCode(ctx, user, { code: input.code, accepts: "either", path: PATH }, (claim) =>
       ctx.database.read("platform", (db) => ({
         ...(claim ? { claim: read(claim(db)) } : {}),
         ...Object.fromEntries(events.map((e, i) => [`event${i}`, read(securityEventInsert(db, ctx, e))])),

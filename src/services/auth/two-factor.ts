@@ -107,7 +107,7 @@ export async function confirmTotpEnrolment(ctx: AuthServices, caller: StepUpCall
   const now = ctx.now();
   // The code is claimed, 2FA turned on (with the secret just proven), the codes stored, the event and the
   // notice written: one batch. Enabled or enrolled again meanwhile, it is refused whole.
-  await withCode(ctx, user, { code, backup: false, path: "2fa/verify" }, (claim) =>
+  await withCode(ctx, user, { code, accepts: "totp", path: "2fa/verify" }, (claim) =>
     meetingRequirements(
       { stale: () => new AppError("conflict", "Two-factor authentication changed meanwhile; start again.") },
       () =>
@@ -138,7 +138,7 @@ export async function disableTotp(ctx: AuthServices, caller: StepUpCaller, code:
   requireStepUp(caller, ctx.now(), user);
   const email = await notice(ctx, user, "mfa_disabled");
   const event = eventOf(user, "mfa_disabled");
-  await withCode(ctx, user, { code, backup: true, path: "2fa/disable" }, (claim) =>
+  await withCode(ctx, user, { code, accepts: "either", path: "2fa/disable" }, (claim) =>
     meetingRequirements({ two_factor_off: isOff }, () =>
       ctx.database.read("platform", (db) => ({
         ...(claim ? { claim: read(claim(db)) } : {}),
@@ -167,7 +167,7 @@ export async function regenerateBackupCodes(
   requireStepUp(caller, ctx.now(), user);
   const { codes, hashes } = await newBackupCodes(ctx, user.id);
   const event = eventOf(user, "backup_codes_regenerated");
-  await withCode(ctx, user, { code, backup: false, path: "2fa/backup-codes" }, (claim) =>
+  await withCode(ctx, user, { code, accepts: "totp", path: "2fa/backup-codes" }, (claim) =>
     meetingRequirements({ two_factor_off: isOff }, () =>
       ctx.database.read("platform", (db) => ({
         ...(claim ? { claim: read(claim(db)) } : {}),
