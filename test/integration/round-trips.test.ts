@@ -553,6 +553,53 @@ describe("database round trips per request", () => {
     expect(backup.calls).toEqual({ http: 2, websocket: 0 });
   });
 
+  it("a password change or reset makes two calls before the answer and the notice's mark after; a link signs in or verifies in two or one", async () => {
+    /** Two calls before the answer, then the notice e-mail's delivery marked: three in all. */
+    const twoThenMail = async (path: string, init: Parameters<typeof api>[1], status: number) => {
+      const { requestId, headers } = tagged();
+      const response = await api(path, { ...init, headers });
+      expect(response.status, await response.clone().text()).toBe(status);
+      const calls = await untilCalls(requestId, 3);
+      expect(calls.websocket).toBe(0);
+      expect(calls.http).toHaveLength(3);
+      expect(calls.http[2]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
+    };
+    const user = await registerUser("rt");
+    await stepUp(user.access_token, { password: PASSWORD });
+    const changed = `${PASSWORD}-changed`;
+    await twoThenMail(
+      "/api/v1/auth/change-password",
+      { token: user.access_token, body: { current_password: PASSWORD, new_password: changed } },
+      200,
+    );
+    const forgot = await api("/api/v1/auth/password/forgot", { body: { email: user.email } });
+    expect(forgot.status).toBe(202);
+    const reset = await mailboxToken(user.email, "password_reset");
+    await twoThenMail("/api/v1/auth/password/reset", { body: { token: reset, new_password: PASSWORD } }, 204);
+    // The link is spent: a second use is refused on the read alone.
+    const again = await counted("/api/v1/auth/password/reset", {
+      body: { token: reset, new_password: changed },
+    });
+    expect(again.response.status).toBe(400);
+    expect(again.calls).toEqual({ http: 1, websocket: 0 });
+    const magic = await api("/api/v1/auth/magic-link", { body: { email: user.email } });
+    expect(magic.status).toBe(202);
+    const signedIn = await counted("/api/v1/auth/magic-link/verify", {
+      body: { token: await mailboxToken(user.email, "magic_link") },
+    });
+    expect(signedIn.response.status, await signedIn.response.clone().text()).toBe(200);
+    expect(signedIn.calls).toEqual({ http: 2, websocket: 0 });
+    // The password change spent the registration's verification link with every other: a new one.
+    const { access_token } = await signedIn.response.json<{ access_token: string }>();
+    const link = await api("/api/v1/auth/verify-email", { method: "POST", token: access_token, body: {} });
+    expect(link.status, await link.clone().text()).toBe(202);
+    const verified = await counted("/api/v1/auth/verify-email/confirm", {
+      body: { token: await mailboxToken(user.email, "verify_email", 2) },
+    });
+    expect(verified.response.status, await verified.response.clone().text()).toBe(204);
+    expect(verified.calls).toEqual({ http: 1, websocket: 0 });
+  });
+
   it("accepting an invitation makes two calls before it answers - the read, then the claim with every change - whether it creates the account or joins one", async () => {
     const tenant = await createTenant("rt");
     const org = await addOrganization(tenant);

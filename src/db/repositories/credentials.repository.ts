@@ -23,23 +23,6 @@ export async function createOneTimeToken(
   await db.insert(oneTimeTokens).values(input);
 }
 
-/** Consumes a single-use token: the user id on the first use of a live token of that purpose, else undefined. */
-export async function consumeOneTimeToken(db: Database, purpose: TokenPurpose, tokenHash: string, now: Date) {
-  const [row] = await db
-    .update(oneTimeTokens)
-    .set({ usedAt: now })
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, tokenHash),
-        eq(oneTimeTokens.purpose, purpose),
-        isNull(oneTimeTokens.usedAt),
-        gt(oneTimeTokens.expiresAt, now),
-      ),
-    )
-    .returning({ userId: oneTimeTokens.userId });
-  return row?.userId;
-}
-
 /** Records a device as seen now, as a statement of the caller's batch (first seen now if new). */
 export function deviceSeenStatement(db: Querier, userId: string, fingerprint: string, now: Date) {
   return db
@@ -75,46 +58,24 @@ export function listSecurityEvents(
 }
 
 /**
- * Consumes a single-use token and, in the same statement, every other outstanding one of its user (reset
- * and sign-in links, verification and address-change links, pending sign-in challenges): the user id on
- * the first use of a live token of that purpose, else undefined. Two links of one user redeemed at the same
- * moment cannot both succeed: the second statement waits on the first's row locks and then finds every
- * token used.
+ * Replaces the password the caller read with a new one, as a statement of its batch, spending every
+ * outstanding single-use token of the user in the same statement - no link e-mailed before the change (a
+ * second reset link, a magic link) works after it. Aborts the batch as `stale` if the password changed since
+ * it was read.
  */
-export async function consumeOneTimeTokenRevokingOthers(
-  db: Database,
-  purpose: TokenPurpose,
-  tokenHash: string,
-  now: Date,
-): Promise<string | undefined> {
-  const result = await db.execute<{ userId: string }>(sql`
-    with presented as (
-      select user_id from ${oneTimeTokens}
-       where token_hash = ${tokenHash} and purpose = ${purpose} and used_at is null and expires_at > ${now}
-    ), spent as (
-      update ${oneTimeTokens} t set used_at = ${now}
-       where t.user_id = (select user_id from presented) and t.used_at is null
-      returning t.user_id, t.token_hash
-    )
-    select user_id as "userId" from spent where token_hash = ${tokenHash}`);
-  return result.rows[0]?.userId;
-}
-
-/**
- * Sets a new password and, in the same statement, spends every outstanding single-use token of the user,
- * so no link e-mailed before the change (a second reset link, a magic link) works after it.
- */
-export async function setPasswordRevokingTokens(
-  db: Database,
-  userId: string,
-  passwordHash: string,
-  now: Date,
+export function passwordReplaced(
+  db: Querier,
+  input: { userId: string; readHash: string | null; passwordHash: string; now: Date },
 ) {
-  await db.execute(sql`
+  const at = input.now.toISOString();
+  return db.execute(sql`
     with spent as (
-      update ${oneTimeTokens} set used_at = ${now} where user_id = ${userId} and used_at is null
-    )
-    update users set password_hash = ${passwordHash}, password_changed_at = ${now} where id = ${userId}`);
+      update ${oneTimeTokens} set used_at = ${at}::timestamptz where user_id = ${input.userId} and used_at is null
+    ), changed as (
+      update users set password_hash = ${input.passwordHash}, password_changed_at = ${at}::timestamptz
+       where id = ${input.userId} and password_hash is not distinct from ${input.readHash}
+      returning id)
+    select finedge_require(exists (select 1 from changed), 'stale')`);
 }
 
 /**

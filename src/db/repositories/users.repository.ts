@@ -12,12 +12,6 @@ export async function findUserByEmail(db: Database, email: string): Promise<User
   return row;
 }
 
-/** The user with this id, if any. */
-export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
-  return row;
-}
-
 /** The user with this e-mail address, if any, as one statement of a batch. */
 export function userByEmail(db: HttpDatabase, email: string): Read<UserRow | undefined> {
   return read(userByEmailStatement(db, { email }), (rows) => rows[0]);
@@ -73,11 +67,6 @@ export async function setPasswordHash(db: Database, id: string, passwordHash: st
     .update(users)
     .set(changed ? { passwordHash, passwordChangedAt: new Date() } : { passwordHash })
     .where(eq(users.id, id));
-}
-
-/** Marks the e-mail address verified. */
-export async function markEmailVerified(db: Database, id: string, at: Date) {
-  await db.update(users).set({ emailVerifiedAt: at }).where(eq(users.id, id));
 }
 
 /** An account that lost its address for never verifying it (see `releaseUnverifiedAddress`). */

@@ -1,27 +1,28 @@
-import { read } from "../../db/batch";
+import { firstRow, type Reads, read } from "../../db/batch";
+import type { HttpDatabase } from "../../db/client";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
-import { consumeOneTimeToken, setPasswordRevokingTokens } from "../../db/repositories/credentials.repository";
-import { listActiveSessions } from "../../db/repositories/sessions.repository";
+import { passwordReplaced } from "../../db/repositories/credentials.repository";
+import { addressVerified, linkStatement } from "../../db/repositories/links.repository";
+import { listActiveSessions, sessionsEndedStatement } from "../../db/repositories/sessions.repository";
 import {
-  findUserById,
-  markEmailVerified,
   profileById,
   type UserProfile,
   type UserRow,
   updateProfile,
   userById,
 } from "../../db/repositories/users.repository";
+import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
-import { sendEmail } from "../email/outbox";
+import { queuedEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
-import type { AuthServices } from "./context";
-import { accountAuditEvent, recordSecurityEvent } from "./events";
+import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
+import { accountAuditEvent, eventOrigin, logSecurityEvent, securityEventInsert } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, hashPassword, verifyPassword } from "./passwords";
-import { assertPasswordPolicy, sendVerificationEmail } from "./registration";
-import { hashToken } from "./secrets";
+import { assertPasswordPolicy } from "./registration";
+import { generateOpaqueToken, hashToken } from "./secrets";
 import { endOtherSessions, endOwnSession } from "./session-ends";
-import { endAllSessions } from "./sessions";
+import { type EndedSession, tellSessionsEnded } from "./sessions";
 import { maySignIn } from "./unverified";
 
 /** The signed-in user, or 401 if the account vanished or was disabled since the token was issued. */
@@ -71,9 +72,10 @@ export async function changePassword(
 }
 
 /**
- * Sets a new password (policy checked) - spending every outstanding e-mailed link and sign-in challenge of
- * the account in the same statement - ends every session but `keepSessionId`, records the event and tells
- * the owner by e-mail. Returns how many sessions ended.
+ * Sets a new password (policy checked) in one batch - with `proof` first (a reset link's spending) - that
+ * replaces the password as read (spending every outstanding e-mailed link and sign-in challenge of the account
+ * in the same statement), ends every session but `keepSessionId` with the event and queues the owner's notice,
+ * sent after the answer. A password changed since it was read refuses it (409). Returns how many sessions ended.
  */
 export async function replacePassword(
   ctx: AuthServices,
@@ -81,29 +83,53 @@ export async function replacePassword(
   newPassword: string,
   event: "password_changed" | "password_reset",
   keepSessionId?: string,
+  proof?: (db: HttpDatabase) => Reads,
 ): Promise<number> {
   assertPasswordPolicy(newPassword, user.email, "/new_password");
-  await setPasswordRevokingTokens(
-    ctx.db,
-    user.id,
-    await hashPassword(newPassword, hashingOf(ctx.config)),
-    ctx.now(),
+  const passwordHash = await hashPassword(newPassword, hashingOf(ctx.config));
+  const now = ctx.now();
+  const email = await queuedEmail(
+    await ctx.mailer(),
+    {
+      tenantId: user.tenantId,
+      userId: user.id,
+      to: user.email,
+      template: "password_changed",
+      ...renderEmail("password_changed", { at: now }),
+    },
+    { now: ctx.now },
   );
-  const ended = await endAllSessions(ctx, user.id, event, keepSessionId);
-  await recordSecurityEvent(ctx, {
+  const { ended } = await meetingRequirements(
+    { stale: () => new AppError("conflict", "The password changed meanwhile; try again.") },
+    () =>
+      ctx.database.read("platform", (db) => ({
+        ...proof?.(db),
+        password: read(
+          passwordReplaced(db, { userId: user.id, readHash: user.passwordHash, passwordHash, now }),
+        ),
+        ended: read(
+          sessionsEndedStatement(db, {
+            tenantId: user.tenantId,
+            userId: user.id,
+            reason: event,
+            now,
+            exceptSessionId: keepSessionId,
+            event: { type: event, ...eventOrigin(ctx.client), details: {}, countAs: "sessionsEnded" },
+          }),
+          (result) => (result as { rows: EndedSession[] }).rows,
+        ),
+        email: read(email.statement(db)),
+      })),
+  );
+  logSecurityEvent(ctx, {
     type: event,
     userId: user.id,
     tenantId: user.tenantId,
-    details: { sessionsEnded: ended },
+    details: { sessionsEnded: ended.length },
   });
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "password_changed",
-    ...renderEmail("password_changed", { at: ctx.now() }),
-  });
-  return ended;
+  await tellSessionsEnded(ctx, user.id, ended, keepSessionId);
+  ctx.database.afterResponse(() => email.deliver(ctx.database));
+  return ended.length;
 }
 
 /** The user's live sessions, the calling one marked. */
@@ -133,13 +159,22 @@ export const revokeOtherSessions = (
   auth: { userId: string; tenantId: string; sessionId: string },
 ) => endOtherSessions(ctx, auth, auth.sessionId);
 
-/** Confirms an e-mail address with the single-use token sent to it. */
+/** Confirms an e-mail address with the single-use token sent to it: one statement, one round trip. */
 export async function confirmEmail(ctx: AuthServices, token: string) {
-  const userId = await consumeOneTimeToken(ctx.db, "verify_email", await hashToken(token), ctx.now());
-  if (!userId) throw new AppError("invalid_token", "The verification link is invalid, used or expired.");
-  await markEmailVerified(ctx.db, userId, ctx.now());
-  const user = await findUserById(ctx.db, userId);
-  await recordSecurityEvent(ctx, { type: "email_verified", userId, tenantId: user?.tenantId });
+  const tokenHash = await hashToken(token);
+  const { verified } = await ctx.database.read("platform", (db) => ({
+    verified: read(
+      addressVerified(db, { tokenHash, now: ctx.now(), ...eventOrigin(ctx.client) }),
+      firstRow<{ id: string; tenant_id: string }>(),
+    ),
+  }));
+  if (!verified) throw new AppError("invalid_token", "The verification link is invalid, used or expired.");
+  logSecurityEvent(ctx, {
+    type: "email_verified",
+    userId: verified.id,
+    tenantId: verified.tenant_id,
+    details: {},
+  });
 }
 
 /**
@@ -169,15 +204,39 @@ export async function updateOwnProfile(
   return updated ?? user;
 }
 
-/** Sends a new verification link to the user's address, and records that one was asked for. */
+/**
+ * Sends a new verification link to the user's address, and records that one was asked for: the link, its
+ * e-mail and the event in one call, the e-mail delivered after it.
+ */
 export async function requestEmailVerification(
   ctx: AuthServices,
   user: { id: string; tenantId: string; email: string },
 ) {
-  await sendVerificationEmail(ctx, user);
-  await recordSecurityEvent(ctx, {
-    type: "email_verification_requested",
+  const token = generateOpaqueToken();
+  const tokenHash = await hashToken(token);
+  const email = await queuedEmail(
+    await ctx.mailer(),
+    {
+      tenantId: user.tenantId,
+      userId: user.id,
+      to: user.email,
+      template: "verify_email",
+      ...renderEmail("verify_email", { appUrl: ctx.config.APP_URL, token }),
+    },
+    { now: ctx.now },
+  );
+  const event = {
+    type: "email_verification_requested" as const,
     userId: user.id,
     tenantId: user.tenantId,
-  });
+    details: {},
+  };
+  const expiresAt = new Date(ctx.now().getTime() + EMAIL_TOKEN_SECONDS.verify_email * 1000);
+  await ctx.database.read("platform", (db) => ({
+    link: read(linkStatement(db, { userId: user.id, purpose: "verify_email", tokenHash, expiresAt })),
+    email: read(email.statement(db)),
+    event: read(securityEventInsert(db, ctx, event)),
+  }));
+  logSecurityEvent(ctx, event);
+  await email.deliver(ctx.database);
 }

@@ -113,7 +113,11 @@ async function alertNewDevice(ctx: AuthServices, user: UserRow) {
 }
 
 /** Issues the second-factor challenge; its id is stored hashed so the token works once. */
-export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): Promise<LoginResult> {
+export async function challengeSecondFactor(
+  ctx: AuthServices,
+  user: UserRow,
+  proof?: (db: HttpDatabase) => Reads,
+): Promise<LoginResult> {
   const mfa = await issueMfaToken(
     await ctx.signingKeys(),
     { userId: user.id, tenantId: user.tenantId },
@@ -127,6 +131,7 @@ export async function challengeSecondFactor(ctx: AuthServices, user: UserRow): P
   const event = { type: "mfa_challenge" as const, userId: user.id, tenantId: user.tenantId, details: {} };
   const tokenHash = await hashToken(mfa.jti);
   await ctx.database.read("platform", (db) => ({
+    ...proof?.(db),
     challenge: read(challengeStatement(db, { userId: user.id, tokenHash, expiresAt: mfa.expiresAt })),
     event: read(securityEventInsert(db, ctx, event)),
   }));

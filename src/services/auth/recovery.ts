@@ -1,9 +1,9 @@
-import {
-  consumeOneTimeToken,
-  consumeOneTimeTokenRevokingOthers,
-  createOneTimeToken,
-} from "../../db/repositories/credentials.repository";
-import { findUserByEmail, findUserById } from "../../db/repositories/users.repository";
+import { read } from "../../db/batch";
+import type { HttpDatabase } from "../../db/client";
+import { createOneTimeToken } from "../../db/repositories/credentials.repository";
+import { LINK_SPENT, linkHolder, linkSpend } from "../../db/repositories/links.repository";
+import { findUserByEmail } from "../../db/repositories/users.repository";
+import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
 import { sendEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
@@ -11,7 +11,7 @@ import { replacePassword } from "./account";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
 import { recordSecurityEvent } from "./events";
 import { lockoutKey } from "./lockout";
-import { challengeSecondFactor, completeLogin } from "./login";
+import { challengeSecondFactor, completeLogin, type LoginResult } from "./login";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { maySignIn } from "./unverified";
 
@@ -46,37 +46,54 @@ export async function sendAccountLink(ctx: AuthServices, purpose: LinkPurpose, e
   });
 }
 
+const invalidLink = () => new AppError("invalid_token", "The link is invalid, used or expired.");
+
 /**
- * Spends a link's token. A reset link spends every other outstanding token of the account with it, in the
- * same statement: a second reset link or a magic link sent earlier is dead from this moment on.
+ * The active account a link names, read without spending the link, and the link's spending for the batch of
+ * the change it allows (a link spent meanwhile refuses that change: 400).
  */
-async function redeem(ctx: AuthServices, purpose: LinkPurpose, token: string) {
-  const consume = purpose === "password_reset" ? consumeOneTimeTokenRevokingOthers : consumeOneTimeToken;
-  const userId = await consume(ctx.db, purpose, await hashToken(token), ctx.now());
-  const user = userId ? await findUserById(ctx.db, userId) : undefined;
-  if (user?.status !== "active") throw new AppError("invalid_token", "The link is invalid, used or expired.");
-  return user;
+async function linked(ctx: AuthServices, purpose: LinkPurpose, token: string) {
+  const tokenHash = await hashToken(token);
+  const now = ctx.now();
+  const { user } = await ctx.database.read("platform", (db) => ({
+    user: linkHolder(db, purpose, tokenHash, now),
+  }));
+  if (user?.status !== "active") throw invalidLink();
+  const spend = (db: HttpDatabase) => ({ link: read(linkSpend(db, purpose, tokenHash, now)) });
+  return { user, spend };
 }
 
 /**
- * Sets a new password from a reset link and ends every session (ASVS 7.4). It signs nobody in, so the
+ * Sets a new password from a reset link and ends every session (ASVS 7.4), in two round trips: the link's
+ * account read, then one batch - the link spent, the password replaced (every other outstanding link of the
+ * account spent with it), the sessions ended with the event, the notice queued. It signs nobody in, so the
  * next login still asks for the second factor: a reset never bypasses 2FA (ASVS 6.4.3).
  */
 export async function resetPassword(ctx: AuthServices, token: string, newPassword: string) {
-  const user = await redeem(ctx, "password_reset", token);
-  await replacePassword(ctx, user, newPassword, "password_reset");
+  const { user, spend } = await linked(ctx, "password_reset", token);
+  await meetingRequirements({ [LINK_SPENT]: invalidLink }, () =>
+    replacePassword(ctx, user, newPassword, "password_reset", undefined, spend),
+  );
   await ctx.accountGuard(lockoutKey(user, user.email)).unlock();
 }
 
-/** Signs in with a magic link: the link replaces the password, never the second factor. */
+/**
+ * Signs in with a magic link: the link replaces the password, never the second factor. Two round trips: the
+ * link's account read, then the session's (or the challenge's) batch, which spends the link.
+ */
 export async function redeemMagicLink(ctx: AuthServices, token: string) {
-  const user = await redeem(ctx, "magic_link", token);
+  const { user, spend } = await linked(ctx, "magic_link", token);
   const status = await ctx.accountGuard(lockoutKey(user, user.email)).status(ctx.now().getTime());
   if (status.locked) {
     throw new AppError("account_locked", "Too many failed attempts: the account is locked for now.", {
       headers: { "Retry-After": String(Math.max(1, status.retryAfterSeconds)) },
     });
   }
-  if (user.totpEnabledAt) return challengeSecondFactor(ctx, user);
-  return completeLogin(ctx, user, "magic_link");
+  return meetingRequirements(
+    { [LINK_SPENT]: invalidLink },
+    (): Promise<LoginResult> =>
+      user.totpEnabledAt
+        ? challengeSecondFactor(ctx, user, spend)
+        : completeLogin(ctx, user, "magic_link", spend),
+  );
 }

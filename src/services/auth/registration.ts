@@ -1,11 +1,11 @@
 import { read } from "../../db/batch";
-import { createOneTimeToken, deviceSeenStatement } from "../../db/repositories/credentials.repository";
+import { deviceSeenStatement } from "../../db/repositories/credentials.repository";
 import { sessionStatements } from "../../db/repositories/sessions.repository";
 import { oneTimeTokens, securityEvents, tenants, users } from "../../db/schema";
 import { isUniqueViolation, unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { afterResponse } from "../after-response";
-import { queuedEmail, sendEmail } from "../email/outbox";
+import { queuedEmail } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
 import { logSecurityEvent } from "./events";
@@ -26,27 +26,6 @@ export function assertPasswordPolicy(password: string, email: string, pointer = 
       errors: [{ location: "body", pointer, message: problem.message, code: problem.code }],
     });
   }
-}
-
-/** Sends a fresh e-mail verification link. */
-export async function sendVerificationEmail(
-  ctx: AuthServices,
-  user: { id: string; tenantId: string; email: string },
-) {
-  const token = generateOpaqueToken();
-  await createOneTimeToken(ctx.db, {
-    userId: user.id,
-    purpose: "verify_email",
-    tokenHash: await hashToken(token),
-    expiresAt: new Date(ctx.now().getTime() + EMAIL_TOKEN_SECONDS.verify_email * 1000),
-  });
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "verify_email",
-    ...renderEmail("verify_email", { appUrl: ctx.config.APP_URL, token }),
-  });
 }
 
 /**
