@@ -13,8 +13,7 @@ import {
 } from "../../db/repositories/users.repository";
 import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
-import { queuedEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedNotice } from "../email/outbox";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
 import { accountAuditEvent, eventOrigin, logSecurityEvent, securityEventInsert } from "./events";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
@@ -88,17 +87,7 @@ export async function replacePassword(
   assertPasswordPolicy(newPassword, user.email, "/new_password");
   const passwordHash = await hashPassword(newPassword, hashingOf(ctx.config));
   const now = ctx.now();
-  const email = await queuedEmail(
-    await ctx.mailer(),
-    {
-      tenantId: user.tenantId,
-      userId: user.id,
-      to: user.email,
-      template: "password_changed",
-      ...renderEmail("password_changed", { at: now }),
-    },
-    { now: ctx.now },
-  );
+  const email = await queuedNotice(ctx, user, "password_changed", { at: now });
   const { ended } = await meetingRequirements(
     { stale: () => new AppError("conflict", "The password changed meanwhile; try again.") },
     () =>
@@ -214,17 +203,7 @@ export async function requestEmailVerification(
 ) {
   const token = generateOpaqueToken();
   const tokenHash = await hashToken(token);
-  const email = await queuedEmail(
-    await ctx.mailer(),
-    {
-      tenantId: user.tenantId,
-      userId: user.id,
-      to: user.email,
-      template: "verify_email",
-      ...renderEmail("verify_email", { appUrl: ctx.config.APP_URL, token }),
-    },
-    { now: ctx.now },
-  );
+  const email = await queuedNotice(ctx, user, "verify_email", { appUrl: ctx.config.APP_URL, token });
   const event = {
     type: "email_verification_requested" as const,
     userId: user.id,

@@ -10,8 +10,7 @@ import {
 import type { UserRow } from "../../db/repositories/users.repository";
 import { meetingRequirements, requirement } from "../../db/requirements";
 import { AppError } from "../../errors";
-import { queuedEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedNotice } from "../email/outbox";
 import { currentUser } from "./account";
 import type { AuthServices } from "./context";
 import { logSecurityEvent, type SecurityEventType, securityEventInsert } from "./events";
@@ -34,18 +33,8 @@ async function newBackupCodes(ctx: AuthServices, userId: string) {
 }
 
 /** The e-mail telling the owner 2FA went on or off, queued in the change's batch and sent after the answer. */
-const notice = async (ctx: AuthServices, user: UserRow, template: "mfa_enabled" | "mfa_disabled") =>
-  queuedEmail(
-    await ctx.mailer(),
-    {
-      tenantId: user.tenantId,
-      userId: user.id,
-      to: user.email,
-      template,
-      ...renderEmail(template, { at: ctx.now() }),
-    },
-    { now: ctx.now },
-  );
+const notice = (ctx: AuthServices, user: UserRow, template: "mfa_enabled" | "mfa_disabled") =>
+  queuedNotice(ctx, user, template, { at: ctx.now() });
 
 /** The security event of a change, for its batch; logged once the batch has committed. */
 const eventOf = (user: UserRow, type: SecurityEventType) => ({

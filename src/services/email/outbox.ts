@@ -23,7 +23,7 @@ import {
 import { openOrPlain, type SealingKeys, seal } from "../crypto/sealed";
 import { outboxBodyContext, requireSealing } from "../crypto/secrets-at-rest";
 import type { EmailSender } from "./senders";
-import type { EmailTemplate } from "./templates";
+import { type EmailData, type EmailTemplate, renderEmail } from "./templates";
 
 /** Where messages go, and the keys that seal their bodies in the outbox. */
 export interface Mailer {
@@ -161,4 +161,21 @@ export async function queuedEmail(
       }));
     },
   };
+}
+
+/**
+ * A templated message to an account's own address, queued as a statement of the caller's write (see
+ * `queuedEmail`): the notices of security changes.
+ */
+export async function queuedNotice<T extends EmailTemplate>(
+  ctx: { mailer: () => Promise<Mailer>; now: () => Date },
+  to: { id: string; tenantId: string; email: string },
+  template: T,
+  data: EmailData[T],
+) {
+  return queuedEmail(
+    await ctx.mailer(),
+    { tenantId: to.tenantId, userId: to.id, to: to.email, template, ...renderEmail(template, data) },
+    { now: ctx.now },
+  );
 }

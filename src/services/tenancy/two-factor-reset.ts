@@ -8,8 +8,7 @@ import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
 import { eventOrigin, logSecurityEvent } from "../auth/events";
 import { type EndedSession, tellSessionsEnded } from "../auth/sessions";
-import { queuedEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedNotice } from "../email/outbox";
 import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
 import { noSuchUser } from "./users";
@@ -40,17 +39,7 @@ export async function resetUserTwoFactor(ctx: TenantContext, request: AuthServic
     before: { email: user.email, two_factor_enabled: true },
     after: { two_factor_enabled: false },
   });
-  const email = await queuedEmail(
-    await request.mailer(),
-    {
-      tenantId: user.tenantId,
-      userId: user.id,
-      to: user.email,
-      template: "mfa_reset",
-      ...renderEmail("mfa_reset", { at: request.now() }),
-    },
-    { now: request.now },
-  );
+  const email = await queuedNotice(request, user, "mfa_reset", { at: request.now() });
   const { client } = request;
   const written = await meetingRequirements(
     { two_factor_off: () => new AppError("conflict", "Two-factor authentication is off for this user.") },
