@@ -15,7 +15,7 @@ import { upload } from "./bulk-fixtures";
 import { bindings, databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { annualStatement, manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
-import { addOrganization, addUser, createApiKey, createTenant } from "./tenancy-fixtures";
+import { addOrganization, addUser, createApiKey, createTenant, query } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
   const requestId = `rt-${crypto.randomUUID()}`;
@@ -647,6 +647,35 @@ describe("database round trips per request", () => {
       await expectCallsThenOutbox(requestId, 2);
       expect((await databaseCalls(requestId)).websocket).toBe(0);
     }
+  });
+
+  it("sending an invitation makes two round trips before the answer (its reads side by side), then the e-mail's; a second replaces the first", async () => {
+    const tenant = await createTenant("rt");
+    const email = uniqueEmail("rt-invite");
+    const send = async () => {
+      const { requestId, headers } = tagged();
+      const response = await api("/api/v1/invitations", {
+        token: tenant.admin.token,
+        headers,
+        body: { email, role: "viewer" },
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      // The tenant's read and the look across tenants for an expired holder of the address go at once; then
+      // the write; then, after the answer, the e-mail's delivery marked.
+      const calls = await untilCalls(requestId, 4);
+      expect(calls.websocket).toBe(0);
+      expect(calls.http).toHaveLength(4);
+      expect(calls.http[2]?.some((statement) => statement.includes('insert into "invitations"'))).toBe(true);
+      expect(calls.http[3]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
+      return (await response.json<{ id: string }>()).id;
+    };
+    await send();
+    const second = await send();
+    const [audited] = await query<{ replaced: number }>(
+      sql`select (summary -> 'after' ->> 'replaced')::int as replaced from audit_events
+           where action = 'invitation.created' and resource_id = ${second}`,
+    );
+    expect(audited?.replaced).toBe(1);
   });
 
   it("revoking an invitation makes two calls: the read it is decided on, then the revocation with its audit event", async () => {

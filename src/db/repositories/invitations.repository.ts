@@ -2,6 +2,7 @@ import { and, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "driz
 import type { Querier, Transaction } from "../client";
 import { requirement } from "../requirements";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
+import { openInvitationsRevoked } from "./invitation-sending.repository";
 import { keyset, type TimePosition } from "./keyset";
 
 const page = keyset(invitations.createdAt, invitations.id);
@@ -154,21 +155,7 @@ export async function revokeOpenInvitations(
   target: { tenantId: string; email: string; organizationId: string | null },
   now: Date,
 ): Promise<number> {
-  const rows = await tx
-    .update(invitations)
-    .set({ revokedAt: now })
-    .where(
-      and(
-        eq(invitations.tenantId, target.tenantId),
-        eq(invitations.email, target.email),
-        target.organizationId
-          ? eq(invitations.organizationId, target.organizationId)
-          : isNull(invitations.organizationId),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-      ),
-    )
-    .returning({ id: invitations.id });
+  const rows = await openInvitationsRevoked(tx, target, now).returning({ id: invitations.id });
   return rows.length;
 }
 

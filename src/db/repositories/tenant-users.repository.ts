@@ -92,17 +92,21 @@ export function tenantUserById(db: Querier, tenantId: string, id: string) {
     .limit(1);
 }
 
+/** The tenant's user with this (lower-cased) e-mail (a list of one row, or none). */
+export const tenantUserByEmail = (db: Querier, tenantId: string, email: string) =>
+  db
+    .select(columns)
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.email, email)))
+    .limit(1);
+
 /** The tenant's user with this (lower-cased) e-mail, if any. */
 export async function findTenantUserByEmail(
   tx: Transaction,
   tenantId: string,
   email: string,
 ): Promise<TenantUser | undefined> {
-  const [row] = await tx
-    .select(columns)
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.email, email)))
-    .limit(1);
+  const [row] = await tenantUserByEmail(tx, tenantId, email);
   return row;
 }
 

@@ -5,11 +5,8 @@ import { contextOf } from "../../middleware/request-context";
 import { tellAuthorities } from "../../services/tenancy/edge-standing";
 import { acceptInvitation as accept } from "../../services/tenancy/invitation-acceptance";
 import { statusOf } from "../../services/tenancy/invitation-rules";
-import {
-  createInvitation as create,
-  listManagedInvitations,
-  revokeManagedInvitation,
-} from "../../services/tenancy/invitations";
+import { createInvitation as create } from "../../services/tenancy/invitation-sending";
+import { listManagedInvitations, revokeManagedInvitation } from "../../services/tenancy/invitations";
 import type { Invitation } from "../../services/tenancy/types";
 import { toTenantView, toUserView } from "../auth/auth.schemas";
 import { toTokenPairView } from "../auth/views";

@@ -40,7 +40,7 @@ export const createInvitation = defineRoute({
   path: "/api/v1/invitations",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("invitations:manage"),
+  ...secured("invitations:manage", { standingInBatch: true }),
   summary: "Invite an address by e-mail; the link works once, for 7 days.",
   description:
     "`tenant_admin` is invited by tenant admins, without an organization. An organization role with " +

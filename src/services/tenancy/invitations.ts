@@ -37,10 +37,16 @@ const noSuchInvitation = () => new AppError("not_found", "No such invitation.");
 export const INVITATION_SECONDS = 7 * 24 * 3600;
 
 /**
- * Invites an address: a single-use token (only its hash is stored) valid for a week, sent by e-mail. A
- * newer invitation to the same place replaces an open one, so only the latest link works.
+ * A platform operator's invitation into another tenant (see invitation-sending for the rules): made in a
+ * transaction of that tenant, since the caller's right there is its platform role, not a membership that
+ * a write's own batch could check.
  */
-export async function createInvitation(ctx: TenantContext, request: AuthServices, input: NewInvitation) {
+export async function inviteIntoAnotherTenant(
+  ctx: TenantContext,
+  request: AuthServices,
+  input: NewInvitation,
+) {
+  await ctx.checkStanding();
   const { target, tenant } = await targetOf(ctx, input.tenantId);
   assertMayInvite(target, input);
   await releaseExpiredHolder(request, input.email, "invitation_created");
