@@ -15,7 +15,7 @@ import { upload } from "./bulk-fixtures";
 import { bindings, databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import { annualStatement, manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
-import { addOrganization, addUser, createApiKey, createTenant, query } from "./tenancy-fixtures";
+import { addOrganization, addUser, createApiKey, createTenant, query, tokenFor } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
   const requestId = `rt-${crypto.randomUUID()}`;
@@ -676,6 +676,36 @@ describe("database round trips per request", () => {
            where action = 'invitation.created' and resource_id = ${second}`,
     );
     expect(audited?.replaced).toBe(1);
+  });
+
+  it("an operator creates, reads and changes a tenant in two calls each: the standing, then one batch", async () => {
+    const home = await createTenant("rt");
+    const user = await addUser(home, "tenant_admin");
+    await query(sql`update users set role = 'super_admin' where id = ${user.id}`);
+    const token = await tokenFor({ ...user, role: "super_admin" }, home.id);
+    const created = await counted("/api/v1/tenants", { token, body: { name: "Counted" } });
+    expect(created.response.status, await created.response.clone().text()).toBe(201);
+    expect(created.calls).toEqual({ http: 2, websocket: 0 });
+    const { id } = await created.response.json<{ id: string }>();
+    const got = await counted(`/api/v1/tenants/${id}`, { token });
+    expect(got.response.status).toBe(200);
+    expect(got.calls).toEqual({ http: 2, websocket: 0 });
+    // A change of quotas or status is news for the tenant's authority at the edge: its outbox is cleared
+    // after the answer (a read, then a delete).
+    const { requestId, headers } = tagged();
+    const changed = await api(`/api/v1/tenants/${id}`, {
+      token,
+      headers,
+      method: "PATCH",
+      body: { name: "Counted again", quotas: { requests_per_minute: 600 } },
+    });
+    expect(changed.status, await changed.clone().text()).toBe(200);
+    expect(await changed.json()).toMatchObject({
+      name: "Counted again",
+      quotas: { requests_per_minute: 600 },
+    });
+    await expectCallsThenOutbox(requestId, 2);
+    expect((await databaseCalls(requestId)).websocket).toBe(0);
   });
 
   it("revoking an invitation makes two calls: the read it is decided on, then the revocation with its audit event", async () => {

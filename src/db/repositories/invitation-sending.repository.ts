@@ -5,7 +5,7 @@
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Querier } from "../client";
-import { auditEvents, invitations, tenants, users } from "../schema";
+import { auditEvents, invitations, users } from "../schema";
 import { databaseJson } from "../well-formed";
 import type { NewAuditEvent } from "./audit.repository";
 
@@ -26,10 +26,6 @@ const openAt = (place: InvitationPlace) =>
     isNull(invitations.acceptedAt),
     isNull(invitations.revokedAt),
   );
-
-/** The tenant with this id (a list of one row, or none). */
-export const tenantById = (db: Querier, id: string) =>
-  db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
 
 /** The ids of the invitations to the same place still open (neither accepted nor revoked), in id order. */
 export const openInvitationIds = (db: Querier, place: InvitationPlace) =>

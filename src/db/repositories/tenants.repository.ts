@@ -1,6 +1,8 @@
-import { eq } from "drizzle-orm";
-import type { Database, Transaction } from "../client";
-import { type TenantQuotas, tenants } from "../schema";
+import { eq, sql } from "drizzle-orm";
+import type { Database, Querier } from "../client";
+import { auditEvents, type TenantQuotas, tenants } from "../schema";
+import { databaseJson } from "../well-formed";
+import type { NewAuditEvent } from "./audit.repository";
 import { keyset, type TimePosition } from "./keyset";
 
 export type TenantRow = typeof tenants.$inferSelect;
@@ -23,32 +25,57 @@ export async function listAllTenants(
     .limit(options.limit);
 }
 
-/** The tenant, locked for an update until the transaction ends (so merged quotas never lose a write). */
-export async function lockTenant(tx: Transaction, id: string): Promise<TenantRow | undefined> {
-  const [row] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1).for("no key update");
-  return row;
-}
+/** The tenant with this id (a list of one row, or none). */
+export const tenantRow = (db: Querier, id: string) =>
+  db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
 
-export async function findTenant(tx: Transaction, id: string): Promise<TenantRow | undefined> {
-  const [row] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
-  return row;
-}
+/** A tenant inserted with a chosen id, as a statement of a batch scoped to it (so row-level security admits it). */
+export const tenantInserted = (db: Querier, values: { id: string; name: string; quotas: TenantQuotas }) =>
+  db.insert(tenants).values(values).returning();
 
-/** Inserts a tenant with a chosen id: the transaction is already scoped to it, so RLS admits the row. */
-export async function insertTenant(
-  tx: Transaction,
-  values: { id: string; name: string; quotas: TenantQuotas },
-): Promise<TenantRow> {
-  const [row] = await tx.insert(tenants).values(values).returning();
-  if (!row) throw new Error("tenant insert returned nothing");
-  return row;
-}
-
-export async function updateTenant(
-  tx: Transaction,
-  id: string,
-  fields: { name?: string; status?: "active" | "suspended"; quotas?: TenantQuotas },
-): Promise<TenantRow | undefined> {
-  const [row] = await tx.update(tenants).set(fields).where(eq(tenants.id, id)).returning();
-  return row;
+/**
+ * A tenant's change as one statement: the row locked, its name and status set when given, its quotas merged
+ * (`set` keys replaced, `remove` keys back to the platform default), and the audit event appended with the
+ * row's summary before and after - the chain trigger links it like any other. Returns the row after the
+ * change, none when there is no such tenant.
+ */
+export function tenantChanged(
+  db: Querier,
+  input: {
+    id: string;
+    name: string | undefined;
+    status: "active" | "suspended" | undefined;
+    quotas: { set: Record<string, number>; remove: string[] } | undefined;
+    audit: Omit<NewAuditEvent, "summary">;
+  },
+) {
+  const { audit } = input;
+  const quotas = input.quotas
+    ? sql`(select coalesce(jsonb_object_agg(key, value), '{}'::jsonb)
+             from jsonb_each(t.quotas || ${databaseJson(input.quotas.set)}::jsonb)
+            where key not in (select jsonb_array_elements_text(${databaseJson(input.quotas.remove)}::jsonb)))`
+    : sql`t.quotas`;
+  const summary = (
+    row: string,
+  ) => sql`jsonb_build_object('name', ${sql.raw(row)}.name, 'status', ${sql.raw(row)}.status,
+    'quotas', ${sql.raw(row)}.quotas)`;
+  return db.execute(sql`
+    with before as (
+      select id, name, status, quotas from ${tenants} where id = ${input.id}::uuid for no key update
+    ), after as (
+      update ${tenants} t
+         set name = coalesce(${input.name ?? null}, t.name), status = coalesce(${input.status ?? null}, t.status),
+             quotas = ${quotas}, updated_at = now()
+        from before b
+       where t.id = b.id
+      returning t.*
+    ), audited as (
+      insert into ${auditEvents} (tenant_id, actor_type, actor_id, action, resource_type, resource_id, summary,
+                                  request_id, ip, seq, prev_hash, hash)
+      select a.id, ${audit.actorType}, ${audit.actorId ?? null}::uuid, ${audit.action}, ${audit.resourceType},
+             ${audit.resourceId ?? null}, jsonb_build_object('before', ${summary("b")}, 'after', ${summary("a")}),
+             ${audit.requestId ?? null}, ${audit.ip ?? null}::inet, 0, '', ''
+        from after a join before b on b.id = a.id
+    )
+    select id, name, quotas, status, created_at as "createdAt", updated_at as "updatedAt" from after`);
 }

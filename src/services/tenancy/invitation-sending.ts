@@ -14,11 +14,10 @@ import {
   invitationAudit,
   openInvitationsRevoked,
   placeLock,
-  tenantById,
 } from "../../db/repositories/invitation-sending.repository";
 import { type OrganizationRow, organizationById } from "../../db/repositories/organizations.repository";
 import { type TenantUser, tenantUserByEmail } from "../../db/repositories/tenant-users.repository";
-import type { TenantRow } from "../../db/repositories/users.repository";
+import { type TenantRow, tenantRow } from "../../db/repositories/tenants.repository";
 import { invitations } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { AuthServices } from "../auth/context";
@@ -50,7 +49,7 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
   const readAll = async () => {
     const [found, held] = await Promise.all([
       ctx.read((db) => ({
-        tenant: read(tenantById(db, ctx.tenantId), (rows) => rows[0]),
+        tenant: read(tenantRow(db, ctx.tenantId), (rows) => rows[0]),
         existing: read(tenantUserByEmail(db, ctx.tenantId, input.email), (rows) => rows[0]),
         ...(input.organizationId
           ? {

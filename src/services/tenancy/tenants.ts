@@ -1,15 +1,16 @@
+import { firstRow, read } from "../../db/batch";
+import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
-  findTenant,
-  insertTenant,
   listAllTenants,
-  lockTenant,
   type TenantRow,
-  updateTenant as updateRow,
+  tenantChanged,
+  tenantInserted,
+  tenantRow,
 } from "../../db/repositories/tenants.repository";
 import type { TenantQuotas } from "../../db/schema";
 import { AppError } from "../../errors";
 import { pageOf, timeCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
 
 /** A quota change: a number sets the limit, null returns it to the platform default, absent keeps it. */
@@ -22,7 +23,6 @@ export interface TenantPatch {
 }
 
 const notFound = () => new AppError("not_found", "No such tenant.");
-const summaryOf = (row: TenantRow) => ({ name: row.name, status: row.status, quotas: row.quotas });
 
 /** Platform operators act on any tenant; everyone else only on their own. */
 const isOperator = (ctx: TenantContext) => ctx.access.holds("tenants:manage");
@@ -48,8 +48,9 @@ export async function listTenants(
 }
 
 /**
- * Creates a tenant. Its id is chosen here so the whole creation runs in a transaction already scoped to
- * it: row-level security admits the row, and the event opens the new tenant's own trail.
+ * Creates a tenant in one round trip (after the caller's standing, read with the request). Its id is chosen
+ * here so the batch runs already scoped to it: row-level security admits the row, and the event opens the new
+ * tenant's own trail.
  */
 export async function createTenant(
   ctx: TenantContext,
@@ -57,39 +58,50 @@ export async function createTenant(
 ): Promise<TenantRow> {
   if (!isOperator(ctx)) throw new AppError("forbidden", "Only platform operators create tenants.");
   const scoped = ctx.inTenant(crypto.randomUUID());
-  return scoped.transaction(async (tx) => {
-    const row = await insertTenant(tx, { id: scoped.tenantId, name: input.name, quotas: input.quotas });
-    await recordAudit(tx, scoped, {
-      action: "tenant.created",
-      resourceType: "tenant",
-      resourceId: row.id,
-      after: summaryOf(row),
-    });
-    return row;
-  });
+  const { row } = await scoped.read((db) => ({
+    row: read(
+      tenantInserted(db, { id: scoped.tenantId, name: input.name, quotas: input.quotas }),
+      (rows) => rows[0],
+    ),
+    audit: read(
+      auditEventStatement(
+        db,
+        eventOf(scoped, {
+          action: "tenant.created",
+          resourceType: "tenant",
+          resourceId: scoped.tenantId,
+          after: { name: input.name, status: "active", quotas: input.quotas },
+        }),
+      ),
+    ),
+  }));
+  if (!row) throw new Error("tenant insert returned nothing");
+  scoped.audited += 1;
+  return row;
 }
 
 export async function getTenant(ctx: TenantContext, id: string): Promise<TenantRow> {
-  const scoped = contextFor(ctx, id);
-  const row = await scoped.transaction((tx) => findTenant(tx, id));
+  const [row] = await contextFor(ctx, id).readOne((db) => tenantRow(db, id));
   if (!row) throw notFound();
   return row;
 }
 
-/** Merges a quota change into the current quotas. */
-function mergeQuotas(current: TenantQuotas, patch: QuotaPatch): TenantQuotas {
-  const merged: TenantQuotas = { ...current };
+/** A quota change as the keys set and the keys returned to the platform default. */
+function quotaChange(patch: QuotaPatch) {
+  const set: Record<string, number> = {};
+  const remove: string[] = [];
   for (const [key, value] of Object.entries(patch) as [keyof TenantQuotas, number | null | undefined][]) {
-    if (value === null) delete merged[key];
-    else if (value !== undefined) merged[key] = value;
+    if (value === null) remove.push(key);
+    else if (value !== undefined) set[key] = value;
   }
-  return merged;
+  return { set, remove };
 }
 
 /**
- * Renames a tenant, suspends or reactivates it, or changes its quotas. Tenant admins may only rename
- * their own (404 for any other, 403 for the other fields); platform operators may change all of it on
- * any tenant but their own status - suspending it would lock them out with it.
+ * Renames a tenant, suspends or reactivates it, or changes its quotas - one statement after the caller's
+ * standing, which locks the row, merges the change and audits it with the row before and after. Tenant admins
+ * may only rename their own (404 for any other, 403 for the other fields); platform operators may change all
+ * of it on any tenant but their own status - suspending it would lock them out with it.
  */
 export async function updateTenant(ctx: TenantContext, id: string, patch: TenantPatch): Promise<TenantRow> {
   const scoped = contextFor(ctx, id);
@@ -100,22 +112,24 @@ export async function updateTenant(ctx: TenantContext, id: string, patch: Tenant
   if (operator && id === ctx.tenantId && patch.status === "suspended") {
     throw new AppError("conflict", "Suspending your own tenant would lock you out; another operator must.");
   }
-  return scoped.transaction(async (tx) => {
-    const before = await lockTenant(tx, id);
-    if (!before) throw notFound();
-    const fields: { name?: string; status?: "active" | "suspended"; quotas?: TenantQuotas } = {};
-    if (patch.name !== undefined) fields.name = patch.name;
-    if (patch.status !== undefined) fields.status = patch.status;
-    if (patch.quotas !== undefined) fields.quotas = mergeQuotas(before.quotas, patch.quotas);
-    const after = Object.keys(fields).length > 0 ? await updateRow(tx, id, fields) : before;
-    if (!after) throw notFound();
-    await recordAudit(tx, scoped, {
-      action: "tenant.updated",
-      resourceType: "tenant",
-      resourceId: id,
-      before: summaryOf(before),
-      after: summaryOf(after),
-    });
-    return after;
+  const { summary: _, ...audit } = eventOf(scoped, {
+    action: "tenant.updated",
+    resourceType: "tenant",
+    resourceId: id,
   });
+  const { row } = await scoped.read((db) => ({
+    row: read(
+      tenantChanged(db, {
+        id,
+        name: patch.name,
+        status: patch.status,
+        quotas: patch.quotas && quotaChange(patch.quotas),
+        audit,
+      }),
+      firstRow<TenantRow & { createdAt: string | Date; updatedAt: string | Date }>(),
+    ),
+  }));
+  if (!row) throw notFound();
+  scoped.audited += 1;
+  return { ...row, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) };
 }
