@@ -678,7 +678,7 @@ describe("database round trips per request", () => {
     expect(audited?.replaced).toBe(1);
   });
 
-  it("an operator creates, reads and changes a tenant in two calls each: the standing, then one batch", async () => {
+  it("an operator creates, reads, lists and changes tenants in two calls each: the standing, then one batch", async () => {
     const home = await createTenant("rt");
     const user = await addUser(home, "tenant_admin");
     await query(sql`update users set role = 'super_admin' where id = ${user.id}`);
@@ -690,6 +690,9 @@ describe("database round trips per request", () => {
     const got = await counted(`/api/v1/tenants/${id}`, { token });
     expect(got.response.status).toBe(200);
     expect(got.calls).toEqual({ http: 2, websocket: 0 });
+    const listed = await counted("/api/v1/tenants?limit=5", { token });
+    expect(listed.response.status).toBe(200);
+    expect(listed.calls).toEqual({ http: 2, websocket: 0 });
     // A change of quotas or status is news for the tenant's authority at the edge: its outbox is cleared
     // after the answer (a read, then a delete).
     const { requestId, headers } = tagged();

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { Database, Querier } from "../client";
+import type { Querier } from "../client";
 import { auditEvents, type TenantQuotas, tenants } from "../schema";
 import { databaseJson } from "../well-formed";
 import type { NewAuditEvent } from "./audit.repository";
@@ -10,13 +10,10 @@ export type TenantRow = typeof tenants.$inferSelect;
 const page = keyset(tenants.createdAt, tenants.id);
 
 /**
- * Every tenant, newest first, keyed by (created_at, id). The one cross-tenant read: it takes the platform
- * handle, and only platform operators (`tenants:manage`) reach it.
+ * Every tenant, newest first, keyed by (created_at, id). The one cross-tenant read: it runs on the platform
+ * scope, and only platform operators (`tenants:manage`) reach it.
  */
-export async function listAllTenants(
-  db: Database,
-  options: { before?: TimePosition | undefined; limit: number },
-): Promise<TenantRow[]> {
+export function listAllTenants(db: Querier, options: { before?: TimePosition | undefined; limit: number }) {
   return db
     .select()
     .from(tenants)

@@ -33,7 +33,7 @@ function quotasOf<T extends number | null>(wire: {
 
 export const listTenants: RouteHandler<typeof routes.listTenants, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await tenants.listTenants(tenantOf(c), { limit, cursor });
+  const page = await tenants.listTenants(tenantOf(c), contextOf(c), { limit, cursor });
   return c.json(pageBody(page, toTenantView), 200);
 };
 

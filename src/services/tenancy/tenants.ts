@@ -9,6 +9,7 @@ import {
 } from "../../db/repositories/tenants.repository";
 import type { TenantQuotas } from "../../db/schema";
 import { AppError } from "../../errors";
+import type { AuthServices } from "../auth/context";
 import { pageOf, timeCursor } from "../pagination";
 import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
@@ -38,12 +39,19 @@ function contextFor(ctx: TenantContext, id: string): TenantContext {
   return ctx;
 }
 
-/** Every tenant: the one cross-tenant read, on the platform handle (the route requires tenants:manage). */
+/**
+ * Every tenant: the one cross-tenant read, on the platform scope (the route requires tenants:manage, held by
+ * the standing read with the request), in one call.
+ */
 export async function listTenants(
   ctx: TenantContext,
+  request: AuthServices,
   options: { limit: number; cursor: string | undefined },
 ) {
-  const rows = await listAllTenants(ctx.db, { before: timeCursor(options.cursor), limit: options.limit + 1 });
+  if (!isOperator(ctx)) throw new AppError("forbidden", "Only platform operators list tenants.");
+  const { rows } = await request.database.read("platform", (db) => ({
+    rows: read(listAllTenants(db, { before: timeCursor(options.cursor), limit: options.limit + 1 })),
+  }));
   return pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
