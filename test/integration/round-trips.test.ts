@@ -711,6 +711,14 @@ describe("database round trips per request", () => {
     expect((await databaseCalls(requestId)).websocket).toBe(0);
   });
 
+  it("verifying the audit chain is one call, the caller's standing riding in it", async () => {
+    const tenant = await createTenant("rt");
+    const { response, calls } = await counted("/api/v1/audit-events/verify", { token: tenant.admin.token });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(await response.json()).toMatchObject({ first_break: null });
+    expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
   it("revoking an invitation makes two calls: the read it is decided on, then the revocation with its audit event", async () => {
     const tenant = await createTenant("rt");
     const created = await api("/api/v1/invitations", {

@@ -94,13 +94,10 @@ export interface ChainBreak {
 /**
  * Walks the tenant's chain in the database: each event's hash must match its recomputed content, link to
  * its predecessor's hash, and follow it without a gap; the head must name the last event. Returns the
- * first break, or null, and how many events were checked.
+ * first break, or null, and how many events were checked (`chainVerdict` reads it). One statement.
  */
-export async function verifyAuditChain(
-  tx: Transaction,
-  tenantId: string,
-): Promise<{ checked: number; firstBreak: ChainBreak | null }> {
-  const result = await tx.execute<{ seq: string; reason: ChainBreak["reason"] | null; total: string }>(sql`
+export function auditChainVerdict(db: Querier, tenantId: string) {
+  return db.execute(sql`
     with walked as (
       select e.seq,
              e.hash = finedge_audit_hash(e) as hash_ok,
@@ -128,10 +125,28 @@ export async function verifyAuditChain(
            coalesce((select reason from breaks), (select 'head_mismatch' from head
                       where last_seq <> max_seq or last_hash <> max_hash)) as reason,
            (select count(*) from walked) as total`);
-  const row = result.rows[0];
+}
+
+type VerdictRow = {
+  seq: string | number | null;
+  reason: ChainBreak["reason"] | null;
+  total: string | number;
+};
+
+/** How many events the verdict checked, and the first broken link, if any. */
+export function chainVerdict(raw: unknown): { checked: number; firstBreak: ChainBreak | null } {
+  const row = (raw as { rows: VerdictRow[] }).rows[0];
   const checked = Number(row?.total ?? 0);
   if (!row?.reason) return { checked, firstBreak: null };
   return { checked, firstBreak: { seq: Number(row.seq), reason: row.reason } };
+}
+
+/** The chain's verdict inside a transaction. */
+export async function verifyAuditChain(
+  tx: Transaction,
+  tenantId: string,
+): Promise<{ checked: number; firstBreak: ChainBreak | null }> {
+  return chainVerdict(await auditChainVerdict(tx, tenantId));
 }
 
 /** The current head of the chain (last sequence number and hash), if the tenant has any events. */

@@ -48,7 +48,7 @@ export const verifyAuditEvents = defineRoute({
   path: "/api/v1/audit-events/verify",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("audit:read"),
+  ...secured("audit:read", { standingInBatch: true }),
   summary: "Walk the hash chain and report the first broken link, if any.",
   responses: {
     200: {

@@ -1,8 +1,10 @@
+import { read } from "../../db/batch";
 import {
   type AuditEventRow,
+  auditChainVerdict,
   auditEventsAfter,
+  chainVerdict,
   listAuditEvents,
-  verifyAuditChain,
 } from "../../db/repositories/audit.repository";
 import { AppError } from "../../errors";
 import { pageOf, seqCursor } from "../pagination";
@@ -34,9 +36,12 @@ export async function searchAuditTrail(ctx: TenantContext, query: AuditQuery) {
   return pageOf(rows, query.limit, (row) => ({ seq: row.seq }));
 }
 
-/** Recomputes the tenant's chain and names the first broken link, if any. */
+/** Recomputes the tenant's chain and names the first broken link, if any: one statement, one call. */
 export async function verifyAuditTrail(ctx: TenantContext) {
-  return ctx.transaction((tx) => verifyAuditChain(tx, ctx.tenantId));
+  const { verdict } = await ctx.read((db) => ({
+    verdict: read(auditChainVerdict(db, ctx.tenantId), chainVerdict),
+  }));
+  return verdict;
 }
 
 /** The most events one export writes; a longer trail is exported in several calls (`next_from_seq`). */
