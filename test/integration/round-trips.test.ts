@@ -711,12 +711,24 @@ describe("database round trips per request", () => {
     expect((await databaseCalls(requestId)).websocket).toBe(0);
   });
 
-  it("verifying the audit chain is one call, the caller's standing riding in it", async () => {
+  it("verifying the audit chain is one call and exporting a short one two, the caller's standing riding in them", async () => {
     const tenant = await createTenant("rt");
     const { response, calls } = await counted("/api/v1/audit-events/verify", { token: tenant.admin.token });
     expect(response.status, await response.clone().text()).toBe(200);
     expect(await response.json()).toMatchObject({ first_break: null });
     expect(calls).toEqual({ http: 1, websocket: 0 });
+    // An export of a short trail: its events with the standing, then (the file written) its audit event.
+    const organization = await api("/api/v1/organizations", {
+      token: tenant.admin.token,
+      body: { name: "Audited" },
+    });
+    expect(organization.status, await organization.clone().text()).toBe(201);
+    const exported = await counted("/api/v1/audit-events/export", {
+      token: tenant.admin.token,
+      body: { from_seq: 1 },
+    });
+    expect(exported.response.status, await exported.response.clone().text()).toBe(201);
+    expect(exported.calls).toEqual({ http: 2, websocket: 0 });
   });
 
   it("revoking an invitation makes two calls: the read it is decided on, then the revocation with its audit event", async () => {

@@ -77,8 +77,8 @@ export function listAuditEvents(tx: Querier, filter: AuditFilter) {
 }
 
 /** Events in chain order from `afterSeq` on, for export. */
-export async function auditEventsAfter(tx: Transaction, tenantId: string, afterSeq: number, limit: number) {
-  return tx
+export function auditEventsAfter(db: Querier, tenantId: string, afterSeq: number, limit: number) {
+  return db
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.tenantId, tenantId), sql`${auditEvents.seq} > ${afterSeq}`))

@@ -74,7 +74,7 @@ export const exportAuditEvents = defineRoute({
   path: "/api/v1/audit-events/export",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("audit:export"),
+  ...secured("audit:export", { standingInBatch: true }),
   summary: "Export the trail (from a sequence number on) as NDJSON to long-term object storage.",
   request: {
     body: jsonBody(

@@ -2,13 +2,14 @@ import { read } from "../../db/batch";
 import {
   type AuditEventRow,
   auditChainVerdict,
+  auditEventStatement,
   auditEventsAfter,
   chainVerdict,
   listAuditEvents,
 } from "../../db/repositories/audit.repository";
 import { AppError } from "../../errors";
 import { pageOf, seqCursor } from "../pagination";
-import { recordAudit } from "./audit";
+import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
 
 export interface AuditQuery {
@@ -96,17 +97,17 @@ export async function exportAuditTrail(
   const lines: string[] = [];
   let first: AuditEventRow | undefined;
   let last: AuditEventRow | undefined;
-  await ctx.transaction(async (tx) => {
-    let after = fromSeq - 1;
-    while (lines.length < EXPORT_MAX_EVENTS) {
-      const rows = await auditEventsAfter(tx, ctx.tenantId, after, EXPORT_BATCH);
-      for (const row of rows) lines.push(auditLine(row));
-      first ??= rows[0];
-      last = rows.at(-1) ?? last;
-      if (rows.length < EXPORT_BATCH) break;
-      after = last?.seq ?? after;
-    }
-  });
+  // The trail only grows at its head, so pages read one after the other by sequence number are consistent
+  // without a transaction around them: one call for a trail of up to EXPORT_BATCH events.
+  let after = fromSeq - 1;
+  while (lines.length < EXPORT_MAX_EVENTS) {
+    const rows = await ctx.readOne((db) => auditEventsAfter(db, ctx.tenantId, after, EXPORT_BATCH));
+    for (const row of rows) lines.push(auditLine(row));
+    first ??= rows[0];
+    last = rows.at(-1) ?? last;
+    if (rows.length < EXPORT_BATCH) break;
+    after = last?.seq ?? after;
+  }
   if (!first || !last) throw new AppError("not_found", "No audit events at or after that sequence number.");
   const body = `${lines.join("\n")}\n`;
   const firstSeq = first.seq;
@@ -127,13 +128,13 @@ export async function exportAuditTrail(
     sha256,
     nextFromSeq: lines.length >= EXPORT_MAX_EVENTS ? last.seq + 1 : null,
   };
-  await ctx.transaction((tx) =>
-    recordAudit(tx, ctx, {
-      action: "audit.exported",
-      resourceType: "audit_export",
-      resourceId: key,
-      after: { events: result.events, firstSeq, lastSeq: result.lastSeq, sha256 },
-    }),
-  );
+  const event = eventOf(ctx, {
+    action: "audit.exported",
+    resourceType: "audit_export",
+    resourceId: key,
+    after: { events: result.events, firstSeq, lastSeq: result.lastSeq, sha256 },
+  });
+  await ctx.read((db) => ({ audit: read(auditEventStatement(db, event)) }));
+  ctx.audited += 1;
   return result;
 }
