@@ -572,8 +572,17 @@ describe("database round trips per request", () => {
       { token: user.access_token, body: { current_password: PASSWORD, new_password: changed } },
       200,
     );
-    const forgot = await api("/api/v1/auth/password/forgot", { body: { email: user.email } });
+    // The link is made after the same 202 as for an unknown address: the account's read, then the link with
+    // its e-mail and event in one call, then the delivery's mark - over HTTP.
+    const asked = tagged();
+    const forgot = await api("/api/v1/auth/password/forgot", {
+      body: { email: user.email },
+      headers: asked.headers,
+    });
     expect(forgot.status).toBe(202);
+    const linkCalls = await untilCalls(asked.requestId, 3);
+    expect(linkCalls.websocket).toBe(0);
+    expect(linkCalls.http).toHaveLength(3);
     const reset = await mailboxToken(user.email, "password_reset");
     await twoThenMail("/api/v1/auth/password/reset", { body: { token: reset, new_password: PASSWORD } }, 204);
     // The link is spent: a second use is refused on the read alone.

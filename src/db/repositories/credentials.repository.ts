@@ -3,8 +3,6 @@ import type { Database, Querier } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
 
-type TokenPurpose = (typeof oneTimeTokens.$inferInsert)["purpose"];
-
 /** Replaces a user's backup codes with new ones (peppered hashes only). */
 export async function replaceBackupCodes(db: Database, userId: string, codeHashes: string[]) {
   await db.transaction(async (tx) => {
@@ -13,14 +11,6 @@ export async function replaceBackupCodes(db: Database, userId: string, codeHashe
       await tx.insert(backupCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash })));
     }
   });
-}
-
-/** Stores a single-use token (hashed) for a purpose. */
-export async function createOneTimeToken(
-  db: Database,
-  input: { userId: string; purpose: TokenPurpose; tokenHash: string; expiresAt: Date },
-) {
-  await db.insert(oneTimeTokens).values(input);
 }
 
 /** Records a device as seen now, as a statement of the caller's batch (first seen now if new). */

@@ -1,15 +1,13 @@
 import { read } from "../../db/batch";
 import type { HttpDatabase } from "../../db/client";
-import { createOneTimeToken } from "../../db/repositories/credentials.repository";
-import { LINK_SPENT, linkHolder, linkSpend } from "../../db/repositories/links.repository";
-import { findUserByEmail } from "../../db/repositories/users.repository";
+import { LINK_SPENT, linkHolder, linkSpend, linkStatement } from "../../db/repositories/links.repository";
+import { userByEmail } from "../../db/repositories/users.repository";
 import { meetingRequirements } from "../../db/requirements";
 import { AppError } from "../../errors";
-import { sendEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedNotice } from "../email/outbox";
 import { replacePassword } from "./account";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
-import { recordSecurityEvent } from "./events";
+import { logSecurityEvent, securityEventInsert } from "./events";
 import { lockoutKey } from "./lockout";
 import { challengeSecondFactor, completeLogin, type LoginResult } from "./login";
 import { generateOpaqueToken, hashToken } from "./secrets";
@@ -22,28 +20,29 @@ export type LinkPurpose = "password_reset" | "magic_link";
  * answering (ASVS 6.3.8): the same 202, at the same moment, whether or not an account exists.
  */
 export async function sendAccountLink(ctx: AuthServices, purpose: LinkPurpose, email: string) {
-  const user = await findUserByEmail(ctx.db, email);
+  const { user } = await ctx.database.read("platform", (db) => ({ user: userByEmail(db, email) }));
   if (!user || !maySignIn(user, ctx.now())) return;
   const token = generateOpaqueToken();
   const tokenHash = await hashToken(token);
-  await createOneTimeToken(ctx.db, {
-    userId: user.id,
-    purpose,
-    tokenHash,
-    expiresAt: new Date(ctx.now().getTime() + EMAIL_TOKEN_SECONDS[purpose] * 1000),
-  });
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: purpose,
-    ...renderEmail(purpose, { appUrl: ctx.config.APP_URL, token }),
-  });
-  await recordSecurityEvent(ctx, {
-    type: purpose === "password_reset" ? "password_reset_requested" : "magic_link_requested",
+  const expiresAt = new Date(ctx.now().getTime() + EMAIL_TOKEN_SECONDS[purpose] * 1000);
+  const message = await queuedNotice(ctx, user, purpose, { appUrl: ctx.config.APP_URL, token });
+  const event = {
+    type:
+      purpose === "password_reset"
+        ? ("password_reset_requested" as const)
+        : ("magic_link_requested" as const),
     userId: user.id,
     tenantId: user.tenantId,
-  });
+    details: {},
+  };
+  // The link, its e-mail and the event in one call, then the e-mail handed to the provider.
+  await ctx.database.read("platform", (db) => ({
+    link: read(linkStatement(db, { userId: user.id, purpose, tokenHash, expiresAt })),
+    email: read(message.statement(db)),
+    event: read(securityEventInsert(db, ctx, event)),
+  }));
+  logSecurityEvent(ctx, event);
+  await message.deliver(ctx.database);
 }
 
 const invalidLink = () => new AppError("invalid_token", "The link is invalid, used or expired.");
