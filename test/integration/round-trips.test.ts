@@ -98,15 +98,25 @@ describe("database round trips per request", () => {
     expect(calls).toEqual({ http: 2, websocket: 0 });
   });
 
-  it("confirming an address change makes two calls: the account and its link, then the change with its audit and the other sessions ended", async () => {
+  it("asking for an address change, and confirming it, make two calls each: the account and its link, then the change with its audit and the other sessions ended", async () => {
     const user = await registerUser("rt-move");
     const newEmail = uniqueEmail("rt-moved");
     await stepUp(user.access_token, { password: PASSWORD });
+    // Asking is two calls (the account with the address's holder, then the link, both e-mails and the event),
+    // then each e-mail's delivery marked after the answer.
+    const request = tagged();
     const asked = await api("/api/v1/auth/change-email", {
       token: user.access_token,
       body: { email: newEmail },
+      headers: request.headers,
     });
     expect(asked.status).toBe(202);
+    const askCalls = await untilCalls(request.requestId, 4);
+    expect(askCalls.websocket).toBe(0);
+    expect(askCalls.http).toHaveLength(4);
+    expect(askCalls.http.slice(2).every((call) => call.some((sql) => sql.includes('"email_outbox"')))).toBe(
+      true,
+    );
     const token = await mailboxToken(newEmail, "change_email");
     const { response, calls } = await counted("/api/v1/auth/change-email/confirm", {
       token: user.access_token,

@@ -72,17 +72,18 @@ export function passwordReplaced(
  * Stores an address-change token with the address it confirms; an earlier unconfirmed change of the same
  * user is spent in the same statement, so only the latest link works.
  */
-export async function createEmailChangeToken(
-  db: Database,
+export function emailChangeTokenStatement(
+  db: Querier,
   input: { userId: string; tokenHash: string; newEmail: string; expiresAt: Date; now: Date },
 ) {
-  await db.execute(sql`
+  return db.execute(sql`
     with replaced as (
-      update ${oneTimeTokens} set used_at = ${input.now}
+      update ${oneTimeTokens} set used_at = ${input.now.toISOString()}::timestamptz
        where user_id = ${input.userId} and purpose = 'change_email' and used_at is null
     )
     insert into ${oneTimeTokens} (user_id, purpose, token_hash, expires_at, new_email)
-    values (${input.userId}, 'change_email', ${input.tokenHash}, ${input.expiresAt}, ${input.newEmail})`);
+    values (${input.userId}, 'change_email', ${input.tokenHash}, ${input.expiresAt.toISOString()}::timestamptz,
+            ${input.newEmail})`);
 }
 
 /** The address an unused, unexpired change link of the user's would change it to (a list of one row, or none). */

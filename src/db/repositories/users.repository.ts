@@ -6,12 +6,6 @@ import { tenants, users } from "../schema";
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 
-/** The user with this (lower-cased) e-mail, if any. */
-export async function findUserByEmail(db: Database, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
-  return row;
-}
-
 /** The user with this e-mail address, if any, as one statement of a batch. */
 export function userByEmail(db: HttpDatabase, email: string): Read<UserRow | undefined> {
   return read(userByEmailStatement(db, { email }), (rows) => rows[0]);

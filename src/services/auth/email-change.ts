@@ -2,19 +2,18 @@ import { read } from "../../db/batch";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
   confirmEmailChange,
-  createEmailChangeToken,
   emailChangeToken,
+  emailChangeTokenStatement,
 } from "../../db/repositories/credentials.repository";
 import { sessionsEndedStatement } from "../../db/repositories/sessions.repository";
-import { findUserByEmail, userById } from "../../db/repositories/users.repository";
+import { userByEmail, userById } from "../../db/repositories/users.repository";
 import { asRead } from "../../db/requirements";
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
-import { sendEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
-import { currentUser, stillActive } from "./account";
+import { queuedNotice } from "../email/outbox";
+import { stillActive } from "./account";
 import { type AuthServices, EMAIL_TOKEN_SECONDS } from "./context";
-import { accountAuditEvent, eventOrigin, logSecurityEvent, recordSecurityEvent } from "./events";
+import { accountAuditEvent, eventOrigin, logSecurityEvent, securityEventInsert } from "./events";
 import { generateOpaqueToken, hashToken } from "./secrets";
 import { type EndedSession, tellSessionsEnded } from "./sessions";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
@@ -27,42 +26,43 @@ const taken = () => new AppError("email_taken", "Another account uses this e-mai
  * A newer request replaces an unconfirmed one. Nothing changes until the link is confirmed.
  */
 export async function requestEmailChange(ctx: AuthServices, caller: StepUpCaller, newEmail: string) {
-  const user = await currentUser(ctx, caller.userId);
+  // The account and whoever holds the new address, read together.
+  const found = await ctx.database.read("platform", (db) => ({
+    user: userById(db, caller.userId),
+    holder: userByEmail(db, newEmail),
+  }));
+  const user = stillActive(ctx, found.user);
   requireStepUp(caller, ctx.now(), user);
   if (newEmail === user.email) throw new AppError("conflict", "This is already the account's address.");
   // Registration answers 409 for a taken address too; this is a signed-in, stepped-up caller.
-  if (await findUserByEmail(ctx.db, newEmail)) throw taken();
+  if (found.holder) throw taken();
   const token = generateOpaqueToken();
   const now = ctx.now();
-  await createEmailChangeToken(ctx.db, {
-    userId: user.id,
-    tokenHash: await hashToken(token),
-    newEmail,
-    expiresAt: new Date(now.getTime() + EMAIL_TOKEN_SECONDS.change_email * 1000),
-    now,
+  const link = await queuedNotice(ctx, { ...user, email: newEmail }, "change_email", {
+    appUrl: ctx.config.APP_URL,
+    token,
+    expiresInMinutes: EMAIL_TOKEN_SECONDS.change_email / 60,
   });
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: newEmail,
-    template: "change_email",
-    ...renderEmail("change_email", {
-      appUrl: ctx.config.APP_URL,
-      token,
-      expiresInMinutes: EMAIL_TOKEN_SECONDS.change_email / 60,
-    }),
-  });
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "email_change_requested",
-    ...renderEmail("email_change_requested", { at: now, newEmail }),
-  });
-  await recordSecurityEvent(ctx, {
-    type: "email_change_requested",
+  const notice = await queuedNotice(ctx, user, "email_change_requested", { at: now, newEmail });
+  const event = {
+    type: "email_change_requested" as const,
     userId: user.id,
     tenantId: user.tenantId,
+    details: {},
+  };
+  const tokenHash = await hashToken(token);
+  const expiresAt = new Date(now.getTime() + EMAIL_TOKEN_SECONDS.change_email * 1000);
+  // The link (replacing an unconfirmed one), both e-mails and the event in one call; the e-mails go after.
+  await ctx.database.read("platform", (db) => ({
+    token: read(emailChangeTokenStatement(db, { userId: user.id, tokenHash, newEmail, expiresAt, now })),
+    link: read(link.statement(db)),
+    notice: read(notice.statement(db)),
+    event: read(securityEventInsert(db, ctx, event)),
+  }));
+  logSecurityEvent(ctx, event);
+  ctx.database.afterResponse(async () => {
+    await link.deliver(ctx.database);
+    await notice.deliver(ctx.database);
   });
 }
 
