@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
-import type { Database, Querier } from "../client";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Querier } from "../client";
 import { refreshTokens, securityEvents, sessions } from "../schema";
 import { databaseJson } from "../well-formed";
 
@@ -31,23 +31,6 @@ export function sessionStatements(
     db.insert(sessions).values(session),
     db.insert(refreshTokens).values({ sessionId: session.id, tokenHash: refreshTokenHash }),
   ] as const;
-}
-
-/** Revokes every live session of a user, except `exceptSessionId` when given. Returns the revoked ones. */
-export async function revokeUserSessions(
-  db: Database,
-  userId: string,
-  reason: string,
-  now: Date,
-  exceptSessionId?: string,
-) {
-  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
-  if (exceptSessionId) conditions.push(ne(sessions.id, exceptSessionId));
-  return db
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(...conditions))
-    .returning();
 }
 
 /**

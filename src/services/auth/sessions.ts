@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { jsonResult, read } from "../../db/batch";
-import { type NewSession, revokeUserSessions } from "../../db/repositories/sessions.repository";
+import type { NewSession } from "../../db/repositories/sessions.repository";
 import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
 import {
@@ -100,26 +100,6 @@ export const firstPair = (
   user: Pick<UserRow, "id" | "tenantId" | "role">,
   session: OpeningSession,
 ) => tokenPair(ctx, user, session.row.id, session.refreshToken);
-
-/**
- * Ends every session of a user (optionally all but one). Each ended session is revoked by id - exact, so a
- * sign-in in the same second afterwards is unaffected - and "everything issued before this second" is
- * recorded as a safety net for any token whose session was not live in the database.
- */
-export async function endAllSessions(
-  ctx: AuthServices,
-  userId: string,
-  reason: string,
-  exceptSessionId?: string,
-) {
-  const revoked = await revokeUserSessions(ctx.db, userId, reason, ctx.now(), exceptSessionId);
-  const ended = revoked.map((session) => ({
-    id: session.id,
-    absolute_expires_at: session.absoluteExpiresAt,
-  }));
-  await tellSessionsEnded(ctx, userId, ended, exceptSessionId);
-  return revoked.length;
-}
 
 /** A session a write ended in its own batch (sessionsEndedStatement), as the database returned it. */
 export interface EndedSession {
