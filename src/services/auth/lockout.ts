@@ -1,9 +1,9 @@
+import { read } from "../../db/batch";
 import type { UserRow } from "../../db/repositories/users.repository";
 import { AppError } from "../../errors";
-import { sendEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedNotice } from "../email/outbox";
 import type { AuthServices } from "./context";
-import { recordSecurityEvent } from "./events";
+import { logSecurityEvent, recordSecurityEvent, securityEventInsert } from "./events";
 
 /**
  * The key of an account's lockout guard: the user id, so changing the e-mail address never resets a
@@ -54,23 +54,27 @@ export async function failAttempt(
     tenantId: user?.tenantId,
     details: { factor, path: context.path, failures: result.failures },
   });
-  if (result.justLocked) {
+  if (result.justLocked && user) {
+    // The event and the owner's e-mail in one call; the e-mail is handed to the provider after the answer.
+    const until = new Date(ctx.now().getTime() + result.retryAfterSeconds * 1000);
+    const email = await queuedNotice(ctx, user, "account_locked", { until });
+    const locked = {
+      type: "account_locked" as const,
+      userId: user.id,
+      tenantId: user.tenantId,
+      details: { path: context.path },
+    };
+    await ctx.database.read("platform", (db) => ({
+      event: read(securityEventInsert(db, ctx, locked)),
+      email: read(email.statement(db)),
+    }));
+    logSecurityEvent(ctx, locked);
+    ctx.database.afterResponse(() => email.deliver(ctx.database));
+  } else if (result.justLocked) {
     await recordSecurityEvent(ctx, {
       type: "account_locked",
-      userId: user?.id,
-      tenantId: user?.tenantId,
       details: { path: context.path },
     });
-    if (user) {
-      const until = new Date(ctx.now().getTime() + result.retryAfterSeconds * 1000);
-      await sendEmail(ctx.db, await ctx.mailer(), {
-        tenantId: user.tenantId,
-        userId: user.id,
-        to: user.email,
-        template: "account_locked",
-        ...renderEmail("account_locked", { until }),
-      });
-    }
   }
   if (result.locked) throw lockedError(result.retryAfterSeconds);
   throw new AppError(

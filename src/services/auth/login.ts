@@ -13,11 +13,10 @@ import { meetingRequirements } from "../../db/requirements";
 import { knownDevices, securityEvents } from "../../db/schema";
 import { AppError } from "../../errors";
 import { afterResponse } from "../after-response";
-import { sendEmail } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedNotice } from "../email/outbox";
 import type { AuthServices } from "./context";
 import { describeDevice } from "./devices";
-import { logSecurityEvent, recordSecurityEvent, securityEventInsert } from "./events";
+import { logSecurityEvent, securityEventInsert } from "./events";
 import { withCode } from "./factor-claims";
 import { issueMfaToken, verifyMfaToken } from "./jwt";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
@@ -88,28 +87,30 @@ export async function completeLogin(
   return { ...(await firstPair(ctx, user, session)), user };
 }
 
-/** Tells the owner of a sign-in from a device never seen before: a security event and an e-mail. */
+/**
+ * Tells the owner of a sign-in from a device never seen before (after the answer): the security event and the
+ * e-mail in one call, then the e-mail handed to the provider.
+ */
 async function alertNewDevice(ctx: AuthServices, user: UserRow) {
-  const device = describeDevice(ctx.client);
-  await recordSecurityEvent(ctx, {
-    type: "new_device",
+  const event = {
+    type: "new_device" as const,
     userId: user.id,
     tenantId: user.tenantId,
-    details: { device },
+    details: { device: describeDevice(ctx.client) },
+  };
+  const email = await queuedNotice(ctx, user, "new_device", {
+    userAgent: ctx.client.userAgent,
+    ip: ctx.client.ip,
+    country: ctx.client.country,
+    city: ctx.client.city,
+    at: ctx.now(),
   });
-  await sendEmail(ctx.db, await ctx.mailer(), {
-    tenantId: user.tenantId,
-    userId: user.id,
-    to: user.email,
-    template: "new_device",
-    ...renderEmail("new_device", {
-      userAgent: ctx.client.userAgent,
-      ip: ctx.client.ip,
-      country: ctx.client.country,
-      city: ctx.client.city,
-      at: ctx.now(),
-    }),
-  });
+  await ctx.database.read("platform", (db) => ({
+    event: read(securityEventInsert(db, ctx, event)),
+    email: read(email.statement(db)),
+  }));
+  logSecurityEvent(ctx, event);
+  await email.deliver(ctx.database);
 }
 
 /** Issues the second-factor challenge; its id is stored hashed so the token works once. */
