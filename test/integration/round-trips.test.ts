@@ -61,6 +61,18 @@ async function expectCallsThenOutbox(requestId: string, before: number) {
   expect(calls).toHaveLength(before + 2);
 }
 
+/** A request that makes two calls before its answer, then the notice e-mail's delivery marked: three in all. */
+async function twoThenMail(path: string, init: NonNullable<Parameters<typeof api>[1]>, status: number) {
+  const { requestId, headers } = tagged();
+  const response = await api(path, { ...init, headers: { ...init.headers, ...headers } });
+  expect(response.status, await response.clone().text()).toBe(status);
+  const calls = await untilCalls(requestId, 3);
+  expect(calls.websocket).toBe(0);
+  expect(calls.http).toHaveLength(3);
+  expect(calls.http[2]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
+  return response;
+}
+
 describe("database round trips per request", () => {
   it("counts a request's WebSocket connections, so the zeros below are real", async () => {
     const requestId = `rt-${crypto.randomUUID()}`;
@@ -502,29 +514,18 @@ describe("database round trips per request", () => {
       expect(calls).toEqual({ http: 2, websocket: 0 });
       return response;
     };
-    /** A change whose notice e-mail goes out after the answer: two calls, then the delivery's mark. */
-    const twoThenMail = async (path: string, init: Parameters<typeof api>[1], status: number) => {
-      const { requestId, headers } = tagged();
-      const response = await api(path, { ...init, token, headers });
-      expect(response.status, await response.clone().text()).toBe(status);
-      const calls = await untilCalls(requestId, 3);
-      expect(calls.websocket).toBe(0);
-      expect(calls.http).toHaveLength(3);
-      expect(calls.http[2]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
-      return response;
-    };
     await twoCalls("/api/v1/auth/step-up", { body: { password: PASSWORD } }, 200);
     const enable = await twoCalls("/api/v1/auth/2fa/enable", { method: "POST" }, 200);
     const { secret } = await enable.json<{ secret: string }>();
     const code = generateTotp({ secret, now: Date.now() });
-    const verify = await twoThenMail("/api/v1/auth/2fa/verify", { body: { code } }, 200);
+    const verify = await twoThenMail("/api/v1/auth/2fa/verify", { token, body: { code } }, 200);
     const { backup_codes } = await verify.json<{ backup_codes: string[] }>();
     // The step the code used is claimed: the same code again is refused.
     const replayed = await api("/api/v1/auth/step-up", { token, body: { code } });
     expect(replayed.status).toBeGreaterThanOrEqual(400);
     await twoCalls("/api/v1/auth/step-up", { body: { code: backup_codes[0] } }, 200);
     await twoCalls("/api/v1/auth/2fa/backup-codes", { method: "POST" }, 200);
-    await twoThenMail("/api/v1/auth/2fa/disable", { body: {} }, 204);
+    await twoThenMail("/api/v1/auth/2fa/disable", { token, body: {} }, 204);
   });
 
   it("a sign-in with a second factor makes two calls at each step, and a challenge answers once", async () => {
@@ -564,16 +565,6 @@ describe("database round trips per request", () => {
   });
 
   it("a password change or reset makes two calls before the answer and the notice's mark after; a link signs in or verifies in two or one", async () => {
-    /** Two calls before the answer, then the notice e-mail's delivery marked: three in all. */
-    const twoThenMail = async (path: string, init: Parameters<typeof api>[1], status: number) => {
-      const { requestId, headers } = tagged();
-      const response = await api(path, { ...init, headers });
-      expect(response.status, await response.clone().text()).toBe(status);
-      const calls = await untilCalls(requestId, 3);
-      expect(calls.websocket).toBe(0);
-      expect(calls.http).toHaveLength(3);
-      expect(calls.http[2]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
-    };
     const user = await registerUser("rt");
     await stepUp(user.access_token, { password: PASSWORD });
     const changed = `${PASSWORD}-changed`;

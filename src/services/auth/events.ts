@@ -73,6 +73,13 @@ export const eventOrigin = (client: Pick<AuthServices["client"], "ip" | "userAge
   userAgent: client.userAgent?.slice(0, 512) ?? null,
 });
 
+/** A security event of the account's own, for a batch (`securityEventInsert`) and its log line after. */
+export const accountEvent = (
+  user: { id: string; tenantId: string },
+  type: SecurityEventType,
+  details: Record<string, unknown> = {},
+) => ({ type, userId: user.id, tenantId: user.tenantId, details });
+
 /** A security event as a statement of the caller's own batch, from the request's client; log it once committed. */
 export function securityEventInsert(
   db: Querier,

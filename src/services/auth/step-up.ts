@@ -1,10 +1,9 @@
 import { read } from "../../db/batch";
-import type { UserRow } from "../../db/repositories/users.repository";
 import type { StepUpFactor } from "../../durable-objects/session-authority";
 import { AppError } from "../../errors";
 import { currentUser } from "./account";
 import type { AuthServices } from "./context";
-import { logSecurityEvent, recordSecurityEvent, type SecurityEventType, securityEventInsert } from "./events";
+import { accountEvent, logSecurityEvent, recordSecurityEvent, securityEventInsert } from "./events";
 import { factorOf, withCode } from "./factor-claims";
 import { failAttempt, lockoutKey, refuseIfLocked } from "./lockout";
 import { hashingOf, verifyPassword } from "./passwords";
@@ -14,13 +13,6 @@ import { STEP_UP_SECONDS } from "./step-up-rule";
 export type StepUpInput = { password: string } | { code: string };
 
 const PATH = "step-up";
-
-const eventOf = (user: UserRow, type: SecurityEventType, details: Record<string, unknown>) => ({
-  type,
-  userId: user.id,
-  tenantId: user.tenantId,
-  details,
-});
 
 const wrongFactor = (pointer: string, message: string) =>
   new AppError("validation_failed", message, {
@@ -53,8 +45,8 @@ export async function stepUp(
     factor = factorOf(input.code);
     // The code is claimed in one batch with its events; the session authority keeps the proof after it.
     const events = [
-      ...(factor === "backup_code" ? [eventOf(user, "backup_code_used", { path: PATH })] : []),
-      eventOf(user, "step_up", { factor, sessionId: caller.sessionId }),
+      ...(factor === "backup_code" ? [accountEvent(user, "backup_code_used", { path: PATH })] : []),
+      accountEvent(user, "step_up", { factor, sessionId: caller.sessionId }),
     ];
     await withCode(ctx, user, { code: input.code, accepts: "either", path: PATH }, (claim) =>
       ctx.database.read("platform", (db) => ({

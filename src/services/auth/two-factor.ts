@@ -13,7 +13,7 @@ import { AppError } from "../../errors";
 import { queuedNotice } from "../email/outbox";
 import { currentUser } from "./account";
 import type { AuthServices } from "./context";
-import { logSecurityEvent, type SecurityEventType, securityEventInsert } from "./events";
+import { accountEvent, logSecurityEvent, securityEventInsert } from "./events";
 import { withCode } from "./factor-claims";
 import { generateBackupCodes } from "./secrets";
 import { requireStepUp, type StepUpCaller } from "./step-up-rule";
@@ -35,14 +35,6 @@ async function newBackupCodes(ctx: AuthServices, userId: string) {
 /** The e-mail telling the owner 2FA went on or off, queued in the change's batch and sent after the answer. */
 const notice = (ctx: AuthServices, user: UserRow, template: "mfa_enabled" | "mfa_disabled") =>
   queuedNotice(ctx, user, template, { at: ctx.now() });
-
-/** The security event of a change, for its batch; logged once the batch has committed. */
-const eventOf = (user: UserRow, type: SecurityEventType) => ({
-  type,
-  userId: user.id,
-  tenantId: user.tenantId,
-  details: {},
-});
 
 /** Aborts the batch unless the user's 2FA is still on. */
 const stillOn = (db: HttpDatabase, userId: string) =>
@@ -69,7 +61,7 @@ export async function beginTotpEnrolment(ctx: AuthServices, caller: StepUpCaller
   requireStepUp(caller, ctx.now(), user);
   const secret = generateTotpSecret();
   const sealed = await sealTotpSecret(await ctx.secretsAtRest(), user.id, secret);
-  const event = eventOf(user, "mfa_enrolment_started");
+  const event = accountEvent(user, "mfa_enrolment_started");
   await ctx.database.read("platform", (db) => ({
     secret: read(pendingTotpSecret(db, user.id, sealed)),
     event: read(securityEventInsert(db, ctx, event)),
@@ -92,7 +84,7 @@ export async function confirmTotpEnrolment(ctx: AuthServices, caller: StepUpCall
   requireStepUp(caller, ctx.now(), user);
   const { codes, hashes } = await newBackupCodes(ctx, user.id);
   const email = await notice(ctx, user, "mfa_enabled");
-  const event = eventOf(user, "mfa_enabled");
+  const event = accountEvent(user, "mfa_enabled");
   const now = ctx.now();
   // The code is claimed, 2FA turned on (with the secret just proven), the codes stored, the event and the
   // notice written: one batch. Enabled or enrolled again meanwhile, it is refused whole.
@@ -126,7 +118,7 @@ export async function disableTotp(ctx: AuthServices, caller: StepUpCaller, code:
   if (!user.totpEnabledAt) throw isOff();
   requireStepUp(caller, ctx.now(), user);
   const email = await notice(ctx, user, "mfa_disabled");
-  const event = eventOf(user, "mfa_disabled");
+  const event = accountEvent(user, "mfa_disabled");
   await withCode(ctx, user, { code, accepts: "either", path: "2fa/disable" }, (claim) =>
     meetingRequirements({ two_factor_off: isOff }, () =>
       ctx.database.read("platform", (db) => ({
@@ -155,7 +147,7 @@ export async function regenerateBackupCodes(
   if (!user.totpEnabledAt) throw isOff();
   requireStepUp(caller, ctx.now(), user);
   const { codes, hashes } = await newBackupCodes(ctx, user.id);
-  const event = eventOf(user, "backup_codes_regenerated");
+  const event = accountEvent(user, "backup_codes_regenerated");
   await withCode(ctx, user, { code, accepts: "totp", path: "2fa/backup-codes" }, (claim) =>
     meetingRequirements({ two_factor_off: isOff }, () =>
       ctx.database.read("platform", (db) => ({
