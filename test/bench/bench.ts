@@ -42,7 +42,10 @@
  * - bulk (test/bench/bulk-job.ts): BENCH_BULK_RUNS (default 3) bulk jobs of BENCH_BULK_ROWS (default 100,000)
  *   loan applications as CSV, one after another through a fresh API stack and its local queue, from upload to
  *   completion: the first on a fresh Worker (compiling the inference runtime and loading the model on the way),
- *   the others on the same, warm, Worker.
+ *   the others on the same, warm, Worker; then their floor (test/bench/bulk-inference.ts): the same job's
+ *   inference alone - its applications and their substituted copies, in runs of one chunk's rows - in the
+ *   inference Worker, and each job's "to_inference", its completion over that floor (a ratio from one run, which
+ *   the machine's speed does not move as it moves the seconds).
  * - oracle (test/bench/oracle.ts): forgot-password for a known and an unknown address, 50 requests each one
  *   at a time, their medians and the difference (the two must not be told apart), on a fresh API stack.
  * BENCH_PARTS (default "startup,http,inference,bulk,oracle") picks the parts, e.g. `BENCH_PARTS=oracle npm run bench`;
@@ -59,6 +62,7 @@ import { freePort } from "../../tools/ports";
 import { type LocalStack, startLocalStack } from "../../tools/stack";
 import { startWranglerDev } from "../../tools/wrangler";
 import { startUpstashRestServer } from "../support/upstash-rest";
+import { type BulkInference, measureBulkInference } from "./bulk-inference";
 import { type BulkReport, measureBulkJob } from "./bulk-job";
 import { type InferenceRow, measureInference } from "./inference";
 import { measureOracle, type OracleReport } from "./oracle";
@@ -261,6 +265,7 @@ const rows: Row[] = [];
 let inference: InferenceRow[] | undefined;
 let bulk: Array<{ worker: string } & BulkReport> | undefined;
 let bulkStack: LocalStack | undefined;
+let bulkFloor: BulkInference | undefined;
 let oracle: OracleReport | undefined;
 let oracleStack: LocalStack | undefined;
 /**
@@ -345,6 +350,8 @@ try {
       bulk.push({ worker: run === 0 ? "fresh" : "warm", ...report });
     }
     await bulkStack.stop(); // idempotent: the oracle part runs alone
+    // The floor, on the quiet machine the jobs left: their inference alone, in runs of one chunk's rows.
+    bulkFloor = await measureBulkInference(bulkRows, Math.ceil(bulkRows / (bulk[0]?.chunks ?? 1)));
   }
   if (parts.has("oracle")) {
     oracleStack = await stack({ RATE_LIMIT_BACKEND: "durable_object" });
@@ -397,7 +404,19 @@ if (bulk) {
     `\nBulk jobs: ${bulkRows} rows of CSV (${bulk[0]?.bytes} bytes) through the API and the local queue, ` +
       "one after another (the first on a fresh Worker)",
   );
-  console.table(bulk);
+  const floor = bulkFloor?.inference_s;
+  console.table(
+    bulk.map((job) => ({
+      ...job,
+      to_inference: floor ? Math.round((job.completion_s / floor) * 100) / 100 : null,
+    })),
+  );
+  if (bulkFloor) {
+    console.log(
+      `Their inference alone (the floor): ${bulkFloor.model_rows} model rows (each application and its ` +
+        `substituted copies) in ${bulkFloor.inference_s} s; to_inference = completion_s / that`,
+    );
+  }
 }
 if (oracle) {
   console.log(
@@ -419,6 +438,7 @@ const report = {
   rows,
   ...(inference ? { inference } : {}),
   ...(bulk ? { bulk } : {}),
+  ...(bulkFloor ? { bulk_inference: bulkFloor } : {}),
   ...(oracle ? { oracle } : {}),
 };
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

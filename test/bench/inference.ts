@@ -43,7 +43,7 @@ function inputRows(manifest: Manifest): number[][] {
   });
 }
 
-async function send(url: string, init: RequestInit = {}) {
+export async function send(url: string, init: RequestInit = {}) {
   const started = performance.now();
   const response = await fetch(url, init);
   const body = await response.text();
@@ -53,7 +53,7 @@ async function send(url: string, init: RequestInit = {}) {
 }
 
 /** Times one workerd request that scores `rows` rows in runs of `batch`; answers its checksum too. */
-async function workerdRequest(base: string, name: string, rows: number, batch: number) {
+export async function workerdRequest(base: string, name: string, rows: number, batch: number) {
   const { ms, body } = await send(`${base}/models/${name}/run?rows=${rows}&batch=${batch}`, {
     method: "POST",
   });
@@ -153,15 +153,19 @@ async function measureModel(base: string, artefact: ModelArtefact): Promise<Infe
   return measured;
 }
 
-/** Starts the inference Worker, measures every model at every batch size, and stops it. */
-export async function measureInference(): Promise<InferenceRow[]> {
-  const artefacts = (await readModelArtefacts()).filter((a) => MODELS.includes(a.name));
-  const worker = await startWranglerDev({
+/** The inference Worker (test/bench/inference/), started quietly on a free port. */
+export const startInferenceWorker = async () =>
+  startWranglerDev({
     port: await freePort(),
     config: "test/bench/inference/wrangler.toml",
     logLevel: "error",
     stdio: "ignore",
   });
+
+/** Starts the inference Worker, measures every model at every batch size, and stops it. */
+export async function measureInference(): Promise<InferenceRow[]> {
+  const artefacts = (await readModelArtefacts()).filter((a) => MODELS.includes(a.name));
+  const worker = await startInferenceWorker();
   try {
     const rows: InferenceRow[] = [];
     for (const artefact of artefacts) rows.push(...(await measureModel(worker.url, artefact)));
