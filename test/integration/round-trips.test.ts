@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { chunkRequestId } from "../../src/queues/messages";
+import { hashingOf, hashPassword, verifyPassword } from "../../src/services/auth/passwords";
 import { generateTotp } from "../../src/services/auth/totp";
 import { openDatabase } from "../../src/services/context";
 import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
@@ -452,6 +453,28 @@ describe("database round trips per request", () => {
     expect(calls).toEqual({ http: 2, websocket: 0 });
     const { access_token } = await response.json<{ access_token: string }>();
     expect((await api("/api/v1/auth/me", { token: access_token })).status).toBe(200);
+  });
+
+  it("a sign-in whose hash has older parameters replaces it in the session's batch: still two calls, no WebSocket", async () => {
+    const registered = await registerUser("rt");
+    const params = hashingOf(loadConfig(bindings));
+    const older = await hashPassword(registered.password, { ...params, ln: params.ln + 1 });
+    await query(sql`update users set password_hash = ${older} where email = ${registered.email}`);
+    const signIn = () =>
+      counted("/api/v1/auth/login", { body: { email: registered.email, password: registered.password } });
+    const { response, calls } = await signIn();
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(calls.websocket).toBe(0);
+    expect(calls.http).toBe(2);
+    const [row] = await query<{ password_hash: string }>(
+      sql`select password_hash from users where email = ${registered.email}`,
+    );
+    expect(row?.password_hash).not.toBe(older);
+    expect(await verifyPassword(registered.password, row?.password_hash ?? null, params)).toEqual({
+      valid: true,
+      needsRehash: false,
+    });
+    expect((await signIn()).response.status).toBe(200);
   });
 
   it("a refresh rotates in one call; a reused token is refused in one call, and revoked at the edge", async () => {

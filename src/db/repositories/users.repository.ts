@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { type Read, read, reusable } from "../batch";
 import type { Database, HttpDatabase, Querier } from "../client";
 import { tenants, users } from "../schema";
@@ -55,12 +55,21 @@ export function updateProfile(db: Querier, id: string, fields: { displayName?: s
   return db.update(users).set(fields).where(eq(users.id, id)).returning();
 }
 
-/** Replaces the password hash (a change, a reset, or a rehash with new parameters). */
-export async function setPasswordHash(db: Database, id: string, passwordHash: string, changed: boolean) {
-  await db
+/**
+ * A rehash with new parameters, as a statement of the sign-in's batch: the hash read is replaced only while
+ * it is still the account's (a password changed meanwhile is left alone).
+ */
+export function passwordRehash(
+  db: Querier,
+  user: Pick<UserRow, "id" | "passwordHash">,
+  passwordHash: string,
+) {
+  const read =
+    user.passwordHash === null ? isNull(users.passwordHash) : eq(users.passwordHash, user.passwordHash);
+  return db
     .update(users)
-    .set(changed ? { passwordHash, passwordChangedAt: new Date() } : { passwordHash })
-    .where(eq(users.id, id));
+    .set({ passwordHash })
+    .where(and(eq(users.id, user.id), read));
 }
 
 /** An account that lost its address for never verifying it (see `releaseUnverifiedAddress`). */

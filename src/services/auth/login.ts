@@ -8,7 +8,7 @@ import {
   openChallenge,
 } from "../../db/repositories/second-factor.repository";
 import { sessionStatements } from "../../db/repositories/sessions.repository";
-import { setPasswordHash, type UserRow, userByEmail, userById } from "../../db/repositories/users.repository";
+import { passwordRehash, type UserRow, userByEmail, userById } from "../../db/repositories/users.repository";
 import { meetingRequirements } from "../../db/requirements";
 import { knownDevices, securityEvents } from "../../db/schema";
 import { AppError } from "../../errors";
@@ -153,9 +153,14 @@ export async function login(ctx: AuthServices, email: string, password: string):
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null, hashing);
   if (!user || !valid || !maySignIn(user, ctx.now()))
     return failAttempt(ctx, email, user, "password", { path: "login" });
-  if (needsRehash) await setPasswordHash(ctx.db, user.id, await hashPassword(password, hashing), false);
-  if (user.totpEnabledAt) return challengeSecondFactor(ctx, user);
-  return completeLogin(ctx, user, "password");
+  // A hash made with older parameters is replaced in the sign-in's own batch - unless the password changed
+  // since it was read, which wins.
+  const rehashed = needsRehash ? await hashPassword(password, hashing) : null;
+  const rehash = rehashed
+    ? (db: HttpDatabase) => ({ rehash: read(passwordRehash(db, user, rehashed)) })
+    : undefined;
+  if (user.totpEnabledAt) return challengeSecondFactor(ctx, user, rehash);
+  return completeLogin(ctx, user, "password", rehash);
 }
 
 /**
