@@ -72,7 +72,7 @@ export function passwordRehash(
     .where(and(eq(users.id, user.id), read));
 }
 
-/** An account that lost its address for never verifying it (see `releaseUnverifiedAddress`). */
+/** An account that lost its address for never verifying it (see `addressRelease`). */
 export interface ReleasedAccount {
   id: string;
   tenantId: string;
@@ -84,15 +84,15 @@ export interface ReleasedAccount {
 
 /**
  * Frees `email` from an account that never verified it and was created at or before `createdBefore`, in one
- * statement (so the common case - nothing to free - costs one round trip, and the rest commits or fails
+ * statement of a batch (so the common case - nothing to free - costs one round trip, and the rest commits or fails
  * together). Nothing is deleted: security and audit events point at the account and are append-only. The
  * account keeps its id and becomes a tombstone - status `expired`, address `expired-<id>@expired.invalid`,
  * no password, name or second factor - its sessions and unused e-mailed tokens are revoked, its tenant is
  * suspended if no other active user is left in it, and the tenant's audit trail and the security events
  * record the release.
  */
-export async function releaseUnverifiedAddress(
-  db: Database,
+export function addressRelease(
+  db: HttpDatabase,
   input: {
     email: string;
     createdBefore: Date;
@@ -102,9 +102,9 @@ export async function releaseUnverifiedAddress(
     ip: string | null;
     userAgent: string | null;
   },
-): Promise<ReleasedAccount | undefined> {
+): Read<ReleasedAccount | undefined> {
   const now = input.now.toISOString();
-  const result = await db.execute<ReleasedAccount & Record<string, unknown>>(sql`
+  const statement = db.execute<ReleasedAccount & Record<string, unknown>>(sql`
     with held as (
       select id, status from users
        where email = ${input.email} and email_verified_at is null
@@ -155,13 +155,15 @@ export async function releaseUnverifiedAddress(
     select r.id, r.tenant_id as "tenantId", (select count(*) from ended)::int as sessions,
            exists (select 1 from orphaned) as "tenantSuspended"
       from released r`);
-  const row = result.rows[0];
-  return (
-    row && {
-      id: row.id,
-      tenantId: row.tenantId,
-      sessions: row.sessions,
-      tenantSuspended: row.tenantSuspended,
-    }
-  );
+  return read(statement, (result) => {
+    const row = result.rows[0];
+    return (
+      row && {
+        id: row.id,
+        tenantId: row.tenantId,
+        sessions: row.sessions,
+        tenantSuspended: row.tenantSuspended,
+      }
+    );
+  });
 }

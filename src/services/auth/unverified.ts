@@ -1,4 +1,4 @@
-import { releaseUnverifiedAddress, type UserRow } from "../../db/repositories/users.repository";
+import { addressRelease, type UserRow } from "../../db/repositories/users.repository";
 import { log } from "../../logger";
 import type { AuthServices } from "./context";
 
@@ -22,7 +22,7 @@ export const maySignIn = (user: Pick<UserRow, "status" | "emailVerifiedAt" | "cr
 export type AddressClaim = "registration" | "invitation_created" | "invitation_accepted";
 
 /**
- * Releases `email` if it is held only by an expired unverified account (see `releaseUnverifiedAddress`:
+ * Releases `email` if it is held only by an expired unverified account (see `addressRelease`:
  * the account becomes a tombstone, and the release is in its tenant's audit trail and security events),
  * and ends that account's tokens at once. True when an account was released. A verified or still-young
  * account is left alone: the caller's own conflict rules then apply.
@@ -33,15 +33,17 @@ export async function releaseExpiredHolder(
   claimedBy: AddressClaim,
 ): Promise<boolean> {
   const now = ctx.now();
-  const released = await releaseUnverifiedAddress(ctx.db, {
-    email,
-    createdBefore: new Date(now.getTime() - UNVERIFIED_ACCOUNT_SECONDS * 1000),
-    now,
-    claimedBy,
-    requestId: ctx.requestId,
-    ip: ctx.client.ip,
-    userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
-  });
+  const { released } = await ctx.database.read("platform", (db) => ({
+    released: addressRelease(db, {
+      email,
+      createdBefore: new Date(now.getTime() - UNVERIFIED_ACCOUNT_SECONDS * 1000),
+      now,
+      claimedBy,
+      requestId: ctx.requestId,
+      ip: ctx.client.ip,
+      userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
+    }),
+  }));
   if (!released) return false;
   // Its sessions are revoked in the database; the authority refuses their access tokens from now on too.
   await ctx.sessionAuthority(released.id).revokeAll(Math.floor(now.getTime() / 1000));
