@@ -711,6 +711,28 @@ describe("database round trips per request", () => {
     expect(audited?.replaced).toBe(1);
   });
 
+  it("an operator's invitation into another tenant makes two round trips too: the standing beside that tenant's reads, then the write", async () => {
+    const home = await createTenant("rt");
+    const user = await addUser(home, "tenant_admin");
+    await query(sql`update users set role = 'super_admin' where id = ${user.id}`);
+    const token = await tokenFor({ ...user, role: "super_admin" }, home.id);
+    const other = await createTenant("rt-other");
+    const { requestId, headers } = tagged();
+    const response = await api("/api/v1/invitations", {
+      token,
+      headers,
+      body: { email: uniqueEmail("rt-founder"), role: "tenant_admin", tenant_id: other.id },
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect((await response.json<{ tenant_id: string }>()).tenant_id).toBe(other.id);
+    // The standing, the tenant's reads and the look for an expired holder at once; the write; the e-mail's mark.
+    const calls = await untilCalls(requestId, 5);
+    expect(calls.websocket).toBe(0);
+    expect(calls.http).toHaveLength(5);
+    expect(calls.http[3]?.some((statement) => statement.includes('insert into "invitations"'))).toBe(true);
+    expect(calls.http[4]?.some((statement) => statement.includes('"email_outbox"'))).toBe(true);
+  });
+
   it("an operator creates, reads, lists and changes tenants in two calls each: the standing, then one batch", async () => {
     const home = await createTenant("rt");
     const user = await addUser(home, "tenant_admin");

@@ -30,21 +30,6 @@ export function auditEventStatement(db: Querier, event: NewAuditEvent) {
   return db.insert(auditEvents).values({ ...event, seq: 0, prevHash: "", hash: "" });
 }
 
-/**
- * Appends several events in one statement; the chain trigger runs once per row, in order, so they chain
- * exactly as if appended one by one.
- */
-export async function appendAuditEvents(
-  tx: Transaction | Database,
-  events: NewAuditEvent[],
-): Promise<AuditEventRow[]> {
-  if (events.length === 0) return [];
-  return tx
-    .insert(auditEvents)
-    .values(events.map((event) => ({ ...event, seq: 0, prevHash: "", hash: "" })))
-    .returning();
-}
-
 export interface AuditFilter {
   tenantId: string;
   actorId?: string | undefined;

@@ -1,8 +1,7 @@
 import { and, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { requirement } from "../requirements";
 import { invitations, memberships, type OrgRole, type Role, tenants, users } from "../schema";
-import { openInvitationsRevoked } from "./invitation-sending.repository";
 import { keyset, type TimePosition } from "./keyset";
 
 const page = keyset(invitations.createdAt, invitations.id);
@@ -125,38 +124,6 @@ export function withdrawInvitationStatement(
        where ${and(eq(invitations.tenantId, tenantId), eq(invitations.id, id), pendingAt(now))}
       returning id)
     select finedge_append_audit(${tenantId}::uuid, ${event}::jsonb) from withdrawn`);
-}
-
-export async function insertInvitation(
-  tx: Transaction,
-  values: typeof invitations.$inferInsert,
-): Promise<InvitationRow> {
-  const [row] = await tx.insert(invitations).values(values).returning();
-  if (!row) throw new Error("invitation insert returned nothing");
-  return row;
-}
-
-/**
- * Waits for any other transaction inviting the same address to the same place, until it ends: invitations
- * to one place are made one after the other, so each replaces the one before (the unique open-invitation
- * index is the backstop).
- */
-export async function lockInvitationPlace(
-  tx: Transaction,
-  target: { tenantId: string; email: string; organizationId: string | null },
-): Promise<void> {
-  const key = `invitation:${target.tenantId}:${target.email}:${target.organizationId ?? ""}`;
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
-}
-
-/** Revokes the still-open invitations of an address to the same place (the tenant, or one organization). */
-export async function revokeOpenInvitations(
-  tx: Transaction,
-  target: { tenantId: string; email: string; organizationId: string | null },
-  now: Date,
-): Promise<number> {
-  const rows = await openInvitationsRevoked(tx, target, now).returning({ id: invitations.id });
-  return rows.length;
 }
 
 export interface InvitationFilter {

@@ -1,5 +1,5 @@
 import { and, eq, gt, ilike, inArray, isNull, or, type SQLWrapper, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import type { Querier } from "../client";
 import { requirement } from "../requirements";
 import { apiKeys, organizations, portfolios } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
@@ -7,16 +7,6 @@ import { keyset, type TimePosition } from "./keyset";
 export type OrganizationRow = typeof organizations.$inferSelect;
 
 const page = keyset(organizations.createdAt, organizations.id);
-
-/** The tenant's organization with this id, if any. */
-export async function findOrganization(
-  tx: Transaction,
-  tenantId: string,
-  id: string,
-): Promise<OrganizationRow | undefined> {
-  const [row] = await organizationById(tx, tenantId, id);
-  return row;
-}
 
 /** The organization with this id (a list of one row, or none). */
 export function organizationById(db: Querier, tenantId: string, id: string) {

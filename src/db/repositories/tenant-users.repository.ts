@@ -100,16 +100,6 @@ export const tenantUserByEmail = (db: Querier, tenantId: string, email: string) 
     .where(and(eq(users.tenantId, tenantId), eq(users.email, email)))
     .limit(1);
 
-/** The tenant's user with this (lower-cased) e-mail, if any. */
-export async function findTenantUserByEmail(
-  tx: Transaction,
-  tenantId: string,
-  email: string,
-): Promise<TenantUser | undefined> {
-  const [row] = await tenantUserByEmail(tx, tenantId, email);
-  return row;
-}
-
 const activeAdmins = (tenantId: string) =>
   and(eq(users.tenantId, tenantId), eq(users.role, "tenant_admin"), eq(users.status, "active"));
 

@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { type Read, read, reusable } from "../batch";
-import type { Database, HttpDatabase, Querier } from "../client";
-import { tenants, users } from "../schema";
+import type { HttpDatabase, Querier } from "../client";
+import { type tenants, users } from "../schema";
 
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
@@ -43,12 +43,6 @@ export function profileById(db: HttpDatabase, id: string): Read<UserProfile | un
 const profileStatement = reusable((db, { id }: { id: string }) =>
   db.select(profileColumns).from(users).where(eq(users.id, id)).limit(1),
 );
-
-/** The tenant with this id, if any. */
-export async function findTenantById(db: Database, id: string): Promise<TenantRow | undefined> {
-  const [row] = await db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
-  return row;
-}
 
 /** Updates profile fields a user may change themselves. */
 export function updateProfile(db: Querier, id: string, fields: { displayName?: string | null }) {

@@ -1,5 +1,4 @@
 import type { InvitationRow, InvitationStatus } from "../../db/repositories/invitations.repository";
-import { findTenantById } from "../../db/repositories/users.repository";
 import type { OrgRole } from "../../db/schema";
 import { AppError } from "../../errors";
 import type { TenantContext } from "./context";
@@ -27,15 +26,6 @@ export const managedOrganizations = (ctx: TenantContext) =>
   ctx.access.organizationsHolding("invitations:manage");
 
 /** The tenant the invitation is for: the caller's, or - for platform operators - another that exists. */
-export async function targetOf(ctx: TenantContext, tenantId: string | null) {
-  if (tenantId && tenantId !== ctx.tenantId && ctx.access.role !== "super_admin")
-    throw new AppError("forbidden", "Only a super admin may invite into another tenant.");
-  const target = tenantId ? ctx.inTenant(tenantId) : ctx;
-  const tenant = await findTenantById(ctx.db, target.tenantId);
-  if (!tenant) throw new AppError("not_found", "No such tenant.");
-  return { target, tenant };
-}
-
 /**
  * Who may invite with which role where: an org admin invites only into organizations it administers. The
  * same rules, as data, judge the invitation again when it is accepted (services/tenancy/authority).

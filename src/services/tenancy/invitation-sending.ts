@@ -6,9 +6,12 @@
  * address and lost its claim to it; then one batch locks the place (invitations to one place are made one
  * after the other), revokes its open invitations, inserts the new one (its id chosen here), audits it with the
  * number it replaced and queues the e-mail, handed to the provider after the answer. Releasing such an
- * expired account first costs round trips of its own, once.
+ * expired account first costs round trips of its own, once. A platform operator's invitation into another
+ * tenant takes the same two: its standing (in its own tenant) is read beside that tenant's reads and judged
+ * before the write, which runs in that tenant's scope.
  */
 import { read } from "../../db/batch";
+import type { HttpDatabase } from "../../db/client";
 import {
   expiredHolder,
   invitationAudit,
@@ -28,7 +31,7 @@ import { renderEmail } from "../email/templates";
 import { eventOf } from "./audit";
 import type { TenantContext } from "./context";
 import { assertMayInvite, type NewInvitation } from "./invitation-rules";
-import { INVITATION_SECONDS, inviteIntoAnotherTenant } from "./invitations";
+import { INVITATION_SECONDS } from "./invitations";
 
 /** What sending an invitation is decided on. */
 interface Decision {
@@ -40,23 +43,30 @@ interface Decision {
 }
 
 export async function createInvitation(ctx: TenantContext, request: AuthServices, input: NewInvitation) {
-  if (input.tenantId && input.tenantId !== ctx.tenantId) return inviteIntoAnotherTenant(ctx, request, input);
-  const place = { tenantId: ctx.tenantId, email: input.email, organizationId: input.organizationId };
+  // A platform operator may invite into another tenant: its right there is its platform role, read with
+  // the standing in its own tenant beside that tenant's reads.
+  const elsewhere = input.tenantId !== null && input.tenantId !== ctx.tenantId;
+  const tenantId = input.tenantId ?? ctx.tenantId;
+  const target = elsewhere ? ctx.inTenant(tenantId) : ctx;
+  const place = { tenantId, email: input.email, organizationId: input.organizationId };
   const token = generateOpaqueToken();
   const tokenHash = await hashToken(token);
   const now = ctx.now();
   const createdBefore = new Date(now.getTime() - UNVERIFIED_ACCOUNT_SECONDS * 1000);
+  const decisionReads = (db: HttpDatabase) => ({
+    tenant: read(tenantRow(db, tenantId), (rows) => rows[0]),
+    existing: read(tenantUserByEmail(db, tenantId, input.email), (rows) => rows[0]),
+    ...(input.organizationId
+      ? { organization: read(organizationById(db, tenantId, input.organizationId), (rows) => rows[0]) }
+      : {}),
+  });
   const readAll = async () => {
     const [found, held] = await Promise.all([
-      ctx.read((db) => ({
-        tenant: read(tenantRow(db, ctx.tenantId), (rows) => rows[0]),
-        existing: read(tenantUserByEmail(db, ctx.tenantId, input.email), (rows) => rows[0]),
-        ...(input.organizationId
-          ? {
-              organization: read(organizationById(db, ctx.tenantId, input.organizationId), (rows) => rows[0]),
-            }
-          : {}),
-      })),
+      elsewhere
+        ? Promise.all([ctx.checkStanding(), request.database.read({ tenantId }, decisionReads)]).then(
+            ([, reads]) => reads,
+          )
+        : ctx.read(decisionReads),
       request.database.read("platform", (db) => ({
         holder: read(expiredHolder(db, input.email, createdBefore), (rows) => rows[0]),
       })),
@@ -65,7 +75,9 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
   };
   let found = await readAll();
   // The caller's standing came with the read: judged before anything is changed.
-  assertMayInvite(ctx, input);
+  if (elsewhere && ctx.access.role !== "super_admin")
+    throw new AppError("forbidden", "Only a super admin may invite into another tenant.");
+  assertMayInvite(target, input);
   if (found.holder) {
     // The address is held by an account that never verified it: released, then read again.
     await releaseExpiredHolder(request, input.email, "invitation_created");
@@ -78,7 +90,7 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
     throw new AppError("conflict", "This address already has that access in the tenant.");
   const id = crypto.randomUUID();
   const expiresAt = new Date(now.getTime() + INVITATION_SECONDS * 1000);
-  const event = eventOf(ctx, {
+  const event = eventOf(target, {
     action: "invitation.created",
     resourceType: "invitation",
     resourceId: id,
@@ -93,7 +105,7 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
   const email = await queuedEmail(
     await request.mailer(),
     {
-      tenantId: ctx.tenantId,
+      tenantId,
       to: input.email,
       template: "invitation",
       ...renderEmail("invitation", {
@@ -107,7 +119,7 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
     },
     { now: ctx.now },
   );
-  const written = await ctx.write("invitations:manage", input.organizationId, (db) => ({
+  const write = (db: HttpDatabase) => ({
     lock: read(placeLock(db, place)),
     replaced: read(openInvitationsRevoked(db, place, now)),
     invitation: read(
@@ -118,7 +130,7 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
           ...place,
           role: input.role,
           tokenHash,
-          invitedBy: ctx.actor.type === "user" ? ctx.actor.id : null,
+          invitedBy: target.actor.type === "user" ? target.actor.id : null,
           expiresAt,
         })
         .returning(),
@@ -126,7 +138,11 @@ export async function createInvitation(ctx: TenantContext, request: AuthServices
     ),
     audit: read(invitationAudit(db, event, place, now)),
     email: read(email.statement(db)),
-  }));
+  });
+  // The operator's standing was read and judged with this request's first call; a member's is again here.
+  const written = elsewhere
+    ? await request.database.read({ tenantId }, write)
+    : await ctx.write("invitations:manage", input.organizationId, write);
   ctx.audited += 1;
   if (!written.invitation) throw new Error("invitation insert returned nothing");
   request.database.afterResponse(() => email.deliver(request.database));
