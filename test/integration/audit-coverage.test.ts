@@ -23,6 +23,7 @@ import {
   publishTrainedModels,
   SETUP_TIMEOUT_MS,
   trainedModels,
+  uploadOwnModel,
 } from "./risk-fixtures";
 import {
   addOrganization,
@@ -143,17 +144,10 @@ const pendingDeposit = () => transaction({ type: "deposit", amount: "5.00", sett
 
 /** A tenant model: credit-lr's graph under a new name, uploaded as a client would. */
 function uploadModel(token: string) {
-  const lr = trainedModels().find((m) => m.name === "credit-lr");
-  if (!lr) throw new Error("credit-lr is not trained");
-  const manifest = JSON.parse(new TextDecoder().decode(lr.files["manifest.json"])) as Record<string, unknown>;
   const name = `audit-${crypto.randomUUID().slice(0, 8)}`;
-  const form = new FormData();
-  form.set("model", new Blob([lr.files["model.onnx"]]), "model.onnx");
-  form.set("manifest", new Blob([JSON.stringify({ ...manifest, name, version: "1.0.0" })]), "manifest.json");
-  const response = call("/api/v1/models", {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
+  const response = uploadOwnModel(token, (m) => {
+    m.name = name;
+    m.version = "1.0.0";
   });
   return { name, response };
 }

@@ -50,6 +50,29 @@ export function manifestOf(name: string) {
   };
 }
 
+/**
+ * credit-lr's graph uploaded as a tenant's own model, as a client would (multipart): its manifest is
+ * credit-lr's as `edit` changes it - which must at least rename it, the platform's names being reserved.
+ */
+export function uploadOwnModel(
+  token: string,
+  edit: (manifest: Record<string, unknown>) => void,
+  parts: { model?: Uint8Array; card?: string; headers?: Record<string, string> } = {},
+) {
+  const lr = trainedModels().find((m) => m.name === "credit-lr") as PublishableModel;
+  const manifest = JSON.parse(new TextDecoder().decode(lr.files["manifest.json"])) as Record<string, unknown>;
+  edit(manifest);
+  const form = new FormData();
+  form.set("model", new Blob([parts.model ?? lr.files["model.onnx"]]), "model.onnx");
+  form.set("manifest", new Blob([JSON.stringify(manifest)]), "manifest.json");
+  if (parts.card !== undefined) form.set("card", parts.card);
+  return call("/api/v1/models", {
+    method: "POST",
+    headers: { ...parts.headers, authorization: `Bearer ${token}` },
+    body: form,
+  });
+}
+
 /** How long a suite's set-up may take: the first import of the inference runtime is slow in the test pool. */
 export const SETUP_TIMEOUT_MS = 120_000;
 
@@ -308,16 +331,11 @@ export async function seedRiskWorld(tenant: { admin: { token: string } }, label:
     body: '{"age":30}\n',
   });
   if (job.status !== 202) throw new Error(`job: ${job.status} ${await job.text()}`);
-  const lr = trainedModels().find((m) => m.name === "credit-lr") as PublishableModel;
   const modelName = `${label}-credit-${crypto.randomUUID().slice(0, 6)}`;
-  const manifest = { ...JSON.parse(new TextDecoder().decode(lr.files["manifest.json"])), name: modelName };
-  const form = new FormData();
-  form.set("model", new Blob([lr.files["model.onnx"]]));
-  form.set("manifest", JSON.stringify(manifest));
-  const uploaded = await call("/api/v1/models", {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
+  let modelVersion = "";
+  const uploaded = await uploadOwnModel(token, (m) => {
+    m.name = modelName;
+    modelVersion = m.version as string;
   });
   if (uploaded.status !== 201) throw new Error(`model: ${uploaded.status} ${await uploaded.text()}`);
   return {
@@ -326,6 +344,6 @@ export async function seedRiskWorld(tenant: { admin: { token: string } }, label:
     predictionId: (await predicted.json<{ id: string }>()).id,
     jobId: (await job.json<{ id: string }>()).id,
     modelName,
-    modelVersion: manifest.version as string,
+    modelVersion,
   };
 }
