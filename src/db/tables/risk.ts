@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   date,
   doublePrecision,
@@ -257,6 +258,11 @@ export const modelVersions = pgTable(
     card: text("card"),
     actorType: text("actor_type", { enum: ["user", "api_key", "system"] }).notNull(),
     actorId: uuid("actor_id"),
+    /**
+     * Whether its files are all in R2. An upload claims its version with a row not ready and marks it ready
+     * once its files are written (migrations/0017); until then no reader sees it. `createdAt` is the claim's time.
+     */
+    filesReady: boolean("files_ready").notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("model_versions_tenant_name_version_key").on(t.tenantId, t.name, t.version)],
