@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { UPLOAD_LEASE_MINUTES } from "../../src/db/repositories/model-versions.repository";
+import { fileKey } from "../../src/ml/layout";
 import { api } from "./auth-helpers";
-import { call, problemOf } from "./helpers";
-import { type PredictionView, publishTrainedModels, SETUP_TIMEOUT_MS, trainedModels } from "./risk-fixtures";
+import { bindings, problemOf } from "./helpers";
+import { type PredictionView, publishTrainedModels, SETUP_TIMEOUT_MS, uploadOwnModel } from "./risk-fixtures";
 import { addUser, createTenant, query, type TenantFixture } from "./tenancy-fixtures";
 
 interface ModelList {
@@ -14,29 +16,24 @@ interface ModelList {
   }>;
 }
 
-const lr = () =>
-  trainedModels().find((m) => m.name === "credit-lr") as ReturnType<typeof trainedModels>[number];
-const lrManifest = () =>
-  JSON.parse(new TextDecoder().decode(lr().files["manifest.json"])) as Record<string, unknown>;
+const CARD = "# Acme credit\n\nOur own scorecard.";
 
-/** credit-lr's graph under the tenant's own name and version, with its manifest edited by `edit`. */
-function upload(
+/** credit-lr's graph as acme-credit 1.0.0, with its manifest edited by `edit`. */
+const upload = (
   token: string,
-  edit: (manifest: Record<string, unknown>) => void,
-  onnx = lr().files["model.onnx"],
-) {
-  const manifest = { ...lrManifest(), name: "acme-credit", version: "1.0.0" };
-  edit(manifest);
-  const form = new FormData();
-  form.set("model", new Blob([onnx]), "model.onnx");
-  form.set("manifest", new Blob([JSON.stringify(manifest)]), "manifest.json");
-  form.set("card", "# Acme credit\n\nOur own scorecard.");
-  return call("/api/v1/models", {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-}
+  edit: (manifest: Record<string, unknown>) => void = () => {},
+  model?: Uint8Array,
+  card = CARD,
+) =>
+  uploadOwnModel(
+    token,
+    (m) => {
+      m.name = "acme-credit";
+      m.version = "1.0.0";
+      edit(m);
+    },
+    { model, card },
+  );
 
 async function refusedWith(response: Response, code: string) {
   expect(response.status).toBe(code === "conflict" ? 409 : 422);
@@ -46,6 +43,18 @@ async function refusedWith(response: Response, code: string) {
 
 const activate = (token: string, name: string, version: string) =>
   api(`/api/v1/models/${name}/versions/${version}/activate`, { token, method: "POST" });
+
+/** A credit prediction with acme-credit (`version`, or the active one). */
+const creditWith = (token: string, version?: string) =>
+  api("/api/v1/predictions/credit", {
+    token,
+    body: { application: { age: 30 }, model: "acme-credit", ...(version ? { model_version: version } : {}) },
+  });
+
+const versionsOf = async (token: string) => {
+  const { items } = await (await api("/api/v1/models", { token })).json<ModelList>();
+  return items.find((m) => m.name === "acme-credit")?.versions.map((v) => v.version) ?? [];
+};
 
 let tenant: TenantFixture;
 beforeAll(async () => {
@@ -120,7 +129,7 @@ describe("the model registry", () => {
 
   it("uploads, activates and rolls back a tenant's own model, each step audited, visible to that tenant only", async () => {
     const own = await createTenant("models-own");
-    const created = await upload(own.admin.token, () => {});
+    const created = await upload(own.admin.token);
     expect(created.status, await created.clone().text()).toBe(201);
     expect(await created.json()).toMatchObject({
       name: "acme-credit",
@@ -128,17 +137,9 @@ describe("the model registry", () => {
       source: "tenant",
       active: false,
     });
-    expect((await upload(own.admin.token, () => {})).status).toBe(409);
+    expect((await upload(own.admin.token)).status).toBe(409);
 
-    const credit = (version?: string) =>
-      api("/api/v1/predictions/credit", {
-        token: own.admin.token,
-        body: {
-          application: { age: 30 },
-          model: "acme-credit",
-          ...(version ? { model_version: version } : {}),
-        },
-      });
+    const credit = (version?: string) => creditWith(own.admin.token, version);
     expect((await credit()).status).toBe(409);
 
     expect((await activate(own.admin.token, "acme-credit", "1.0.0")).status).toBe(200);
@@ -207,7 +208,77 @@ describe("the model registry", () => {
     expect((await activate(tenant.admin.token, "credit-lr", "0.9.0")).status).toBe(404);
     const analyst = await addUser(tenant, "analyst");
     expect((await activate(analyst.token, "credit-lr", "1.0.0")).status).toBe(403);
-    expect((await upload(analyst.token, () => {})).status).toBe(403);
+    expect((await upload(analyst.token)).status).toBe(403);
     expect((await api("/api/v1/models", { token: analyst.token })).status).toBe(200);
+  });
+
+  it("stores one of two concurrent uploads of a version and refuses the other, whose files are never written", async () => {
+    const own = await createTenant("models-race");
+    const attempt = (which: string) =>
+      upload(
+        own.admin.token,
+        (m) => {
+          m.description = `Acme credit, the ${which} upload.`;
+        },
+        undefined,
+        `# Acme credit\n\nThe ${which} upload.`,
+      );
+    const answers = await Promise.all([attempt("first"), attempt("second")]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    const loser = answers.find((r) => r.status === 409) as Response;
+    expect((await problemOf(loser)).detail).toBe("acme-credit 1.0.0 already exists.");
+    const winner = await (answers.find((r) => r.status === 201) as Response).json<{
+      description: string;
+      card: string;
+    }>();
+
+    const ref = { tenantId: own.id, name: "acme-credit", version: "1.0.0" };
+    const stored = async (file: "manifest.json" | "MODEL_CARD.md") =>
+      (await bindings.MODELS.get(fileKey(ref, file)))?.text();
+    expect(await stored("MODEL_CARD.md")).toBe(winner.card);
+    expect(JSON.parse((await stored("manifest.json")) ?? "{}").description).toBe(winner.description);
+    // The files pass the integrity check against the winner's digests, and score.
+    expect((await activate(own.admin.token, "acme-credit", "1.0.0")).status).toBe(200);
+    expect((await creditWith(own.admin.token)).status).toBe(201);
+  });
+
+  it("keeps a version whose files are still being written out of sight, and takes its claim over once its lease ran out", async () => {
+    const own = await createTenant("models-claim");
+    expect((await upload(own.admin.token)).status).toBe(201);
+    // An upload of 1.1.0 that claimed its version and has not written its files yet - or never will.
+    const [claim] = await query<{ id: string }>(
+      sql`insert into model_versions (tenant_id, name, version, kind, input_kind, description, sha256,
+                                      manifest_sha256, size_bytes, validation, actor_type, files_ready)
+          select tenant_id, name, '1.1.0', kind, input_kind, description, sha256, manifest_sha256, size_bytes,
+                 validation, actor_type, false
+            from model_versions where tenant_id = ${own.id} and version = '1.0.0'
+          returning id`,
+    );
+    const token = own.admin.token;
+    expect(await versionsOf(token)).toEqual(["1.0.0"]);
+    expect((await activate(token, "acme-credit", "1.1.0")).status).toBe(404);
+    expect((await activate(token, "acme-credit", "1.0.0")).status).toBe(200);
+    expect((await creditWith(token, "1.1.0")).status).toBe(404);
+    const again = () =>
+      upload(token, (m) => {
+        m.version = "1.1.0";
+      });
+    expect((await again()).status).toBe(409);
+
+    await query(
+      sql`update model_versions set created_at = now() - make_interval(mins => ${UPLOAD_LEASE_MINUTES + 1})
+           where id = ${claim?.id}`,
+    );
+    const taken = await again();
+    expect(taken.status, await taken.clone().text()).toBe(201);
+    const rows = await query<{ id: string; files_ready: boolean }>(
+      sql`select id, files_ready from model_versions where tenant_id = ${own.id} and version = '1.1.0'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.files_ready).toBe(true);
+    expect(rows[0]?.id).not.toBe(claim?.id);
+    expect(await versionsOf(token)).toEqual(["1.1.0", "1.0.0"]);
+    expect((await activate(token, "acme-credit", "1.1.0")).status).toBe(200);
+    expect((await creditWith(token, "1.1.0")).status).toBe(201);
   });
 });

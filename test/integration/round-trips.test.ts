@@ -15,7 +15,13 @@ import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "
 import { upload } from "./bulk-fixtures";
 import { bindings, databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
-import { annualStatement, manifestOf, publishTrainedModels, waitForJob } from "./risk-fixtures";
+import {
+  annualStatement,
+  manifestOf,
+  publishTrainedModels,
+  uploadOwnModel,
+  waitForJob,
+} from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, query, tokenFor } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
@@ -680,6 +686,26 @@ describe("database round trips per request", () => {
       await expectCallsThenOutbox(requestId, 2);
       expect((await databaseCalls(requestId)).websocket).toBe(0);
     }
+  });
+
+  it("a model upload makes two calls, both over HTTP: the version claimed with the caller's standing, then marked ready with its audit event", async () => {
+    await publishTrainedModels();
+    const tenant = await createTenant("rt");
+    const { requestId, headers } = tagged();
+    const uploaded = await uploadOwnModel(
+      tenant.admin.token,
+      (m) => {
+        m.name = `rt-${crypto.randomUUID().slice(0, 8)}`;
+      },
+      { headers },
+    );
+    expect(uploaded.status, await uploaded.clone().text()).toBe(201);
+    // After the answer, the tenant's authority outbox is cleared (read, then delete).
+    await expectCallsThenOutbox(requestId, 2);
+    const calls = await databaseStatements(requestId);
+    expect(calls.websocket).toBe(0);
+    expect(calls.http[0]?.some((statement) => statement.includes('insert into "model_versions"'))).toBe(true);
+    expect(calls.http[1]?.some((statement) => statement.includes("files_ready = true"))).toBe(true);
   });
 
   it("sending an invitation makes two round trips before the answer (its reads side by side), then the e-mail's; a second replaces the first", async () => {

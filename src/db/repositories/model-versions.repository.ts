@@ -1,44 +1,79 @@
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Querier, Transaction } from "../client";
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
+import type { Querier } from "../client";
 import { requirement } from "../requirements";
 import { modelActivations, modelVersions } from "../tables/risk";
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type ActivationRow = typeof modelActivations.$inferSelect;
 
-export async function insertModelVersion(
-  tx: Transaction,
-  values: typeof modelVersions.$inferInsert,
-): Promise<ModelVersionRow> {
-  const [row] = await tx.insert(modelVersions).values(values).returning();
-  if (!row) throw new Error("model version insert returned nothing");
-  return row;
+/**
+ * How long an upload's claim on a version holds while not ready. An upload writes its files within seconds
+ * of its claim; a claim older than this is one whose upload ended before its files were all written, and the
+ * next upload of that version takes it over.
+ */
+export const UPLOAD_LEASE_MINUTES = 10;
+
+/** The requirement code of a ready mark that found its claim gone (taken over once its lease ran out). */
+export const CLAIM_LOST = "claim_lost";
+
+/** The tenant's versions whose files are all written: a version still being uploaded is no one's yet. */
+const readyOf = (tenantId: string) =>
+  and(eq(modelVersions.tenantId, tenantId), eq(modelVersions.filesReady, true));
+
+/** The claim `id`, if it is still one: not ready. */
+const claimOf = (tenantId: string, id: string) =>
+  and(eq(modelVersions.tenantId, tenantId), eq(modelVersions.id, id), eq(modelVersions.filesReady, false));
+
+/** Every column of a claim but its version's key, as the insert proposed it (`excluded`): a takeover's set. */
+const takeover = Object.fromEntries(
+  Object.entries(getTableColumns(modelVersions))
+    .filter(([key]) => !["tenantId", "name", "version"].includes(key))
+    .map(([key, column]) => [key, sql`excluded.${sql.identifier(column.name)}`]),
+);
+
+/**
+ * Claims a version for an upload, before any of its files is written: its row, not ready - or, when the
+ * version's row is a claim still not ready after the lease, that row taken over with these values. Returns
+ * no row when the version exists or another upload's claim on it is live; of concurrent claims the unique
+ * index lets one through.
+ */
+export function claimModelVersion(db: Querier, values: typeof modelVersions.$inferInsert & { id: string }) {
+  return db
+    .insert(modelVersions)
+    .values({ ...values, filesReady: false })
+    .onConflictDoUpdate({
+      target: [modelVersions.tenantId, modelVersions.name, modelVersions.version],
+      set: takeover,
+      setWhere: sql`not ${modelVersions.filesReady}
+                    and ${modelVersions.createdAt} < now() - make_interval(mins => ${UPLOAD_LEASE_MINUTES})`,
+    })
+    .returning();
 }
 
-/** The tenant's own versions of every model (or of one), oldest first. */
+/** Marks the claim `id` ready, its files written - or aborts the batch (`CLAIM_LOST`) if it is no longer that claim. */
+export function modelVersionReady(db: Querier, tenantId: string, id: string) {
+  return db.execute(sql`
+    with ready as (
+      update ${modelVersions} set files_ready = true
+       where ${claimOf(tenantId, id)}
+      returning id)
+    select finedge_require(exists (select 1 from ready), ${CLAIM_LOST})`);
+}
+
+/** Gives the claim `id` up (its files could not be written), if it is still that claim. */
+export function releaseModelVersion(db: Querier, tenantId: string, id: string) {
+  return db.delete(modelVersions).where(claimOf(tenantId, id));
+}
+
+/** The tenant's own versions of every model (or of one), oldest first; versions still being uploaded are not. */
 export function listModelVersions(tx: Querier, tenantId: string, name?: string) {
-  const conditions = [eq(modelVersions.tenantId, tenantId)];
+  const conditions = [readyOf(tenantId)];
   if (name !== undefined) conditions.push(eq(modelVersions.name, name));
   return tx
     .select()
     .from(modelVersions)
     .where(and(...conditions))
     .orderBy(asc(modelVersions.name), asc(modelVersions.createdAt));
-}
-
-export async function findModelVersion(tx: Transaction, tenantId: string, name: string, version: string) {
-  const [row] = await tx
-    .select()
-    .from(modelVersions)
-    .where(
-      and(
-        eq(modelVersions.tenantId, tenantId),
-        eq(modelVersions.name, name),
-        eq(modelVersions.version, version),
-      ),
-    )
-    .limit(1);
-  return row;
 }
 
 /** The tenant's activations (its choice of version per model). */
@@ -95,7 +130,7 @@ export function activationAsRead(
   return requirement(
     db,
     sql`${same} and (select count(*) from ${modelVersions}
-                      where ${modelVersions.tenantId} = ${tenantId} and ${modelVersions.name} = ${name}) = ${read.ownVersions}`,
+                      where ${readyOf(tenantId)} and ${modelVersions.name} = ${name}) = ${read.ownVersions}`,
     "stale",
   );
 }

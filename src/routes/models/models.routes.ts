@@ -53,7 +53,8 @@ export const uploadModel = defineRoute({
   path: "/api/v1/models",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("models:manage"),
+  // The caller's standing rides in the version's claim, which precedes any file written to R2.
+  ...secured("models:manage", { standingInBatch: true }),
   summary:
     "Upload a model version (multipart: `model` the .onnx file, `manifest` its manifest.json, optional `card`). Admitted after the manifest, sha256 and a dry run of every sample check out; then activate it.",
   request: {
