@@ -1,12 +1,10 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
-import { read } from "../db/batch";
-import { auditEventStatement } from "../db/repositories/audit.repository";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { log } from "../logger";
 import type { Access } from "../services/tenancy/access";
 import { keyCaller, learnKey } from "../services/tenancy/api-keys";
-import { eventOf } from "../services/tenancy/audit";
+import { recordAudit } from "../services/tenancy/audit";
 import {
   accessFromStanding,
   createTenantContext,
@@ -137,13 +135,11 @@ export function authorize(permission: Permission, options: AuthorizeOptions = {}
         method: c.req.method,
         route: c.req.routePath,
       });
-      const event = eventOf(tenant, {
+      await recordAudit(tenant, {
         action: `${c.req.method} ${c.req.routePath}`,
         resourceType: "request",
         resourceId: null,
       });
-      await tenant.read((db) => ({ audit: read(auditEventStatement(db, event)) }));
-      tenant.audited += 1;
     }
   }
 }

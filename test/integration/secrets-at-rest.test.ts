@@ -3,7 +3,6 @@ import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { type Database, RequestDatabase } from "../../src/db/client";
-import { replaceBackupCodes } from "../../src/db/repositories/credentials.repository";
 import { enqueueEmail } from "../../src/db/repositories/outbox.repository";
 import { backupCodes, emailOutbox, users } from "../../src/db/schema";
 import { runScheduled } from "../../src/scheduled";
@@ -123,7 +122,10 @@ describe("secrets at rest", () => {
         .update(users)
         .set({ totpSecret: user.secret, totpLastStep: null })
         .where(eq(users.id, user.user.id));
-      await replaceBackupCodes(db, user.user.id, [await hashToken(normalizeBackupCode(legacyCode))]);
+      await db.delete(backupCodes).where(eq(backupCodes.userId, user.user.id));
+      await db
+        .insert(backupCodes)
+        .values({ userId: user.user.id, codeHash: await hashToken(normalizeBackupCode(legacyCode)) });
     });
     expect(await signInWithTotp(user.email, user.secret, Date.now())).toBe(200);
     expect(await signInWithBackupCode(user.email, legacyCode.toUpperCase())).toBe(200);

@@ -1,17 +1,7 @@
 import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
-import type { Database, Querier } from "../client";
+import type { Querier } from "../client";
 import { backupCodes, knownDevices, oneTimeTokens, securityEvents } from "../schema";
 import { keyset, type TimePosition } from "./keyset";
-
-/** Replaces a user's backup codes with new ones (peppered hashes only). */
-export async function replaceBackupCodes(db: Database, userId: string, codeHashes: string[]) {
-  await db.transaction(async (tx) => {
-    await tx.delete(backupCodes).where(eq(backupCodes.userId, userId));
-    if (codeHashes.length > 0) {
-      await tx.insert(backupCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash })));
-    }
-  });
-}
 
 /** Records a device as seen now, as a statement of the caller's batch (first seen now if new). */
 export function deviceSeenStatement(db: Querier, userId: string, fingerprint: string, now: Date) {

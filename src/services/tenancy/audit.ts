@@ -1,9 +1,5 @@
-import type { Transaction } from "../../db/client";
-import {
-  type AuditEventRow,
-  appendAuditEvent,
-  type NewAuditEvent,
-} from "../../db/repositories/audit.repository";
+import { read } from "../../db/batch";
+import { auditEventStatement, type NewAuditEvent } from "../../db/repositories/audit.repository";
 import { wellFormed } from "../../db/well-formed";
 import type { TenantContext } from "./context";
 
@@ -68,16 +64,9 @@ export function auditEventJson(event: NewAuditEvent) {
   };
 }
 
-/**
- * Appends one event inside the caller's transaction, so the change and its record commit or fail
- * together.
- */
-export async function recordAudit(
-  tx: Transaction,
-  ctx: TenantContext,
-  entry: AuditEntry,
-): Promise<AuditEventRow> {
-  const row = await appendAuditEvent(tx, eventOf(ctx, entry));
+/** Appends one event alone, in one call over HTTP (the caller's standing riding in it if still to be read). */
+export async function recordAudit(ctx: TenantContext, entry: AuditEntry): Promise<void> {
+  const event = eventOf(ctx, entry);
+  await ctx.read((db) => ({ audit: read(auditEventStatement(db, event)) }));
   ctx.audited += 1;
-  return row;
 }

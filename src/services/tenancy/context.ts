@@ -1,7 +1,7 @@
 import { type AnyColumn, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type ReadResults, type Reads, read } from "../../db/batch";
-import type { Database, HttpDatabase, Transaction } from "../../db/client";
+import type { Database, HttpDatabase } from "../../db/client";
 import { type StandingRow, standing } from "../../db/repositories/access.repository";
 import { requirement, requirementOf } from "../../db/requirements";
 import { memberships, ORG_ROLES, organizations, type Role, type TenantQuotas, users } from "../../db/schema";
@@ -18,7 +18,7 @@ import { isTenantWide, type Permission, ROLE_RANK, roleHolds } from "./permissio
 /** Everything a tenant-scoped service needs, passed in explicitly (services never see the Hono context). */
 export interface TenantContext {
   tenantId: string;
-  /** What the caller may do; known once the caller's standing is read (`read` and `transaction` read it first). */
+  /** What the caller may do; known once the caller's standing is read (`read` reads it first). */
   readonly access: Access;
   readonly actor: Actor;
   requestId: string;
@@ -48,8 +48,6 @@ export interface TenantContext {
   readOne<Q extends BatchItem<"pg">>(build: (db: HttpDatabase) => Q): Promise<Awaited<Q>>;
   /** Queues work for after the response (it must handle its own errors). */
   afterResponse(work: () => Promise<void>): void;
-  /** Runs `work` in a transaction confined to this tenant by row-level security. */
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * The same caller acting in another tenant - for platform operators only: the caller must have checked
    * `tenants:manage` first. Audit events then land in that tenant's trail.
@@ -180,10 +178,6 @@ export function createTenantContext(
       return only as never;
     },
     afterResponse: (work) => database.afterResponse(work),
-    async transaction(work) {
-      await checkStanding();
-      return database.tenant(id, work);
-    },
     inTenant: contextFor,
     get audited() {
       return counter.audited;
