@@ -21,6 +21,7 @@ import { assetRoutes } from "./routes/assets";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { companyRoutes } from "./routes/companies";
+import { customerRoutes } from "./routes/customers";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -97,6 +98,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", priceRoutes);
   app.route("/", portfolioRoutes);
   app.route("/", companyRoutes);
+  app.route("/", customerRoutes);
   app.route("/", predictionRoutes);
   app.route("/", jobRoutes);
   app.route("/", modelRoutes);

@@ -3,6 +3,7 @@
  * imports one module. drizzle-kit diffs it against migrations/meta to write SQL. Shared SQL helpers (the
  * triggers some tables attach) live in the hand-written baseline migration.
  */
+export * from "./tables/compliance";
 export * from "./tables/email";
 export * from "./tables/identity";
 export * from "./tables/portfolios";

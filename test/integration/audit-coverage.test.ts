@@ -711,6 +711,32 @@ const RECIPES: Record<string, Recipe | Exempt> = {
     },
   },
 
+  // --- Financial crime: customers
+  "post /api/v1/customers": {
+    audit: "customer.created",
+    run: async () => ({
+      response: await api("/api/v1/customers", {
+        token: admin(),
+        body: { kind: "entity", country: "DE", identity: { name: "Audited GmbH" } },
+      }),
+    }),
+  },
+  "patch /api/v1/customers/{id}": {
+    audit: "customer.updated",
+    run: async () => {
+      const created = await api("/api/v1/customers", {
+        token: admin(),
+        body: { kind: "person", country: "FR", identity: { name: "Audit Person" } },
+      });
+      const { id } = await created.json<{ id: string }>();
+      const response = await api(`/api/v1/customers/${id}`, {
+        method: "PATCH",
+        token: admin(),
+        body: { pep: true },
+      });
+      return { response };
+    },
+  },
   // --- Risk: companies, predictions, bulk jobs, models
   "post /api/v1/companies": {
     audit: "company.created",

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent } from "../../openapi";
 import { PERIOD_TYPES } from "../../services/risk/types";
+import { Country, text } from "../fields";
 import { PageQuery, pageSchema } from "../page";
 import { IdParam } from "../params";
 import { secured } from "../secured";
@@ -8,14 +9,6 @@ import { FileStatementsBody, StatementSchema } from "./statements.schemas";
 
 const tags = ["Companies"];
 
-// Postgres text cannot hold NUL; refused here rather than failing in the query.
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((v) => !v.includes("\u0000"), "NUL is not allowed.");
 const Ticker = z
   .string()
   .trim()
@@ -23,10 +16,6 @@ const Ticker = z
   .regex(/^[A-Z0-9][A-Z0-9.:-]{0,19}$/)
   // Documents what is accepted: any case and surrounding blanks, which trim and upper-casing remove.
   .openapi({ example: "ACME", pattern: /^\s*[A-Za-z0-9][A-Za-z0-9.:-]{0,19}\s*$/.source });
-const Country = z
-  .string()
-  .regex(/^[A-Z]{2}$/)
-  .openapi({ example: "US", description: "ISO 3166-1 alpha-2." });
 const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/)

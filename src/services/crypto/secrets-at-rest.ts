@@ -4,7 +4,7 @@
  * the column and the row): the cron and `npm run secrets:encrypt` / `secrets:rotate` then cover it.
  */
 import type { AppConfig } from "../../config";
-import { emailOutbox, users } from "../../db/schema";
+import { customers, emailOutbox, users } from "../../db/schema";
 import { AppError } from "../../errors";
 import { importPepperKeys, type PepperKeys } from "./peppered";
 import { importSealingKeys, type SealingKeys } from "./sealed";
@@ -51,6 +51,9 @@ export const totpSecretContext = (userId: string) => `users.totp_secret:${userId
 /** Associated data of an e-mail body: the value opens only in this outbox row. */
 export const outboxBodyContext = (messageId: string) => `email_outbox.body_text:${messageId}`;
 
+/** Associated data of a customer's identity: the value opens only in this customer's row. */
+export const customerIdentityContext = (customerId: string) => `customers.identity_sealed:${customerId}`;
+
 /** Every column holding sealed values: its table, row id, value column and associated data. */
 export const SEALED_COLUMNS = [
   {
@@ -66,6 +69,13 @@ export const SEALED_COLUMNS = [
     id: emailOutbox.id,
     value: emailOutbox.bodyText,
     context: outboxBodyContext,
+  },
+  {
+    name: "customers.identity_sealed",
+    table: customers,
+    id: customers.id,
+    value: customers.identitySealed,
+    context: customerIdentityContext,
   },
 ] as const;
 

@@ -25,6 +25,8 @@ export const API_KEY_SCOPES = [
   "jobs:write",
   "prices:write",
   "audit:read",
+  "customers:read",
+  "customers:write",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -109,6 +111,15 @@ export const PERMISSIONS = {
   "jobs:write": rule("analyst", "Submit bulk scoring jobs.", { scope: "jobs:write" }),
   "models:read": rule("viewer", "See models, versions and model cards.", { scope: "predictions:read" }),
   "models:manage": rule("tenant_admin", "Upload, activate and roll back models."),
+  // Financial crime: customers hold personal data, and every organization's portfolios may be theirs.
+  "customers:read": rule("analyst", "See customers, their identity, KYC standing, risk and history.", {
+    scope: "customers:read",
+    wholeTenant: true,
+  }),
+  "customers:write": rule("analyst", "Onboard customers and change their identity and KYC standing.", {
+    scope: "customers:write",
+    wholeTenant: true,
+  }),
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;
