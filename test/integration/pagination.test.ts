@@ -96,6 +96,8 @@ const COVERED = [
   "/api/v1/companies",
   "/api/v1/companies/{id}/financials",
   "/api/v1/companies/{id}/predictions",
+  "/api/v1/customers",
+  "/api/v1/customers/{id}/history",
   "/api/v1/invitations",
   "/api/v1/jobs",
   "/api/v1/organizations",
@@ -298,6 +300,45 @@ describe("paging through rows created within one millisecond", () => {
     exactlyOnce(
       statements.map((s) => s.id),
       rows.map((r) => r.id),
+    );
+  });
+
+  it("GET /api/v1/customers and /customers/{id}/history", async () => {
+    // Through the API (the identity is sealed there), then moved into one millisecond.
+    const ids: string[] = [];
+    for (let g = 1; g <= ROWS; g++) {
+      const created = await api("/api/v1/customers", {
+        token,
+        body: { kind: "entity", country: "NL", identity: { name: `Paged ${g} B.V.` } },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      ids.push((await created.json<{ id: string }>()).id);
+    }
+    await query(sql`update customers c set created_at = ${MS}::timestamptz + p.g * interval '1 microsecond'
+      from (select id, row_number() over (order by id) as g from customers where id in (${sql.join(
+        ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})) p where c.id = p.id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/customers", token)).map((c) => c.id),
+      ids,
+    );
+
+    const customer = ids[0] as string;
+    for (let g = 1; g < ROWS; g++) {
+      const changed = await api(`/api/v1/customers/${customer}`, {
+        method: "PATCH",
+        token,
+        body: { pep: g % 2 === 1 },
+      });
+      expect(changed.status).toBe(200);
+    }
+    const events = await query<{ id: string }>(
+      sql`select id from audit_events where resource_type = 'customer' and resource_id = ${customer}`,
+    );
+    exactlyOnce(
+      (await pageThrough(`/api/v1/customers/${customer}/history`, token)).map((e) => e.id),
+      events.map((e) => e.id),
     );
   });
 
