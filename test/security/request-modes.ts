@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { api, PASSWORD } from "../integration/auth-helpers";
+import { seeded } from "../support/seeded";
 import { expectProblem, type Problem } from "./expectations";
 import { parametersIn, type WalkedOperation } from "./openapi-walk";
 import { send } from "./worker";
@@ -212,17 +213,7 @@ export async function sendWithRetry(
   return first;
 }
 
-/** A small deterministic generator (mulberry32), so every sample below replays from its seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seeded };
 
 /** `count` items of `items` (all when there are fewer), chosen by the seed, in their original order. */
 export function sample<T>(items: readonly T[], count: number, seed: number): T[] {
