@@ -22,7 +22,7 @@ const INITIAL_SIMILARITY = 0.95;
  * Two tokens with the same consonants in the same order (Mehdi/Mahdi, Khaled/Khalid, Yusef/Yusuf): vowels are
  * what transliterations of Arabic, Persian and Turkic names disagree on most, consonants less.
  */
-const VOWEL_VARIANT = 0.93;
+export const VOWEL_VARIANT = 0.93;
 /** A token that is the first part of another and at most this share of its length is a truncation (Alex). */
 const TRUNCATION = 0.7;
 /** What a missing interior token costs, against a token present on one side only but not matched. */
@@ -32,11 +32,17 @@ export const DEFAULT_THRESHOLD = 0.85;
 
 const weightOf = (t: NameToken) => (t.initial ? 0.5 : t.particle ? 0.3 : 1);
 
-/** How alike two tokens are, in [0, 1]. */
+/**
+ * How alike two tokens are, in [0, 1]. Tokens that do not begin alike (in one sound group, see `startAlike`)
+ * do not match: the first letter is the one least often mistyped, and respellings that change it (Kh/H,
+ * Ph/F, Tch/Ch, W/V, Ye/E) are folded beforehand - which also lets screening look only where a query token
+ * can match.
+ */
 export function tokenSimilarity(a: NameToken, b: NameToken): number {
   if (a.initial || b.initial)
     return a.first === b.first ? (a.initial && b.initial ? 1 : INITIAL_SIMILARITY) : 0;
   if (a.text === b.text) return 1;
+  if (!startAlike(a, b)) return 0;
   // Arabic or Hebrew script against Latin: only the consonants can be compared.
   if (a.abjad !== b.abjad) return jaroWinkler(a.skeleton, b.skeleton);
   const [short, long] = a.text.length <= b.text.length ? [a.text, b.text] : [b.text, a.text];
@@ -149,7 +155,8 @@ export function mergedRuns(tokens: NameToken[]): MergedRun[] {
   for (let length = 2; length <= 3; length++) {
     for (let start = 0; start + length <= tokens.length; start++) {
       const run = tokens.slice(start, start + length);
-      if (run.some((t) => t.initial)) continue;
+      // Not an initial, and not a particle at the end: "Khalid al" is not one word, "Abd al-Karim" may be.
+      if (run.some((t) => t.initial) || (run[run.length - 1] as NameToken).particle) continue;
       const text = foldToken(run.map((t) => t.text).join(""));
       const token: NameToken = {
         text,

@@ -18,6 +18,7 @@ import {
   soundGroup,
   type TokenSimilarity,
   tokenSimilarity,
+  VOWEL_VARIANT,
 } from "./name-matching";
 import { type NameToken, normalizeName } from "./name-normalization";
 import type { AliasType, SdnAlias, SdnEntry } from "./sdn-list";
@@ -31,6 +32,8 @@ interface ListedName {
   alias: AliasType | null;
   weak: boolean;
   tokens: NameToken[];
+  /** Each token's place in the list's distinct tokens, -1 for one that is not indexed (initial, particle). */
+  ids: number[];
   /** Its merged runs, worked out when the name is first a candidate (most names never are). */
   runs?: MergedRun[];
 }
@@ -44,6 +47,7 @@ const runsOf = (listed: ListedName) => {
 interface IndexedToken {
   text: string;
   skeleton: string;
+  abjad: boolean;
   names: number[];
 }
 
@@ -94,7 +98,7 @@ export function prepareList<E extends ScreenableEntry>(entries: readonly E[]): P
     if (id !== undefined) return id;
     id = indexed.length;
     ids.set(key, id);
-    indexed.push({ text: token.text, skeleton: token.skeleton, names: [] });
+    indexed.push({ text: token.text, skeleton: token.skeleton, abjad: token.abjad, names: [] });
     if (token.skeleton) push(consonants, token.skeleton[0], id);
     if (token.abjad) {
       if (token.skeleton) push(abjad, token.skeleton[0], id);
@@ -108,10 +112,11 @@ export function prepareList<E extends ScreenableEntry>(entries: readonly E[]): P
     for (const { name, alias, weak } of [own, ...entry.aliases.map((a) => ({ ...a, alias: a.type }))]) {
       const nameId = names.length;
       const tokens = normalizeName(name, kind);
-      names.push({ entry: entryIndex, name, alias, weak, tokens });
-      for (const token of tokens.filter(searchable)) {
-        const holders = (indexed[index(token)] as IndexedToken).names;
-        if (holders[holders.length - 1] !== nameId) holders.push(nameId);
+      const ids = tokens.map((token) => (searchable(token) ? index(token) : -1));
+      names.push({ entry: entryIndex, name, alias, weak, tokens, ids });
+      for (const id of ids) {
+        const holders = id < 0 ? null : (indexed[id] as IndexedToken).names;
+        if (holders && holders[holders.length - 1] !== nameId) holders.push(nameId);
       }
     }
   });
@@ -146,13 +151,20 @@ function kept<K, V>(map: Map<K, V>, key: K, compute: () => V): V {
   return value;
 }
 
-/** The listed tokens that may match a query token, by the same rules as the similarity's first cut. */
-function candidateTokens(list: PreparedList<ScreenableEntry>, token: NameToken): number[] {
-  const found: number[] = [];
+/**
+ * The listed tokens that may match a query token, each with the most `tokenSimilarity` can give the pair
+ * (Jaro-Winkler, or the vowel-variant floor): only tokens that begin alike can match, so only their bucket is
+ * looked at, and the list is complete.
+ */
+function candidateTokens(list: PreparedList<ScreenableEntry>, token: NameToken): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
   const bySkeleton = (ids: number[] | undefined) => {
     for (const id of ids ?? []) {
-      if (jaroWinkler(token.skeleton, (list.tokens[id] as IndexedToken).skeleton) >= MATCH_FLOOR)
-        found.push(id);
+      const listed = list.tokens[id] as IndexedToken;
+      let similarity = jaroWinkler(token.skeleton, listed.skeleton);
+      if (token.abjad && listed.abjad)
+        similarity = Math.max(similarity, jaroWinkler(token.text, listed.text));
+      if (similarity >= MATCH_FLOOR) found.push([id, similarity]);
     }
   };
   if (token.abjad) {
@@ -162,32 +174,69 @@ function candidateTokens(list: PreparedList<ScreenableEntry>, token: NameToken):
   if (token.skeleton) bySkeleton(list.abjad.get(token.skeleton[0] as string));
   if (token.text.length <= 3) {
     const id = list.short.get(token.text);
-    if (id !== undefined) found.push(id);
+    if (id !== undefined) found.push([id, 1]);
     return found;
   }
   for (const id of list.latin.get(soundGroup(token.text[0] as string)) ?? []) {
     const listed = list.tokens[id] as IndexedToken;
+    const similarity = jaroWinkler(token.text, listed.text);
     const vowelVariant = token.skeleton.length >= 2 && token.skeleton === listed.skeleton;
-    if (vowelVariant || jaroWinkler(token.text, listed.text) >= MATCH_FLOOR) found.push(id);
+    if (vowelVariant || similarity >= MATCH_FLOOR)
+      found.push([id, vowelVariant ? Math.max(similarity, VOWEL_VARIANT) : similarity]);
   }
   return found;
 }
 
 /**
- * For one query: whether a candidate's score can reach `threshold`, judged cheaply - by a bound from which
- * tokens can match at all, unless a merged run matches (then only the score can say). Whether a listed run
- * matches a query token, or a query run a listed token, is remembered by text: both recur across names.
+ * A token that is not indexed yet may match indexed ones: an initial, or a particle long enough to be
+ * compared other than exactly (della, bint). Where one side has one, the bound takes the other side's
+ * tokens at full credit.
  */
-function reachability(query: NameToken[], runs: MergedRun[], similarity: TokenSimilarity) {
+const wild = (t: NameToken) => t.initial || (t.particle && t.text.length > 3);
+
+/** What the look-up in the index found for a query: each candidate name's best credit per query token. */
+interface Found {
+  /** By name: the best credit each query token (by index) found in it. */
+  names: Map<number, Float64Array>;
+  /** By listed token: the best credit any query token found for it. */
+  tokens: Map<number, number>;
+}
+
+function lookUp(list: PreparedList<ScreenableEntry>, query: NameToken[]): Found {
+  const found: Found = { names: new Map(), tokens: new Map() };
+  query.forEach((token, index) => {
+    if (!searchable(token)) return;
+    for (const [id, similarity] of candidateTokens(list, token)) {
+      const best = credit(similarity);
+      found.tokens.set(id, Math.max(best, found.tokens.get(id) ?? 0));
+      for (const name of (list.tokens[id] as IndexedToken).names) {
+        const credits = kept(found.names, name, () => new Float64Array(query.length));
+        credits[index] = Math.max(credits[index] as number, best);
+      }
+    }
+  });
+  return found;
+}
+
+/**
+ * For one query: whether a candidate's score can reach `threshold`, judged cheaply - by `scoreBound` on the
+ * credits the look-up found (a token not indexed, an initial or a particle, taken at full credit), unless a
+ * merged run matches (then only the score can say). Whether a listed run matches a query token, or a query
+ * run a listed token, is remembered by text: both recur across names.
+ */
+function reachability(query: NameToken[], found: Found, runs: MergedRun[], similarity: TokenSimilarity) {
   const listedRuns = new Map<string, boolean>();
   const byQueryRuns = new Map<string, boolean>();
-  return (listed: ListedName, threshold: number) => {
-    const credits = query.map((q) => listed.tokens.map((l) => credit(similarity(q, l))));
-    const bound = scoreBound(query, listed.tokens, (side, index) =>
-      side === 0
-        ? Math.max(...(credits[index] as number[]))
-        : Math.max(...credits.map((row) => row[index] as number)),
-    );
+  const queryWild = query.some(wild);
+  return (nameId: number, listed: ListedName, threshold: number) => {
+    const credits = found.names.get(nameId) as Float64Array;
+    const listedWild = listed.tokens.some(wild);
+    const bound = scoreBound(query, listed.tokens, (side, index) => {
+      if (side === 0)
+        return listedWild || !searchable(query[index] as NameToken) ? 1 : (credits[index] as number);
+      const id = listed.ids[index] as number;
+      return queryWild || id < 0 ? 1 : (found.tokens.get(id) ?? 0);
+    });
     if (bound >= threshold) return true;
     return (
       runsOf(listed).some((run) =>
@@ -213,19 +262,14 @@ export function screenName<E extends ScreenableEntry>(
 ): ScreenMatch<E>[] {
   const prepared = Array.isArray(list) ? prepareList(list as readonly E[]) : (list as PreparedList<E>);
   const tokens = normalizeName(query, "unknown");
-  const candidates = new Set<number>();
-  for (const token of tokens.filter(searchable)) {
-    for (const id of candidateTokens(prepared as PreparedList<ScreenableEntry>, token)) {
-      for (const name of (prepared.tokens[id] as IndexedToken).names) candidates.add(name);
-    }
-  }
+  const found = lookUp(prepared as PreparedList<ScreenableEntry>, tokens);
   const best = new Map<number, ScreenMatch<E>>();
   const similarity = rememberedSimilarity();
   const runsA = mergedRuns(tokens);
-  const mayReach = reachability(tokens, runsA, similarity);
-  for (const nameId of candidates) {
+  const mayReach = reachability(tokens, found, runsA, similarity);
+  for (const nameId of found.names.keys()) {
     const listed = prepared.names[nameId] as ListedName;
-    if (!mayReach(listed, threshold)) continue;
+    if (!mayReach(nameId, listed, threshold)) continue;
     const score = scoreNames(tokens, listed.tokens, { similarity, runsA, runsB: runsOf(listed) });
     if (score < threshold) continue;
     const known = best.get(listed.entry);

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_THRESHOLD, scoreNames } from "../../../src/services/compliance/name-matching";
+import { normalizeName } from "../../../src/services/compliance/name-normalization";
 import { type PreparedList, prepareList, screenName } from "../../../src/services/compliance/name-screening";
 import type { SdnEntry } from "../../../src/services/compliance/sdn-list";
+import { seeded } from "../../support/seeded";
 import { aka, listWithPlanted, nameCount, PLANTED, sdnEntry } from "../../support/synthetic-names";
 
 const SMALL = [
@@ -68,5 +71,43 @@ describe("screening a list the size of OFAC's", () => {
 
   it("reports a weak alias as weak", () => {
     expect(screenName("Dima", list)[0]).toMatchObject({ entry: { id: 1 }, name: "DIMA", weak: true });
+  });
+});
+
+describe("screening against brute force", () => {
+  it("finds exactly the names whose score reaches the threshold, for queries near and far from them", () => {
+    // A list small enough to score every name for every query: the index and the bound must lose nothing.
+    const entries = listWithPlanted(600, 7);
+    const names = entries.flatMap((e) =>
+      [e, ...e.aliases].map((n) => ({ id: e.id, name: n.name, type: e.type })),
+    );
+    const random = seeded(11);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    const perturb = (name: string) => {
+      const words = name.replace(",", "").split(" ");
+      const choice = random();
+      if (choice < 0.25) return words.reverse().join(" ");
+      if (choice < 0.5) return words.filter((_, i) => i !== 1).join(" ");
+      if (choice < 0.75) return words.map((w, i) => (i === 0 ? `${w[0]}.` : w)).join(" ");
+      return name.replace(/[AEIOU]/, pick(["A", "E", "I", "O", "U"])).replace(/(\w)(\w)$/, "$2$1");
+    };
+    const queries = [
+      ...PLANTED.flatMap((p) => p.queries),
+      ...Array.from({ length: 40 }, () => perturb(pick(names).name)),
+    ];
+    const list = prepareList(entries);
+    for (const query of queries) {
+      const tokens = normalizeName(query);
+      const expected = new Set(
+        names
+          .filter(
+            (n) =>
+              scoreNames(tokens, normalizeName(n.name, n.type === "individual" ? "individual" : "entity")) >=
+              DEFAULT_THRESHOLD,
+          )
+          .map((n) => n.id),
+      );
+      expect(new Set(screenName(query, list).map((m) => m.entry.id)), query).toEqual(expected);
+    }
   });
 });
