@@ -86,9 +86,14 @@ const uniqueReference = <T>(reference: string | null | undefined, work: () => Pr
     work,
   );
 
+/** A row with the identity it holds, known already (what a write just sealed) - nothing to decrypt. */
+function withIdentity(row: CustomerRow, identity: CustomerIdentity): Customer {
+  const { identitySealed: _, ...rest } = row;
+  return { ...rest, identity };
+}
+
 async function opened(keys: SealingKeys, row: CustomerRow): Promise<Customer> {
-  const { identitySealed, ...rest } = row;
-  return { ...rest, identity: await openIdentity(keys, row.id, identitySealed) };
+  return withIdentity(row, await openIdentity(keys, row.id, row.identitySealed));
 }
 
 export async function createCustomer(
@@ -127,7 +132,7 @@ export async function createCustomer(
   );
   if (!written.row) throw new Error("customer insert returned nothing");
   ctx.audited += 1;
-  return { ...written.row, identitySealed: undefined, identity: input.identity } as unknown as Customer;
+  return withIdentity(written.row, input.identity);
 }
 
 async function customerRow(ctx: TenantContext, id: string): Promise<CustomerRow> {
@@ -213,7 +218,7 @@ export async function updateCustomer(
     );
     if (!written.row) throw customerNotFound();
     ctx.audited += 1;
-    return { ...(await opened(keys, written.row)) };
+    return withIdentity(written.row, after.identity);
   });
 }
 
