@@ -24,6 +24,8 @@ export const problemCatalogue = {
   validation_failed: { status: 422, title: "Validation Failed" },
   insufficient_funds: { status: 422, title: "Insufficient Funds" },
   insufficient_holding: { status: 422, title: "Insufficient Holding" },
+  kyc_required: { status: 403, title: "Owner Not Verified" },
+  movement_blocked: { status: 403, title: "Movement Blocked" },
   stale_price: { status: 422, title: "No Recent Price" },
   idempotency_key_reused: { status: 422, title: "Idempotency Key Reused" },
   idempotency_conflict: { status: 409, title: "Idempotent Request In Flight" },

@@ -6,6 +6,7 @@
 export * from "./tables/compliance";
 export * from "./tables/email";
 export * from "./tables/identity";
+export * from "./tables/money";
 export * from "./tables/portfolios";
 export * from "./tables/risk";
 export * from "./tables/tenancy";

@@ -93,6 +93,8 @@ export const portfolios = pgTable(
       .notNull()
       .references(() => organizations.id),
     ownerId: uuid("owner_id").references(() => users.id),
+    /** The account holder (customers); null for a house portfolio. See migrations/0019. */
+    customerId: uuid("customer_id"),
     name: text("name").notNull(),
     baseCurrency: currencyCode("base_currency"),
     allowNegativeCash: boolean("allow_negative_cash").notNull().default(false),

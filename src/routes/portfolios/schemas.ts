@@ -40,6 +40,17 @@ export const TransactionSchema = z
     created_at: z.iso.datetime(),
     settled_at: z.iso.datetime().nullable(),
     cancelled_at: z.iso.datetime().nullable(),
+    check: z
+      .object({
+        id: z.uuid(),
+        decision: z.enum(["allow", "review"]),
+        score: z.number().int().min(0).max(100),
+      })
+      .optional()
+      .openapi({
+        description:
+          "The money check a buy, sell, deposit or withdrawal passed when it was posted. `review`: it was posted pending, holding what it takes, until an analyst approves or rejects it.",
+      }),
   })
   .openapi("Transaction");
 
@@ -74,6 +85,11 @@ const trade = <T extends "buy" | "sell">(type: T) =>
   z.object({ type: z.literal(type), ...TradeFields }).strict();
 const CashFields = {
   amount: PositiveDecimal("1000.00", "In the portfolio's currency, within its minor unit."),
+  counterparty: z.string().trim().min(1).max(200).optional().openapi({
+    description:
+      "Who the cash comes from or goes to (a name or an account); checked against the tenant's blocklist.",
+    example: "DE89370400440532013000",
+  }),
   currency: CurrencyCode.optional().openapi({ description: "Must be the portfolio's base currency." }),
   ...Lifecycle,
 };

@@ -25,6 +25,7 @@ type Body = {
   currency?: string | undefined;
   executed_at?: string | undefined;
   note?: string | undefined;
+  counterparty?: string | undefined;
   settle?: boolean | undefined;
   status?: string | undefined;
 };
@@ -39,6 +40,7 @@ const inputOf = (body: Body): TransactionInput => ({
   currency: body.currency,
   executedAt: body.executed_at ? new Date(body.executed_at) : undefined,
   note: body.note || undefined,
+  counterparty: body.counterparty,
   pending: pendingAsked(body),
 });
 

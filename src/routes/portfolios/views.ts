@@ -19,7 +19,11 @@ export const toPortfolioView = (row: Portfolio): z.infer<typeof PortfolioSchema>
 });
 
 /** Quantities to the asset's precision, money to the currency's minor unit, prices as given. */
-export function toTransactionView({ record, asset }: PostedTransaction): z.infer<typeof TransactionSchema> {
+export function toTransactionView({
+  record,
+  asset,
+  check,
+}: PostedTransaction): z.infer<typeof TransactionSchema> {
   return {
     id: record.id,
     portfolio_id: record.portfolioId,
@@ -41,5 +45,6 @@ export function toTransactionView({ record, asset }: PostedTransaction): z.infer
     created_at: record.createdAt.toISOString(),
     settled_at: iso(record.settledAt),
     cancelled_at: iso(record.cancelledAt),
+    ...(check ? { check } : {}),
   };
 }

@@ -49,6 +49,8 @@ export interface LedgerWrite extends DecidedWrite {
     organizationId: string;
     status: string;
     allowNegativeCash: boolean;
+    /** The owner the decision rested on (the money check and the owner's KYC standing judged it). */
+    customerId?: string | null;
     /** The books were replayed: their version (`finedge_book_version`) must be unchanged. */
     book?: string;
     /** Nothing on the books may be executed after this (the write was judged against today's balances). */
@@ -62,6 +64,12 @@ export interface LedgerWrite extends DecidedWrite {
   /** A new portfolio_transactions row, snake_case, as the database stores it. */
   transaction?: Record<string, unknown>;
   postings?: { transactionId: string; entries: Array<{ account: AccountSpec; amount: Dec }> };
+  /** The money check's row (money_checks, snake_case), written with the movement - or alone when it blocks it. */
+  check?: Record<string, unknown>;
+  /** An analyst's decision on a held movement (it must still be held). */
+  review?: { checkId: string; status: "approved" | "rejected"; by: string; at: Date; note: string | null };
+  /** A settled cash movement to count into its business day's CTR (see money-checks/check.ts). */
+  ctr?: Record<string, unknown>;
 }
 
 /** The portfolio as the decision read it; `guard` adds what of its books the decision rested on. */
@@ -73,6 +81,7 @@ export const decidedOn = (
   organizationId: portfolio.organizationId,
   status: portfolio.status,
   allowNegativeCash: portfolio.allowNegativeCash,
+  customerId: portfolio.customerId,
   ...guard,
 });
 
@@ -121,6 +130,7 @@ function ledgerPayload(ctx: TenantContext, write: LedgerWrite) {
       organization_id: portfolio.organizationId,
       status: portfolio.status,
       allow_negative_cash: portfolio.allowNegativeCash,
+      ...(portfolio.customerId !== undefined ? { customer_id: portfolio.customerId } : {}),
       ...(portfolio.book !== undefined ? { book: portfolio.book } : {}),
       ...(portfolio.newestAt ? { newest_at: portfolio.newestAt.toISOString() } : {}),
     },
@@ -146,6 +156,19 @@ function ledgerPayload(ctx: TenantContext, write: LedgerWrite) {
         }
       : {}),
     ...(write.transaction ? { transaction: write.transaction } : {}),
+    ...(write.check ? { check: write.check } : {}),
+    ...(write.review
+      ? {
+          review: {
+            check_id: write.review.checkId,
+            status: write.review.status,
+            by: write.review.by,
+            at: write.review.at.toISOString(),
+            note: write.review.note,
+          },
+        }
+      : {}),
+    ...(write.ctr ? { ctr: write.ctr } : {}),
     ...(write.postings
       ? {
           posting_transaction_id: write.postings.transactionId,

@@ -16,6 +16,8 @@ export interface TransactionInput {
   currency?: string | undefined;
   executedAt?: Date | undefined;
   note?: string | undefined;
+  /** Who the cash comes from or goes to (a name or an account): checked against the tenant's blocklist. */
+  counterparty?: string | undefined;
   pending: boolean;
 }
 

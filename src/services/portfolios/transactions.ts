@@ -1,9 +1,23 @@
 import { read } from "../../db/batch";
 import { type AssetRow, assetWithPriceAt } from "../../db/repositories/assets.repository";
 import { portfolioAccounts } from "../../db/repositories/ledger.repository";
+import type { MovementFacts } from "../../db/repositories/money.repository";
 import { type PortfolioRow, portfolioById } from "../../db/repositories/portfolios.repository";
 import { bookTransactions, type TransactionRecord } from "../../db/repositories/transactions.repository";
 import { AppError } from "../../errors";
+import {
+  assertOwnerMayMove,
+  blockedProblem,
+  checkAudit,
+  checkMovement,
+  checkReads,
+  checkRow,
+  ctrCount,
+  isChecked,
+  type MovementCheck,
+  moverOf,
+} from "../money-checks/check";
+import type { PolicyInForce } from "../money-checks/policy";
 import type { TenantContext } from "../tenancy/context";
 import type { IdempotentRequest } from "../tenancy/idempotency";
 import { bodyError, visiblePortfolio } from "./access";
@@ -21,6 +35,8 @@ const CLOCK_SKEW_MS = 60_000;
 export interface PostedTransaction {
   record: TransactionRecord;
   asset: AssetRow | null;
+  /** The money check it passed (given when it was posted). */
+  check?: { id: string; decision: "allow" | "review"; score: number } | undefined;
 }
 
 /** What the audit trail records of a transaction. */
@@ -92,6 +108,9 @@ export async function createTransaction(
 ): Promise<Answer> {
   const { answers } = options;
   const write = { permission: "portfolios:write" as const, idempotency: options.idempotency };
+  const type = input.type;
+  const mover = isChecked(type) ? await moverOf(ctx) : null;
+  const counterparty = input.counterparty?.trim().toLowerCase() || null;
   return ledgerWrite(ctx, { ...write, refusal: answers.refusal }, async () => {
     const now = ctx.now();
     const executedAt = input.executedAt ?? now;
@@ -108,9 +127,14 @@ export async function createTransaction(
       ...(assetId
         ? { asset: read(assetWithPriceAt(db, tenantId, assetId, executedAt), (rows) => rows[0]) }
         : {}),
+      // The money check's facts and the tenant's policy ride in the same batch.
+      ...(mover && isChecked(type) ? checkReads(db, ctx, { portfolioId, type, mover, counterparty }) : {}),
     }));
     const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:write");
     assertActive(portfolio);
+    const { facts, policy } = found as Partial<{ facts: MovementFacts; policy: PolicyInForce }>;
+    const checked = facts && policy ? { facts, policy } : null;
+    if (checked) assertOwnerMayMove(checked.facts, checked.policy);
     const currency = portfolio.baseCurrency;
     if (input.currency !== undefined && input.currency !== currency) {
       throw bodyError("validation_failed", "/currency", `The portfolio holds ${currency} only.`);
@@ -121,19 +145,41 @@ export async function createTransaction(
     // Without a stored price, drizzle gives the left join's columns as null.
     const stored = priced?.price ? { price: priced.price.value, at: priced.price.at } : null;
     const terms = priceTerms(input, { asset, stored, currency, executedAt, ...options });
+    const check: MovementCheck | null =
+      checked && mover && isChecked(terms.type)
+        ? checkMovement(checked.facts, checked.policy, {
+            type: terms.type,
+            amount: terms.amount,
+            currency,
+            mover,
+            at: now,
+          })
+        : null;
+    const decision = check?.result.decision ?? "allow";
+    if (check && decision === "block") {
+      // Refused before anything moves: the check and its audit event are the whole write.
+      return {
+        portfolio: decidedOn(portfolio),
+        check: checkRow(check, mover as NonNullable<typeof mover>, null, counterparty),
+        audit: [checkAudit(check, null)],
+        answer: answers.refusal(blockedProblem(check)),
+      };
+    }
+    // A movement held for review is posted pending, with what it takes reserved, until an analyst decides.
+    const pending = input.pending || decision === "review";
     const entries = entriesFor(terms, portfolio.allowNegativeCash);
     const accounts = withNewAccounts(found.accounts, entries);
     const pointer = terms.type === "sell" || terms.type === "buy" ? "/quantity" : "/amount";
     assertCovered(accounts, entries, pointer);
     const backdated = found.book.length > 0;
-    if (backdated) assertCoveredInTime(found.book, portfolio, terms, executedAt, input.pending, pointer);
+    if (backdated) assertCoveredInTime(found.book, portfolio, terms, executedAt, pending, pointer);
 
     const record: TransactionRecord = {
-      ...recordOf(ctx, portfolio, terms, input, executedAt),
+      ...recordOf(ctx, portfolio, terms, input, executedAt, pending),
       id: crypto.randomUUID(),
       seq: 0,
       createdAt: now,
-      settledAt: input.pending ? null : now,
+      settledAt: pending ? null : now,
       cancelledAt: null,
       reversedBy: null,
     };
@@ -142,6 +188,15 @@ export async function createTransaction(
       amount,
       refusal: answers.refusal(shortfallOf(account, amount, pointer)),
     }));
+    const ctr = checked
+      ? ctrCount(checked.policy, {
+          type: terms.type,
+          currency,
+          executedAt,
+          settled: !pending,
+          hasCustomer: portfolio.customerId !== null,
+        })
+      : undefined;
     return {
       portfolio: decidedOn(
         portfolio,
@@ -149,10 +204,14 @@ export async function createTransaction(
       ),
       holds,
       accounts: entries.map((entry) => entry.account),
-      ...(input.pending
+      ...(pending
         ? { reserve: holds.map(({ account, amount }) => ({ account, delta: amount })) }
         : { postings: { transactionId: record.id, entries: inPostingOrder(entries) } }),
       transaction: transactionRow(record),
+      ...(check
+        ? { check: checkRow(check, mover as NonNullable<typeof mover>, record.id, counterparty) }
+        : {}),
+      ...(ctr ? { ctr } : {}),
       audit: [
         {
           action: "transaction.created",
@@ -160,8 +219,22 @@ export async function createTransaction(
           resourceId: record.id,
           after: transactionSummary(record),
         },
+        ...(check ? [checkAudit(check, record.id)] : []),
       ],
-      answer: answers.posted({ record, asset }, 201),
+      answer: answers.posted(
+        {
+          record,
+          asset,
+          check: check
+            ? {
+                id: check.id,
+                decision: decision === "review" ? "review" : "allow",
+                score: check.result.score,
+              }
+            : undefined,
+        },
+        201,
+      ),
     };
   });
 }
@@ -196,12 +269,13 @@ function recordOf(
   terms: PricedTerms,
   input: TransactionInput,
   executedAt: Date,
+  pending: boolean,
 ) {
   return {
     tenantId: ctx.tenantId,
     portfolioId: portfolio.id,
     type: terms.type,
-    status: input.pending ? ("pending" as const) : ("settled" as const),
+    status: pending ? ("pending" as const) : ("settled" as const),
     assetId: terms.assetId,
     quantity: terms.quantity?.toFixed() ?? null,
     price: terms.price?.toFixed() ?? null,

@@ -10,7 +10,7 @@ import { databaseJson } from "../../db/well-formed";
 export type { TenantQuotas };
 
 import { AppError } from "../../errors";
-import type { Caller, RequestContext, UserCaller } from "../context";
+import type { Caller, ClientContext, RequestContext, UserCaller } from "../context";
 import { Access, type Actor } from "./access";
 import { callerCheck } from "./caller-check";
 import { isTenantWide, type Permission, ROLE_RANK, roleHolds } from "./permissions";
@@ -23,6 +23,8 @@ export interface TenantContext {
   readonly actor: Actor;
   requestId: string;
   ip: string | null;
+  /** Where the request came from as the edge sees it (address, user agent, country). */
+  client: ClientContext;
   now: () => Date;
   /** Platform-scoped handle, for the few lookups that precede or span tenants. */
   db: Database;
@@ -131,6 +133,7 @@ export function createTenantContext(
     },
     requestId: request.requestId,
     ip: request.client.ip,
+    client: request.client,
     now: request.now,
     get db() {
       return database.db;
