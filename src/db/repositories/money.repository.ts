@@ -1,6 +1,16 @@
-import { and, desc, eq, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { Querier } from "../client";
-import { type currencyTransactionReports, moneyBlocklist, moneyChecks, moneyPolicies } from "../schema";
+import { requirement } from "../requirements";
+import {
+  type BlocklistKind,
+  currencyTransactionReports,
+  type MoneyDecision,
+  moneyBlocklist,
+  moneyChecks,
+  moneyPolicies,
+  type ReviewStatus,
+} from "../schema";
+import { keyset, type TimePosition } from "./keyset";
 
 export type MoneyCheckRow = typeof moneyChecks.$inferSelect;
 export type BlocklistRow = typeof moneyBlocklist.$inferSelect;
@@ -140,30 +150,145 @@ export function movementFacts(
     ) as result`);
 }
 
+const blocklistKeys = keyset(moneyBlocklist.createdAt, moneyBlocklist.id);
+const checkKeys = keyset(moneyChecks.createdAt, moneyChecks.id);
+const ctrKeys = keyset(currencyTransactionReports.createdAt, currencyTransactionReports.id);
+
 /** The tenant's blocklist, newest first. */
 export function blocklistPage(
   db: Querier,
   tenantId: string,
-  options: { kind?: string; before?: { createdAt: Date; id: string }; limit: number },
+  options: { kind?: BlocklistKind | undefined; before?: TimePosition | undefined; limit: number },
 ) {
-  const before = options.before;
   return db
     .select()
     .from(moneyBlocklist)
     .where(
       and(
         eq(moneyBlocklist.tenantId, tenantId),
-        options.kind ? eq(moneyBlocklist.kind, options.kind as BlocklistRow["kind"]) : undefined,
-        before
-          ? or(
-              lt(moneyBlocklist.createdAt, before.createdAt),
-              and(eq(moneyBlocklist.createdAt, before.createdAt), lt(moneyBlocklist.id, before.id)),
-            )
-          : undefined,
+        options.kind ? eq(moneyBlocklist.kind, options.kind) : undefined,
+        blocklistKeys.before(options.before),
       ),
     )
-    .orderBy(desc(moneyBlocklist.createdAt), desc(moneyBlocklist.id))
+    .orderBy(...blocklistKeys.order)
     .limit(options.limit);
+}
+
+/** One blocklist entry, deleted; its row returned (none: no such entry). */
+export function blocklistDelete(db: Querier, tenantId: string, id: string) {
+  return db
+    .delete(moneyBlocklist)
+    .where(and(eq(moneyBlocklist.tenantId, tenantId), eq(moneyBlocklist.id, id)))
+    .returning();
+}
+
+/** The tenant's money checks, newest first. */
+export function checksPage(
+  db: Querier,
+  tenantId: string,
+  options: {
+    decision?: MoneyDecision | undefined;
+    reviewStatus?: ReviewStatus | undefined;
+    customerId?: string | undefined;
+    portfolioId?: string | undefined;
+    before?: TimePosition | undefined;
+    limit: number;
+  },
+) {
+  return db
+    .select()
+    .from(moneyChecks)
+    .where(
+      and(
+        eq(moneyChecks.tenantId, tenantId),
+        options.decision ? eq(moneyChecks.decision, options.decision) : undefined,
+        options.reviewStatus ? eq(moneyChecks.reviewStatus, options.reviewStatus) : undefined,
+        options.customerId ? eq(moneyChecks.customerId, options.customerId) : undefined,
+        options.portfolioId ? eq(moneyChecks.portfolioId, options.portfolioId) : undefined,
+        checkKeys.before(options.before),
+      ),
+    )
+    .orderBy(...checkKeys.order)
+    .limit(options.limit);
+}
+
+/** The checks since `since`, newest first, at most `limit`: what a dry run replays. */
+export function checksSince(db: Querier, tenantId: string, since: Date, limit: number) {
+  return db
+    .select({
+      id: moneyChecks.id,
+      decision: moneyChecks.decision,
+      signals: moneyChecks.signals,
+      createdAt: moneyChecks.createdAt,
+      transactionId: moneyChecks.transactionId,
+    })
+    .from(moneyChecks)
+    .where(and(eq(moneyChecks.tenantId, tenantId), gte(moneyChecks.createdAt, since)))
+    .orderBy(desc(moneyChecks.createdAt))
+    .limit(limit);
+}
+
+/** A subject's checks over a window: counts by decision and the highest score. */
+export function checkStats(
+  db: Querier,
+  tenantId: string,
+  subject: { customerId: string } | { actorId: string },
+  since: Date,
+) {
+  return db
+    .select({
+      total: sql<number>`count(*)::int`,
+      held: sql<number>`(count(*) filter (where ${moneyChecks.decision} = 'review'))::int`,
+      blocked: sql<number>`(count(*) filter (where ${moneyChecks.decision} = 'block'))::int`,
+      maxScore: sql<number | null>`max(${moneyChecks.score})`,
+      meanScore: sql<string | null>`round(avg(${moneyChecks.score}), 1)::text`,
+      lastAt: sql<string | null>`max(${moneyChecks.createdAt})::text`,
+    })
+    .from(moneyChecks)
+    .where(
+      and(
+        eq(moneyChecks.tenantId, tenantId),
+        "customerId" in subject
+          ? eq(moneyChecks.customerId, subject.customerId)
+          : eq(moneyChecks.actorId, subject.actorId),
+        gte(moneyChecks.createdAt, since),
+      ),
+    );
+}
+
+/** The tenant's CTRs, newest first. */
+export function ctrsPage(
+  db: Querier,
+  tenantId: string,
+  options: {
+    status?: "open" | "filed" | undefined;
+    customerId?: string | undefined;
+    before?: TimePosition | undefined;
+    limit: number;
+  },
+) {
+  return db
+    .select()
+    .from(currencyTransactionReports)
+    .where(
+      and(
+        eq(currencyTransactionReports.tenantId, tenantId),
+        options.status ? eq(currencyTransactionReports.status, options.status) : undefined,
+        options.customerId ? eq(currencyTransactionReports.customerId, options.customerId) : undefined,
+        ctrKeys.before(options.before),
+      ),
+    )
+    .orderBy(...ctrKeys.order)
+    .limit(options.limit);
+}
+
+/** One CTR. */
+export function ctrById(db: Querier, tenantId: string, id: string) {
+  return db
+    .select()
+    .from(currencyTransactionReports)
+    .where(and(eq(currencyTransactionReports.tenantId, tenantId), eq(currencyTransactionReports.id, id)))
+    .limit(1);
 }
 
 /** A check by id, with its transaction's portfolio. */
@@ -182,4 +307,13 @@ export function checkOfTransaction(db: Querier, tenantId: string, transactionId:
     .from(moneyChecks)
     .where(and(eq(moneyChecks.tenantId, tenantId), eq(moneyChecks.transactionId, transactionId)))
     .limit(1);
+}
+
+/** Fails its batch with `code` unless the customer exists in the tenant, holding it (key share) until the batch ends. */
+export function ownerRequirement(db: Querier, tenantId: string, customerId: string, code: string) {
+  return requirement(
+    db,
+    sql`exists (select 1 from customers where tenant_id = ${tenantId} and id = ${customerId} for key share)`,
+    code,
+  );
 }

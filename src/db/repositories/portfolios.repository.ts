@@ -58,7 +58,7 @@ export function portfolioUpdateStatements(
   db: Querier,
   tenantId: string,
   id: string,
-  fields: Partial<Pick<PortfolioRow, "name" | "allowNegativeCash" | "status">>,
+  fields: Partial<Pick<PortfolioRow, "name" | "allowNegativeCash" | "status" | "customerId">>,
 ) {
   const row = db
     .update(portfolios)
@@ -83,7 +83,7 @@ export function portfolioUpdateStatements(
 
 /**
  * A statement that fails its batch with `stale` unless the portfolio is still as read - its organization,
- * name, status and cash rule - locking it as every write that moves its money does; `unused` also needs it
+ * name, status, cash rule and owner - locking it as every write that moves its money does; `unused` also needs it
  * still to have no transaction (a deletion's condition).
  */
 export function portfolioAsRead(db: Querier, before: PortfolioRow, options: { unused?: boolean } = {}) {
@@ -99,6 +99,7 @@ export function portfolioAsRead(db: Querier, before: PortfolioRow, options: { un
                    and ${portfolios.organizationId} = ${before.organizationId}
                    and ${portfolios.name} = ${before.name} and ${portfolios.status} = ${before.status}
                    and ${portfolios.allowNegativeCash} = ${before.allowNegativeCash}
+                   and ${portfolios.customerId} is not distinct from ${before.customerId}::uuid
                  for update) ${unused}`,
     "stale",
   );

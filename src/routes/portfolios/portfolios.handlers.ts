@@ -24,6 +24,7 @@ export const createPortfolio: RouteHandler<typeof routes.createPortfolio, AppEnv
     name: body.name,
     baseCurrency: body.base_currency,
     allowNegativeCash: body.allow_negative_cash,
+    customerId: body.customer_id ?? null,
   });
   return c.json(toPortfolioView(row), 201);
 };
@@ -37,6 +38,7 @@ export const updatePortfolio: RouteHandler<typeof routes.updatePortfolio, AppEnv
     name: body.name,
     allowNegativeCash: body.allow_negative_cash,
     status: body.status,
+    customerId: body.customer_id,
   });
   return c.json(toPortfolioView(row), 200);
 };

@@ -40,6 +40,10 @@ export const createPortfolio = defineRoute({
           name: Name,
           base_currency: CurrencyCode,
           allow_negative_cash: z.boolean().default(false),
+          customer_id: z
+            .uuid()
+            .optional()
+            .openapi({ description: "The account holder, a customer of the tenant." }),
         })
         .strict(),
     ),
@@ -65,7 +69,7 @@ export const updatePortfolio = defineRoute({
   tags,
   ...secured("portfolios:write", { standingInBatch: true }),
   summary:
-    "Rename, archive (`status: archived`: no new transactions) or reactivate a portfolio, or allow or forbid negative cash.",
+    "Rename, archive (`status: archived`: no new transactions) or reactivate a portfolio, allow or forbid negative cash, or change its account holder.",
   request: {
     params: IdParam,
     body: jsonBody(
@@ -74,6 +78,11 @@ export const updatePortfolio = defineRoute({
           name: Name.optional(),
           allow_negative_cash: z.boolean().optional(),
           status: z.enum(["active", "archived"]).optional(),
+          customer_id: z
+            .uuid()
+            .nullable()
+            .optional()
+            .openapi({ description: "Change the account holder; null: a house portfolio." }),
         })
         .strict(),
     ),

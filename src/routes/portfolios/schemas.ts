@@ -10,6 +10,10 @@ export const PortfolioSchema = z
     id: z.uuid(),
     organization_id: z.uuid(),
     owner_id: z.uuid().nullable(),
+    customer_id: z.uuid().nullable().openapi({
+      description:
+        "The account holder (a customer); null for a house portfolio. Its KYC standing decides, by the tenant's policy, whether money may move.",
+    }),
     name: z.string(),
     base_currency: z.string(),
     allow_negative_cash: z.boolean(),

@@ -107,6 +107,24 @@ export const cancelTransaction: RouteHandler<typeof routes.cancelTransaction, Ap
   return answered(c, await concludePending(tenantOf(c), id, tid, "cancelled", changed(c)));
 };
 
+export const approveTransaction: RouteHandler<typeof routes.approveTransaction, AppEnv> = async (c) => {
+  const { id, tid } = c.req.valid("param");
+  const { note } = c.req.valid("json");
+  return answered(
+    c,
+    await concludePending(tenantOf(c), id, tid, "settled", changed(c), { note: note ?? null }),
+  );
+};
+
+export const rejectTransaction: RouteHandler<typeof routes.rejectTransaction, AppEnv> = async (c) => {
+  const { id, tid } = c.req.valid("param");
+  const { note } = c.req.valid("json");
+  return answered(
+    c,
+    await concludePending(tenantOf(c), id, tid, "cancelled", changed(c), { note: note ?? null }),
+  );
+};
+
 export const reverseTransaction: RouteHandler<typeof routes.reverseTransaction, AppEnv> = async (c) => {
   const { id, tid } = c.req.valid("param");
   return answered(c, await reverse(tenantOf(c), id, tid, changed(c)));

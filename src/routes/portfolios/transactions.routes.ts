@@ -88,6 +88,36 @@ export const cancelTransaction = conclude(
   "cancel",
   "Cancel a pending transaction: its reserve is released and nothing is posted.",
 );
+const review = (action: "approve" | "reject", summary: string) =>
+  defineRoute({
+    method: "post",
+    path: `/api/v1/portfolios/{id}/transactions/{tid}/${action}`,
+    "x-rate-limit": "portfolio",
+    tags,
+    ...securedIdempotent("fraud:review"),
+    summary,
+    request: {
+      params: TransactionParams,
+      headers: IdempotencyHeaders,
+      body: jsonBody(
+        z
+          .object({ note: z.string().trim().min(1).max(1000).optional() })
+          .strict()
+          .openapi({ description: "Why: kept with the decision and in the audit trail." }),
+      ),
+    },
+    responses: { 200: posted, 403: problems[403], 409: problems[409], 422: problems[422] },
+  });
+
+export const approveTransaction = review(
+  "approve",
+  "Approve a movement the money check held for review: it settles. Never by its poster.",
+);
+export const rejectTransaction = review(
+  "reject",
+  "Reject a movement the money check held for review: it is cancelled and what it held is released. Never by its poster.",
+);
+
 export const reverseTransaction = defineRoute({
   method: "post",
   path: "/api/v1/portfolios/{id}/transactions/{tid}/reverse",

@@ -10,6 +10,7 @@ export const toPortfolioView = (row: Portfolio): z.infer<typeof PortfolioSchema>
   id: row.id,
   organization_id: row.organizationId,
   owner_id: row.ownerId,
+  customer_id: row.customerId,
   name: row.name,
   base_currency: row.baseCurrency,
   allow_negative_cash: row.allowNegativeCash,

@@ -8,7 +8,7 @@ export const noSuchPortfolio = () => new AppError("not_found", "No such portfoli
 export function visiblePortfolio(
   ctx: TenantContext,
   row: PortfolioRow | undefined,
-  permission: "portfolios:read" | "portfolios:write",
+  permission: "portfolios:read" | "portfolios:write" | "fraud:review",
 ): PortfolioRow {
   if (!row || !ctx.access.canSee(row.organizationId)) throw noSuchPortfolio();
   ctx.access.requireIn(permission, row.organizationId);

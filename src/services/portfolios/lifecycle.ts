@@ -8,6 +8,7 @@ import { read } from "../../db/batch";
 import type { HttpDatabase } from "../../db/client";
 import { assetsAmong } from "../../db/repositories/assets.repository";
 import { portfolioAccounts, transactionPostings } from "../../db/repositories/ledger.repository";
+import { checkOfTransaction, policyRow } from "../../db/repositories/money.repository";
 import { portfolioById } from "../../db/repositories/portfolios.repository";
 import {
   bookTransactions,
@@ -18,6 +19,8 @@ import {
 import { unlessDuplicate } from "../../db/unique";
 import { AppError } from "../../errors";
 import { Dec } from "../money/decimal";
+import { ctrCount } from "../money-checks/check";
+import { policyInForce } from "../money-checks/policy";
 import type { TenantContext } from "../tenancy/context";
 import type { IdempotentRequest } from "../tenancy/idempotency";
 import { visiblePortfolio } from "./access";
@@ -53,19 +56,48 @@ const transactionReads = (db: HttpDatabase, tenantId: string, portfolioId: strin
   assets: read(assetsAmong(db, tenantId, transactionAssets(db, tenantId, portfolioId, id))),
 });
 
-/** Settles or cancels a pending transaction. */
+/** An analyst's decision on a movement the money check held for review. */
+export interface ReviewDecision {
+  note: string | null;
+}
+
+/**
+ * Settles or cancels a pending transaction. One the money check held for review is concluded only by an
+ * analyst's decision (`review`: approved settles it, rejected cancels it), never by its poster, and a settled
+ * cash movement of a customer's portfolio is counted into its business day's CTR in the same write.
+ */
 export async function concludePending(
   ctx: TenantContext,
   portfolioId: string,
   id: string,
   outcome: "settled" | "cancelled",
   options: Options,
+  review?: ReviewDecision,
 ): Promise<Answer> {
-  return ledgerWrite(ctx, writeOptions(options), async () => {
-    const found = await ctx.read((db) => transactionReads(db, ctx.tenantId, portfolioId, id));
-    const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:write");
+  const permission = review ? ("fraud:review" as const) : ("portfolios:write" as const);
+  return ledgerWrite(ctx, { ...writeOptions(options), permission }, async () => {
+    const found = await ctx.read((db) => ({
+      ...transactionReads(db, ctx.tenantId, portfolioId, id),
+      check: read(checkOfTransaction(db, ctx.tenantId, id), (rows) => rows[0]),
+      policy: read(policyRow(db, ctx.tenantId), (rows) => policyInForce(rows[0])),
+    }));
+    const portfolio = visiblePortfolio(ctx, found.portfolio, permission);
     const record = found.record;
     if (!record) throw new AppError("not_found", "No such transaction.");
+    const held = found.check?.reviewStatus === "held" ? found.check : undefined;
+    if (review) {
+      if (!held) throw conflict("The transaction is not held for review.");
+      if (held.actorType === ctx.actor.type && held.actorId === ctx.actor.id) {
+        throw new AppError(
+          "forbidden",
+          "A movement held for review is decided by someone other than its poster.",
+        );
+      }
+    } else if (held) {
+      throw conflict(
+        "The transaction is held for review: an analyst approves it (it settles) or rejects it (it is cancelled).",
+      );
+    }
     if (record.status !== "pending") throw conflict(`The transaction is ${record.status}, not pending.`);
     const entries = entriesFor(termsOf(record), portfolio.allowNegativeCash);
     const at = ctx.now();
@@ -74,6 +106,14 @@ export async function concludePending(
       status: outcome,
       ...(outcome === "settled" ? { settledAt: at } : { cancelledAt: at }),
     };
+    const ctr = ctrCount(found.policy, {
+      type: record.type,
+      currency: record.currency,
+      executedAt: record.executedAt,
+      settled: outcome === "settled",
+      hasCustomer: portfolio.customerId !== null,
+    });
+    const decided = review && held ? (outcome === "settled" ? "approved" : "rejected") : undefined;
     return {
       portfolio: decidedOn(portfolio),
       accounts: entries.map((entry) => entry.account),
@@ -83,6 +123,10 @@ export async function concludePending(
       ...(outcome === "settled"
         ? { postings: { transactionId: record.id, entries: inPostingOrder(entries) } }
         : {}),
+      ...(ctr ? { ctr } : {}),
+      ...(decided && held
+        ? { review: { checkId: held.id, status: decided, by: ctx.actor.id, at, note: review?.note ?? null } }
+        : {}),
       audit: [
         {
           action: outcome === "settled" ? "transaction.settled" : "transaction.cancelled",
@@ -91,6 +135,17 @@ export async function concludePending(
           before: { status: record.status },
           after: { status: outcome },
         },
+        ...(decided && held
+          ? [
+              {
+                action: `money_check.${decided}`,
+                resourceType: "money_check",
+                resourceId: held.id,
+                before: { reviewStatus: "held" },
+                after: { reviewStatus: decided, transactionId: record.id, note: review?.note ?? null },
+              },
+            ]
+          : []),
       ],
       answer: options.answers.posted({ record: after, asset: found.assets[0] ?? null }, 200),
     };

@@ -1,5 +1,6 @@
 import { read } from "../../db/batch";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
+import { ownerRequirement } from "../../db/repositories/money.repository";
 import { organizationRequirement } from "../../db/repositories/organizations.repository";
 import {
   listPortfolios,
@@ -19,14 +20,20 @@ import type { TenantContext } from "../tenancy/context";
 import { bodyError, visiblePortfolio } from "./access";
 
 const summaryOf = (
-  row: Pick<PortfolioRow, "name" | "organizationId" | "baseCurrency" | "allowNegativeCash" | "status">,
+  row: Pick<
+    PortfolioRow,
+    "name" | "organizationId" | "baseCurrency" | "allowNegativeCash" | "status" | "customerId"
+  >,
 ) => ({
   name: row.name,
   organizationId: row.organizationId,
   baseCurrency: row.baseCurrency,
   allowNegativeCash: row.allowNegativeCash,
   status: row.status,
+  customerId: row.customerId,
 });
+
+const noCustomer = () => bodyError("not_found", "/customer_id", "No such customer.");
 
 /**
  * Creates a portfolio in one round trip: the caller's right in the organization, the organization (held
@@ -35,7 +42,13 @@ const summaryOf = (
  */
 export async function createPortfolio(
   ctx: TenantContext,
-  input: { organizationId: string; name: string; baseCurrency: string; allowNegativeCash: boolean },
+  input: {
+    organizationId: string;
+    name: string;
+    baseCurrency: string;
+    allowNegativeCash: boolean;
+    customerId: string | null;
+  },
 ): Promise<PortfolioRow> {
   const values = {
     ...input,
@@ -50,15 +63,28 @@ export async function createPortfolio(
     after: summaryOf({ ...values, status: "active" }),
   });
   const noOrganization = () => bodyError("not_found", "/organization_id", "No such organization.");
-  const written = await meetingRequirements({ no_organization: noOrganization }, () =>
-    ctx.write("portfolios:write", input.organizationId, (db) => ({
-      organization: read(organizationRequirement(db, ctx.tenantId, input.organizationId, "no_organization")),
-      row: read(db.insert(portfolios).values(values).returning(), (rows) => rows[0]),
-      audit: read(auditEventStatement(db, event)),
-    })),
+  const written = await meetingRequirements(
+    { no_organization: noOrganization, no_customer: noCustomer },
+    () =>
+      ctx.write("portfolios:write", input.organizationId, (db) => ({
+        organization: read(
+          organizationRequirement(db, ctx.tenantId, input.organizationId, "no_organization"),
+        ),
+        ...(input.customerId
+          ? { customer: read(ownerRequirement(db, ctx.tenantId, input.customerId, "no_customer")) }
+          : {}),
+        row: read(db.insert(portfolios).values(values).returning(), (rows) => rows[0]),
+        audit: read(auditEventStatement(db, event)),
+      })),
   ).catch((error: unknown) => {
     // An organization the caller cannot see is one that does not exist, as before it was written.
-    if (error instanceof AppError && error.code === "not_found") throw noOrganization();
+    if (
+      error instanceof AppError &&
+      error.code === "not_found" &&
+      error.errors?.[0]?.pointer !== "/customer_id"
+    ) {
+      throw noOrganization();
+    }
     throw error;
   });
   if (!written.row) throw new Error("portfolio insert returned nothing");
@@ -117,32 +143,39 @@ export async function updatePortfolio(
     name?: string | undefined;
     allowNegativeCash?: boolean | undefined;
     status?: "active" | "archived" | undefined;
+    /** The account holder; null: a house portfolio. */
+    customerId?: string | null | undefined;
   },
 ): Promise<PortfolioRow> {
   const fields = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   try {
-    return await asRead(STALE, async () => {
-      const before = await portfolioToWrite(ctx, id);
-      const event = eventOf(ctx, {
-        action: "portfolio.updated",
-        resourceType: "portfolio",
-        resourceId: id,
-        before: summaryOf(before),
-        after: summaryOf({ ...before, ...fields }),
-      });
-      const changes = Object.keys(fields).length > 0;
-      const written = await ctx.write("portfolios:write", before.organizationId, (db) => {
-        const { row, cash } = portfolioUpdateStatements(db, ctx.tenantId, id, fields);
-        return {
-          asRead: read(portfolioAsRead(db, before)),
-          ...(changes ? { row: read(row, (rows) => rows[0]) } : {}),
-          ...(cash ? { cash: read(cash) } : {}),
-          audit: read(auditEventStatement(db, event)),
-        };
-      });
-      ctx.audited += 1;
-      return (written.row as PortfolioRow | undefined) ?? before;
-    });
+    return await asRead(STALE, () =>
+      meetingRequirements({ no_customer: noCustomer }, async () => {
+        const before = await portfolioToWrite(ctx, id);
+        const event = eventOf(ctx, {
+          action: "portfolio.updated",
+          resourceType: "portfolio",
+          resourceId: id,
+          before: summaryOf(before),
+          after: summaryOf({ ...before, ...fields }),
+        });
+        const changes = Object.keys(fields).length > 0;
+        const written = await ctx.write("portfolios:write", before.organizationId, (db) => {
+          const { row, cash } = portfolioUpdateStatements(db, ctx.tenantId, id, fields);
+          return {
+            asRead: read(portfolioAsRead(db, before)),
+            ...(patch.customerId
+              ? { customer: read(ownerRequirement(db, ctx.tenantId, patch.customerId, "no_customer")) }
+              : {}),
+            ...(changes ? { row: read(row, (rows) => rows[0]) } : {}),
+            ...(cash ? { cash: read(cash) } : {}),
+            audit: read(auditEventStatement(db, event)),
+          };
+        });
+        ctx.audited += 1;
+        return (written.row as PortfolioRow | undefined) ?? before;
+      }),
+    );
   } catch (error) {
     if (isCashCheck(error)) {
       throw new AppError(

@@ -27,6 +27,7 @@ export const API_KEY_SCOPES = [
   "audit:read",
   "customers:read",
   "customers:write",
+  "fraud:read",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -120,6 +121,22 @@ export const PERMISSIONS = {
     scope: "customers:write",
     wholeTenant: true,
   }),
+  // The check on every money movement: its decisions, the tenant's policy and blocklist, CTRs.
+  "fraud:read": rule(
+    "analyst",
+    "See money checks with their reasons, the money-movement policy and blocklist; check a movement without posting it; see risk scores.",
+    { scope: "fraud:read", wholeTenant: true },
+  ),
+  "fraud:review": rule("analyst", "Approve or reject a movement held for review (never one's own).", {
+    orgScoped: true,
+  }),
+  "fraud:manage": rule("tenant_admin", "Change the money-movement policy and the blocklist.", WHOLE),
+  "ctrs:read": rule("analyst", "See currency transaction reports and export them.", WHOLE),
+  "ctrs:manage": rule(
+    "tenant_admin",
+    "File currency transaction reports by hand and mark them filed.",
+    WHOLE,
+  ),
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;

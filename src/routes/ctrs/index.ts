@@ -1,0 +1,11 @@
+import { createRouter } from "../../openapi";
+import * as handlers from "./ctrs.handlers";
+import * as routes from "./ctrs.routes";
+
+/** /api/v1/compliance: currency transaction reports */
+export const ctrRoutes = createRouter()
+  .openapi(routes.listCtrs, handlers.listCtrs)
+  .openapi(routes.createCtr, handlers.createCtr)
+  .openapi(routes.getCtr, handlers.getCtr)
+  .openapi(routes.exportCtr, handlers.exportCtr)
+  .openapi(routes.fileCtr, handlers.fileCtr);
