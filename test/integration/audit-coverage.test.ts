@@ -111,6 +111,34 @@ async function ok<T>(response: Response): Promise<T> {
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/**
+ * A deposit the money check held for review, in a tenant of its own whose policy holds every movement, with
+ * an analyst of the portfolio's organization (not its poster) to decide it.
+ */
+async function heldMovement() {
+  const own = await createTenant("audit-review");
+  const org = await addOrganization(own);
+  const portfolio = await ok<{ id: string }>(
+    await api("/api/v1/portfolios", {
+      token: own.admin.token,
+      body: { name: "Held", organization_id: org.id, base_currency: "USD" },
+    }),
+  );
+  await ok(
+    await api("/api/v1/security/policy", {
+      method: "PUT",
+      token: own.admin.token,
+      body: { based_on: 0, policy: { review_at: 0 } },
+    }),
+  );
+  const held = await ok<{ id: string; check: { decision: string } }>(
+    await api(txPath(portfolio.id), { token: own.admin.token, body: { type: "deposit", amount: "10.00" } }),
+  );
+  expect(held.check.decision).toBe("review");
+  const reviewer = await addUser(own, "analyst", [{ organizationId: org.id, role: "analyst" }]);
+  return { portfolioId: portfolio.id, transactionId: held.id, reviewer: reviewer.token };
+}
+
 /** A funded USD portfolio with a priced whole-share asset, made once and shared by the ledger recipes. */
 let book: Promise<{ portfolioId: string; assetId: string; symbol: string }> | undefined;
 function ledger() {
@@ -733,6 +761,119 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         method: "PATCH",
         token: admin(),
         body: { pep: true },
+      });
+      return { response };
+    },
+  },
+  // --- Financial crime: the money check and CTRs
+  "put /api/v1/security/policy": {
+    audit: "money_policy.changed",
+    run: async () => {
+      const current = await ok<{ version: number }>(await api("/api/v1/security/policy", { token: admin() }));
+      const response = await api("/api/v1/security/policy", {
+        method: "PUT",
+        token: admin(),
+        body: { based_on: current.version, policy: { rules: { new_ip: { points: 6 } } } },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/security/policy/dry-run": {
+    exempt: "A replay of stored checks under a candidate policy: it reads and writes nothing.",
+  },
+  "post /api/v1/security/fraud-check": {
+    exempt: "The check a movement would get, computed without posting or recording anything.",
+  },
+  "post /api/v1/security/blocklist": {
+    audit: "money_blocklist.added",
+    run: async () => ({
+      response: await api("/api/v1/security/blocklist", {
+        token: admin(),
+        body: { kind: "domain", value: `${crypto.randomUUID().slice(0, 8)}.example` },
+      }),
+    }),
+  },
+  "delete /api/v1/security/blocklist/{id}": {
+    audit: "money_blocklist.removed",
+    run: async () => {
+      const entry = await ok<{ id: string }>(
+        await api("/api/v1/security/blocklist", {
+          token: admin(),
+          body: { kind: "counterparty", value: `Removed ${crypto.randomUUID()}` },
+        }),
+      );
+      return {
+        response: await api(`/api/v1/security/blocklist/${entry.id}`, { method: "DELETE", token: admin() }),
+      };
+    },
+  },
+  "post /api/v1/portfolios/{id}/transactions/{tid}/approve": {
+    audit: "money_check.approved",
+    run: async () => {
+      const { portfolioId, transactionId, reviewer } = await heldMovement();
+      return {
+        response: await api(txPath(portfolioId, `/${transactionId}/approve`), { token: reviewer, body: {} }),
+      };
+    },
+  },
+  "post /api/v1/portfolios/{id}/transactions/{tid}/reject": {
+    audit: "money_check.rejected",
+    run: async () => {
+      const { portfolioId, transactionId, reviewer } = await heldMovement();
+      return {
+        response: await api(txPath(portfolioId, `/${transactionId}/reject`), {
+          token: reviewer,
+          body: { note: "not confirmed" },
+        }),
+      };
+    },
+  },
+  "post /api/v1/compliance/ctr": {
+    audit: "ctr.created",
+    run: async () => {
+      const customer = await ok<{ id: string }>(
+        await api("/api/v1/customers", {
+          token: admin(),
+          body: { kind: "entity", country: "US", identity: { name: "Cash Heavy LLC" } },
+        }),
+      );
+      const response = await api("/api/v1/compliance/ctr", {
+        token: admin(),
+        body: {
+          customer_id: customer.id,
+          business_day: "2026-11-02",
+          direction: "in",
+          currency: "USD",
+          total: "15000",
+        },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/compliance/ctrs/{id}/file": {
+    audit: "ctr.filed",
+    run: async () => {
+      const customer = await ok<{ id: string }>(
+        await api("/api/v1/customers", {
+          token: admin(),
+          body: { kind: "entity", country: "US", identity: { name: "Filed LLC" } },
+        }),
+      );
+      const ctr = await ok<{ id: string }>(
+        await api("/api/v1/compliance/ctr", {
+          token: admin(),
+          body: {
+            customer_id: customer.id,
+            business_day: "2026-11-03",
+            direction: "out",
+            currency: "USD",
+            total: "12000",
+          },
+        }),
+      );
+      const response = await api(`/api/v1/compliance/ctrs/${ctr.id}/file`, {
+        token: admin(),
+        body: { filing_reference: "BSA-42" },
       });
       return { response };
     },

@@ -430,7 +430,19 @@ describe("money checks", () => {
       subject: { type: "customer", id: customerId },
       checks: { total: 2, held: 1, blocked: 0 },
     });
-    await refusal(await api("/api/v1/security/risk-score", { token }), 400, "invalid_parameters");
+    await refusal(
+      await api(`/api/v1/security/risk-score?customer_id=${customerId}&user_id=${tenant.admin.id}`, {
+        token,
+      }),
+      400,
+      "invalid_parameters",
+    );
+    // Neither named: the caller's own, as the one who moved the money.
+    const own = await api("/api/v1/security/risk-score", { token });
+    expect(await own.json()).toMatchObject({
+      subject: { type: "user", id: tenant.admin.id },
+      checks: { total: 2, held: 1 },
+    });
 
     // What a stricter policy would have done over the same checks: replayed, nothing written.
     const dry = await api("/api/v1/security/policy/dry-run", { token, body: { policy: { block_at: 50 } } });

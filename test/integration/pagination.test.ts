@@ -98,6 +98,9 @@ const COVERED = [
   "/api/v1/companies/{id}/predictions",
   "/api/v1/customers",
   "/api/v1/customers/{id}/history",
+  "/api/v1/compliance/ctrs",
+  "/api/v1/security/blocklist",
+  "/api/v1/security/checks",
   "/api/v1/invitations",
   "/api/v1/jobs",
   "/api/v1/organizations",
@@ -122,6 +125,51 @@ beforeAll(async () => {
 describe("paging through rows created within one millisecond", () => {
   it("covers every paginated list of the API document", async () => {
     expect(await paginatedPaths()).toEqual(COVERED);
+  });
+
+  it("GET /api/v1/security/blocklist, /security/checks and /compliance/ctrs", async () => {
+    const entries =
+      await insert(sql`insert into money_blocklist (tenant_id, kind, value, created_by_type, created_by, created_at)
+      select ${tenant.id}, 'counterparty', 'paged ' || g || ' ' || ${tag()}, 'user', ${tenant.admin.id}, ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/security/blocklist", token)).map((e) => e.id),
+      entries,
+    );
+
+    const org = await api("/api/v1/organizations", { token, body: { name: `Checks ${tag()}` } });
+    expect(org.status, await org.clone().text()).toBe(201);
+    const portfolio = await api("/api/v1/portfolios", {
+      token,
+      body: { organization_id: (await org.json<{ id: string }>()).id, name: "Checked", base_currency: "USD" },
+    });
+    const portfolioId = (await portfolio.json<{ id: string }>()).id;
+    const checks =
+      await insert(sql`insert into money_checks (id, tenant_id, portfolio_id, type, amount, currency,
+        actor_type, actor_id, score, decision, reasons, signals, policy_version, created_at)
+      select gen_random_uuid(), ${tenant.id}, ${portfolioId}, 'withdrawal', g, 'USD', 'user', ${tenant.admin.id},
+             100, 'block', '[]'::jsonb, '{}'::jsonb, 0, ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/security/checks", token)).map((c) => c.id),
+      checks,
+    );
+
+    const customer = await api("/api/v1/customers", {
+      token,
+      body: { kind: "entity", country: "US", identity: { name: "Paged Cash LLC" } },
+    });
+    const customerId = (await customer.json<{ id: string }>()).id;
+    const ctrs =
+      await insert(sql`insert into currency_transaction_reports (tenant_id, customer_id, business_day,
+        direction, currency, total, source, due_on, created_by_type, created_by, created_at)
+      select ${tenant.id}, ${customerId}, date '2026-01-01' + g, 'in', 'USD', 10000 + g, 'manual',
+             date '2026-01-16' + g, 'user', ${tenant.admin.id}, ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/compliance/ctrs", token)).map((c) => c.id),
+      ctrs,
+    );
   });
 
   it("GET /api/v1/users", async () => {

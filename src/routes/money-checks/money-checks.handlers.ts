@@ -146,21 +146,21 @@ export const fraudCheck: RouteHandler<typeof routes.fraudCheck, AppEnv> = async 
 
 export const riskScore: RouteHandler<typeof routes.riskScore, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  if ((q.customer_id === undefined) === (q.user_id === undefined)) {
+  if (q.customer_id !== undefined && q.user_id !== undefined) {
     throw new AppError("invalid_parameters", "Name one subject: customer_id or user_id.", {
       errors: [
-        {
-          location: "query",
-          pointer: "customer_id",
-          message: "one of customer_id, user_id",
-          code: "invalid",
-        },
+        { location: "query", pointer: "user_id", message: "not with customer_id", code: "invalid" },
       ],
     });
   }
+  const ctx = tenantOf(c);
   const score = await admin.riskScore(
-    tenantOf(c),
-    q.customer_id ? { customerId: q.customer_id } : { userId: q.user_id as string },
+    ctx,
+    q.customer_id
+      ? { customerId: q.customer_id }
+      : q.user_id
+        ? { actor: { type: "user", id: q.user_id } }
+        : { actor: ctx.actor },
   );
   return c.json(
     {

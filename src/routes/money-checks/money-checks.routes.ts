@@ -280,7 +280,7 @@ export const riskScore = defineRoute({
   tags,
   ...secured("fraud:read", { standingInBatch: true }),
   summary:
-    "A customer's or a user's current risk: the customer's rating with what its money checks of the last 30 days found (for a user, its checks as the one moving money).",
+    "A customer's or a user's current risk: the customer's rating with what its money checks of the last 30 days found (for a user, its checks as the one moving money). Neither named: the caller's own.",
   request: {
     query: z.object({ customer_id: z.uuid().optional(), user_id: z.uuid().optional() }),
   },
@@ -290,7 +290,7 @@ export const riskScore = defineRoute({
       ...jsonContent(
         z
           .object({
-            subject: z.object({ type: z.enum(["customer", "user"]), id: z.uuid() }),
+            subject: z.object({ type: z.enum(["customer", "user", "api_key"]), id: z.string() }),
             score: z.number().int().min(0).max(100),
             rating: z.enum(["low", "medium", "high"]),
             factors: z.array(z.object({ factor: z.string(), points: z.number().int() })),

@@ -323,7 +323,7 @@ export async function previewCheck(
 }
 
 export interface RiskScore {
-  subject: { type: "customer" | "user"; id: string };
+  subject: { type: "customer" | "user" | "api_key"; id: string };
   /** 0-100: the customer's rating, raised by what its recent checks found; for a user, its checks alone. */
   score: number;
   rating: "low" | "medium" | "high";
@@ -340,10 +340,13 @@ export interface RiskScore {
 
 const RATING_POINTS = { low: 10, medium: 40, high: 70 } as const;
 
-/** A customer's or user's current risk: its rating (customers) and its money checks of the last 30 days. */
+/**
+ * A customer's, user's or API key's current risk: its rating (customers) and its money checks of the last 30
+ * days (for a user or key: those it moved money in).
+ */
 export async function riskScore(
   ctx: TenantContext,
-  subject: { customerId: string } | { userId: string },
+  subject: { customerId: string } | { actor: { type: "user" | "api_key"; id: string } },
 ): Promise<RiskScore> {
   const days = 30;
   const since = new Date(ctx.now().getTime() - days * 86_400_000);
@@ -355,7 +358,7 @@ export async function riskScore(
       checkStats(
         db,
         ctx.tenantId,
-        "customerId" in subject ? { customerId: subject.customerId } : { actorId: subject.userId },
+        "customerId" in subject ? { customerId: subject.customerId } : { actorId: subject.actor.id },
         since,
       ),
       (rows) => rows[0],
@@ -385,10 +388,7 @@ export async function riskScore(
     factors.reduce((sum, factor) => sum + factor.points, 0),
   );
   return {
-    subject:
-      "customerId" in subject
-        ? { type: "customer", id: subject.customerId }
-        : { type: "user", id: subject.userId },
+    subject: "customerId" in subject ? { type: "customer", id: subject.customerId } : subject.actor,
     score,
     rating: score >= 70 ? "high" : score >= 40 ? "medium" : "low",
     factors,
