@@ -48,7 +48,8 @@
  *   the machine's speed does not move as it moves the seconds).
  * - oracle (test/bench/oracle.ts): forgot-password for a known and an unknown address, 50 requests each one
  *   at a time, their medians and the difference (the two must not be told apart), on a fresh API stack.
- * BENCH_PARTS (default "startup,http,inference,bulk,oracle") picks the parts, e.g. `BENCH_PARTS=oracle npm run bench`;
+ * - check (test/bench/money-check.ts): the money check's own work per movement, in this process.
+ * BENCH_PARTS (default "startup,http,inference,bulk,oracle,check") picks the parts, e.g. `BENCH_PARTS=oracle npm run bench`;
  * BENCH_SCENARIOS (comma-separated parts of names, default all) picks HTTP scenarios, the floor always among them,
  * and only their Workers start: `BENCH_SCENARIOS="auth/login,password hash" BENCH_PARTS=http npm run bench`.
  */
@@ -65,6 +66,7 @@ import { startUpstashRestServer } from "../support/upstash-rest";
 import { type BulkInference, measureBulkInference } from "./bulk-inference";
 import { type BulkReport, measureBulkJob } from "./bulk-job";
 import { type InferenceRow, measureInference } from "./inference";
+import { type MoneyCheckReport, measureMoneyCheck } from "./money-check";
 import { measureOracle, type OracleReport } from "./oracle";
 import { HASH_SCENARIO, LOGIN_SCENARIO, type RequestPlan, type Scenario, scenarios } from "./scenarios";
 import { measureStartup, type StartupRow, startupRuns } from "./startup";
@@ -72,7 +74,7 @@ import { cpuMs, workerProcess } from "./worker-cpu";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
-const PARTS = ["startup", "http", "inference", "bulk", "oracle"];
+const PARTS = ["startup", "http", "inference", "bulk", "oracle", "check"];
 const parts = new Set((process.env.BENCH_PARTS ?? PARTS.join(",")).split(",").map((part) => part.trim()));
 for (const part of parts) {
   if (!PARTS.includes(part))
@@ -267,6 +269,7 @@ let bulk: Array<{ worker: string } & BulkReport> | undefined;
 let bulkStack: LocalStack | undefined;
 let bulkFloor: BulkInference | undefined;
 let oracle: OracleReport | undefined;
+let moneyCheck: MoneyCheckReport | undefined;
 let oracleStack: LocalStack | undefined;
 /**
  * Stops everything the HTTP scenarios use (once), before the other parts: those run on a quiet machine, and
@@ -357,6 +360,7 @@ try {
     oracleStack = await stack({ RATE_LIMIT_BACKEND: "durable_object" });
     oracle = await measureOracle(oracleStack.url);
   }
+  if (parts.has("check")) moneyCheck = await measureMoneyCheck();
 } finally {
   await stopHttp();
   await bulkStack?.stop();
@@ -425,6 +429,12 @@ if (oracle) {
   );
   console.table([oracle]);
 }
+if (moneyCheck) {
+  console.log(
+    `\nThe money check's own work per movement (fingerprint, scoring, its row and audit event serialized; ` +
+      `${moneyCheck.checks} checks, median of 5 runs): ${moneyCheck.us_per_check} µs`,
+  );
+}
 mkdirSync("bench-results", { recursive: true });
 const file = `bench-results/bench-${new Date().toISOString().replaceAll(":", "-")}.json`;
 const report = {
@@ -440,6 +450,7 @@ const report = {
   ...(bulk ? { bulk } : {}),
   ...(bulkFloor ? { bulk_inference: bulkFloor } : {}),
   ...(oracle ? { oracle } : {}),
+  ...(moneyCheck ? { money_check: moneyCheck } : {}),
 };
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync("bench-results/latest.json", `${JSON.stringify(report, null, 2)}\n`);

@@ -148,9 +148,7 @@ export const riskScore: RouteHandler<typeof routes.riskScore, AppEnv> = async (c
   const q = c.req.valid("query");
   if (q.customer_id !== undefined && q.user_id !== undefined) {
     throw new AppError("invalid_parameters", "Name one subject: customer_id or user_id.", {
-      errors: [
-        { location: "query", pointer: "user_id", message: "not with customer_id", code: "invalid" },
-      ],
+      errors: [{ location: "query", pointer: "user_id", message: "not with customer_id", code: "invalid" }],
     });
   }
   const ctx = tenantOf(c);

@@ -205,7 +205,11 @@ export const addBlocklistEntry = defineRoute({
     body: jsonBody(
       z
         .object({
-          kind: z.enum(BLOCKLIST_KINDS),
+          // Counterparty first: the kind any text of up to 200 characters is a valid value of.
+          kind: z.enum(["counterparty", "ip", "email", "domain", "customer"]).openapi({
+            description:
+              "ip: an address or network (CIDR); email and domain: the moving user's; customer: a customer's id; counterparty: a name or account.",
+          }),
           value: text(200),
           note: text(500).optional(),
         })
