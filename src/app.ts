@@ -21,6 +21,7 @@ import { assetRoutes } from "./routes/assets";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { companyRoutes } from "./routes/companies";
+import { sanctionsRoutes } from "./routes/compliance";
 import { ctrRoutes } from "./routes/ctrs";
 import { customerRoutes } from "./routes/customers";
 import { devRoutes } from "./routes/dev";
@@ -74,9 +75,14 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(urlGuard());
   app.use(rateLimit(app));
   app.use(deadline());
-  // Bulk scoring files (CSV, NDJSON) are streamed to R2 and model uploads are multipart: their routes read them.
+  // Bulk scoring files (CSV, NDJSON) are streamed to R2; model and sanctions list uploads are multipart: their
+  // routes read them.
   app.use(bodyLimit({ streamed: ["/api/v1/predictions/bulk"] }));
-  app.use(jsonBody({ except: ["/api/v1/predictions/bulk", "/api/v1/models"] }));
+  app.use(
+    jsonBody({
+      except: ["/api/v1/predictions/bulk", "/api/v1/models", "/api/v1/compliance/sanctions-lists"],
+    }),
+  );
   app.use(csrf());
   app.use(database());
   app.use(requestContext());
@@ -103,6 +109,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", customerRoutes);
   app.route("/", moneyCheckRoutes);
   app.route("/", ctrRoutes);
+  app.route("/", sanctionsRoutes);
   app.route("/", predictionRoutes);
   app.route("/", jobRoutes);
   app.route("/", modelRoutes);

@@ -34,10 +34,28 @@ export const PredictionMessageSchema = z
 
 export type PredictionMessage = z.infer<typeof PredictionMessageSchema>;
 
+/**
+ * Rescreen a tenant's customers against its new sanctions list: the pages after `after` (none: from the
+ * oldest customer), counting on from `screened` and `matched`.
+ */
+export const SanctionsRescreenMessageSchema = z
+  .object({
+    type: z.literal("sanctions_rescreen"),
+    tenantId: z.uuid(),
+    listId: z.uuid(),
+    after: z.object({ t: z.iso.datetime(), i: z.uuid() }).strict().optional(),
+    screened: z.number().int().min(0).optional(),
+    matched: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export type SanctionsRescreenMessage = z.infer<typeof SanctionsRescreenMessageSchema>;
+
 /** Every message the scoring queue carries. */
 export const QueueMessageSchema = z.discriminatedUnion("type", [
   ScoringMessageSchema,
   PredictionMessageSchema,
+  SanctionsRescreenMessageSchema,
 ]);
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 
@@ -55,6 +73,10 @@ export function predictionMessage(write: {
     audit: { ...write.audit },
   };
 }
+
+/** The name a rescreen message's database calls are counted under locally. */
+export const rescreenRequestId = (listId: string, after: string | undefined) =>
+  `rescreen-${listId}-${after ?? "start"}`;
 
 /** The name a chunk's database calls are counted under locally (the local servers count by request id). */
 export const chunkRequestId = (jobId: string, chunk: number) => `chunk-${jobId}-${chunk}`;

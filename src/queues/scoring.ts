@@ -1,5 +1,6 @@
 /**
- * The bulk scoring consumer. Every message names its tenant; its work runs in that tenant's row-level
+ * The scoring queue's consumer: bulk scoring chunks, prediction writes, and the rescreen of a tenant's
+ * customers against a new sanctions list. Every message names its tenant; its work runs in that tenant's row-level
  * security scope, in batches over HTTP (no connection to open), a few of the batch's messages at once. Messages are idempotent (a chunk is counted once),
  * so a failure is simply retried; what still fails after the retries reaches the dead-letter queue, whose
  * consumer records the chunk's rows as failed so that the job still finishes.
@@ -7,10 +8,18 @@
 import { loadConfig } from "../config";
 import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
+import { abandonRescreen, type RescreenScope, rescreenPages } from "../services/compliance/sanctions-lists";
 import { asLocalRequest, createServiceContext } from "../services/context";
+import { requireSealing } from "../services/crypto/secrets-at-rest";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";
 import { type PredictionWrite, writeOnce } from "../services/risk/prediction-writes";
-import { chunkRequestId, type PredictionMessage, QueueMessageSchema } from "./messages";
+import {
+  chunkRequestId,
+  type PredictionMessage,
+  QueueMessageSchema,
+  rescreenRequestId,
+  type SanctionsRescreenMessage,
+} from "./messages";
 
 /** A queued prediction write as `writeOnce` takes it (the request built it; the queue only carried it). */
 const writeOf = (message: PredictionMessage): PredictionWrite => ({
@@ -40,6 +49,18 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
     });
     message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
   };
+  const rescreen = async (abandon: boolean, data: SanctionsRescreenMessage, id: string) => {
+    const scope: RescreenScope = {
+      tenantId: data.tenantId,
+      database,
+      files: context.files,
+      sealing: requireSealing(await context.secretsAtRest()),
+      queue: context.scoringQueue,
+      requestId: `queue-${id}`,
+    };
+    if (abandon) await abandonRescreen(scope, data, "every delivery of a page failed");
+    else await rescreenPages(scope, data);
+  };
   const handle = async (message: Message<unknown>) => {
     const parsed = QueueMessageSchema.safeParse(message.body);
     if (!parsed.success || !database.configured) {
@@ -55,6 +76,18 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
         message.ack();
       } catch (error) {
         retry(message, error, { msg: "prediction write failed; retrying", prediction: data.row.id });
+      }
+      return;
+    }
+    if (parsed.data.type === "sanctions_rescreen") {
+      const { data } = parsed;
+      try {
+        await asLocalRequest(config, rescreenRequestId(data.listId, data.after?.i), () =>
+          rescreen(deadLetter, data, message.id),
+        );
+        message.ack();
+      } catch (error) {
+        retry(message, error, { msg: "sanctions rescreen failed; retrying", list: data.listId });
       }
       return;
     }

@@ -184,7 +184,7 @@ describe("customers", () => {
     expect((await api(`/api/v1/customers/${created.id}`, { token: analyst.token })).status).toBe(200);
   });
 
-  it("is created in one call and read in one, over HTTP", async () => {
+  it("is created in two calls (the active sanctions list, then the write) and read in one, over HTTP", async () => {
     const tenant = await createTenant("kyc");
     const requestId = `kyc-${crypto.randomUUID()}`;
     const response = await api("/api/v1/customers", {
@@ -193,7 +193,7 @@ describe("customers", () => {
       body: person,
     });
     expect(response.status).toBe(201);
-    expect(await databaseCalls(requestId)).toEqual({ http: 1, websocket: 0 });
+    expect(await databaseCalls(requestId)).toEqual({ http: 2, websocket: 0 });
     const { id } = await response.json<Customer>();
     const readId = `kyc-${crypto.randomUUID()}`;
     await api(`/api/v1/customers/${id}`, { token: tenant.admin.token, headers: { "X-Request-Id": readId } });

@@ -30,6 +30,11 @@ export function auditEventStatement(db: Querier, event: NewAuditEvent) {
   return db.insert(auditEvents).values({ ...event, seq: 0, prevHash: "", hash: "" });
 }
 
+/** Several events in one statement, chained in the order given. */
+export function auditEventsStatement(db: Querier, events: NewAuditEvent[]) {
+  return db.insert(auditEvents).values(events.map((event) => ({ ...event, seq: 0, prevHash: "", hash: "" })));
+}
+
 export interface AuditFilter {
   tenantId: string;
   actorId?: string | undefined;

@@ -40,7 +40,7 @@ export const listCustomers: RouteHandler<typeof routes.listCustomers, AppEnv> = 
 
 export const createCustomer: RouteHandler<typeof routes.createCustomer, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const row = await customers.createCustomer(tenantOf(c), await sealingOf(c), {
+  const row = await customers.createCustomer(tenantOf(c), await sealingOf(c), c.get("context").files, {
     kind: body.kind,
     reference: body.reference ?? null,
     country: body.country,
@@ -57,14 +57,21 @@ export const getCustomer: RouteHandler<typeof routes.getCustomer, AppEnv> = asyn
 
 export const updateCustomer: RouteHandler<typeof routes.updateCustomer, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const row = await customers.updateCustomer(tenantOf(c), await sealingOf(c), c.req.valid("param").id, {
-    ...(body.reference !== undefined ? { reference: body.reference } : {}),
-    ...(body.country !== undefined ? { country: body.country } : {}),
-    ...(body.pep !== undefined ? { pep: body.pep } : {}),
-    ...(body.kyc_status !== undefined ? { kycStatus: body.kyc_status } : {}),
-    ...(body.kyc_level !== undefined ? { kycLevel: body.kyc_level } : {}),
-    ...(body.identity !== undefined ? { identity: body.identity } : {}),
-  });
+  const files = c.get("context").files;
+  const row = await customers.updateCustomer(
+    tenantOf(c),
+    await sealingOf(c),
+    files,
+    c.req.valid("param").id,
+    {
+      ...(body.reference !== undefined ? { reference: body.reference } : {}),
+      ...(body.country !== undefined ? { country: body.country } : {}),
+      ...(body.pep !== undefined ? { pep: body.pep } : {}),
+      ...(body.kyc_status !== undefined ? { kycStatus: body.kyc_status } : {}),
+      ...(body.kyc_level !== undefined ? { kycLevel: body.kyc_level } : {}),
+      ...(body.identity !== undefined ? { identity: body.identity } : {}),
+    },
+  );
   return c.json(toCustomerView(row), 200);
 };
 

@@ -44,6 +44,8 @@ export interface RiskInputs {
   kycStatus: KycStatus;
   /** Potential sanctions matches not yet cleared by an analyst. */
   openSanctionsHits: number;
+  /** Sanctions matches an analyst confirmed: the customer is the listed party. */
+  confirmedSanctionsHits?: number;
 }
 
 export interface RiskFactor {
@@ -68,6 +70,8 @@ export function riskFactors(inputs: RiskInputs): RiskFactor[] {
   if (inputs.kind === "entity") factors.push({ factor: "legal_entity", points: 5 });
   const kyc = KYC_POINTS[inputs.kycStatus];
   if (kyc > 0) factors.push({ factor: `kyc_${inputs.kycStatus}`, points: kyc });
+  if ((inputs.confirmedSanctionsHits ?? 0) > 0)
+    factors.push({ factor: "sanctions_confirmed_match", points: 100 });
   if (inputs.openSanctionsHits > 0) factors.push({ factor: "sanctions_potential_match", points: 60 });
   return factors;
 }

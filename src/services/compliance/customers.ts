@@ -14,6 +14,13 @@ import {
   customerById,
   listCustomers as listRows,
 } from "../../db/repositories/customers.repository";
+import type { SanctionsMatchRow } from "../../db/repositories/sanctions.repository";
+import {
+  activeSanctionsList,
+  matchesOfCustomer,
+  supersedeMatches,
+  upsertMatches,
+} from "../../db/repositories/sanctions.repository";
 import { asRead } from "../../db/requirements";
 import { type CustomerKind, customers, type KycStatus, type RiskRating } from "../../db/schema";
 import { unlessDuplicate } from "../../db/unique";
@@ -30,6 +37,8 @@ import {
   sealIdentity,
 } from "./customer-identity";
 import { assessRisk } from "./customer-risk";
+import { liveHits, type ScreeningOutcome, screeningOutcome } from "./sanctions-screening";
+import { preparedList, SanctionsListUnavailableError, screenAgainst } from "./sanctions-store";
 
 export const customerNotFound = () => new AppError("not_found", "No such customer.");
 
@@ -96,15 +105,83 @@ async function opened(keys: SealingKeys, row: CustomerRow): Promise<Customer> {
   return withIdentity(row, await openIdentity(keys, row.id, row.identitySealed));
 }
 
+/** The active list a request read, to screen a name against. */
+type ActiveList = { id: string; version: number } | undefined;
+
+/**
+ * Screens a customer's name against the active list (none: nothing to screen against yet). The prepared list
+ * comes from the isolate's cache or R2, never the database; a list that cannot be loaded refuses the change
+ * (503) rather than let a customer through unscreened.
+ */
+async function screened(
+  ctx: TenantContext,
+  files: R2Bucket,
+  list: ActiveList,
+  screening: {
+    customerId: string;
+    name: string;
+    origin: "onboarding" | "change";
+    existing: SanctionsMatchRow[];
+  },
+): Promise<(ScreeningOutcome & { list: { id: string; version: number } }) | null> {
+  if (!list) return null;
+  const prepared = await preparedList(files, ctx.tenantId, list.id).catch((error: unknown) => {
+    if (!(error instanceof SanctionsListUnavailableError)) throw error;
+    throw new AppError("service_unavailable", "The sanctions list cannot be loaded; retry later.", {
+      headers: { "Retry-After": "5" },
+      cause: error,
+    });
+  });
+  const candidates = screenAgainst(prepared, screening.name);
+  return {
+    ...screeningOutcome({
+      tenantId: ctx.tenantId,
+      customerId: screening.customerId,
+      listId: list.id,
+      origin: screening.origin,
+      candidates,
+      existing: screening.existing,
+    }),
+    list,
+  };
+}
+
+/** What the audit trail keeps of a screening: the list and the listed parties found, never the name. */
+const screeningSummary = (outcome: Awaited<ReturnType<typeof screened>>) =>
+  outcome && {
+    listId: outcome.list.id,
+    listVersion: outcome.list.version,
+    matches: outcome.rows.map((r) => ({ entryUid: r.entryUid, score: r.score, status: r.status })),
+  };
+
+/**
+ * Onboards a customer, screened against the tenant's active sanctions list: two round trips - the active
+ * list's id (with the caller's standing), then the customer, its matches and its audit event in one batch.
+ */
 export async function createCustomer(
   ctx: TenantContext,
   keys: SealingKeys,
+  files: R2Bucket,
   input: NewCustomer,
 ): Promise<Customer> {
   const problems = identityProblems(input.kind, input.identity, ctx.now());
   if (problems.length > 0) throw refused(problems);
+  const { list } = await ctx.read((db) => ({
+    list: read(activeSanctionsList(db, ctx.tenantId), (rows) => rows[0]),
+  }));
   const id = crypto.randomUUID();
-  const risk = assessRisk({ ...input, kycStatus: "unverified", openSanctionsHits: 0 });
+  const screening = await screened(ctx, files, list, {
+    customerId: id,
+    name: input.identity.name,
+    origin: "onboarding",
+    existing: [],
+  });
+  const risk = assessRisk({
+    ...input,
+    kycStatus: "unverified",
+    openSanctionsHits: screening?.open ?? 0,
+    confirmedSanctionsHits: screening?.confirmed ?? 0,
+  });
   const values = {
     id,
     tenantId: ctx.tenantId,
@@ -122,11 +199,17 @@ export async function createCustomer(
     action: "customer.created",
     resourceType: "customer",
     resourceId: id,
-    after: { ...summaryOf(values), riskFactors: risk.factors },
+    after: {
+      ...summaryOf(values),
+      riskFactors: risk.factors,
+      sanctionsScreening: screeningSummary(screening),
+    },
   });
+  const matches = screening?.rows ?? [];
   const written = await uniqueReference(input.reference, () =>
     ctx.write("customers:write", null, (db) => ({
       row: read(db.insert(customers).values(values).returning(), (rows) => rows[0]),
+      ...(matches.length > 0 ? { matches: read(upsertMatches(db, matches)) } : {}),
       audit: read(auditEventStatement(db, event)),
     })),
   );
@@ -164,11 +247,19 @@ const STALE = "The customer kept changing while this request was made; retry it.
 export async function updateCustomer(
   ctx: TenantContext,
   keys: SealingKeys,
+  files: R2Bucket,
   id: string,
   change: CustomerChange,
 ): Promise<Customer> {
   return asRead(STALE, async () => {
-    const before = await opened(keys, await customerRow(ctx, id));
+    // The customer, its matches and the active list in the one read.
+    const found = await ctx.read((db) => ({
+      customer: read(customerById(db, ctx.tenantId, id), (rows) => rows[0]),
+      matches: read(matchesOfCustomer(db, ctx.tenantId, id)),
+      list: read(activeSanctionsList(db, ctx.tenantId), (rows) => rows[0]),
+    }));
+    if (!found.customer) throw customerNotFound();
+    const before = await opened(keys, found.customer);
     const after = {
       reference: change.reference === undefined ? before.reference : change.reference,
       country: change.country ?? before.country,
@@ -182,7 +273,23 @@ export async function updateCustomer(
       ...kycProblems(after.kycStatus, after.kycLevel),
     ];
     if (problems.length > 0) throw refused(problems);
-    const risk = assessRisk({ ...after, kind: before.kind, openSanctionsHits: 0 });
+    // A new name is screened again; otherwise the matches stand as they are.
+    const screening =
+      after.identity.name === before.identity.name
+        ? null
+        : await screened(ctx, files, found.list, {
+            customerId: id,
+            name: after.identity.name,
+            origin: "change",
+            existing: found.matches,
+          });
+    const hits = screening ?? liveHits(found.matches);
+    const risk = assessRisk({
+      ...after,
+      kind: before.kind,
+      openSanctionsHits: hits.open,
+      confirmedSanctionsHits: hits.confirmed,
+    });
     const identityChanged = changedFields(before.identity, after.identity);
     const set = {
       reference: after.reference,
@@ -200,7 +307,11 @@ export async function updateCustomer(
       resourceType: "customer",
       resourceId: id,
       before: summaryOf(before),
-      after: { ...summaryOf({ ...before, ...after, riskRating: risk.rating }), identityChanged },
+      after: {
+        ...summaryOf({ ...before, ...after, riskRating: risk.rating }),
+        identityChanged,
+        ...(screening ? { sanctionsScreening: screeningSummary(screening) } : {}),
+      },
     });
     const written = await uniqueReference(after.reference, () =>
       ctx.write("customers:write", null, (db) => ({
@@ -213,6 +324,12 @@ export async function updateCustomer(
             .returning(),
           (rows) => rows[0],
         ),
+        ...(screening
+          ? {
+              superseded: read(supersedeMatches(db, ctx.tenantId, [id], screening.kept)),
+              ...(screening.rows.length > 0 ? { matches: read(upsertMatches(db, screening.rows)) } : {}),
+            }
+          : {}),
         audit: read(auditEventStatement(db, event)),
       })),
     );

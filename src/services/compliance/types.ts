@@ -6,4 +6,10 @@ export {
   type KycStatus,
   RISK_RATINGS,
   type RiskRating,
+  SANCTIONS_LIST_STATUSES,
+  SANCTIONS_MATCH_ORIGINS,
+  SANCTIONS_MATCH_STATUSES,
+  type SanctionsListStatus,
+  type SanctionsMatchOrigin,
+  type SanctionsMatchStatus,
 } from "../../db/schema";

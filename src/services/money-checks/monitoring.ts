@@ -159,7 +159,9 @@ function roundAmounts(list: Movement[], ctx: Ctx): Hit[] {
   };
   return windows(list, 30 * DAY, round)
     .filter((run) => run.length >= 3)
-    .map((run) => hit("round_amounts", ctx, run, `${run.length} movements in whole thousands within 30 days.`));
+    .map((run) =>
+      hit("round_amounts", ctx, run, `${run.length} movements in whole thousands within 30 days.`),
+    );
 }
 
 function dormantThenActive(list: Movement[], ctx: Ctx, lastBefore: Date | null): Hit[] {

@@ -28,6 +28,8 @@ export const API_KEY_SCOPES = [
   "customers:read",
   "customers:write",
   "fraud:read",
+  "sanctions:read",
+  "sanctions:screen",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -137,6 +139,18 @@ export const PERMISSIONS = {
     "File currency transaction reports by hand and mark them filed.",
     WHOLE,
   ),
+  // Sanctions screening: lists are the tenant's, matches name its customers.
+  "sanctions:read": rule("analyst", "See sanctions lists and the potential matches screening found.", {
+    scope: "sanctions:read",
+    wholeTenant: true,
+  }),
+  "sanctions:screen": rule("analyst", "Screen a counterparty's name against the active sanctions list.", {
+    scope: "sanctions:screen",
+  }),
+  "sanctions:review": rule("analyst", "Confirm or dismiss a potential sanctions match, with a reason.", {
+    wholeTenant: true,
+  }),
+  "sanctions:manage": rule("tenant_admin", "Upload sanctions lists (every customer is rescreened)."),
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;
