@@ -25,6 +25,7 @@ import {
   trainedModels,
   uploadOwnModel,
 } from "./risk-fixtures";
+import { matchesOf, readyList, uploadList } from "./sanctions-fixtures";
 import {
   addOrganization,
   addUser,
@@ -190,6 +191,27 @@ const invite = (email: string) =>
   api("/api/v1/invitations", { token: tenant.admin.token, body: { email, role: "viewer" } });
 
 const admin = () => tenant.admin.token;
+
+/** The shared tenant's sanctions list, uploaded and rescreened once. */
+let listReady: Promise<unknown> | undefined;
+const sanctionsList = () => {
+  listReady ??= readyList(admin());
+  return listReady;
+};
+
+/** A fresh customer whose name the fixture list holds: the id of its open match. */
+async function openMatch(): Promise<string> {
+  await sanctionsList();
+  const created = await ok<{ id: string }>(
+    await api("/api/v1/customers", {
+      token: admin(),
+      body: { kind: "person", country: "GB", identity: { name: "Henrik Olav Brandvold" } },
+    }),
+  );
+  const [match] = await matchesOf(admin(), `&customer_id=${created.id}`);
+  if (!match) throw new Error("the fixture list found no match");
+  return match.id;
+}
 
 /**
  * How each state-changing operation is performed, and what it must record. Keys are the OpenAPI
@@ -876,19 +898,43 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { filing_reference: "BSA-42" },
       });
       return { response };
-    },
-  },
+  // --- Financial crime: sanctions screening
+  "post /api/v1/compliance/sanctions-lists": 
+    audit: "sanctions_list.uploaded",
+    run: async () => (response: await uploadList(admin()) ),,
+  "post /api/v1/compliance/sanctions-matches/{id}/confirm": 
+    audit: "sanctions_match.confirmed",
+    run: async () => (
+      response: await api(`/api/v1/compliance/sanctions-matches/${await openMatch()}/confirm`, {
+        token: admin(),
+        body: { reason: "Date of birth and nationality agree with the listing." },
+      }),),,
+  "post /api/v1/compliance/sanctions-matches/{id}/dismiss": 
+    audit: "sanctions_match.dismissed",
+    run: async () => (
+      response: await api(`/api/v1/compliance/sanctions-matches/${await openMatch()}/dismiss`, {
+        token: admin(),
+        body: { reason: "Born thirty years after the listed party." },
+      }),),,
+  "post /api/v1/compliance/screenings": 
+    audit: "sanctions.screened",
+    run: async () => 
+      await sanctionsList();
+      return {
+        response: await api("/api/v1/compliance/screenings", {
+          token: admin(),
+          body: { name: "Sea Lantern" },
+        }),
+      };,,
   // --- Risk: companies, predictions, bulk jobs, models
-  "post /api/v1/companies": {
+  "post /api/v1/companies": 
     audit: "company.created",
-    run: async () => ({
+    run: async () => (
       response: await api("/api/v1/companies", {
         token: admin(),
         body: { name: `Audited ${uniqueSymbol()}` },
-      }),
-    }),
-  },
-  "patch /api/v1/companies/{id}": {
+      }),),,
+  "patch /api/v1/companies/{id}": 
     audit: "company.updated",
     run: async () => {
       const company = await createCompany(admin());
@@ -898,16 +944,14 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { industry: "Audit" },
       });
       return { response };
-    },
-  },
-  "post /api/v1/companies/{id}/financials": {
+    },,
+  "post /api/v1/companies/{id}/financials": 
     audit: "statements.filed",
     run: async () => {
       const company = await createCompany(admin());
       return { response: await fileStatements(admin(), company.id, [annualStatement(2024)]) };
-    },
-  },
-  "post /api/v1/predictions/annual": {
+    },,
+  "post /api/v1/predictions/annual": 
     audit: "prediction.created",
     run: async () => {
       const company = await createCompany(admin());
@@ -917,9 +961,8 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { company_id: company.id },
       });
       return { response };
-    },
-  },
-  "post /api/v1/predictions/quarterly": {
+    },,
+  "post /api/v1/predictions/quarterly": 
     audit: "prediction.created",
     run: async () => {
       const company = await createCompany(admin());
@@ -929,22 +972,18 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { company_id: company.id },
       });
       return { response };
-    },
-  },
-  "post /api/v1/predictions/credit": {
+    },,
+  "post /api/v1/predictions/credit": 
     audit: "prediction.created",
-    run: async () => ({
+    run: async () => (
       response: await api("/api/v1/predictions/credit", {
         token: admin(),
         body: { application: manifestOf("credit-lr").samples[0]?.input },
-      }),
-    }),
-  },
-  "post /api/v1/predictions/bulk": {
+      }),),,
+  "post /api/v1/predictions/bulk": 
     audit: "job.submitted",
-    run: async () => ({ response: await uploadBulk(admin(), creditCsv(), "text/csv") }),
-  },
-  "post /api/v1/jobs/{id}/cancel": {
+    run: async () => (response: await uploadBulk(admin(), creditCsv(), "text/csv") ),,
+  "post /api/v1/jobs/{id}/cancel": 
     audit: "job.cancelled",
     run: async () => {
       // A job as the API accepts one, left queued: nothing is delivered, so it cannot finish first.
@@ -956,13 +995,11 @@ const RECIPES: Record<string, Recipe | Exempt> = {
                 ${model?.version}, ${model?.sha256["model.onnx"]}, 'platform', 'user')
         returning id`);
       return { response: await api(`/api/v1/jobs/${job?.id}/cancel`, { method: "POST", token: admin() }) };
-    },
-  },
-  "post /api/v1/models": {
+    },,
+  "post /api/v1/models": 
     audit: "model.uploaded",
-    run: async () => ({ response: await uploadModel(admin()).response }),
-  },
-  "post /api/v1/models/{name}/versions/{version}/activate": {
+    run: async () => (response: await uploadModel(admin()).response ),,
+  "post /api/v1/models/{name}/versions/{version}/activate": 
     audit: "model.activated",
     run: async () => {
       const { name, response } = uploadModel(admin());
@@ -973,8 +1010,7 @@ const RECIPES: Record<string, Recipe | Exempt> = {
           token: admin(),
         }),
       };
-    },
-  },
+    },,
 };
 
 /** The audit events a request appended, in any tenant's trail (found by its request id). */

@@ -101,6 +101,8 @@ const COVERED = [
   "/api/v1/compliance/ctrs",
   "/api/v1/security/blocklist",
   "/api/v1/security/checks",
+  "/api/v1/compliance/sanctions-lists",
+  "/api/v1/compliance/sanctions-matches",
   "/api/v1/invitations",
   "/api/v1/jobs",
   "/api/v1/organizations",
@@ -387,6 +389,36 @@ describe("paging through rows created within one millisecond", () => {
     exactlyOnce(
       (await pageThrough(`/api/v1/customers/${customer}/history`, token)).map((e) => e.id),
       events.map((e) => e.id),
+    );
+  });
+
+  it("GET /api/v1/compliance/sanctions-lists and /sanctions-matches", async () => {
+    // Failed lists: none becomes the active list, whose files the customer below would be screened against.
+    const lists = await insert(sql`insert into sanctions_lists
+        (tenant_id, version, status, failure, entries, aliases, sdn_key, sdn_sha256, bytes, actor_type, created_at)
+      select ${tenant.id}, 100 + g, 'failed', 'paged fixture', 1, 0, 'paged/' || g, repeat('0', 64), 1, 'system', ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/compliance/sanctions-lists", token)).map((l) => l.id),
+      lists,
+    );
+    const created = await api("/api/v1/customers", {
+      token,
+      body: { kind: "person", country: "NL", identity: { name: "Paged Person" } },
+    });
+    expect(created.status).toBe(201);
+    const { id: customer } = await created.json<{ id: string }>();
+    const matches = await insert(sql`insert into sanctions_matches
+        (tenant_id, customer_id, list_id, origin, entry_uid, entry_name, entry_type, programs, matched_name, score,
+         created_at)
+      select ${tenant.id}, ${customer}, ${lists[0]}, 'list', g, 'PAGED, Person', 'individual', '["SDGT"]',
+             'PAGED, Person', 0.9, ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough(`/api/v1/compliance/sanctions-matches?customer_id=${customer}`, token)).map(
+        (m) => m.id,
+      ),
+      matches,
     );
   });
 

@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import { chunkRequestId } from "../../src/queues/messages";
+import { chunkRequestId, rescreenRequestId } from "../../src/queues/messages";
 import { hashingOf, hashPassword, verifyPassword } from "../../src/services/auth/passwords";
 import { generateTotp } from "../../src/services/auth/totp";
 import { openDatabase } from "../../src/services/context";
@@ -22,6 +22,7 @@ import {
   uploadOwnModel,
   waitForJob,
 } from "./risk-fixtures";
+import { ALT, matchesOf, SDN, uploadList, waitForList } from "./sanctions-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, query, tokenFor } from "./tenancy-fixtures";
 
 const tagged = (headers: Record<string, string> = {}) => {
@@ -197,6 +198,60 @@ describe("database round trips per request", () => {
     expect(response.status).toBe(200);
     expect((await response.json<{ items: unknown[] }>()).items).toHaveLength(1);
     expect(calls).toEqual({ http: 1, websocket: 0 });
+  });
+
+  it("sanctions: an upload is one call; its rescreen a read, a read and a write per page, and the list's mark; onboarding, a change of name, a decision and a screening two each; the lists one", async () => {
+    const tenant = await createTenant("rt-sdn");
+    const token = tenant.admin.token;
+    const onboard = (name: string, headers?: Record<string, string>) =>
+      api("/api/v1/customers", {
+        token,
+        headers,
+        body: { kind: "person", country: "GB", identity: { name } },
+      });
+    await onboard("Dmitri Korvalenko");
+    await onboard("Ada Quill Marlowe");
+    const { requestId, headers } = tagged();
+    const uploaded = await uploadList(token, { sdn: SDN, alt: ALT }, headers);
+    expect(uploaded.status).toBe(202);
+    expect(await databaseCalls(requestId)).toEqual({ http: 1, websocket: 0 });
+    const { id } = await uploaded.json<{ id: string }>();
+    expect((await waitForList(token, id)).status).toBe("ready");
+    // The list, the page of customers with their matches, the page's write, the list marked ready.
+    expect(await databaseCalls(rescreenRequestId(id, undefined))).toEqual({ http: 4, websocket: 0 });
+
+    const onboarding = tagged();
+    const created = await onboard("Henrik Olav Brandvold", onboarding.headers);
+    expect(created.status).toBe(201);
+    expect(await databaseCalls(onboarding.requestId)).toEqual({ http: 2, websocket: 0 });
+    const customer = (await created.json<{ id: string }>()).id;
+    const renamed = await counted(`/api/v1/customers/${customer}`, {
+      method: "PATCH",
+      token,
+      body: { identity: { name: "Henrik Olav Brandvoll" } },
+    });
+    expect(renamed.response.status).toBe(200);
+    expect(renamed.calls).toEqual({ http: 2, websocket: 0 });
+    const [match] = await matchesOf(token, `&customer_id=${customer}&live=true`);
+    const decided = await counted(`/api/v1/compliance/sanctions-matches/${match?.id}/dismiss`, {
+      token,
+      body: { reason: "Born in 2001; the listed party in 1980." },
+    });
+    expect(decided.response.status).toBe(200);
+    expect(decided.calls).toEqual({ http: 2, websocket: 0 });
+    const screened = await counted("/api/v1/compliance/screenings", { token, body: { name: "Skyferry 7" } });
+    expect(screened.response.status).toBe(200);
+    expect(screened.calls).toEqual({ http: 2, websocket: 0 });
+    for (const path of [
+      "/api/v1/compliance/sanctions-lists",
+      `/api/v1/compliance/sanctions-lists/${id}`,
+      "/api/v1/compliance/sanctions-matches",
+      `/api/v1/compliance/sanctions-matches/${match?.id}`,
+    ]) {
+      const { response, calls } = await counted(path, { token });
+      expect(response.status, path).toBe(200);
+      expect(calls, path).toEqual({ http: 1, websocket: 0 });
+    }
   });
 
   it("a buy makes two calls - the read it is decided on, then the write - and its replay two; a refusal one", async () => {
