@@ -60,14 +60,37 @@ async function populate(label: string) {
   const { id: invitationId } = await invitation.json<{ id: string }>();
   const holdings = await seedPortfolio(tenant, org);
   const risk = await seedRiskWorld(tenant, label);
-  return { tenant, org, analyst, key, invitationId, invited, holdings, risk };
+  const sanctions = await seedSanctions(tenant);
+  return { tenant, org, analyst, key, invitationId, invited, holdings, risk, sanctions };
+}
+
+/** A customer with an open sanctions match on a list (the list failed: no file is read), for the ids. */
+async function seedSanctions(tenant: { id: string; admin: { token: string } }) {
+  const created = await api("/api/v1/customers", {
+    token: tenant.admin.token,
+    body: { kind: "person", country: "GB", identity: { name: "Isolated Person" } },
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { id: customerId } = await created.json<{ id: string }>();
+  const [list] = await query<{ id: string }>(sql`insert into sanctions_lists
+      (tenant_id, version, status, failure, entries, aliases, sdn_key, sdn_sha256, bytes, actor_type)
+    values (${tenant.id}, 1, 'failed', 'fixture', 1, 0, 'fixture/sdn.csv', ${"0".repeat(64)}, 1, 'system')
+    returning id`);
+  const [match] = await query<{ id: string }>(sql`insert into sanctions_matches
+      (tenant_id, customer_id, list_id, origin, entry_uid, entry_name, entry_type, programs, matched_name, score)
+    values (${tenant.id}, ${customerId}, ${list?.id}, 'list', 1, 'PERSON, Isolated', 'individual', '["SDGT"]',
+            'PERSON, Isolated', 0.95)
+    returning id`);
+  return { customerId, listId: list?.id as string, matchId: match?.id as string };
 }
 
 type World = Awaited<ReturnType<typeof populate>>;
 
 /** The victim's id for each path parameter, by the resource the path names. */
 function foreignIds(walked: WalkedOperation, victim: World): Record<string, string> {
-  const resource = walked.path.split("/")[3];
+  // Under /api/v1/compliance the resource is the segment after it.
+  const segments = walked.path.split("/");
+  const resource = segments[3] === "compliance" ? segments[4] : segments[3];
   const byResource: Record<string, string> = {
     organizations: victim.org.id,
     users: victim.analyst.id,
@@ -81,6 +104,9 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
     predictions: victim.risk.predictionId,
     jobs: victim.risk.jobId,
     models: victim.risk.modelName,
+    customers: victim.sanctions.customerId,
+    "sanctions-lists": victim.sanctions.listId,
+    "sanctions-matches": victim.sanctions.matchId,
   };
   const ids: Record<string, string> = {};
   for (const match of walked.path.matchAll(/\{([^}]+)\}/g)) {
@@ -292,6 +318,10 @@ describe("tenant isolation", async () => {
       sql`select revoked_at from invitations where id = ${victim.invitationId}`,
     );
     expect(invitation?.revoked_at).toBeNull();
+    const [match] = await query<{ status: string }>(
+      sql`select status from sanctions_matches where id = ${victim.sanctions.matchId}`,
+    );
+    expect(match?.status).toBe("open");
     expect((await api("/api/v1/audit-events", { token: victim.key.key })).status).toBe(200);
     const [audit] = await query<{ n: string }>(
       sql`select count(*) as n from audit_events where tenant_id = ${victim.tenant.id} and actor_id = ${attacker.tenant.admin.id}`,
