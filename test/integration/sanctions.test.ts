@@ -213,6 +213,48 @@ describe("sanctions lists", () => {
     expect(factors(await customer(tenant.admin.token, zentra.id))).not.toContain("sanctions_potential_match");
   });
 
+  it("carries on from where the previous message stopped, counting on from its figures", async () => {
+    const tenant = await createTenant("sdn-continue");
+    const first = await onboard(tenant.admin.token, person("Dmitri Korvalenko"));
+    const second = await onboard(tenant.admin.token, person("Henrik Olav Brandvold"));
+    const third = await onboard(tenant.admin.token, entity("Skyferry 7"));
+    // The list's files stored as an upload stores them, its row processing, and no message of its own.
+    const listId = crypto.randomUUID();
+    await bindings.FILES.put(`sanctions/${tenant.id}/${listId}/alt.csv`, ALT);
+    await bindings.FILES.put(`sanctions/${tenant.id}/${listId}/sdn.csv`, SDN, {
+      customMetadata: { aliases: "alt" },
+    });
+    await query(sql`insert into sanctions_lists
+        (id, tenant_id, version, entries, aliases, sdn_key, alt_key, sdn_sha256, bytes, actor_type)
+      values (${listId}, ${tenant.id}, 1, 7, 7, ${`sanctions/${tenant.id}/${listId}/sdn.csv`},
+              ${`sanctions/${tenant.id}/${listId}/alt.csv`}, ${"0".repeat(64)}, 1, 'user')`);
+    const [position] = await query<{ created_at: string }>(
+      sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+            from customers where id = ${first.id}`,
+    );
+    const batch = createMessageBatch("finedge-scoring-dev", [
+      {
+        id: "continued",
+        timestamp: new Date(),
+        attempts: 1,
+        body: {
+          type: "sanctions_rescreen",
+          tenantId: tenant.id,
+          listId,
+          after: { t: position?.created_at, i: first.id },
+          screened: 1000,
+          matched: 10,
+        },
+      },
+    ]);
+    await worker.queue(batch as MessageBatch<unknown>, bindings);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(["continued"]);
+    const list = await waitForList(tenant.admin.token, listId);
+    expect(list).toMatchObject({ status: "ready", customers_screened: 1002, matches_found: 12 });
+    const screened = new Set((await matchesOf(tenant.admin.token)).map((m) => m.customer_id));
+    expect([...screened].sort()).toEqual([second.id, third.id].sort());
+  });
+
   it("marks a list failed, with the reason, when its files cannot be read or every delivery failed", async () => {
     const tenant = await createTenant("sdn-failed");
     const insert = async () => {
@@ -256,6 +298,27 @@ describe("sanctions lists", () => {
       body: { name: "Sky" },
     });
     expect(none.status).toBe(409);
+  });
+});
+
+describe("sanctions tables", () => {
+  it("are tenant-scoped with row-level security forced and a tenant isolation policy", async () => {
+    const tables = await query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+      sql`select relname, relrowsecurity, relforcerowsecurity from pg_class
+           where relname in ('sanctions_lists', 'sanctions_matches') order by relname`,
+    );
+    expect(tables).toEqual([
+      { relname: "sanctions_lists", relrowsecurity: true, relforcerowsecurity: true },
+      { relname: "sanctions_matches", relrowsecurity: true, relforcerowsecurity: true },
+    ]);
+    const policies = await query<{ tablename: string; policyname: string }>(
+      sql`select tablename, policyname from pg_policies
+           where tablename in ('sanctions_lists', 'sanctions_matches') order by tablename`,
+    );
+    expect(policies.map((p) => [p.tablename, p.policyname])).toEqual([
+      ["sanctions_lists", "tenant_isolation"],
+      ["sanctions_matches", "tenant_isolation"],
+    ]);
   });
 });
 
