@@ -119,8 +119,8 @@ describe("sanctions lists", () => {
     const requestId = `sdn-upload-${crypto.randomUUID()}`;
     const response = await uploadList(tenant.admin.token, undefined, { "X-Request-Id": requestId });
     expect(response.status, await response.clone().text()).toBe(202);
-    // One round trip: the list and its audit event, the caller's standing checked in the same batch.
-    expect(await databaseCalls(requestId)).toEqual({ http: 1, websocket: 0 });
+    // Two round trips: the caller's standing (before any file is stored), then the list and its audit event.
+    expect(await databaseCalls(requestId)).toEqual({ http: 2, websocket: 0 });
     const accepted = await response.json<SanctionsListView>();
     expect(accepted).toMatchObject({
       version: 1,
@@ -527,7 +527,11 @@ describe("screening customers and reviewing matches", () => {
     await setUp();
     const analyst = await addUser(tenant, "analyst");
     const viewer = await addUser(tenant, "viewer");
+    const before = (await bindings.FILES.list({ prefix: `sanctions/${tenant.id}/` })).objects.length;
     expect((await uploadList(analyst.token)).status).toBe(403);
+    // Refused on the caller's standing, before any file is stored.
+    expect((await bindings.FILES.list({ prefix: `sanctions/${tenant.id}/` })).objects).toHaveLength(before);
+    expect(await query(sql`select id from sanctions_lists where tenant_id = ${tenant.id}`)).toHaveLength(1);
     expect((await api("/api/v1/compliance/sanctions-lists", { token: analyst.token })).status).toBe(200);
     expect((await api("/api/v1/compliance/sanctions-lists", { token: viewer.token })).status).toBe(403);
     expect((await api("/api/v1/compliance/sanctions-matches", { token: viewer.token })).status).toBe(403);

@@ -83,7 +83,8 @@ export const uploadSanctionsList = defineRoute({
   path: "/api/v1/compliance/sanctions-lists",
   "x-rate-limit": "tenant_api",
   tags,
-  ...secured("sanctions:manage", { standingInBatch: true }),
+  // Its files go to R2 before its first batch: the caller's standing is read first, on its own.
+  ...secured("sanctions:manage"),
   summary:
     "Upload a sanctions list in OFAC's SDN CSV format (multipart: `sdn` the sdn.csv file, optional `alt` its alt.csv aliases). Read whole first: a file with any row that cannot be read is refused (422, each problem with its file and line) and nothing is stored. Answers 202: every customer is then rescreened, and the list becomes the active one when ready.",
   request: {

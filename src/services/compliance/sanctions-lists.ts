@@ -4,9 +4,10 @@
  *
  * An upload is read whole before anything is stored: a file that is not UTF-8, not in the SDN format, or holds
  * a single row that cannot be read is refused (422, each problem with its file and line), so a list is never
- * stored in part. The files go to R2 under the list's id, then one batch records the list (`processing`, the
- * tenant's next version) with its audit event, and a queue message sets off the rescreen. Should that batch
- * fail, the files are deleted again.
+ * stored in part. The caller's standing is read before anything is stored (the route does not put it in the
+ * batch); the files go to R2 under the list's id, then one batch records the list (`processing`, the tenant's
+ * next version) with its audit event, and a queue message sets off the rescreen. Should that batch fail, the
+ * files are deleted again.
  *
  * The rescreen (`rescreenPages`, the queue's consumer) pages through the tenant's customers oldest first, a
  * page per batch read - the customers with every match they have - screening each name and writing the page's
