@@ -523,6 +523,20 @@ describe("screening customers and reviewing matches", () => {
     expect(refused.status).toBe(403);
   });
 
+  it("refuses to onboard while the active list cannot be loaded, rather than let a customer through unscreened", async () => {
+    const lost = await createTenant("sdn-lost");
+    await query(sql`insert into sanctions_lists
+        (tenant_id, version, status, ready_at, entries, aliases, sdn_key, sdn_sha256, bytes, actor_type)
+      values (${lost.id}, 1, 'ready', now(), 1, 0, 'sanctions/lost/sdn.csv', ${"0".repeat(64)}, 1, 'user')`);
+    const response = await api("/api/v1/customers", {
+      token: lost.admin.token,
+      body: person("Ada Quill Marlowe"),
+    });
+    expect(response.status).toBe(503);
+    expect((await problemOf(response)).code).toBe("service_unavailable");
+    expect(await query(sql`select id from customers where tenant_id = ${lost.id}`)).toEqual([]);
+  });
+
   it("lets tenant admins upload lists and analysts review, not viewers", async () => {
     await setUp();
     const analyst = await addUser(tenant, "analyst");
