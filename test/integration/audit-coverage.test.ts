@@ -898,43 +898,54 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { filing_reference: "BSA-42" },
       });
       return { response };
+    },
+  },
   // --- Financial crime: sanctions screening
-  "post /api/v1/compliance/sanctions-lists": 
+  "post /api/v1/compliance/sanctions-lists": {
     audit: "sanctions_list.uploaded",
-    run: async () => (response: await uploadList(admin()) ),,
-  "post /api/v1/compliance/sanctions-matches/{id}/confirm": 
+    run: async () => ({ response: await uploadList(admin()) }),
+  },
+  "post /api/v1/compliance/sanctions-matches/{id}/confirm": {
     audit: "sanctions_match.confirmed",
-    run: async () => (
+    run: async () => ({
       response: await api(`/api/v1/compliance/sanctions-matches/${await openMatch()}/confirm`, {
         token: admin(),
         body: { reason: "Date of birth and nationality agree with the listing." },
-      }),),,
-  "post /api/v1/compliance/sanctions-matches/{id}/dismiss": 
+      }),
+    }),
+  },
+  "post /api/v1/compliance/sanctions-matches/{id}/dismiss": {
     audit: "sanctions_match.dismissed",
-    run: async () => (
+    run: async () => ({
       response: await api(`/api/v1/compliance/sanctions-matches/${await openMatch()}/dismiss`, {
         token: admin(),
         body: { reason: "Born thirty years after the listed party." },
-      }),),,
-  "post /api/v1/compliance/screenings": 
+      }),
+    }),
+  },
+  "post /api/v1/compliance/screenings": {
     audit: "sanctions.screened",
-    run: async () => 
+    run: async () => {
       await sanctionsList();
       return {
         response: await api("/api/v1/compliance/screenings", {
           token: admin(),
           body: { name: "Sea Lantern" },
         }),
-      };,,
+      };
+    },
+  },
   // --- Risk: companies, predictions, bulk jobs, models
-  "post /api/v1/companies": 
+  "post /api/v1/companies": {
     audit: "company.created",
-    run: async () => (
+    run: async () => ({
       response: await api("/api/v1/companies", {
         token: admin(),
         body: { name: `Audited ${uniqueSymbol()}` },
-      }),),,
-  "patch /api/v1/companies/{id}": 
+      }),
+    }),
+  },
+  "patch /api/v1/companies/{id}": {
     audit: "company.updated",
     run: async () => {
       const company = await createCompany(admin());
@@ -944,14 +955,16 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { industry: "Audit" },
       });
       return { response };
-    },,
-  "post /api/v1/companies/{id}/financials": 
+    },
+  },
+  "post /api/v1/companies/{id}/financials": {
     audit: "statements.filed",
     run: async () => {
       const company = await createCompany(admin());
       return { response: await fileStatements(admin(), company.id, [annualStatement(2024)]) };
-    },,
-  "post /api/v1/predictions/annual": 
+    },
+  },
+  "post /api/v1/predictions/annual": {
     audit: "prediction.created",
     run: async () => {
       const company = await createCompany(admin());
@@ -961,8 +974,9 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { company_id: company.id },
       });
       return { response };
-    },,
-  "post /api/v1/predictions/quarterly": 
+    },
+  },
+  "post /api/v1/predictions/quarterly": {
     audit: "prediction.created",
     run: async () => {
       const company = await createCompany(admin());
@@ -972,18 +986,22 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         body: { company_id: company.id },
       });
       return { response };
-    },,
-  "post /api/v1/predictions/credit": 
+    },
+  },
+  "post /api/v1/predictions/credit": {
     audit: "prediction.created",
-    run: async () => (
+    run: async () => ({
       response: await api("/api/v1/predictions/credit", {
         token: admin(),
         body: { application: manifestOf("credit-lr").samples[0]?.input },
-      }),),,
-  "post /api/v1/predictions/bulk": 
+      }),
+    }),
+  },
+  "post /api/v1/predictions/bulk": {
     audit: "job.submitted",
-    run: async () => (response: await uploadBulk(admin(), creditCsv(), "text/csv") ),,
-  "post /api/v1/jobs/{id}/cancel": 
+    run: async () => ({ response: await uploadBulk(admin(), creditCsv(), "text/csv") }),
+  },
+  "post /api/v1/jobs/{id}/cancel": {
     audit: "job.cancelled",
     run: async () => {
       // A job as the API accepts one, left queued: nothing is delivered, so it cannot finish first.
@@ -995,11 +1013,13 @@ const RECIPES: Record<string, Recipe | Exempt> = {
                 ${model?.version}, ${model?.sha256["model.onnx"]}, 'platform', 'user')
         returning id`);
       return { response: await api(`/api/v1/jobs/${job?.id}/cancel`, { method: "POST", token: admin() }) };
-    },,
-  "post /api/v1/models": 
+    },
+  },
+  "post /api/v1/models": {
     audit: "model.uploaded",
-    run: async () => (response: await uploadModel(admin()).response ),,
-  "post /api/v1/models/{name}/versions/{version}/activate": 
+    run: async () => ({ response: await uploadModel(admin()).response }),
+  },
+  "post /api/v1/models/{name}/versions/{version}/activate": {
     audit: "model.activated",
     run: async () => {
       const { name, response } = uploadModel(admin());
@@ -1010,7 +1030,8 @@ const RECIPES: Record<string, Recipe | Exempt> = {
           token: admin(),
         }),
       };
-    },,
+    },
+  },
 };
 
 /** The audit events a request appended, in any tenant's trail (found by its request id). */
