@@ -22,6 +22,7 @@ import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { companyRoutes } from "./routes/companies";
 import { sanctionsRoutes } from "./routes/compliance";
+import { complianceCaseRoutes } from "./routes/compliance/cases-index";
 import { ctrRoutes } from "./routes/ctrs";
 import { customerRoutes } from "./routes/customers";
 import { devRoutes } from "./routes/dev";
@@ -110,6 +111,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", moneyCheckRoutes);
   app.route("/", ctrRoutes);
   app.route("/", sanctionsRoutes);
+  app.route("/", complianceCaseRoutes);
   app.route("/", predictionRoutes);
   app.route("/", jobRoutes);
   app.route("/", modelRoutes);

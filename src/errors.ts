@@ -15,6 +15,7 @@ export const problemCatalogue = {
   forbidden: { status: 403, title: "Forbidden" },
   csrf_failed: { status: 403, title: "CSRF Check Failed" },
   step_up_required: { status: 403, title: "Step-Up Required" },
+  four_eyes: { status: 403, title: "Four Eyes Required" },
   not_found: { status: 404, title: "Not Found" },
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
   conflict: { status: 409, title: "Conflict" },

@@ -4,6 +4,7 @@
  * triggers some tables attach) live in the hand-written baseline migration.
  */
 export * from "./tables/compliance";
+export * from "./tables/compliance-cases";
 export * from "./tables/email";
 export * from "./tables/identity";
 export * from "./tables/money";

@@ -12,6 +12,7 @@ import { hashPassword } from "../../src/services/auth/passwords";
 import { generateTotp } from "../../src/services/auth/totp";
 import { api, loginUser, mailboxToken, PASSWORD, stepUp, uniqueEmail } from "./auth-helpers";
 import { FIELDS, upload as uploadBulk } from "./bulk-fixtures";
+import { openCase, raiseAlert } from "./compliance-fixtures";
 import { call } from "./helpers";
 import { createAsset, txPath, uniqueSymbol } from "./portfolio-fixtures";
 import {
@@ -872,6 +873,15 @@ const RECIPES: Record<string, Recipe | Exempt> = {
       return { response };
     },
   },
+  "post /api/v1/compliance/monitoring/runs": {
+    audit: "monitoring.run",
+    run: async () => ({
+      response: await api("/api/v1/compliance/monitoring/runs", {
+        token: admin(),
+        body: { from: "2026-10-01T00:00:00Z", to: "2026-10-08T00:00:00Z" },
+      }),
+    }),
+  },
   "post /api/v1/compliance/ctrs/{id}/file": {
     audit: "ctr.filed",
     run: async () => {
@@ -932,6 +942,160 @@ const RECIPES: Record<string, Recipe | Exempt> = {
           token: admin(),
           body: { name: "Sea Lantern" },
         }),
+      };
+    },
+  },
+  // --- Financial crime: alerts, cases and SARs
+  "post /api/v1/compliance/cases": {
+    audit: "case.opened",
+    run: async () => {
+      const alert = await raiseAlert(tenant);
+      const response = await api("/api/v1/compliance/cases", {
+        token: admin(),
+        body: { title: "Audited case", alert_ids: [alert.id] },
+      });
+      return { response, summary: { after: { alertIds: [alert.id], status: "open" } } };
+    },
+  },
+  "patch /api/v1/compliance/cases/{id}": {
+    audit: "case.updated",
+    summary: { before: { status: "open" }, after: { status: "investigating" } },
+    run: async () => {
+      const kase = await openCase(admin());
+      const response = await api(`/api/v1/compliance/cases/${kase.id}`, {
+        method: "PATCH",
+        token: admin(),
+        body: { status: "investigating" },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/compliance/cases/{id}/alerts": {
+    audit: "case.alerts_added",
+    run: async () => {
+      const kase = await openCase(admin());
+      const alert = await raiseAlert(tenant);
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/alerts`, {
+        token: admin(),
+        body: { alert_ids: [alert.id] },
+      });
+      return { response, summary: { after: { alertIds: [alert.id] } } };
+    },
+  },
+  "post /api/v1/compliance/cases/{id}/notes": {
+    audit: "case.note_added",
+    run: async () => {
+      const kase = await openCase(admin());
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/notes`, {
+        token: admin(),
+        body: { body: "Audited note" },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/compliance/cases/{id}/attachments": {
+    audit: "case.attachment_added",
+    summary: { after: { filename: "evidence.txt", contentType: "text/plain", sizeBytes: 8 } },
+    run: async () => {
+      const kase = await openCase(admin());
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/attachments`, {
+        token: admin(),
+        body: { filename: "evidence.txt", content_type: "text/plain", content_base64: btoa("evidence") },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/compliance/cases/{id}/sar": {
+    audit: "sar.drafted",
+    run: async () => {
+      const kase = await openCase(admin());
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/sar`, {
+        token: admin(),
+        body: { narrative: "Audited narrative" },
+      });
+      return { response, summary: { after: { caseId: kase.id, status: "draft" } } };
+    },
+  },
+  "patch /api/v1/compliance/cases/{id}/sar": {
+    audit: "sar.updated",
+    summary: { after: { status: "draft", narrativeChanged: true } },
+    run: async () => {
+      const kase = await openCase(admin());
+      await ok(
+        await api(`/api/v1/compliance/cases/${kase.id}/sar`, { token: admin(), body: { narrative: "a" } }),
+      );
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/sar`, {
+        method: "PATCH",
+        token: admin(),
+        body: { narrative: "b" },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/compliance/cases/{id}/sar/approve": {
+    audit: "sar.approved",
+    summary: { before: { status: "draft" }, after: { status: "approved" } },
+    run: async () => {
+      const kase = await openCase(admin());
+      const preparer = await member("org_admin");
+      await ok(
+        await api(`/api/v1/compliance/cases/${kase.id}/sar`, {
+          token: preparer.token,
+          body: { narrative: "a" },
+        }),
+      );
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/sar/approve`, {
+        method: "POST",
+        token: admin(),
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/compliance/cases/{id}/sar/file": {
+    audit: "sar.filed",
+    summary: {
+      before: { status: "approved" },
+      after: { status: "filed", filingReference: "31000123456789" },
+    },
+    run: async () => {
+      const kase = await openCase(admin());
+      const preparer = await member("org_admin");
+      await ok(
+        await api(`/api/v1/compliance/cases/${kase.id}/sar`, {
+          token: preparer.token,
+          body: { narrative: "a" },
+        }),
+      );
+      await ok(
+        await api(`/api/v1/compliance/cases/${kase.id}/sar/approve`, { method: "POST", token: admin() }),
+      );
+      const response = await api(`/api/v1/compliance/cases/${kase.id}/sar/file`, {
+        token: preparer.token,
+        body: { filing_reference: "31000123456789" },
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/security/report-fraud": {
+    audit: "fraud.reported",
+    run: async () => {
+      const created = await ok<{ id: string }>(
+        await api("/api/v1/customers", {
+          token: admin(),
+          body: { kind: "entity", country: "BE", identity: { name: "Reported BV" } },
+        }),
+      );
+      const response = await api("/api/v1/security/report-fraud", {
+        token: admin(),
+        body: {
+          subject: { type: "customer", id: created.id },
+          category: "scam",
+          description: "Audited report",
+        },
+      });
+      return {
+        response,
+        summary: { after: { subjectType: "customer", subjectId: created.id, category: "scam" } },
       };
     },
   },

@@ -562,4 +562,96 @@ describe("money checks", () => {
     expect(made.status, await made.clone().text()).toBe(201);
     expect(await made.json()).toMatchObject({ source: "manual", due_on: "2026-12-14" });
   });
+
+  it("runs the monitoring scenarios over a window, raising each hit as an alert once", async () => {
+    const tenant = await createTenant("monitoring");
+    const token = tenant.admin.token;
+    const customerId = await customer(token, { verified: true });
+    const org = await addOrganization(tenant);
+    const { portfolio: first } = await owned(tenant, customerId, org);
+    const { portfolio: second } = await owned(tenant, customerId, org);
+    // Just under the report line twice in three days, from two portfolios.
+    const a = await transact(token, first.id, {
+      type: "deposit",
+      amount: "9500.00",
+      executed_at: "2026-11-02T15:00:00Z",
+    });
+    const b = await transact(token, second.id, {
+      type: "deposit",
+      amount: "9900.00",
+      executed_at: "2026-11-04T15:00:00Z",
+    });
+    const window = { from: "2026-11-01T00:00:00Z", to: "2026-11-08T00:00:00Z" };
+
+    const runOnce = async () => {
+      const response = await api("/api/v1/compliance/monitoring/runs", { token, body: window });
+      expect(response.status, await response.clone().text()).toBe(200);
+      return response.json<{
+        movements: number;
+        hits: Array<{ scenario: string; transaction_ids: string[]; alert_id: string | null; amount: string }>;
+      }>();
+    };
+    const run = await runOnce();
+    expect(run.movements).toBe(2);
+    expect(run.hits).toEqual([
+      expect.objectContaining({ scenario: "structuring", transaction_ids: [a.id, b.id], amount: "19400.00" }),
+    ]);
+    const alertId = run.hits[0]?.alert_id;
+    expect(alertId).toBeTruthy();
+    const [alert] = await query<{
+      kind: string;
+      rule: string;
+      customer_id: string;
+      transaction_ids: string[];
+    }>(sql`select kind, rule, customer_id, transaction_ids from compliance_alerts where id = ${alertId}`);
+    expect(alert).toMatchObject({ kind: "monitoring", rule: "structuring", customer_id: customerId });
+    // Again: the same hit, raised already.
+    const again = await runOnce();
+    expect(again.hits.map((h) => h.alert_id)).toEqual([null]);
+    const alerts = await query(
+      sql`select id from compliance_alerts where tenant_id = ${tenant.id} and kind = 'monitoring'`,
+    );
+    expect(alerts).toHaveLength(1);
+
+    await refusal(
+      await api("/api/v1/compliance/monitoring/runs", {
+        token,
+        body: { from: "2026-09-01T00:00:00Z", to: "2026-11-01T00:00:00Z" },
+      }),
+      422,
+      "validation_failed",
+      "/to",
+    );
+  });
+
+  it("raises a fraud alert for every movement the check holds or blocks", async () => {
+    const tenant = await createTenant("fraud-alerts");
+    const token = tenant.admin.token;
+    const org = await addOrganization(tenant);
+    const portfolio = await createPortfolio(token, { organization_id: org.id });
+    await setPolicy(token, 0, { review_at: 0 });
+    const held = await transact(token, portfolio.id, { type: "deposit", amount: "10.00" });
+    expect((held as unknown as Posted).check?.decision).toBe("review");
+    await api("/api/v1/security/blocklist", { token, body: { kind: "counterparty", value: "Blocked Co" } });
+    await refusal(
+      await api(txPath(portfolio.id), {
+        token,
+        body: { type: "deposit", amount: "5.00", counterparty: "Blocked Co" },
+      }),
+      403,
+      "movement_blocked",
+    );
+    const alerts = await query<{
+      rule: string;
+      transaction_ids: string[];
+      score: number;
+      reasons: unknown[];
+    }>(
+      sql`select rule, transaction_ids, score, reasons from compliance_alerts where tenant_id = ${tenant.id} and kind = 'fraud' order by created_at`,
+    );
+    expect(alerts.map((a) => a.rule)).toEqual(["money_check.review", "money_check.block"]);
+    expect(alerts[0]?.transaction_ids).toEqual([held.id]);
+    expect(alerts[1]?.transaction_ids).toEqual([]);
+    expect(alerts[1]?.reasons.length).toBeGreaterThan(0);
+  });
 });

@@ -96,6 +96,9 @@ const COVERED = [
   "/api/v1/companies",
   "/api/v1/companies/{id}/financials",
   "/api/v1/companies/{id}/predictions",
+  "/api/v1/compliance/alerts",
+  "/api/v1/compliance/audit-logs",
+  "/api/v1/compliance/cases",
   "/api/v1/customers",
   "/api/v1/customers/{id}/history",
   "/api/v1/compliance/ctrs",
@@ -419,6 +422,40 @@ describe("paging through rows created within one millisecond", () => {
         (m) => m.id,
       ),
       matches,
+    );
+  });
+
+  it("GET /api/v1/compliance/alerts and /compliance/cases", async () => {
+    const alerts = await insert(sql`insert into compliance_alerts (tenant_id, kind, rule, created_at)
+      select ${tenant.id}, 'monitoring', 'PAGED-' || g, ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/compliance/alerts", token)).map((a) => a.id),
+      alerts,
+    );
+    exactlyOnce(
+      (await pageThrough("/api/v1/compliance/alerts?kind=monitoring&status=open", token)).map((a) => a.id),
+      alerts,
+    );
+    const cases = await insert(sql`insert into compliance_cases (tenant_id, title, opened_by_type, created_at)
+      select ${tenant.id}, 'Paged ' || g, 'system', ${at()} from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/compliance/cases", token)).map((c) => c.id),
+      cases,
+    );
+    exactlyOnce(
+      (await pageThrough("/api/v1/compliance/cases?status=open", token)).map((c) => c.id),
+      cases,
+    );
+  });
+
+  it("GET /api/v1/compliance/audit-logs", async () => {
+    const action = `case.paged_${tag()}`;
+    const ids =
+      await insert(sql`insert into audit_events (tenant_id, seq, actor_type, action, resource_type, prev_hash, hash)
+      select ${tenant.id}, 0, 'system', ${action}, 'compliance_case', '', '' from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough(`/api/v1/compliance/audit-logs?action=${action}`, token)).map((e) => e.id),
+      ids,
     );
   });
 

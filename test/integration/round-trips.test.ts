@@ -13,6 +13,7 @@ import { generateTotp } from "../../src/services/auth/totp";
 import { openDatabase } from "../../src/services/context";
 import { api, mailboxToken, PASSWORD, registerUser, stepUp, uniqueEmail } from "./auth-helpers";
 import { upload } from "./bulk-fixtures";
+import { raiseAlert } from "./compliance-fixtures";
 import { bindings, databaseCalls, databaseStatements } from "./helpers";
 import { createAsset, createPortfolio, funded, holdings, transact } from "./portfolio-fixtures";
 import {
@@ -1053,5 +1054,81 @@ describe("database round trips per bulk chunk", () => {
     expect((await replayed.json<{ id: string }>()).id).toBe((await accepted.json<{ id: string }>()).id);
     // The job found under the key, then the replay audited.
     expect(await databaseCalls(retry.requestId)).toEqual({ http: 2, websocket: 0 });
+  });
+});
+
+describe("compliance alerts, cases and SARs", () => {
+  it("read in one call and write in at most two, a note in one", async () => {
+    const tenant = await createTenant("rt-cases");
+    const officer = await addUser(tenant, "org_admin");
+    const admin = tenant.admin.token;
+    const [first, second] = [await raiseAlert(tenant), await raiseAlert(tenant)];
+    const opened = await counted("/api/v1/compliance/cases", {
+      token: admin,
+      body: { title: "Counted", alert_ids: [first?.id], assignee_id: officer.id },
+    });
+    expect(opened.response.status).toBe(201);
+    expect(opened.calls).toEqual({ http: 2, websocket: 0 });
+    const { id } = await opened.response.json<{ id: string }>();
+    const path = `/api/v1/compliance/cases/${id}`;
+    const writes: Array<[string, Parameters<typeof api>[1], number, number]> = [
+      [`${path}/alerts`, { token: admin, body: { alert_ids: [second?.id] } }, 200, 2],
+      [`${path}/notes`, { token: admin, body: { body: "Counted note." } }, 201, 1],
+      [
+        `${path}/attachments`,
+        {
+          token: admin,
+          body: { filename: "n.txt", content_type: "text/plain", content_base64: btoa("counted") },
+        },
+        201,
+        2,
+      ],
+      [path, { method: "PATCH", token: admin, body: { status: "investigating" } }, 200, 2],
+      [path, { method: "PATCH", token: admin, body: { status: "escalated" } }, 200, 2],
+      [`${path}/sar`, { token: officer.token, body: { narrative: "Counted." } }, 201, 2],
+      [
+        `${path}/sar`,
+        { method: "PATCH", token: officer.token, body: { narrative: "Counted again." } },
+        200,
+        2,
+      ],
+      [`${path}/sar/approve`, { method: "POST", token: admin }, 200, 2],
+      [`${path}/sar/file`, { token: officer.token, body: {} }, 200, 2],
+      [path, { method: "PATCH", token: officer.token, body: { status: "closed_sar_filed" } }, 200, 2],
+    ];
+    for (const [url, init, status, http] of writes) {
+      const { response, calls } = await counted(url, init);
+      expect(response.status, `${url}: ${await response.clone().text()}`).toBe(status);
+      expect(calls, url).toEqual({ http, websocket: 0 });
+    }
+    for (const url of [
+      "/api/v1/compliance/alerts?status=closed",
+      `/api/v1/compliance/alerts/${first?.id}`,
+      "/api/v1/compliance/cases?overdue=true",
+      path,
+      `${path}/attachments`,
+      `${path}/sar`,
+      `${path}/sar/export?format=csv`,
+      "/api/v1/compliance/reports",
+      "/api/v1/compliance/audit-logs?resource_type=sar",
+    ]) {
+      const { response, calls } = await counted(url, { token: officer.token });
+      expect(response.status, url).toBe(200);
+      expect(calls, url).toEqual({ http: 1, websocket: 0 });
+    }
+    const customer = await api("/api/v1/customers", {
+      token: admin,
+      body: { kind: "entity", country: "IT", identity: { name: "Contata S.r.l." } },
+    });
+    const reported = await counted("/api/v1/security/report-fraud", {
+      token: admin,
+      body: {
+        subject: { type: "customer", id: (await customer.json<{ id: string }>()).id },
+        category: "other",
+        description: "Counted report.",
+      },
+    });
+    expect(reported.response.status).toBe(201);
+    expect(reported.calls).toEqual({ http: 2, websocket: 0 });
   });
 });

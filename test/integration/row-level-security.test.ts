@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { invitations, organizations } from "../../src/db/schema";
+import { api } from "./auth-helpers";
+import { seedCompliance } from "./compliance-fixtures";
 import { seedPortfolio } from "./portfolio-fixtures";
 import { seedRiskRows } from "./risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, platformDatabase } from "./tenancy-fixtures";
@@ -33,6 +35,13 @@ const TENANT_TABLES = [
   "ledger_accounts",
   "ledger_postings",
   "idempotency_keys",
+  "customers",
+  "compliance_alerts",
+  "compliance_cases",
+  "compliance_case_notes",
+  "compliance_case_attachments",
+  "compliance_sars",
+  "compliance_sar_amounts",
 ];
 
 async function inTenant<T>(
@@ -53,7 +62,13 @@ async function seed() {
   await addUser(tenant, "analyst", [{ organizationId: org.id, role: "analyst" }]);
   await createApiKey(tenant, { scopes: ["audit:read"] });
   await seedRiskRows(tenant.id);
-  await seedPortfolio(tenant, org);
+  const { transaction } = await seedPortfolio(tenant, org);
+  const customer = await api("/api/v1/customers", {
+    token: tenant.admin.token,
+    body: { kind: "entity", country: "AT", identity: { name: "Isoliert GmbH" } },
+  });
+  expect(customer.status).toBe(201);
+  await seedCompliance(tenant, [transaction.id]);
   const handle = platformDatabase();
   try {
     await handle.db.insert(invitations).values({

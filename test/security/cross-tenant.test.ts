@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { API_KEY_SCOPES, PERMISSIONS, type Permission } from "../../src/services/tenancy/permissions";
 import { api } from "../integration/auth-helpers";
+import { seedCompliance } from "../integration/compliance-fixtures";
 import { seedPortfolio } from "../integration/portfolio-fixtures";
 import { seedRiskWorld } from "../integration/risk-fixtures";
 import { addOrganization, addUser, createApiKey, createTenant, query } from "../integration/tenancy-fixtures";
@@ -61,7 +62,8 @@ async function populate(label: string) {
   const holdings = await seedPortfolio(tenant, org);
   const risk = await seedRiskWorld(tenant, label);
   const sanctions = await seedSanctions(tenant);
-  return { tenant, org, analyst, key, invitationId, invited, holdings, risk, sanctions };
+  const compliance = await seedCompliance(tenant);
+  return { tenant, org, analyst, key, invitationId, invited, holdings, risk, sanctions, compliance };
 }
 
 /** A customer with an open sanctions match on a list (the list failed: no file is read), for the ids. */
@@ -107,6 +109,8 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
     customers: victim.sanctions.customerId,
     "sanctions-lists": victim.sanctions.listId,
     "sanctions-matches": victim.sanctions.matchId,
+    alerts: victim.compliance.alertId,
+    cases: victim.compliance.caseId,
   };
   const ids: Record<string, string> = {};
   for (const match of walked.path.matchAll(/\{([^}]+)\}/g)) {
@@ -118,7 +122,9 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
           ? victim.holdings.transaction.id
           : name === "version"
             ? victim.risk.modelVersion
-            : (byResource[resource ?? ""] ?? crypto.randomUUID());
+            : name === "attachmentId"
+              ? victim.compliance.attachmentId
+              : (byResource[resource ?? ""] ?? crypto.randomUUID());
   }
   return ids;
 }
@@ -248,6 +254,8 @@ describe("tenant isolation", async () => {
           victim.risk.predictionId,
           victim.risk.jobId,
           victim.risk.modelName,
+          victim.compliance.alertId,
+          victim.compliance.caseId,
         ]) {
           expect(text, `${nameOf(walked)} leaks ${secret}`).not.toContain(secret);
         }
@@ -269,6 +277,8 @@ describe("tenant isolation", async () => {
       victim.risk.companyId,
       victim.risk.predictionId,
       victim.risk.jobId,
+      victim.compliance.alertId,
+      victim.compliance.caseId,
     ];
     await fc.assert(
       fc.asyncProperty(

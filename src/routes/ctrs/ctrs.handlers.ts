@@ -5,8 +5,10 @@ import { tenantOf } from "../../middleware/authorize";
 import { requireSealing } from "../../services/crypto/secrets-at-rest";
 import { Dec } from "../../services/money/decimal";
 import * as ctrs from "../../services/money-checks/ctrs";
+import { runMonitoring as runMonitoringOver } from "../../services/money-checks/monitoring-run";
 import { pageBody } from "../page";
 import type * as routes from "./ctrs.routes";
+import type * as monitoringRoutes from "./monitoring.routes";
 
 const ctrView =
   (today: string) =>
@@ -102,4 +104,26 @@ export const createCtr: RouteHandler<typeof routes.createCtr, AppEnv> = async (c
 export const fileCtr: RouteHandler<typeof routes.fileCtr, AppEnv> = async (c) => {
   const row = await ctrs.fileCtr(tenantOf(c), c.req.valid("param").id, c.req.valid("json").filing_reference);
   return c.json(viewOf(c)(row), 200);
+};
+
+export const runMonitoring: RouteHandler<typeof monitoringRoutes.runMonitoring, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const result = await runMonitoringOver(tenantOf(c), { from: new Date(body.from), to: new Date(body.to) });
+  return c.json(
+    {
+      from: result.from.toISOString(),
+      to: result.to.toISOString(),
+      movements: result.movements,
+      hits: result.hits.map((hit) => ({
+        scenario: hit.scenario,
+        customer_id: hit.customerId,
+        transaction_ids: hit.transactionIds,
+        amount: new Dec(hit.amount).toFixed(2),
+        reasons: hit.reasons,
+        at: hit.at.toISOString(),
+        alert_id: hit.alertId,
+      })),
+    },
+    200,
+  );
 };

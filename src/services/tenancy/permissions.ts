@@ -134,6 +134,7 @@ export const PERMISSIONS = {
   }),
   "fraud:manage": rule("tenant_admin", "Change the money-movement policy and the blocklist.", WHOLE),
   "ctrs:read": rule("analyst", "See currency transaction reports and export them.", WHOLE),
+  "monitoring:run": rule("analyst", "Run the monitoring scenarios over a window of settled activity.", WHOLE),
   "ctrs:manage": rule(
     "tenant_admin",
     "File currency transaction reports by hand and mark them filed.",
@@ -151,6 +152,27 @@ export const PERMISSIONS = {
     wholeTenant: true,
   }),
   "sanctions:manage": rule("tenant_admin", "Upload sanctions lists (every customer is rescreened)."),
+  // Alerts, cases and SARs: investigations are confidential, SARs more so (a SAR's existence may not be
+  // disclosed, 31 U.S.C. 5318(g)(2)). Analysts - the investigators - work alerts and cases; the decisions a
+  // SAR stands on (closing a case either way, preparing, approving and filing a SAR) are the compliance
+  // officers', from org admin up, so an investigator never learns from an answer whether a SAR was filed.
+  "cases:read": rule("analyst", "See compliance alerts and cases, their notes and attachments.", WHOLE),
+  "cases:manage": rule(
+    "analyst",
+    "Open cases from alerts, assign, work and escalate them, add notes and attachments.",
+    WHOLE,
+  ),
+  "sars:read": rule("org_admin", "See SARs and how cases closed; export SARs.", WHOLE),
+  "sars:manage": rule("org_admin", "Close cases, prepare, approve (not one's own) and file SARs.", WHOLE),
+  "compliance:oversight": rule(
+    "org_admin",
+    "Compliance reports and the compliance audit trail, for officers and examiners.",
+    WHOLE,
+  ),
+  "fraud:report": rule(
+    "viewer",
+    "Report suspected fraud on a portfolio, transaction or customer one can see.",
+  ),
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;
