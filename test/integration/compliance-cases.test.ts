@@ -622,6 +622,18 @@ describe("compliance oversight", () => {
     const open = await openCase(own.admin.token, { alert_ids: [fresh.id] });
     await query(sql`update compliance_cases set created_at = now() - interval '10 days', due_at = now() - interval '1 day'
                     where id = ${open.id}`);
+    // Two CTRs: one filed on time, one open past its deadline.
+    const holder = await api("/api/v1/customers", {
+      token: own.admin.token,
+      body: { kind: "entity", country: "US", identity: { name: "Cash Counted LLC" } },
+    });
+    const holderId = (await holder.json<{ id: string }>()).id;
+    await query(sql`insert into currency_transaction_reports (tenant_id, customer_id, business_day, direction, currency,
+        total, source, status, due_on, created_by_type, created_by, filed_at, filed_by)
+      values (${own.id}, ${holderId}, current_date - 3, 'in', 'USD', 12000, 'automatic', 'filed', current_date + 12,
+              'system', 'ctr', now(), 'someone'),
+             (${own.id}, ${holderId}, current_date - 20, 'out', 'USD', 15000, 'manual', 'open', current_date - 5,
+              'user', 'someone', null, null)`);
     const requestId = `report-${crypto.randomUUID()}`;
     const response = await api("/api/v1/compliance/reports", {
       token: second.token,
@@ -647,7 +659,7 @@ describe("compliance oversight", () => {
         open_ageing: { age_0_7: 0, age_8_30: 1, age_over_30: 0 },
       },
       sars: { drafted: 1, approved: 1, filed: 1, filed_late: 0, unfiled: 0 },
-      ctrs: null,
+      ctrs: { created: 2, automatic: 1, filed: 1, filed_late: 0, open: 1, open_overdue: 1 },
     });
     const earlier = await api(
       `/api/v1/compliance/reports?from=${new Date(Date.now() - 60 * DAY).toISOString()}&to=${new Date(Date.now() - 35 * DAY).toISOString()}`,

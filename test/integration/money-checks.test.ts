@@ -275,6 +275,11 @@ describe("money checks", () => {
       "money_check.blocked",
     ]);
     expect(audited[1]?.summary.after.reasons.length).toBeGreaterThan(0);
+    // Examiners find them in the compliance trail.
+    const trail = await api("/api/v1/compliance/audit-logs?resource_type=money_check", { token });
+    expect(trail.status, await trail.clone().text()).toBe(200);
+    const actions = (await trail.json<{ items: Array<{ action: string }> }>()).items.map((e) => e.action);
+    expect(actions.filter((a) => a === "money_check.blocked")).toHaveLength(2);
 
     // Removed, the counterparty moves money again.
     const { id } = await entry.json<{ id: string }>();

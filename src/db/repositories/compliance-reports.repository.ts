@@ -6,8 +6,7 @@ import { type SeqPosition, seqKeyset } from "./keyset";
 /**
  * Counts and ageing of the compliance work for a period, in one statement: what was raised, opened,
  * drafted, closed or filed in [from, to), and how long what is still open at `now` has been waiting
- * (0-7, 8-30, more than 30 days). Currency transaction reports have their place in the report (`ctrs`) and
- * are counted here once the `currency_transaction_reports` table exists; until then the report says so.
+ * (0-7, 8-30, more than 30 days), currency transaction reports included.
  */
 export function complianceCounts(db: Querier, tenantId: string, from: Date, to: Date, now: Date) {
   const f = from.toISOString();
@@ -53,12 +52,37 @@ export function complianceCounts(db: Querier, tenantId: string, from: Date, to: 
           'unfiled_overdue', count(*) filter (where status <> 'filed' and due_at < ${n}::timestamptz),
           'unfiled_ageing', (select json_build_object(${ageing("detected_at")})
                                from compliance_sars where tenant_id = ${tenantId} and status <> 'filed'))
-        from compliance_sars where tenant_id = ${tenantId})
+        from compliance_sars where tenant_id = ${tenantId}),
+      'ctrs', (select json_build_object(
+          'created', count(*) filter (where created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz),
+          'automatic', count(*) filter (where source = 'automatic'
+                                 and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz),
+          'filed', count(*) filter (where filed_at >= ${f}::timestamptz and filed_at < ${t}::timestamptz),
+          'filed_late', count(*) filter (where filed_at >= ${f}::timestamptz and filed_at < ${t}::timestamptz
+                                           and filed_at::date > due_on),
+          'open', count(*) filter (where status = 'open'),
+          'open_overdue', count(*) filter (where status = 'open' and due_on < ${n}::timestamptz::date),
+          'open_ageing', (select json_build_object(${ageing("created_at")})
+                            from currency_transaction_reports where tenant_id = ${tenantId} and status = 'open'))
+        from currency_transaction_reports where tenant_id = ${tenantId})
     ) as result`);
 }
 
-/** The audit trail's compliance domain: what alerts, cases, SARs, reports and customers recorded. */
-export const COMPLIANCE_RESOURCE_TYPES = ["compliance_case", "sar", "fraud_report", "customer"] as const;
+/** The audit trail's compliance domain: what cases, SARs, reports, customers, checks, CTRs and screening recorded. */
+export const COMPLIANCE_RESOURCE_TYPES = [
+  "compliance_case",
+  "sar",
+  "fraud_report",
+  "customer",
+  "money_check",
+  "money_policy",
+  "money_blocklist",
+  "ctr",
+  "monitoring_run",
+  "sanctions_list",
+  "sanctions_match",
+  "sanctions_screening",
+] as const;
 
 const page = seqKeyset(auditEvents.seq);
 

@@ -42,9 +42,19 @@ export const ComplianceReportSchema = z
       unfiled_overdue: z.number().int(),
       unfiled_ageing: Ageing,
     }),
-    ctrs: z.null().openapi({
-      description: "Currency transaction reports: null until CTRs are recorded (they will be counted here).",
-    }),
+    ctrs: z
+      .object({
+        created: z.number().int(),
+        automatic: z.number().int(),
+        filed: z.number().int(),
+        filed_late: z.number().int(),
+        open: z.number().int(),
+        open_overdue: z.number().int(),
+        open_ageing: Ageing,
+      })
+      .openapi({
+        description: "Currency transaction reports: made, filed (late: after the deadline) and still open.",
+      }),
   })
   .openapi("ComplianceReport");
 
