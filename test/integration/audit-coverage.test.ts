@@ -878,7 +878,7 @@ const RECIPES: Record<string, Recipe | Exempt> = {
     run: async () => ({
       response: await api("/api/v1/compliance/monitoring/runs", {
         token: admin(),
-        body: { from: "2026-10-01T00:00:00Z", to: "2026-10-08T00:00:00Z" },
+        body: { to: "2026-10-08T00:00:00Z", days: 7 },
       }),
     }),
   },

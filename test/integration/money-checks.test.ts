@@ -12,6 +12,7 @@ import { createApp } from "../../src/app";
 import { api } from "./auth-helpers";
 import { bindings, databaseCalls } from "./helpers";
 import { createPortfolio, refusal, transact, txPath } from "./portfolio-fixtures";
+import { readyList } from "./sanctions-fixtures";
 import { addOrganization, addUser, createTenant, query, type TenantFixture } from "./tenancy-fixtures";
 
 const app = createApp();
@@ -586,7 +587,7 @@ describe("money checks", () => {
       amount: "9900.00",
       executed_at: "2026-11-04T15:00:00Z",
     });
-    const window = { from: "2026-11-01T00:00:00Z", to: "2026-11-08T00:00:00Z" };
+    const window = { to: "2026-11-08T00:00:00Z", days: 7 };
 
     const runOnce = async () => {
       const response = await api("/api/v1/compliance/monitoring/runs", { token, body: window });
@@ -619,10 +620,7 @@ describe("money checks", () => {
     expect(alerts).toHaveLength(1);
 
     await refusal(
-      await api("/api/v1/compliance/monitoring/runs", {
-        token,
-        body: { from: "2026-09-01T00:00:00Z", to: "2026-11-01T00:00:00Z" },
-      }),
+      await api("/api/v1/compliance/monitoring/runs", { token, body: { to: "2099-01-01T00:00:00Z" } }),
       422,
       "validation_failed",
       "/to",
@@ -658,5 +656,57 @@ describe("money checks", () => {
     expect(alerts[0]?.transaction_ids).toEqual([held.id]);
     expect(alerts[1]?.transaction_ids).toEqual([]);
     expect(alerts[1]?.reasons.length).toBeGreaterThan(0);
+  });
+
+  it("holds a movement whose counterparty matches the active sanctions list, without a database call of its own", async () => {
+    const tenant = await createTenant("sanctioned-counterparty");
+    const token = tenant.admin.token;
+    const org = await addOrganization(tenant);
+    const portfolio = await createPortfolio(token, { organization_id: org.id });
+    await transact(token, portfolio.id, { type: "deposit", amount: "5000.00" });
+    // No list yet: nothing to match.
+    const before = (await transact(token, portfolio.id, {
+      type: "withdrawal",
+      amount: "10.00",
+      counterparty: "Northwind Maritime Co Ltd",
+    })) as unknown as Posted;
+    expect(before.check?.decision).toBe("allow");
+
+    await readyList(token);
+    const requestId = `mc-${crypto.randomUUID()}`;
+    const held = await api(txPath(portfolio.id), {
+      token,
+      headers: { "X-Request-Id": requestId },
+      body: { type: "withdrawal", amount: "10.00", counterparty: "Northwind Maritime Co Ltd" },
+    });
+    expect(held.status, await held.clone().text()).toBe(201);
+    expect(await databaseCalls(requestId)).toEqual({ http: 2, websocket: 0 });
+    const posted = (await held.json()) as Posted;
+    expect(posted).toMatchObject({ status: "pending", check: { decision: "review", score: 60 } });
+    const check = await api(`/api/v1/security/checks/${posted.check?.id}`, { token });
+    const body = await check.json<{ reasons: Array<{ code: string; detail: string }> }>();
+    expect(body.reasons.map((r) => r.code)).toEqual(["sanctioned_counterparty"]);
+    expect(body.reasons[0]?.detail).toContain("NORTHWIND MARITIME");
+
+    // Someone else is no one on the list; the same check answers without posting.
+    const clean = (await transact(token, portfolio.id, {
+      type: "withdrawal",
+      amount: "10.00",
+      counterparty: "Harbour Bakery Ltd",
+    })) as unknown as Posted;
+    expect(clean.check?.decision).toBe("allow");
+    const preview = await api("/api/v1/security/fraud-check", {
+      token,
+      body: {
+        portfolio_id: portfolio.id,
+        type: "withdrawal",
+        amount: "10.00",
+        counterparty: "Northwind Maritime",
+      },
+    });
+    expect(await preview.json()).toMatchObject({
+      decision: "review",
+      reasons: [{ code: "sanctioned_counterparty" }],
+    });
   });
 });

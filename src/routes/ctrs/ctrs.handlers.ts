@@ -108,7 +108,10 @@ export const fileCtr: RouteHandler<typeof routes.fileCtr, AppEnv> = async (c) =>
 
 export const runMonitoring: RouteHandler<typeof monitoringRoutes.runMonitoring, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const result = await runMonitoringOver(tenantOf(c), { from: new Date(body.from), to: new Date(body.to) });
+  const ctx = tenantOf(c);
+  const to = body.to ? new Date(body.to) : ctx.now();
+  const from = new Date(to.getTime() - body.days * 86_400_000);
+  const result = await runMonitoringOver(ctx, { from, to });
   return c.json(
     {
       from: result.from.toISOString(),

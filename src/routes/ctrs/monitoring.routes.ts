@@ -11,15 +11,18 @@ export const runMonitoring = defineRoute({
   tags: ["Compliance"],
   ...secured("monitoring:run"),
   summary:
-    "Run the monitoring scenarios (structuring, rapid in and out, round amounts, dormant then active, fan in then out) over a window of at most 31 days of customers' settled cash movements; each hit ending in the window is raised as an alert, once.",
+    "Run the monitoring scenarios (structuring, rapid in and out, round amounts, dormant then active, fan in then out) over the `days` (1-31) up to `to` of customers' settled cash movements; each hit ending in the window is raised as an alert, once.",
   request: {
     body: jsonBody(
       z
         .object({
-          from: Instant.openapi({
-            description: "The window's start (scenarios look back 30 days before it).",
+          to: Instant.optional().openapi({
+            description: "The window's end, not in the future; now if omitted.",
           }),
-          to: Instant.openapi({ description: "The window's end, not in the future." }),
+          days: z.number().int().min(1).max(31).default(1).openapi({
+            description:
+              "The window's length in days, up to `to` (the scenarios look back 30 days before it).",
+          }),
         })
         .strict(),
     ),

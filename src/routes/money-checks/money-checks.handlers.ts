@@ -125,7 +125,7 @@ export const removeBlocklistEntry: RouteHandler<typeof routes.removeBlocklistEnt
 
 export const fraudCheck: RouteHandler<typeof routes.fraudCheck, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const preview = await admin.previewCheck(tenantOf(c), {
+  const preview = await admin.previewCheck(tenantOf(c), c.get("context").files, {
     portfolioId: body.portfolio_id,
     type: body.type,
     amount: body.amount,

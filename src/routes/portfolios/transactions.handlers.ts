@@ -59,6 +59,7 @@ const post = async (c: Context<AppEnv>, portfolioId: string, body: Body) => {
     stalenessSeconds: c.get("config").PRICE_STALENESS_SECONDS,
     idempotency: c.get("idempotency"),
     answers: answers(c),
+    files: c.get("context").files,
   });
   return answered(c, answer);
 };

@@ -32,7 +32,14 @@ import { pageOf, timeCursor } from "../pagination";
 import { bodyError } from "../portfolios/access";
 import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
-import { assertOwnerMayMove, type CheckedType, checkMovement, checkReads, moverOf } from "./check";
+import {
+  assertOwnerMayMove,
+  type CheckedType,
+  checkMovement,
+  checkReads,
+  moverOf,
+  screenedCounterparty,
+} from "./check";
 import { mergePolicy, type PolicyChange, type PolicyInForce, PolicySchema, policyInForce } from "./policy";
 import { type CheckResult, type Signals, scoreMovement } from "./scoring";
 
@@ -294,6 +301,7 @@ export interface CheckPreview {
  */
 export async function previewCheck(
   ctx: TenantContext,
+  files: R2Bucket,
   input: { portfolioId: string; type: CheckedType; amount: string; counterparty: string | null },
 ): Promise<CheckPreview> {
   const mover = await moverOf(ctx);
@@ -312,12 +320,14 @@ export async function previewCheck(
     if (!(error instanceof AppError)) throw error;
     ownerRefusal = error.detail;
   }
+  const list = (found as { sanctionsList?: { id: string } | null }).sanctionsList;
   const check = checkMovement(found.facts, found.policy, {
     type: input.type,
     amount: new Dec(input.amount),
     currency: found.portfolio.baseCurrency,
     mover,
     at: ctx.now(),
+    sanctions: await screenedCounterparty(files, ctx, counterparty, list),
   });
   return { policyVersion: check.policyVersion, result: check.result, signals: check.signals, ownerRefusal };
 }

@@ -7,8 +7,10 @@
 import { jsonResult, read } from "../../db/batch";
 import type { HttpDatabase } from "../../db/client";
 import { type MovementFacts, movementFacts, policyRow } from "../../db/repositories/money.repository";
+import { activeSanctionsList } from "../../db/repositories/sanctions.repository";
 import { AppError } from "../../errors";
 import { deviceFingerprint } from "../auth/devices";
+import { SanctionsListUnavailableError, screenCounterparty } from "../compliance/sanctions-store";
 import type { Dec } from "../money/decimal";
 import type { AuditEntry } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
@@ -63,7 +65,40 @@ export function checkReads(
       jsonResult<MovementFacts>(),
     ),
     policy: read(policyRow(db, ctx.tenantId), (rows) => policyInForce(rows[0])),
+    // A counterparty is screened against the active sanctions list (in the Worker, from R2: no database call).
+    ...(q.counterparty
+      ? { sanctionsList: read(activeSanctionsList(db, ctx.tenantId), (rows) => rows[0] ?? null) }
+      : {}),
   };
+}
+
+/**
+ * The parties on the active list a counterparty's name matches, best first; none without a counterparty or a
+ * list. A list that cannot be loaded refuses the movement (503): money does not leave unscreened.
+ */
+export async function screenedCounterparty(
+  files: R2Bucket,
+  ctx: TenantContext,
+  counterparty: string | null,
+  list: { id: string } | null | undefined,
+): Promise<NonNullable<Signals["sanctions"]>> {
+  if (!counterparty || !list) return [];
+  const candidates = await screenCounterparty(files, ctx.tenantId, list.id, counterparty).catch(
+    (error: unknown) => {
+      if (!(error instanceof SanctionsListUnavailableError)) throw error;
+      throw new AppError("service_unavailable", "The sanctions list cannot be loaded; retry later.", {
+        headers: { "Retry-After": "5" },
+        cause: error,
+      });
+    },
+  );
+  return candidates.slice(0, 5).map((c) => ({
+    list_id: list.id,
+    uid: c.entryUid,
+    name: c.entryName,
+    programs: c.programs,
+    score: c.score,
+  }));
 }
 
 /** An owner whose KYC is not verified may not move money, unless the tenant's policy allows it. */
@@ -87,7 +122,14 @@ export interface MovementCheck {
 export function checkMovement(
   facts: MovementFacts,
   policy: PolicyInForce,
-  movement: { type: CheckedType; amount: Dec; currency: string; mover: Mover; at: Date },
+  movement: {
+    type: CheckedType;
+    amount: Dec;
+    currency: string;
+    mover: Mover;
+    at: Date;
+    sanctions?: NonNullable<Signals["sanctions"]>;
+  },
 ): MovementCheck {
   const customer = facts.customer
     ? {
@@ -110,6 +152,7 @@ export function checkMovement(
     seen: facts.seen,
     last: facts.last,
     blocklisted: facts.blocklisted,
+    sanctions: movement.sanctions ?? [],
     at: movement.at.toISOString(),
   };
   return {

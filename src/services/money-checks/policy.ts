@@ -48,6 +48,8 @@ const RulesSchema = z
     impossible_travel: z.object({ minutes: Minutes, points: Points }).strict(),
     /** The owner's risk rating is high. */
     high_risk_customer: z.object({ points: Points }).strict(),
+    /** The counterparty's name matches a party on the tenant's active sanctions list. */
+    sanctioned_counterparty: z.object({ points: Points }).strict(),
   })
   .strict();
 
@@ -96,6 +98,8 @@ export const DEFAULT_POLICY: MoneyPolicy = {
     foreign_country: { points: 10 },
     impossible_travel: { minutes: 120, points: 45 },
     high_risk_customer: { points: 20 },
+    // A potential match alone holds the movement for an analyst to clear; a confirmed party belongs on the blocklist.
+    sanctioned_counterparty: { points: 60 },
   },
   ctr: { threshold: "10000", currency: "USD", time_zone: "America/New_York", due_days: 15 },
 };
@@ -108,7 +112,11 @@ export interface PolicyInForce {
 
 export function policyInForce(row: { version: number; policy: unknown } | undefined): PolicyInForce {
   if (!row) return { version: 0, policy: DEFAULT_POLICY };
-  return { version: row.version, policy: PolicySchema.parse(row.policy) };
+  // A rule added since the version was stored takes its default.
+  return {
+    version: row.version,
+    policy: PolicySchema.parse(mergePolicy(DEFAULT_POLICY, row.policy as PolicyChange)),
+  };
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -41,6 +41,10 @@ export interface Signals {
   last: { country: string; at: string } | null;
   /** Blocklist entries that match (kind and value). */
   blocklisted: Array<{ kind: string; value: string }>;
+  /** Parties on the tenant's active sanctions list the counterparty's name matched (none: no counterparty or list). */
+  sanctions?:
+    | Array<{ list_id: string; uid: number; name: string; programs: string[]; score: number }>
+    | undefined;
   /** When the movement was checked. */
   at: string;
 }
@@ -132,6 +136,15 @@ export function scoreMovement(signals: Signals, policy: MoneyPolicy): CheckResul
         detail: `From ${country} ${Math.max(0, Math.round(minutes))} minutes after a movement from ${last.country}.`,
       });
     }
+  }
+  const sanctioned = signals.sanctions ?? [];
+  if (sanctioned.length > 0) {
+    const best = sanctioned[0] as NonNullable<Signals["sanctions"]>[number];
+    reasons.push({
+      code: "sanctioned_counterparty",
+      points: rules.sanctioned_counterparty.points,
+      detail: `The counterparty matches ${best.name} (${best.programs.join(", ") || "listed"}; score ${best.score})${sanctioned.length > 1 ? ` and ${sanctioned.length - 1} other listed parties` : ""}.`,
+    });
   }
   if (customer?.risk_rating === "high") {
     reasons.push({

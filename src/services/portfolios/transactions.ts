@@ -16,6 +16,7 @@ import {
   isChecked,
   type MovementCheck,
   moverOf,
+  screenedCounterparty,
 } from "../money-checks/check";
 import type { PolicyInForce } from "../money-checks/policy";
 import type { TenantContext } from "../tenancy/context";
@@ -104,6 +105,8 @@ export async function createTransaction(
     stalenessSeconds: number;
     idempotency: IdempotentRequest | undefined;
     answers: TransactionAnswers;
+    /** Where the sanctions lists are kept (a counterparty is screened against the active one). */
+    files: R2Bucket;
   },
 ): Promise<Answer> {
   const { answers } = options;
@@ -132,7 +135,11 @@ export async function createTransaction(
     }));
     const portfolio = visiblePortfolio(ctx, found.portfolio, "portfolios:write");
     assertActive(portfolio);
-    const { facts, policy } = found as Partial<{ facts: MovementFacts; policy: PolicyInForce }>;
+    const { facts, policy, sanctionsList } = found as Partial<{
+      facts: MovementFacts;
+      policy: PolicyInForce;
+      sanctionsList: { id: string } | null;
+    }>;
     const checked = facts && policy ? { facts, policy } : null;
     if (checked) assertOwnerMayMove(checked.facts, checked.policy);
     const currency = portfolio.baseCurrency;
@@ -145,6 +152,9 @@ export async function createTransaction(
     // Without a stored price, drizzle gives the left join's columns as null.
     const stored = priced?.price ? { price: priced.price.value, at: priced.price.at } : null;
     const terms = priceTerms(input, { asset, stored, currency, executedAt, ...options });
+    const sanctions = checked
+      ? await screenedCounterparty(options.files, ctx, counterparty, sanctionsList)
+      : [];
     const check: MovementCheck | null =
       checked && mover && isChecked(terms.type)
         ? checkMovement(checked.facts, checked.policy, {
@@ -153,6 +163,7 @@ export async function createTransaction(
             currency,
             mover,
             at: now,
+            sanctions,
           })
         : null;
     const decision = check?.result.decision ?? "allow";
