@@ -6,6 +6,7 @@ import { createServiceContext } from "./services/context";
 import { resealAll } from "./services/crypto/reseal";
 import type { SealingKeys } from "./services/crypto/sealed";
 import { deliverPending } from "./services/email/outbox";
+import { isMonitoringTick, monitorAllTenants } from "./services/money-checks/monitoring-run";
 import { runPortfolioChores } from "./services/portfolios/chores";
 import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 import { deliverOutbox } from "./services/tenancy/edge-standing";
@@ -13,7 +14,8 @@ import { deliverOutbox } from "./services/tenancy/edge-standing";
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
  * must delay a security alert, never lose it), then the portfolio chores and the resumption of bulk jobs
- * whose chunks went missing, and the sealing of secrets still stored in the clear from before encryption.
+ * whose chunks went missing, the daily monitoring run, and the sealing of secrets still stored in the clear from
+ * before encryption.
  */
 export async function runScheduled(env: Bindings): Promise<{ sent: number; failed: number }> {
   const config = loadConfig(env);
@@ -40,6 +42,11 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
     await resumeStalledJobs(database, context, context.now()).catch((error: unknown) =>
       log(config.LOG_LEVEL, "error", { msg: "stalled job sweep failed", error: describeError(error) }),
     );
+    // Once a day, the monitoring scenarios over every active tenant's last two days (never throws).
+    if (isMonitoringTick(context.now())) {
+      const monitored = await monitorAllTenants(database, context.now(), config.LOG_LEVEL);
+      log(config.LOG_LEVEL, "info", { msg: "monitoring run", ...monitored });
+    }
     if (secrets.sealing) await sealPlaintext(config.LOG_LEVEL, database, secrets.sealing);
     await database.close();
   }

@@ -9,6 +9,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { RequestDatabase } from "../../src/db/client";
+import { isMonitoringTick, monitorAllTenants } from "../../src/services/money-checks/monitoring-run";
 import { api } from "./auth-helpers";
 import { bindings, databaseCalls } from "./helpers";
 import { createPortfolio, refusal, transact, txPath } from "./portfolio-fixtures";
@@ -708,5 +710,48 @@ describe("money checks", () => {
       decision: "review",
       reasons: [{ code: "sanctioned_counterparty" }],
     });
+  });
+
+  it("runs the scenarios daily from the cron for every tenant, as the system", async () => {
+    const tenant = await createTenant("monitoring-cron");
+    const token = tenant.admin.token;
+    const customerId = await customer(token, { verified: true });
+    const { portfolio } = await owned(tenant, customerId);
+    await transact(token, portfolio.id, {
+      type: "deposit",
+      amount: "5000.00",
+      executed_at: "2026-10-20T10:00:00Z",
+    });
+    await transact(token, portfolio.id, {
+      type: "withdrawal",
+      amount: "4800.00",
+      executed_at: "2026-10-21T09:00:00Z",
+    });
+    const now = new Date("2026-10-22T01:02:00Z");
+    expect(isMonitoringTick(now)).toBe(true);
+    expect(isMonitoringTick(new Date("2026-10-22T01:05:00Z"))).toBe(false);
+
+    const database = new RequestDatabase({ url: bindings.DATABASE_URL as string, relay: bindings.WS_RELAY });
+    try {
+      const first = await monitorAllTenants(database, now, "error");
+      expect(first.tenants).toBeGreaterThan(0);
+      const alerts = await query<{ rule: string; transaction_ids: string[] }>(
+        sql`select rule, transaction_ids from compliance_alerts where tenant_id = ${tenant.id} and kind = 'monitoring'`,
+      );
+      expect(alerts.map((a) => a.rule)).toEqual(["rapid_in_out"]);
+      expect(alerts[0]?.transaction_ids).toHaveLength(2);
+      const [run] = await query<{ actor_type: string; summary: { after: { raised: number } } }>(
+        sql`select actor_type, summary from audit_events where tenant_id = ${tenant.id} and action = 'monitoring.run'`,
+      );
+      expect(run).toMatchObject({ actor_type: "system", summary: { after: { raised: 1 } } });
+      // The next day's run overlaps this one: nothing twice.
+      await monitorAllTenants(database, new Date("2026-10-23T01:02:00Z"), "error");
+      const after = await query(
+        sql`select 1 from compliance_alerts where tenant_id = ${tenant.id} and kind = 'monitoring'`,
+      );
+      expect(after).toHaveLength(1);
+    } finally {
+      await database.close();
+    }
   });
 });

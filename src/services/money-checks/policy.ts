@@ -4,7 +4,7 @@
  * report. Stored whole, one version per change (money_policies); a tenant that never set one has version 0,
  * the defaults below.
  */
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { DECIMAL_PATTERN } from "../money/decimal";
 
 const Points = z.number().int().min(0).max(100);
