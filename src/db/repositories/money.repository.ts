@@ -129,12 +129,19 @@ export function movementFacts(
                     from money_checks c
                    where c.tenant_id = ${q.tenantId} and ${own} and c.type = ${q.type} and c.currency = (select base_currency from owner)
                      and c.decision <> 'block' and c.created_at > ${quarter}::timestamptz),
-      'seen', (select json_build_object('any', count(*) > 0,
-                                        'device', coalesce(bool_or(c.device = ${q.device}), false),
-                                        'ip', coalesce(bool_or(c.ip = ${ip}), false))
-                 from money_checks c
-                where c.tenant_id = ${q.tenantId} and ${own} and c.decision <> 'block'
-                  and c.created_at > ${halfYear}::timestamptz),
+      -- Each an EXISTS on an index (the device's, the address's, the subject's), not a scan of the subject's history.
+      'seen', json_build_object(
+        'any', exists (select 1 from money_checks c
+                        where c.tenant_id = ${q.tenantId} and ${own} and c.decision <> 'block'
+                          and c.created_at > ${halfYear}::timestamptz),
+        'device', ${q.device}::text is not null and exists (
+                   select 1 from money_checks c
+                    where c.tenant_id = ${q.tenantId} and c.device = ${q.device} and ${own}
+                      and c.decision <> 'block' and c.created_at > ${halfYear}::timestamptz),
+        'ip', ${ip} is not null and exists (
+               select 1 from money_checks c
+                where c.tenant_id = ${q.tenantId} and c.ip = ${ip} and ${own}
+                  and c.decision <> 'block' and c.created_at > ${halfYear}::timestamptz)),
       'last', (select json_build_object('country', c.country, 'at', c.created_at)
                  from money_checks c
                 where c.tenant_id = ${q.tenantId} and ${own} and c.country is not null
