@@ -733,8 +733,8 @@ describe("money checks", () => {
 
     const database = new RequestDatabase({ url: bindings.DATABASE_URL as string, relay: bindings.WS_RELAY });
     try {
-      const first = await monitorAllTenants(database, now, "error");
-      expect(first.tenants).toBeGreaterThan(0);
+      const first = await monitorAllTenants(database, now, "error", [tenant.id]);
+      expect(first).toEqual({ tenants: 1, raised: 1 });
       const alerts = await query<{ rule: string; transaction_ids: string[] }>(
         sql`select rule, transaction_ids from compliance_alerts where tenant_id = ${tenant.id} and kind = 'monitoring'`,
       );
@@ -745,7 +745,7 @@ describe("money checks", () => {
       );
       expect(run).toMatchObject({ actor_type: "system", summary: { after: { raised: 1 } } });
       // The next day's run overlaps this one: nothing twice.
-      await monitorAllTenants(database, new Date("2026-10-23T01:02:00Z"), "error");
+      await monitorAllTenants(database, new Date("2026-10-23T01:02:00Z"), "error", [tenant.id]);
       const after = await query(
         sql`select 1 from compliance_alerts where tenant_id = ${tenant.id} and kind = 'monitoring'`,
       );
