@@ -1,9 +1,8 @@
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, type SQL, sql } from "drizzle-orm";
 import type { Querier } from "../client";
 import { requirement } from "../requirements";
 import {
   type BlocklistKind,
-  currencyTransactionReports,
   type MoneyDecision,
   moneyBlocklist,
   moneyChecks,
@@ -14,7 +13,6 @@ import { keyset, type TimePosition } from "./keyset";
 
 export type MoneyCheckRow = typeof moneyChecks.$inferSelect;
 export type BlocklistRow = typeof moneyBlocklist.$inferSelect;
-export type CtrRow = typeof currencyTransactionReports.$inferSelect;
 
 /** The tenant's newest policy version (none: the defaults are in force). */
 export function policyRow(db: Querier, tenantId: string) {
@@ -28,21 +26,6 @@ export function policyRow(db: Querier, tenantId: string) {
     .where(eq(moneyPolicies.tenantId, tenantId))
     .orderBy(desc(moneyPolicies.version))
     .limit(1);
-}
-
-/** Every version of the tenant's policy, newest first. */
-export function policyVersions(db: Querier, tenantId: string, options: { before?: number; limit: number }) {
-  return db
-    .select()
-    .from(moneyPolicies)
-    .where(
-      and(
-        eq(moneyPolicies.tenantId, tenantId),
-        options.before !== undefined ? lt(moneyPolicies.version, options.before) : undefined,
-      ),
-    )
-    .orderBy(desc(moneyPolicies.version))
-    .limit(options.limit);
 }
 
 /**
@@ -159,7 +142,6 @@ export function movementFacts(
 
 const blocklistKeys = keyset(moneyBlocklist.createdAt, moneyBlocklist.id);
 const checkKeys = keyset(moneyChecks.createdAt, moneyChecks.id);
-const ctrKeys = keyset(currencyTransactionReports.createdAt, currencyTransactionReports.id);
 
 /** The tenant's blocklist, newest first. */
 export function blocklistPage(
@@ -263,41 +245,6 @@ export function checkStats(
     );
 }
 
-/** The tenant's CTRs, newest first. */
-export function ctrsPage(
-  db: Querier,
-  tenantId: string,
-  options: {
-    status?: "open" | "filed" | undefined;
-    customerId?: string | undefined;
-    before?: TimePosition | undefined;
-    limit: number;
-  },
-) {
-  return db
-    .select()
-    .from(currencyTransactionReports)
-    .where(
-      and(
-        eq(currencyTransactionReports.tenantId, tenantId),
-        options.status ? eq(currencyTransactionReports.status, options.status) : undefined,
-        options.customerId ? eq(currencyTransactionReports.customerId, options.customerId) : undefined,
-        ctrKeys.before(options.before),
-      ),
-    )
-    .orderBy(...ctrKeys.order)
-    .limit(options.limit);
-}
-
-/** One CTR. */
-export function ctrById(db: Querier, tenantId: string, id: string) {
-  return db
-    .select()
-    .from(currencyTransactionReports)
-    .where(and(eq(currencyTransactionReports.tenantId, tenantId), eq(currencyTransactionReports.id, id)))
-    .limit(1);
-}
-
 /** A check by id, with its transaction's portfolio. */
 export function checkById(db: Querier, tenantId: string, id: string) {
   return db
@@ -323,62 +270,4 @@ export function ownerRequirement(db: Querier, tenantId: string, customerId: stri
     sql`exists (select 1 from customers where tenant_id = ${tenantId} and id = ${customerId} for key share)`,
     code,
   );
-}
-
-/**
- * Customers' settled cash movements executed in [from, to), across all their portfolios, for
- * monitoring: reversals and what they reversed are left out (a correction is not activity).
- */
-export function cashMovements(db: Querier, tenantId: string, q: { from: Date; to: Date }) {
-  return db.execute(sql`
-    select t.id, f.customer_id, t.type, t.amount::text as amount, t.currency, t.executed_at
-      from portfolio_transactions t join portfolios f on f.id = t.portfolio_id
-     where t.tenant_id = ${tenantId} and f.tenant_id = ${tenantId} and f.customer_id is not null
-       and t.type in ('deposit', 'withdrawal') and t.status = 'settled'
-       and t.reversal_of is null
-       and not exists (select 1 from portfolio_transactions r where r.reversal_of = t.id and r.status <> 'cancelled')
-       and t.executed_at >= ${q.from.toISOString()}::timestamptz and t.executed_at < ${q.to.toISOString()}::timestamptz
-     order by t.executed_at, t.id`);
-}
-
-/** For each customer with a cash movement in [from, to), its latest one before `from` (dormancy). */
-export function lastMovementsBefore(db: Querier, tenantId: string, q: { from: Date; to: Date }) {
-  return db.execute(sql`
-    select active.customer_id,
-           (select max(t.executed_at) from portfolio_transactions t join portfolios f on f.id = t.portfolio_id
-             where t.tenant_id = ${tenantId} and f.customer_id = active.customer_id
-               and t.type in ('deposit', 'withdrawal') and t.status = 'settled'
-               and t.executed_at < ${q.from.toISOString()}::timestamptz) as last_at
-      from (select distinct f.customer_id
-              from portfolio_transactions t join portfolios f on f.id = t.portfolio_id
-             where t.tenant_id = ${tenantId} and f.customer_id is not null
-               and t.type in ('deposit', 'withdrawal') and t.status = 'settled'
-               and t.executed_at >= ${q.from.toISOString()}::timestamptz
-               and t.executed_at < ${q.to.toISOString()}::timestamptz) active`);
-}
-
-/** Monitoring hits as alerts, each once (its scenario and transactions are its key); the ids raised. */
-export function monitoringAlerts(
-  db: Querier,
-  tenantId: string,
-  hits: Array<{ rule: string; customerId: string; transactionIds: string[]; reasons: unknown; key: string }>,
-  at: Date,
-) {
-  return db.execute(sql`
-    insert into compliance_alerts (tenant_id, kind, rule, customer_id, transaction_ids, reasons, dedupe_key,
-                                   created_at, updated_at)
-    select ${tenantId}, 'monitoring', h->>'rule', (h->>'customer_id')::uuid,
-           array(select jsonb_array_elements_text(h->'transaction_ids'))::uuid[], h->'reasons', h->>'key',
-           ${at.toISOString()}::timestamptz, ${at.toISOString()}::timestamptz
-      from jsonb_array_elements(${JSON.stringify(
-        hits.map((h) => ({
-          rule: h.rule,
-          customer_id: h.customerId,
-          transaction_ids: h.transactionIds,
-          reasons: h.reasons,
-          key: h.key,
-        })),
-      )}::jsonb) as h
-    on conflict (tenant_id, kind, dedupe_key) where dedupe_key is not null do nothing
-    returning id, dedupe_key`);
 }

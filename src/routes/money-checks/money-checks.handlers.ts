@@ -3,13 +3,15 @@ import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
 import * as admin from "../../services/money-checks/admin";
+import * as blocklist from "../../services/money-checks/blocklist";
 import type { PolicyChange } from "../../services/money-checks/policy";
+import * as policies from "../../services/money-checks/policy-changes";
 import { pageBody } from "../page";
 import type * as routes from "./money-checks.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-const policyView = (view: admin.PolicyView): z.infer<typeof routes.PolicyViewSchema> => ({
+const policyView = (view: policies.PolicyView): z.infer<typeof routes.PolicyViewSchema> => ({
   version: view.version,
   policy: view.policy,
   created_at: iso(view.createdAt),
@@ -42,7 +44,7 @@ const checkView = (row: CheckRow): z.infer<typeof routes.CheckSchema> => ({
   created_at: row.createdAt.toISOString(),
 });
 
-type EntryRow = Awaited<ReturnType<typeof admin.addBlocklistEntry>>;
+type EntryRow = Awaited<ReturnType<typeof blocklist.addBlocklistEntry>>;
 
 const entryView = (row: EntryRow): z.infer<typeof routes.BlocklistEntrySchema> => ({
   id: row.id,
@@ -55,17 +57,17 @@ const entryView = (row: EntryRow): z.infer<typeof routes.BlocklistEntrySchema> =
 });
 
 export const getPolicy: RouteHandler<typeof routes.getPolicy, AppEnv> = async (c) =>
-  c.json(policyView(await admin.getPolicy(tenantOf(c))), 200);
+  c.json(policyView(await policies.getPolicy(tenantOf(c))), 200);
 
 export const changePolicy: RouteHandler<typeof routes.changePolicy, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const view = await admin.changePolicy(tenantOf(c), body.based_on, body.policy as PolicyChange);
+  const view = await policies.changePolicy(tenantOf(c), body.based_on, body.policy as PolicyChange);
   return c.json(policyView(view), 200);
 };
 
 export const dryRunPolicy: RouteHandler<typeof routes.dryRunPolicy, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const run = await admin.dryRun(tenantOf(c), body.policy as PolicyChange, body.days);
+  const run = await policies.dryRun(tenantOf(c), body.policy as PolicyChange, body.days);
   return c.json(
     {
       days: run.days,
@@ -104,13 +106,13 @@ export const getCheck: RouteHandler<typeof routes.getCheck, AppEnv> = async (c) 
 
 export const listBlocklist: RouteHandler<typeof routes.listBlocklist, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const page = await admin.listBlocklist(tenantOf(c), { limit: q.limit, cursor: q.cursor, kind: q.kind });
+  const page = await blocklist.listBlocklist(tenantOf(c), { limit: q.limit, cursor: q.cursor, kind: q.kind });
   return c.json(pageBody(page, entryView), 200);
 };
 
 export const addBlocklistEntry: RouteHandler<typeof routes.addBlocklistEntry, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const row = await admin.addBlocklistEntry(tenantOf(c), {
+  const row = await blocklist.addBlocklistEntry(tenantOf(c), {
     kind: body.kind,
     value: body.value,
     note: body.note ?? null,
@@ -119,7 +121,7 @@ export const addBlocklistEntry: RouteHandler<typeof routes.addBlocklistEntry, Ap
 };
 
 export const removeBlocklistEntry: RouteHandler<typeof routes.removeBlocklistEntry, AppEnv> = async (c) => {
-  await admin.removeBlocklistEntry(tenantOf(c), c.req.valid("param").id);
+  await blocklist.removeBlocklistEntry(tenantOf(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 

@@ -7,13 +7,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { read } from "../../db/batch";
 import { auditEventStatement } from "../../db/repositories/audit.repository";
-import {
-  type CtrRow,
-  ctrById,
-  ctrsPage,
-  ownerRequirement,
-  policyRow,
-} from "../../db/repositories/money.repository";
+import { type CtrRow, ctrById, ctrsPage } from "../../db/repositories/ctrs.repository";
+import { ownerRequirement, policyRow } from "../../db/repositories/money.repository";
 import { meetingRequirements, requirement } from "../../db/requirements";
 import { currencyTransactionReports, customers, tenants } from "../../db/schema";
 import { AppError } from "../../errors";
@@ -27,7 +22,7 @@ import type { TenantContext } from "../tenancy/context";
 import { businessDay, dayAfter } from "./business-day";
 import { policyInForce } from "./policy";
 
-export type { CtrRow } from "../../db/repositories/money.repository";
+export type { CtrRow } from "../../db/repositories/ctrs.repository";
 
 export const ctrNotFound = () => new AppError("not_found", "No such CTR.");
 
