@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
-import { RESCREEN_PAGE } from "../src/services/compliance/sanctions-lists";
+import { RESCREEN_PAGE } from "../src/services/compliance/sanctions-rescreen";
 
 const ENTRIES = 15_000;
 const CUSTOMERS = Number(process.argv[2] ?? 2_000);

@@ -8,7 +8,11 @@
 import { loadConfig } from "../config";
 import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
-import { abandonRescreen, type RescreenScope, rescreenPages } from "../services/compliance/sanctions-lists";
+import {
+  abandonRescreen,
+  type RescreenScope,
+  rescreenPages,
+} from "../services/compliance/sanctions-rescreen";
 import { asLocalRequest, createServiceContext } from "../services/context";
 import { requireSealing } from "../services/crypto/secrets-at-rest";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";

@@ -3,6 +3,9 @@ import type { AppEnv } from "../../env";
 import { AppError } from "../../errors";
 import { tenantOf } from "../../middleware/authorize";
 import { contextOf } from "../../middleware/request-context";
+import * as attachments from "../../services/compliance/case-attachments";
+import * as caseReads from "../../services/compliance/case-reads";
+import * as caseWork from "../../services/compliance/case-work";
 import * as cases from "../../services/compliance/cases";
 import type { CaseAttachmentRow, CaseNoteRow } from "../../services/compliance/types";
 import { fromBase64Url } from "../../services/crypto/base64url";
@@ -66,7 +69,7 @@ export const createCase: RouteHandler<typeof routes.createCase, AppEnv> = async 
 
 export const listCases: RouteHandler<typeof routes.listCases, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const page = await cases.listCases(tenantOf(c), {
+  const page = await caseReads.listCases(tenantOf(c), {
     limit: q.limit,
     cursor: q.cursor,
     status: q.status,
@@ -77,7 +80,7 @@ export const listCases: RouteHandler<typeof routes.listCases, AppEnv> = async (c
 };
 
 export const getCase: RouteHandler<typeof routes.getCase, AppEnv> = async (c) =>
-  c.json(toDetailView(await cases.getCase(tenantOf(c), c.req.valid("param").id)), 200);
+  c.json(toDetailView(await caseReads.getCase(tenantOf(c), c.req.valid("param").id)), 200);
 
 export const updateCase: RouteHandler<typeof routes.updateCase, AppEnv> = async (c) => {
   const body = c.req.valid("json");
@@ -90,12 +93,16 @@ export const updateCase: RouteHandler<typeof routes.updateCase, AppEnv> = async 
 };
 
 export const addCaseAlerts: RouteHandler<typeof routes.addCaseAlerts, AppEnv> = async (c) => {
-  const changed = await cases.addAlerts(tenantOf(c), c.req.valid("param").id, c.req.valid("json").alert_ids);
+  const changed = await caseWork.addAlerts(
+    tenantOf(c),
+    c.req.valid("param").id,
+    c.req.valid("json").alert_ids,
+  );
   return c.json(toDetailView(changed), 200);
 };
 
 export const addCaseNote: RouteHandler<typeof routes.addCaseNote, AppEnv> = async (c) => {
-  const note = await cases.addNote(tenantOf(c), c.req.valid("param").id, c.req.valid("json").body);
+  const note = await caseWork.addNote(tenantOf(c), c.req.valid("param").id, c.req.valid("json").body);
   return c.json(toNoteView(note), 201);
 };
 
@@ -112,7 +119,7 @@ function decoded(base64: string): Uint8Array {
 
 export const addCaseAttachment: RouteHandler<typeof routes.addCaseAttachment, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const row = await cases.addAttachment(tenantOf(c), contextOf(c).files, c.req.valid("param").id, {
+  const row = await attachments.addAttachment(tenantOf(c), contextOf(c).files, c.req.valid("param").id, {
     filename: body.filename,
     contentType: body.content_type,
     bytes: decoded(body.content_base64),
@@ -121,13 +128,13 @@ export const addCaseAttachment: RouteHandler<typeof routes.addCaseAttachment, Ap
 };
 
 export const listCaseAttachments: RouteHandler<typeof routes.listCaseAttachments, AppEnv> = async (c) => {
-  const rows = await cases.listAttachments(tenantOf(c), c.req.valid("param").id);
+  const rows = await attachments.listAttachments(tenantOf(c), c.req.valid("param").id);
   return c.json({ items: rows.map(toAttachmentView) }, 200);
 };
 
 export const getCaseAttachment: RouteHandler<typeof routes.getCaseAttachment, AppEnv> = async (c) => {
   const { id, attachmentId } = c.req.valid("param");
-  const { row, body } = await cases.getAttachment(tenantOf(c), contextOf(c).files, id, attachmentId);
+  const { row, body } = await attachments.getAttachment(tenantOf(c), contextOf(c).files, id, attachmentId);
   const ascii = row.filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return c.body(body, 200, {
     "Content-Type": row.contentType,

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute, jsonBody, jsonContent, problems } from "../../openapi";
-import { ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES } from "../../services/compliance/cases";
+import { ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES } from "../../services/compliance/case-attachments";
 import { CASE_STATUSES } from "../../services/compliance/types";
 import { text } from "../fields";
 import { PageQuery, pageSchema } from "../page";

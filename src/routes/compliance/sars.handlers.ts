@@ -1,6 +1,7 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
+import * as sarExports from "../../services/compliance/sar-exports";
 import * as sars from "../../services/compliance/sars";
 import { requireSealing } from "../../services/crypto/secrets-at-rest";
 import type * as routes from "./sars.routes";
@@ -63,11 +64,14 @@ export const fileSar: RouteHandler<typeof routes.fileSar, AppEnv> = async (c) =>
 export const exportSar: RouteHandler<typeof routes.exportSar, AppEnv> = async (c) => {
   const { format } = c.req.valid("query");
   const keys = requireSealing(await c.get("context").secretsAtRest());
-  const exported = await sars.exportSar(tenantOf(c), keys, c.req.valid("param").id);
+  const exported = await sarExports.exportSar(tenantOf(c), keys, c.req.valid("param").id);
   const name = `sar-${exported.sar.id}.${format}`;
   const disposition = { "Content-Disposition": `attachment; filename="${name}"` };
   if (format === "csv") {
-    return c.body(sars.sarCsv(exported), 200, { "Content-Type": "text/csv; charset=utf-8", ...disposition });
+    return c.body(sarExports.sarCsv(exported), 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      ...disposition,
+    });
   }
   return c.body(
     JSON.stringify({

@@ -19,7 +19,6 @@ import { type AlertRow, alertsByIds, alertsOfCase } from "../../db/repositories/
 import { auditEventStatement } from "../../db/repositories/audit.repository";
 import {
   alertsStillFree,
-  attachmentById,
   attachmentsOfCase,
   type CaseAttachmentRow,
   type CaseNoteRow,
@@ -28,7 +27,6 @@ import {
   caseById,
   closeAlertsOfCase,
   fileAlerts,
-  listCases as listRows,
   notesOfCase,
   type SarRow,
   sarOfCase,
@@ -36,15 +34,8 @@ import {
   userStillHolds,
 } from "../../db/repositories/cases.repository";
 import { asRead, meetingRequirements } from "../../db/requirements";
-import {
-  type CaseStatus,
-  complianceCaseAttachments,
-  complianceCaseNotes,
-  complianceCases,
-  ROLES,
-} from "../../db/schema";
+import { type CaseStatus, complianceCases, ROLES } from "../../db/schema";
 import { AppError } from "../../errors";
-import { pageOf, timeCursor } from "../pagination";
 import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { roleHolds } from "../tenancy/permissions";
@@ -55,7 +46,7 @@ export const SAR_FILING_DAYS = 30;
 export const dueAfter = (detected: Date) => new Date(detected.getTime() + SAR_FILING_DAYS * DAY_MS);
 
 export const caseNotFound = () => new AppError("not_found", "No such case.");
-const STALE = "The case kept changing while this request was made; retry it.";
+export const STALE = "The case kept changing while this request was made; retry it.";
 
 /** The status a caller may see: without `sars:read`, how a case closed is not shown. */
 export type ShownCaseStatus = CaseStatus | "closed";
@@ -66,7 +57,7 @@ export const seesSars = (ctx: Pick<TenantContext, "access">) => ctx.access.holds
 export const shownStatus = (status: CaseStatus, sars: boolean): ShownCaseStatus =>
   !sars && status.startsWith("closed_") ? "closed" : status;
 
-const isClosed = (status: CaseStatus) => status.startsWith("closed_");
+export const isClosed = (status: CaseStatus) => status.startsWith("closed_");
 
 /** A case as a caller sees it. */
 export interface Case extends Omit<CaseRow, "status"> {
@@ -100,7 +91,7 @@ export const TRANSITIONS: Record<CaseStatus, readonly CaseStatus[]> = {
 /** Roles entitled to work cases: an assignee must hold one when assigned (and when the assignment is written). */
 const CASE_ROLES = ROLES.filter((role) => roleHolds(role, "cases:manage"));
 
-const bodyProblem = (code: "validation_failed" | "not_found", pointer: string, message: string) =>
+export const bodyProblem = (code: "validation_failed" | "not_found", pointer: string, message: string) =>
   new AppError(code, message, { errors: [{ location: "body", pointer, message, code: "invalid" }] });
 
 const assigneeRefusal = () =>
@@ -115,7 +106,7 @@ function checkAssignee(user: { role: (typeof ROLES)[number]; status: string } | 
 }
 
 /** The alerts named, each existing, open and in no case yet; their earliest detection. */
-function freeAlerts(ids: string[], rows: AlertRow[], pointer: string): Date | null {
+export function freeAlerts(ids: string[], rows: AlertRow[], pointer: string): Date | null {
   const byId = new Map(rows.map((row) => [row.id, row]));
   ids.forEach((id, i) => {
     const row = byId.get(id);
@@ -186,56 +177,6 @@ export async function createCase(ctx: TenantContext, input: NewCase): Promise<Ca
     const alerts = written.filed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     return { ...shown(ctx, written.row), alerts, notes: [], attachments: [] };
   });
-}
-
-export async function listCases(
-  ctx: TenantContext,
-  options: {
-    limit: number;
-    cursor?: string | undefined;
-    status?: ShownCaseStatus | undefined;
-    assigneeId?: string | undefined;
-    overdue?: boolean | undefined;
-  },
-) {
-  const before = timeCursor(options.cursor);
-  const statuses: readonly CaseStatus[] | undefined =
-    options.status === undefined
-      ? undefined
-      : options.status === "closed"
-        ? ["closed_no_action", "closed_sar_filed"]
-        : [options.status];
-  const rows = await ctx.readOne((db) =>
-    listRows(db, ctx.tenantId, {
-      statuses,
-      assigneeId: options.assigneeId,
-      overdueAt: options.overdue ? ctx.now() : undefined,
-      before,
-      limit: options.limit + 1,
-    }),
-  );
-  // Filtering by how cases closed would tell a caller without sars:read which were closed with a SAR.
-  if (options.status?.startsWith("closed_") && !seesSars(ctx)) {
-    throw new AppError("forbidden", "Filtering by how a case closed needs the sars:read permission.");
-  }
-  const page = pageOf(rows, options.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
-  return { ...page, items: page.items.map((row) => shown(ctx, row)) };
-}
-
-export async function getCase(ctx: TenantContext, id: string): Promise<CaseDetail> {
-  const found = await ctx.read((db) => ({
-    row: read(caseById(db, ctx.tenantId, id), (rows) => rows[0]),
-    alerts: read(alertsOfCase(db, ctx.tenantId, id)),
-    notes: read(notesOfCase(db, ctx.tenantId, id)),
-    attachments: read(attachmentsOfCase(db, ctx.tenantId, id)),
-  }));
-  if (!found.row) throw caseNotFound();
-  return {
-    ...shown(ctx, found.row),
-    alerts: found.alerts,
-    notes: found.notes,
-    attachments: found.attachments,
-  };
 }
 
 export interface CaseChange {
@@ -332,224 +273,3 @@ export async function updateCase(ctx: TenantContext, id: string, change: CaseCha
 }
 
 /** Files more open alerts under a case; an earlier alert brings its deadline forward. */
-export async function addAlerts(ctx: TenantContext, id: string, ids: string[]): Promise<CaseDetail> {
-  const alertIds = [...new Set(ids)];
-  return asRead(STALE, async () => {
-    const found = await ctx.read((db) => ({
-      row: read(caseById(db, ctx.tenantId, id), (rows) => rows[0]),
-      alerts: read(alertsByIds(db, ctx.tenantId, alertIds)),
-    }));
-    const before = found.row;
-    if (!before) throw caseNotFound();
-    if (isClosed(before.status)) throw new AppError("conflict", "The case is closed.");
-    const earliest = freeAlerts(alertIds, found.alerts, "/alert_ids");
-    const detectedAt =
-      earliest && (!before.detectedAt || earliest < before.detectedAt) ? earliest : before.detectedAt;
-    const set = {
-      detectedAt,
-      dueAt: detectedAt ? dueAfter(detectedAt) : before.dueAt,
-      version: sql`${complianceCases.version} + 1`,
-    };
-    const event = eventOf(ctx, {
-      action: "case.alerts_added",
-      resourceType: "compliance_case",
-      resourceId: id,
-      before: { dueAt: before.dueAt },
-      after: { dueAt: set.dueAt, alertIds },
-    });
-    const written = await ctx.write("cases:manage", null, (db) => ({
-      asRead: read(caseAsRead(db, before)),
-      free: read(alertsStillFree(db, ctx.tenantId, alertIds)),
-      row: read(
-        db
-          .update(complianceCases)
-          .set(set)
-          .where(and(eq(complianceCases.tenantId, ctx.tenantId), eq(complianceCases.id, id)))
-          .returning(),
-        (rows) => rows[0],
-      ),
-      filed: read(fileAlerts(db, ctx.tenantId, id, alertIds)),
-      alerts: read(alertsOfCase(db, ctx.tenantId, id)),
-      notes: read(notesOfCase(db, ctx.tenantId, id)),
-      attachments: read(attachmentsOfCase(db, ctx.tenantId, id)),
-      audit: read(auditEventStatement(db, event)),
-    }));
-    if (!written.row) throw caseNotFound();
-    ctx.audited += 1;
-    return {
-      ...shown(ctx, written.row),
-      alerts: written.alerts,
-      notes: written.notes,
-      attachments: written.attachments,
-    };
-  });
-}
-
-/**
- * Appends a note (notes are never changed or removed: the database grants no UPDATE or DELETE on them). One
- * statement inserts it only while the case exists and is open, beside its audit event - one round trip.
- */
-export async function addNote(ctx: TenantContext, id: string, body: string): Promise<CaseNoteRow> {
-  const noteId = crypto.randomUUID();
-  const event = eventOf(ctx, {
-    action: "case.note_added",
-    resourceType: "compliance_case",
-    resourceId: id,
-    after: { noteId, length: body.length },
-  });
-  const written = await meetingRequirements(
-    { case_missing: caseNotFound, case_closed: () => new AppError("conflict", "The case is closed.") },
-    () =>
-      ctx.write("cases:manage", null, (db) => ({
-        exists: read(caseState(db, ctx.tenantId, id)),
-        note: read(
-          db
-            .insert(complianceCaseNotes)
-            .values({
-              id: noteId,
-              tenantId: ctx.tenantId,
-              caseId: id,
-              authorType: ctx.actor.type,
-              authorId: ctx.actor.id,
-              body,
-            })
-            .returning(),
-          (rows) => rows[0],
-        ),
-        audit: read(auditEventStatement(db, event)),
-      })),
-  );
-  if (!written.note) throw new Error("note insert returned nothing");
-  ctx.audited += 1;
-  return written.note;
-}
-
-/** Aborts the batch with `case_missing` or `case_closed` unless the case exists and is open, holding it. */
-function caseState(db: Parameters<typeof caseAsRead>[0], tenantId: string, id: string) {
-  return db.execute(sql`select finedge_require(exists (select 1 from ${complianceCases}
-                          where ${complianceCases.tenantId} = ${tenantId} and ${complianceCases.id} = ${id}
-                          for no key update), 'case_missing'),
-                               finedge_require(not exists (select 1 from ${complianceCases}
-                          where ${complianceCases.tenantId} = ${tenantId} and ${complianceCases.id} = ${id}
-                            and ${complianceCases.status} like 'closed_%'), 'case_closed')`);
-}
-
-/**
- * Largest attachment accepted, in bytes (evidence: statements, screenshots, correspondence). Sent base64 in a
- * JSON body, so the body limit bounds it: even a string one character over this length, in characters JSON
- * escapes six bytes each, stays under MAX_BODY_BYTES and is refused by the contract (422), not the size (413).
- */
-export const ATTACHMENT_MAX_BYTES = 1024 * 1024;
-/** What evidence may be: documents and images a reviewer opens, never active content. */
-export const ATTACHMENT_TYPES = [
-  "application/pdf",
-  "image/png",
-  "image/jpeg",
-  "text/plain",
-  "text/csv",
-  "application/json",
-] as const;
-export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
-
-const attachmentKey = (tenantId: string, caseId: string, id: string) =>
-  `compliance/${tenantId}/cases/${caseId}/attachments/${id}`;
-
-const hex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
-/**
- * Stores an attachment: the case is read (it must exist and be open), the bytes go to R2 under a key of the
- * tenant and case, then the row and its audit event are written in one batch that holds only while the case
- * is still open - two round trips. Bytes a failed write left in R2 are removed after the response.
- */
-export async function addAttachment(
-  ctx: TenantContext,
-  files: R2Bucket,
-  id: string,
-  upload: { filename: string; contentType: AttachmentType; bytes: Uint8Array },
-): Promise<CaseAttachmentRow> {
-  if (upload.bytes.byteLength === 0 || upload.bytes.byteLength > ATTACHMENT_MAX_BYTES) {
-    throw bodyProblem(
-      "validation_failed",
-      "/content_base64",
-      `An attachment holds 1 byte to ${ATTACHMENT_MAX_BYTES} bytes; this one is ${upload.bytes.byteLength}.`,
-    );
-  }
-  const [row] = await ctx.readOne((db) => caseById(db, ctx.tenantId, id));
-  if (!row) throw caseNotFound();
-  if (isClosed(row.status)) throw new AppError("conflict", "The case is closed.");
-  const attachmentId = crypto.randomUUID();
-  const objectKey = attachmentKey(ctx.tenantId, id, attachmentId);
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", upload.bytes));
-  await files.put(objectKey, upload.bytes, {
-    httpMetadata: { contentType: upload.contentType },
-    sha256,
-  });
-  const event = eventOf(ctx, {
-    action: "case.attachment_added",
-    resourceType: "compliance_case",
-    resourceId: id,
-    after: {
-      attachmentId,
-      filename: upload.filename,
-      contentType: upload.contentType,
-      sizeBytes: upload.bytes.byteLength,
-      sha256,
-    },
-  });
-  try {
-    const written = await meetingRequirements(
-      { case_missing: caseNotFound, case_closed: () => new AppError("conflict", "The case is closed.") },
-      () =>
-        ctx.write("cases:manage", null, (db) => ({
-          exists: read(caseState(db, ctx.tenantId, id)),
-          row: read(
-            db
-              .insert(complianceCaseAttachments)
-              .values({
-                id: attachmentId,
-                tenantId: ctx.tenantId,
-                caseId: id,
-                filename: upload.filename,
-                contentType: upload.contentType,
-                sizeBytes: upload.bytes.byteLength,
-                sha256,
-                objectKey,
-                uploadedByType: ctx.actor.type,
-                uploadedBy: ctx.actor.id,
-              })
-              .returning(),
-            (rows) => rows[0],
-          ),
-          audit: read(auditEventStatement(db, event)),
-        })),
-    );
-    if (!written.row) throw new Error("attachment insert returned nothing");
-    ctx.audited += 1;
-    return written.row;
-  } catch (error) {
-    ctx.afterResponse(async () => {
-      await files.delete(objectKey).catch(() => undefined);
-    });
-    throw error;
-  }
-}
-
-export async function listAttachments(ctx: TenantContext, id: string): Promise<CaseAttachmentRow[]> {
-  const found = await ctx.read((db) => ({
-    row: read(caseById(db, ctx.tenantId, id), (rows) => rows[0]),
-    attachments: read(attachmentsOfCase(db, ctx.tenantId, id)),
-  }));
-  if (!found.row) throw caseNotFound();
-  return found.attachments;
-}
-
-/** An attachment's row and its bytes from R2 (one database round trip). */
-export async function getAttachment(ctx: TenantContext, files: R2Bucket, caseId: string, id: string) {
-  const [row] = await ctx.readOne((db) => attachmentById(db, ctx.tenantId, caseId, id));
-  if (!row) throw new AppError("not_found", "No such attachment.");
-  const object = await files.get(row.objectKey);
-  if (!object)
-    throw new AppError("service_unavailable", "The attachment's file is not available; retry later.");
-  return { row, body: object.body };
-}

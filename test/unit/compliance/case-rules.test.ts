@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CASE_STATUSES } from "../../../src/db/schema";
 import { shownStatus, TRANSITIONS } from "../../../src/services/compliance/cases";
-import { SAR_CSV_COLUMNS, sarCsv } from "../../../src/services/compliance/sars";
+import { SAR_CSV_COLUMNS, sarCsv } from "../../../src/services/compliance/sar-exports";
 import { PERMISSIONS, ROLE_RANK } from "../../../src/services/tenancy/permissions";
 
 const rank = (permission: keyof typeof PERMISSIONS) => ROLE_RANK[PERMISSIONS[permission].minRole];
