@@ -42,6 +42,10 @@ export default defineConfig({
                 JWT_SIGNING_KEYS: inject("signingKeys"),
                 SECRETS_ENCRYPTION_KEYS: inject("encryptionKeys"),
                 BACKUP_CODE_PEPPER: inject("backupCodePepper"),
+                // The stand-in verification provider (test/setup/identity-provider.ts).
+                IDV_PROVIDER_URL: inject("identityProvider").url,
+                IDV_PROVIDER_API_KEY: inject("identityProvider").apiKey,
+                IDV_WEBHOOK_SECRETS: inject("identityProvider").webhookSecret,
                 // Only with TEST_REDIS_URL: without them the Worker counts rate limits in its Durable Object.
                 ...(inject("upstashUrl")
                   ? {

@@ -28,6 +28,7 @@ import { customerRoutes } from "./routes/customers";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { identityVerificationRoutes } from "./routes/identity-verifications";
 import { invitationRoutes } from "./routes/invitations";
 import { jobRoutes } from "./routes/jobs";
 import { modelRoutes } from "./routes/models";
@@ -93,6 +94,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
     scheme: "bearer",
     bearerFormat: "JWT (EdDSA, typ at+jwt) or an API key",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "providerSignature", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Signature",
+    description: "The verification provider's HMAC-SHA256 signature of its callback (timestamp and body).",
+  });
   app.route("/", healthRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/", authRoutes);
@@ -108,6 +115,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", portfolioRoutes);
   app.route("/", companyRoutes);
   app.route("/", customerRoutes);
+  app.route("/", identityVerificationRoutes);
   app.route("/", moneyCheckRoutes);
   app.route("/", ctrRoutes);
   app.route("/", sanctionsRoutes);

@@ -78,6 +78,14 @@ const ConfigSchema = z
     PRICE_FEED_API_KEY: z.string().min(1).optional(),
     /** Provider tickers the feed may fetch (each run asks once per ticker that some tenant's asset follows). */
     PRICE_FEED_SYMBOLS: csv,
+    /**
+     * The identity-verification provider (document and selfie checks): its API's base URL, the key it is
+     * called with (a secret) and the secrets its callbacks are signed with (a secret; comma-separated, current
+     * first, while the provider rotates). Verification is off until all three are set.
+     */
+    IDV_PROVIDER_URL: z.url({ protocol: /^https?$/ }).optional(),
+    IDV_PROVIDER_API_KEY: z.string().min(1).optional(),
+    IDV_WEBHOOK_SECRETS: csv.pipe(z.array(z.string().min(16))),
     /** Bulk scoring uploads (CSV, NDJSON) are streamed to R2, so they may be far larger than other bodies. */
     MAX_BULK_BYTES: positiveInt(100 * 1024 * 1024),
     /**
@@ -145,6 +153,13 @@ const ConfigSchema = z
         code: "custom",
         path: ["UPSTASH_REDIS_REST_TOKEN"],
         message: "set both Upstash URL and token, or neither",
+      });
+    }
+    if (!local && config.IDV_PROVIDER_URL?.startsWith("http:")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["IDV_PROVIDER_URL"],
+        message: "personal data goes to the provider over https only",
       });
     }
     if (!local && config.WS_RELAY) {

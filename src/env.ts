@@ -29,6 +29,10 @@ export interface Bindings extends Cloudflare.Env {
   PRICE_FEED_API_KEY?: string;
   PRICE_FEED_URL?: string;
   PRICE_FEED_SYMBOLS?: string;
+  /** The identity-verification provider: its URL, API key (a secret) and callback signing secrets (a secret). */
+  IDV_PROVIDER_URL?: string;
+  IDV_PROVIDER_API_KEY?: string;
+  IDV_WEBHOOK_SECRETS?: string;
 }
 
 /** Per-request values set by middleware. */

@@ -7,6 +7,7 @@ export * from "./tables/compliance";
 export * from "./tables/compliance-cases";
 export * from "./tables/email";
 export * from "./tables/identity";
+export * from "./tables/identity-verification";
 export * from "./tables/money";
 export * from "./tables/portfolios";
 export * from "./tables/risk";

@@ -101,6 +101,7 @@ const COVERED = [
   "/api/v1/compliance/cases",
   "/api/v1/customers",
   "/api/v1/customers/{id}/history",
+  "/api/v1/identity-verifications",
   "/api/v1/compliance/ctrs",
   "/api/v1/security/blocklist",
   "/api/v1/security/checks",
@@ -356,7 +357,7 @@ describe("paging through rows created within one millisecond", () => {
     );
   });
 
-  it("GET /api/v1/customers and /customers/{id}/history", async () => {
+  it("GET /api/v1/customers, /customers/{id}/history and /identity-verifications", async () => {
     // Through the API (the identity is sealed there), then moved into one millisecond.
     const ids: string[] = [];
     for (let g = 1; g <= ROWS; g++) {
@@ -392,6 +393,18 @@ describe("paging through rows created within one millisecond", () => {
     exactlyOnce(
       (await pageThrough(`/api/v1/customers/${customer}/history`, token)).map((e) => e.id),
       events.map((e) => e.id),
+    );
+
+    // Past verifications of one customer (each closed, so any number may exist), in one millisecond.
+    const verifications = await insert(sql`insert into identity_verifications
+        (tenant_id, customer_id, status, provider_session_id, session_url, expires_at, decided_at,
+         started_by_type, started_by, created_at)
+      select ${tenant.id}, ${customer}, 'expired', 'ses_paged_' || g || '_' || ${tag()},
+             'https://verify.example/s/paged', now(), now(), 'user', ${tenant.admin.id}, ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough(`/api/v1/identity-verifications?customer_id=${customer}`, token)).map((v) => v.id),
+      verifications,
     );
   });
 

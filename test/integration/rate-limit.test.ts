@@ -124,6 +124,7 @@ describe("rate limits", () => {
       predictions: [20, "principal", false],
       prices: [60, "principal", false],
       tenant_api: [120, "principal", false],
+      provider_callback: [600, "ip", false],
       default: [120, "ip", false],
     };
     expect(Object.keys(RATE_LIMIT_POLICIES).sort()).toEqual(Object.keys(expected).sort());

@@ -66,7 +66,10 @@ async function populate(label: string) {
   return { tenant, org, analyst, key, invitationId, invited, holdings, risk, sanctions, compliance };
 }
 
-/** A customer with an open sanctions match on a list (the list failed: no file is read), for the ids. */
+/**
+ * A customer with an open sanctions match on a list (the list failed: no file is read) and a verification
+ * awaiting review, for the ids.
+ */
 async function seedSanctions(tenant: { id: string; admin: { token: string } }) {
   const created = await api("/api/v1/customers", {
     token: tenant.admin.token,
@@ -83,7 +86,17 @@ async function seedSanctions(tenant: { id: string; admin: { token: string } }) {
     values (${tenant.id}, ${customerId}, ${list?.id}, 'list', 1, 'PERSON, Isolated', 'individual', '["SDGT"]',
             'PERSON, Isolated', 0.95)
     returning id`);
-  return { customerId, listId: list?.id as string, matchId: match?.id as string };
+  const [verification] = await query<{ id: string }>(sql`insert into identity_verifications
+      (tenant_id, customer_id, status, provider_session_id, session_url, expires_at, decided_at, started_by_type)
+    values (${tenant.id}, ${customerId}, 'needs_review', ${`ses_${crypto.randomUUID()}`}, 'https://verify.example/s/x',
+            now() + interval '7 days', now(), 'user')
+    returning id`);
+  return {
+    customerId,
+    listId: list?.id as string,
+    matchId: match?.id as string,
+    verificationId: verification?.id as string,
+  };
 }
 
 type World = Awaited<ReturnType<typeof populate>>;
@@ -109,6 +122,7 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
     customers: victim.sanctions.customerId,
     "sanctions-lists": victim.sanctions.listId,
     "sanctions-matches": victim.sanctions.matchId,
+    "identity-verifications": victim.sanctions.verificationId,
     alerts: victim.compliance.alertId,
     cases: victim.compliance.caseId,
   };

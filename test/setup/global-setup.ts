@@ -13,6 +13,7 @@ import { rttFromEnvironment, startRelay } from "../../tools/relay";
 import { generateKeyRingJson } from "../../tools/secret-keys";
 import { generateSigningKeySet } from "../../tools/signing-keys";
 import { startSqlOverHttp } from "../../tools/sql-over-http";
+import { provideIdentityProvider } from "./identity-provider";
 import { provideModelArtefacts } from "./model-artefacts";
 import { provideQuoteServer } from "./quote-server";
 import { provideSilentServer } from "./silent-server";
@@ -81,6 +82,7 @@ export default async function setup(project: TestProject) {
   project.provide("backupCodePepper", generateKeyRingJson());
   await provideModelArtefacts(project);
   cleanups.push(await provideQuoteServer(project));
+  cleanups.push(await provideIdentityProvider(project));
   cleanups.push(await provideSilentServer(project));
 
   // Optional: the Upstash-backed suites run only when a Redis is named, so `npm test` needs none.

@@ -14,7 +14,6 @@ import {
   customerById,
   listCustomers as listRows,
 } from "../../db/repositories/customers.repository";
-import type { SanctionsMatchRow } from "../../db/repositories/sanctions.repository";
 import {
   activeSanctionsList,
   matchesOfCustomer,
@@ -37,8 +36,9 @@ import {
   sealIdentity,
 } from "./customer-identity";
 import { assessRisk } from "./customer-risk";
-import { liveHits, type ScreeningOutcome, screeningOutcome } from "./sanctions-screening";
-import { preparedList, SanctionsListUnavailableError, screenAgainst } from "./sanctions-store";
+import { screened, screeningSummary } from "./customer-screening";
+import { kycProblems, summaryOf } from "./customer-standing";
+import { liveHits } from "./sanctions-screening";
 
 export const customerNotFound = () => new AppError("not_found", "No such customer.");
 
@@ -65,29 +65,6 @@ export type CustomerChange = Partial<{
 const refused = (errors: FieldError[]) =>
   new AppError("validation_failed", "The customer is not valid.", { errors });
 
-/** KYC status and level agree: verified needs a checked document (level 2+), unverified has none (0-1). */
-function kycProblems(status: KycStatus, level: number): FieldError[] {
-  const at = (message: string): FieldError[] => [
-    { location: "body", pointer: "/kyc_level", message, code: "invalid" },
-  ];
-  if (status === "verified" && level < 2) return at("a verified customer has KYC level 2 or 3");
-  if (status === "unverified" && level > 1) return at("an unverified customer has KYC level 0 or 1");
-  return [];
-}
-
-/** What the audit trail keeps of a customer: its standing, not its identity. */
-const summaryOf = (
-  c: Pick<CustomerRow, "kind" | "reference" | "country" | "pep" | "kycStatus" | "kycLevel" | "riskRating">,
-) => ({
-  kind: c.kind,
-  reference: c.reference,
-  country: c.country,
-  pep: c.pep,
-  kycStatus: c.kycStatus,
-  kycLevel: c.kycLevel,
-  riskRating: c.riskRating,
-});
-
 const uniqueReference = <T>(reference: string | null | undefined, work: () => Promise<T>) =>
   unlessDuplicate(
     ["customers_tenant_reference_key"],
@@ -104,55 +81,6 @@ function withIdentity(row: CustomerRow, identity: CustomerIdentity): Customer {
 async function opened(keys: SealingKeys, row: CustomerRow): Promise<Customer> {
   return withIdentity(row, await openIdentity(keys, row.id, row.identitySealed));
 }
-
-/** The active list a request read, to screen a name against. */
-type ActiveList = { id: string; version: number } | undefined;
-
-/**
- * Screens a customer's name against the active list (none: nothing to screen against yet). The prepared list
- * comes from the isolate's cache or R2, never the database; a list that cannot be loaded refuses the change
- * (503) rather than let a customer through unscreened.
- */
-async function screened(
-  ctx: TenantContext,
-  files: R2Bucket,
-  list: ActiveList,
-  screening: {
-    customerId: string;
-    name: string;
-    origin: "onboarding" | "change";
-    existing: SanctionsMatchRow[];
-  },
-): Promise<(ScreeningOutcome & { list: { id: string; version: number } }) | null> {
-  if (!list) return null;
-  const prepared = await preparedList(files, ctx.tenantId, list.id).catch((error: unknown) => {
-    if (!(error instanceof SanctionsListUnavailableError)) throw error;
-    throw new AppError("service_unavailable", "The sanctions list cannot be loaded; retry later.", {
-      headers: { "Retry-After": "5" },
-      cause: error,
-    });
-  });
-  const candidates = screenAgainst(prepared, screening.name);
-  return {
-    ...screeningOutcome({
-      tenantId: ctx.tenantId,
-      customerId: screening.customerId,
-      listId: list.id,
-      origin: screening.origin,
-      candidates,
-      existing: screening.existing,
-    }),
-    list,
-  };
-}
-
-/** What the audit trail keeps of a screening: the list and the listed parties found, never the name. */
-const screeningSummary = (outcome: Awaited<ReturnType<typeof screened>>) =>
-  outcome && {
-    listId: outcome.list.id,
-    listVersion: outcome.list.version,
-    matches: outcome.rows.map((r) => ({ entryUid: r.entryUid, score: r.score, status: r.status })),
-  };
 
 /**
  * Onboards a customer, screened against the tenant's active sanctions list: two round trips - the active

@@ -29,4 +29,6 @@ export {
   type SanctionsMatchOrigin,
   type SanctionsMatchStatus,
   type SarStatus,
+  VERIFICATION_STATUSES,
+  type VerificationStatus,
 } from "../../db/schema";

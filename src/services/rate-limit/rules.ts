@@ -42,6 +42,8 @@ const limits = {
   predictions: minute(20, "principal"),
   prices: minute(60, "principal"),
   tenant_api: minute(120, "principal"),
+  // A provider's signed callbacks, by its sending address: generous, a provider sends in bursts.
+  provider_callback: minute(600, "ip"),
   // Everything else (health, documents, public keys), and any request that matches no route: generous, by address.
   default: minute(120, "ip"),
 } as const satisfies Record<string, Limits>;
