@@ -2,9 +2,6 @@ import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
 
-/** The docs page loads its renderer from a pinned CDN file (checked with SRI); everything else loads nothing. */
-export const DOCS_CDN = "https://cdn.jsdelivr.net";
-
 const common = {
   strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
   xContentTypeOptions: "nosniff",
@@ -27,10 +24,11 @@ const docs = secureHeaders({
   ...common,
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
-    scriptSrc: [DOCS_CDN],
-    styleSrc: ["'self'", "'unsafe-inline'", DOCS_CDN, "https://fonts.scalar.com"],
-    fontSrc: ["'self'", DOCS_CDN, "https://fonts.scalar.com"],
-    imgSrc: ["'self'", "data:", DOCS_CDN],
+    // The renderer is this Worker's own static file (its hash pinned); it injects its styles.
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    fontSrc: ["'self'", "data:"],
+    imgSrc: ["'self'", "data:"],
     connectSrc: ["'self'"],
     frameAncestors: ["'none'"],
     baseUri: ["'none'"],
@@ -40,7 +38,8 @@ const docs = secureHeaders({
 
 /**
  * Security headers on every response (OWASP secure headers), plus `Cache-Control: no-store` so that no
- * API answer - tokens, balances - is kept by a browser or proxy. `/docs` gets a CSP its renderer can run in.
+ * API answer - tokens, balances - is kept by a browser or proxy. `/docs` gets a CSP its renderer
+ * can run in - still nothing from another origin.
  */
 export function securityHeaders(options: { docsPath?: string } = {}): MiddlewareHandler<AppEnv> {
   const docsPath = options.docsPath ?? "/docs";

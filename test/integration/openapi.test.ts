@@ -40,17 +40,28 @@ describe("GET /openapi.json", () => {
 });
 
 describe("GET /docs", () => {
-  it("serves the reference page pointing at the document, under a CSP that allows its renderer", async () => {
+  it("serves the reference page and its pinned renderer from this Worker, under a CSP that allows nothing else", async () => {
     const response = await call("/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await response.text();
     expect(html).toContain('data-url="/openapi.json"');
-    const src = html.match(/<script src="([^"]+)"\s+integrity="(sha384-[A-Za-z0-9+/=]+)"/);
-    expect(src).not.toBeNull();
+    const src = html.match(/<script src="([^"]+)" integrity="(sha384-[A-Za-z0-9+/=]+)"/);
+    expect(src?.[1]).toMatch(/^\/docs\/vendor\/[a-z0-9.-]+\.js$/);
     const csp = response.headers.get("content-security-policy") ?? "";
-    expect(csp).toContain(`script-src ${new URL(src?.[1] ?? "").origin}`);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:/);
     expect(csp).not.toContain("'unsafe-eval'");
     expect(csp).toContain("connect-src 'self'");
+
+    // The renderer comes from the static assets, byte for byte the file its integrity attribute names.
+    const renderer = await call(src?.[1] ?? "");
+    expect(renderer.status).toBe(200);
+    expect(renderer.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(renderer.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const digest = await crypto.subtle.digest("SHA-384", await renderer.arrayBuffer());
+    expect(`sha384-${btoa(String.fromCharCode(...new Uint8Array(digest)))}`).toBe(src?.[2]);
+    expect((await call("/docs/vendor/missing-1.0.0.js")).status).toBe(404);
+    expect((await call("/docs/vendor/..%2F..%2Fwrangler.toml")).status).toBe(400);
   });
 });

@@ -6,6 +6,8 @@ import { concreteUrl, fetchDocument, nameOf, operationsOf } from "./openapi-walk
 // Public keys may be cached briefly by clients and proxies (key rotation keeps the previous key published).
 const CACHE_CONTROL_EXCEPTIONS: Record<string, RegExp> = {
   "/.well-known/jwks.json": /^public, max-age=300$/,
+  // Versioned file names: a new version is a new name.
+  "/docs/vendor/{file}": /^public, max-age=31536000, immutable$/,
 };
 
 const document = await fetchDocument();

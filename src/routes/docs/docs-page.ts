@@ -1,11 +1,10 @@
-import { DOCS_CDN } from "../../middleware/security-headers";
+import { SCALAR } from "./vendored";
 
-// Pinned renderer; the integrity hash is the sha384 of the npm package's dist/browser/standalone.js,
-// which the CDN serves byte for byte - a changed file is refused by the browser.
-const SCALAR_VERSION = "1.40.0";
-const SCALAR_INTEGRITY = "sha384-u/N+3N6pIEeVXuHl0044cGfxEcIxJIqZ1ED0wZUypHj1v1mCDTc2rO1iVOo57KJD";
-
-/** The docs page: no inline script (the CSP forbids it); the renderer reads the spec URL from a data attribute. */
+/**
+ * The docs page: no inline script (the CSP forbids it) and nothing from another origin - the renderer is served
+ * by this Worker from its static assets, its hash checked by the browser; it reads the spec URL from a data
+ * attribute, and is told not to load its web fonts (the system's are used).
+ */
 export const docsHtml = (specUrl: string): string => `<!doctype html>
 <html lang="en">
 <head>
@@ -15,9 +14,8 @@ export const docsHtml = (specUrl: string): string => `<!doctype html>
 </head>
 <body>
   <noscript>The API reference needs JavaScript. The raw document is at <a href="${specUrl}">${specUrl}</a>.</noscript>
-  <script id="api-reference" data-url="${specUrl}"></script>
-  <script src="${DOCS_CDN}/npm/@scalar/api-reference@${SCALAR_VERSION}/dist/browser/standalone.js"
-          integrity="${SCALAR_INTEGRITY}" crossorigin="anonymous"></script>
+  <script id="api-reference" data-url="${specUrl}" data-configuration='{"withDefaultFonts":false}'></script>
+  <script src="/${SCALAR.path}" integrity="${SCALAR.integrity}"></script>
 </body>
 </html>
 `;
