@@ -9,6 +9,7 @@ import { csrf } from "./middleware/csrf";
 import { database } from "./middleware/database";
 import { deadline } from "./middleware/deadline";
 import { jsonBody } from "./middleware/json-body";
+import { metrics } from "./middleware/metrics";
 import { handleError, handleNotFound, validationHook } from "./middleware/problems";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
@@ -45,7 +46,7 @@ import { wellKnownRoutes } from "./routes/well-known";
 /**
  * Builds the application. Middleware order is deliberate:
  * 1. request id - first, so every later line and response (errors included) carries it;
- * 2. request log - wraps everything below, so it sees the final status and duration;
+ * 2. request log and metrics - wrap everything below, so they see the final status and duration;
  * 3. security headers and CORS - applied to every response, preflights answered here;
  * 4. configuration - a misconfigured Worker refuses to serve (503) before doing any work;
  * 5. 405 detection - turns the not-found answer for a known path into 405 with `Allow`;
@@ -59,6 +60,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use(requestId());
   app.use(requestLog());
+  app.use(metrics());
   app.use(securityHeaders());
   app.use(configuration());
   app.use(cors());

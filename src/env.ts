@@ -53,6 +53,8 @@ export interface Variables {
   idempotency?: IdempotentRequest;
   /** The `RateLimit-Policy` / `RateLimit` headers of the decision taken for this request. */
   rateLimitHeaders?: Record<string, string>;
+  /** The problem this request was answered with, if any (for its metrics data point). */
+  problemCode?: string;
 }
 
 /** The Hono environment of every router in the app. */

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./env";
 
 /**
  * Every problem the API can answer with. The code is stable and machine-readable; the title is the
@@ -94,6 +95,7 @@ export function problemBody(c: Context, error: AppError): string {
 
 /** Renders an AppError as an RFC 9457 problem response carrying the request id. */
 export function renderProblem(c: Context, error: AppError): Response {
+  (c as Context<AppEnv>).set("problemCode", error.code);
   return c.body(problemBody(c, error), error.status, {
     ...error.headers,
     "Content-Type": PROBLEM_CONTENT_TYPE,

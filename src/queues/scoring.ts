@@ -8,6 +8,7 @@
 import { loadConfig } from "../config";
 import type { Bindings } from "../env";
 import { describeError, log } from "../logger";
+import { scoringPoint, writePoint } from "../metrics";
 import {
   abandonRescreen,
   type RescreenScope,
@@ -99,11 +100,16 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
     const scope: JobScope = { tenantId: data.tenantId, database, now: context.now };
     const { jobId, chunk } = data;
     try {
+      const started = performance.now();
       // Locally, the chunk's database calls are counted under its own name.
       await asLocalRequest(config, chunkRequestId(jobId, chunk), () =>
         (deadLetter ? abandonChunk : scoreChunk)(scope, context, data),
       );
       message.ack();
+      if (!deadLetter) {
+        const point = scoringPoint(data.tenantId, data.rows, performance.now() - started, config.ENVIRONMENT);
+        writePoint(env.METRICS, point, config.LOG_LEVEL);
+      }
     } catch (error) {
       retry(message, error, {
         msg: "scoring message failed; retrying",

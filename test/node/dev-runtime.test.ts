@@ -50,7 +50,7 @@ const listening = (port: number) =>
   });
 
 describe("npm run dev", () => {
-  it("serves the API on PORT with the embedded database, and SIGINT stops everything it started", async () => {
+  it("serves the API on PORT with the embedded database, passes `npm run smoke`, and SIGINT stops everything it started", async () => {
     const port = await freePort();
     child = spawn(process.execPath, ["--import", "tsx", "tools/dev.ts"], {
       env: { ...process.env, PORT: String(port), FINEDGE_DATA_DIR: dataDir, DATABASE_URL: "" },
@@ -72,6 +72,38 @@ describe("npm run dev", () => {
     expect(ready.status, JSON.stringify(report)).toBe(200);
     expect(report.services.database.status).toBe("healthy");
     expect((await fetch(`http://127.0.0.1:${port}/docs`)).status).toBe(200);
+
+    // `npm run smoke` against it, as an operator runs it after a deploy: with a real account, then a wrong password.
+    const email = `smoke-${Date.now()}@example.com`;
+    const password = "smoke-orbit-lantern-42";
+    const registered = await fetch(`http://127.0.0.1:${port}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const smoke = (pass: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const run = spawn(
+          process.execPath,
+          ["--import", "tsx", "tools/smoke.ts", `http://127.0.0.1:${port}`],
+          {
+            env: { ...process.env, SMOKE_EMAIL: email, SMOKE_PASSWORD: pass },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let out = "";
+        run.stdout?.on("data", (chunk) => (out += chunk));
+        run.stderr?.on("data", (chunk) => (out += chunk));
+        run.once("exit", (code) => resolve({ code, out }));
+      });
+    const passed = await smoke(password);
+    expect(passed.out, passed.out).toMatch(/ok {3}prediction .*probability 0\.\d{8}/);
+    expect(passed.out).toContain("passed");
+    expect(passed.code).toBe(0);
+    const refused = await smoke("not-the-password-at-all");
+    expect(refused.out).toMatch(/FAIL sign-in .*401/);
+    expect(refused.code).toBe(1);
 
     const started = descendants(child.pid as number);
     const commands = execFileSync("ps", ["-o", "pid=,args=", "-p", started.join(",")], { encoding: "utf8" });
