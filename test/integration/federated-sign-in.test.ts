@@ -15,6 +15,7 @@ import {
   configureSso,
   gitHubAccount,
   openId,
+  pkcePair,
   providerAccount,
   tamperNext,
   verifyAddress,
@@ -171,12 +172,7 @@ describe("federated sign-in: a tenant's own provider, mobile apps, unlinking, SS
     const { tenant, sub } = await verifiedSetup();
     const app = "com.finedge.app:/oauth/callback";
     await configureSso(tenant, { linking_policy: "verified_email", redirect_uris: [app] });
-    const verifier = "v".repeat(20) + crypto.randomUUID().replaceAll("-", "");
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-    const challenge = btoa(String.fromCharCode(...new Uint8Array(digest)))
-      .replaceAll("+", "-")
-      .replaceAll("/", "_")
-      .replace(/=+$/, "");
+    const { verifier, challenge } = await pkcePair();
     const refused = await api(
       startPath(
         "google",

@@ -102,3 +102,38 @@ export async function configureSso(tenant: TenantFixture, settings: Record<strin
 /** Marks an account's address verified (as its verification link would). */
 export const verifyAddress = (userId: string) =>
   query(sql`update users set email_verified_at = now() where id = ${userId}`);
+
+/** A PKCE verifier and its S256 challenge, as a mobile app makes them. */
+export async function pkcePair() {
+  const verifier = `v${crypto.randomUUID().replaceAll("-", "")}${crypto.randomUUID().replaceAll("-", "")}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  const challenge = btoa(String.fromCharCode(...new Uint8Array(digest)))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+  return { verifier, challenge };
+}
+
+/** Links a fresh provider account to a signed-in user; the identity's id and the account's subject. */
+export async function linkedIdentity(user: { token: string; email: string }, provider = "google") {
+  const sub = await providerAccount({ email: user.email, email_verified: true });
+  const begun = await beginLink(user.token, provider);
+  const linked = await answer(await atProvider(begun, { login_hint: sub }), begun.cookie);
+  expect(linked.status, await linked.clone().text()).toBe(200);
+  return { id: (await linked.json<{ id: string }>()).id, sub };
+}
+
+/** A mobile sign-in run up to the one-time code the app receives (the tenant's allow-list set to its URI). */
+export async function mobileCode(tenant: TenantFixture, user: { token: string; email: string }) {
+  const app = "com.finedge.app:/oauth/callback";
+  await configureSso(tenant, { redirect_uris: [app] });
+  const { sub } = await linkedIdentity(user);
+  const { verifier, challenge } = await pkcePair();
+  const begun = await begin(
+    `/api/v1/auth/federated/google/start?tenant=${tenant.id}&redirect_uri=${encodeURIComponent(app)}&code_challenge=${challenge}`,
+  );
+  const toApp = await answer(await atProvider(begun, { login_hint: sub }), begun.cookie);
+  expect(toApp.status, await toApp.clone().text()).toBe(302);
+  const code = new URL(toApp.headers.get("location") as string).searchParams.get("code") as string;
+  return { app, code, verifier };
+}
