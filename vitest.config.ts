@@ -46,6 +46,18 @@ export default defineConfig({
                 IDV_PROVIDER_URL: inject("identityProvider").url,
                 IDV_PROVIDER_API_KEY: inject("identityProvider").apiKey,
                 IDV_WEBHOOK_SECRETS: inject("identityProvider").webhookSecret,
+                // Federated sign-in: "Google" and "Microsoft" are clients of the local OpenID provider
+                // (test/setup/openid-provider.ts); GitHub is test/setup/github-server.ts.
+                GOOGLE_ISSUER: inject("openIdProvider").issuer,
+                GOOGLE_CLIENT_ID: inject("openIdProvider").google.clientId,
+                GOOGLE_CLIENT_SECRET: inject("openIdProvider").google.clientSecret,
+                MICROSOFT_ISSUER: inject("openIdProvider").issuer,
+                MICROSOFT_CLIENT_ID: inject("openIdProvider").microsoft.clientId,
+                MICROSOFT_CLIENT_SECRET: inject("openIdProvider").microsoft.clientSecret,
+                GITHUB_URL: inject("gitHub").url,
+                GITHUB_API_URL: inject("gitHub").url,
+                GITHUB_CLIENT_ID: inject("gitHub").clientId,
+                GITHUB_CLIENT_SECRET: inject("gitHub").clientSecret,
                 // Only with TEST_REDIS_URL: without them the Worker counts rate limits in its Durable Object.
                 ...(inject("upstashUrl")
                   ? {

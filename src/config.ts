@@ -86,6 +86,21 @@ const ConfigSchema = z
     IDV_PROVIDER_URL: z.url({ protocol: /^https?$/ }).optional(),
     IDV_PROVIDER_API_KEY: z.string().min(1).optional(),
     IDV_WEBHOOK_SECRETS: csv.pipe(z.array(z.string().min(16))),
+    /**
+     * Federated sign-in's providers, each on when its client id and secret (a secret) are set. Google and
+     * Microsoft are discovered from their issuer (Microsoft's is the directory's own:
+     * `https://login.microsoftonline.com/<tenant id>/v2.0`); GitHub's sign-in and API hosts are settable too.
+     */
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    GOOGLE_ISSUER: z.url({ protocol: /^https?$/ }).default("https://accounts.google.com"),
+    MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+    MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+    MICROSOFT_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    GITHUB_URL: z.url({ protocol: /^https?$/ }).default("https://github.com"),
+    GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
     /** Bulk scoring uploads (CSV, NDJSON) are streamed to R2, so they may be far larger than other bodies. */
     MAX_BULK_BYTES: positiveInt(100 * 1024 * 1024),
     /**
@@ -161,6 +176,31 @@ const ConfigSchema = z
         path: ["IDV_PROVIDER_URL"],
         message: "personal data goes to the provider over https only",
       });
+    }
+    for (const provider of ["GOOGLE", "MICROSOFT", "GITHUB"] as const) {
+      if (Boolean(config[`${provider}_CLIENT_ID`]) !== Boolean(config[`${provider}_CLIENT_SECRET`])) {
+        ctx.addIssue({
+          code: "custom",
+          path: [`${provider}_CLIENT_SECRET`],
+          message: "set both client id and secret, or neither",
+        });
+      }
+    }
+    if (config.MICROSOFT_CLIENT_ID && !config.MICROSOFT_ISSUER) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MICROSOFT_ISSUER"],
+        message: "the directory's issuer is required",
+      });
+    }
+    for (const name of ["GOOGLE_ISSUER", "MICROSOFT_ISSUER", "GITHUB_URL", "GITHUB_API_URL"] as const) {
+      if (!local && config[name]?.startsWith("http:")) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "identity providers are reached over https only",
+        });
+      }
     }
     if (!local && config.WS_RELAY) {
       ctx.addIssue({

@@ -33,6 +33,17 @@ export interface Bindings extends Cloudflare.Env {
   IDV_PROVIDER_URL?: string;
   IDV_PROVIDER_API_KEY?: string;
   IDV_WEBHOOK_SECRETS?: string;
+  /** Federated sign-in: each provider's client (the secrets are secrets), issuers and hosts (config.ts). */
+  GOOGLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_SECRET?: string;
+  GOOGLE_ISSUER?: string;
+  MICROSOFT_CLIENT_ID?: string;
+  MICROSOFT_CLIENT_SECRET?: string;
+  MICROSOFT_ISSUER?: string;
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  GITHUB_URL?: string;
+  GITHUB_API_URL?: string;
 }
 
 /** Per-request values set by middleware. */

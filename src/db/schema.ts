@@ -6,6 +6,7 @@
 export * from "./tables/compliance";
 export * from "./tables/compliance-cases";
 export * from "./tables/email";
+export * from "./tables/federation";
 export * from "./tables/identity";
 export * from "./tables/identity-verification";
 export * from "./tables/money";

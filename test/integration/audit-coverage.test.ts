@@ -13,6 +13,7 @@ import { generateTotp } from "../../src/services/auth/totp";
 import { api, loginUser, mailboxToken, PASSWORD, stepUp, uniqueEmail } from "./auth-helpers";
 import { FIELDS, upload as uploadBulk } from "./bulk-fixtures";
 import { openCase, raiseAlert } from "./compliance-fixtures";
+import { linkedIdentity as linkIdentity, mobileCode as mobileSignIn } from "./federation-fixtures";
 import { call } from "./helpers";
 import { createAsset, txPath, uniqueSymbol } from "./portfolio-fixtures";
 import {
@@ -194,6 +195,16 @@ const invite = (email: string) =>
   api("/api/v1/invitations", { token: tenant.admin.token, body: { email, role: "viewer" } });
 
 const admin = () => tenant.admin.token;
+
+/** A linked identity of a member (who keeps a password, so unlinking it leaves a way in). */
+const linkedIdentity = async (user: Member) => (await linkIdentity(user)).id;
+
+/** A mobile sign-in's one-time code, with the verifier that redeems it. */
+async function mobileCode() {
+  const user = await member();
+  const { code, verifier } = await mobileSignIn(tenant, user);
+  return { userId: user.id, code, verifier };
+}
 
 /** A person who can be verified (a date of birth stated), onboarded through the API; its id. */
 async function verifiableCustomer(): Promise<string> {
@@ -486,6 +497,39 @@ const RECIPES: Record<string, Recipe | Exempt> = {
       await query(sql`update users set role = 'super_admin' where id = ${operator.id}`);
       const token = await tokenFor({ id: operator.id, role: "super_admin" }, tenant.id);
       return { response: await api("/api/v1/tenants", { token, body: { name: "Audited Holdings" } }) };
+    },
+  },
+  "put /api/v1/tenants/{id}/sso": {
+    audit: "tenant.sso_updated",
+    run: async () => ({
+      response: await api(`/api/v1/tenants/${tenant.id}/sso`, {
+        method: "PUT",
+        token: admin(),
+        body: { redirect_uris: [], linking_policy: "signed_in", sso_required_domains: [] },
+      }),
+    }),
+  },
+  "post /api/v1/auth/federated/token": {
+    security: ["login_success"],
+    run: async () => {
+      const { userId, code, verifier } = await mobileCode();
+      const response = await api("/api/v1/auth/federated/token", { body: { code, code_verifier: verifier } });
+      return { response, userId };
+    },
+  },
+  "post /api/v1/auth/me/identities/{provider}/link/start": {
+    exempt: "Returns the provider's URL and a sealed state; nothing is stored until the provider answers.",
+  },
+  "delete /api/v1/auth/me/identities/{id}": {
+    security: ["identity_unlinked"],
+    run: async () => {
+      const user = await member();
+      const identityId = await linkedIdentity(user);
+      const response = await api(`/api/v1/auth/me/identities/${identityId}`, {
+        method: "DELETE",
+        token: user.token,
+      });
+      return { response, userId: user.id };
     },
   },
   "patch /api/v1/tenants/{id}": {

@@ -115,6 +115,7 @@ describe("rate limits", () => {
       login: [5, "ip", true],
       login_2fa: [5, "ip", true],
       two_factor: [10, "principal", true],
+      federated: [10, "ip", true],
       refresh: [10, "ip", false],
       logout: [10, "principal", false],
       account_email: [5, "ip", true],
@@ -145,6 +146,8 @@ describe("rate limits", () => {
     expect(policyFor("POST", "/api/v1/auth/login").name).toBe("login");
     expect(policyFor("POST", "/api/v1/auth/magic-link/verify").name).toBe("login");
     expect(policyFor("POST", "/api/v1/auth/login/2fa").name).toBe("login_2fa");
+    expect(policyFor("GET", "/api/v1/auth/federated/google/callback").name).toBe("federated");
+    expect(policyFor("POST", "/api/v1/auth/federated/token").name).toBe("federated");
     expect(policyFor("POST", "/api/v1/auth/2fa/backup-code").name).toBe("login_2fa");
     expect(policyFor("POST", "/api/v1/auth/2fa/backup-codes").name).toBe("two_factor");
     expect(policyFor("POST", "/api/v1/auth/2fa/enable").name).toBe("two_factor");

@@ -13,8 +13,10 @@ import { rttFromEnvironment, startRelay } from "../../tools/relay";
 import { generateKeyRingJson } from "../../tools/secret-keys";
 import { generateSigningKeySet } from "../../tools/signing-keys";
 import { startSqlOverHttp } from "../../tools/sql-over-http";
+import { provideGitHub } from "./github-server";
 import { provideIdentityProvider } from "./identity-provider";
 import { provideModelArtefacts } from "./model-artefacts";
+import { provideOpenIdProvider } from "./openid-provider";
 import { provideQuoteServer } from "./quote-server";
 import { provideSilentServer } from "./silent-server";
 
@@ -84,6 +86,8 @@ export default async function setup(project: TestProject) {
   cleanups.push(await provideQuoteServer(project));
   cleanups.push(await provideIdentityProvider(project));
   cleanups.push(await provideSilentServer(project));
+  cleanups.push(await provideOpenIdProvider(project));
+  cleanups.push(await provideGitHub(project));
 
   // Optional: the Upstash-backed suites run only when a Redis is named, so `npm test` needs none.
   const redisUrl = process.env.TEST_REDIS_URL;

@@ -1,6 +1,9 @@
 import { createRouter } from "../../openapi";
 import * as account from "./account.handlers";
 import * as accountRoutes from "./account.routes";
+import * as federated from "./federated.handlers";
+import * as federatedRoutes from "./federated.routes";
+import * as identityRoutes from "./identities.routes";
 import * as recovery from "./recovery.handlers";
 import * as recoveryRoutes from "./recovery.routes";
 import * as session from "./session.handlers";
@@ -18,6 +21,12 @@ export const authRoutes = createRouter()
   .openapi(sessionRoutes.loginBackupCode, session.loginWithBackupCode)
   .openapi(sessionRoutes.refresh, session.rotateRefreshToken)
   .openapi(sessionRoutes.logout, session.logout)
+  .openapi(federatedRoutes.start, federated.start)
+  .openapi(federatedRoutes.callback, federated.callback)
+  .openapi(federatedRoutes.token, federated.token)
+  .openapi(identityRoutes.listIdentities, federated.listOwnIdentities)
+  .openapi(identityRoutes.unlinkIdentity, federated.unlinkOwnIdentity)
+  .openapi(identityRoutes.linkStart, federated.linkStart)
   .openapi(accountRoutes.getMe, account.getMe)
   .openapi(accountRoutes.patchMe, account.patchMe)
   .openapi(accountRoutes.changePassword, account.changePassword)

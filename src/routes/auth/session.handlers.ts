@@ -34,17 +34,25 @@ async function deliverToCookies(c: Context<AppEnv>, pair: TokenPair, maxAgeSecon
  * The answer to a completed sign-in: tokens in JSON, or in cookies when the client opted in at sign-in.
  * `extra` (the user, on sign-in) follows the tokens; in cookie mode the CSRF token comes last.
  */
-async function signedIn<E extends object>(c: Context<AppEnv>, pair: TokenPair, extra: E) {
-  if (!wantsCookies(c)) return { ...toTokenPairView(pair), ...extra };
+async function signedIn<E extends object>(
+  c: Context<AppEnv>,
+  pair: TokenPair,
+  extra: E,
+  cookies = wantsCookies(c),
+) {
+  if (!cookies) return { ...toTokenPairView(pair), ...extra };
   const csrfToken = await deliverToCookies(c, pair, REFRESH_SLIDING_SECONDS);
   return { ...toCookieTokenPairView(pair), ...extra, csrf_token: csrfToken };
 }
 
-/** A login result for the wire; a second-factor challenge sets no cookie (the completing call opts in again). */
-export async function loginView(c: Context<AppEnv>, result: LoginResult) {
+/**
+ * A login result for the wire; a second-factor challenge sets no cookie (the completing call opts in again).
+ * `cookies`: cookie mode, as the request asks (a federated sign-in asked for it when it started).
+ */
+export async function loginView(c: Context<AppEnv>, result: LoginResult, cookies = wantsCookies(c)) {
   if (result.mfaRequired) return toMfaChallengeView(result);
   const { user, ...pair } = result;
-  return signedIn(c, pair, { user: toUserView(user) });
+  return signedIn(c, pair, { user: toUserView(user) }, cookies);
 }
 
 export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) => {

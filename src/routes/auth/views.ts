@@ -33,3 +33,22 @@ export const toTotpEnrolmentView = (enrolment: TotpEnrolment) => ({
   otpauth_uri: enrolment.otpauthUri,
   qr_svg: enrolment.qrSvg,
 });
+
+/** A linked identity on the wire. */
+export const toIdentityView = (identity: {
+  id: string;
+  provider: "google" | "microsoft" | "github" | "oidc";
+  issuer: string;
+  subject: string;
+  email: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}) => ({
+  id: identity.id,
+  provider: identity.provider,
+  issuer: identity.issuer,
+  subject: identity.subject,
+  email: identity.email,
+  created_at: identity.createdAt.toISOString(),
+  last_used_at: identity.lastUsedAt?.toISOString() ?? null,
+});

@@ -35,7 +35,9 @@ export type SecurityEventType =
   | "step_up"
   | "email_change_requested"
   | "email_changed"
-  | "mfa_reset";
+  | "mfa_reset"
+  | "identity_linked"
+  | "identity_unlinked";
 
 /**
  * Appends a security event - one call over HTTP, no connection to open - and writes the same as a JSON log

@@ -1,6 +1,7 @@
 import { type Reads, read } from "../../db/batch";
 import type { HttpDatabase } from "../../db/client";
 import { deviceSeenStatement } from "../../db/repositories/credentials.repository";
+import { ssoRequiredFor } from "../../db/repositories/federation.repository";
 import {
   CHALLENGE_SPENT,
   challengeSpend,
@@ -147,12 +148,22 @@ export async function challengeSecondFactor(
 
 /** Password sign-in (ASVS 6.3): lockout first, the same work and answer for unknown and known e-mails. */
 export async function login(ctx: AuthServices, email: string, password: string): Promise<LoginResult> {
-  const { user } = await ctx.database.read("platform", (db) => ({ user: userByEmail(db, email) }));
+  const { user, ssoOnly } = await ctx.database.read("platform", (db) => ({
+    user: userByEmail(db, email),
+    ssoOnly: ssoRequiredFor(db, email),
+  }));
   await refuseIfLocked(ctx, lockoutKey(user, email));
   const hashing = hashingOf(ctx.config);
   const { valid, needsRehash } = await verifyPassword(password, user?.passwordHash ?? null, hashing);
   if (!user || !valid || !maySignIn(user, ctx.now()))
     return failAttempt(ctx, email, user, "password", { path: "login" });
+  // Said only to whoever knows the password: a wrong one is the same 401 as anywhere else (no oracle).
+  if (ssoOnly) {
+    throw new AppError(
+      "sso_required",
+      "Accounts with this address sign in through the tenant's identity provider.",
+    );
+  }
   // A hash made with older parameters is replaced in the sign-in's own batch - unless the password changed
   // since it was read, which wins.
   const rehashed = needsRehash ? await hashPassword(password, hashing) : null;

@@ -4,7 +4,7 @@
  * the column and the row): the cron and `npm run secrets:encrypt` / `secrets:rotate` then cover it.
  */
 import type { AppConfig } from "../../config";
-import { customers, emailOutbox, users } from "../../db/schema";
+import { customers, emailOutbox, tenantSsoSettings, users } from "../../db/schema";
 import { AppError } from "../../errors";
 import { importPepperKeys, type PepperKeys } from "./peppered";
 import { importSealingKeys, type SealingKeys } from "./sealed";
@@ -54,6 +54,9 @@ export const outboxBodyContext = (messageId: string) => `email_outbox.body_text:
 /** Associated data of a customer's identity: the value opens only in this customer's row. */
 export const customerIdentityContext = (customerId: string) => `customers.identity_sealed:${customerId}`;
 
+/** Associated data of a tenant's OpenID client secret: the value opens only in this tenant's settings. */
+export const oidcSecretContext = (tenantId: string) => `tenant_sso_settings.oidc_client_secret:${tenantId}`;
+
 /** Every column holding sealed values: its table, row id, value column and associated data. */
 export const SEALED_COLUMNS = [
   {
@@ -76,6 +79,13 @@ export const SEALED_COLUMNS = [
     id: customers.id,
     value: customers.identitySealed,
     context: customerIdentityContext,
+  },
+  {
+    name: "tenant_sso_settings.oidc_client_secret",
+    table: tenantSsoSettings,
+    id: tenantSsoSettings.tenantId,
+    value: tenantSsoSettings.oidcClientSecret,
+    context: oidcSecretContext,
   },
 ] as const;
 

@@ -30,6 +30,8 @@ const limits = {
   login_2fa: minute(5, "ip", true),
   // Managing the second factor, stepping up and changing the address: a signed-in user guessing codes.
   two_factor: minute(10, "principal", true),
+  // Federated sign-in's steps (start, the provider's answer, a mobile code's exchange): each turns into a session.
+  federated: minute(10, "ip", true),
   refresh: minute(10, "ip"),
   logout: minute(10, "principal"),
   // Flows that send e-mail or spend an e-mailed token: forgot/reset password, magic link, address confirmation.

@@ -85,6 +85,11 @@ export const PERMISSIONS = {
     wholeTenant: true,
   }),
   "users:read": rule("org_admin", "List and read the tenant's users.", WHOLE),
+  "sso:manage": rule(
+    "tenant_admin",
+    "Read and change federated sign-in settings (identity provider, redirect URIs, linking, SSO-only domains).",
+    WHOLE,
+  ),
   "users:manage": rule("tenant_admin", "Change roles, disable, enable and unlock users.", WHOLE),
   "api_keys:read": rule("tenant_admin", "List API keys.", WHOLE),
   "api_keys:manage": rule("tenant_admin", "Create and revoke API keys.", WHOLE),
