@@ -42,7 +42,7 @@ describe("audit trail", () => {
     expect(responses.map((r) => r.status)).toEqual(Array(25).fill(201));
 
     const result = await verify(tenant.admin.token);
-    expect(result).toEqual({ valid: true, checked: 25, first_break: null });
+    expect(result).toEqual({ valid: true, checked: 25, first_break: null, starts_after: null });
     const rows = await query<{ seq: string }>(
       sql`select seq from audit_events where tenant_id = ${tenant.id} order by seq`,
     );
@@ -92,6 +92,7 @@ describe("audit trail", () => {
       valid: false,
       checked: 4,
       first_break: { seq: 2, reason: "hash_mismatch" },
+      starts_after: null,
     });
 
     const other = await createTenant("audit");
