@@ -171,6 +171,23 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
+-- Security events that belong to no tenant (sign-in attempts for addresses no account has): platform scope only.
+CREATE OR REPLACE FUNCTION finedge_purge_unowned_security_events(before timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  purged bigint;
+BEGIN
+  IF current_setting('finedge.scope', true) IS DISTINCT FROM 'platform' THEN
+    RAISE EXCEPTION 'finedge_purge_unowned_security_events: platform scope only' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM set_config('finedge.sanctioned_rewrite', 'on', true);
+  DELETE FROM security_events WHERE tenant_id IS NULL AND created_at < before;
+  GET DIAGNOSTICS purged = ROW_COUNT;
+  PERFORM set_config('finedge.sanctioned_rewrite', 'off', true);
+  RETURN purged;
+END;
+$$;
+--> statement-breakpoint
 -- Erasure of a user's personal data. `p`: tenant_id, user_id, now, event (the erasure's audit event). Under the
 -- user's row lock: refuses (returns the outcome) a user already erased or gone, or under a legal hold (an open
 -- compliance case assigned to them); else removes the content of every audit event the user acted in, is the

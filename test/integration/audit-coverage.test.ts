@@ -498,6 +498,16 @@ const RECIPES: Record<string, Recipe | Exempt> = {
       }),
     }),
   },
+  "put /api/v1/retention": {
+    audit: "retention.updated",
+    run: async () => ({
+      response: await api("/api/v1/retention", {
+        method: "PUT",
+        token: admin(),
+        body: { security_events_days: 60, audit_events_days: 2557 },
+      }),
+    }),
+  },
   "patch /api/v1/users/{id}": {
     audit: "user.updated",
     run: async () => {
