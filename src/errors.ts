@@ -20,6 +20,7 @@ export const problemCatalogue = {
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
   conflict: { status: 409, title: "Conflict" },
   email_taken: { status: 409, title: "E-mail Already Registered" },
+  legal_hold: { status: 409, title: "Kept Under Legal Hold" },
   payload_too_large: { status: 413, title: "Payload Too Large" },
   unsupported_media_type: { status: 415, title: "Unsupported Media Type" },
   validation_failed: { status: 422, title: "Validation Failed" },
