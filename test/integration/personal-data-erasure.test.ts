@@ -79,7 +79,7 @@ describe("personal data erasure", () => {
       token,
       body: { confirm_email: "someone@example.com" },
     });
-    expect(mistyped.status).toBe(422);
+    expect(mistyped.status).toBe(409);
 
     const requestId = `erase-${crypto.randomUUID()}`;
     const erased = await api("/api/v1/auth/me/erase", {
@@ -147,6 +147,13 @@ describe("personal data erasure", () => {
     const body = (email: string) => ({ confirm_email: email, request_reference: "DSR-7" });
 
     await stepUpMember(analyst);
+    const otherAdmin = await addUser(tenant, "tenant_admin");
+    const early = await api(`/api/v1/users/${member.id}/erase`, {
+      token: otherAdmin.token,
+      body: body(member.email),
+    });
+    expect(early.status, await early.clone().text()).toBe(403);
+    expect((await problemOf(early)).code).toBe("step_up_required");
     const forbidden = await api(`/api/v1/users/${member.id}/erase`, {
       token: analyst.token,
       body: body(member.email),

@@ -42,17 +42,26 @@ export const exportUserData: RouteHandler<typeof routes.exportUserData, AppEnv> 
 
 export const eraseOwnData: RouteHandler<typeof routes.eraseOwnData, AppEnv> = async (c) => {
   const caller = authOf(c);
-  requireStepUp(caller, new Date());
   const { confirm_email } = c.req.valid("json");
-  const wanted = { userId: caller.userId, confirmEmail: confirm_email, reference: null };
+  const wanted = {
+    userId: caller.userId,
+    confirmEmail: confirm_email,
+    reference: null,
+    requireStepUp: () => requireStepUp(caller, new Date()),
+  };
   return c.json(erasureView(caller.userId, await eraseUser(tenantOf(c), contextOf(c), wanted)), 200);
 };
 
 export const eraseUserData: RouteHandler<typeof routes.eraseUserData, AppEnv> = async (c) => {
-  requireStepUp(authOf(c), new Date());
+  const caller = authOf(c);
   const { id } = c.req.valid("param");
   const { confirm_email, request_reference } = c.req.valid("json");
-  const wanted = { userId: id, confirmEmail: confirm_email, reference: request_reference };
+  const wanted = {
+    userId: id,
+    confirmEmail: confirm_email,
+    reference: request_reference,
+    requireStepUp: () => requireStepUp(caller, new Date()),
+  };
   return c.json(erasureView(id, await eraseUser(tenantOf(c), contextOf(c), wanted)), 200);
 };
 

@@ -29,6 +29,8 @@ export interface ErasureRequest {
   confirmEmail: string;
   /** The data-subject request's reference, when an admin erases a member. */
   reference: string | null;
+  /** Throws unless the caller re-authenticated lately; judged once the user is found (another tenant's is 404). */
+  requireStepUp: () => void;
 }
 
 type Outcome =
@@ -53,12 +55,13 @@ export async function eraseUser(ctx: TenantContext, request: RequestContext, wan
   }));
   const [user] = found.profile;
   if (!user) throw new AppError("not_found", "No such user.");
+  wanted.requireStepUp();
   if (user.status === "erased")
     throw new AppError("conflict", "This account's personal data was already erased.");
   if (user.role === "super_admin" && ctx.access.role !== "super_admin")
     throw new AppError("forbidden", "Only a super admin may erase a super admin.");
   if (user.email !== wanted.confirmEmail.trim().toLowerCase())
-    throw new AppError("validation_failed", "confirm_email must be the account's e-mail address.");
+    throw new AppError("conflict", "confirm_email is not the account's e-mail address: nothing was erased.");
   const cases = Number(found.cases[0]?.n ?? 0);
   if (cases > 0) throw legalHold(cases);
   const otherAdmins = found.admins.filter((admin) => admin.id !== user.id).length;
