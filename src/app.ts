@@ -38,6 +38,7 @@ import { organizationRoutes } from "./routes/organizations";
 import { portfolioRoutes } from "./routes/portfolios";
 import { predictionRoutes } from "./routes/predictions";
 import { priceRoutes } from "./routes/prices";
+import { privacyRoutes } from "./routes/privacy";
 import { securityEventRoutes } from "./routes/security-events";
 import { tenantRoutes } from "./routes/tenants";
 import { userRoutes } from "./routes/users";
@@ -108,6 +109,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", apiKeyRoutes);
   app.route("/", auditRoutes);
   app.route("/", userRoutes);
+  app.route("/", privacyRoutes);
   app.route("/", invitationRoutes);
   app.route("/", securityEventRoutes);
   app.route("/", organizationRoutes);

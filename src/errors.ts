@@ -26,6 +26,7 @@ export const problemCatalogue = {
   email_taken: { status: 409, title: "E-mail Already Registered" },
   identity_taken: { status: 409, title: "Identity Linked Elsewhere" },
   last_sign_in_method: { status: 409, title: "Last Way To Sign In" },
+  legal_hold: { status: 409, title: "Kept Under Legal Hold" },
   payload_too_large: { status: 413, title: "Payload Too Large" },
   unsupported_media_type: { status: 415, title: "Unsupported Media Type" },
   validation_failed: { status: 422, title: "Validation Failed" },

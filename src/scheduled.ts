@@ -8,13 +8,14 @@ import type { SealingKeys } from "./services/crypto/sealed";
 import { deliverPending } from "./services/email/outbox";
 import { isMonitoringTick, monitorAllTenants } from "./services/money-checks/monitoring-run";
 import { runPortfolioChores } from "./services/portfolios/chores";
+import { isRetentionTick, purgeExpiredHistory } from "./services/privacy/retention";
 import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 import { deliverOutbox } from "./services/tenancy/edge-standing";
 
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
  * must delay a security alert, never lose it), then the portfolio chores and the resumption of bulk jobs
- * whose chunks went missing, the daily monitoring run, and the sealing of secrets still stored in the clear from
+ * whose chunks went missing, the daily monitoring run, the daily retention purge, and the sealing of secrets still stored in the clear from
  * before encryption.
  */
 export async function runScheduled(env: Bindings): Promise<{ sent: number; failed: number }> {
@@ -46,6 +47,11 @@ export async function runScheduled(env: Bindings): Promise<{ sent: number; faile
     if (isMonitoringTick(context.now())) {
       const monitored = await monitorAllTenants(database, context.now(), config.LOG_LEVEL);
       log(config.LOG_LEVEL, "info", { msg: "monitoring run", ...monitored });
+    }
+    // Once a day, history past each tenant's retention (never throws).
+    if (isRetentionTick(context.now())) {
+      const purged = await purgeExpiredHistory(database, context.now(), config.LOG_LEVEL);
+      log(config.LOG_LEVEL, "info", { msg: "retention purge", ...purged });
     }
     if (secrets.sealing) await sealPlaintext(config.LOG_LEVEL, database, secrets.sealing);
     await database.close();

@@ -542,6 +542,46 @@ const RECIPES: Record<string, Recipe | Exempt> = {
       }),
     }),
   },
+  "post /api/v1/auth/me/export": {
+    audit: "personal_data.exported",
+    run: async () => ({ response: await api("/api/v1/auth/me/export", { method: "POST", token: admin() }) }),
+  },
+  "post /api/v1/users/{id}/export": {
+    audit: "personal_data.exported",
+    run: async () => {
+      const user = await addUser(tenant, "viewer");
+      const body = { request_reference: "DSR-1" };
+      return { response: await api(`/api/v1/users/${user.id}/export`, { token: admin(), body }) };
+    },
+  },
+  "post /api/v1/auth/me/erase": {
+    audit: "user.erased",
+    run: async () => {
+      const user = await member();
+      await stepUp(user.token, { password: PASSWORD });
+      const body = { confirm_email: user.email };
+      return { response: await api("/api/v1/auth/me/erase", { token: user.token, body }) };
+    },
+  },
+  "post /api/v1/users/{id}/erase": {
+    audit: "user.erased",
+    run: async () => {
+      const user = await addUser(tenant, "viewer");
+      await stepUp(admin(), { password: PASSWORD });
+      const body = { confirm_email: user.email, request_reference: "DSR-2" };
+      return { response: await api(`/api/v1/users/${user.id}/erase`, { token: admin(), body }) };
+    },
+  },
+  "put /api/v1/retention": {
+    audit: "retention.updated",
+    run: async () => ({
+      response: await api("/api/v1/retention", {
+        method: "PUT",
+        token: admin(),
+        body: { security_events_days: 60, audit_events_days: 2557 },
+      }),
+    }),
+  },
   "patch /api/v1/users/{id}": {
     audit: "user.updated",
     run: async () => {

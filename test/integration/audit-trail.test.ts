@@ -2,21 +2,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { api } from "./auth-helpers";
 import { problemOf } from "./helpers";
-import { createApiKey, createTenant, platformDatabase, query } from "./tenancy-fixtures";
-
-/** Runs statements as the connection's login role with triggers off: what a rogue DBA could do. */
-async function tamper(statement: ReturnType<typeof sql>) {
-  const handle = platformDatabase();
-  try {
-    await handle.db.transaction(async (tx) => {
-      await tx.execute(sql`reset role`);
-      await tx.execute(sql`set local session_replication_role = replica`);
-      await tx.execute(statement);
-    });
-  } finally {
-    await handle.close();
-  }
-}
+import { createApiKey, createTenant, query, tamper } from "./tenancy-fixtures";
 
 const verify = async (token: string) => {
   const response = await api("/api/v1/audit-events/verify", { token });
@@ -42,7 +28,7 @@ describe("audit trail", () => {
     expect(responses.map((r) => r.status)).toEqual(Array(25).fill(201));
 
     const result = await verify(tenant.admin.token);
-    expect(result).toEqual({ valid: true, checked: 25, first_break: null });
+    expect(result).toEqual({ valid: true, checked: 25, first_break: null, starts_after: null });
     const rows = await query<{ seq: string }>(
       sql`select seq from audit_events where tenant_id = ${tenant.id} order by seq`,
     );
@@ -92,6 +78,7 @@ describe("audit trail", () => {
       valid: false,
       checked: 4,
       first_break: { seq: 2, reason: "hash_mismatch" },
+      starts_after: null,
     });
 
     const other = await createTenant("audit");

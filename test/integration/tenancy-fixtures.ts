@@ -4,7 +4,7 @@
  * signing in every fixture user would spend a password hash each and test nothing new.
  */
 
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { loadConfig } from "../../src/config";
 import { RequestDatabase } from "../../src/db/client";
 import { memberships, type OrgRole, organizations, type Role, users } from "../../src/db/schema";
@@ -132,4 +132,18 @@ export async function createApiKey(
   });
   if (response.status !== 201) throw new Error(`api key: ${response.status} ${await response.text()}`);
   return response.json<{ id: string; key: string }>();
+}
+
+/** Runs statements as the connection's login role with triggers off: what a rogue DBA could do. */
+export async function tamper(statement: ReturnType<typeof sql>) {
+  const handle = platformDatabase();
+  try {
+    await handle.db.transaction(async (tx) => {
+      await tx.execute(sql`reset role`);
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(statement);
+    });
+  } finally {
+    await handle.close();
+  }
 }

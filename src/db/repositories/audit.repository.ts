@@ -8,7 +8,7 @@ const page = seqKeyset(auditEvents.seq);
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<
   typeof auditEvents.$inferInsert,
-  "id" | "seq" | "prevHash" | "hash" | "createdAt"
+  "id" | "seq" | "prevHash" | "hash" | "createdAt" | "contentSalt" | "contentDigest" | "erasedAt"
 >;
 
 /** Appends one event; the chain trigger fills in `seq`, `prev_hash`, `hash` and `created_at`. */
@@ -82,17 +82,25 @@ export interface ChainBreak {
 }
 
 /**
- * Walks the tenant's chain in the database: each event's hash must match its recomputed content, link to
- * its predecessor's hash, and follow it without a gap; the head must name the last event. Returns the
- * first break, or null, and how many events were checked (`chainVerdict` reads it). One statement.
+ * Walks the tenant's chain in the database: each event's hash must match its recomputed entry and its content
+ * what the entry vouches for (finedge_audit_content_ok), link to its predecessor's hash, and follow it without
+ * a gap; the head must name the last event. A trail whose oldest part was purged starts at its latest
+ * checkpoint: the first event left must follow the checkpoint's position and link to its hash. Returns the
+ * first break, or null, how many events were checked and where the walk started (`chainVerdict` reads it).
+ * One statement.
  */
 export function auditChainVerdict(db: Querier, tenantId: string) {
   return db.execute(sql`
-    with walked as (
+    with checkpoint as (
+      select through_seq, through_hash, purged_before from audit_checkpoints
+       where tenant_id = ${tenantId} order by through_seq desc limit 1
+    ),
+    walked as (
       select e.seq,
-             e.hash = finedge_audit_hash(e) as hash_ok,
-             e.prev_hash = coalesce(lag(e.hash) over w, repeat('0', 64)) as link_ok,
-             e.seq = coalesce(lag(e.seq) over w, 0) + 1 as seq_ok
+             e.hash = finedge_audit_hash(e) and finedge_audit_content_ok(e) as hash_ok,
+             e.prev_hash = coalesce(lag(e.hash) over w, (select through_hash from checkpoint), repeat('0', 64))
+               as link_ok,
+             e.seq = coalesce(lag(e.seq) over w, (select through_seq from checkpoint), 0) + 1 as seq_ok
         from audit_events e
        where e.tenant_id = ${tenantId}
       window w as (order by e.seq)
@@ -114,28 +122,53 @@ export function auditChainVerdict(db: Querier, tenantId: string) {
                       where last_seq <> max_seq or last_hash <> max_hash)) as seq,
            coalesce((select reason from breaks), (select 'head_mismatch' from head
                       where last_seq <> max_seq or last_hash <> max_hash)) as reason,
-           (select count(*) from walked) as total`);
+           (select count(*) from walked) as total,
+           (select through_seq from checkpoint) as checkpoint_seq,
+           (select through_hash from checkpoint) as checkpoint_hash,
+           (select purged_before from checkpoint) as checkpoint_before`);
 }
 
 type VerdictRow = {
   seq: string | number | null;
   reason: ChainBreak["reason"] | null;
   total: string | number;
+  checkpoint_seq?: string | number | null;
+  checkpoint_hash?: string | null;
+  checkpoint_before?: string | Date | null;
 };
 
-/** How many events the verdict checked, and the first broken link, if any. */
-export function chainVerdict(raw: unknown): { checked: number; firstBreak: ChainBreak | null } {
+/** Where a purged trail starts: the last purged event's position and hash. */
+export interface ChainStart {
+  afterSeq: number;
+  hash: string;
+  purgedBefore: Date;
+}
+
+/** How many events the verdict checked, the first broken link, if any, and where the walk started. */
+export function chainVerdict(raw: unknown): {
+  checked: number;
+  firstBreak: ChainBreak | null;
+  startsAfter: ChainStart | null;
+} {
   const row = (raw as { rows: VerdictRow[] }).rows[0];
   const checked = Number(row?.total ?? 0);
-  if (!row?.reason) return { checked, firstBreak: null };
-  return { checked, firstBreak: { seq: Number(row.seq), reason: row.reason } };
+  const startsAfter =
+    row?.checkpoint_seq != null && row.checkpoint_hash && row.checkpoint_before
+      ? {
+          afterSeq: Number(row.checkpoint_seq),
+          hash: row.checkpoint_hash,
+          purgedBefore: new Date(row.checkpoint_before),
+        }
+      : null;
+  if (!row?.reason) return { checked, firstBreak: null, startsAfter };
+  return { checked, firstBreak: { seq: Number(row.seq), reason: row.reason }, startsAfter };
 }
 
 /** The chain's verdict inside a transaction. */
 export async function verifyAuditChain(
   tx: Transaction,
   tenantId: string,
-): Promise<{ checked: number; firstBreak: ChainBreak | null }> {
+): Promise<ReturnType<typeof chainVerdict>> {
   return chainVerdict(await auditChainVerdict(tx, tenantId));
 }
 

@@ -36,8 +36,11 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
     role: text("role", { enum: ROLES }).notNull(),
-    /** `expired`: a tombstone of an account that never verified its address (services/auth/unverified). */
-    status: text("status", { enum: ["active", "disabled", "expired"] })
+    /**
+     * `expired`: a tombstone of an account that never verified its address (services/auth/unverified);
+     * `erased`: a tombstone of an account whose personal data was erased (services/privacy/erasure).
+     */
+    status: text("status", { enum: ["active", "disabled", "expired", "erased"] })
       .notNull()
       .default("active"),
     /**
@@ -48,6 +51,7 @@ export const users = pgTable(
     totpEnabledAt: timestamp("totp_enabled_at", { withTimezone: true }),
     /** The last accepted RFC 6238 time step: a code is never accepted twice (ASVS 6.5.1). */
     totpLastStep: bigint("totp_last_step", { mode: "number" }),
+    erasedAt: timestamp("erased_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

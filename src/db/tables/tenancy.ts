@@ -141,11 +141,36 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
+    /**
+     * A random value and the SHA-256 of it with the summary and address: the chain covers the digest, not the
+     * content, so erasure removes the content and the salt and the chain still verifies (migrations/0025).
+     */
+    contentSalt: text("content_salt"),
+    contentDigest: text("content_digest"),
+    /** When the content was erased (the summary is then `{"erased": true}`). */
+    erasedAt: timestamp("erased_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("audit_events_tenant_seq_key").on(t.tenantId, t.seq),
     index("audit_events_tenant_time_idx").on(t.tenantId, t.createdAt),
+    index("audit_events_tenant_actor_idx").on(t.tenantId, t.actorId),
+    index("audit_events_tenant_resource_idx").on(t.tenantId, t.resourceId),
   ],
+);
+
+/** Where a tenant's trail starts after its oldest part was purged (written only by finedge_purge_history). */
+export const auditCheckpoints = pgTable(
+  "audit_checkpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    throughSeq: bigint("through_seq", { mode: "number" }).notNull(),
+    throughHash: text("through_hash").notNull(),
+    purgedBefore: timestamp("purged_before", { withTimezone: true }).notNull(),
+    eventsPurged: bigint("events_purged", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("audit_checkpoints_tenant_seq_key").on(t.tenantId, t.throughSeq)],
 );
 
 /** The head of each tenant's audit chain: the row the append trigger locks. */

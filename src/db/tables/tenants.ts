@@ -10,10 +10,17 @@ export interface TenantQuotas {
   inferenceRowsPerDay?: number;
 }
 
+/** Per-tenant retention in days; absent means the platform default (services/privacy/retention). */
+export interface TenantRetention {
+  securityEventsDays?: number;
+  auditEventsDays?: number;
+}
+
 export const tenants = pgTable("tenants", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   quotas: jsonb("quotas").$type<TenantQuotas>().notNull().default({}),
+  retention: jsonb("retention").$type<TenantRetention>().notNull().default({}),
   status: text("status", { enum: ["active", "suspended"] })
     .notNull()
     .default("active"),

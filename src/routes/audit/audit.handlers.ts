@@ -23,8 +23,13 @@ export const listAuditEvents: RouteHandler<typeof routes.listAuditEvents, AppEnv
 };
 
 export const verifyAuditEvents: RouteHandler<typeof routes.verifyAuditEvents, AppEnv> = async (c) => {
-  const { checked, firstBreak } = await verifyAuditTrail(tenantOf(c));
-  return c.json({ valid: firstBreak === null, checked, first_break: firstBreak }, 200);
+  const { checked, firstBreak, startsAfter } = await verifyAuditTrail(tenantOf(c));
+  const starts_after = startsAfter && {
+    seq: startsAfter.afterSeq,
+    hash: startsAfter.hash,
+    purged_before: startsAfter.purgedBefore.toISOString(),
+  };
+  return c.json({ valid: firstBreak === null, checked, first_break: firstBreak, starts_after }, 200);
 };
 
 export const exportAuditEvents: RouteHandler<typeof routes.exportAuditEvents, AppEnv> = async (c) => {

@@ -63,6 +63,18 @@ export const verifyAuditEvents = defineRoute({
               reason: z.enum(["hash_mismatch", "link_mismatch", "sequence_gap", "head_mismatch"]),
             })
             .nullable(),
+          starts_after: z
+            .object({
+              seq: z.number().int(),
+              hash: z.string(),
+              purged_before: z.iso.datetime(),
+            })
+            .nullable()
+            .openapi({
+              description:
+                "Null for a whole trail. After a retention purge, the checkpoint the walk starts from: the last " +
+                "purged event's position and hash, which the first event left must follow and link to.",
+            }),
         }),
       ),
     },

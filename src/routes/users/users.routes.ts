@@ -8,7 +8,7 @@ import { secured } from "../secured";
 const tags = ["Users"];
 const UserStatus = z.enum(["active", "disabled"]);
 /** `expired`: the tombstone of an account that never verified its address in time; it cannot be changed. */
-const AnyUserStatus = z.enum(["active", "disabled", "expired"]);
+const AnyUserStatus = z.enum(["active", "disabled", "expired", "erased"]);
 
 export const TenantUserSchema = z
   .object({

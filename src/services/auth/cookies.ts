@@ -16,7 +16,7 @@ export const REFRESH_COOKIE_NAME = `__Secure-${REFRESH_COOKIE}`;
 
 const encoder = new TextEncoder();
 
-/** HMAC keys for CSRF tokens, one per signing key, by kid; tokens are signed with the current one. */
+/** HMAC keys (CSRF tokens, download links), one per signing key, by kid; new tokens use the current one. */
 export interface CsrfKeys {
   current: { kid: string; key: CryptoKey };
   byKid: Map<string, CryptoKey>;
@@ -31,7 +31,7 @@ const cache = new Map<string, Promise<CsrfKeys>>();
  * key rotation keeps outstanding tokens valid for as long as their key stays configured, exactly like
  * access tokens; removing a key invalidates its tokens.
  */
-async function deriveCsrfKeys(json: string): Promise<CsrfKeys> {
+async function deriveHmacKeys(json: string, label: string): Promise<CsrfKeys> {
   await loadSigningKeys(json); // validates the set, with its careful error messages
   const jwks = JSON.parse(json) as Array<{ kid: string; d: string }>;
   const byKid = new Map<string, CryptoKey>();
@@ -42,7 +42,7 @@ async function deriveCsrfKeys(json: string): Promise<CsrfKeys> {
         name: "HKDF",
         hash: "SHA-256",
         salt: encoder.encode("finedge"),
-        info: encoder.encode("csrf-token/v1"),
+        info: encoder.encode(label),
       },
       material,
       { name: "HMAC", hash: "SHA-256", length: 256 },
@@ -57,19 +57,26 @@ async function deriveCsrfKeys(json: string): Promise<CsrfKeys> {
   return { current: { kid: first.kid, key: currentKey }, byKid };
 }
 
-/** The CSRF keys of the configured signing keys (once per isolate per value), or 503 without any. */
-export function csrfKeys(config: AppConfig): Promise<CsrfKeys> {
+/**
+ * HMAC keys derived from the configured signing keys under `label` (once per isolate per value), or 503
+ * without any. Each label names one use (CSRF tokens, download links), so no key serves two.
+ */
+export function derivedHmacKeys(config: AppConfig, label: string): Promise<CsrfKeys> {
   const json = config.JWT_SIGNING_KEYS;
   if (!json) throw new AppError("service_unavailable", "Token signing keys are not configured.");
-  let keys = cache.get(json);
+  const cacheKey = `${label}\n${json}`;
+  let keys = cache.get(cacheKey);
   if (!keys) {
     if (cache.size >= 16) cache.clear();
-    keys = deriveCsrfKeys(json);
-    keys.catch(() => cache.delete(json));
-    cache.set(json, keys);
+    keys = deriveHmacKeys(json, label);
+    keys.catch(() => cache.delete(cacheKey));
+    cache.set(cacheKey, keys);
   }
   return keys;
 }
+
+/** The CSRF keys of the configured signing keys. */
+export const csrfKeys = (config: AppConfig): Promise<CsrfKeys> => derivedHmacKeys(config, "csrf-token/v1");
 
 // kid . session id . nonce (128 bits) . HMAC-SHA256; no part can contain a dot, so the split is unambiguous.
 const TOKEN =

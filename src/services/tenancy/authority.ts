@@ -11,6 +11,7 @@
 import type { Querier } from "../../db/client";
 import { revokeGrantsStatement } from "../../db/repositories/grants.repository";
 import type { InvitationRow, SenderStanding } from "../../db/repositories/invitations.repository";
+import type { UserRow } from "../../db/repositories/users.repository";
 import type { OrgRole, Role } from "../../db/schema";
 import { Access } from "./access";
 import { auditEventJson, eventOf } from "./audit";
@@ -29,7 +30,7 @@ import {
 export interface IssuerStanding {
   id: string;
   role: Role;
-  status: "active" | "disabled" | "expired";
+  status: UserRow["status"];
   memberships: ReadonlyMap<string, OrgRole>;
 }
 

@@ -98,6 +98,12 @@ export const PERMISSIONS = {
     wholeTenant: true,
   }),
   "audit:export": rule("tenant_admin", "Export the audit trail to long-term storage.", WHOLE),
+  "personal_data:own": rule("viewer", "Export or erase one's own personal data (erasure after a step-up)."),
+  "personal_data:manage": rule(
+    "tenant_admin",
+    "Export or erase a member's personal data on a data-subject request the institution handles.",
+    WHOLE,
+  ),
   // Portfolios: reference data and prices are the tenant's own; portfolios belong to organizations.
   "assets:read": rule("viewer", "See assets and their prices.", { scope: "portfolios:read" }),
   "assets:manage": rule("tenant_admin", "Create and update assets."),
