@@ -42,6 +42,7 @@ import { privacyRoutes } from "./routes/privacy";
 import { securityEventRoutes } from "./routes/security-events";
 import { tenantRoutes } from "./routes/tenants";
 import { userRoutes } from "./routes/users";
+import { webhookRoutes } from "./routes/webhooks";
 import { wellKnownRoutes } from "./routes/well-known";
 
 /**
@@ -120,6 +121,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", companyRoutes);
   app.route("/", customerRoutes);
   app.route("/", identityVerificationRoutes);
+  app.route("/", webhookRoutes);
   app.route("/", moneyCheckRoutes);
   app.route("/", ctrRoutes);
   app.route("/", sanctionsRoutes);

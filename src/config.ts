@@ -101,6 +101,8 @@ const ConfigSchema = z
     GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
     GITHUB_URL: z.url({ protocol: /^https?$/ }).default("https://github.com"),
     GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
+    /** How long a webhook receiver has to answer before the attempt counts as failed. */
+    WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
     /** Bulk scoring uploads (CSV, NDJSON) are streamed to R2, so they may be far larger than other bodies. */
     MAX_BULK_BYTES: positiveInt(100 * 1024 * 1024),
     /**

@@ -44,6 +44,8 @@ export interface Bindings extends Cloudflare.Env {
   GITHUB_CLIENT_SECRET?: string;
   GITHUB_URL?: string;
   GITHUB_API_URL?: string;
+  /** How long a webhook receiver has to answer, in ms (default 10000). */
+  WEBHOOK_TIMEOUT_MS?: string;
 }
 
 /** Per-request values set by middleware. */

@@ -7,6 +7,9 @@ import type { Bindings } from "./env";
  * is initialised when first imported. Only the Durable Object classes are reached statically, and they do no
  * work at module level.
  */
+/** The cron that hands due webhook deliveries to the queue (wrangler.toml). */
+const WEBHOOK_CRON = "* * * * *";
+
 let app: Promise<ReturnType<typeof import("./app").createApp>> | undefined;
 
 /**
@@ -20,8 +23,14 @@ export default {
   async fetch(request, env, ctx) {
     return (await loadApp()).fetch(request, env, ctx);
   },
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(import("./scheduled").then(({ runScheduled }) => runScheduled(env)));
+  async scheduled(controller, env, ctx) {
+    // Every minute: webhooks due; every five: the chores (scheduled.ts).
+    ctx.waitUntil(
+      import("./scheduled").then(async ({ runScheduled, runWebhookTick }) => {
+        if (controller.cron === WEBHOOK_CRON) await runWebhookTick(env);
+        else await runScheduled(env);
+      }),
+    );
   },
   async queue(batch, env) {
     const { handleScoringBatch } = await import("./queues/scoring");

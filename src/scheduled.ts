@@ -11,6 +11,7 @@ import { runPortfolioChores } from "./services/portfolios/chores";
 import { isRetentionTick, purgeExpiredHistory } from "./services/privacy/retention";
 import { resumeStalledJobs } from "./services/risk/stalled-jobs";
 import { deliverOutbox } from "./services/tenancy/edge-standing";
+import { dispatchDue } from "./services/webhooks/dispatch";
 
 /**
  * The cron trigger: retries e-mail the request path could not hand to the provider at once (an outage
@@ -79,5 +80,20 @@ async function sealPlaintext(level: LogLevel, database: RequestDatabase, keys: S
     if (sealed > 0) log(level, "info", { msg: "plaintext secrets sealed", results });
   } catch (error) {
     log(level, "error", { msg: "sealing plaintext secrets failed", error: describeError(error) });
+  }
+}
+
+/** The every-minute cron: hands due webhook deliveries to the queue (never throws). */
+export async function runWebhookTick(env: Bindings): Promise<number> {
+  const config = loadConfig(env);
+  if (!config.DATABASE_URL) return 0;
+  const context = createServiceContext(env, config);
+  try {
+    return await dispatchDue(context.database, context.scoringQueue, context.now());
+  } catch (error) {
+    log(config.LOG_LEVEL, "error", { msg: "webhook dispatch failed", error: describeError(error) });
+    return 0;
+  } finally {
+    await context.database.close();
   }
 }

@@ -14,3 +14,4 @@ export * from "./tables/portfolios";
 export * from "./tables/risk";
 export * from "./tables/tenancy";
 export * from "./tables/tenants";
+export * from "./tables/webhooks";

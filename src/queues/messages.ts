@@ -51,11 +51,24 @@ export const SanctionsRescreenMessageSchema = z
 
 export type SanctionsRescreenMessage = z.infer<typeof SanctionsRescreenMessageSchema>;
 
+/** Send attempt `attempt` of a webhook delivery (a copy finding it past that attempt does nothing). */
+export const WebhookMessageSchema = z
+  .object({
+    type: z.literal("webhook"),
+    tenantId: z.uuid(),
+    deliveryId: z.uuid(),
+    attempt: z.number().int().min(1),
+  })
+  .strict();
+
+export type WebhookMessage = z.infer<typeof WebhookMessageSchema>;
+
 /** Every message the scoring queue carries. */
 export const QueueMessageSchema = z.discriminatedUnion("type", [
   ScoringMessageSchema,
   PredictionMessageSchema,
   SanctionsRescreenMessageSchema,
+  WebhookMessageSchema,
 ]);
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 

@@ -18,6 +18,7 @@ import { asLocalRequest, createServiceContext } from "../services/context";
 import { requireSealing } from "../services/crypto/secrets-at-rest";
 import { abandonChunk, type JobScope, scoreChunk } from "../services/risk/bulk-score";
 import { type PredictionWrite, writeOnce } from "../services/risk/prediction-writes";
+import { sendAttempt } from "../services/webhooks/sender";
 import {
   chunkRequestId,
   type PredictionMessage,
@@ -81,6 +82,35 @@ export async function handleScoringBatch(batch: MessageBatch<unknown>, env: Bind
         message.ack();
       } catch (error) {
         retry(message, error, { msg: "prediction write failed; retrying", prediction: data.row.id });
+      }
+      return;
+    }
+    if (parsed.data.type === "webhook") {
+      const { data } = parsed;
+      if (deadLetter) {
+        // Every delivery of this message failed to run (not a receiver's refusal: those are recorded and
+        // retried by the sender). The delivery's hold lapses and the sweep sends it again.
+        log(config.LOG_LEVEL, "error", { msg: "webhook attempt abandoned", delivery: data.deliveryId });
+        message.ack();
+        return;
+      }
+      try {
+        await sendAttempt(
+          {
+            database,
+            sealing: requireSealing(await context.secretsAtRest()),
+            queue: context.scoringQueue,
+            mailer: () => context.mailer(),
+            now: context.now,
+            timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+            local: config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test",
+            logLevel: config.LOG_LEVEL,
+          },
+          data,
+        );
+        message.ack();
+      } catch (error) {
+        retry(message, error, { msg: "webhook attempt failed to run; retrying", delivery: data.deliveryId });
       }
       return;
     }

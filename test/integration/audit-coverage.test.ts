@@ -206,6 +206,15 @@ async function mobileCode() {
   return { userId: user.id, code, verifier };
 }
 
+/** A webhook endpoint of the shared tenant, to a receiver that answers 200; its id and version. */
+async function auditedEndpoint(): Promise<{ id: string; version: number }> {
+  const created = await api("/api/v1/webhooks/endpoints", {
+    token: admin(),
+    body: { url: `${inject("webhookReceiver")}/r/${crypto.randomUUID()}/ok`, events: ["job.finished"] },
+  });
+  return ok<{ id: string; version: number }>(created);
+}
+
 /** A person who can be verified (a date of birth stated), onboarded through the API; its id. */
 async function verifiableCustomer(): Promise<string> {
   const created = await api("/api/v1/customers", {
@@ -883,6 +892,57 @@ const RECIPES: Record<string, Recipe | Exempt> = {
         method: "PATCH",
         token: admin(),
         body: { pep: true },
+      });
+      return { response };
+    },
+  },
+  // --- Webhooks
+  "post /api/v1/webhooks/endpoints": {
+    audit: "webhook_endpoint.created",
+    run: async () => ({
+      response: await api("/api/v1/webhooks/endpoints", {
+        token: admin(),
+        body: { url: `${inject("webhookReceiver")}/r/${crypto.randomUUID()}/ok`, events: ["job.finished"] },
+      }),
+    }),
+  },
+  "patch /api/v1/webhooks/endpoints/{id}": {
+    audit: "webhook_endpoint.updated",
+    summary: { after: { events: ["model.activated"] } },
+    run: async () => {
+      const endpoint = await auditedEndpoint();
+      const response = await api(`/api/v1/webhooks/endpoints/${endpoint.id}`, {
+        method: "PATCH",
+        token: admin(),
+        body: { version: endpoint.version, events: ["model.activated"] },
+      });
+      return { response };
+    },
+  },
+  "delete /api/v1/webhooks/endpoints/{id}": {
+    audit: "webhook_endpoint.deleted",
+    run: async () => {
+      const endpoint = await auditedEndpoint();
+      const response = await api(`/api/v1/webhooks/endpoints/${endpoint.id}?version=${endpoint.version}`, {
+        method: "DELETE",
+        token: admin(),
+      });
+      return { response };
+    },
+  },
+  "post /api/v1/webhooks/deliveries/{id}/redeliver": {
+    audit: "webhook_delivery.redelivered",
+    run: async () => {
+      const endpoint = await auditedEndpoint();
+      const [event] = await query<{ id: string }>(
+        sql`insert into webhook_events (tenant_id, type, data) values (${tenant.id}, 'job.finished', '{}') returning id`,
+      );
+      const [delivery] = await query<{ id: string }>(sql`insert into webhook_deliveries
+          (tenant_id, endpoint_id, event_id, status, attempts) values (${tenant.id}, ${endpoint.id}, ${event?.id}, 'failed', 9)
+        returning id`);
+      const response = await api(`/api/v1/webhooks/deliveries/${delivery?.id}/redeliver`, {
+        method: "POST",
+        token: admin(),
       });
       return { response };
     },

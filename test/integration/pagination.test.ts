@@ -102,6 +102,8 @@ const COVERED = [
   "/api/v1/customers",
   "/api/v1/customers/{id}/history",
   "/api/v1/identity-verifications",
+  "/api/v1/webhooks/deliveries",
+  "/api/v1/webhooks/endpoints",
   "/api/v1/compliance/ctrs",
   "/api/v1/security/blocklist",
   "/api/v1/security/checks",
@@ -405,6 +407,31 @@ describe("paging through rows created within one millisecond", () => {
     exactlyOnce(
       (await pageThrough(`/api/v1/identity-verifications?customer_id=${customer}`, token)).map((v) => v.id),
       verifications,
+    );
+  });
+
+  it("GET /api/v1/webhooks/endpoints and /webhooks/deliveries", async () => {
+    const endpoints = await insert(sql`insert into webhook_endpoints
+        (tenant_id, url, events, secret_sealed, created_by_type, created_at)
+      select ${tenant.id}, 'https://hooks.example.com/' || g, '{job.finished}', 'v1.k.x.y', 'user', ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/webhooks/endpoints", token)).map((e) => e.id),
+      endpoints,
+    );
+    const [event] = await query<{ id: string }>(
+      sql`insert into webhook_events (tenant_id, type, data) values (${tenant.id}, 'job.finished', '{}') returning id`,
+    );
+    const deliveries = await insert(sql`insert into webhook_deliveries
+        (tenant_id, endpoint_id, event_id, status, created_at)
+      select ${tenant.id}, (array[${sql.join(
+        endpoints.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )}])[g], ${event?.id}, 'failed', ${at()}
+        from ${series} returning id`);
+    exactlyOnce(
+      (await pageThrough("/api/v1/webhooks/deliveries", token)).map((d) => d.id),
+      deliveries,
     );
   });
 

@@ -63,7 +63,34 @@ async function populate(label: string) {
   const risk = await seedRiskWorld(tenant, label);
   const sanctions = await seedSanctions(tenant);
   const compliance = await seedCompliance(tenant);
-  return { tenant, org, analyst, key, invitationId, invited, holdings, risk, sanctions, compliance };
+  const webhooks = await seedWebhooks(tenant);
+  return {
+    tenant,
+    org,
+    analyst,
+    key,
+    invitationId,
+    invited,
+    holdings,
+    risk,
+    sanctions,
+    compliance,
+    webhooks,
+  };
+}
+
+/** A webhook endpoint with a failed delivery, for the ids. */
+async function seedWebhooks(tenant: { id: string }) {
+  const [endpoint] = await query<{ id: string }>(sql`insert into webhook_endpoints
+      (tenant_id, url, events, secret_sealed, created_by_type)
+    values (${tenant.id}, 'https://hooks.example.com/victim', '{job.finished}', 'v1.k.x.y', 'user') returning id`);
+  const [event] = await query<{ id: string }>(
+    sql`insert into webhook_events (tenant_id, type, data) values (${tenant.id}, 'job.finished', '{}') returning id`,
+  );
+  const [delivery] = await query<{ id: string }>(sql`insert into webhook_deliveries
+      (tenant_id, endpoint_id, event_id, status) values (${tenant.id}, ${endpoint?.id}, ${event?.id}, 'failed')
+    returning id`);
+  return { endpointId: endpoint?.id as string, deliveryId: delivery?.id as string };
 }
 
 /**
@@ -123,6 +150,7 @@ function foreignIds(walked: WalkedOperation, victim: World): Record<string, stri
     "sanctions-lists": victim.sanctions.listId,
     "sanctions-matches": victim.sanctions.matchId,
     "identity-verifications": victim.sanctions.verificationId,
+    webhooks: segments[4] === "deliveries" ? victim.webhooks.deliveryId : victim.webhooks.endpointId,
     alerts: victim.compliance.alertId,
     cases: victim.compliance.caseId,
   };

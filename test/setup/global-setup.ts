@@ -19,6 +19,7 @@ import { provideModelArtefacts } from "./model-artefacts";
 import { provideOpenIdProvider } from "./openid-provider";
 import { provideQuoteServer } from "./quote-server";
 import { provideSilentServer } from "./silent-server";
+import { provideWebhookReceiver } from "./webhook-receiver";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -86,6 +87,7 @@ export default async function setup(project: TestProject) {
   cleanups.push(await provideQuoteServer(project));
   cleanups.push(await provideIdentityProvider(project));
   cleanups.push(await provideSilentServer(project));
+  cleanups.push(await provideWebhookReceiver(project));
   cleanups.push(await provideOpenIdProvider(project));
   cleanups.push(await provideGitHub(project));
 

@@ -4,7 +4,7 @@
  * the column and the row): the cron and `npm run secrets:encrypt` / `secrets:rotate` then cover it.
  */
 import type { AppConfig } from "../../config";
-import { customers, emailOutbox, tenantSsoSettings, users } from "../../db/schema";
+import { customers, emailOutbox, tenantSsoSettings, users, webhookEndpoints } from "../../db/schema";
 import { AppError } from "../../errors";
 import { importPepperKeys, type PepperKeys } from "./peppered";
 import { importSealingKeys, type SealingKeys } from "./sealed";
@@ -57,6 +57,9 @@ export const customerIdentityContext = (customerId: string) => `customers.identi
 /** Associated data of a tenant's OpenID client secret: the value opens only in this tenant's settings. */
 export const oidcSecretContext = (tenantId: string) => `tenant_sso_settings.oidc_client_secret:${tenantId}`;
 
+/** Associated data of a webhook endpoint's signing secret: the value opens only in this endpoint's row. */
+export const webhookSecretContext = (endpointId: string) => `webhook_endpoints.secret_sealed:${endpointId}`;
+
 /** Every column holding sealed values: its table, row id, value column and associated data. */
 export const SEALED_COLUMNS = [
   {
@@ -86,6 +89,13 @@ export const SEALED_COLUMNS = [
     id: tenantSsoSettings.tenantId,
     value: tenantSsoSettings.oidcClientSecret,
     context: oidcSecretContext,
+  },
+  {
+    name: "webhook_endpoints.secret_sealed",
+    table: webhookEndpoints,
+    id: webhookEndpoints.id,
+    value: webhookEndpoints.secretSealed,
+    context: webhookSecretContext,
   },
 ] as const;
 

@@ -12,6 +12,7 @@ export const EMAIL_TEMPLATES = [
   "change_email",
   "email_change_requested",
   "mfa_reset",
+  "webhook_disabled",
 ] as const;
 
 /** One kind of message; stored in `email_outbox.template`. */
@@ -61,6 +62,7 @@ export interface EmailData {
   change_email: LinkData;
   email_change_requested: { at: Instant; newEmail: string };
   mfa_reset: { at: Instant };
+  webhook_disabled: { url: string; failingSince: Instant; at: Instant };
 }
 
 /** A rendered message, ready for the outbox. */
@@ -197,6 +199,18 @@ const renderers: { [T in EmailTemplate]: (data: EmailData[T]) => RenderedEmail }
         "your password and turn two-factor authentication on again.",
       "",
       NOT_YOU_COMPROMISED,
+    ),
+  }),
+  // The URL is a tenant admin's: flattened like any client-supplied text.
+  webhook_disabled: (data) => ({
+    subject: "A webhook endpoint was disabled",
+    bodyText: body(
+      `FinEdge disabled your organisation's webhook endpoint ${clientText(data.url, 300)} at ${formatTime(data.at)}: ` +
+        `every delivery to it has failed since ${formatTime(data.failingSince)}.`,
+      "Events are no longer sent to it. Fix the receiver, then enable the endpoint again and redeliver what it " +
+        "missed from its delivery log.",
+      "",
+      "If you did not expect this, check who changed the receiver or its certificate.",
     ),
   }),
   // Tenant and organization names are typed by tenant admins: flattened like any client-supplied text.

@@ -30,6 +30,7 @@ export const API_KEY_SCOPES = [
   "fraud:read",
   "sanctions:read",
   "sanctions:screen",
+  "webhooks:read",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -91,6 +92,15 @@ export const PERMISSIONS = {
     WHOLE,
   ),
   "users:manage": rule("tenant_admin", "Change roles, disable, enable and unlock users.", WHOLE),
+  "webhooks:read": rule("tenant_admin", "List webhook endpoints and their delivery log.", {
+    scope: "webhooks:read",
+    wholeTenant: true,
+  }),
+  "webhooks:manage": rule(
+    "tenant_admin",
+    "Register, change and delete webhook endpoints; redeliver events.",
+    WHOLE,
+  ),
   "api_keys:read": rule("tenant_admin", "List API keys.", WHOLE),
   "api_keys:manage": rule("tenant_admin", "Create and revoke API keys.", WHOLE),
   "audit:read": rule("tenant_admin", "Read and verify the audit trail and security events.", {

@@ -15,6 +15,7 @@ const sample: { [T in keyof EmailData]: EmailData[T] } = {
   change_email: link,
   email_change_requested: { at, newEmail: "new@example.com" },
   mfa_reset: { at },
+  webhook_disabled: { url: "https://hooks.example/finedge", failingSince: at, at },
   invitation: {
     ...link,
     tenantName: "Acme Capital",
