@@ -22,6 +22,8 @@ export interface FinEdgeClientOptions {
   csrfToken?: () => string | null;
   /** Called when the session can no longer be refreshed: show the sign-in screen. */
   onSessionEnd?: (problem: FinEdgeProblem) => void;
+  /** How the client waits before a retry; `setTimeout` by default (an app's scheduler, a test's clock). */
+  sleep?: (ms: number) => Promise<void>;
   /** Generates Idempotency-Keys; `crypto.randomUUID` by default. */
   idempotencyKey?: () => string;
 }
@@ -65,7 +67,12 @@ export function createFinEdgeClient(options: FinEdgeClientOptions): FinEdgeClien
         body,
       ),
   });
-  const transport = new Transport({ fetch, session, retry });
+  const transport = new Transport({
+    fetch,
+    session,
+    retry,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
   const api = createClient<paths>({
     baseUrl,
     fetch: async (request: Request) => transport.send(await outgoingOf(request)),
