@@ -55,10 +55,15 @@ export class FinEdgeProblem extends Error {
     const text = await response.text();
     if (PROBLEM_MEDIA_TYPE.test(response.headers.get("content-type") ?? "")) {
       try {
-        const body = JSON.parse(text) as Partial<Problem>;
-        if (typeof body.code === "string" && KNOWN_CODES.has(body.code)) {
-          return new FinEdgeProblem(response.status, { ...body, code: body.code }, response.headers);
-        }
+        const body = JSON.parse(text) as Omit<Partial<Problem>, "code"> & { code?: string };
+        // A code this client does not know (an API newer than its types) keeps the rest of the document.
+        const code =
+          typeof body.code === "string" && KNOWN_CODES.has(body.code) ? (body.code as ProblemCode) : null;
+        return new FinEdgeProblem(
+          response.status,
+          { ...body, code: code ?? "unexpected_response" },
+          response.headers,
+        );
       } catch {
         // Not JSON after all: reported as an unexpected answer below.
       }

@@ -45,9 +45,22 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-/** RFC 6750 s3.1: the access token was refused as expired, revoked or malformed - worth a refresh. */
-const invalidToken = (response: Response) =>
-  response.status === 401 && /error="invalid_token"/.test(response.headers.get("www-authenticate") ?? "");
+/**
+ * RFC 6750 s3.1: the access token was refused as expired, revoked or malformed - worth a refresh. A browser
+ * calling across origins cannot read `WWW-Authenticate` (CORS exposes only listed headers); then the
+ * problem code tells: `unauthorized` refuses the token, `invalid_credentials` a password, which a refresh
+ * would not mend.
+ */
+async function invalidToken(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  const challenge = response.headers.get("www-authenticate");
+  if (challenge !== null) return /error="invalid_token"/.test(challenge);
+  const problem = await response
+    .clone()
+    .json()
+    .catch(() => null);
+  return (problem as { code?: string } | null)?.code === "unauthorized";
+}
 
 /** How long to wait before trying again, or null to give up: 429 and 503, or a key's request in flight. */
 async function waitFor(response: Response): Promise<number | null> {
@@ -125,7 +138,7 @@ export class Transport {
       if (response.ok) return response;
       // A refused access token means nothing was done: resending after a refresh is safe for any method,
       // once - unless its body cannot be sent again.
-      if (sent !== null && !refreshed && replayable && invalidToken(response)) {
+      if (sent !== null && !refreshed && replayable && (await invalidToken(response))) {
         refreshed = true;
         await response.body?.cancel();
         await this.#session.renew(sent);

@@ -8,7 +8,7 @@ const ME = "/api/v1/auth/me";
 
 describe("the typed client: signing in", () => {
   it("registers, signs out, signs in again, and refuses a wrong password with a typed problem", async () => {
-    const { client, email, user, store } = await registered();
+    const { client, email, user, store, count } = await registered();
     expect((await ok(client.api.GET(ME))).id).toBe(user.id);
     await client.auth.logout();
     expect(await store.get()).toBeNull();
@@ -22,6 +22,9 @@ describe("the typed client: signing in", () => {
     expect(wrong).toMatchObject({ status: 401 });
     expect(isProblem(wrong, "unauthorized", "invalid_credentials")).toBe(true);
     expect((wrong as FinEdgeProblem).requestId).toBeTruthy();
+    // A refused password is not a refused token: nothing to refresh, and the attempt is not resent.
+    expect(count("POST", REFRESH)).toBe(0);
+    expect(count("POST", "/api/v1/auth/login")).toBe(2);
   });
 });
 
@@ -39,6 +42,20 @@ describe("the typed client: refresh", () => {
     expect(after.refreshToken).toBeTruthy();
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.accessToken).not.toBe(before.accessToken);
+  });
+
+  it("refreshes across origins too, where the browser hides WWW-Authenticate: the problem code tells", async () => {
+    const { client, store, count } = await registered({
+      network: async (_path, _init, app) => {
+        const response = await app();
+        const headers = new Headers(response.headers);
+        headers.delete("www-authenticate");
+        return new Response(response.body, { status: response.status, headers });
+      },
+    });
+    await expireAccessToken(store);
+    await ok(client.api.GET(ME));
+    expect(count("POST", REFRESH)).toBe(1);
   });
 
   it("a refresh token is single-use: the old one is refused, and its reuse ends the session for the client", async () => {
