@@ -2,7 +2,16 @@ import type { MiddlewareHandler } from "hono";
 import { cors as honoCors } from "hono/cors";
 import type { AppEnv } from "../env";
 
-const exposed = ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After", "Location"];
+const exposed = [
+  "X-Request-Id",
+  "RateLimit",
+  "RateLimit-Policy",
+  "Retry-After",
+  "Location",
+  // What the typed client reads: the refresh hint of a 401, and whether an idempotent answer was replayed.
+  "WWW-Authenticate",
+  "Idempotency-Replayed",
+];
 
 /**
  * CORS from the configured allow-list (`CORS_ORIGINS`): only listed origins are echoed, with credentials;

@@ -56,6 +56,7 @@ describe("CORS", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
     expect(response.headers.get("access-control-expose-headers")).toContain("X-Request-Id");
+    expect(response.headers.get("access-control-expose-headers")).toContain("WWW-Authenticate");
     expect(response.headers.get("vary")).toContain("Origin");
   });
 
