@@ -47,8 +47,8 @@ import { send } from "./worker";
 // browser in cookie mode (see request-modes.ts). The seed is fixed so a failure replays; fast-check prints
 // it with the path.
 const SEED = 20_260_420;
-const RUNS = 15;
-const HOSTILE_RUNS = 8;
+const RUNS = 10;
+const HOSTILE_RUNS = 5;
 const options = { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: true };
 // A documentation-range address of its own: per-address limits counted here do not spill onto other suites.
 const CLIENT = { "cf-connecting-ip": "198.51.100.23" };
