@@ -5,10 +5,12 @@
  * with back-off, one too slow timed out, a redirect not followed; a message delivered twice sent once; three
  * days of failure giving up and disabling the endpoint with its tenant e-mailed; redelivery from the log.
  */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
 import { api, waitForMail } from "./auth-helpers";
-import { databaseCalls } from "./helpers";
+import { bindings, call, databaseCalls } from "./helpers";
 import { addUser, createTenant, query, type TenantFixture } from "./tenancy-fixtures";
 import {
   consume,
@@ -17,6 +19,7 @@ import {
   expectedSignature,
   received,
   receiverUrl,
+  recordingQueue,
   register,
 } from "./webhook-fixtures";
 
@@ -216,9 +219,7 @@ describe("webhooks", () => {
       body: { version: endpoint.version, url: working.url },
     });
     expect(await changed.json()).toMatchObject({ url: working.url, version: endpoint.version + 1 });
-    const { recordingQueue } = await import("./webhook-fixtures");
     const { sent, queue } = recordingQueue();
-    const { call } = await import("./helpers");
     const again = await call(
       `/api/v1/webhooks/deliveries/${delivery?.id}/redeliver`,
       { method: "POST", headers: { authorization: `Bearer ${tenant.admin.token}` } },
@@ -241,5 +242,27 @@ describe("webhooks", () => {
     expect(await deliveriesOf(endpoint.id)).toEqual([]);
     const gone = await api(`/api/v1/webhooks/endpoints/${endpoint.id}`, { token: tenant.admin.token });
     expect(gone.status).toBe(404);
+  });
+
+  it("is handed to the queue by the every-minute cron, not by the five-minute chores", async () => {
+    const tenant = await createTenant("hooks");
+    const { url } = receiverUrl("ok");
+    await register(tenant, url, ["user.disabled"]);
+    await disableSomeone(tenant);
+    const tick = async (cron: string) => {
+      const { sent, queue } = recordingQueue();
+      const ctx = createExecutionContext();
+      await worker.scheduled(
+        createScheduledController({ cron }),
+        { ...bindings, SCORING_QUEUE: queue as unknown as Queue },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return sent.map((s) => s.body).filter((m) => m.tenantId === tenant.id);
+    };
+    expect(await tick("*/5 * * * *")).toEqual([]);
+    expect(await tick("* * * * *")).toEqual([
+      { type: "webhook", tenantId: tenant.id, deliveryId: expect.any(String), attempt: 1 },
+    ]);
   });
 });
