@@ -1,5 +1,6 @@
 /** Webhook endpoints, the local receivers (test/setup/webhook-receiver.ts) and driving the sender by hand. */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { sql } from "drizzle-orm";
 import { expect, inject } from "vitest";
 import { RequestDatabase } from "../../src/db/client";
 import type { Bindings } from "../../src/env";
@@ -8,7 +9,7 @@ import type { WebhookMessage } from "../../src/queues/messages";
 import { dispatchDue } from "../../src/services/webhooks/dispatch";
 import { api } from "./auth-helpers";
 import { bindings } from "./helpers";
-import type { TenantFixture } from "./tenancy-fixtures";
+import { addUser, query, type TenantFixture } from "./tenancy-fixtures";
 
 export const receiver = inject("webhookReceiver");
 
@@ -104,3 +105,32 @@ export async function expectedSignature(secret: string, t: string, body: string)
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${t}.${body}`));
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** Disables a fresh member of the tenant: a `user.disabled` event. */
+export async function disableSomeone(tenant: TenantFixture) {
+  const user = await addUser(tenant, "viewer");
+  const response = await api(`/api/v1/users/${user.id}`, {
+    method: "PATCH",
+    token: tenant.admin.token,
+    body: { status: "disabled" },
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return user;
+}
+
+/** An endpoint's deliveries, oldest first, as stored. */
+export const deliveriesOf = (endpointId: string) =>
+  query<{
+    id: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: string | null;
+    last_status_code: number;
+  }>(
+    sql`select id, status, attempts, next_attempt_at, last_status_code from webhook_deliveries
+         where endpoint_id = ${endpointId} order by created_at`,
+  );
+
+/** The sweep's messages for this tenant only: other suites' deliveries may be due at the same time. */
+export const mine = async (tenant: TenantFixture) =>
+  (await dispatchNow()).filter((m) => m.tenantId === tenant.id);

@@ -1,54 +1,22 @@
-/**
- * Webhooks end to end against local receivers (test/setup/webhook-receiver.ts): an endpoint registered with its
- * secret shown once; an event emitted where it happens (a user disabled, a job finished) becoming a delivery;
- * the cron's sweep handing it to the queue and the consumer posting it signed; a receiver that fails retried
- * with back-off, one too slow timed out, a redirect not followed; a message delivered twice sent once; three
- * days of failure giving up and disabling the endpoint with its tenant e-mailed; redelivery from the log.
- */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { api, waitForMail } from "./auth-helpers";
 import { bindings, call, databaseCalls } from "./helpers";
-import { addUser, createTenant, query, type TenantFixture } from "./tenancy-fixtures";
+import { createTenant, query } from "./tenancy-fixtures";
 import {
   consume,
-  dispatchNow,
+  deliveriesOf,
+  disableSomeone,
   type Endpoint,
   expectedSignature,
+  mine,
   received,
   receiverUrl,
   recordingQueue,
   register,
 } from "./webhook-fixtures";
-
-/** Disables a fresh member of the tenant: a `user.disabled` event. */
-async function disableSomeone(tenant: TenantFixture) {
-  const user = await addUser(tenant, "viewer");
-  const response = await api(`/api/v1/users/${user.id}`, {
-    method: "PATCH",
-    token: tenant.admin.token,
-    body: { status: "disabled" },
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-  return user;
-}
-
-const deliveriesOf = (endpointId: string) =>
-  query<{
-    id: string;
-    status: string;
-    attempts: number;
-    next_attempt_at: string | null;
-    last_status_code: number;
-  }>(
-    sql`select id, status, attempts, next_attempt_at, last_status_code from webhook_deliveries
-         where endpoint_id = ${endpointId} order by created_at`,
-  );
-
-/** Only this tenant's messages: other suites' deliveries may be due at the same time. */
-const mine = async (tenant: TenantFixture) => (await dispatchNow()).filter((m) => m.tenantId === tenant.id);
 
 describe("webhooks", () => {
   it("registers an endpoint with its secret shown once, and delivers a signed event through the queue", async () => {
@@ -159,44 +127,6 @@ describe("webhooks", () => {
     expect(record?.failing_since).not.toBeNull();
   });
 
-  it("gives up after three days, disables an endpoint failing that long and tells the tenant's admins", async () => {
-    const tenant = await createTenant("hooks");
-    const failing = receiverUrl("fail");
-    const endpoint = await register(tenant, failing.url, ["user.disabled"]);
-    await disableSomeone(tenant);
-    const [delivery] = await deliveriesOf(endpoint.id);
-    await query(
-      sql`update webhook_deliveries set created_at = now() - interval '3 days 1 minute' where id = ${delivery?.id}`,
-    );
-    await query(
-      sql`update webhook_endpoints set failing_since = now() - interval '3 days' where id = ${endpoint.id}`,
-    );
-    expect(await consume(await mine(tenant))).toEqual([]);
-    expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: "failed", next_attempt_at: null });
-    const after = await (
-      await api(`/api/v1/webhooks/endpoints/${endpoint.id}`, { token: tenant.admin.token })
-    ).json();
-    expect(after).toMatchObject({
-      status: "disabled",
-      disabled_reason: "every delivery failed for three days",
-    });
-    const [mail] = await waitForMail(tenant.admin.email, "webhook_disabled");
-    expect(mail?.body_text).toContain(failing.url);
-    const [event] = await query<{ actor_type: string }>(
-      sql`select actor_type from audit_events where tenant_id = ${tenant.id} and action = 'webhook_endpoint.disabled'`,
-    );
-    expect(event?.actor_type).toBe("system");
-
-    // A disabled endpoint gets nothing, and its deliveries cannot be sent again until it is enabled.
-    await disableSomeone(tenant);
-    expect(await deliveriesOf(endpoint.id)).toHaveLength(1);
-    const refused = await api(`/api/v1/webhooks/deliveries/${delivery?.id}/redeliver`, {
-      method: "POST",
-      token: tenant.admin.token,
-    });
-    expect(refused.status).toBe(409);
-  });
-
   it("redelivers from the log, and changes an endpoint only at the version read", async () => {
     const tenant = await createTenant("hooks");
     const failing = receiverUrl("fail");
@@ -242,6 +172,44 @@ describe("webhooks", () => {
     expect(await deliveriesOf(endpoint.id)).toEqual([]);
     const gone = await api(`/api/v1/webhooks/endpoints/${endpoint.id}`, { token: tenant.admin.token });
     expect(gone.status).toBe(404);
+  });
+
+  it("gives up after three days, disables an endpoint failing that long and tells the tenant's admins", async () => {
+    const tenant = await createTenant("hooks");
+    const failing = receiverUrl("fail");
+    const endpoint = await register(tenant, failing.url, ["user.disabled"]);
+    await disableSomeone(tenant);
+    const [delivery] = await deliveriesOf(endpoint.id);
+    await query(
+      sql`update webhook_deliveries set created_at = now() - interval '3 days 1 minute' where id = ${delivery?.id}`,
+    );
+    await query(
+      sql`update webhook_endpoints set failing_since = now() - interval '3 days' where id = ${endpoint.id}`,
+    );
+    expect(await consume(await mine(tenant))).toEqual([]);
+    expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: "failed", next_attempt_at: null });
+    const after = await (
+      await api(`/api/v1/webhooks/endpoints/${endpoint.id}`, { token: tenant.admin.token })
+    ).json();
+    expect(after).toMatchObject({
+      status: "disabled",
+      disabled_reason: "every delivery failed for three days",
+    });
+    const [mail] = await waitForMail(tenant.admin.email, "webhook_disabled");
+    expect(mail?.body_text).toContain(failing.url);
+    const [event] = await query<{ actor_type: string }>(
+      sql`select actor_type from audit_events where tenant_id = ${tenant.id} and action = 'webhook_endpoint.disabled'`,
+    );
+    expect(event?.actor_type).toBe("system");
+
+    // A disabled endpoint gets nothing, and its deliveries cannot be sent again until it is enabled.
+    await disableSomeone(tenant);
+    expect(await deliveriesOf(endpoint.id)).toHaveLength(1);
+    const refused = await api(`/api/v1/webhooks/deliveries/${delivery?.id}/redeliver`, {
+      method: "POST",
+      token: tenant.admin.token,
+    });
+    expect(refused.status).toBe(409);
   });
 
   it("is handed to the queue by the every-minute cron, not by the five-minute chores", async () => {
