@@ -1,3 +1,11 @@
+/**
+ * Webhooks end to end against local receivers (test/setup/webhook-receiver.ts): an endpoint registered with its
+ * secret shown once; an event emitted where it happens becoming a delivery; the sweep handing it to the queue and
+ * the consumer posting it signed; a receiver that fails retried with back-off, one too slow timed out, a redirect
+ * not followed; a message delivered twice sent once; three days of failure giving up and disabling the endpoint
+ * with its tenant's admins e-mailed; redelivery from the log; the every-minute cron alone sweeping. The tests that
+ * sweep due deliveries are all here, run one after another, so no other file takes their deliveries.
+ */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
