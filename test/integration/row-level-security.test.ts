@@ -163,4 +163,38 @@ describe("row-level security", () => {
       await handle.close();
     }
   });
+
+  it("every table with a tenant column is under a forced tenant-isolation policy", async () => {
+    // The catalogue, not a list kept by hand: a table added later without its policy fails here.
+    const handle = platformDatabase();
+    try {
+      const { rows } = await handle.db.execute<{
+        table: string;
+        enabled: boolean;
+        forced: boolean;
+        policy: boolean;
+      }>(
+        sql`select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+                   exists (select 1 from pg_policies p where p.schemaname = 'public' and p.tablename = c.relname
+                            and p.qual like '%finedge_can_see_tenant(tenant_id)%') as policy
+              from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = 'public' and c.relkind = 'r'
+               and exists (select 1 from information_schema.columns col where col.table_schema = 'public'
+                            and col.table_name = c.relname and col.column_name = 'tenant_id')
+             order by c.relname`,
+      );
+      expect(rows.length).toBeGreaterThan(TENANT_TABLES.length);
+      for (const table of [
+        "identity_verifications",
+        "webhook_endpoints",
+        "webhook_deliveries",
+        "webhook_attempts",
+      ]) {
+        expect(rows.map((r) => r.table)).toContain(table);
+      }
+      expect(rows.filter((r) => !(r.enabled && r.forced && r.policy)).map((r) => r.table)).toEqual([]);
+    } finally {
+      await handle.close();
+    }
+  });
 });
