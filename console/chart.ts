@@ -49,7 +49,8 @@ export function barChart(title: string, bars: Array<{ label: string; value: numb
       y: y + 17,
       class: "chart-value",
     });
-    value.textContent = bar.value.toLocaleString("en", { maximumFractionDigits: 2 });
+    // `|| 0`: a zero withdrawal or fee, negated, is -0.
+    value.textContent = (bar.value || 0).toLocaleString("en", { maximumFractionDigits: 2 });
     root.append(label, rect, value);
   });
   root.append(svg("line", { x1: zero, x2: zero, y1: 4, y2: height - 4, class: "axis" }));
