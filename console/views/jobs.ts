@@ -1,6 +1,7 @@
 import { type components, ok } from "../../client/src/index.js";
 import type { Context } from "../context.js";
 import { announce, button, errorArea, h, table } from "../dom.js";
+import { uploadForm } from "./job-upload.js";
 
 type Job = components["schemas"]["ScoringJob"];
 const RUNNING = new Set(["queued", "running"]);
@@ -9,7 +10,8 @@ const RUNNING = new Set(["queued", "running"]);
 export async function renderJobs(root: HTMLElement, { client }: Context): Promise<void> {
   const errors = errorArea();
   const list = h("div");
-  root.append(errors.element, list);
+  let polling = false;
+  root.append(errors.element, await uploadForm(client, errors, () => poll()), list);
   const seen = new Map<string, string>();
 
   const download = async (job: Job) => {
@@ -65,13 +67,18 @@ export async function renderJobs(root: HTMLElement, { client }: Context): Promis
     return page.items.some((job) => RUNNING.has(job.status));
   };
 
-  const poll = async () => {
-    if (!root.isConnected) return;
+  // One poll loop at a time, every second while a job runs, ending when the view is left.
+  async function poll(): Promise<void> {
+    if (!root.isConnected || polling) return;
+    polling = true;
     try {
-      if (await draw()) setTimeout(poll, 1000);
+      const running = await draw();
+      polling = false;
+      if (running) setTimeout(poll, 1000);
     } catch (error) {
+      polling = false;
       errors.show(error);
     }
-  };
-  if (await draw()) setTimeout(poll, 1000);
+  }
+  await poll();
 }

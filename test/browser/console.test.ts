@@ -183,16 +183,31 @@ describe("operator console", () => {
     await shot("audit");
   });
 
-  it("shows a job's progress until it is done, and downloads its results", async () => {
+  it("uploads a file, shows the job's progress until it is done, and downloads results", async () => {
     await openView("jobs", "Bulk jobs");
-    const status = page.locator(`[data-job="${fixture.jobId}"]`);
+    await page.getByLabel("File of applications (CSV or NDJSON)").setInputFiles({
+      name: "applications.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(fixture.csv),
+    });
+    await page.getByLabel("Model").selectOption("credit-lr");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await expect
+      .poll(() => page.evaluate("document.querySelector('[aria-label=\"Upload progress\"]').value"))
+      .toBe(1);
+    // The new job is the first row; its bar fills as the queue scores it.
+    await expect.poll(() => page.locator("[data-job]").count()).toBe(2);
+    const jobId = (await page.locator("[data-job]").first().getAttribute("data-job")) as string;
+    expect(jobId).not.toBe(fixture.jobId);
+    const status = page.locator(`[data-job="${jobId}"]`);
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe("completed");
-    const bar = `document.querySelector('progress[aria-label="Job ${fixture.jobId.slice(0, 8)} progress"]')`;
+    const bar = `document.querySelector('progress[aria-label="Job ${jobId.slice(0, 8)} progress"]')`;
     expect(await page.evaluate(`[${bar}.value, ${bar}.max]`)).toEqual([5, 5]);
+    await checkAccessibility("jobs");
     await shot("jobs");
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("button", { name: `Download results of Job ${fixture.jobId.slice(0, 8)}` }).click(),
+      page.getByRole("button", { name: `Download results of Job ${jobId.slice(0, 8)}` }).click(),
     ]);
     const csv = readFileSync((await download.path()) as string, "utf8");
     expect(csv.split("\n").filter(Boolean).length).toBe(6);

@@ -15,6 +15,8 @@ export interface Fixture {
   viewer: { email: string };
   portfolioId: string;
   jobId: string;
+  /** The applications of that job, as CSV. */
+  csv: string;
 }
 
 /** A TOTP code from a time step no code was used in yet (the API refuses a code twice). */
@@ -96,11 +98,8 @@ export async function createFixture(call: Call): Promise<Fixture> {
     .map((sample: { input: Record<string, unknown> }) =>
       fields.map((f) => String(sample.input[f] ?? "")).join(","),
     );
-  const job = await call("/api/v1/predictions/bulk?model=credit-lr", {
-    token,
-    type: "text/csv",
-    raw: [fields.join(","), ...rows].join("\n"),
-  });
+  const csv = [fields.join(","), ...rows].join("\n");
+  const job = await call("/api/v1/predictions/bulk?model=credit-lr", { token, type: "text/csv", raw: csv });
   expectStatus(job, 202, "bulk upload");
 
   // The tenant's own model in two versions, the first active: the console activates the second and rolls back.
@@ -122,5 +121,6 @@ export async function createFixture(call: Call): Promise<Fixture> {
     viewer: { email: viewerEmail },
     portfolioId,
     jobId: job.json.id,
+    csv,
   };
 }
