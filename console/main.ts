@@ -29,7 +29,10 @@ const client = createFinEdgeClient({
   baseUrl: location.origin,
   tokenDelivery: "cookie",
   tokens: memoryTokenStore(),
-  onSessionEnd: () => showSignIn("Your session ended. Sign in again."),
+  // Only a session this page held can end; a first visit without one just shows the sign-in.
+  onSessionEnd: () => {
+    if (context) showSignIn("Your session ended. Sign in again.");
+  },
 });
 let context: Context | undefined;
 
@@ -65,14 +68,16 @@ function signedIn(me: Me): void {
   });
   account.replaceChildren(h("span", {}, me.email), out);
   announce(`Signed in as ${me.email}`);
-  if (location.hash === "#/users") route();
+  // A reload stays on its view; a fresh sign-in starts with the users.
+  if (Object.hasOwn(VIEWS, location.hash.replace(/^#\//, ""))) route();
   else location.hash = "#/users";
 }
 
 function route(): void {
   if (!context) return;
-  const name = location.hash.replace(/^#\//, "") || "users";
-  const view = VIEWS[name] ?? VIEWS.users;
+  const asked = location.hash.replace(/^#\//, "");
+  const name = Object.hasOwn(VIEWS, asked) ? asked : "users";
+  const view = VIEWS[name];
   if (!view) return;
   for (const link of nav.querySelectorAll("a")) {
     if (link.getAttribute("href") === `#/${name}`) link.setAttribute("aria-current", "page");

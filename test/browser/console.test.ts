@@ -230,6 +230,15 @@ describe("operator console", () => {
     await shot("portfolios");
   });
 
+  it("resumes the session after a reload from the HttpOnly cookie, and signs out", async () => {
+    await page.reload();
+    await expect.poll(() => focused()).toBe("H1 Portfolios");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => focused()).toBe("H1 Sign in");
+    await page.reload();
+    await expect.poll(() => focused()).toBe("H1 Sign in");
+  });
+
   it("ran without a CSP violation or a script error", () => {
     expect(problems.filter((p) => !p.includes("Failed to load resource"))).toEqual([]);
   });
