@@ -24,6 +24,7 @@ import { authRoutes } from "./routes/auth";
 import { companyRoutes } from "./routes/companies";
 import { sanctionsRoutes } from "./routes/compliance";
 import { complianceCaseRoutes } from "./routes/compliance/cases-index";
+import { consoleRoutes } from "./routes/console";
 import { ctrRoutes } from "./routes/ctrs";
 import { customerRoutes } from "./routes/customers";
 import { devRoutes } from "./routes/dev";
@@ -131,6 +132,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", modelRoutes);
   app.route("/", devRoutes);
   app.route("/", docsRoutes(app));
+  app.route("/", consoleRoutes());
 
   app.notFound(handleNotFound);
   app.onError(handleError);

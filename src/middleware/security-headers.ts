@@ -36,15 +36,33 @@ const docs = secureHeaders({
   },
 });
 
+/** The operator console: this origin's script, styles and API only; nothing inline, nothing evaluated. */
+const consolePolicy = secureHeaders({
+  ...common,
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", "data:"],
+    connectSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  },
+});
+
 /**
  * Security headers on every response (OWASP secure headers), plus `Cache-Control: no-store` so that no
  * API answer - tokens, balances - is kept by a browser or proxy. `/docs` gets a CSP its renderer
- * can run in - still nothing from another origin.
+ * can run in, and `/console` one for its own files - still nothing from another origin.
  */
-export function securityHeaders(options: { docsPath?: string } = {}): MiddlewareHandler<AppEnv> {
+export function securityHeaders(
+  options: { docsPath?: string; consolePath?: string } = {},
+): MiddlewareHandler<AppEnv> {
   const docsPath = options.docsPath ?? "/docs";
+  const consolePath = options.consolePath ?? "/console";
   return async function securityHeaders(c, next) {
-    const apply = c.req.path === docsPath ? docs : api;
+    const apply = c.req.path === docsPath ? docs : c.req.path === consolePath ? consolePolicy : api;
     await apply(c, next);
     // A handler that chose a cache policy for public data (the JWKS) keeps it; everything else is no-store.
     if (!c.res.headers.get("Cache-Control")?.startsWith("public"))

@@ -65,3 +65,37 @@ describe("GET /docs", () => {
     expect((await call("/docs/vendor/..%2F..%2Fwrangler.toml")).status).toBe(400);
   });
 });
+
+describe("GET /console", () => {
+  it("serves the console's page under its own CSP - this origin's files only, nothing inline - and its files from the static assets", async () => {
+    const response = await call("/console");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    expect(html).not.toMatch(/<style|style=/);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "img-src 'self' data:",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp).toContain(directive);
+    expect(csp).not.toContain("unsafe");
+
+    const script = await call("/console/assets/console.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(script.headers.get("cache-control")).toBe("no-store");
+    expect(await script.text()).not.toMatch(/\beval\(|new Function\(/);
+    const styles = await call("/console/assets/console.css");
+    expect(styles.headers.get("content-type")).toMatch(/^text\/css/);
+    // The asset routes answer with the API's strict policy, not the page's.
+    expect(styles.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect((await call("/console/assets/missing.js")).status).toBe(404);
+    expect((await call("/console/assets/..%2F..%2Fwrangler.toml")).status).toBe(400);
+  });
+});
