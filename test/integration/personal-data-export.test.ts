@@ -61,8 +61,11 @@ describe("personal data export", () => {
 
     // A forged or altered link is refused without saying why.
     const url = new URL(exported.download_url);
-    const forged = url.searchParams.get("token")?.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
-    const refused = await api(`${url.pathname}?token=${encodeURIComponent(forged ?? "")}`);
+    // A character inside the MAC: the last one of base64url may carry only padding bits, which decode alike.
+    const link = url.searchParams.get("token") ?? "";
+    const at = link.length - 10;
+    const forged = `${link.slice(0, at)}${link[at] === "A" ? "B" : "A"}${link.slice(at + 1)}`;
+    const refused = await api(`${url.pathname}?token=${encodeURIComponent(forged)}`);
     expect(refused.status).toBe(403);
     expect((await problemOf(refused)).code).toBe("forbidden");
     expect((await api(`${url.pathname}?token=a.b.c`)).status).toBe(403);
