@@ -10,7 +10,7 @@ import {
   REPLAYED_HEADER,
 } from "../middleware/idempotency";
 import { afterValidation } from "../openapi";
-import type { Answer } from "../services/portfolios/ledger-call";
+import type { Answer } from "../services/portfolios/decided-write";
 import type { Permission } from "../services/tenancy/permissions";
 import { secured } from "./secured";
 

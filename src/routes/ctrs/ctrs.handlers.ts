@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env";
 import { tenantOf } from "../../middleware/authorize";
 import { requireSealing } from "../../services/crypto/secrets-at-rest";
 import { Dec } from "../../services/money/decimal";
+import * as ctrExports from "../../services/money-checks/ctr-exports";
 import * as ctrs from "../../services/money-checks/ctrs";
 import { runMonitoring as runMonitoringOver } from "../../services/money-checks/monitoring-run";
 import { pageBody } from "../page";
@@ -50,9 +51,9 @@ export const getCtr: RouteHandler<typeof routes.getCtr, AppEnv> = async (c) =>
 
 export const exportCtr: RouteHandler<typeof routes.exportCtr, AppEnv> = async (c) => {
   const keys = requireSealing(await c.get("context").secretsAtRest());
-  const exported = await ctrs.exportCtr(tenantOf(c), keys, c.req.valid("param").id);
+  const exported = await ctrExports.exportCtr(tenantOf(c), keys, c.req.valid("param").id);
   if (c.req.valid("query").format === "csv") {
-    return c.body(ctrs.ctrCsv(exported), 200, {
+    return c.body(ctrExports.ctrCsv(exported), 200, {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="ctr-${exported.ctr.id}.csv"`,
     });

@@ -1,4 +1,5 @@
 import { createRouter } from "../../openapi";
+import * as blocklist from "./blocklist.routes";
 import * as handlers from "./money-checks.handlers";
 import * as routes from "./money-checks.routes";
 
@@ -9,8 +10,8 @@ export const moneyCheckRoutes = createRouter()
   .openapi(routes.dryRunPolicy, handlers.dryRunPolicy)
   .openapi(routes.listChecks, handlers.listChecks)
   .openapi(routes.getCheck, handlers.getCheck)
-  .openapi(routes.listBlocklist, handlers.listBlocklist)
-  .openapi(routes.addBlocklistEntry, handlers.addBlocklistEntry)
-  .openapi(routes.removeBlocklistEntry, handlers.removeBlocklistEntry)
+  .openapi(blocklist.listBlocklist, handlers.listBlocklist)
+  .openapi(blocklist.addBlocklistEntry, handlers.addBlocklistEntry)
+  .openapi(blocklist.removeBlocklistEntry, handlers.removeBlocklistEntry)
   .openapi(routes.fraudCheck, handlers.fraudCheck)
   .openapi(routes.riskScore, handlers.riskScore);

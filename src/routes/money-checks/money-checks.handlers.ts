@@ -7,6 +7,7 @@ import * as blocklist from "../../services/money-checks/blocklist";
 import type { PolicyChange } from "../../services/money-checks/policy";
 import * as policies from "../../services/money-checks/policy-changes";
 import { pageBody } from "../page";
+import type * as blocklistRoutes from "./blocklist.routes";
 import type * as routes from "./money-checks.routes";
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -46,7 +47,7 @@ const checkView = (row: CheckRow): z.infer<typeof routes.CheckSchema> => ({
 
 type EntryRow = Awaited<ReturnType<typeof blocklist.addBlocklistEntry>>;
 
-const entryView = (row: EntryRow): z.infer<typeof routes.BlocklistEntrySchema> => ({
+const entryView = (row: EntryRow): z.infer<typeof blocklistRoutes.BlocklistEntrySchema> => ({
   id: row.id,
   kind: row.kind,
   value: row.value,
@@ -104,13 +105,15 @@ export const listChecks: RouteHandler<typeof routes.listChecks, AppEnv> = async 
 export const getCheck: RouteHandler<typeof routes.getCheck, AppEnv> = async (c) =>
   c.json(checkView(await admin.getCheck(tenantOf(c), c.req.valid("param").id)), 200);
 
-export const listBlocklist: RouteHandler<typeof routes.listBlocklist, AppEnv> = async (c) => {
+export const listBlocklist: RouteHandler<typeof blocklistRoutes.listBlocklist, AppEnv> = async (c) => {
   const q = c.req.valid("query");
   const page = await blocklist.listBlocklist(tenantOf(c), { limit: q.limit, cursor: q.cursor, kind: q.kind });
   return c.json(pageBody(page, entryView), 200);
 };
 
-export const addBlocklistEntry: RouteHandler<typeof routes.addBlocklistEntry, AppEnv> = async (c) => {
+export const addBlocklistEntry: RouteHandler<typeof blocklistRoutes.addBlocklistEntry, AppEnv> = async (
+  c,
+) => {
   const body = c.req.valid("json");
   const row = await blocklist.addBlocklistEntry(tenantOf(c), {
     kind: body.kind,
@@ -120,7 +123,9 @@ export const addBlocklistEntry: RouteHandler<typeof routes.addBlocklistEntry, Ap
   return c.json(entryView(row), 201);
 };
 
-export const removeBlocklistEntry: RouteHandler<typeof routes.removeBlocklistEntry, AppEnv> = async (c) => {
+export const removeBlocklistEntry: RouteHandler<typeof blocklistRoutes.removeBlocklistEntry, AppEnv> = async (
+  c,
+) => {
   await blocklist.removeBlocklistEntry(tenantOf(c), c.req.valid("param").id);
   return c.body(null, 204);
 };

@@ -16,14 +16,16 @@ import { auditEventStatement } from "../../db/repositories/audit.repository";
 import { customerAsRead } from "../../db/repositories/customers.repository";
 import {
   activeSanctionsList,
-  customerOfMatch,
   decideMatch,
   listSanctionsMatches,
-  matchesBesideMatch,
-  rerateCustomers,
   type SanctionsMatchRow,
   sanctionsMatchById,
 } from "../../db/repositories/sanctions.repository";
+import {
+  customerOfMatch,
+  matchesBesideMatch,
+  rerateCustomers,
+} from "../../db/repositories/sanctions-customers.repository";
 import { asRead } from "../../db/requirements";
 import type { SanctionsMatchStatus } from "../../db/schema";
 import { AppError } from "../../errors";

@@ -8,11 +8,7 @@ import {
 } from "../../db/repositories/audit.repository";
 import type { TimePosition } from "../../db/repositories/keyset";
 import {
-  customersAfter,
-  customersAsRead,
-  matchesOfCustomersAfter,
   type NewSanctionsMatch,
-  rerateCustomers,
   type SanctionsMatchRow,
   sanctionsListById,
   sanctionsListProcessing,
@@ -20,6 +16,12 @@ import {
   supersedeMatches,
   upsertMatches,
 } from "../../db/repositories/sanctions.repository";
+import {
+  customersAfter,
+  customersAsRead,
+  matchesOfCustomersAfter,
+  rerateCustomers,
+} from "../../db/repositories/sanctions-customers.repository";
 import { requirementOf } from "../../db/requirements";
 import type { SanctionsRescreenMessage } from "../../queues/messages";
 import type { SealingKeys } from "../crypto/sealed";

@@ -14,7 +14,7 @@ import { Dec } from "../money/decimal";
 import { emptyPage, pageOf, timeCursor } from "../pagination";
 import type { TenantContext } from "../tenancy/context";
 import type { IdempotentRequest } from "../tenancy/idempotency";
-import { type Answer, type DecidedWrite, decidedWrite, type RefusalRenderer } from "./ledger-call";
+import { type Answer, type DecidedWrite, decidedWrite, type RefusalRenderer } from "./decided-write";
 
 export interface PriceInput {
   symbol: string;

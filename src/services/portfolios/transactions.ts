@@ -26,9 +26,11 @@ import { assertCovered, assertCoveredInTime, shortfallOf } from "./coverage";
 import { type Answer, decidedOn, ledgerWrite, type RefusalRenderer } from "./ledger-call";
 import { withNewAccounts } from "./ledger-writes";
 import { entriesFor, holdsFor, inPostingOrder } from "./postings";
-import { type PricedTerms, priceTerms, type TransactionInput } from "./terms";
+import { priceTerms, type TransactionInput } from "./terms";
+import { recordOf, transactionRow } from "./transaction-rows";
 
 export type { TransactionInput } from "./terms";
+export { transactionRow } from "./transaction-rows";
 
 // Clocks disagree a little; an execution time further ahead is a mistake, not a trade.
 const CLOCK_SKEW_MS = 60_000;
@@ -248,56 +250,4 @@ export async function createTransaction(
       ),
     };
   });
-}
-
-/** A transaction as the database stores it (snake_case), for the write call. */
-export function transactionRow(record: TransactionRecord): Record<string, unknown> {
-  return {
-    id: record.id,
-    type: record.type,
-    status: record.status,
-    asset_id: record.assetId,
-    quantity: record.quantity,
-    price: record.price,
-    price_source: record.priceSource,
-    amount: record.amount,
-    fees: record.fees,
-    currency: record.currency,
-    executed_at: record.executedAt.toISOString(),
-    note: record.note,
-    reversal_of: record.reversalOf,
-    created_by_type: record.createdByType,
-    created_by: record.createdBy,
-    created_at: record.createdAt.toISOString(),
-    settled_at: record.settledAt?.toISOString() ?? null,
-    cancelled_at: record.cancelledAt?.toISOString() ?? null,
-  };
-}
-
-function recordOf(
-  ctx: TenantContext,
-  portfolio: PortfolioRow,
-  terms: PricedTerms,
-  input: TransactionInput,
-  executedAt: Date,
-  pending: boolean,
-) {
-  return {
-    tenantId: ctx.tenantId,
-    portfolioId: portfolio.id,
-    type: terms.type,
-    status: pending ? ("pending" as const) : ("settled" as const),
-    assetId: terms.assetId,
-    quantity: terms.quantity?.toFixed() ?? null,
-    price: terms.price?.toFixed() ?? null,
-    priceSource: terms.priceSource,
-    amount: terms.amount.toFixed(),
-    fees: terms.fees.toFixed(),
-    currency: terms.currency,
-    executedAt,
-    note: input.note ?? null,
-    reversalOf: null,
-    createdByType: ctx.actor.type,
-    createdBy: ctx.actor.id,
-  };
 }
