@@ -29,6 +29,7 @@ import { eventOf } from "../tenancy/audit";
 import type { TenantContext } from "../tenancy/context";
 import { openIdentity } from "./customer-identity";
 import { standingChange } from "./customer-standing";
+import { customerNotFound } from "./customers";
 import { standingAfter } from "./identity-outcome";
 import {
   type IdentityProviderSettings,
@@ -40,7 +41,6 @@ import {
 export type { VerificationRow };
 
 const verificationNotFound = () => new AppError("not_found", "No such identity verification.");
-const customerNotFound = () => new AppError("not_found", "No such customer.");
 const STALE = "The customer or the verification changed while this request was made; retry it.";
 
 const refused = (message: string) =>
